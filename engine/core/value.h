@@ -1,0 +1,33 @@
+#pragma once
+// A single nullable value, used for literals, parameters, tests and row-at-a-time paths.
+// The hot path works on columns (batch.h), not on Values.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "engine/core/types.h"
+
+namespace riffle {
+
+struct Value {
+    Type type = Type::Null;  // Type::Null here means "NULL of unknown type"
+    bool null = true;
+    int64_t i = 0;  // Bool (0/1), Int, Time
+    double f = 0;   // Float
+    std::string s;  // String
+
+    static Value nullOf(Type t) { Value v; v.type = t; return v; }
+    static Value ofBool(bool b) { Value v; v.type = Type::Bool; v.null = false; v.i = b; return v; }
+    static Value ofInt(int64_t x) { Value v; v.type = Type::Int; v.null = false; v.i = x; return v; }
+    static Value ofFloat(double x) { Value v; v.type = Type::Float; v.null = false; v.f = x; return v; }
+    static Value ofTime(TimeUs t) { Value v; v.type = Type::Time; v.null = false; v.i = t; return v; }
+    static Value ofString(std::string_view x) {
+        Value v; v.type = Type::String; v.null = false; v.s = std::string(x); return v;
+    }
+    bool isNull() const { return null; }
+    // Display form: NULL, TRUE/FALSE, 42, 2.5, text, 2026-11-24T10:00:00.000Z.
+    std::string toString() const;
+    bool operator==(const Value& o) const;
+};
+
+}  // namespace riffle

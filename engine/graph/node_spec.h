@@ -1,0 +1,69 @@
+#pragma once
+// One declaration per node type (ARCHITECTURE "One declaration per node type").
+//
+// A NodeSpec describes a node type as data: identity, ports, parameters, how its output schemas
+// follow from its inputs and parameters, and factories for its operator. The planner, the project
+// loader, `riffle-run --list-nodes`, the studio's palette and inspector, the generated node
+// reference and the exporters all read this one declaration.
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/core/status.h"
+#include "engine/core/types.h"
+#include "engine/graph/params.h"
+#include "engine/runtime/operator.h"
+
+namespace riffle {
+
+struct PortSpec {
+    std::string name;
+    std::string help;
+    bool multiple = false;  // accepts several edges (union's `in`)
+};
+
+// Input to a schema rule: one schema per input slot (an edge into the node), with its port.
+struct SchemaInputs {
+    std::vector<SchemaPtr> schemas;
+    std::vector<int> ports;
+};
+
+// Output schemas for the declared output ports (not `errors`), or a message naming the field.
+using SchemaRule = std::function<Result<std::vector<SchemaPtr>>(const NodeConfig&, const SchemaInputs&)>;
+using OperatorFactory = std::function<std::unique_ptr<Operator>(const OperatorContext&)>;
+using SourceFactory = std::function<std::unique_ptr<SourceOperator>(const OperatorContext&)>;
+// Upgrades params written by an older version of the node in place.
+using ParamMigration = std::function<void(Json& params, int fromVersion)>;
+
+struct NodeSpec {
+    std::string typeId;       // "window.tumbling": stable, written into project files
+    int version = 1;          // bump when params change meaning; write a migration
+    std::string displayName;  // "Tumbling window"
+    std::string category;     // "source", "transform", "window", "aggregate", "join", "alert", "sink"
+    std::string description;  // one or two sentences for the palette and the node reference
+    std::vector<PortSpec> inputs;
+    std::vector<PortSpec> outputs;  // `errors` is added by the registry, always last
+    std::vector<ParamSpec> params;
+    SchemaRule schemaRule;
+    OperatorFactory createOperator;  // transforms, windows, sinks
+    SourceFactory createSource;      // sources
+    ParamMigration migrate;
+    // Stateless single-input operators are fused into their producer's task (as Flink chains
+    // operators); stateful ones get a task of their own and may run on another worker.
+    bool stateless = false;
+    // Sinks and similar nodes that write to the outside world.
+    bool isSink = false;
+
+    bool isSource() const { return static_cast<bool>(createSource); }
+    const ParamSpec* param(std::string_view key) const;
+    int outputIndex(std::string_view port) const;  // -1 if none
+    int inputIndex(std::string_view port) const;
+    int errorsPort() const { return static_cast<int>(outputs.size()) - 1; }
+};
+
+// The parameters every source takes (SPEC section 3): time_field, time_format,
+// max_out_of_orderness (default given), idle_timeout.
+std::vector<ParamSpec> sourceTimeParams(const std::string& defaultOutOfOrderness);
+
+}  // namespace riffle

@@ -1,0 +1,106 @@
+#pragma once
+// The interface every node's runtime half implements (the spec half is graph/node_spec.h).
+//
+// Threading contract (as Flink's StreamOperator): the runtime never calls two methods of one
+// operator instance at the same time, but successive calls may come from different worker
+// threads. Operators must not block for long (no sleeping, no waiting on sockets): a source
+// that has nothing to give returns SourcePoll::waitFor() and is called again later.
+// Exceptions must not escape: the runtime catches them at the worker and fails the node, but an
+// operator should turn per-event failures into rows on its `errors` port instead.
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/core/batch.h"
+#include "engine/core/status.h"
+#include "engine/graph/params.h"
+#include "engine/runtime/metrics.h"
+
+namespace riffle {
+
+// Where an operator sends its output. Ports are numbered as the spec declares its outputs; the
+// `errors` port is always the last one (errorsPort()).
+class Emitter {
+public:
+    virtual ~Emitter() = default;
+    // An empty batch with the schema of `port`, from the pool.
+    virtual BatchPtr newBatch(int port) = 0;
+    // Hands a batch on; the operator must not touch it afterwards. Empty batches are ignored.
+    virtual void emit(int port, BatchPtr batch) = 0;
+    virtual int errorsPort() const = 0;
+};
+
+// Everything an operator gets when it is created.
+struct OperatorContext {
+    NodeConfig config;
+    std::string nodeLabel;  // "source `clicks`" for messages
+    std::vector<SchemaPtr> inputSchemas;   // one per input slot (an edge into the node)
+    std::vector<int> inputPorts;           // the declared input port of each slot
+    std::vector<SchemaPtr> outputSchemas;  // one per output port, `errors` last
+    NodeMetrics* metrics = nullptr;
+    const std::atomic<bool>* stopRequested = nullptr;
+};
+
+class Operator {
+public:
+    virtual ~Operator() = default;
+    // Opens files and connections; a failure stops the run with this node named.
+    virtual Status open() { return Status::ok(); }
+    // A batch arrived on input slot `slot`.
+    virtual void process(int slot, const Batch& in, Emitter& out) = 0;
+    // The watermark (minimum over the node's active inputs) advanced to `watermark`.
+    virtual void onWatermark(TimeUs watermark, Emitter& out) { (void)watermark; (void)out; }
+    // Processing-time tick, about every 100 ms while running (for emit_every, timeouts).
+    virtual void onTimer(TimeUs nowUs, Emitter& out) { (void)nowUs; (void)out; }
+    // Every input has ended: emit what is left and flush.
+    virtual void finish(Emitter& out) { (void)out; }
+    // Releases resources; called once, after finish() or on failure.
+    virtual void close() {}
+};
+
+struct SourcePoll {
+    enum class State { More, Wait, Ended };
+    State state = State::More;
+    int64_t waitUs = 0;  // for Wait: when to ask again
+    static SourcePoll more() { return {}; }
+    static SourcePoll waitFor(int64_t us) { return {State::Wait, us}; }
+    static SourcePoll ended() { return {State::Ended, 0}; }
+};
+
+// A source produces batches when polled. The runtime derives watermarks from the event times
+// it emits (SPEC section 3), so a source only emits events.
+class SourceOperator {
+public:
+    virtual ~SourceOperator() = default;
+    virtual Status open() { return Status::ok(); }
+    // Emits up to about kBatchRows events per output port, or says when to ask again.
+    virtual SourcePoll poll(Emitter& out) = 0;
+    virtual void close() {}
+};
+
+// Builds rows for an `errors` port: the offending event's fields (when it has any), then
+// `error` and `node`. Flushes a batch when it is full and at flush().
+class ErrorRows {
+public:
+    ErrorRows(Emitter& out, std::string nodeId) : m_out(out), m_node(std::move(nodeId)) {}
+    ~ErrorRows() { flush(); }
+    // Copies row `row` of `in` (whose schema is a prefix of the errors schema) and adds the reason.
+    void add(const Batch& in, size_t row, std::string_view error);
+    // For sources: errors schema is `_time, raw, line, error, node`.
+    void addRaw(TimeUs time, std::string_view raw, int64_t line, std::string_view error);
+    void flush();
+
+private:
+    Batch& batch();
+    Emitter& m_out;
+    std::string m_node;
+    BatchPtr m_batch;
+};
+
+// The errors-port schema of a source: `_time, raw string, line int, error string, node string`.
+SchemaPtr sourceErrorsSchema();
+// The errors-port schema of a node with inputs: the first input's fields + `error`, `node`.
+SchemaPtr errorsSchemaFor(const Schema& input);
+
+}  // namespace riffle

@@ -1,0 +1,12 @@
+#include "nodes/register_builtin_nodes.h"
+
+namespace riffle {
+
+void registerBuiltinNodes(NodeRegistry& registry) {
+    // Sources
+    // Transforms
+    // Sinks
+    (void)registry;
+}
+
+}  // namespace riffle

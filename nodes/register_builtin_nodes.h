@@ -1,0 +1,21 @@
+#pragma once
+#include "engine/graph/node_registry.h"
+
+namespace riffle {
+
+// Registers every built-in node type. Called once at start-up by riffle, riffle-run,
+// riffle-bench and the tests; explicit, so that no linker can drop a node type.
+void registerBuiltinNodes(NodeRegistry& registry);
+
+// One function per node type, defined next to its operator.
+void registerClickstreamSource(NodeRegistry& registry);
+void registerMetricsSource(NodeRegistry& registry);
+void registerFileSource(NodeRegistry& registry);
+void registerFilter(NodeRegistry& registry);
+void registerMap(NodeRegistry& registry);
+void registerUnion(NodeRegistry& registry);
+void registerFileSink(NodeRegistry& registry);
+void registerSqliteSink(NodeRegistry& registry);
+void registerLogSink(NodeRegistry& registry);
+
+}  // namespace riffle

@@ -1,0 +1,13 @@
+# Fails when a file under engine/ or nodes/ includes a Qt header.
+file(GLOB_RECURSE files ${ROOT}/engine/*.h ${ROOT}/engine/*.cpp ${ROOT}/nodes/*.h ${ROOT}/nodes/*.cpp)
+set(bad "")
+foreach(f ${files})
+  file(STRINGS ${f} lines REGEX "^[ \t]*#[ \t]*include[ \t]*[<\"]Q[A-Za-z]")
+  if(lines)
+    list(APPEND bad "${f}: ${lines}")
+  endif()
+endforeach()
+if(bad)
+  message(FATAL_ERROR "engine/ and nodes/ must stay Qt-free:\n${bad}")
+endif()
+message(STATUS "engine/ and nodes/ are Qt-free (${CMAKE_MATCH_COUNT}checked)")

@@ -5,8 +5,11 @@ namespace riffle {
 void registerBuiltinNodes(NodeRegistry& registry) {
     // Sources
     // Transforms
+    registerFilter(registry);
+    registerMap(registry);
+    registerUnion(registry);
     // Sinks
-    (void)registry;
+    registerLogSink(registry);
 }
 
 }  // namespace riffle

@@ -38,6 +38,16 @@ struct ParamSpec {
     std::string group;                 // inspector group ("Source", "Time", ...)
 };
 
+// Shorthand for the common case: key, type, default and one line of help.
+inline ParamSpec makeParam(std::string key, ParamType type, Json defaultValue, std::string help) {
+    ParamSpec p;
+    p.key = std::move(key);
+    p.type = type;
+    p.defaultValue = std::move(defaultValue);
+    p.help = std::move(help);
+    return p;
+}
+
 struct NamedExpr {
     std::string name;
     std::string expr;

@@ -41,7 +41,7 @@ const char* kUsage =
     "usage: riffle-run PROJECT [--for DURATION] [--set NODE.PARAM=VALUE]... [--metrics-every DURATION]\n"
     "                  [--threads K] [--json]\n"
     "       riffle-run --validate PROJECT\n"
-    "       riffle-run --list-nodes [--json]\n";
+    "       riffle-run --list-nodes [--json | --markdown]\n";
 
 int usageError(const std::string& message) {
     std::cerr << "riffle-run: " << message << "\n" << kUsage;
@@ -53,6 +53,7 @@ struct Options {
     bool validate = false;
     bool listNodes = false;
     bool json = false;
+    bool markdown = false;
     int64_t forUs = 0;
     int64_t metricsEveryUs = 0;
     int threads = 0;
@@ -78,6 +79,8 @@ int parseArgs(int argc, char** argv, Options& o) {
             o.listNodes = true;
         } else if (a == "--json") {
             o.json = true;
+        } else if (a == "--markdown") {
+            o.markdown = true;
         } else if (a == "--for" || a == "--metrics-every") {
             const std::string* v = value(a.c_str());
             if (!v) return usageError(a + " needs a duration, e.g. " + a + " 10s");
@@ -112,7 +115,11 @@ int parseArgs(int argc, char** argv, Options& o) {
     return -1;
 }
 
-int listNodes(const NodeRegistry& registry, bool json) {
+int listNodes(const NodeRegistry& registry, bool json, bool markdown) {
+    if (markdown) {
+        std::cout << nodeCatalogMarkdown(registry);
+        return kExitOk;
+    }
     if (json) {
         std::cout << nodeCatalogJson(registry).dump(2) << "\n";
         return kExitOk;
@@ -129,7 +136,7 @@ int main(int argc, char** argv) {
 
     NodeRegistry registry;
     registerBuiltinNodes(registry);
-    if (o.listNodes) return listNodes(registry, o.json);
+    if (o.listNodes) return listNodes(registry, o.json, o.markdown);
 
     auto loaded = Project::load(o.project);
     if (!loaded) {

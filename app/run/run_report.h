@@ -12,6 +12,8 @@ namespace riffle {
 
 Json nodeCatalogJson(const NodeRegistry& registry);
 std::string nodeCatalogText(const NodeRegistry& registry);
+// The node reference, docs/nodes.md (a test checks that the file is up to date).
+std::string nodeCatalogMarkdown(const NodeRegistry& registry);
 
 // "1.23 M", "48.2 K", "950".
 std::string humanCount(double n);

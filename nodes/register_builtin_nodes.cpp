@@ -4,9 +4,10 @@ namespace riffle {
 
 void registerBuiltinNodes(NodeRegistry& registry) {
     // Sources
+    registerClickstreamSource(registry);
+    registerMetricsSource(registry);
     // Transforms
     // Sinks
-    (void)registry;
 }
 
 }  // namespace riffle

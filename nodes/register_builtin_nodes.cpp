@@ -4,9 +4,11 @@ namespace riffle {
 
 void registerBuiltinNodes(NodeRegistry& registry) {
     // Sources
+    registerFileSource(registry);
     // Transforms
     // Sinks
-    (void)registry;
+    registerFileSink(registry);
+    registerSqliteSink(registry);
 }
 
 }  // namespace riffle

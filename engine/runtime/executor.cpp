@@ -119,7 +119,7 @@ class OpEmitter : public Emitter {
 public:
     OpEmitter(Task& task, OpRuntime& op) : m_task(task), m_op(op) {}
     BatchPtr newBatch(int port) override;
-    void emit(int port, BatchPtr batch) override { m_task.route(m_op, port, std::move(batch)); }
+    void push(int port, BatchPtr batch) override { m_task.route(m_op, port, std::move(batch)); }
     int errorsPort() const override { return m_op.errorsPort; }
 
 private:

@@ -27,7 +27,7 @@ public:
     // An empty batch with the schema of `port`, from the pool.
     virtual BatchPtr newBatch(int port) = 0;
     // Hands a batch on; the operator must not touch it afterwards. Empty batches are ignored.
-    virtual void emit(int port, BatchPtr batch) = 0;
+    virtual void push(int port, BatchPtr batch) = 0;
     virtual int errorsPort() const = 0;
 };
 

@@ -37,7 +37,7 @@ public:
         if (m_selected.empty()) return;
         BatchPtr b = out.newBatch(0);
         b->appendRowsFrom(in, m_selected);
-        out.emit(0, std::move(b));
+        out.push(0, std::move(b));
     }
 
 private:

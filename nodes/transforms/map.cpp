@@ -93,7 +93,7 @@ public:
         }
         b->setRows(in.rows());
         if (stats.warnings) m_ctx.metrics->add(m_ctx.metrics->warnings, stats.warnings);
-        out.emit(0, std::move(b));
+        out.push(0, std::move(b));
     }
 
 private:

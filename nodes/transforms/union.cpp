@@ -55,7 +55,7 @@ public:
             }
             b->commitRow();
         }
-        out.emit(0, std::move(b));
+        out.push(0, std::move(b));
     }
 
 private:

@@ -56,7 +56,7 @@ public:
             b->column(2).appendInt(e.value);
             b->commitRow();
         }
-        out.emit(0, std::move(b));
+        out.push(0, std::move(b));
         return SourcePoll::more();
     }
 

@@ -140,7 +140,7 @@ void TstProject::canonicalFormIsSortedWithInlineLists() {
     n.y = 120.5;
     n.params = {{"size", "10s"}, {"group_by", {"page"}}, {"aggregates", {{{"name", "views"}, {"expr", "COUNT(*)"}}}}};
     p.nodes.push_back(n);
-    const std::string expected = R"({
+    const std::string expected = R"json({
   "dashboard": {},
   "edges": [],
   "format": "riffle-project",
@@ -165,7 +165,7 @@ void TstProject::canonicalFormIsSortedWithInlineLists() {
   "settings": {},
   "version": 1
 }
-)";
+)json";
     QCOMPARE(QString::fromStdString(p.toJsonText()), QString::fromStdString(expected));
 }
 

@@ -27,7 +27,8 @@ struct Args {
     const Node& argNode(size_t i) const { return *node.args[i]; }
     Type type(size_t i) const { return ks[i]->type(); }
     [[noreturn]] void wrong(size_t i, const std::string& want) const {
-        c.fail(argNode(i).pos, node.name + " expects " + want + " as argument " +
+        const std::string name = node.kind == ast::Kind::Extract ? "EXTRACT" : node.name;
+        c.fail(argNode(i).pos, name + " expects " + want + " as argument " +
                                    std::to_string(i + 1) + ", got " +
                                    Compiler::describeTyped(argNode(i), type(i)));
     }

@@ -784,11 +784,9 @@ KernelPtr buildHashCode(Args& a) {
                 case Type::Bool: h = x.ints()[i] ? 1231 : 1237; break;
                 case Type::Float: {
                     double f = x.floats()[i];
-                    if (std::isnan(f)) f = std::nan("");
-                    if (f == 0) f = std::signbit(f) ? -0.0 : 0.0;
                     uint64_t bits;
                     std::memcpy(&bits, &f, sizeof bits);
-                    if (std::isnan(f)) bits = 0x7ff8000000000000ULL;
+                    if (std::isnan(f)) bits = 0x7ff8000000000000ULL;  // Java's canonical NaN
                     h = static_cast<int32_t>(static_cast<uint32_t>(bits ^ (bits >> 32)));
                     break;
                 }

@@ -16,7 +16,9 @@ uint32_t decodeUtf8(std::string_view s, size_t& pos) {
     auto cont = [&](size_t k) {
         return pos + k < s.size() && (static_cast<unsigned char>(s[pos + k]) & 0xC0) == 0x80;
     };
-    auto byte = [&](size_t k) { return static_cast<uint32_t>(static_cast<unsigned char>(s[pos + k]) & 0x3F); };
+    auto byte = [&](size_t k) {
+        return static_cast<uint32_t>(static_cast<unsigned char>(s[pos + k]) & 0x3F);
+    };
     if (b0 < 0x80) {
         ++pos;
         return b0;
@@ -32,8 +34,8 @@ uint32_t decodeUtf8(std::string_view s, size_t& pos) {
         return cp;
     }
     if ((b0 & 0xF8) == 0xF0 && cont(1) && cont(2) && cont(3)) {
-        uint32_t cp = (static_cast<uint32_t>(b0 & 0x07) << 18) | (byte(1) << 12) | (byte(2) << 6) |
-                      byte(3);
+        uint32_t cp =
+            (static_cast<uint32_t>(b0 & 0x07) << 18) | (byte(1) << 12) | (byte(2) << 6) | byte(3);
         pos += 4;
         return cp;
     }
@@ -200,7 +202,8 @@ bool LikePattern::matches(std::string_view text) const {
 size_t editDistance(std::string_view a, std::string_view b) {
     // Optimal string alignment: insertions, deletions, substitutions and adjacent swaps ("pgae").
     auto same = [](char x, char y) {
-        return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+        return std::tolower(static_cast<unsigned char>(x)) ==
+               std::tolower(static_cast<unsigned char>(y));
     };
     const size_t w = b.size() + 1;
     std::vector<size_t> d((a.size() + 1) * w);

@@ -97,7 +97,9 @@ struct Case {
     int warnings = 0;
 };
 
-std::string goldenPath() { return std::string(RIFFLE_SOURCE_DIR) + "/tests/engine/expr_cases.txt"; }
+std::string goldenPath() {
+    return std::string(RIFFLE_SOURCE_DIR) + "/tests/engine/expr_cases.txt";
+}
 
 // Reads the header (schema and rows) and the cases.
 Golden readGolden(std::vector<Case>& cases) {
@@ -193,14 +195,16 @@ Golden readGolden(std::vector<Case>& cases) {
 }
 
 QString describe(const Value& v) {
-    if (v.null) return QStringLiteral("NULL:%1").arg(QString::fromStdString(std::string(typeName(v.type))));
+    if (v.null)
+        return QStringLiteral("NULL:%1").arg(QString::fromStdString(std::string(typeName(v.type))));
     QString s = QString::fromStdString(v.toString());
     if (v.type == Type::String) s = "'" + s + "'";
     return QStringLiteral("%1 (%2)").arg(s, QString::fromStdString(std::string(typeName(v.type))));
 }
 
 bool sameValue(const Value& expected, const Value& actual) {
-    if (expected.null) return actual.null && (expected.type == Type::Null || expected.type == actual.type);
+    if (expected.null)
+        return actual.null && (expected.type == Type::Null || expected.type == actual.type);
     if (actual.null || expected.type != actual.type) return false;
     if (expected.type == Type::Float) {
         if (std::isnan(expected.f)) return std::isnan(actual.f);
@@ -210,8 +214,8 @@ bool sameValue(const Value& expected, const Value& actual) {
 }
 
 SchemaPtr clickSchema() {
-    return std::make_shared<Schema>(Schema::stream(
-        {{"page", Type::String}, {"user_id", Type::Int}, {"amount", Type::Float}}));
+    return std::make_shared<Schema>(
+        Schema::stream({{"page", Type::String}, {"user_id", Type::Int}, {"amount", Type::Float}}));
 }
 
 }  // namespace
@@ -243,7 +247,9 @@ void TstExpressions::golden_data() {
     m_golden = readGolden(m_cases);
     QTest::addColumn<int>("index");
     for (size_t i = 0; i < m_cases.size(); ++i)
-        QTest::newRow(qPrintable(QStringLiteral("line %1: %2").arg(m_cases[i].line).arg(QString::fromStdString(m_cases[i].expr))))
+        QTest::newRow(qPrintable(QStringLiteral("line %1: %2")
+                                     .arg(m_cases[i].line)
+                                     .arg(QString::fromStdString(m_cases[i].expr))))
             << static_cast<int>(i);
 }
 
@@ -265,7 +271,8 @@ void TstExpressions::golden() {
     const ExpressionPtr& e = compiled.value();
     QCOMPARE(e->text(), c.expr);
     auto rowIt = m_golden.rowIndex.find(c.row);
-    QVERIFY2(rowIt != m_golden.rowIndex.end(), qPrintable(where + "unknown row " + QString::fromStdString(c.row)));
+    QVERIFY2(rowIt != m_golden.rowIndex.end(),
+             qPrintable(where + "unknown row " + QString::fromStdString(c.row)));
     const size_t row = rowIt->second;
     std::optional<Value> want = parseTyped(c.expected);
     QVERIFY2(want.has_value(), qPrintable(where + "malformed expected value"));
@@ -319,11 +326,17 @@ void TstExpressions::batchMatchesRows() {
             Value b = out.get(r);
             b.type = v.type;
             QVERIFY2(sameValue(v, b) && v.null == b.null,
-                     qPrintable(QStringLiteral("line %1 row %2: %3 vs %4").arg(c.line).arg(r).arg(describe(v), describe(b))));
+                     qPrintable(QStringLiteral("line %1 row %2: %3 vs %4")
+                                    .arg(c.line)
+                                    .arg(r)
+                                    .arg(describe(v), describe(b))));
             ++compared;
         }
         QVERIFY2(batchStats.warnings == rowStats.warnings,
-                 qPrintable(QStringLiteral("line %1: batch warnings %2, per-row %3").arg(c.line).arg(batchStats.warnings).arg(rowStats.warnings)));
+                 qPrintable(QStringLiteral("line %1: batch warnings %2, per-row %3")
+                                .arg(c.line)
+                                .arg(batchStats.warnings)
+                                .arg(rowStats.warnings)));
     }
     QVERIFY(compared > 1000);
 }
@@ -376,8 +389,7 @@ void TstExpressions::maskedBranchesDoNotWarn() {
         b.commitRow();
     }
     const char* exprs[] = {"CASE WHEN user_id <> 0 THEN 8 / user_id ELSE -1 END",
-                           "IF(user_id = 0, -1, 8 / user_id)",
-                           "user_id <> 0 AND 8 / user_id > 1",
+                           "IF(user_id = 0, -1, 8 / user_id)", "user_id <> 0 AND 8 / user_id > 1",
                            "user_id = 0 OR 8 / user_id > 1",
                            "COALESCE(CASE WHEN user_id = 0 THEN 0 END, 8 / user_id)"};
     for (const char* src : exprs) {
@@ -426,13 +438,15 @@ void TstExpressions::deepNestingIsAnError() {
     deep += "1";
     auto e = compile(deep, schema);
     QVERIFY(!e.isOk());
-    QCOMPARE(e.message(), std::string("1:257: expression is nested too deeply (more than 256 levels)"));
+    QCOMPARE(e.message(),
+             std::string("1:257: expression is nested too deeply (more than 256 levels)"));
     std::string nots;
     for (int i = 0; i < 5000; ++i) nots += "NOT ";
     nots += "TRUE";
     auto n = compile(nots, schema);
     QVERIFY(!n.isOk());
-    QCOMPARE(n.message(), std::string("1:1025: expression is nested too deeply (more than 256 levels)"));
+    QCOMPARE(n.message(),
+             std::string("1:1025: expression is nested too deeply (more than 256 levels)"));
     std::string ok(200, '(');
     ok += "1";
     ok += std::string(200, ')');
@@ -446,7 +460,8 @@ void TstExpressions::longChainIsAnError() {
     for (int i = 0; i < 5000; ++i) chain += " + 1";
     auto e = compile(chain, schema);
     QVERIFY(!e.isOk());
-    QCOMPARE(e.message(), std::string("1:1: expression is nested too deeply (more than 1000 levels)"));
+    QCOMPARE(e.message(),
+             std::string("1:1: expression is nested too deeply (more than 1000 levels)"));
     std::string fine = "user_id";
     for (int i = 0; i < 500; ++i) fine += " + 1";
     auto f = compile(fine, schema);
@@ -497,13 +512,16 @@ void TstExpressions::compileArgumentOfAggregate() {
     QCOMPARE(arg.value()->text(), std::string("amount * 2"));
     auto whole = compile(*sum.value(), schema);
     QVERIFY(!whole.isOk());
-    QCOMPARE(whole.message(),
-             std::string("1:1: aggregate function SUM is not allowed here; use it in a window's aggregates"));
+    QCOMPARE(
+        whole.message(),
+        std::string(
+            "1:1: aggregate function SUM is not allowed here; use it in a window's aggregates"));
     auto bad = ast::parse("AVG(page + 1)");
     QVERIFY(bad.isOk());
     auto badArg = compile(*bad.value()->args[0], schema);
     QVERIFY(!badArg.isOk());
-    QCOMPARE(badArg.message(), std::string("1:10: `+` needs numbers, got `page` (string) and 1 (int)"));
+    QCOMPARE(badArg.message(),
+             std::string("1:10: `+` needs numbers, got `page` (string) and 1 (int)"));
 }
 
 void TstExpressions::concurrentEvaluation() {

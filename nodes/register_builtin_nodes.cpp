@@ -6,8 +6,15 @@ void registerBuiltinNodes(NodeRegistry& registry) {
     // Sources
     registerClickstreamSource(registry);
     registerMetricsSource(registry);
+    registerFileSource(registry);
     // Transforms
+    registerFilter(registry);
+    registerMap(registry);
+    registerUnion(registry);
     // Sinks
+    registerFileSink(registry);
+    registerSqliteSink(registry);
+    registerLogSink(registry);
 }
 
 }  // namespace riffle

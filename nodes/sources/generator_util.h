@@ -224,17 +224,11 @@ inline std::optional<TimeUs> startTime(std::string_view text, TimeUs nowUs) {
 }
 
 // A parameter of the "Source" group.
-inline ParamSpec makeParam(std::string key, ParamType type, Json defaultValue, std::string help,
-                           std::string unit = {}, std::optional<double> min = {},
-                           std::optional<double> max = {}) {
-    ParamSpec p;
-    p.key = std::move(key);
-    p.type = type;
-    p.defaultValue = std::move(defaultValue);
-    p.help = std::move(help);
-    p.unit = std::move(unit);
-    p.min = min;
-    p.max = max;
+inline ParamSpec sourceParam(std::string key, ParamType type, Json defaultValue, std::string help,
+                             std::string unit = {}, std::optional<double> min = {},
+                             std::optional<double> max = {}) {
+    ParamSpec p = makeParam(std::move(key), type, std::move(defaultValue), std::move(help),
+                            std::move(unit), min, max);
     p.group = "Source";
     return p;
 }

@@ -192,7 +192,7 @@ private:
             }
         }
         batch.setRows(n);
-        out.emit(0, std::move(batchPtr));
+        out.push(0, std::move(batchPtr));
     }
 
     std::string m_label;
@@ -218,7 +218,7 @@ private:
 }  // namespace
 
 void registerClickstreamSource(NodeRegistry& registry) {
-    using gen::makeParam;
+    using gen::sourceParam;
     NodeSpec spec;
     spec.typeId = "source.clickstream";
     spec.displayName = "Clickstream generator";
@@ -228,26 +228,26 @@ void registerClickstreamSource(NodeRegistry& registry) {
         "and checkout, with page views, clicks, cart adds and purchases. Deterministic for a seed.";
     spec.outputs = {{"out", "One row per event: view, click, add_to_cart or purchase", false}};
     spec.params = {
-        makeParam("rate", ParamType::Float, 1000.0,
-                  "Events per second of wall-clock time; 0 = as fast as possible. "
-                  "Event time advances 1/rate s per event (10 µs when 0)",
-                  "events/s", 0, 1e9),
-        makeParam("users", ParamType::Int, 10000,
-                  "Number of distinct users; about a tenth have a session open at once", "users", 1,
-                  1e9),
-        makeParam("seed", ParamType::Int, 1,
-                  "Random seed: the same seed and start give the same rows every run"),
-        makeParam("limit", ParamType::Int, 0, "Stop after this many events; 0 = endless", "events",
-                  0),
-        makeParam("disorder_ms", ParamType::Int, 0,
-                  "Shift each event's time back by a random amount up to this; raise "
-                  "max_out_of_orderness "
-                  "to match so that windows still count them",
-                  "ms", 0, 3'600'000),
-        makeParam("late_fraction", ParamType::Float, 0.0,
-                  "Fraction of events delayed by 30 s (plus disorder) so that they arrive late", "",
-                  0, 1),
-        makeParam("start", ParamType::String, "now", gen::kStartHelp),
+        sourceParam("rate", ParamType::Float, 1000.0,
+                    "Events per second of wall-clock time; 0 = as fast as possible. "
+                    "Event time advances 1/rate s per event (10 µs when 0)",
+                    "events/s", 0, 1e9),
+        sourceParam("users", ParamType::Int, 10000,
+                    "Number of distinct users; about a tenth have a session open at once", "users",
+                    1, 1e9),
+        sourceParam("seed", ParamType::Int, 1,
+                    "Random seed: the same seed and start give the same rows every run"),
+        sourceParam("limit", ParamType::Int, 0, "Stop after this many events; 0 = endless",
+                    "events", 0),
+        sourceParam("disorder_ms", ParamType::Int, 0,
+                    "Shift each event's time back by a random amount up to this; raise "
+                    "max_out_of_orderness "
+                    "to match so that windows still count them",
+                    "ms", 0, 3'600'000),
+        sourceParam("late_fraction", ParamType::Float, 0.0,
+                    "Fraction of events delayed by 30 s (plus disorder) so that they arrive late",
+                    "", 0, 1),
+        sourceParam("start", ParamType::String, "now", gen::kStartHelp),
     };
     gen::appendGeneratorTimeParams(spec.params);
     spec.schemaRule = [](const NodeConfig& config,

@@ -219,7 +219,7 @@ private:
             batch.column(kAnomaly).ints()[i] = anomaly ? 1 : 0;
         }
         batch.setRows(n);
-        out.emit(0, std::move(batchPtr));
+        out.push(0, std::move(batchPtr));
     }
 
     std::string m_label;
@@ -239,7 +239,7 @@ private:
 }  // namespace
 
 void registerMetricsSource(NodeRegistry& registry) {
-    using gen::makeParam;
+    using gen::sourceParam;
     NodeSpec spec;
     spec.typeId = "source.metrics";
     spec.displayName = "Metrics generator";
@@ -249,21 +249,22 @@ void registerMetricsSource(NodeRegistry& registry) {
         "and errors, a daily load pattern, noise and injected anomalies. Deterministic for a seed.";
     spec.outputs = {{"out", "One row per host per interval", false}};
     spec.params = {
-        makeParam("hosts", ParamType::Int, 10, "Number of hosts (web-01, api-01, db-01, ...)",
-                  "hosts", 1, 100000),
-        makeParam("interval_ms", ParamType::Int, 1000,
-                  "Event time between two rows of the same host", "ms", 1, 86'400'000),
-        makeParam("seed", ParamType::Int, 1,
-                  "Random seed: the same seed and start give the same rows every run"),
-        makeParam("anomaly_rate", ParamType::Float, 0.01,
-                  "Fraction of rows that are anomalous spikes (cpu_pct > 95, latency ×10, error "
-                  "burst, anomaly = true)",
-                  "", 0, 1),
-        makeParam("limit", ParamType::Int, 0, "Stop after this many rows; 0 = endless", "rows", 0),
-        makeParam("realtime", ParamType::Bool, true,
-                  "Pace rows to the wall clock (one interval of rows per interval); false = as "
-                  "fast as possible"),
-        makeParam("start", ParamType::String, "now", gen::kStartHelp),
+        sourceParam("hosts", ParamType::Int, 10, "Number of hosts (web-01, api-01, db-01, ...)",
+                    "hosts", 1, 100000),
+        sourceParam("interval_ms", ParamType::Int, 1000,
+                    "Event time between two rows of the same host", "ms", 1, 86'400'000),
+        sourceParam("seed", ParamType::Int, 1,
+                    "Random seed: the same seed and start give the same rows every run"),
+        sourceParam("anomaly_rate", ParamType::Float, 0.01,
+                    "Fraction of rows that are anomalous spikes (cpu_pct > 95, latency ×10, error "
+                    "burst, anomaly = true)",
+                    "", 0, 1),
+        sourceParam("limit", ParamType::Int, 0, "Stop after this many rows; 0 = endless", "rows",
+                    0),
+        sourceParam("realtime", ParamType::Bool, true,
+                    "Pace rows to the wall clock (one interval of rows per interval); false = as "
+                    "fast as possible"),
+        sourceParam("start", ParamType::String, "now", gen::kStartHelp),
     };
     gen::appendGeneratorTimeParams(spec.params);
     spec.schemaRule = [](const NodeConfig& config,

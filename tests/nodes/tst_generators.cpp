@@ -10,9 +10,6 @@
 #include <set>
 #include <thread>
 
-// Qt's `emit` keyword macro would clash with Emitter::emit() in the engine headers below.
-#undef emit
-
 #include "engine/core/time_format.h"
 #include "engine/graph/node_instance.h"
 #include "engine/graph/node_registry.h"

@@ -1,0 +1,152 @@
+// sink.file: writes a stream to a CSV or JSON Lines file (SPEC section 5 "File formats").
+//
+// Every field is written, `_time` first, times as ISO-8601 UTC with milliseconds. Output is
+// collected in a buffer and written in large pieces; finish() writes the rest and flushes, so the
+// file is complete when the run ends. A row with a string that is not valid UTF-8 goes to
+// `errors` instead of into the file. A failed write (disk full) fails the node: a file with rows
+// silently missing would be worse.
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+
+#include "engine/graph/node_registry.h"
+#include "nodes/common/csv.h"
+#include "nodes/common/file_format.h"
+#include "nodes/common/json_row.h"
+#include "nodes/common/utf8.h"
+#include "nodes/register_builtin_nodes.h"
+
+namespace riffle {
+
+namespace {
+
+constexpr size_t kWriteBytes = 256 * 1024;
+
+class FileSink : public Operator {
+public:
+    explicit FileSink(const OperatorContext& ctx) : m_ctx(ctx), m_path(ctx.config.getPath("path")) {}
+    ~FileSink() override { close(); }
+
+    Status open() override {
+        auto format = resolveFileFormat(m_ctx.config.getString("format"), m_path);
+        if (!format) return Status::error(m_ctx.nodeLabel + ": " + format.message());
+        m_format = *format;
+        if (m_ctx.inputSchemas.empty() || !m_ctx.inputSchemas[0])
+            return Status::error(m_ctx.nodeLabel + ": has no input");
+        const std::filesystem::path parent = std::filesystem::path(m_path).parent_path();
+        if (!parent.empty()) {
+            std::error_code ec;
+            std::filesystem::create_directories(parent, ec);
+        }
+        m_file = std::fopen(m_path.c_str(), "wb");
+        if (!m_file)
+            return Status::error(m_ctx.nodeLabel + ": cannot open `" + m_path + "` for writing: " +
+                                 std::strerror(errno));
+        if (m_format == FileFormat::Csv) appendCsvHeader(m_buffer, *m_ctx.inputSchemas[0]);
+        return Status::ok();
+    }
+
+    void process(int slot, const Batch& in, Emitter& out) override {
+        (void)slot;
+        ErrorRows errors(out, m_ctx.config.id());
+        std::vector<size_t> stringColumns;
+        for (size_t c = 0; c < in.columnCount(); ++c)
+            if (in.column(c).type() == Type::String) stringColumns.push_back(c);
+        for (size_t r = 0; r < in.rows(); ++r) {
+            if (!checkUtf8(in, r, stringColumns, errors)) continue;
+            if (m_format == FileFormat::Csv) appendCsvRow(m_buffer, in, r);
+            else appendJsonRow(m_buffer, in, r);
+        }
+        if (m_buffer.size() >= kWriteBytes) writeBuffer();
+    }
+
+    void finish(Emitter& out) override {
+        (void)out;
+        writeBuffer();
+        if (m_file && std::fflush(m_file) != 0)
+            throw std::runtime_error(m_ctx.nodeLabel + ": cannot write `" + m_path + "`: " + std::strerror(errno));
+    }
+
+    void close() override {
+        if (!m_file) return;
+        if (!m_buffer.empty()) {
+            // Reached only when finish() was not called (the run failed): keep what was received.
+            std::fwrite(m_buffer.data(), 1, m_buffer.size(), m_file);
+            m_buffer.clear();
+        }
+        std::fclose(m_file);
+        m_file = nullptr;
+    }
+
+private:
+    bool checkUtf8(const Batch& in, size_t row, const std::vector<size_t>& columns, ErrorRows& errors) {
+        for (size_t c : columns) {
+            if (in.column(c).isNull(row)) continue;
+            const size_t bad = findInvalidUtf8(in.column(c).strings()[row]);
+            if (bad == std::string_view::npos) continue;
+            errors.add(in, row,
+                       "field `" + in.schema().field(c).name + "` is not valid UTF-8 (byte " +
+                           std::to_string(bad + 1) + ")");
+            return false;
+        }
+        return true;
+    }
+
+    void writeBuffer() {
+        if (!m_file || m_buffer.empty()) return;
+        const size_t written = std::fwrite(m_buffer.data(), 1, m_buffer.size(), m_file);
+        const bool failed = written != m_buffer.size();
+        m_buffer.clear();
+        if (failed)
+            throw std::runtime_error(m_ctx.nodeLabel + ": cannot write `" + m_path + "`: " + std::strerror(errno));
+    }
+
+    OperatorContext m_ctx;
+    std::string m_path;
+    FileFormat m_format = FileFormat::Csv;
+    std::FILE* m_file = nullptr;
+    std::string m_buffer;
+};
+
+}  // namespace
+
+void registerFileSink(NodeRegistry& registry) {
+    NodeSpec spec;
+    spec.typeId = "sink.file";
+    spec.displayName = "File";
+    spec.category = "sink";
+    spec.description =
+        "Writes every event to a CSV or JSON Lines file, `_time` included, times as ISO-8601 UTC. "
+        "The file is replaced at the start of each run.";
+    spec.inputs = {{"in", "Events to write"}};
+    spec.isSink = true;
+
+    ParamSpec path;
+    path.key = "path";
+    path.type = ParamType::Path;
+    path.required = true;
+    path.help = "The file to write (replaced when the run starts); relative to the project's folder";
+    path.group = "Sink";
+    spec.params.push_back(path);
+
+    ParamSpec format;
+    format.key = "format";
+    format.type = ParamType::Choice;
+    format.defaultValue = "auto";
+    format.choices = {"auto", "csv", "jsonl"};
+    format.help = "csv (with a header row) or jsonl (one object per line); auto goes by the extension";
+    format.group = "Sink";
+    spec.params.push_back(format);
+
+    spec.schemaRule = [](const NodeConfig& config, const SchemaInputs&) -> Result<std::vector<SchemaPtr>> {
+        auto format = resolveFileFormat(config.getString("format"), config.getPath("path"));
+        if (!format) return Result<std::vector<SchemaPtr>>::error(format.message());
+        return std::vector<SchemaPtr>{};
+    };
+    spec.createOperator = [](const OperatorContext& ctx) { return std::make_unique<FileSink>(ctx); };
+    registry.add(std::move(spec));
+}
+
+}  // namespace riffle

@@ -21,10 +21,20 @@ constexpr double kProductZipfExponent = 1.05;
 constexpr double kContentZipfExponent = 0.9;
 
 const std::vector<std::string> kContentPages = {
-    "/deals",          "/blog/spring-trends", "/help",          "/about",
-    "/blog/gift-guide", "/shipping",          "/returns",       "/account",
-    "/wishlist",       "/blog/how-to-choose", "/contact",       "/stores",
-    "/careers",        "/press",
+    "/deals",
+    "/blog/spring-trends",
+    "/help",
+    "/about",
+    "/blog/gift-guide",
+    "/shipping",
+    "/returns",
+    "/account",
+    "/wishlist",
+    "/blog/how-to-choose",
+    "/contact",
+    "/stores",
+    "/careers",
+    "/press",
 };
 
 enum class ReferrerKind { Direct, Search, Social, Campaign };
@@ -113,7 +123,8 @@ ClickstreamModel::ClickstreamModel(int64_t users, uint64_t seed)
     m_pages = {"/", "/search", "/cart", "/checkout"};
     for (const auto& p : kContentPages) m_pages.push_back(p);
     for (uint32_t rank = 0; rank < m_products; ++rank) {
-        const uint32_t id = 1 + static_cast<uint32_t>((uint64_t{rank} * kProductIdStride) % m_products);
+        const uint32_t id =
+            1 + static_cast<uint32_t>((uint64_t{rank} * kProductIdStride) % m_products);
         m_pages.push_back("/product/" + std::to_string(id));
     }
 
@@ -160,7 +171,8 @@ void ClickstreamModel::startSession(Session& s) {
     }
     // Squaring a uniform skews activity towards low user ids: some users visit far more often.
     const double x = m_rng.uniform();
-    s.userId = 1 + std::min<int64_t>(m_users - 1, static_cast<int64_t>(x * x * static_cast<double>(m_users)));
+    s.userId = 1 + std::min<int64_t>(m_users - 1,
+                                     static_cast<int64_t>(x * x * static_cast<double>(m_users)));
     const uint64_t userKey = static_cast<uint64_t>(s.userId) * 0xD6E8FEB86659FD93ull ^ m_seed;
     s.country = static_cast<uint8_t>(m_countryAlias.sample(hash64(userKey)));
     s.device = static_cast<uint8_t>(m_deviceAlias.sample(hash64(userKey + 1)));
@@ -176,22 +188,32 @@ void ClickstreamModel::startSession(Session& s) {
     };
     switch (kReferrers[s.referrer].kind) {
         case ReferrerKind::Direct:
-            if (u < 0.85) land(Step::Home, kHomePage);
-            else land(Step::Product, randomProduct());
+            if (u < 0.85)
+                land(Step::Home, kHomePage);
+            else
+                land(Step::Product, randomProduct());
             break;
         case ReferrerKind::Search:
-            if (u < 0.35) land(Step::Home, kHomePage);
-            else if (u < 0.80) land(Step::Product, randomProduct());
-            else land(Step::Content, randomContent());
+            if (u < 0.35)
+                land(Step::Home, kHomePage);
+            else if (u < 0.80)
+                land(Step::Product, randomProduct());
+            else
+                land(Step::Content, randomContent());
             break;
         case ReferrerKind::Social:
-            if (u < 0.50) land(Step::Content, randomContent());
-            else if (u < 0.80) land(Step::Product, randomProduct());
-            else land(Step::Home, kHomePage);
+            if (u < 0.50)
+                land(Step::Content, randomContent());
+            else if (u < 0.80)
+                land(Step::Product, randomProduct());
+            else
+                land(Step::Home, kHomePage);
             break;
         case ReferrerKind::Campaign:
-            if (u < 0.70) land(Step::Product, randomProduct());
-            else land(Step::Home, kHomePage);
+            if (u < 0.70)
+                land(Step::Product, randomProduct());
+            else
+                land(Step::Home, kHomePage);
             break;
     }
 }
@@ -206,36 +228,56 @@ void ClickstreamModel::afterView(Session& s) {
     const double u = m_rng.uniform();
     switch (s.step) {
         case Step::Home:
-            if (u < 0.60) navigate(s, Step::Search, kSearchPage);
-            else if (u < 0.75) navigate(s, Step::Content, randomContent());
-            else if (u < 0.80) navigate(s, Step::Product, randomProduct());
-            else s.step = Step::Done;
+            if (u < 0.60)
+                navigate(s, Step::Search, kSearchPage);
+            else if (u < 0.75)
+                navigate(s, Step::Content, randomContent());
+            else if (u < 0.80)
+                navigate(s, Step::Product, randomProduct());
+            else
+                s.step = Step::Done;
             break;
         case Step::Search:
-            if (u < 0.65) navigate(s, Step::Product, randomProduct());
-            else if (u < 0.75) navigate(s, Step::Search, kSearchPage);
-            else s.step = Step::Done;
+            if (u < 0.65)
+                navigate(s, Step::Product, randomProduct());
+            else if (u < 0.75)
+                navigate(s, Step::Search, kSearchPage);
+            else
+                s.step = Step::Done;
             break;
         case Step::Product:
-            if (u < 0.10) s.action = Action::AddToCart;
-            else if (u < 0.45) navigate(s, Step::Product, randomProduct());
-            else if (u < 0.55) navigate(s, Step::Search, kSearchPage);
-            else s.step = Step::Done;
+            if (u < 0.10)
+                s.action = Action::AddToCart;
+            else if (u < 0.45)
+                navigate(s, Step::Product, randomProduct());
+            else if (u < 0.55)
+                navigate(s, Step::Search, kSearchPage);
+            else
+                s.step = Step::Done;
             break;
         case Step::Cart:
-            if (u < 0.45) navigate(s, Step::Checkout, kCheckoutPage);
-            else if (u < 0.65) navigate(s, Step::Product, randomProduct());
-            else s.step = Step::Done;
+            if (u < 0.45)
+                navigate(s, Step::Checkout, kCheckoutPage);
+            else if (u < 0.65)
+                navigate(s, Step::Product, randomProduct());
+            else
+                s.step = Step::Done;
             break;
         case Step::Checkout:
-            if (u < 0.60) s.action = Action::Purchase;
-            else s.step = Step::Done;
+            if (u < 0.60)
+                s.action = Action::Purchase;
+            else
+                s.step = Step::Done;
             break;
         case Step::Content:
-            if (u < 0.40) navigate(s, Step::Content, randomContent());
-            else if (u < 0.58) navigate(s, Step::Product, randomProduct());
-            else if (u < 0.68) navigate(s, Step::Home, kHomePage);
-            else s.step = Step::Done;
+            if (u < 0.40)
+                navigate(s, Step::Content, randomContent());
+            else if (u < 0.58)
+                navigate(s, Step::Product, randomProduct());
+            else if (u < 0.68)
+                navigate(s, Step::Home, kHomePage);
+            else
+                s.step = Step::Done;
             break;
         case Step::Done:
             s.step = Step::Done;
@@ -247,10 +289,18 @@ int32_t ClickstreamModel::latencyFor(const Session& s, uint32_t page) {
     const float base = m_latencyTables[s.device][m_rng.next() >> (64 - kNormalTableBits)];
     float factor = 1.0f;
     switch (page) {
-        case kSearchPage: factor = 1.6f; break;
-        case kCartPage: factor = 1.3f; break;
-        case kCheckoutPage: factor = 2.0f; break;
-        default: factor = isProductPage(page) ? 1.1f : 1.0f; break;
+        case kSearchPage:
+            factor = 1.6f;
+            break;
+        case kCartPage:
+            factor = 1.3f;
+            break;
+        case kCheckoutPage:
+            factor = 2.0f;
+            break;
+        default:
+            factor = isProductPage(page) ? 1.1f : 1.0f;
+            break;
     }
     return std::max<int32_t>(1, static_cast<int32_t>(base * factor + 0.5f));
 }

@@ -27,14 +27,14 @@ enum class ClickEventKind : uint8_t { View, Click, AddToCart, Purchase };
 
 struct ClickEvent {
     int64_t userId = 0;
-    uint32_t slot = 0;      // session slot; sessionId(slot) / sessionSerial(slot) name the session
-    uint32_t page = 0;      // index into pages()
+    uint32_t slot = 0;  // session slot; sessionId(slot) / sessionSerial(slot) name the session
+    uint32_t page = 0;  // index into pages()
     ClickEventKind kind = ClickEventKind::View;
-    uint8_t referrer = 0;   // index into referrers(); kDirectReferrer means NULL
-    uint8_t country = 0;    // index into countries()
-    uint8_t device = 0;     // index into devices()
+    uint8_t referrer = 0;  // index into referrers(); kDirectReferrer means NULL
+    uint8_t country = 0;   // index into countries()
+    uint8_t device = 0;    // index into devices()
     int32_t latencyMs = 0;
-    double amount = 0;      // only meaningful for Purchase
+    double amount = 0;  // only meaningful for Purchase
 };
 
 class ClickstreamModel {

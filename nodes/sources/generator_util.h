@@ -66,7 +66,9 @@ public:
     // Uniform in [0, 1) with 53 random bits.
     double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
     // Uniform in [0, n) (multiply-high; the bias is below n / 2^64). n = 0 gives 0.
-    uint64_t below(uint64_t n) { return static_cast<uint64_t>((static_cast<U128>(next()) * n) >> 64); }
+    uint64_t below(uint64_t n) {
+        return static_cast<uint64_t>((static_cast<U128>(next()) * n) >> 64);
+    }
     bool chance(double p) { return uniform() < p; }
 
 private:
@@ -154,8 +156,10 @@ inline const std::array<double, kNormalTableSize>& normalQuantiles() {
             double lo = -10, hi = 10;
             for (int it = 0; it < 64; ++it) {
                 const double mid = 0.5 * (lo + hi);
-                if (0.5 * std::erfc(-mid / std::sqrt(2.0)) < p) lo = mid;
-                else hi = mid;
+                if (0.5 * std::erfc(-mid / std::sqrt(2.0)) < p)
+                    lo = mid;
+                else
+                    hi = mid;
             }
             t[i] = 0.5 * (lo + hi);
         }
@@ -223,7 +227,8 @@ inline std::optional<TimeUs> startTime(std::string_view text, TimeUs nowUs) {
 inline ParamSpec sourceParam(std::string key, ParamType type, Json defaultValue, std::string help,
                              std::string unit = {}, std::optional<double> min = {},
                              std::optional<double> max = {}) {
-    ParamSpec p = makeParam(std::move(key), type, std::move(defaultValue), std::move(help), std::move(unit), min, max);
+    ParamSpec p = makeParam(std::move(key), type, std::move(defaultValue), std::move(help),
+                            std::move(unit), min, max);
     p.group = "Source";
     return p;
 }
@@ -239,7 +244,8 @@ inline constexpr const char* kTimeFieldHelpForGenerators =
 inline void appendGeneratorTimeParams(std::vector<ParamSpec>& params) {
     for (ParamSpec p : sourceTimeParams("0s")) {
         if (p.key == "time_field") p.help = kTimeFieldHelpForGenerators;
-        if (p.key == "time_format") p.help = "Ignored by generators (they write `_time` themselves)";
+        if (p.key == "time_format")
+            p.help = "Ignored by generators (they write `_time` themselves)";
         params.push_back(std::move(p));
     }
 }

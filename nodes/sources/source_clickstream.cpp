@@ -26,7 +26,19 @@ constexpr int64_t kUnpacedStepUs = 10;
 // Second random stream (event-time jitter), derived from the seed.
 constexpr uint64_t kTimeStreamSalt = 0x7F4A7C159E3779B9ull;
 
-enum Col : size_t { kTime, kUser, kSession, kPage, kEvent, kReferrer, kCountry, kDevice, kLatency, kAmount, kColumns };
+enum Col : size_t {
+    kTime,
+    kUser,
+    kSession,
+    kPage,
+    kEvent,
+    kReferrer,
+    kCountry,
+    kDevice,
+    kLatency,
+    kAmount,
+    kColumns
+};
 
 SchemaPtr clickstreamSchema() {
     static const SchemaPtr schema = std::make_shared<const Schema>(Schema::stream({
@@ -67,8 +79,10 @@ public:
     Status open() override {
         auto start = gen::startTime(m_startText, gen::wallClockUs());
         if (!start)
-            return Status::error(m_label + ": `start` must be \"now\" or an ISO-8601 time like "
-                                 "2026-01-01T00:00:00Z, got `" + m_startText + "`");
+            return Status::error(m_label +
+                                 ": `start` must be \"now\" or an ISO-8601 time like "
+                                 "2026-01-01T00:00:00Z, got `" +
+                                 m_startText + "`");
         m_nextBaseUs = *start;
         m_fractionAcc = 0;
         if (m_rate > 0) {
@@ -94,11 +108,13 @@ public:
         }
         if (m_rate > 0) {
             const int64_t elapsedUs = gen::steadyClockUs() - m_openedUs;
-            const int64_t due = static_cast<int64_t>(static_cast<double>(elapsedUs) * m_rate / 1e6) + 1;
+            const int64_t due =
+                static_cast<int64_t>(static_cast<double>(elapsedUs) * m_rate / 1e6) + 1;
             if (due <= m_produced) {
                 const double nextDueUs = std::ceil(static_cast<double>(m_produced) * 1e6 / m_rate);
                 const int64_t waitUs = static_cast<int64_t>(nextDueUs) - elapsedUs;
-                return SourcePoll::waitFor(std::clamp(waitUs, gen::kMinPaceWaitUs, gen::kMaxPaceWaitUs));
+                return SourcePoll::waitFor(
+                    std::clamp(waitUs, gen::kMinPaceWaitUs, gen::kMaxPaceWaitUs));
             }
             n = std::min(n, due - m_produced);
         }
@@ -114,7 +130,8 @@ private:
         Batch& batch = *batchPtr;
         for (size_t c = 0; c < kColumns; ++c) batch.column(c).resizeNull(n);
         for (size_t c : {kTime, kUser, kSession, kPage, kEvent, kCountry, kDevice, kLatency})
-            std::fill(batch.column(c).validity().begin(), batch.column(c).validity().end(), uint8_t{1});
+            std::fill(batch.column(c).validity().begin(), batch.column(c).validity().end(),
+                      uint8_t{1});
 
         int64_t* times = batch.column(kTime).ints().data();
         int64_t* users = batch.column(kUser).ints().data();
@@ -148,11 +165,13 @@ private:
                 ++m_nextBaseUs;
             }
             if (m_lateFraction > 0 && m_timeRng.chance(m_lateFraction)) t -= kLateDelayUs;
-            if (m_disorderUs > 0) t -= static_cast<int64_t>(m_timeRng.below(static_cast<uint64_t>(m_disorderUs) + 1));
+            if (m_disorderUs > 0)
+                t -= static_cast<int64_t>(m_timeRng.below(static_cast<uint64_t>(m_disorderUs) + 1));
             times[i] = t;
 
             users[i] = e.userId;
-            if (m_slotStamp[e.slot] != m_batchGeneration || m_slotSerial[e.slot] != m_model.sessionSerial(e.slot)) {
+            if (m_slotStamp[e.slot] != m_batchGeneration ||
+                m_slotSerial[e.slot] != m_model.sessionSerial(e.slot)) {
                 m_slotView[e.slot] = batch.storeString(m_model.sessionId(e.slot));
                 m_slotStamp[e.slot] = m_batchGeneration;
                 m_slotSerial[e.slot] = m_model.sessionSerial(e.slot);
@@ -209,25 +228,35 @@ void registerClickstreamSource(NodeRegistry& registry) {
         "and checkout, with page views, clicks, cart adds and purchases. Deterministic for a seed.";
     spec.outputs = {{"out", "One row per event: view, click, add_to_cart or purchase", false}};
     spec.params = {
-        sourceParam("rate", ParamType::Float, 1000.0, "Events per second of wall-clock time; 0 = as fast as possible. "
-                  "Event time advances 1/rate s per event (10 µs when 0)", "events/s", 0, 1e9),
-        sourceParam("users", ParamType::Int, 10000, "Number of distinct users; about a tenth have a session open at once",
-                  "users", 1, 1e9),
-        sourceParam("seed", ParamType::Int, 1, "Random seed: the same seed and start give the same rows every run"),
-        sourceParam("limit", ParamType::Int, 0, "Stop after this many events; 0 = endless", "events", 0),
+        sourceParam("rate", ParamType::Float, 1000.0,
+                    "Events per second of wall-clock time; 0 = as fast as possible. "
+                    "Event time advances 1/rate s per event (10 µs when 0)",
+                    "events/s", 0, 1e9),
+        sourceParam("users", ParamType::Int, 10000,
+                    "Number of distinct users; about a tenth have a session open at once", "users",
+                    1, 1e9),
+        sourceParam("seed", ParamType::Int, 1,
+                    "Random seed: the same seed and start give the same rows every run"),
+        sourceParam("limit", ParamType::Int, 0, "Stop after this many events; 0 = endless",
+                    "events", 0),
         sourceParam("disorder_ms", ParamType::Int, 0,
-                  "Shift each event's time back by a random amount up to this; raise max_out_of_orderness "
-                  "to match so that windows still count them", "ms", 0, 3'600'000),
+                    "Shift each event's time back by a random amount up to this; raise "
+                    "max_out_of_orderness "
+                    "to match so that windows still count them",
+                    "ms", 0, 3'600'000),
         sourceParam("late_fraction", ParamType::Float, 0.0,
-                  "Fraction of events delayed by 30 s (plus disorder) so that they arrive late", "", 0, 1),
+                    "Fraction of events delayed by 30 s (plus disorder) so that they arrive late",
+                    "", 0, 1),
         sourceParam("start", ParamType::String, "now", gen::kStartHelp),
     };
     gen::appendGeneratorTimeParams(spec.params);
-    spec.schemaRule = [](const NodeConfig& config, const SchemaInputs&) -> Result<std::vector<SchemaPtr>> {
+    spec.schemaRule = [](const NodeConfig& config,
+                         const SchemaInputs&) -> Result<std::vector<SchemaPtr>> {
         const std::string start = config.getString("start");
         if (!gen::startTime(start, 0))
             return Result<std::vector<SchemaPtr>>::error(
-                "`start` must be \"now\" or an ISO-8601 time like 2026-01-01T00:00:00Z, got `" + start + "`");
+                "`start` must be \"now\" or an ISO-8601 time like 2026-01-01T00:00:00Z, got `" +
+                start + "`");
         return std::vector<SchemaPtr>{clickstreamSchema()};
     };
     spec.createSource = [](const OperatorContext& ctx) -> std::unique_ptr<SourceOperator> {

@@ -25,15 +25,26 @@ constexpr double kAnomalyCpuMin = 95.5;
 constexpr double kAnomalyLatencyFactor = 10.0;
 constexpr double kAnomalyErrorShare = 0.05;  // of the interval's requests
 
-enum Col : size_t { kTime, kHost, kRegion, kCpu, kMem, kLatency, kRequests, kErrors, kAnomaly, kColumns };
+enum Col : size_t {
+    kTime,
+    kHost,
+    kRegion,
+    kCpu,
+    kMem,
+    kLatency,
+    kRequests,
+    kErrors,
+    kAnomaly,
+    kColumns
+};
 
 struct Region {
     const char* name;
     int utcOffsetHours;
 };
 const std::vector<Region> kRegions = {
-    {"us-east-1", -5}, {"eu-west-1", 0},      {"ap-southeast-1", 8},
-    {"us-west-2", -8}, {"eu-central-1", 1},   {"ap-northeast-1", 9},
+    {"us-east-1", -5}, {"eu-west-1", 0},    {"ap-southeast-1", 8},
+    {"us-west-2", -8}, {"eu-central-1", 1}, {"ap-northeast-1", 9},
 };
 const std::vector<const char*> kRoles = {"web", "api", "db", "cache", "worker", "queue"};
 
@@ -57,12 +68,12 @@ double round2(double x) {
 
 struct Host {
     uint32_t region = 0;
-    double cpuBase = 0;        // % at average load
-    double memBase = 0;        // % the memory level reverts to
-    double mem = 0;            // current memory level (a mean-reverting random walk)
+    double cpuBase = 0;  // % at average load
+    double memBase = 0;  // % the memory level reverts to
+    double mem = 0;      // current memory level (a mean-reverting random walk)
     double latencyBaseMs = 0;
     double requestsPerSec = 0;
-    double errorRate = 0;      // share of requests that fail
+    double errorRate = 0;  // share of requests that fail
 };
 
 class MetricsSource final : public SourceOperator {
@@ -89,7 +100,8 @@ public:
 
             gen::Rng r(gen::hash64(seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(h)));
             Host host;
-            host.region = static_cast<uint32_t>((number - 1) % static_cast<int64_t>(kRegions.size()));
+            host.region =
+                static_cast<uint32_t>((number - 1) % static_cast<int64_t>(kRegions.size()));
             host.cpuBase = 15 + 30 * r.uniform();
             host.memBase = 35 + 35 * r.uniform();
             host.mem = host.memBase;
@@ -106,10 +118,13 @@ public:
         const TimeUs now = gen::wallClockUs();
         auto start = gen::startTime(m_startText, now);
         if (!start)
-            return Status::error(m_label + ": `start` must be \"now\" or an ISO-8601 time like "
-                                 "2026-01-01T00:00:00Z, got `" + m_startText + "`");
+            return Status::error(m_label +
+                                 ": `start` must be \"now\" or an ISO-8601 time like "
+                                 "2026-01-01T00:00:00Z, got `" +
+                                 m_startText + "`");
         // "now" snaps to the interval grid so that rows carry round times.
-        m_startUs = (m_startText.empty() || m_startText == "now") ? *start - (*start % m_intervalUs) : *start;
+        m_startUs = (m_startText.empty() || m_startText == "now") ? *start - (*start % m_intervalUs)
+                                                                  : *start;
         m_produced = 0;
         m_openedUs = gen::steadyClockUs();
         return Status::ok();
@@ -128,8 +143,8 @@ public:
             const int64_t dueRows = (elapsedUs / m_intervalUs + 1) * hosts;
             if (dueRows <= m_produced) {
                 const int64_t nextIntervalUs = (m_produced / hosts) * m_intervalUs;
-                return SourcePoll::waitFor(
-                    std::clamp(nextIntervalUs - elapsedUs, gen::kMinPaceWaitUs, gen::kMaxPaceWaitUs));
+                return SourcePoll::waitFor(std::clamp(nextIntervalUs - elapsedUs,
+                                                      gen::kMinPaceWaitUs, gen::kMaxPaceWaitUs));
             }
             n = std::min(n, dueRows - m_produced);
         }
@@ -154,7 +169,8 @@ private:
         Batch& batch = *batchPtr;
         for (size_t c = 0; c < kColumns; ++c) {
             batch.column(c).resizeNull(n);
-            std::fill(batch.column(c).validity().begin(), batch.column(c).validity().end(), uint8_t{1});
+            std::fill(batch.column(c).validity().begin(), batch.column(c).validity().end(),
+                      uint8_t{1});
         }
         m_hostNames.beginBatch(batch);
         m_regionNames.beginBatch(batch);
@@ -177,13 +193,15 @@ private:
             const bool anomaly = m_anomalyRate > 0 && m_rng.chance(m_anomalyRate);
 
             double cpu = std::clamp(host.cpuBase * (0.5 + load) + 3.0 * zCpu, 0.5, kNormalCpuMax);
-            host.mem = std::clamp(host.mem + 0.3 * zMem + 0.02 * (host.memBase - host.mem), 5.0, 95.0);
+            host.mem =
+                std::clamp(host.mem + 0.3 * zMem + 0.02 * (host.memBase - host.mem), 5.0, 95.0);
             double latency = host.latencyBaseMs * (0.8 + 0.5 * load) * std::exp(0.15 * zLatency);
             const double expectedRequests = host.requestsPerSec * intervalS * (0.3 + load);
             const int64_t requests = std::max<int64_t>(
                 0, std::llround(expectedRequests + std::sqrt(expectedRequests) * zRequests));
             const double expectedErrors = static_cast<double>(requests) * host.errorRate;
-            int64_t errors = std::max<int64_t>(0, std::llround(expectedErrors + std::sqrt(expectedErrors) * zErrors));
+            int64_t errors = std::max<int64_t>(
+                0, std::llround(expectedErrors + std::sqrt(expectedErrors) * zErrors));
             if (anomaly) {
                 cpu = kAnomalyCpuMin + (100.0 - kAnomalyCpuMin) * (1.0 - m_rng.uniform());
                 latency *= kAnomalyLatencyFactor;
@@ -231,24 +249,31 @@ void registerMetricsSource(NodeRegistry& registry) {
         "and errors, a daily load pattern, noise and injected anomalies. Deterministic for a seed.";
     spec.outputs = {{"out", "One row per host per interval", false}};
     spec.params = {
-        sourceParam("hosts", ParamType::Int, 10, "Number of hosts (web-01, api-01, db-01, ...)", "hosts", 1, 100000),
-        sourceParam("interval_ms", ParamType::Int, 1000, "Event time between two rows of the same host", "ms", 1,
-                  86'400'000),
-        sourceParam("seed", ParamType::Int, 1, "Random seed: the same seed and start give the same rows every run"),
+        sourceParam("hosts", ParamType::Int, 10, "Number of hosts (web-01, api-01, db-01, ...)",
+                    "hosts", 1, 100000),
+        sourceParam("interval_ms", ParamType::Int, 1000,
+                    "Event time between two rows of the same host", "ms", 1, 86'400'000),
+        sourceParam("seed", ParamType::Int, 1,
+                    "Random seed: the same seed and start give the same rows every run"),
         sourceParam("anomaly_rate", ParamType::Float, 0.01,
-                  "Fraction of rows that are anomalous spikes (cpu_pct > 95, latency ×10, error burst, anomaly = true)",
-                  "", 0, 1),
-        sourceParam("limit", ParamType::Int, 0, "Stop after this many rows; 0 = endless", "rows", 0),
+                    "Fraction of rows that are anomalous spikes (cpu_pct > 95, latency ×10, error "
+                    "burst, anomaly = true)",
+                    "", 0, 1),
+        sourceParam("limit", ParamType::Int, 0, "Stop after this many rows; 0 = endless", "rows",
+                    0),
         sourceParam("realtime", ParamType::Bool, true,
-                  "Pace rows to the wall clock (one interval of rows per interval); false = as fast as possible"),
+                    "Pace rows to the wall clock (one interval of rows per interval); false = as "
+                    "fast as possible"),
         sourceParam("start", ParamType::String, "now", gen::kStartHelp),
     };
     gen::appendGeneratorTimeParams(spec.params);
-    spec.schemaRule = [](const NodeConfig& config, const SchemaInputs&) -> Result<std::vector<SchemaPtr>> {
+    spec.schemaRule = [](const NodeConfig& config,
+                         const SchemaInputs&) -> Result<std::vector<SchemaPtr>> {
         const std::string start = config.getString("start");
         if (!gen::startTime(start, 0))
             return Result<std::vector<SchemaPtr>>::error(
-                "`start` must be \"now\" or an ISO-8601 time like 2026-01-01T00:00:00Z, got `" + start + "`");
+                "`start` must be \"now\" or an ISO-8601 time like 2026-01-01T00:00:00Z, got `" +
+                start + "`");
         return std::vector<SchemaPtr>{metricsSchema()};
     };
     spec.createSource = [](const OperatorContext& ctx) -> std::unique_ptr<SourceOperator> {

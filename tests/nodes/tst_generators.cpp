@@ -10,9 +10,6 @@
 #include <set>
 #include <thread>
 
-// Qt's `emit` keyword macro would clash with Emitter::emit() in the engine headers below.
-#undef emit
-
 #include "engine/core/time_format.h"
 #include "engine/graph/node_instance.h"
 #include "engine/graph/node_registry.h"
@@ -63,7 +60,8 @@ Driven drain(const std::string& type, const Json& params) {
         SourcePoll p = d.node.source->poll(*d.out);
         ++d.polls;
         if (p.state == SourcePoll::State::Ended) break;
-        if (p.state == SourcePoll::State::Wait) std::this_thread::sleep_for(std::chrono::microseconds(p.waitUs));
+        if (p.state == SourcePoll::State::Wait)
+            std::this_thread::sleep_for(std::chrono::microseconds(p.waitUs));
     }
     d.ended = true;
     return d;
@@ -72,7 +70,8 @@ Driven drain(const std::string& type, const Json& params) {
 // Column `col` of every emitted row of port 0.
 std::vector<int64_t> ints(const Driven& d, size_t col) {
     std::vector<int64_t> v;
-    for (const auto& b : d.out->batches(0)) v.insert(v.end(), b->column(col).ints().begin(), b->column(col).ints().end());
+    for (const auto& b : d.out->batches(0))
+        v.insert(v.end(), b->column(col).ints().begin(), b->column(col).ints().end());
     return v;
 }
 std::vector<double> floats(const Driven& d, size_t col) {
@@ -85,7 +84,8 @@ std::vector<std::string> strings(const Driven& d, size_t col) {
     std::vector<std::string> v;
     for (const auto& b : d.out->batches(0))
         for (size_t r = 0; r < b->rows(); ++r)
-            v.push_back(b->column(col).isNull(r) ? std::string("<NULL>") : std::string(b->column(col).strings()[r]));
+            v.push_back(b->column(col).isNull(r) ? std::string("<NULL>")
+                                                 : std::string(b->column(col).strings()[r]));
     return v;
 }
 std::vector<bool> valid(const Driven& d, size_t col) {
@@ -96,7 +96,18 @@ std::vector<bool> valid(const Driven& d, size_t col) {
 }
 
 // Clickstream columns.
-enum : size_t { cTime, cUser, cSession, cPage, cEvent, cReferrer, cCountry, cDevice, cLatency, cAmount };
+enum : size_t {
+    cTime,
+    cUser,
+    cSession,
+    cPage,
+    cEvent,
+    cReferrer,
+    cCountry,
+    cDevice,
+    cLatency,
+    cAmount
+};
 // Metrics columns.
 enum : size_t { mTime, mHost, mRegion, mCpu, mMem, mLatency, mRequests, mErrors, mAnomaly };
 
@@ -107,7 +118,8 @@ Json clicks(int64_t limit, Json extra = Json::object()) {
 }
 
 Json metrics(int64_t limit, Json extra = Json::object()) {
-    Json p = {{"realtime", false}, {"seed", 1}, {"start", "2026-01-01T00:00:00Z"}, {"limit", limit}};
+    Json p = {
+        {"realtime", false}, {"seed", 1}, {"start", "2026-01-01T00:00:00Z"}, {"limit", limit}};
     for (auto& [k, v] : extra.items()) p[k] = v;
     return p;
 }
@@ -161,18 +173,21 @@ void TstGenerators::specsAreComplete() {
             QVERIFY2(!p.help.empty(), p.key.c_str());
             QVERIFY2(!p.defaultValue.is_null(), p.key.c_str());
         }
-        for (const char* key : {"seed", "limit", "start", "time_field", "time_format", "max_out_of_orderness",
-                                "idle_timeout"})
+        for (const char* key : {"seed", "limit", "start", "time_field", "time_format",
+                                "max_out_of_orderness", "idle_timeout"})
             QVERIFY2(spec->param(key), key);
-        QCOMPARE(spec->param("max_out_of_orderness")->defaultValue.get<std::string>(), std::string("0s"));
+        QCOMPARE(spec->param("max_out_of_orderness")->defaultValue.get<std::string>(),
+                 std::string("0s"));
     }
     const NodeSpec* c = registry().find("source.clickstream");
-    for (const char* key : {"rate", "users", "disorder_ms", "late_fraction"}) QVERIFY2(c->param(key), key);
+    for (const char* key : {"rate", "users", "disorder_ms", "late_fraction"})
+        QVERIFY2(c->param(key), key);
     QCOMPARE(c->param("rate")->defaultValue.get<double>(), 1000.0);
     QCOMPARE(c->param("users")->defaultValue.get<int64_t>(), int64_t(10000));
     QCOMPARE(c->param("start")->defaultValue.get<std::string>(), std::string("now"));
     const NodeSpec* m = registry().find("source.metrics");
-    for (const char* key : {"hosts", "interval_ms", "anomaly_rate", "realtime"}) QVERIFY2(m->param(key), key);
+    for (const char* key : {"hosts", "interval_ms", "anomaly_rate", "realtime"})
+        QVERIFY2(m->param(key), key);
     QCOMPARE(m->param("hosts")->defaultValue.get<int64_t>(), int64_t(10));
     QCOMPARE(m->param("realtime")->defaultValue.get<bool>(), true);
 }
@@ -182,7 +197,8 @@ void TstGenerators::defaultsRun() {
     // and the event time must be near the wall clock.
     for (const char* type : {"source.clickstream", "source.metrics"}) {
         const TimeUs before = std::chrono::duration_cast<std::chrono::microseconds>(
-                                  std::chrono::system_clock::now().time_since_epoch()).count();
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
         Driven d = start(type, Json::object());
         SourcePoll p = d.node.source->poll(*d.out);
         QVERIFY(p.state != SourcePoll::State::Ended);
@@ -198,12 +214,14 @@ void TstGenerators::defaultsRun() {
 
 void TstGenerators::badStartIsRefused() {
     for (const char* type : {"source.clickstream", "source.metrics"}) {
-        auto inst = instantiateNode(*registry().find(type), "gen", Json{{"start", "yesterday"}}, {});
+        auto inst =
+            instantiateNode(*registry().find(type), "gen", Json{{"start", "yesterday"}}, {});
         QVERIFY(!inst);
         QVERIFY2(inst.message().find("`start`") != std::string::npos, inst.message().c_str());
         QVERIFY2(inst.message().find("yesterday") != std::string::npos, inst.message().c_str());
     }
-    auto bad = instantiateNode(*registry().find("source.clickstream"), "gen", Json{{"late_fraction", 1.5}}, {});
+    auto bad = instantiateNode(*registry().find("source.clickstream"), "gen",
+                               Json{{"late_fraction", 1.5}}, {});
     QVERIFY(!bad);
 }
 
@@ -212,7 +230,8 @@ void TstGenerators::clickstreamSchemaAndValues() {
     Driven d = drain("source.clickstream", clicks(20000, {{"users", users}}));
     const Schema& schema = *d.node.context.outputSchemas[0];
     QCOMPARE(schema.toString(),
-             std::string("_time time, user_id int, session_id string, page string, event string, referrer string, "
+             std::string("_time time, user_id int, session_id string, page string, event string, "
+                         "referrer string, "
                          "country string, device string, latency_ms int, amount float"));
     for (const auto& b : d.out->batches(0)) {
         QCOMPARE(b->schema(), schema);
@@ -285,7 +304,8 @@ void TstGenerators::clickstreamDeterministic() {
 }
 
 void TstGenerators::clickstreamLimitExact() {
-    for (int64_t limit : {int64_t(1), int64_t(2047), int64_t(2048), int64_t(2049), int64_t(3 * 2048 + 5)}) {
+    for (int64_t limit :
+         {int64_t(1), int64_t(2047), int64_t(2048), int64_t(2049), int64_t(3 * 2048 + 5)}) {
         Driven d = drain("source.clickstream", clicks(limit));
         QCOMPARE(int64_t(d.out->rows(0)), limit);
         QCOMPARE(d.polls, (limit + 2047) / 2048);  // the poll with the last rows reports the end
@@ -349,7 +369,8 @@ void TstGenerators::clickstreamDisorderBounded() {
 void TstGenerators::clickstreamLateFraction() {
     const int64_t n = 100000;
     const int64_t disorderUs = 10'000;
-    Driven d = drain("source.clickstream", clicks(n, {{"disorder_ms", 10}, {"late_fraction", 0.1}}));
+    Driven d =
+        drain("source.clickstream", clicks(n, {{"disorder_ms", 10}, {"late_fraction", 0.1}}));
     const auto t = ints(d, cTime);
     QCOMPARE(int64_t(t.size()), n);
     int64_t late = 0;
@@ -364,7 +385,8 @@ void TstGenerators::clickstreamLateFraction() {
     QVERIFY2(std::abs(late - 10000) < 600, QByteArray::number(qlonglong(late)).constData());
 
     Driven none = drain("source.clickstream", clicks(n, {{"disorder_ms", 10}}));
-    for (int64_t k = 0; k < n; ++k) QVERIFY(baseTime(k, 0) - ints(none, cTime)[size_t(k)] <= disorderUs);
+    const auto noneTimes = ints(none, cTime);
+    for (int64_t k = 0; k < n; ++k) QVERIFY(baseTime(k, 0) - noneTimes[size_t(k)] <= disorderUs);
 }
 
 void TstGenerators::clickstreamFunnel() {
@@ -375,7 +397,8 @@ void TstGenerators::clickstreamFunnel() {
     const auto amountValid = valid(d, cAmount);
     const auto amount = floats(d, cAmount);
     const auto referrer = strings(d, cReferrer);
-    int64_t productViews = 0, cartAdds = 0, cartViews = 0, checkoutViews = 0, purchases = 0, clicksN = 0, direct = 0;
+    int64_t productViews = 0, cartAdds = 0, cartViews = 0, checkoutViews = 0, purchases = 0,
+            clicksN = 0, direct = 0;
     std::map<std::string, int64_t> productCounts;
     for (size_t i = 0; i < page.size(); ++i) {
         const bool product = page[i].rfind("/product/", 0) == 0;
@@ -402,10 +425,12 @@ void TstGenerators::clickstreamFunnel() {
         }
         direct += referrer[i] == "<NULL>";
     }
-    qInfo("funnel over %lld events: product views %lld, add_to_cart %lld, cart views %lld, checkout views %lld, "
-          "purchases %lld, clicks %lld, direct %lld",
-          qlonglong(n), qlonglong(productViews), qlonglong(cartAdds), qlonglong(cartViews), qlonglong(checkoutViews),
-          qlonglong(purchases), qlonglong(clicksN), qlonglong(direct));
+    qInfo(
+        "funnel over %lld events: product views %lld, add_to_cart %lld, cart views %lld, checkout "
+        "views %lld, "
+        "purchases %lld, clicks %lld, direct %lld",
+        qlonglong(n), qlonglong(productViews), qlonglong(cartAdds), qlonglong(cartViews),
+        qlonglong(checkoutViews), qlonglong(purchases), qlonglong(clicksN), qlonglong(direct));
     // Each funnel step loses visitors.
     QVERIFY(purchases > 100);
     QVERIFY(productViews > 2 * cartAdds);
@@ -416,7 +441,8 @@ void TstGenerators::clickstreamFunnel() {
     QVERIFY(direct > n / 10 && direct < n / 2);
     // Per session: the share reaching each funnel step falls step by step, to a few percent buying.
     const auto session = strings(d, cSession);
-    std::map<std::string, int> reached;  // bit 0 product view, 1 cart add, 2 checkout view, 3 purchase
+    std::map<std::string, int>
+        reached;  // bit 0 product view, 1 cart add, 2 checkout view, 3 purchase
     for (size_t i = 0; i < page.size(); ++i) {
         int& bits = reached[session[i]];
         if (event[i] == "view" && page[i].rfind("/product/", 0) == 0) bits |= 1;
@@ -428,8 +454,8 @@ void TstGenerators::clickstreamFunnel() {
     for (const auto& [id, bits] : reached)
         for (int b = 0; b < 4; ++b) share[b] += (bits >> b) & 1;
     for (double& x : share) x /= double(reached.size());
-    qInfo("sessions %zu: product %.1f%%, cart %.1f%%, checkout %.1f%%, purchase %.1f%%", reached.size(),
-          share[0] * 100, share[1] * 100, share[2] * 100, share[3] * 100);
+    qInfo("sessions %zu: product %.1f%%, cart %.1f%%, checkout %.1f%%, purchase %.1f%%",
+          reached.size(), share[0] * 100, share[1] * 100, share[2] * 100, share[3] * 100);
     QVERIFY(share[0] > 0.3 && share[0] < 0.8);
     QVERIFY(share[1] > 0.05 && share[1] < share[0] / 2);
     QVERIFY(share[2] > 0.02 && share[2] < share[1]);
@@ -459,7 +485,8 @@ void TstGenerators::clickstreamSessionsConsistent() {
     std::map<std::string, SessionInfo> sessions;
     std::map<int64_t, std::pair<std::string, std::string>> users;  // country, device
     for (size_t i = 0; i < user.size(); ++i) {
-        auto [it, fresh] = sessions.try_emplace(session[i], SessionInfo{user[i], referrer[i], false});
+        auto [it, fresh] =
+            sessions.try_emplace(session[i], SessionInfo{user[i], referrer[i], false});
         QCOMPARE(it->second.user, user[i]);
         QCOMPARE(it->second.referrer, referrer[i]);
         QVERIFY2(!it->second.purchased, "a session goes on after its purchase");
@@ -491,16 +518,16 @@ void TstGenerators::clickstreamFullBatchesAndSpeed() {
     } while (p.state != SourcePoll::State::Ended);
     const double seconds = double(timer.nsecsElapsed()) / 1e9;
     QCOMPARE(produced, n);
-    qInfo("source.clickstream: %.1f M events/s unpaced (%lld events in %.3f s)", double(n) / seconds / 1e6,
-          qlonglong(n), seconds);
+    qInfo("source.clickstream: %.1f M events/s unpaced (%lld events in %.3f s)",
+          double(n) / seconds / 1e6, qlonglong(n), seconds);
 }
 
 void TstGenerators::metricsSchema() {
     Driven d = drain("source.metrics", metrics(100));
     const Schema& schema = *d.node.context.outputSchemas[0];
-    QCOMPARE(schema.toString(),
-             std::string("_time time, host string, region string, cpu_pct float, mem_pct float, latency_ms float, "
-                         "requests int, errors int, anomaly bool"));
+    QCOMPARE(schema.toString(), std::string("_time time, host string, region string, cpu_pct "
+                                            "float, mem_pct float, latency_ms float, "
+                                            "requests int, errors int, anomaly bool"));
     for (const auto& b : d.out->batches(0)) {
         QCOMPARE(b->schema(), schema);
         for (size_t c = 0; c < b->columnCount(); ++c) {
@@ -522,7 +549,8 @@ void TstGenerators::metricsSchema() {
 
 void TstGenerators::metricsRowsPerInterval() {
     const int64_t hosts = 7, intervals = 50;
-    Driven d = drain("source.metrics", metrics(hosts * intervals, {{"hosts", hosts}, {"interval_ms", 250}}));
+    Driven d = drain("source.metrics",
+                     metrics(hosts * intervals, {{"hosts", hosts}, {"interval_ms", 250}}));
     const auto t = ints(d, mTime);
     const auto host = strings(d, mHost);
     const auto region = strings(d, mRegion);
@@ -583,7 +611,8 @@ void TstGenerators::metricsAnomalies() {
         ++acc.second;
     }
     // Binomial(100000, 0.05): mean 5000, standard deviation about 69; the bound is over 6 of them.
-    QVERIFY2(std::abs(anomalies - 5000) < 420, QByteArray::number(qlonglong(anomalies)).constData());
+    QVERIFY2(std::abs(anomalies - 5000) < 420,
+             QByteArray::number(qlonglong(anomalies)).constData());
     // Anomalous latency is about ten times a host's usual.
     for (const auto& [h, acc] : anomalyLatency) {
         const double usual = normalLatency[h].first / double(normalLatency[h].second);
@@ -599,7 +628,9 @@ void TstGenerators::metricsAnomalies() {
 void TstGenerators::metricsDailyPattern() {
     // One host (web-01, us-east-1, UTC-5) every 10 minutes for 14 days.
     const int64_t perDay = 144, days = 14;
-    Driven d = drain("source.metrics", metrics(perDay * days, {{"hosts", 1}, {"interval_ms", 600000}, {"anomaly_rate", 0.0}}));
+    Driven d = drain(
+        "source.metrics",
+        metrics(perDay * days, {{"hosts", 1}, {"interval_ms", 600000}, {"anomaly_rate", 0.0}}));
     const auto t = ints(d, mTime);
     const auto req = ints(d, mRequests);
     const auto cpu = floats(d, mCpu);
@@ -624,7 +655,8 @@ void TstGenerators::metricsDailyPattern() {
 
 void TstGenerators::metricsRealtimePacing() {
     // Interval 0 is due at once; interval 1 only a minute later, so the next poll must wait.
-    Driven d = start("source.metrics", Json{{"hosts", 4}, {"interval_ms", 60000}, {"start", "2026-01-01T00:00:00Z"}});
+    Driven d = start("source.metrics",
+                     Json{{"hosts", 4}, {"interval_ms", 60000}, {"start", "2026-01-01T00:00:00Z"}});
     SourcePoll first = d.node.source->poll(*d.out);
     QVERIFY(first.state == SourcePoll::State::More);
     QCOMPARE(d.out->rows(0), size_t(4));

@@ -4,11 +4,17 @@ namespace riffle {
 
 void registerBuiltinNodes(NodeRegistry& registry) {
     // Sources
+    registerClickstreamSource(registry);
+    registerMetricsSource(registry);
     registerFileSource(registry);
     // Transforms
+    registerFilter(registry);
+    registerMap(registry);
+    registerUnion(registry);
     // Sinks
     registerFileSink(registry);
     registerSqliteSink(registry);
+    registerLogSink(registry);
 }
 
 }  // namespace riffle

@@ -96,6 +96,7 @@ Value Column::get(size_t row) const {
 void Batch::reset(SchemaPtr schema) {
     m_schema = std::move(schema);
     m_rows = 0;
+    m_originNs = 0;
     m_arena.reset();
     const size_t n = m_schema ? m_schema->size() : 0;
     m_columns.resize(n);
@@ -134,6 +135,38 @@ void Batch::appendRowFrom(const Batch& src, size_t row) {
         }
     }
     ++m_rows;
+}
+
+void Batch::appendRowsFrom(const Batch& src, const std::vector<uint32_t>& rows) {
+    for (size_t c = 0; c < m_columns.size(); ++c) {
+        const Column& s = src.m_columns[c];
+        Column& d = m_columns[c];
+        auto& dv = d.validity();
+        const auto& sv = s.validity();
+        for (uint32_t r : rows) dv.push_back(sv[r]);
+        switch (d.type()) {
+            case Type::Null: break;
+            case Type::Float: {
+                auto& dst = d.floats();
+                const auto& from = s.floats();
+                for (uint32_t r : rows) dst.push_back(from[r]);
+                break;
+            }
+            case Type::String: {
+                auto& dst = d.strings();
+                const auto& from = s.strings();
+                for (uint32_t r : rows) dst.push_back(sv[r] ? m_arena.store(from[r]) : std::string_view());
+                break;
+            }
+            default: {
+                auto& dst = d.ints();
+                const auto& from = s.ints();
+                for (uint32_t r : rows) dst.push_back(from[r]);
+                break;
+            }
+        }
+    }
+    m_rows += rows.size();
 }
 
 std::shared_ptr<BatchPool> BatchPool::create(size_t maxPooled) {

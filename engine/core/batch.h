@@ -103,10 +103,19 @@ public:
     void commitRow() { ++m_rows; }
     // Copies row `row` of `src` (same schema layout) to the end of this batch.
     void appendRowFrom(const Batch& src, size_t row);
+    // Copies the selected rows of `src` (same schema layout) column by column: the fast path of
+    // filters.
+    void appendRowsFrom(const Batch& src, const std::vector<uint32_t>& rows);
     Value get(size_t row, size_t col) const { return m_columns[col].get(row); }
+
+    // Steady-clock nanoseconds when the events of this batch entered the engine (set by the
+    // runtime as they leave their source and carried along), for end-to-end latency.
+    int64_t originNs() const { return m_originNs; }
+    void setOriginNs(int64_t ns) { m_originNs = ns; }
 
 private:
     SchemaPtr m_schema;
+    int64_t m_originNs = 0;
     std::vector<Column> m_columns;
     StringArena m_arena;
     size_t m_rows = 0;

@@ -38,6 +38,22 @@ struct ParamSpec {
     std::string group;                 // inspector group ("Source", "Time", ...)
 };
 
+// Shorthand for the common case: key, type, default, one line of help, and optionally the unit
+// and range.
+inline ParamSpec makeParam(std::string key, ParamType type, Json defaultValue, std::string help,
+                           std::string unit = {}, std::optional<double> min = {},
+                           std::optional<double> max = {}) {
+    ParamSpec p;
+    p.key = std::move(key);
+    p.type = type;
+    p.defaultValue = std::move(defaultValue);
+    p.help = std::move(help);
+    p.unit = std::move(unit);
+    p.min = min;
+    p.max = max;
+    return p;
+}
+
 struct NamedExpr {
     std::string name;
     std::string expr;

@@ -14,7 +14,7 @@ public:
         : m_schemas(std::move(outputSchemas)), m_pool(BatchPool::create()), m_batches(m_schemas.size()) {}
 
     BatchPtr newBatch(int port) override { return m_pool->acquire(m_schemas.at(port)); }
-    void emit(int port, BatchPtr batch) override {
+    void push(int port, BatchPtr batch) override {
         if (batch && !batch->empty()) m_batches.at(port).push_back(std::move(batch));
     }
     int errorsPort() const override { return static_cast<int>(m_schemas.size()) - 1; }

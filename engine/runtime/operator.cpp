@@ -33,7 +33,7 @@ void ErrorRows::addRaw(TimeUs time, std::string_view raw, int64_t line, std::str
 }
 
 void ErrorRows::flush() {
-    if (m_batch && !m_batch->empty()) m_out.emit(m_out.errorsPort(), std::move(m_batch));
+    if (m_batch && !m_batch->empty()) m_out.push(m_out.errorsPort(), std::move(m_batch));
     m_batch.reset();
 }
 

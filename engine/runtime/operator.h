@@ -27,7 +27,7 @@ public:
     // An empty batch with the schema of `port`, from the pool.
     virtual BatchPtr newBatch(int port) = 0;
     // Hands a batch on; the operator must not touch it afterwards. Empty batches are ignored.
-    virtual void emit(int port, BatchPtr batch) = 0;
+    virtual void push(int port, BatchPtr batch) = 0;
     virtual int errorsPort() const = 0;
 };
 
@@ -51,7 +51,9 @@ public:
     virtual void process(int slot, const Batch& in, Emitter& out) = 0;
     // The watermark (minimum over the node's active inputs) advanced to `watermark`.
     virtual void onWatermark(TimeUs watermark, Emitter& out) { (void)watermark; (void)out; }
-    // Processing-time tick, about every 100 ms while running (for emit_every, timeouts).
+    // How often onTimer() should run, in microseconds of processing time; 0 = never.
+    virtual int64_t timerIntervalUs() const { return 0; }
+    // Processing-time tick (for emit_every, timeouts); `nowUs` is wall-clock time.
     virtual void onTimer(TimeUs nowUs, Emitter& out) { (void)nowUs; (void)out; }
     // Every input has ended: emit what is left and flush.
     virtual void finish(Emitter& out) { (void)out; }

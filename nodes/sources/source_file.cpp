@@ -148,7 +148,7 @@ public:
                     errors.addRaw(errorTime(pollWallUs), {}, m_lastLine, s.message());
                 }
                 m_ended = true;
-                if (batch) out.emit(0, std::move(batch));
+                if (batch) out.push(0, std::move(batch));
                 return SourcePoll::ended();
             }
             if (item == Item::Error) {
@@ -160,7 +160,7 @@ public:
             if (m_speed > 0 && m_timeFieldIndex >= 0) {
                 const int64_t waitUs = pacingWaitUs();
                 if (waitUs > 0) {
-                    if (batch) out.emit(0, std::move(batch));
+                    if (batch) out.push(0, std::move(batch));
                     return SourcePoll::waitFor(std::min(waitUs, kMaxWaitUs));
                 }
             }
@@ -173,7 +173,7 @@ public:
             m_pending.reset();
             ++handled;
         }
-        if (batch) out.emit(0, std::move(batch));
+        if (batch) out.push(0, std::move(batch));
         return SourcePoll::more();
     }
 

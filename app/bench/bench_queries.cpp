@@ -1,0 +1,202 @@
+#include "app/bench/bench_queries.h"
+
+#include <time.h>
+
+#include <algorithm>
+#include <mutex>
+#include <thread>
+
+#include "engine/graph/graph_validator.h"
+#include "engine/runtime/channel.h"
+#include "engine/runtime/executor.h"
+#include "nodes/register_builtin_nodes.h"
+
+namespace riffle {
+
+namespace {
+
+double processCpuSeconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+// Latency samples in nanoseconds, one per batch, kept up to a bound.
+class LatencyRecorder {
+public:
+    void add(int64_t ns) {
+        std::lock_guard lock(m_mutex);
+        if (m_samples.size() < kMaxSamples) m_samples.push_back(ns);
+    }
+    void addLocal(int64_t ns) {
+        if (m_samples.size() < kMaxSamples) m_samples.push_back(ns);
+    }
+    double percentileUs(double p) {
+        std::lock_guard lock(m_mutex);
+        if (m_samples.empty()) return 0;
+        auto k = static_cast<size_t>(p * static_cast<double>(m_samples.size() - 1));
+        std::nth_element(m_samples.begin(), m_samples.begin() + static_cast<long>(k), m_samples.end());
+        return static_cast<double>(m_samples[k]) / 1e3;
+    }
+
+private:
+    static constexpr size_t kMaxSamples = 1'000'000;
+    std::mutex m_mutex;
+    std::vector<int64_t> m_samples;
+};
+
+// A sink that drops everything but records how long each batch took from its source.
+class DiscardSink : public Operator {
+public:
+    explicit DiscardSink(LatencyRecorder* latency) : m_latency(latency) {}
+    void process(int, const Batch& in, Emitter&) override {
+        if (in.originNs() > 0) m_latency->add(steadyNowNs() - in.originNs());
+    }
+
+private:
+    LatencyRecorder* m_latency;
+};
+
+Result<BenchResult> runHandoff(const BenchOptions& o) {
+    const int64_t events = o.events > 0 ? o.events : 200'000'000;
+    const auto schema = std::make_shared<const Schema>(Schema::stream({{"value", Type::Int}}));
+    auto pool = BatchPool::create();
+    Channel channel(64);
+    const int64_t batches = (events + static_cast<int64_t>(kBatchRows) - 1) / static_cast<int64_t>(kBatchRows);
+    LatencyRecorder latency;
+    const double cpu0 = processCpuSeconds();
+    const int64_t t0 = steadyNowNs();
+    std::thread consumer([&] {
+        int64_t seen = 0;
+        Message msg;
+        while (seen < events) {
+            if (!channel.queue.pop(msg)) {
+                std::this_thread::yield();
+                continue;
+            }
+            seen += static_cast<int64_t>(msg.batch->rows());
+            latency.addLocal(steadyNowNs() - msg.batch->originNs());
+            msg.batch.reset();
+        }
+    });
+    int64_t sent = 0;
+    for (int64_t b = 0; b < batches; ++b) {
+        BatchPtr batch = pool->acquire(schema);
+        const size_t rows = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(kBatchRows), events - sent));
+        auto& times = batch->column(0);
+        auto& values = batch->column(1);
+        times.resizeNull(rows);
+        values.resizeNull(rows);
+        batch->setRows(rows);
+        sent += static_cast<int64_t>(rows);
+        batch->setOriginNs(steadyNowNs());
+        Message msg{Message::Kind::Data, 0, std::move(batch)};
+        while (!channel.queue.push(msg)) std::this_thread::yield();
+    }
+    consumer.join();
+    BenchResult r;
+    r.events = events;
+    r.seconds = static_cast<double>(steadyNowNs() - t0) / 1e9;
+    r.cpuSeconds = processCpuSeconds() - cpu0;
+    r.p50Us = latency.percentileUs(0.5);
+    r.p99Us = latency.percentileUs(0.99);
+    r.threads = 2;
+    return r;
+}
+
+Result<BenchResult> runPipeline(const Project& project, NodeRegistry& registry, int64_t events,
+                                const BenchOptions& o, LatencyRecorder& latency) {
+    ValidatedGraph graph = validateProject(project, registry);
+    if (!graph.ok()) return Result<BenchResult>::error(graph.problems.front().message);
+    ExecutorOptions eo;
+    eo.threads = o.threads;
+    auto exec = Executor::create(graph, eo);
+    if (!exec) return Result<BenchResult>::error(exec.message());
+    const double cpu0 = processCpuSeconds();
+    const int64_t t0 = steadyNowNs();
+    if (Status s = exec.value()->start(); !s) return Result<BenchResult>::error(s.message());
+    exec.value()->wait();
+    BenchResult r;
+    r.seconds = static_cast<double>(steadyNowNs() - t0) / 1e9;
+    r.cpuSeconds = processCpuSeconds() - cpu0;
+    if (Status f = exec.value()->failure(); !f) return Result<BenchResult>::error(f.message());
+    r.events = events;
+    r.p50Us = latency.percentileUs(0.5);
+    r.p99Us = latency.percentileUs(0.99);
+    r.threads = exec.value()->threadCount();
+    return r;
+}
+
+void registerDiscardSink(NodeRegistry& registry, LatencyRecorder* latency) {
+    NodeSpec s;
+    s.typeId = "bench.discard";
+    s.displayName = "Discard";
+    s.category = "sink";
+    s.description = "Drops events; records their latency (riffle-bench only).";
+    s.inputs = {{"in", "Events", false}};
+    s.isSink = true;
+    s.createOperator = [latency](const OperatorContext&) { return std::make_unique<DiscardSink>(latency); };
+    registry.add(std::move(s));
+}
+
+NodeDef node(std::string id, std::string type, Json params) {
+    NodeDef n;
+    n.id = std::move(id);
+    n.type = std::move(type);
+    n.params = std::move(params);
+    return n;
+}
+
+EdgeDef edge(std::string from, std::string to) {
+    EdgeDef e;
+    e.fromNode = std::move(from);
+    e.fromPort = "out";
+    e.toNode = std::move(to);
+    e.toPort = "in";
+    return e;
+}
+
+Result<BenchResult> runClicksMap(const BenchOptions& o) {
+    const int64_t events = o.events > 0 ? o.events : 20'000'000;
+    NodeRegistry registry;
+    registerBuiltinNodes(registry);
+    LatencyRecorder latency;
+    registerDiscardSink(registry, &latency);
+    Project p;
+    p.name = "clicks-map";
+    p.nodes = {
+        node("clicks", "source.clickstream",
+             {{"rate", 0}, {"limit", events}, {"seed", 42}, {"start", "2026-01-01T00:00:00Z"}}),
+        node("not_bots", "transform.filter", {{"where", "latency_ms < 5000 AND device IS NOT NULL"}}),
+        node("enrich", "transform.map",
+             {{"fields", Json::array({{{"name", "is_purchase"}, {"expr", "event = 'purchase'"}},
+                                      {{"name", "amount_eur"}, {"expr", "COALESCE(amount, 0.0) * 0.92"}},
+                                      {{"name", "slow"}, {"expr", "latency_ms > 800"}}})}}),
+        node("sink", "bench.discard", Json::object()),
+    };
+    p.edges = {edge("clicks", "not_bots"), edge("not_bots", "enrich"), edge("enrich", "sink")};
+    return runPipeline(p, registry, events, o, latency);
+}
+
+}  // namespace
+
+Result<BenchResult> runBenchQuery(const std::string& query, const BenchOptions& options) {
+    if (query == "handoff") return runHandoff(options);
+    if (query == "clicks-map") return runClicksMap(options);
+    return Result<BenchResult>::error("unknown query `" + query + "` (known: handoff, clicks-map)");
+}
+
+Json benchResultJson(const std::string& query, const BenchOptions& options, const BenchResult& r) {
+    (void)options;
+    return Json{{"query", query},
+                {"events", r.events},
+                {"seconds", r.seconds},
+                {"cpu_seconds", r.cpuSeconds},
+                {"events_per_s", r.eventsPerSecond()},
+                {"events_per_cpu_s", r.eventsPerCpuSecond()},
+                {"p50_us", r.p50Us},
+                {"p99_us", r.p99Us},
+                {"threads", r.threads}};
+}
+
+}  // namespace riffle

@@ -1,0 +1,30 @@
+#pragma once
+// The queries riffle-bench measures; each builds and runs a real pipeline (or, for handoff, the
+// real channel) and reports throughput, CPU cost and latency.
+#include <cstdint>
+#include <string>
+
+#include "engine/core/status.h"
+#include "engine/graph/params.h"
+
+namespace riffle {
+
+struct BenchOptions {
+    int64_t events = 0;  // 0: the query's default
+    int threads = 0;     // 0: number of cores
+};
+
+struct BenchResult {
+    int64_t events = 0;
+    double seconds = 0;
+    double cpuSeconds = 0;
+    double p50Us = 0, p99Us = 0;
+    int threads = 1;
+    double eventsPerSecond() const { return seconds > 0 ? static_cast<double>(events) / seconds : 0; }
+    double eventsPerCpuSecond() const { return cpuSeconds > 0 ? static_cast<double>(events) / cpuSeconds : 0; }
+};
+
+Result<BenchResult> runBenchQuery(const std::string& query, const BenchOptions& options);
+Json benchResultJson(const std::string& query, const BenchOptions& options, const BenchResult& r);
+
+}  // namespace riffle

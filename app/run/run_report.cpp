@@ -1,0 +1,241 @@
+#include "app/run/run_report.h"
+
+#include <cstdio>
+#include <iostream>
+
+#include "engine/core/time_format.h"
+
+namespace riffle {
+
+Json nodeCatalogJson(const NodeRegistry& registry) {
+    Json out = Json::array();
+    for (const NodeSpec* s : registry.all()) {
+        Json j;
+        j["type"] = s->typeId;
+        j["version"] = s->version;
+        j["name"] = s->displayName;
+        j["category"] = s->category;
+        j["description"] = s->description;
+        j["inputs"] = Json::array();
+        for (const auto& p : s->inputs) j["inputs"].push_back({{"name", p.name}, {"help", p.help}, {"multiple", p.multiple}});
+        j["outputs"] = Json::array();
+        for (const auto& p : s->outputs) j["outputs"].push_back({{"name", p.name}, {"help", p.help}});
+        j["params"] = Json::array();
+        for (const auto& p : s->params) {
+            Json jp = {{"key", p.key}, {"type", paramTypeName(p.type)}, {"default", p.defaultValue},
+                       {"help", p.help}, {"required", p.required}};
+            if (p.min) jp["min"] = *p.min;
+            if (p.max) jp["max"] = *p.max;
+            if (!p.choices.empty()) jp["choices"] = p.choices;
+            if (!p.unit.empty()) jp["unit"] = p.unit;
+            if (!p.group.empty()) jp["group"] = p.group;
+            j["params"].push_back(std::move(jp));
+        }
+        out.push_back(std::move(j));
+    }
+    return out;
+}
+
+std::string nodeCatalogText(const NodeRegistry& registry) {
+    std::string out;
+    std::string category;
+    for (const NodeSpec* s : registry.all()) {
+        if (s->category != category) {
+            category = s->category;
+            out += "\n" + category + "s\n";
+        }
+        char line[256];
+        std::snprintf(line, sizeof line, "  %-24s %s\n", s->typeId.c_str(), s->description.c_str());
+        out += line;
+        auto ports = [](const std::vector<PortSpec>& ps) {
+            std::string t;
+            for (const auto& p : ps) t += (t.empty() ? "" : ", ") + p.name;
+            return t.empty() ? std::string("-") : t;
+        };
+        out += "      in: " + ports(s->inputs) + "   out: " + ports(s->outputs) + "\n";
+        for (const auto& p : s->params) {
+            std::string def = p.defaultValue.is_null() ? "" : " = " + p.defaultValue.dump();
+            std::snprintf(line, sizeof line, "      %-22s %-12s %s%s\n", p.key.c_str(),
+                          std::string(paramTypeName(p.type)).c_str(), p.help.c_str(), def.c_str());
+            out += line;
+        }
+    }
+    return out.empty() ? out : out.substr(1);
+}
+
+std::string nodeCatalogMarkdown(const NodeRegistry& registry) {
+    std::string out =
+        "# Node reference\n\nGenerated from the node declarations by `riffle-run --list-nodes --markdown`; "
+        "do not edit by hand.\n\nEvery node also has an `errors` output port that carries the events it "
+        "could not process, with `error` and `node` fields added.\n";
+    for (const NodeSpec* s : registry.all()) {
+        out += "\n## `" + s->typeId + "` — " + s->displayName + "\n\n" + s->description + "\n\n";
+        auto ports = [](const std::vector<PortSpec>& ps) {
+            std::string t;
+            for (const auto& p : ps) t += (t.empty() ? "`" : ", `") + p.name + "`";
+            return t.empty() ? std::string("none") : t;
+        };
+        out += "Inputs: " + ports(s->inputs) + ". Outputs: " + ports(s->outputs) + ".\n";
+        if (s->params.empty()) continue;
+        out += "\n| parameter | type | default | description |\n|---|---|---|---|\n";
+        for (const auto& p : s->params) {
+            std::string type(paramTypeName(p.type));
+            if (!p.choices.empty()) {
+                type.clear();
+                for (const auto& c : p.choices) type += (type.empty() ? "" : " / ") + c;
+            }
+            std::string def = p.defaultValue.is_null() ? "" : "`" + p.defaultValue.dump() + "`";
+            std::string help = p.help;
+            if (!p.unit.empty()) help += " (" + p.unit + ")";
+            if (p.required) help += " Required.";
+            for (auto& c : help)
+                if (c == '|') c = '/';
+            out += "| `" + p.key + "` | " + type + " | " + def + " | " + help + " |\n";
+        }
+    }
+    return out;
+}
+
+std::string humanCount(double n) {
+    char buf[32];
+    double a = n < 0 ? -n : n;
+    if (a >= 1e9) std::snprintf(buf, sizeof buf, "%.2f G", n / 1e9);
+    else if (a >= 1e6) std::snprintf(buf, sizeof buf, "%.2f M", n / 1e6);
+    else if (a >= 1e4) std::snprintf(buf, sizeof buf, "%.1f K", n / 1e3);
+    else std::snprintf(buf, sizeof buf, "%.0f", n);
+    return buf;
+}
+
+std::string watermarkText(int64_t wm) {
+    if (wm == kMaxTime) return "end";
+    if (wm == kMinTime) return "-";
+    return formatIso8601Ms(wm);
+}
+
+namespace {
+
+std::string clockText(int64_t ns) {
+    int64_t s = ns / 1'000'000'000;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%02lld:%02lld:%02lld", static_cast<long long>(s / 3600),
+                  static_cast<long long>(s / 60 % 60), static_cast<long long>(s % 60));
+    return buf;
+}
+
+int64_t sumErrors(const Executor& exec) {
+    int64_t n = 0;
+    for (const auto& node : exec.nodes()) n += NodeMetrics::get(node.metrics->errors);
+    return n;
+}
+
+}  // namespace
+
+int64_t ProgressPrinter::sourceEvents() const {
+    int64_t n = 0;
+    for (const auto& node : m_exec.nodes())
+        if (node.spec->isSource()) n += NodeMetrics::get(node.metrics->eventsOut);
+    return n;
+}
+
+void ProgressPrinter::tick(int64_t elapsedNs) {
+    if (!m_tty || elapsedNs - m_lastTickNs < 1'000'000'000) return;
+    const int64_t events = sourceEvents();
+    m_rate = static_cast<double>(events - m_lastEvents) * 1e9 / static_cast<double>(elapsedNs - m_lastTickNs);
+    m_lastEvents = events;
+    m_lastTickNs = elapsedNs;
+    std::string status = "Running " + clockText(elapsedNs) + " · " + humanCount(m_rate) + " ev/s · " +
+                         humanCount(static_cast<double>(events)) + " events";
+    int64_t errors = sumErrors(m_exec);
+    if (errors) status += " · " + humanCount(static_cast<double>(errors)) + " errors";
+    std::lock_guard lock(m_mutex);
+    m_status = status;
+    std::cerr << "\r\033[K" << m_status << std::flush;
+}
+
+void ProgressPrinter::printMetrics(int64_t elapsedNs) {
+    const int64_t events = sourceEvents();
+    const double dt = static_cast<double>(elapsedNs - m_lastMetricsNs) / 1e9;
+    const double rate = dt > 0 ? static_cast<double>(events - m_lastMetricsEvents) / dt : 0;
+    m_lastMetricsNs = elapsedNs;
+    m_lastMetricsEvents = events;
+    std::lock_guard lock(m_mutex);
+    if (m_tty && !m_status.empty()) std::cerr << "\r\033[K";
+    if (m_json) {
+        Json j = {{"type", "metrics"}, {"elapsed_s", static_cast<double>(elapsedNs) / 1e9},
+                  {"events_per_s", rate}, {"nodes", Json::array()}};
+        for (const auto& node : m_exec.nodes()) {
+            const NodeMetrics& m = *node.metrics;
+            j["nodes"].push_back({{"id", node.id}, {"in", NodeMetrics::get(m.eventsIn)},
+                                  {"out", NodeMetrics::get(m.eventsOut)}, {"errors", NodeMetrics::get(m.errors)},
+                                  {"late", NodeMetrics::get(m.late)},
+                                  {"queue_fill", static_cast<double>(NodeMetrics::get(m.queueFillPermille)) / 1000}});
+        }
+        std::cout << j.dump() << "\n" << std::flush;
+    } else {
+        std::cout << clockText(elapsedNs) << "  " << humanCount(rate) << " ev/s";
+        for (const auto& node : m_exec.nodes()) {
+            const NodeMetrics& m = *node.metrics;
+            std::cout << "  " << node.id << " " << humanCount(static_cast<double>(NodeMetrics::get(m.eventsOut)));
+            if (int64_t e = NodeMetrics::get(m.errors)) std::cout << " (" << e << " errors)";
+        }
+        std::cout << "\n" << std::flush;
+    }
+    if (m_tty && !m_status.empty()) std::cerr << m_status << std::flush;
+}
+
+void ProgressPrinter::printLine(const std::string& line) {
+    std::lock_guard lock(m_mutex);
+    if (m_tty && !m_status.empty()) std::cerr << "\r\033[K" << std::flush;
+    std::cout << line << "\n" << std::flush;
+    if (m_tty && !m_status.empty()) std::cerr << m_status << std::flush;
+}
+
+void ProgressPrinter::clear() {
+    std::lock_guard lock(m_mutex);
+    if (m_tty && !m_status.empty()) std::cerr << "\r\033[K" << std::flush;
+    m_status.clear();
+}
+
+Json finalReportJson(const Executor& exec, double seconds, const std::string& status, const std::string& reason) {
+    Json j = {{"type", "result"}, {"status", status}, {"reason", reason}, {"seconds", seconds},
+              {"nodes", Json::array()}};
+    for (const auto& node : exec.nodes()) {
+        const NodeMetrics& m = *node.metrics;
+        int64_t wm = NodeMetrics::get(m.watermark);
+        Json jn = {{"id", node.id}, {"type", node.spec->typeId}, {"in", NodeMetrics::get(m.eventsIn)},
+                   {"out", NodeMetrics::get(m.eventsOut)}, {"errors", NodeMetrics::get(m.errors)},
+                   {"late", NodeMetrics::get(m.late)}, {"warnings", NodeMetrics::get(m.warnings)},
+                   {"watermark", watermarkText(wm)}};
+        j["nodes"].push_back(std::move(jn));
+    }
+    return j;
+}
+
+std::string finalReportTable(const Executor& exec, double seconds, const std::string& reason) {
+    std::string out;
+    char line[512];
+    size_t idWidth = 4, typeWidth = 4;
+    for (const auto& node : exec.nodes()) {
+        idWidth = std::max(idWidth, node.id.size());
+        typeWidth = std::max(typeWidth, node.spec->typeId.size());
+    }
+    const int iw = static_cast<int>(idWidth), tw = static_cast<int>(typeWidth);
+    std::snprintf(line, sizeof line, "%-*s  %-*s  %12s  %12s  %8s  %8s  %s\n", iw, "node", tw, "type", "in",
+                  "out", "errors", "late", "watermark");
+    out += line;
+    for (const auto& node : exec.nodes()) {
+        const NodeMetrics& m = *node.metrics;
+        std::snprintf(line, sizeof line, "%-*s  %-*s  %12lld  %12lld  %8lld  %8lld  %s\n", iw, node.id.c_str(), tw,
+                      node.spec->typeId.c_str(), static_cast<long long>(NodeMetrics::get(m.eventsIn)),
+                      static_cast<long long>(NodeMetrics::get(m.eventsOut)),
+                      static_cast<long long>(NodeMetrics::get(m.errors)),
+                      static_cast<long long>(NodeMetrics::get(m.late)),
+                      watermarkText(NodeMetrics::get(m.watermark)).c_str());
+        out += line;
+    }
+    std::snprintf(line, sizeof line, "%.2f s, %s\n", seconds, reason.c_str());
+    out += line;
+    return out;
+}
+
+}  // namespace riffle

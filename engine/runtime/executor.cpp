@@ -1,0 +1,686 @@
+#include "engine/runtime/executor.h"
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <queue>
+#include <thread>
+
+#include "engine/graph/node_instance.h"
+#include "engine/runtime/channel.h"
+
+namespace riffle {
+
+int64_t steadyNowNs() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+namespace {
+
+int64_t wallNowUs() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// Watermarks are re-evaluated at least this often for a source that is waiting.
+constexpr int64_t kWatermarkIntervalNs = 200'000'000;
+// Messages a task handles per turn before it yields its worker to other tasks.
+constexpr int kMessagesPerTurn = 64;
+
+}  // namespace
+
+struct OpRuntime;
+
+struct Target {
+    OpRuntime* local = nullptr;  // fused: call directly
+    Channel* channel = nullptr;  // otherwise: through a queue
+    int slot = 0;
+};
+
+// One operator inside a task, with its routing and watermark bookkeeping.
+struct OpRuntime {
+    NodeInstance inst;
+    Task* task = nullptr;
+    std::vector<std::vector<Target>> outputs;  // per output port
+    int errorsPort = 0;
+    int latePort = -1;
+    std::vector<TimeUs> slotWatermark;
+    std::vector<uint8_t> slotEnded, slotIdle;
+    int endedSlots = 0;
+    TimeUs watermark = kMinTime;
+    bool idleForwarded = false;
+    bool finished = false;
+    bool failed = false;
+    // Sources only.
+    TimeUs maxEventTime = kMinTime;
+    int64_t outOfOrdernessUs = 0;
+    int64_t idleTimeoutNs = 0;
+    int64_t lastDataNs = 0;
+    int64_t lastWatermarkNs = 0;
+    bool sourceIdle = false;
+    // Timers.
+    int64_t timerIntervalNs = 0;
+    int64_t nextTimerNs = 0;
+    NodeMetrics* metrics() { return inst.metrics.get(); }
+};
+
+class Task {
+public:
+    explicit Task(Executor::Impl* exec) : m_exec(exec) {}
+    // Runs one turn; returns true when it has more to do right away.
+    bool run();
+
+    std::vector<OpRuntime*> ops;  // ops[0] heads the task
+    std::vector<Channel*> inputs;
+    std::atomic<bool> queued{false};
+    std::atomic<bool> dirty{false};
+    std::atomic<bool> blocked{false};  // waiting for room in an output channel
+    bool done = false;
+    bool isSource = false;
+    int index = 0;
+
+    void route(OpRuntime& op, int port, BatchPtr batch);
+    void deliverData(OpRuntime& op, int slot, const Batch& batch);
+    void deliverWatermark(OpRuntime& op, int slot, TimeUs wm);
+    void deliverIdle(OpRuntime& op, int slot);
+    void deliverEnd(OpRuntime& op, int slot);
+
+private:
+    template <typename F>
+    void guard(OpRuntime& op, F&& f);
+    void send(Channel* ch, Message msg);
+    bool flushOutbox();
+    void recomputeWatermark(OpRuntime& op);
+    void forwardWatermark(OpRuntime& op, TimeUs wm);
+    void forwardIdle(OpRuntime& op);
+    void finishOp(OpRuntime& op);
+    void runTimers(int64_t nowNs);
+    bool runSource(int64_t nowNs);
+    bool runInputs();
+    void checkDone();
+
+public:
+    Executor::Impl* exec() const { return m_exec; }
+
+private:
+    Executor::Impl* m_exec;
+    std::deque<std::pair<Channel*, Message>> m_outbox;
+    size_t m_nextInput = 0;
+    int64_t m_currentOriginNs = 0;
+};
+
+class OpEmitter : public Emitter {
+public:
+    OpEmitter(Task& task, OpRuntime& op) : m_task(task), m_op(op) {}
+    BatchPtr newBatch(int port) override;
+    void push(int port, BatchPtr batch) override { m_task.route(m_op, port, std::move(batch)); }
+    int errorsPort() const override { return m_op.errorsPort; }
+
+private:
+    Task& m_task;
+    OpRuntime& m_op;
+};
+
+struct Executor::Impl {
+    ExecutorOptions options;
+    std::shared_ptr<BatchPool> pool = BatchPool::create(4096);
+    std::vector<std::unique_ptr<OpRuntime>> ops;  // in topological order
+    std::vector<std::unique_ptr<Task>> tasks;
+    std::vector<std::unique_ptr<Channel>> channels;
+    std::vector<RunNodeInfo> nodeInfo;
+    std::vector<std::thread> workers;
+    int threads = 1;
+
+    std::atomic<bool> stopRequested{false};
+    mutable std::mutex mutex;
+    std::condition_variable cv;       // workers park here
+    std::condition_variable doneCv;   // wait*() park here
+    std::deque<Task*> ready;
+    using TimerEntry = std::pair<int64_t, Task*>;
+    std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers;
+    size_t doneTasks = 0;
+    bool started = false;
+    bool shutdown = false;
+    Status failure;
+
+    void schedule(Task* t) {
+        t->dirty.store(true);
+        if (t->queued.exchange(true)) return;
+        {
+            std::lock_guard lock(mutex);
+            ready.push_back(t);
+        }
+        cv.notify_one();
+    }
+
+    void scheduleAt(Task* t, int64_t atNs) {
+        bool earliest;
+        {
+            std::lock_guard lock(mutex);
+            earliest = timers.empty() || atNs < timers.top().first;
+            timers.push({atNs, t});
+        }
+        if (earliest) cv.notify_one();
+    }
+
+    void fail(const std::string& message) {
+        {
+            std::lock_guard lock(mutex);
+            if (failure.isOk()) failure = Status::error(message);
+        }
+        requestStop();
+    }
+
+    void requestStop() {
+        if (stopRequested.exchange(true)) return;
+        for (auto& t : tasks)
+            if (t->isSource) schedule(t.get());
+    }
+
+    void workerLoop() {
+        std::unique_lock lock(mutex);
+        while (!shutdown && doneTasks < tasks.size()) {
+            const int64_t now = steadyNowNs();
+            while (!timers.empty() && timers.top().first <= now) {
+                Task* t = timers.top().second;
+                timers.pop();
+                t->dirty.store(true);
+                if (!t->queued.exchange(true)) ready.push_back(t);
+            }
+            if (!ready.empty()) {
+                Task* t = ready.front();
+                ready.pop_front();
+                lock.unlock();
+                runTask(t);
+                lock.lock();
+                continue;
+            }
+            if (timers.empty()) {
+                cv.wait(lock);
+            } else {
+                auto deadline = std::chrono::steady_clock::time_point(
+                    std::chrono::nanoseconds(timers.top().first));
+                cv.wait_until(lock, deadline);
+            }
+        }
+        cv.notify_all();
+    }
+
+    void runTask(Task* t) {
+        t->dirty.store(false);
+        bool more = false;
+        if (!t->done) more = t->run();
+        if (t->done) {
+            // Stays queued forever, so nothing schedules it again.
+            std::lock_guard lock(mutex);
+            if (++doneTasks == tasks.size()) {
+                cv.notify_all();
+                doneCv.notify_all();
+            }
+            return;
+        }
+        t->queued.store(false);
+        if (more || t->dirty.load()) schedule(t);
+    }
+};
+
+BatchPtr OpEmitter::newBatch(int port) {
+    return m_task.exec()->pool->acquire(m_op.inst.context.outputSchemas.at(static_cast<size_t>(port)));
+}
+
+template <typename F>
+void Task::guard(OpRuntime& op, F&& f) {
+    if (op.failed) return;
+    try {
+        f();
+    } catch (const std::exception& e) {
+        op.failed = true;
+        m_exec->fail(op.inst.context.nodeLabel + ": " + e.what());
+    } catch (...) {
+        op.failed = true;
+        m_exec->fail(op.inst.context.nodeLabel + ": unexpected failure");
+    }
+}
+
+void Task::route(OpRuntime& op, int port, BatchPtr batch) {
+    if (!batch || batch->empty()) return;
+    const auto rows = static_cast<int64_t>(batch->rows());
+    NodeMetrics& m = *op.metrics();
+    if (port == op.errorsPort) m.add(m.errors, rows);
+    else if (port == op.latePort) m.add(m.late, rows);
+    else m.add(m.eventsOut, rows);
+    if (isSource && &op == ops[0] && port != op.errorsPort) {
+        TimeUs maxT = op.maxEventTime;
+        for (TimeUs t : batch->times()) maxT = std::max(maxT, t);
+        op.maxEventTime = maxT;
+        op.lastDataNs = steadyNowNs();
+        if (batch->originNs() == 0) batch->setOriginNs(op.lastDataNs);
+    } else if (batch->originNs() == 0) {
+        batch->setOriginNs(m_currentOriginNs);
+    }
+    ConstBatchPtr shared = std::move(batch);
+    for (const Target& t : op.outputs[static_cast<size_t>(port)]) {
+        if (t.local) deliverData(*t.local, t.slot, *shared);
+        else send(t.channel, Message{Message::Kind::Data, 0, shared});
+    }
+}
+
+void Task::deliverData(OpRuntime& op, int slot, const Batch& batch) {
+    NodeMetrics& m = *op.metrics();
+    m.add(m.eventsIn, static_cast<int64_t>(batch.rows()));
+    if (op.slotIdle[static_cast<size_t>(slot)]) {
+        op.slotIdle[static_cast<size_t>(slot)] = 0;
+        op.idleForwarded = false;
+    }
+    const int64_t saved = m_currentOriginNs;
+    m_currentOriginNs = batch.originNs();
+    const int64_t t0 = steadyNowNs();
+    OpEmitter out(*this, op);
+    guard(op, [&] { op.inst.op->process(slot, batch, out); });
+    m.add(m.busyNs, steadyNowNs() - t0);
+    m_currentOriginNs = saved;
+}
+
+void Task::recomputeWatermark(OpRuntime& op) {
+    TimeUs wm = kMaxTime;
+    bool anyActive = false;
+    for (size_t s = 0; s < op.slotWatermark.size(); ++s) {
+        if (op.slotEnded[s] || op.slotIdle[s]) continue;
+        anyActive = true;
+        wm = std::min(wm, op.slotWatermark[s]);
+    }
+    if (!anyActive) {
+        if (op.endedSlots < static_cast<int>(op.slotWatermark.size()) && !op.idleForwarded) {
+            // Every live input is idle: this node is idle too.
+            op.idleForwarded = true;
+            forwardIdle(op);
+        }
+        return;
+    }
+    if (wm <= op.watermark) return;
+    op.watermark = wm;
+    op.metrics()->watermark.store(wm, std::memory_order_relaxed);
+    OpEmitter out(*this, op);
+    guard(op, [&] { op.inst.op->onWatermark(wm, out); });
+    forwardWatermark(op, wm);
+}
+
+void Task::deliverWatermark(OpRuntime& op, int slot, TimeUs wm) {
+    auto s = static_cast<size_t>(slot);
+    if (wm <= op.slotWatermark[s] && !op.slotIdle[s]) return;
+    op.slotWatermark[s] = std::max(op.slotWatermark[s], wm);
+    if (op.slotIdle[s]) {
+        op.slotIdle[s] = 0;
+        op.idleForwarded = false;
+    }
+    recomputeWatermark(op);
+}
+
+void Task::deliverIdle(OpRuntime& op, int slot) {
+    op.slotIdle[static_cast<size_t>(slot)] = 1;
+    recomputeWatermark(op);
+}
+
+void Task::deliverEnd(OpRuntime& op, int slot) {
+    auto s = static_cast<size_t>(slot);
+    if (op.slotEnded[s]) return;
+    op.slotEnded[s] = 1;
+    if (++op.endedSlots < static_cast<int>(op.slotEnded.size())) {
+        recomputeWatermark(op);
+        return;
+    }
+    finishOp(op);
+}
+
+void Task::forwardWatermark(OpRuntime& op, TimeUs wm) {
+    for (auto& port : op.outputs)
+        for (const Target& t : port) {
+            if (t.local) deliverWatermark(*t.local, t.slot, wm);
+            else send(t.channel, Message{Message::Kind::Watermark, wm, nullptr});
+        }
+}
+
+void Task::forwardIdle(OpRuntime& op) {
+    for (auto& port : op.outputs)
+        for (const Target& t : port) {
+            if (t.local) deliverIdle(*t.local, t.slot);
+            else send(t.channel, Message{Message::Kind::Idle, 0, nullptr});
+        }
+}
+
+void Task::finishOp(OpRuntime& op) {
+    if (op.finished) return;
+    // End of stream is a watermark of +infinity: every window fires.
+    if (op.watermark < kMaxTime) {
+        op.watermark = kMaxTime;
+        op.metrics()->watermark.store(kMaxTime, std::memory_order_relaxed);
+        OpEmitter out(*this, op);
+        if (op.inst.op) guard(op, [&] { op.inst.op->onWatermark(kMaxTime, out); });
+        forwardWatermark(op, kMaxTime);
+    }
+    if (op.inst.op) {
+        OpEmitter out(*this, op);
+        guard(op, [&] { op.inst.op->finish(out); });
+    }
+    op.finished = true;
+    for (auto& port : op.outputs)
+        for (const Target& t : port) {
+            if (t.local) deliverEnd(*t.local, t.slot);
+            else send(t.channel, Message{Message::Kind::End, 0, nullptr});
+        }
+}
+
+void Task::send(Channel* ch, Message msg) {
+    if (msg.kind == Message::Kind::Data) ch->events.fetch_add(static_cast<int64_t>(msg.batch->rows()), std::memory_order_relaxed);
+    if (m_outbox.empty() && ch->queue.push(msg)) {
+        m_exec->schedule(ch->consumer);
+        return;
+    }
+    m_outbox.emplace_back(ch, std::move(msg));
+}
+
+bool Task::flushOutbox() {
+    while (!m_outbox.empty()) {
+        auto& [ch, msg] = m_outbox.front();
+        if (!ch->queue.push(msg)) return false;
+        m_exec->schedule(ch->consumer);
+        m_outbox.pop_front();
+    }
+    return true;
+}
+
+void Task::runTimers(int64_t nowNs) {
+    for (OpRuntime* op : ops) {
+        if (op->timerIntervalNs <= 0 || op->finished || nowNs < op->nextTimerNs) continue;
+        op->nextTimerNs = nowNs + op->timerIntervalNs;
+        OpEmitter out(*this, *op);
+        guard(*op, [&] { op->inst.op->onTimer(wallNowUs(), out); });
+        m_exec->scheduleAt(this, op->nextTimerNs);
+    }
+}
+
+bool Task::runSource(int64_t nowNs) {
+    OpRuntime& op = *ops[0];
+    bool ended = m_exec->stopRequested.load() || op.failed;
+    SourcePoll poll = SourcePoll::ended();
+    if (!ended) {
+        OpEmitter out(*this, op);
+        const int64_t t0 = steadyNowNs();
+        guard(op, [&] { poll = op.inst.source->poll(out); });
+        op.metrics()->add(op.metrics()->busyNs, steadyNowNs() - t0);
+        ended = poll.state == SourcePoll::State::Ended || op.failed;
+    }
+    if (ended) {
+        finishOp(op);
+        return false;
+    }
+    // Watermark: newest event time seen minus the allowed out-of-orderness (SPEC section 3).
+    if (op.maxEventTime > kMinTime) {
+        TimeUs wm = op.maxEventTime - op.outOfOrdernessUs;
+        if (wm > op.watermark) {
+            op.watermark = wm;
+            op.metrics()->watermark.store(wm, std::memory_order_relaxed);
+            forwardWatermark(op, wm);
+            op.sourceIdle = false;
+        }
+    }
+    if (op.lastDataNs >= nowNs) {
+        op.sourceIdle = false;
+    } else if (!op.sourceIdle && op.idleTimeoutNs > 0 && nowNs - op.lastDataNs >= op.idleTimeoutNs) {
+        op.sourceIdle = true;
+        forwardIdle(op);
+    }
+    if (poll.state == SourcePoll::State::Wait) {
+        int64_t waitNs = std::clamp<int64_t>(poll.waitUs * 1000, 0, kWatermarkIntervalNs);
+        if (op.idleTimeoutNs > 0 && !op.sourceIdle)
+            waitNs = std::min(waitNs, std::max<int64_t>(1'000'000, op.lastDataNs + op.idleTimeoutNs - nowNs));
+        m_exec->scheduleAt(this, nowNs + waitNs);
+        return false;
+    }
+    return true;
+}
+
+bool Task::runInputs() {
+    int handled = 0;
+    size_t emptyInRow = 0;
+    OpRuntime& head = *ops[0];
+    int64_t fullest = 0;
+    while (handled < kMessagesPerTurn && emptyInRow < inputs.size() && m_outbox.empty()) {
+        Channel* ch = inputs[m_nextInput];
+        m_nextInput = (m_nextInput + 1) % inputs.size();
+        Message msg;
+        const size_t avail = ch->queue.read_available();
+        fullest = std::max<int64_t>(fullest, static_cast<int64_t>(avail * 1000 / ch->capacity));
+        if (!ch->queue.pop(msg)) {
+            ++emptyInRow;
+            continue;
+        }
+        emptyInRow = 0;
+        ++handled;
+        if (ch->producer->blocked.load()) m_exec->schedule(ch->producer);
+        switch (msg.kind) {
+            case Message::Kind::Data: deliverData(head, ch->consumerSlot, *msg.batch); break;
+            case Message::Kind::Watermark: deliverWatermark(head, ch->consumerSlot, msg.watermark); break;
+            case Message::Kind::Idle: deliverIdle(head, ch->consumerSlot); break;
+            case Message::Kind::End: deliverEnd(head, ch->consumerSlot); break;
+        }
+    }
+    head.metrics()->queueFillPermille.store(fullest, std::memory_order_relaxed);
+    for (Channel* ch : inputs)
+        if (ch->queue.read_available() > 0) return true;
+    return false;
+}
+
+void Task::checkDone() {
+    if (!m_outbox.empty()) return;
+    for (OpRuntime* op : ops)
+        if (!op->finished) return;
+    done = true;
+    for (OpRuntime* op : ops) {
+        if (op->inst.op) guard(*op, [&] { op->inst.op->close(); });
+        if (op->inst.source) guard(*op, [&] { op->inst.source->close(); });
+    }
+}
+
+bool Task::run() {
+    if (!flushOutbox()) {
+        blocked.store(true);
+        // Re-check after publishing `blocked`, so that a consumer that popped in between is
+        // not missed (it reads `blocked` after its pop).
+        if (!flushOutbox()) return false;
+    }
+    blocked.store(false);
+    const int64_t now = steadyNowNs();
+    runTimers(now);
+    bool more = isSource ? runSource(now) : runInputs();
+    if (!m_outbox.empty()) {
+        blocked.store(true);
+        if (!flushOutbox()) return false;
+        blocked.store(false);
+    }
+    checkDone();
+    return more && !done;
+}
+
+Executor::Executor(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+
+Executor::~Executor() {
+    if (!m_impl) return;
+    requestStop();
+    if (m_impl->started) {
+        waitFor(10'000);
+        {
+            std::lock_guard lock(m_impl->mutex);
+            m_impl->shutdown = true;
+        }
+        m_impl->cv.notify_all();
+        for (auto& w : m_impl->workers)
+            if (w.joinable()) w.join();
+    }
+    for (auto& t : m_impl->tasks)
+        if (!t->done)
+            for (OpRuntime* op : t->ops) {
+                if (op->inst.op) op->inst.op->close();
+                if (op->inst.source) op->inst.source->close();
+            }
+}
+
+Result<std::unique_ptr<Executor>> Executor::create(const ValidatedGraph& graph, ExecutorOptions options) {
+    using R = Result<std::unique_ptr<Executor>>;
+    if (!graph.ok()) return R::error(graph.problems.front().message);
+    auto impl = std::make_unique<Impl>();
+    impl->options = options;
+    const size_t n = graph.nodes.size();
+
+    // Operators.
+    for (size_t i = 0; i < n; ++i) {
+        const LogicalNode& ln = graph.nodes[i];
+        auto op = std::make_unique<OpRuntime>();
+        NodeInstance& inst = op->inst;
+        inst.spec = ln.spec;
+        inst.context.config = ln.config;
+        inst.context.nodeLabel = nodeLabel(*ln.spec, ln.def->id);
+        inst.context.inputSchemas = ln.inputs.schemas;
+        inst.context.inputPorts = ln.inputs.ports;
+        inst.context.outputSchemas = ln.outputs;
+        inst.context.metrics = inst.metrics.get();
+        inst.context.stopRequested = &impl->stopRequested;
+        try {
+            if (ln.spec->createSource) inst.source = ln.spec->createSource(inst.context);
+            else if (ln.spec->createOperator) inst.op = ln.spec->createOperator(inst.context);
+        } catch (const std::exception& e) {
+            return R::error(inst.context.nodeLabel + ": " + e.what());
+        }
+        if (!inst.source && !inst.op) return R::error(inst.context.nodeLabel + ": could not be created");
+        op->outputs.resize(ln.spec->outputs.size());
+        op->errorsPort = ln.spec->errorsPort();
+        op->latePort = ln.spec->outputIndex("late");
+        const size_t slots = ln.inEdges.size();
+        op->slotWatermark.assign(slots, kMinTime);
+        op->slotEnded.assign(slots, 0);
+        op->slotIdle.assign(slots, 0);
+        if (ln.spec->isSource()) {
+            op->outOfOrdernessUs = ln.config.getDurationUs("max_out_of_orderness");
+            op->idleTimeoutNs = ln.config.getDurationUs("idle_timeout") * 1000;
+        }
+        if (inst.op) op->timerIntervalNs = inst.op->timerIntervalUs() * 1000;
+        impl->nodeInfo.push_back({ln.def->id, ln.spec, inst.metrics.get(), 0});
+        impl->ops.push_back(std::move(op));
+    }
+
+    // Tasks: fuse a stateless node with a single incoming wire into its producer's task.
+    std::vector<Task*> taskOf(n, nullptr);
+    for (size_t i = 0; i < n; ++i) {
+        const LogicalNode& ln = graph.nodes[i];
+        OpRuntime* op = impl->ops[i].get();
+        Task* task = nullptr;
+        if (ln.spec->stateless && ln.inEdges.size() == 1)
+            task = taskOf[static_cast<size_t>(graph.edges[static_cast<size_t>(ln.inEdges[0])].from)];
+        if (!task) {
+            impl->tasks.push_back(std::make_unique<Task>(impl.get()));
+            task = impl->tasks.back().get();
+            task->index = static_cast<int>(impl->tasks.size()) - 1;
+            task->isSource = ln.spec->isSource();
+        }
+        task->ops.push_back(op);
+        op->task = task;
+        taskOf[i] = task;
+        impl->nodeInfo[i].task = task->index;
+    }
+
+    // Wiring.
+    for (const ResolvedEdge& e : graph.edges) {
+        OpRuntime* from = impl->ops[static_cast<size_t>(e.from)].get();
+        OpRuntime* to = impl->ops[static_cast<size_t>(e.to)].get();
+        Target t;
+        t.slot = e.toSlot;
+        if (from->task == to->task) {
+            t.local = to;
+        } else {
+            auto ch = std::make_unique<Channel>(options.queueCapacity);
+            ch->producer = from->task;
+            ch->consumer = to->task;
+            ch->consumerSlot = e.toSlot;
+            to->task->inputs.push_back(ch.get());
+            t.channel = ch.get();
+            impl->channels.push_back(std::move(ch));
+        }
+        from->outputs[static_cast<size_t>(e.fromPort)].push_back(t);
+    }
+
+    int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    int threads = options.threads > 0 ? options.threads : hw;
+    impl->threads = std::max(1, std::min<int>(threads, static_cast<int>(impl->tasks.size())));
+    return std::unique_ptr<Executor>(new Executor(std::move(impl)));
+}
+
+Status Executor::start() {
+    Impl& d = *m_impl;
+    for (size_t i = 0; i < d.ops.size(); ++i) {
+        OpRuntime& op = *d.ops[i];
+        Status s;
+        try {
+            s = op.inst.source ? op.inst.source->open() : op.inst.op->open();
+        } catch (const std::exception& e) {
+            s = Status::error(e.what());
+        }
+        if (!s) {
+            for (size_t k = 0; k < i; ++k) {
+                if (d.ops[k]->inst.op) d.ops[k]->inst.op->close();
+                if (d.ops[k]->inst.source) d.ops[k]->inst.source->close();
+            }
+            for (auto& t : d.tasks) t->done = true;
+            const std::string& label = op.inst.context.nodeLabel;
+            return Status::error(s.message().rfind(label, 0) == 0 ? s.message() : label + ": " + s.message());
+        }
+    }
+    const int64_t now = steadyNowNs();
+    for (auto& op : d.ops) {
+        op->lastDataNs = now;
+        op->nextTimerNs = now + op->timerIntervalNs;
+    }
+    d.started = true;
+    if (d.tasks.empty()) return Status::ok();
+    for (auto& t : d.tasks) {
+        // Tasks without inputs and without a source (none today) would never run; every task
+        // starts once so that timers are armed.
+        d.schedule(t.get());
+    }
+    for (int i = 0; i < d.threads; ++i) d.workers.emplace_back([&d] { d.workerLoop(); });
+    return Status::ok();
+}
+
+void Executor::requestStop() { m_impl->requestStop(); }
+
+bool Executor::waitFor(int64_t timeoutMs) {
+    std::unique_lock lock(m_impl->mutex);
+    return m_impl->doneCv.wait_for(lock, std::chrono::milliseconds(timeoutMs),
+                                   [&] { return m_impl->doneTasks >= m_impl->tasks.size(); });
+}
+
+void Executor::wait() {
+    std::unique_lock lock(m_impl->mutex);
+    m_impl->doneCv.wait(lock, [&] { return m_impl->doneTasks >= m_impl->tasks.size(); });
+}
+
+bool Executor::finished() const {
+    std::lock_guard lock(m_impl->mutex);
+    return m_impl->doneTasks >= m_impl->tasks.size();
+}
+
+Status Executor::failure() const {
+    std::lock_guard lock(m_impl->mutex);
+    return m_impl->failure;
+}
+
+const std::vector<RunNodeInfo>& Executor::nodes() const { return m_impl->nodeInfo; }
+int Executor::taskCount() const { return static_cast<int>(m_impl->tasks.size()); }
+int Executor::threadCount() const { return m_impl->threads; }
+
+}  // namespace riffle

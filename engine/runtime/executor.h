@@ -1,0 +1,68 @@
+#pragma once
+// Runs a validated graph: plans it into tasks, opens every operator, and drives the tasks on a
+// fixed pool of worker threads until every source has ended or a stop is requested.
+//
+// Planning (as Flink chains operators): a stateless node with exactly one incoming wire is
+// fused into the task of its producer and called directly; every other node heads a task of its
+// own, fed by bounded SPSC channels. Sources are polled; a full channel stops the polling
+// (back-pressure reaches the source). Idle workers park on a condition variable, so a waiting or
+// stopped pipeline uses no CPU.
+//
+// Threading: create(), start(), requestStop(), wait*() and the accessors may be called from any
+// one controlling thread; metrics may be read from any thread at any time.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/core/status.h"
+#include "engine/graph/graph_validator.h"
+#include "engine/runtime/metrics.h"
+
+namespace riffle {
+
+struct ExecutorOptions {
+    int threads = 0;             // worker threads; 0 = number of cores
+    size_t queueCapacity = 64;   // batches per channel
+};
+
+struct RunNodeInfo {
+    std::string id;
+    const NodeSpec* spec = nullptr;
+    const NodeMetrics* metrics = nullptr;
+    int task = 0;  // index of the task that runs it (fused nodes share one)
+};
+
+class Executor {
+public:
+    // The graph must be valid (graph.ok()). Operators are created here, opened by start().
+    static Result<std::unique_ptr<Executor>> create(const ValidatedGraph& graph,
+                                                    ExecutorOptions options = {});
+    ~Executor();  // requests a stop and joins the workers
+    Executor(const Executor&) = delete;
+    Executor& operator=(const Executor&) = delete;
+
+    // Opens every operator (a failure names the node and nothing runs), then starts the workers.
+    Status start();
+    // Sources end at their next poll; everything in flight is processed and sinks are flushed.
+    void requestStop();
+    // Waits until every task has finished; false on timeout.
+    bool waitFor(int64_t timeoutMs);
+    void wait();
+    bool finished() const;
+    // The first failure of an operator at run time ("sink `db`: disk full"), or ok.
+    Status failure() const;
+
+    const std::vector<RunNodeInfo>& nodes() const;
+    int taskCount() const;
+    int threadCount() const;
+
+    struct Impl;
+
+private:
+    explicit Executor(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+int64_t steadyNowNs();
+
+}  // namespace riffle

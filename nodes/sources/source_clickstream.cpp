@@ -1,0 +1,239 @@
+// source.clickstream: a synthetic web-shop clickstream (SPEC section 5).
+//
+// The behaviour (users, sessions, funnel) comes from ClickstreamModel; this file adds event
+// time, disorder, late events, pacing and the columnar output. Event k (counting from 0) has the
+// base time start + floor(k * 1e6 / rate) µs, or start + 10 µs * k when rate = 0; disorder and
+// late events shift a row's `_time` back from its base, never forward. Rows are emitted in
+// generation order, so a shifted row arrives out of order.
+//
+// Content and time draw from separate random streams: changing `disorder_ms` or `late_fraction`
+// changes `_time` only, never which events are generated.
+#include <algorithm>
+#include <cmath>
+#include <memory>
+
+#include "engine/graph/node_registry.h"
+#include "nodes/register_builtin_nodes.h"
+#include "nodes/sources/clickstream_model.h"
+#include "nodes/sources/generator_util.h"
+
+namespace riffle {
+
+namespace {
+
+constexpr int64_t kLateDelayUs = 30'000'000;
+constexpr int64_t kUnpacedStepUs = 10;
+// Second random stream (event-time jitter), derived from the seed.
+constexpr uint64_t kTimeStreamSalt = 0x7F4A7C159E3779B9ull;
+
+enum Col : size_t { kTime, kUser, kSession, kPage, kEvent, kReferrer, kCountry, kDevice, kLatency, kAmount, kColumns };
+
+SchemaPtr clickstreamSchema() {
+    static const SchemaPtr schema = std::make_shared<const Schema>(Schema::stream({
+        {"user_id", Type::Int},
+        {"session_id", Type::String},
+        {"page", Type::String},
+        {"event", Type::String},
+        {"referrer", Type::String},
+        {"country", Type::String},
+        {"device", Type::String},
+        {"latency_ms", Type::Int},
+        {"amount", Type::Float},
+    }));
+    return schema;
+}
+
+class ClickstreamSource final : public SourceOperator {
+public:
+    explicit ClickstreamSource(const OperatorContext& ctx)
+        : m_label(ctx.nodeLabel),
+          m_startText(ctx.config.getString("start")),
+          m_rate(ctx.config.getFloat("rate")),
+          m_limit(ctx.config.getInt("limit")),
+          m_disorderUs(ctx.config.getInt("disorder_ms") * 1000),
+          m_lateFraction(ctx.config.getFloat("late_fraction")),
+          m_model(ctx.config.getInt("users"), static_cast<uint64_t>(ctx.config.getInt("seed"))),
+          m_timeRng(static_cast<uint64_t>(ctx.config.getInt("seed")) ^ kTimeStreamSalt) {
+        m_pages.setTable(m_model.pages());
+        m_events.setTable(ClickstreamModel::eventNames());
+        m_referrers.setTable(ClickstreamModel::referrers());
+        m_countries.setTable(ClickstreamModel::countries());
+        m_devices.setTable(ClickstreamModel::devices());
+        m_slotStamp.assign(m_model.slotCount(), 0);
+        m_slotSerial.assign(m_model.slotCount(), 0);
+        m_slotView.assign(m_model.slotCount(), {});
+    }
+
+    Status open() override {
+        auto start = gen::startTime(m_startText, gen::wallClockUs());
+        if (!start)
+            return Status::error(m_label + ": `start` must be \"now\" or an ISO-8601 time like "
+                                 "2026-01-01T00:00:00Z, got `" + m_startText + "`");
+        m_nextBaseUs = *start;
+        m_fractionAcc = 0;
+        if (m_rate > 0) {
+            // Event k sits at floor(k * 1e9 / m_rateMilli) µs: whole step plus a carried remainder.
+            m_rateMilli = std::max<int64_t>(1, std::llround(m_rate * 1000.0));
+            m_stepUs = 1'000'000'000 / m_rateMilli;
+            m_stepRem = 1'000'000'000 % m_rateMilli;
+        } else {
+            m_rateMilli = 1;
+            m_stepUs = kUnpacedStepUs;
+            m_stepRem = 0;
+        }
+        m_produced = 0;
+        m_openedUs = gen::steadyClockUs();
+        return Status::ok();
+    }
+
+    SourcePoll poll(Emitter& out) override {
+        int64_t n = static_cast<int64_t>(kBatchRows);
+        if (m_limit > 0) {
+            n = std::min(n, m_limit - m_produced);
+            if (n <= 0) return SourcePoll::ended();
+        }
+        if (m_rate > 0) {
+            const int64_t elapsedUs = gen::steadyClockUs() - m_openedUs;
+            const int64_t due = static_cast<int64_t>(static_cast<double>(elapsedUs) * m_rate / 1e6) + 1;
+            if (due <= m_produced) {
+                const double nextDueUs = std::ceil(static_cast<double>(m_produced) * 1e6 / m_rate);
+                const int64_t waitUs = static_cast<int64_t>(nextDueUs) - elapsedUs;
+                return SourcePoll::waitFor(std::clamp(waitUs, gen::kMinPaceWaitUs, gen::kMaxPaceWaitUs));
+            }
+            n = std::min(n, due - m_produced);
+        }
+        generate(out, static_cast<size_t>(n));
+        m_produced += n;
+        if (m_limit > 0 && m_produced >= m_limit) return SourcePoll::ended();
+        return SourcePoll::more();
+    }
+
+private:
+    void generate(Emitter& out, size_t n) {
+        BatchPtr batchPtr = out.newBatch(0);
+        Batch& batch = *batchPtr;
+        for (size_t c = 0; c < kColumns; ++c) batch.column(c).resizeNull(n);
+        for (size_t c : {kTime, kUser, kSession, kPage, kEvent, kCountry, kDevice, kLatency})
+            std::fill(batch.column(c).validity().begin(), batch.column(c).validity().end(), uint8_t{1});
+
+        int64_t* times = batch.column(kTime).ints().data();
+        int64_t* users = batch.column(kUser).ints().data();
+        std::string_view* sessions = batch.column(kSession).strings().data();
+        std::string_view* pages = batch.column(kPage).strings().data();
+        std::string_view* events = batch.column(kEvent).strings().data();
+        std::string_view* referrers = batch.column(kReferrer).strings().data();
+        uint8_t* referrerValid = batch.column(kReferrer).validity().data();
+        std::string_view* countries = batch.column(kCountry).strings().data();
+        std::string_view* devices = batch.column(kDevice).strings().data();
+        int64_t* latencies = batch.column(kLatency).ints().data();
+        double* amounts = batch.column(kAmount).floats().data();
+        uint8_t* amountValid = batch.column(kAmount).validity().data();
+
+        ++m_batchGeneration;
+        m_pages.beginBatch(batch);
+        m_events.beginBatch(batch);
+        m_referrers.beginBatch(batch);
+        m_countries.beginBatch(batch);
+        m_devices.beginBatch(batch);
+
+        ClickEvent e;
+        for (size_t i = 0; i < n; ++i) {
+            m_model.next(e);
+
+            TimeUs t = m_nextBaseUs;
+            m_nextBaseUs += m_stepUs;
+            m_fractionAcc += m_stepRem;
+            if (m_fractionAcc >= m_rateMilli) {
+                m_fractionAcc -= m_rateMilli;
+                ++m_nextBaseUs;
+            }
+            if (m_lateFraction > 0 && m_timeRng.chance(m_lateFraction)) t -= kLateDelayUs;
+            if (m_disorderUs > 0) t -= static_cast<int64_t>(m_timeRng.below(static_cast<uint64_t>(m_disorderUs) + 1));
+            times[i] = t;
+
+            users[i] = e.userId;
+            if (m_slotStamp[e.slot] != m_batchGeneration || m_slotSerial[e.slot] != m_model.sessionSerial(e.slot)) {
+                m_slotView[e.slot] = batch.storeString(m_model.sessionId(e.slot));
+                m_slotStamp[e.slot] = m_batchGeneration;
+                m_slotSerial[e.slot] = m_model.sessionSerial(e.slot);
+            }
+            sessions[i] = m_slotView[e.slot];
+            pages[i] = m_pages.get(e.page);
+            events[i] = m_events.get(static_cast<size_t>(e.kind));
+            if (e.referrer != ClickstreamModel::kDirectReferrer) {
+                referrers[i] = m_referrers.get(e.referrer);
+                referrerValid[i] = 1;
+            }
+            countries[i] = m_countries.get(e.country);
+            devices[i] = m_devices.get(e.device);
+            latencies[i] = e.latencyMs;
+            if (e.kind == ClickEventKind::Purchase) {
+                amounts[i] = e.amount;
+                amountValid[i] = 1;
+            }
+        }
+        batch.setRows(n);
+        out.push(0, std::move(batchPtr));
+    }
+
+    std::string m_label;
+    std::string m_startText;
+    double m_rate;
+    int64_t m_limit;
+    int64_t m_disorderUs;
+    double m_lateFraction;
+    ClickstreamModel m_model;
+    gen::Rng m_timeRng;
+
+    TimeUs m_nextBaseUs = 0;
+    int64_t m_stepUs = kUnpacedStepUs, m_stepRem = 0, m_rateMilli = 1, m_fractionAcc = 0;
+    int64_t m_produced = 0;
+    int64_t m_openedUs = 0;
+
+    gen::BatchStrings m_pages, m_events, m_referrers, m_countries, m_devices;
+    uint64_t m_batchGeneration = 0;
+    std::vector<uint64_t> m_slotStamp, m_slotSerial;
+    std::vector<std::string_view> m_slotView;
+};
+
+}  // namespace
+
+void registerClickstreamSource(NodeRegistry& registry) {
+    using gen::sourceParam;
+    NodeSpec spec;
+    spec.typeId = "source.clickstream";
+    spec.displayName = "Clickstream generator";
+    spec.category = "source";
+    spec.description =
+        "Synthetic web-shop traffic: users in sessions moving through home, search, product, cart "
+        "and checkout, with page views, clicks, cart adds and purchases. Deterministic for a seed.";
+    spec.outputs = {{"out", "One row per event: view, click, add_to_cart or purchase", false}};
+    spec.params = {
+        sourceParam("rate", ParamType::Float, 1000.0, "Events per second of wall-clock time; 0 = as fast as possible. "
+                  "Event time advances 1/rate s per event (10 µs when 0)", "events/s", 0, 1e9),
+        sourceParam("users", ParamType::Int, 10000, "Number of distinct users; about a tenth have a session open at once",
+                  "users", 1, 1e9),
+        sourceParam("seed", ParamType::Int, 1, "Random seed: the same seed and start give the same rows every run"),
+        sourceParam("limit", ParamType::Int, 0, "Stop after this many events; 0 = endless", "events", 0),
+        sourceParam("disorder_ms", ParamType::Int, 0,
+                  "Shift each event's time back by a random amount up to this; raise max_out_of_orderness "
+                  "to match so that windows still count them", "ms", 0, 3'600'000),
+        sourceParam("late_fraction", ParamType::Float, 0.0,
+                  "Fraction of events delayed by 30 s (plus disorder) so that they arrive late", "", 0, 1),
+        sourceParam("start", ParamType::String, "now", gen::kStartHelp),
+    };
+    gen::appendGeneratorTimeParams(spec.params);
+    spec.schemaRule = [](const NodeConfig& config, const SchemaInputs&) -> Result<std::vector<SchemaPtr>> {
+        const std::string start = config.getString("start");
+        if (!gen::startTime(start, 0))
+            return Result<std::vector<SchemaPtr>>::error(
+                "`start` must be \"now\" or an ISO-8601 time like 2026-01-01T00:00:00Z, got `" + start + "`");
+        return std::vector<SchemaPtr>{clickstreamSchema()};
+    };
+    spec.createSource = [](const OperatorContext& ctx) -> std::unique_ptr<SourceOperator> {
+        return std::make_unique<ClickstreamSource>(ctx);
+    };
+    registry.add(std::move(spec));
+}
+
+}  // namespace riffle

@@ -1,0 +1,273 @@
+// End to end: the example projects through the real riffle-run binary, checked by what lands in
+// the SQLite table and the files; bad projects and arguments; clean stop on SIGINT.
+#include <QtTest/QtTest>
+
+#include <sqlite3.h>
+#include <signal.h>
+
+#include <nlohmann/json.hpp>
+
+using Json = nlohmann::json;
+
+namespace {
+
+struct RunResult {
+    int exitCode = -1;
+    QString out, err;
+};
+
+RunResult runTool(const QString& program, const QStringList& args, const QString& cwd = {}, int timeoutMs = 120000) {
+    QProcess p;
+    if (!cwd.isEmpty()) p.setWorkingDirectory(cwd);
+    p.start(program, args);
+    RunResult r;
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished();
+        r.err = "timed out";
+        return r;
+    }
+    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
+    r.out = QString::fromUtf8(p.readAllStandardOutput());
+    r.err = QString::fromUtf8(p.readAllStandardError());
+    return r;
+}
+
+RunResult riffleRun(const QStringList& args, const QString& cwd = {}) { return runTool(RIFFLE_RUN_BIN, args, cwd); }
+
+QString projectPath(const QString& name) { return QString(RIFFLE_SOURCE_DIR) + "/projects/" + name; }
+
+// Copies an example project into `dir`, so its relative output paths land there.
+QString copyProject(const QString& name, const QTemporaryDir& dir) {
+    QString dst = dir.filePath(name);
+    QFile::remove(dst);
+    if (!QFile::copy(projectPath(name), dst)) qFatal("cannot copy %s", qPrintable(name));
+    return dst;
+}
+
+Json lastJsonLine(const QString& out) {
+    const QStringList lines = out.trimmed().split('\n');
+    return Json::parse(lines.last().toStdString());
+}
+
+Json nodeResult(const Json& result, const std::string& id) {
+    for (const auto& n : result["nodes"])
+        if (n["id"] == id) return n;
+    qFatal("no node %s in result", id.c_str());
+}
+
+std::vector<std::vector<std::string>> query(const QString& dbPath, const std::string& sql) {
+    sqlite3* db = nullptr;
+    std::vector<std::vector<std::string>> rows;
+    if (sqlite3_open_v2(dbPath.toUtf8().constData(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK)
+        qFatal("cannot open %s", qPrintable(dbPath));
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK)
+        qFatal("bad query %s: %s", sql.c_str(), sqlite3_errmsg(db));
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        std::vector<std::string> row;
+        for (int c = 0; c < sqlite3_column_count(st); ++c) {
+            const unsigned char* t = sqlite3_column_text(st, c);
+            row.push_back(t ? reinterpret_cast<const char*>(t) : "NULL");
+        }
+        rows.push_back(std::move(row));
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return rows;
+}
+
+}  // namespace
+
+class TstRiffleRun : public QObject {
+    Q_OBJECT
+private slots:
+    void clicksToSqliteFillsTableAndCsv();
+    void metricsAlertsLogsAndWritesAnomalies();
+    void sigintStopsCleanlyWithSinksFlushed();
+    void validateReportsEveryProblem();
+    void brokenProjectsExitTwoWithThePlaceNamed();
+    void badArgumentsExitTwo();
+    void listNodesDescribesTheCatalog();
+    void nodeReferenceIsUpToDate();
+    void benchPrintsJson();
+};
+
+void TstRiffleRun::clicksToSqliteFillsTableAndCsv() {
+    QTemporaryDir dir;
+    const QString project = copyProject("clicks_to_sqlite.riffle", dir);
+    RunResult r = riffleRun({project, "--json", "--set", "clicks.rate=0", "--set", "clicks.limit=20000", "--set",
+                             "clicks.start=2026-01-01T00:00:00Z"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    Json result = lastJsonLine(r.out);
+    QCOMPARE(QString::fromStdString(result["status"]), QString("done"));
+    QCOMPARE(nodeResult(result, "clicks")["out"].get<int64_t>(), 20000);
+    const int64_t engaged = nodeResult(result, "engaged")["out"].get<int64_t>();
+    QVERIFY(engaged > 0 && engaged < 20000);
+    QCOMPARE(nodeResult(result, "enrich")["out"].get<int64_t>(), engaged);
+    QCOMPARE(nodeResult(result, "db")["in"].get<int64_t>(), engaged);
+    QCOMPARE(nodeResult(result, "db")["errors"].get<int64_t>(), 0);
+    QCOMPARE(QString::fromStdString(nodeResult(result, "db")["watermark"]), QString("end"));
+
+    const QString db = dir.filePath("out/clicks.db");
+    QCOMPARE(query(db, "SELECT COUNT(*) FROM clicks")[0][0], std::to_string(engaged));
+    QCOMPARE(query(db, "SELECT COUNT(*) FROM clicks WHERE event NOT IN ('click','add_to_cart','purchase')")[0][0],
+             std::string("0"));
+    // The map's expressions, checked row by row in SQL.
+    QCOMPARE(query(db, "SELECT COUNT(*) FROM clicks WHERE event = 'purchase' AND "
+                       "abs(amount_eur - round(amount * 0.92, 2)) > 0.0001")[0][0],
+             std::string("0"));
+    QCOMPARE(query(db, "SELECT COUNT(*) FROM clicks WHERE slow <> (latency_ms > 500)")[0][0], std::string("0"));
+    QCOMPARE(query(db, "SELECT COUNT(*) FROM clicks WHERE minute <> substr(_time, 1, 10) || ' ' || "
+                       "substr(_time, 12, 5)")[0][0],
+             std::string("0"));
+    QVERIFY(query(db, "SELECT MIN(_time) FROM clicks")[0][0].rfind("2026-01-01T00:00:", 0) == 0);
+
+    QFile csv(dir.filePath("out/clicks.csv"));
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = csv.readAll().trimmed().split('\n');
+    QCOMPARE(lines.size(), engaged + 1);
+    QCOMPARE(QString(lines[0]), QString("_time,user_id,session_id,page,event,referrer,country,device,latency_ms,"
+                                        "amount,section,amount_eur,slow,minute"));
+}
+
+void TstRiffleRun::metricsAlertsLogsAndWritesAnomalies() {
+    QTemporaryDir dir;
+    const QString project = copyProject("metrics_alerts_basic.riffle", dir);
+    RunResult r = riffleRun({project, "--set", "metrics.realtime=false", "--set", "metrics.limit=5000", "--set",
+                             "metrics.start=2026-01-01T00:00:00Z"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    const QStringList logLines = r.out.split('\n').filter(QRegularExpression("^\\[log\\] _time="));
+    QCOMPARE(logLines.size(), 50);
+    QVERIFY(r.out.contains(QRegularExpression("\\[log\\] \\.\\.\\. \\d+ more events not shown \\(limit 50\\)")));
+    QVERIFY(r.out.contains(QRegularExpression("\\nmetrics\\s+source\\.metrics\\s+0\\s+5000\\s")));
+
+    QFile file(dir.filePath("out/anomalies.jsonl"));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = file.readAll().trimmed().split('\n');
+    QVERIFY(lines.size() > 50);
+    for (const QByteArray& line : lines) {
+        Json j = Json::parse(line.toStdString());
+        QVERIFY(j["anomaly"].get<bool>() || j["cpu_pct"].get<double>() > 90 || j["latency_ms"].get<double>() > 1000);
+    }
+}
+
+void TstRiffleRun::sigintStopsCleanlyWithSinksFlushed() {
+    QTemporaryDir dir;
+    const QString project = copyProject("clicks_to_sqlite.riffle", dir);
+    QProcess p;
+    p.start(RIFFLE_RUN_BIN, {project, "--json", "--set", "clicks.rate=2000"});
+    QVERIFY(p.waitForStarted());
+    QTest::qWait(1500);
+    ::kill(static_cast<pid_t>(p.processId()), SIGINT);
+    QVERIFY(p.waitForFinished(20000));
+    QCOMPARE(p.exitCode(), 0);
+    Json result = lastJsonLine(QString::fromUtf8(p.readAllStandardOutput()));
+    QCOMPARE(QString::fromStdString(result["reason"]), QString("stopped by signal"));
+    const int64_t written = nodeResult(result, "db")["in"].get<int64_t>();
+    QVERIFY(written > 0);
+    QCOMPARE(query(dir.filePath("out/clicks.db"), "SELECT COUNT(*) FROM clicks")[0][0], std::to_string(written));
+}
+
+void TstRiffleRun::validateReportsEveryProblem() {
+    QTemporaryDir dir;
+    QFile f(dir.filePath("bad.riffle"));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(R"({"format": "riffle-project", "version": 1, "name": "bad",
+      "nodes": [{"id": "c", "type": "source.clickstream", "params": {"rate": "fast"}},
+                {"id": "f", "type": "transform.filter", "params": {"where": "pgae = 'x'"}},
+                {"id": "l", "type": "sink.lgo"}],
+      "edges": [{"from": "c.out", "to": "f.in"}]})");
+    f.close();
+    RunResult r = riffleRun({"--validate", f.fileName()});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.out.contains("source `c`: `rate` must be a number, got `fast`"), qPrintable(r.out));
+    QVERIFY2(r.out.contains("node `l`: unknown node type `sink.lgo` (did you mean `sink.log`?)"), qPrintable(r.out));
+    QVERIFY(r.out.contains("2 problems"));
+
+    RunResult ok = riffleRun({"--validate", projectPath("clicks_to_sqlite.riffle")});
+    QCOMPARE(ok.exitCode, 0);
+    QVERIFY(ok.out.contains("OK (5 nodes, 4 edges)"));
+}
+
+void TstRiffleRun::brokenProjectsExitTwoWithThePlaceNamed() {
+    QTemporaryDir dir;
+    QFile f(dir.filePath("truncated.riffle"));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    QFile src(projectPath("clicks_to_sqlite.riffle"));
+    QVERIFY(src.open(QIODevice::ReadOnly));
+    f.write(src.readAll().left(300));
+    f.close();
+    RunResult r = riffleRun({f.fileName()});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains(QRegularExpression("truncated\\.riffle: \\d+:\\d+: invalid JSON: ")), qPrintable(r.err));
+    QVERIFY(!r.err.contains("terminate"));
+
+    QFile filter(dir.filePath("typo.riffle"));
+    QVERIFY(filter.open(QIODevice::WriteOnly));
+    filter.write(R"({"format": "riffle-project", "version": 1,
+      "nodes": [{"id": "c", "type": "source.clickstream", "params": {"limit": 5}},
+                {"id": "f", "type": "transform.filter", "params": {"where": "page = "}},
+                {"id": "l", "type": "sink.log"}],
+      "edges": [{"from": "c.out", "to": "f.in"}, {"from": "f.out", "to": "l.in"}]})");
+    filter.close();
+    RunResult t = riffleRun({filter.fileName()});
+    QCOMPARE(t.exitCode, 2);
+    QVERIFY2(t.err.contains("transform `f`: `where`: 1:7: "), qPrintable(t.err));
+    QVERIFY(t.err.contains("nothing was run"));
+
+    RunResult missing = riffleRun({dir.filePath("nope.riffle")});
+    QCOMPARE(missing.exitCode, 2);
+    QVERIFY(missing.err.contains("nope.riffle: cannot open the file"));
+}
+
+void TstRiffleRun::badArgumentsExitTwo() {
+    RunResult r = riffleRun({projectPath("clicks_to_sqlite.riffle"), "--for", "ten"});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY(r.err.contains("--for needs a duration like 10s, 500ms or 5m, got `ten`"));
+    RunResult u = riffleRun({"--frobnicate"});
+    QCOMPARE(u.exitCode, 2);
+    QVERIFY(u.err.contains("unknown option `--frobnicate`"));
+    RunResult s = riffleRun({projectPath("clicks_to_sqlite.riffle"), "--set", "ghost.rate=1"});
+    QCOMPARE(s.exitCode, 2);
+    QVERIFY(s.err.contains("the project has no node `ghost`"));
+}
+
+void TstRiffleRun::listNodesDescribesTheCatalog() {
+    RunResult r = riffleRun({"--list-nodes", "--json"});
+    QCOMPARE(r.exitCode, 0);
+    Json nodes = Json::parse(r.out.toStdString());
+    QStringList types;
+    for (const auto& n : nodes) types << QString::fromStdString(n["type"]);
+    for (const char* t : {"source.clickstream", "source.metrics", "source.file", "transform.filter", "transform.map",
+                          "transform.union", "sink.file", "sink.sqlite", "sink.log"})
+        QVERIFY2(types.contains(t), t);
+    RunResult text = riffleRun({"--list-nodes"});
+    QCOMPARE(text.exitCode, 0);
+    QVERIFY(text.out.contains("transform.filter"));
+}
+
+void TstRiffleRun::nodeReferenceIsUpToDate() {
+    RunResult r = riffleRun({"--list-nodes", "--markdown"});
+    QCOMPARE(r.exitCode, 0);
+    QFile doc(QString(RIFFLE_SOURCE_DIR) + "/docs/nodes.md");
+    QVERIFY(doc.open(QIODevice::ReadOnly));
+    QVERIFY2(QString::fromUtf8(doc.readAll()) == r.out,
+             "docs/nodes.md is out of date: regenerate it with riffle-run --list-nodes --markdown > docs/nodes.md");
+}
+
+void TstRiffleRun::benchPrintsJson() {
+    RunResult h = runTool(RIFFLE_BENCH_BIN, {"handoff", "--events", "2000000", "--json"});
+    QVERIFY2(h.exitCode == 0, qPrintable(h.err));
+    Json j = Json::parse(h.out.toStdString());
+    QCOMPARE(j["events"].get<int64_t>(), 2000000);
+    for (const char* k : {"seconds", "events_per_s", "events_per_cpu_s", "p50_us", "p99_us"}) QVERIFY2(j.contains(k), k);
+    RunResult c = runTool(RIFFLE_BENCH_BIN, {"clicks-map", "--events", "200000", "--json"});
+    QVERIFY2(c.exitCode == 0, qPrintable(c.err));
+    QCOMPARE(Json::parse(c.out.toStdString())["events"].get<int64_t>(), 200000);
+    RunResult bad = runTool(RIFFLE_BENCH_BIN, {"nexmark-q99"});
+    QCOMPARE(bad.exitCode, 2);
+}
+
+QTEST_GUILESS_MAIN(TstRiffleRun)
+#include "tst_riffle_run.moc"

@@ -8,9 +8,6 @@
 #include <fstream>
 #include <sstream>
 
-// Qt's `emit` keyword macro would rewrite Emitter::emit in the engine headers below.
-#undef emit
-
 #include "engine/graph/node_instance.h"
 #include "engine/runtime/collecting_emitter.h"
 #include "nodes/register_builtin_nodes.h"

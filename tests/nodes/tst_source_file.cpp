@@ -6,9 +6,6 @@
 #include <fstream>
 #include <thread>
 
-// Qt's `emit` keyword macro would rewrite Emitter::emit in the engine headers below.
-#undef emit
-
 #include "engine/core/time_format.h"
 #include "engine/graph/node_instance.h"
 #include "engine/runtime/collecting_emitter.h"

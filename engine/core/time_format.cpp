@@ -170,7 +170,7 @@ std::string formatIso8601Ms(TimeUs t) {
     int64_t y;
     unsigned m, d;
     civilFromDays(days, y, m, d);
-    char buf[96];  // room for the widest values GCC's -Wformat-truncation can prove
+    char buf[96];
     std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
                   static_cast<long long>(y), m, d, static_cast<long long>(sod / 3600),
                   static_cast<long long>(sod / 60 % 60), static_cast<long long>(sod % 60),

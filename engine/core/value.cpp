@@ -1,6 +1,7 @@
 #include "engine/core/value.h"
 
 #include <cmath>
+#include <charconv>
 #include <cstdio>
 
 #include "engine/core/time_format.h"
@@ -16,19 +17,12 @@ std::string Value::toString() const {
         case Type::Float: {
             if (std::isnan(f)) return "NaN";
             if (std::isinf(f)) return f > 0 ? "Infinity" : "-Infinity";
-            char buf[40];
-            std::snprintf(buf, sizeof buf, "%.17g", f);
-            // Prefer the shortest representation that reads back to the same double.
-            for (int prec = 1; prec <= 17; ++prec) {
-                char tmp[40];
-                std::snprintf(tmp, sizeof tmp, "%.*g", prec, f);
-                if (std::strtod(tmp, nullptr) == f) {
-                    std::string out = tmp;
-                    if (out.find_first_of(".eEn") == std::string::npos) out += ".0";
-                    return out;
-                }
-            }
-            return buf;
+            // The shortest text that reads back as the same double.
+            char buf[64];
+            auto res = std::to_chars(buf, buf + sizeof buf, f);
+            std::string out(buf, res.ptr);
+            if (out.find_first_of(".e") == std::string::npos) out += ".0";
+            return out;
         }
         case Type::String: return s;
         case Type::Time: return formatIso8601Ms(i);

@@ -38,21 +38,21 @@ struct Position {
 std::string positionPrefix(Position p);
 
 enum class Kind {
-    Literal,   // value; isInterval for INTERVAL '..' UNIT (an int of microseconds)
-    Field,     // name
-    Star,      // `*` as the argument of COUNT(*)
-    Unary,     // op: "-", "+", "NOT"; args[0]
-    Binary,    // op: + - * / % || = <> < <= > >= AND OR ("!=" is stored as "<>"); args[0], args[1]
-    IsNull,    // args[0]; negated for IS NOT NULL
-    IsBool,    // args[0] IS [NOT] TRUE/FALSE; op: "TRUE" or "FALSE"
-    In,        // args[0] [NOT] IN (args[1..])
-    Between,   // args[0] [NOT] BETWEEN args[1] AND args[2]
-    Like,      // args[0] [NOT] LIKE args[1] [ESCAPE args[2]]
-    Case,      // [operand] (when, then)... [else]; hasOperand, hasElse say which are present
-    Cast,      // CAST(args[0] AS op); op is the type name as written, upper-cased
-    Call,      // name (upper-cased) (args...); distinct for COUNT(DISTINCT x); op holds the TRIM
-               // mode (BOTH/LEADING/TRAILING) when given
-    Extract,   // EXTRACT(op FROM args[0]); op is the unit, upper-cased
+    Literal,  // value; isInterval for INTERVAL '..' UNIT (an int of microseconds)
+    Field,    // name
+    Star,     // `*` as the argument of COUNT(*)
+    Unary,    // op: "-", "+", "NOT"; args[0]
+    Binary,   // op: + - * / % || = <> < <= > >= AND OR ("!=" is stored as "<>"); args[0], args[1]
+    IsNull,   // args[0]; negated for IS NOT NULL
+    IsBool,   // args[0] IS [NOT] TRUE/FALSE; op: "TRUE" or "FALSE"
+    In,       // args[0] [NOT] IN (args[1..])
+    Between,  // args[0] [NOT] BETWEEN args[1] AND args[2]
+    Like,     // args[0] [NOT] LIKE args[1] [ESCAPE args[2]]
+    Case,     // [operand] (when, then)... [else]; hasOperand, hasElse say which are present
+    Cast,     // CAST(args[0] AS op); op is the type name as written, upper-cased
+    Call,     // name (upper-cased) (args...); distinct for COUNT(DISTINCT x); op holds the TRIM
+              // mode (BOTH/LEADING/TRAILING) when given
+    Extract,  // EXTRACT(op FROM args[0]); op is the unit, upper-cased
 };
 
 struct Node {
@@ -62,13 +62,14 @@ struct Node {
     std::string text;  // the node's source text
     std::string name;  // field or function name
     std::string op;
-    Value value;       // Literal
+    Value value;  // Literal
     bool isInterval = false;
     bool negated = false;
     bool distinct = false;
     bool hasOperand = false;
     bool hasElse = false;
-    int height = 1;  // of the subtree; bounded so that compiling and evaluating cannot recurse deeply
+    int height =
+        1;  // of the subtree; bounded so that compiling and evaluating cannot recurse deeply
     std::vector<std::unique_ptr<Node>> args;
 };
 

@@ -68,26 +68,35 @@ KernelPtr Compiler::fold(KernelPtr k) {
 KernelPtr Compiler::build(const Node& node) {
     switch (node.kind) {
         case Kind::Literal:
-            return makeConstant(node.value, node.value.null ? Type::Null : node.value.type, node.text,
-                                m_slots);
-        case Kind::Field: return buildField(node);
-        case Kind::Star: fail(node.pos, "`*` is only allowed in COUNT(*)");
-        case Kind::Unary: return buildUnary(node);
-        case Kind::Binary: return buildBinary(node);
+            return makeConstant(node.value, node.value.null ? Type::Null : node.value.type,
+                                node.text, m_slots);
+        case Kind::Field:
+            return buildField(node);
+        case Kind::Star:
+            fail(node.pos, "`*` is only allowed in COUNT(*)");
+        case Kind::Unary:
+            return buildUnary(node);
+        case Kind::Binary:
+            return buildBinary(node);
         case Kind::IsNull: {
             KernelPtr x = build(*node.args[0]);
             return fold(makeIsNull(x, node.negated, node.text, m_slots));
         }
         case Kind::IsBool: {
-            KernelPtr x = requireBool(*node.args[0], "IS " + std::string(node.negated ? "NOT " : "") +
-                                                         node.op);
+            KernelPtr x = requireBool(*node.args[0],
+                                      "IS " + std::string(node.negated ? "NOT " : "") + node.op);
             return fold(makeIsBool(x, node.op == "TRUE", node.negated, node.text, m_slots));
         }
-        case Kind::In: return buildIn(node);
-        case Kind::Between: return buildBetween(node);
-        case Kind::Like: return buildLike(node);
-        case Kind::Case: return buildCase(node);
-        case Kind::Cast: return buildCast(node);
+        case Kind::In:
+            return buildIn(node);
+        case Kind::Between:
+            return buildBetween(node);
+        case Kind::Like:
+            return buildLike(node);
+        case Kind::Case:
+            return buildCase(node);
+        case Kind::Cast:
+            return buildCast(node);
         case Kind::Call:
         case Kind::Extract: {
             if (node.kind == Kind::Call && ast::isAggregateFunction(node.name))
@@ -108,7 +117,8 @@ KernelPtr Compiler::buildField(const Node& node) {
     std::vector<std::string> names;
     for (const auto& f : m_schema.fields()) names.push_back(f.name);
     std::string hint = closestName(node.name, names);
-    if (!hint.empty()) fail(node.pos, "unknown field `" + node.name + "` (did you mean `" + hint + "`?)");
+    if (!hint.empty())
+        fail(node.pos, "unknown field `" + node.name + "` (did you mean `" + hint + "`?)");
     // A misspelt function called without parentheses is also a possibility; keep it simple.
     std::string avail;
     for (const auto& n : names) avail += (avail.empty() ? "" : ", ") + n;
@@ -141,12 +151,19 @@ KernelPtr Compiler::buildComparison(const Node& node, CmpOp op, KernelPtr l, Ker
                                     const Node& ln, const Node& rn, const std::string& text) {
     Type lt = l->type(), rt = r->type();
     Type common;
-    if (lt == Type::Null && rt == Type::Null) common = Type::Bool;
-    else if (lt == Type::Null) common = rt;
-    else if (rt == Type::Null) common = lt;
-    else if (lt == rt) common = lt;
-    else if (isNumeric(lt) && isNumeric(rt)) common = Type::Float;
-    else fail(node.opPos, "cannot compare " + describeTyped(ln, lt) + " with " + describeTyped(rn, rt));
+    if (lt == Type::Null && rt == Type::Null)
+        common = Type::Bool;
+    else if (lt == Type::Null)
+        common = rt;
+    else if (rt == Type::Null)
+        common = lt;
+    else if (lt == rt)
+        common = lt;
+    else if (isNumeric(lt) && isNumeric(rt))
+        common = Type::Float;
+    else
+        fail(node.opPos,
+             "cannot compare " + describeTyped(ln, lt) + " with " + describeTyped(rn, rt));
     return fold(makeCompare(op, coerce(l, common), coerce(r, common), text, m_slots));
 }
 
@@ -157,14 +174,15 @@ KernelPtr Compiler::buildBinary(const Node& node) {
     if (op == "AND" || op == "OR") {
         KernelPtr l = requireBool(ln, "`" + op + "`");
         KernelPtr r = requireBool(rn, "`" + op + "`");
-        return fold(op == "AND" ? makeAnd(l, r, node.text, m_slots) : makeOr(l, r, node.text, m_slots));
+        return fold(op == "AND" ? makeAnd(l, r, node.text, m_slots)
+                                : makeOr(l, r, node.text, m_slots));
     }
     KernelPtr l = build(ln);
     KernelPtr r = build(rn);
     const Type lt = l->type(), rt = r->type();
-    static const std::pair<std::string_view, CmpOp> kCmp[] = {
-        {"=", CmpOp::Eq}, {"<>", CmpOp::Ne}, {"<", CmpOp::Lt},
-        {"<=", CmpOp::Le}, {">", CmpOp::Gt}, {">=", CmpOp::Ge}};
+    static const std::pair<std::string_view, CmpOp> kCmp[] = {{"=", CmpOp::Eq}, {"<>", CmpOp::Ne},
+                                                              {"<", CmpOp::Lt}, {"<=", CmpOp::Le},
+                                                              {">", CmpOp::Gt}, {">=", CmpOp::Ge}};
     for (const auto& [name, cmp] : kCmp)
         if (op == name) return buildComparison(node, cmp, l, r, ln, rn, node.text);
     if (op == "||") {
@@ -189,17 +207,24 @@ KernelPtr Compiler::buildBinary(const Node& node) {
             node.text, m_slots));
     }
     ArithOp aop = ArithOp::Add;
-    if (op == "-") aop = ArithOp::Sub;
-    else if (op == "*") aop = ArithOp::Mul;
-    else if (op == "/") aop = ArithOp::Div;
-    else if (op == "%") aop = ArithOp::Mod;
+    if (op == "-")
+        aop = ArithOp::Sub;
+    else if (op == "*")
+        aop = ArithOp::Mul;
+    else if (op == "/")
+        aop = ArithOp::Div;
+    else if (op == "%")
+        aop = ArithOp::Mod;
     const bool timeMix = (lt == Type::Time || rt == Type::Time) && (op == "+" || op == "-");
     if (timeMix) {
         // time ± int (an INTERVAL in microseconds) -> time; int + time -> time; time - time -> int.
         Type result = Type::Null;
-        if (lt == Type::Time && (rt == Type::Int || rt == Type::Null)) result = Type::Time;
-        else if (op == "+" && (lt == Type::Int || lt == Type::Null) && rt == Type::Time) result = Type::Time;
-        else if (op == "-" && lt == Type::Time && rt == Type::Time) result = Type::Int;
+        if (lt == Type::Time && (rt == Type::Int || rt == Type::Null))
+            result = Type::Time;
+        else if (op == "+" && (lt == Type::Int || lt == Type::Null) && rt == Type::Time)
+            result = Type::Time;
+        else if (op == "-" && lt == Type::Time && rt == Type::Time)
+            result = Type::Int;
         if (result == Type::Null)
             fail(node.opPos, "`" + op + "` needs numbers, or a time and an interval, got " +
                                  describeTyped(ln, lt) + " and " + describeTyped(rn, rt));
@@ -214,7 +239,8 @@ KernelPtr Compiler::buildBinary(const Node& node) {
                              describeTyped(rn, rt));
     Type t = Type::Int;
     if (lt == Type::Float || rt == Type::Float) t = Type::Float;
-    if (lt == Type::Null && rt == Type::Null) return makeConstant(Value{}, Type::Null, node.text, m_slots);
+    if (lt == Type::Null && rt == Type::Null)
+        return makeConstant(Value{}, Type::Null, node.text, m_slots);
     if (lt == Type::Null || rt == Type::Null)
         return makeConstant(Value::nullOf(t), t, node.text, m_slots);
     return fold(makeArith(aop, t, coerce(l, t), coerce(r, t), node.text, m_slots));
@@ -231,8 +257,8 @@ KernelPtr Compiler::buildIn(const Node& node) {
     for (size_t i = 1; i < ks.size(); ++i) {
         const Type a = ks[0]->type(), b = ks[i]->type();
         if (a != Type::Null && b != Type::Null && a != b && !(isNumeric(a) && isNumeric(b)))
-            fail(node.args[i]->pos,
-                 "cannot compare " + describeTyped(*nodes[0], a) + " with " + describeTyped(*nodes[i], b));
+            fail(node.args[i]->pos, "cannot compare " + describeTyped(*nodes[0], a) + " with " +
+                                        describeTyped(*nodes[i], b));
     }
     t = commonType(ks, nodes, node.opPos, "IN cannot mix");
     if (t == Type::Null) t = Type::Bool;
@@ -259,9 +285,9 @@ KernelPtr Compiler::buildLike(const Node& node) {
     for (size_t i = 0; i < node.args.size(); ++i) {
         KernelPtr k = build(*node.args[i]);
         if (k->type() != Type::String && k->type() != Type::Null)
-            fail(node.args[i]->pos,
-                 std::string(i == 2 ? "ESCAPE" : "LIKE") + " needs a string, got " +
-                     describeTyped(*node.args[i], k->type()));
+            fail(node.args[i]->pos, std::string(i == 2 ? "ESCAPE" : "LIKE") +
+                                        " needs a string, got " +
+                                        describeTyped(*node.args[i], k->type()));
         ks.push_back(coerce(k, Type::String));
     }
     // A literal pattern is checked now rather than at every event.
@@ -273,7 +299,8 @@ KernelPtr Compiler::buildLike(const Node& node) {
             const Value& e = constantValue(*ks[2]);
             if (!e.null) esc = e.s;
             if (!e.null && codePointCount(esc) != 1)
-                fail(node.args[2]->pos, "the ESCAPE of LIKE must be one character, got '" + esc + "'");
+                fail(node.args[2]->pos,
+                     "the ESCAPE of LIKE must be one character, got '" + esc + "'");
         }
         if (!p.null) {
             LikePattern check;
@@ -282,8 +309,8 @@ KernelPtr Compiler::buildLike(const Node& node) {
             if (!err.empty()) fail(node.args[1]->pos, err);
         }
     }
-    return fold(makeLike(ks[0], ks[1], ks.size() > 2 ? ks[2] : nullptr, node.negated, node.text,
-                         m_slots));
+    return fold(
+        makeLike(ks[0], ks[1], ks.size() > 2 ? ks[2] : nullptr, node.negated, node.text, m_slots));
 }
 
 KernelPtr Compiler::buildCase(const Node& node) {
@@ -303,7 +330,8 @@ KernelPtr Compiler::buildCase(const Node& node) {
         const Node& then = *node.args[i + 1];
         if (operand) {
             KernelPtr v = build(when);
-            conds.push_back(buildComparison(when, CmpOp::Eq, operand, v, *operandNode, when, when.text));
+            conds.push_back(
+                buildComparison(when, CmpOp::Eq, operand, v, *operandNode, when, when.text));
         } else {
             conds.push_back(requireBool(when, "WHEN"));
         }
@@ -316,7 +344,8 @@ KernelPtr Compiler::buildCase(const Node& node) {
         results.push_back(els);
         resultNodes.push_back(node.args.back().get());
     }
-    const Type t = commonType(results, resultNodes, node.pos, "CASE results must have one type, got");
+    const Type t =
+        commonType(results, resultNodes, node.pos, "CASE results must have one type, got");
     if (node.hasElse) results.pop_back();
     for (auto& r : results) r = coerce(r, t);
     if (els) els = coerce(els, t);
@@ -326,11 +355,11 @@ KernelPtr Compiler::buildCase(const Node& node) {
 
 KernelPtr Compiler::buildCast(const Node& node) {
     static const std::pair<std::string_view, Type> kTypes[] = {
-        {"BOOLEAN", Type::Bool},  {"BOOL", Type::Bool},      {"INT", Type::Int},
-        {"INTEGER", Type::Int},   {"BIGINT", Type::Int},     {"TINYINT", Type::Int},
-        {"SMALLINT", Type::Int},  {"FLOAT", Type::Float},    {"DOUBLE", Type::Float},
-        {"REAL", Type::Float},    {"STRING", Type::String},  {"VARCHAR", Type::String},
-        {"CHAR", Type::String},   {"TIMESTAMP", Type::Time}, {"TIMESTAMP_LTZ", Type::Time},
+        {"BOOLEAN", Type::Bool}, {"BOOL", Type::Bool},      {"INT", Type::Int},
+        {"INTEGER", Type::Int},  {"BIGINT", Type::Int},     {"TINYINT", Type::Int},
+        {"SMALLINT", Type::Int}, {"FLOAT", Type::Float},    {"DOUBLE", Type::Float},
+        {"REAL", Type::Float},   {"STRING", Type::String},  {"VARCHAR", Type::String},
+        {"CHAR", Type::String},  {"TIMESTAMP", Type::Time}, {"TIMESTAMP_LTZ", Type::Time},
         {"TIME", Type::Time}};
     std::optional<Type> to;
     for (const auto& [name, t] : kTypes)
@@ -343,14 +372,14 @@ KernelPtr Compiler::buildCast(const Node& node) {
     KernelPtr x = build(arg);
     const Type from = x->type();
     if (from == Type::Null) return makeConstant(Value::nullOf(*to), *to, node.text, m_slots);
-    const bool allowed = from == *to || *to == Type::String || from == Type::String ||
-                         (isNumeric(from) && isNumeric(*to)) ||
-                         (from == Type::Bool && isNumeric(*to)) ||
-                         (isNumeric(from) && *to == Type::Bool) ||
-                         (from == Type::Int && *to == Type::Time) ||
-                         (from == Type::Time && *to == Type::Int);
+    const bool allowed =
+        from == *to || *to == Type::String || from == Type::String ||
+        (isNumeric(from) && isNumeric(*to)) || (from == Type::Bool && isNumeric(*to)) ||
+        (isNumeric(from) && *to == Type::Bool) || (from == Type::Int && *to == Type::Time) ||
+        (from == Type::Time && *to == Type::Int);
     if (!allowed)
-        fail(node.pos, "cannot cast " + describeTyped(arg, from) + " to " + std::string(typeName(*to)));
+        fail(node.pos,
+             "cannot cast " + describeTyped(arg, from) + " to " + std::string(typeName(*to)));
     if (from == *to) return x;
     return fold(makeCast(x, *to, node.text, m_slots));
 }

@@ -16,16 +16,19 @@ public:
     Type type() const override { return m_root->type(); }
     const std::string& text() const override { return m_text; }
 
-    void evaluate(const Batch& in, Column& out, StringArena& arena, EvalStats& stats) const override {
+    void evaluate(const Batch& in, Column& out, StringArena& arena,
+                  EvalStats& stats) const override {
         const size_t n = in.rows();
         EvalContext ctx(m_slots, n);
         const Column& result = m_root->eval(in, ctx, nullptr);
         const Type t = type();
         out.reset(t);
         out.resizeNull(n);
-        out.validity().assign(result.validity().begin(), result.validity().begin() + static_cast<std::ptrdiff_t>(n));
+        out.validity().assign(result.validity().begin(),
+                              result.validity().begin() + static_cast<std::ptrdiff_t>(n));
         switch (t) {
-            case Type::Null: break;
+            case Type::Null:
+                break;
             case Type::Float:
                 std::copy_n(result.floats().begin(), n, out.floats().begin());
                 break;
@@ -35,7 +38,9 @@ public:
                 for (size_t i = 0; i < n; ++i)
                     if (out.validity()[i]) out.strings()[i] = arena.store(result.strings()[i]);
                 break;
-            default: std::copy_n(result.ints().begin(), n, out.ints().begin()); break;
+            default:
+                std::copy_n(result.ints().begin(), n, out.ints().begin());
+                break;
         }
         for (size_t i = 0; i < n; ++i) stats.warnings += ctx.warned[i];
         if (!ctx.lastWarning.empty()) stats.lastWarning = ctx.lastWarning;
@@ -64,12 +69,13 @@ private:
 
 namespace {
 
-Result<ExpressionPtr> compileWithText(const ast::Node& node, const Schema& schema, std::string text) {
+Result<ExpressionPtr> compileWithText(const ast::Node& node, const Schema& schema,
+                                      std::string text) {
     Compiler compiler(schema);
     Result<KernelPtr> root = compiler.compileTree(node);
     if (!root) return Result<ExpressionPtr>::error(root.message());
-    return ExpressionPtr(std::make_shared<CompiledExpression>(std::move(root).value(),
-                                                              compiler.slots().next, std::move(text)));
+    return ExpressionPtr(std::make_shared<CompiledExpression>(
+        std::move(root).value(), compiler.slots().next, std::move(text)));
 }
 
 }  // namespace

@@ -3,7 +3,12 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+// GCC 12 reports a false -Wmaybe-uninitialized inside <regex>'s std::function members when
+// optimizing with sanitizers (GCC bug 105562); the warning is silenced for that header only.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <regex>
+#pragma GCC diagnostic pop
 
 #include <nlohmann/json.hpp>
 
@@ -27,9 +32,9 @@ struct Args {
     const Node& argNode(size_t i) const { return *node.args[i]; }
     Type type(size_t i) const { return ks[i]->type(); }
     [[noreturn]] void wrong(size_t i, const std::string& want) const {
-        c.fail(argNode(i).pos, node.name + " expects " + want + " as argument " +
-                                   std::to_string(i + 1) + ", got " +
-                                   Compiler::describeTyped(argNode(i), type(i)));
+        const std::string name = node.kind == ast::Kind::Extract ? "EXTRACT" : node.name;
+        c.fail(argNode(i).pos, name + " expects " + want + " as argument " + std::to_string(i + 1) +
+                                   ", got " + Compiler::describeTyped(argNode(i), type(i)));
     }
     void want(size_t i, Type t) {
         if (type(i) == Type::Null) ks[i] = c.coerce(ks[i], t);
@@ -38,7 +43,8 @@ struct Args {
             ks[i] = c.coerce(ks[i], Type::Float);
             return;
         }
-        static const char* kArticle[] = {"NULL", "a bool", "an int", "a number", "a string", "a time"};
+        static const char* kArticle[] = {"NULL",     "a bool",   "an int",
+                                         "a number", "a string", "a time"};
         wrong(i, kArticle[static_cast<int>(t)]);
     }
     // A number; returns its type (a NULL literal counts as an int).
@@ -132,8 +138,10 @@ double roundHalfUp(double x, int64_t d) {
     if (up) {
         int k = static_cast<int>(kept.size()) - 1;
         while (k >= 0 && kept[static_cast<size_t>(k)] == '9') kept[static_cast<size_t>(k--)] = '0';
-        if (k < 0) kept.insert(kept.begin(), '1');
-        else ++kept[static_cast<size_t>(k)];
+        if (k < 0)
+            kept.insert(kept.begin(), '1');
+        else
+            ++kept[static_cast<size_t>(k)];
     }
     const std::string out = (neg ? "-" : "") + kept + "e" + std::to_string(exp - keep + 1);
     return std::strtod(out.c_str(), nullptr);
@@ -164,11 +172,16 @@ Civil civil(TimeUs t) {
 }
 
 // 0 = Sunday; 1970-01-01 was a Thursday.
-int64_t weekday(int64_t days) { return ((days + 4) % 7 + 7) % 7; }
-int64_t dayOfYear(const Civil& c) { return c.days - daysFromCivil(c.year, 1, 1) + 1; }
+int64_t weekday(int64_t days) {
+    return ((days + 4) % 7 + 7) % 7;
+}
+int64_t dayOfYear(const Civil& c) {
+    return c.days - daysFromCivil(c.year, 1, 1) + 1;
+}
 
-const char* const kMonths[] = {"January", "February", "March",     "April",   "May",      "June",
-                               "July",    "August",   "September", "October", "November", "December"};
+const char* const kMonths[] = {"January",   "February", "March",    "April",
+                               "May",       "June",     "July",     "August",
+                               "September", "October",  "November", "December"};
 const char* const kDays[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
                              "Thursday", "Friday", "Saturday"};
 
@@ -207,7 +220,8 @@ struct DatePattern {
                     }
                     lit += p[j++];
                 }
-                if (!closed) return "unterminated quote in DATE_FORMAT pattern '" + std::string(p) + "'";
+                if (!closed)
+                    return "unterminated quote in DATE_FORMAT pattern '" + std::string(p) + "'";
                 parts.push_back({0, 0, lit});
                 i = j + 1;
             } else if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')) {
@@ -240,37 +254,63 @@ struct DatePattern {
         const Civil c = civil(t);
         for (const auto& part : parts) {
             switch (part.letter) {
-                case 0: out += part.text; break;
+                case 0:
+                    out += part.text;
+                    break;
                 case 'y':
-                    if (part.count == 2) pad(out, ((c.year % 100) + 100) % 100, 2);
-                    else pad(out, c.year, part.count);
+                    if (part.count == 2)
+                        pad(out, ((c.year % 100) + 100) % 100, 2);
+                    else
+                        pad(out, c.year, part.count);
                     break;
                 case 'M':
-                    if (part.count >= 4) out += kMonths[c.month - 1];
-                    else if (part.count == 3) out += std::string(kMonths[c.month - 1]).substr(0, 3);
-                    else pad(out, c.month, part.count);
+                    if (part.count >= 4)
+                        out += kMonths[c.month - 1];
+                    else if (part.count == 3)
+                        out += std::string(kMonths[c.month - 1]).substr(0, 3);
+                    else
+                        pad(out, c.month, part.count);
                     break;
-                case 'd': pad(out, c.day, part.count); break;
-                case 'H': pad(out, c.hour, part.count); break;
-                case 'k': pad(out, c.hour == 0 ? 24 : c.hour, part.count); break;
-                case 'h': pad(out, c.hour % 12 == 0 ? 12 : c.hour % 12, part.count); break;
-                case 'm': pad(out, c.minute, part.count); break;
-                case 's': pad(out, c.second, part.count); break;
+                case 'd':
+                    pad(out, c.day, part.count);
+                    break;
+                case 'H':
+                    pad(out, c.hour, part.count);
+                    break;
+                case 'k':
+                    pad(out, c.hour == 0 ? 24 : c.hour, part.count);
+                    break;
+                case 'h':
+                    pad(out, c.hour % 12 == 0 ? 12 : c.hour % 12, part.count);
+                    break;
+                case 'm':
+                    pad(out, c.minute, part.count);
+                    break;
+                case 's':
+                    pad(out, c.second, part.count);
+                    break;
                 case 'S': {
                     std::string frac;
                     pad(frac, c.micros, 6);
-                    if (part.count <= 6) out += frac.substr(0, static_cast<size_t>(part.count));
-                    else out += frac + std::string(static_cast<size_t>(part.count - 6), '0');
+                    if (part.count <= 6)
+                        out += frac.substr(0, static_cast<size_t>(part.count));
+                    else
+                        out += frac + std::string(static_cast<size_t>(part.count - 6), '0');
                     break;
                 }
-                case 'a': out += c.hour < 12 ? "AM" : "PM"; break;
+                case 'a':
+                    out += c.hour < 12 ? "AM" : "PM";
+                    break;
                 case 'E': {
                     const std::string day = kDays[weekday(c.days)];
                     out += part.count >= 4 ? day : day.substr(0, 3);
                     break;
                 }
-                case 'D': pad(out, dayOfYear(c), part.count); break;
-                default: break;
+                case 'D':
+                    pad(out, dayOfYear(c), part.count);
+                    break;
+                default:
+                    break;
             }
         }
     }
@@ -355,7 +395,8 @@ std::optional<std::regex> makeRegex(std::string_view pattern, std::string& error
 }
 
 // Trims characters of `chars` (code points) from one or both ends.
-std::string_view trimChars(std::string_view s, std::string_view chars, bool leading, bool trailing) {
+std::string_view trimChars(std::string_view s, std::string_view chars, bool leading,
+                           bool trailing) {
     auto isTrim = [&](uint32_t cp) {
         for (size_t p = 0; p < chars.size();)
             if (decodeUtf8(chars, p) == cp) return true;
@@ -385,8 +426,11 @@ std::string_view trimChars(std::string_view s, std::string_view chars, bool lead
 KernelPtr buildUpperLower(Args& a) {
     a.want(0, Type::String);
     if (a.node.name == "UPPER")
-        return a.make(Type::String, stringToString([](std::string_view s, std::string& b) { toUpperUtf8(s, b); }));
-    return a.make(Type::String, stringToString([](std::string_view s, std::string& b) { toLowerUtf8(s, b); }));
+        return a.make(Type::String, stringToString([](std::string_view s, std::string& b) {
+                          toUpperUtf8(s, b);
+                      }));
+    return a.make(Type::String,
+                  stringToString([](std::string_view s, std::string& b) { toLowerUtf8(s, b); }));
 }
 
 KernelPtr buildCharLength(Args& a) {
@@ -425,7 +469,8 @@ KernelPtr buildSubstring(Args& a) {
                 continue;
             }
             const size_t b = byteOffsetOfCodePoint(s[i], static_cast<size_t>(start));
-            const size_t e = b + byteOffsetOfCodePoint(s[i].substr(b), static_cast<size_t>(end - start));
+            const size_t e =
+                b + byteOffsetOfCodePoint(s[i].substr(b), static_cast<size_t>(end - start));
             c.out.strings()[i] = s[i].substr(b, e - b);
         }
     });
@@ -479,7 +524,8 @@ KernelPtr buildReplace(Args& a) {
             }
             buf.clear();
             size_t pos = 0;
-            for (size_t hit; (hit = s.find(from, pos)) != std::string_view::npos; pos = hit + from.size()) {
+            for (size_t hit; (hit = s.find(from, pos)) != std::string_view::npos;
+                 pos = hit + from.size()) {
                 buf.append(s.substr(pos, hit - pos));
                 buf.append(to);
             }
@@ -500,7 +546,8 @@ KernelPtr buildRegexp(Args& a) {
         std::string err;
         auto re = makeRegex(a.constant(1).s, err);
         if (!re)
-            a.c.fail(a.argNode(1).pos, "invalid regular expression '" + a.constant(1).s + "': " + err);
+            a.c.fail(a.argNode(1).pos,
+                     "invalid regular expression '" + a.constant(1).s + "': " + err);
         fixed = std::make_shared<const std::regex>(std::move(*re));
     }
     return a.make(extract ? Type::String : Type::Bool, [fixed, extract](const FnCall& c) {
@@ -519,12 +566,15 @@ KernelPtr buildRegexp(Args& a) {
                     std::string err;
                     auto compiled = makeRegex(p, err);
                     lastOk = compiled.has_value();
-                    if (lastOk) re = std::make_shared<const std::regex>(std::move(*compiled));
-                    else re.reset();
+                    if (lastOk)
+                        re = std::make_shared<const std::regex>(std::move(*compiled));
+                    else
+                        re.reset();
                 }
                 if (!lastOk) {
                     valid = 0;
-                    c.warn(i, "invalid regular expression '" + lastPattern + "' in `" + c.text + "`");
+                    c.warn(i,
+                           "invalid regular expression '" + lastPattern + "' in `" + c.text + "`");
                     continue;
                 }
             }
@@ -556,8 +606,8 @@ KernelPtr buildRegexp(Args& a) {
                 continue;
             }
             const auto& g = m[static_cast<size_t>(group)];
-            c.out.strings()[i] = s.substr(static_cast<size_t>(g.first - s.data()),
-                                          static_cast<size_t>(g.length()));
+            c.out.strings()[i] =
+                s.substr(static_cast<size_t>(g.first - s.data()), static_cast<size_t>(g.length()));
         }
     });
 }
@@ -580,7 +630,8 @@ KernelPtr buildSplitIndex(Args& a) {
             for (int64_t k = 0;; ++k) {
                 const size_t hit = s.find(sep, pos);
                 if (k == idx) {
-                    c.out.strings()[i] = s.substr(pos, hit == std::string_view::npos ? s.npos : hit - pos);
+                    c.out.strings()[i] =
+                        s.substr(pos, hit == std::string_view::npos ? s.npos : hit - pos);
                     valid = 1;
                     break;
                 }
@@ -598,7 +649,8 @@ KernelPtr buildAbs(Args& a) {
     if (t == Type::Float)
         return a.make(t, [](const FnCall& c) {
             c.propagateNulls();
-            for (size_t i = 0; i < c.rows; ++i) c.out.floats()[i] = std::fabs(c.args[0]->floats()[i]);
+            for (size_t i = 0; i < c.rows; ++i)
+                c.out.floats()[i] = std::fabs(c.args[0]->floats()[i]);
         });
     return a.make(t, [](const FnCall& c) {
         c.propagateNulls();
@@ -649,8 +701,10 @@ KernelPtr buildRound(Args& a) {
             const int64_t rem = x % p;
             int64_t r = x - rem;
             bool overflow = false;
-            if (rem >= 0 && rem * 2 >= p) overflow = __builtin_add_overflow(r, p, &r);
-            else if (rem < 0 && -rem * 2 >= p) overflow = __builtin_sub_overflow(r, p, &r);
+            if (rem >= 0 && rem * 2 >= p)
+                overflow = __builtin_add_overflow(r, p, &r);
+            else if (rem < 0 && -rem * 2 >= p)
+                overflow = __builtin_sub_overflow(r, p, &r);
             if (overflow) {
                 c.out.validity()[i] = 0;
                 c.warn(i, msg);
@@ -678,9 +732,9 @@ KernelPtr buildFloatMath(Args& a) {
     a.want(0, Type::Float);
     const std::string& n = a.node.name;
     if (n == "SQRT")
-        return a.make(Type::Float, floatFn([](double x) { return std::sqrt(x); },
-                                           [](double x) { return !(x < 0); },
-                                           "SQRT of a negative number"));
+        return a.make(Type::Float,
+                      floatFn([](double x) { return std::sqrt(x); },
+                              [](double x) { return !(x < 0); }, "SQRT of a negative number"));
     if (n == "LN")
         return a.make(Type::Float, floatFn([](double x) { return std::log(x); },
                                            [](double x) { return !(x <= 0); },
@@ -689,9 +743,10 @@ KernelPtr buildFloatMath(Args& a) {
         return a.make(Type::Float, floatFn([](double x) { return std::log10(x); },
                                            [](double x) { return !(x <= 0); },
                                            "LOG10 of a number that is not positive"));
-    return a.make(Type::Float, floatFn([](double x) { return std::exp(x); },
-                                       [](double x) { return std::isfinite(std::exp(x)) || !std::isfinite(x); },
-                                       "EXP overflow"));
+    return a.make(Type::Float,
+                  floatFn([](double x) { return std::exp(x); },
+                          [](double x) { return std::isfinite(std::exp(x)) || !std::isfinite(x); },
+                          "EXP overflow"));
 }
 
 KernelPtr buildPower(Args& a) {
@@ -745,9 +800,15 @@ KernelPtr buildGreatestLeast(Args& a) {
                 o[i] = best;
             }
         };
-        if (t == Type::Float) pick([](const Column& col) -> const auto& { return col.floats(); }, c.out.floats());
-        else if (t == Type::String) pick([](const Column& col) -> const auto& { return col.strings(); }, c.out.strings());
-        else pick([](const Column& col) -> const auto& { return col.ints(); }, c.out.ints());
+        if (t == Type::Float)
+            pick(
+                [](const Column& col) -> const auto& { return col.floats(); }, c.out.floats());
+        else if (t == Type::String)
+            pick(
+                [](const Column& col) -> const auto& { return col.strings(); }, c.out.strings());
+        else
+            pick(
+                [](const Column& col) -> const auto& { return col.ints(); }, c.out.ints());
     });
 }
 
@@ -779,15 +840,17 @@ KernelPtr buildHashCode(Args& a) {
             if (!c.out.validity()[i]) continue;
             int32_t h = 0;
             switch (t) {
-                case Type::String: h = javaStringHash(x.strings()[i]); break;
-                case Type::Bool: h = x.ints()[i] ? 1231 : 1237; break;
+                case Type::String:
+                    h = javaStringHash(x.strings()[i]);
+                    break;
+                case Type::Bool:
+                    h = x.ints()[i] ? 1231 : 1237;
+                    break;
                 case Type::Float: {
                     double f = x.floats()[i];
-                    if (std::isnan(f)) f = std::nan("");
-                    if (f == 0) f = std::signbit(f) ? -0.0 : 0.0;
                     uint64_t bits;
                     std::memcpy(&bits, &f, sizeof bits);
-                    if (std::isnan(f)) bits = 0x7ff8000000000000ULL;
+                    if (std::isnan(f)) bits = 0x7ff8000000000000ULL;  // Java's canonical NaN
                     h = static_cast<int32_t>(static_cast<uint32_t>(bits ^ (bits >> 32)));
                     break;
                 }
@@ -809,8 +872,8 @@ KernelPtr buildJsonValue(Args& a) {
     if (a.isConst(1) && !a.constant(1).null) {
         JsonPath p;
         if (!p.prepare(a.constant(1).s))
-            a.c.fail(a.argNode(1).pos, "invalid JSON path '" + a.constant(1).s +
-                                           "' (expected e.g. '$.a.b[0]')");
+            a.c.fail(a.argNode(1).pos,
+                     "invalid JSON path '" + a.constant(1).s + "' (expected e.g. '$.a.b[0]')");
         fixed = std::make_shared<const JsonPath>(std::move(p));
     }
     return a.make(Type::String, [fixed](const FnCall& c) {
@@ -878,7 +941,8 @@ KernelPtr buildDateFormat(Args& a) {
                 }
                 if (!lastOk) {
                     valid = 0;
-                    c.warn(i, "invalid DATE_FORMAT pattern '" + lastPattern + "' in `" + c.text + "`");
+                    c.warn(i,
+                           "invalid DATE_FORMAT pattern '" + lastPattern + "' in `" + c.text + "`");
                     continue;
                 }
                 p = &dynamic;
@@ -889,7 +953,20 @@ KernelPtr buildDateFormat(Args& a) {
     });
 }
 
-enum class Unit { Year, Quarter, Month, Day, Hour, Minute, Second, Millisecond, Microsecond, Dow, Doy, Epoch };
+enum class Unit {
+    Year,
+    Quarter,
+    Month,
+    Day,
+    Hour,
+    Minute,
+    Second,
+    Millisecond,
+    Microsecond,
+    Dow,
+    Doy,
+    Epoch
+};
 
 KernelPtr extractKernel(Args& a, Unit unit) {
     a.wantTime(0);
@@ -901,18 +978,42 @@ KernelPtr extractKernel(Args& a, Unit unit) {
             const Civil cv = civil(t);
             int64_t v = 0;
             switch (unit) {
-                case Unit::Year: v = cv.year; break;
-                case Unit::Quarter: v = (cv.month - 1) / 3 + 1; break;
-                case Unit::Month: v = cv.month; break;
-                case Unit::Day: v = cv.day; break;
-                case Unit::Hour: v = cv.hour; break;
-                case Unit::Minute: v = cv.minute; break;
-                case Unit::Second: v = cv.second; break;
-                case Unit::Millisecond: v = cv.second * 1000 + cv.micros / 1000; break;
-                case Unit::Microsecond: v = cv.second * 1000000 + cv.micros; break;
-                case Unit::Dow: v = weekday(cv.days) + 1; break;
-                case Unit::Doy: v = dayOfYear(cv); break;
-                case Unit::Epoch: v = t >= 0 ? t / 1000000 : -((-(t + 1)) / 1000000) - 1; break;
+                case Unit::Year:
+                    v = cv.year;
+                    break;
+                case Unit::Quarter:
+                    v = (cv.month - 1) / 3 + 1;
+                    break;
+                case Unit::Month:
+                    v = cv.month;
+                    break;
+                case Unit::Day:
+                    v = cv.day;
+                    break;
+                case Unit::Hour:
+                    v = cv.hour;
+                    break;
+                case Unit::Minute:
+                    v = cv.minute;
+                    break;
+                case Unit::Second:
+                    v = cv.second;
+                    break;
+                case Unit::Millisecond:
+                    v = cv.second * 1000 + cv.micros / 1000;
+                    break;
+                case Unit::Microsecond:
+                    v = cv.second * 1000000 + cv.micros;
+                    break;
+                case Unit::Dow:
+                    v = weekday(cv.days) + 1;
+                    break;
+                case Unit::Doy:
+                    v = dayOfYear(cv);
+                    break;
+                case Unit::Epoch:
+                    v = t >= 0 ? t / 1000000 : -((-(t + 1)) / 1000000) - 1;
+                    break;
             }
             c.out.ints()[i] = v;
         }
@@ -921,10 +1022,18 @@ KernelPtr extractKernel(Args& a, Unit unit) {
 
 const std::map<std::string, Unit, std::less<>>& units() {
     static const std::map<std::string, Unit, std::less<>> kUnits = {
-        {"YEAR", Unit::Year},     {"QUARTER", Unit::Quarter},         {"MONTH", Unit::Month},
-        {"DAY", Unit::Day},       {"HOUR", Unit::Hour},               {"MINUTE", Unit::Minute},
-        {"SECOND", Unit::Second}, {"MILLISECOND", Unit::Millisecond}, {"MICROSECOND", Unit::Microsecond},
-        {"DOW", Unit::Dow},       {"DOY", Unit::Doy},                 {"EPOCH", Unit::Epoch}};
+        {"YEAR", Unit::Year},
+        {"QUARTER", Unit::Quarter},
+        {"MONTH", Unit::Month},
+        {"DAY", Unit::Day},
+        {"HOUR", Unit::Hour},
+        {"MINUTE", Unit::Minute},
+        {"SECOND", Unit::Second},
+        {"MILLISECOND", Unit::Millisecond},
+        {"MICROSECOND", Unit::Microsecond},
+        {"DOW", Unit::Dow},
+        {"DOY", Unit::Doy},
+        {"EPOCH", Unit::Epoch}};
     return kUnits;
 }
 
@@ -939,7 +1048,7 @@ KernelPtr buildExtract(Args& a) {
 
 KernelPtr buildTimePart(Args& a) {
     const std::string& n = a.node.name;
-    return extractKernel(a, n == "DAYOFMONTH" ? Unit::Day
+    return extractKernel(a, n == "DAYOFMONTH"  ? Unit::Day
                             : n == "DAYOFWEEK" ? Unit::Dow
                             : n == "DAYOFYEAR" ? Unit::Doy
                                                : units().find(n)->second);
@@ -992,7 +1101,9 @@ const std::map<std::string, FnDef, std::less<>>& catalog() {
     return kFns;
 }
 
-std::string plural(size_t n) { return std::to_string(n) + (n == 1 ? " argument" : " arguments"); }
+std::string plural(size_t n) {
+    return std::to_string(n) + (n == 1 ? " argument" : " arguments");
+}
 
 }  // namespace
 
@@ -1022,8 +1133,9 @@ KernelPtr buildFunction(Compiler& c, const Node& node) {
     const size_t n = node.args.size();
     if (n < def.minArgs || n > def.maxArgs) {
         std::string want = def.minArgs == def.maxArgs ? plural(def.minArgs)
-                           : def.maxArgs >= 64   ? "at least " + plural(def.minArgs)
-                                                 : std::to_string(def.minArgs) + " to " + plural(def.maxArgs);
+                           : def.maxArgs >= 64
+                               ? "at least " + plural(def.minArgs)
+                               : std::to_string(def.minArgs) + " to " + plural(def.maxArgs);
         c.fail(node.pos, node.name + " takes " + want + ", got " + std::to_string(n));
     }
     Args a{c, node, {}};

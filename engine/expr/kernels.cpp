@@ -45,10 +45,17 @@ std::vector<std::string_view>& mutableValues<std::string_view>(Column& c) {
 template <typename F>
 void dispatchStorage(Type t, F&& f) {
     switch (t) {
-        case Type::Float: f.template operator()<double>(); break;
-        case Type::String: f.template operator()<std::string_view>(); break;
-        case Type::Null: break;
-        default: f.template operator()<int64_t>(); break;
+        case Type::Float:
+            f.template operator()<double>();
+            break;
+        case Type::String:
+            f.template operator()<std::string_view>();
+            break;
+        case Type::Null:
+            break;
+        default:
+            f.template operator()<int64_t>();
+            break;
     }
 }
 
@@ -74,7 +81,8 @@ std::vector<uint8_t> maskOrAll(const uint8_t* mask, size_t n) {
 
 class ConstantKernel final : public Kernel {
 public:
-    ConstantKernel(const Value& v, Type t, std::string text) : Kernel(t, std::move(text)), m_value(v) {
+    ConstantKernel(const Value& v, Type t, std::string text)
+        : Kernel(t, std::move(text)), m_value(v) {
         m_value.type = t;
     }
     bool isConstant() const override { return true; }
@@ -89,10 +97,17 @@ public:
         }
         out.validity().assign(n, 1);
         switch (m_type) {
-            case Type::Float: out.floats().assign(n, m_value.f); break;
-            case Type::String: out.strings().assign(n, std::string_view(m_value.s)); break;
-            case Type::Null: break;
-            default: out.ints().assign(n, m_value.i); break;
+            case Type::Float:
+                out.floats().assign(n, m_value.f);
+                break;
+            case Type::String:
+                out.strings().assign(n, std::string_view(m_value.s));
+                break;
+            case Type::Null:
+                break;
+            default:
+                out.ints().assign(n, m_value.i);
+                break;
         }
         return out;
     }
@@ -103,7 +118,8 @@ private:
 
 class FieldKernel final : public Kernel {
 public:
-    FieldKernel(size_t column, Type t, std::string text) : Kernel(t, std::move(text)), m_column(column) {}
+    FieldKernel(size_t column, Type t, std::string text)
+        : Kernel(t, std::move(text)), m_column(column) {}
     const Column& eval(const Batch& in, EvalContext&, const uint8_t*) const override {
         return in.column(m_column);
     }
@@ -118,8 +134,8 @@ public:
         : Kernel(t, std::move(text)), m_op(op) {
         m_children = {std::move(l), std::move(r)};
         m_overflow = "integer overflow in `" + m_text + "`";
-        m_divZero = (op == ArithOp::Mod ? "modulo by zero in `" : "division by zero in `") +
-                    m_text + "`";
+        m_divZero =
+            (op == ArithOp::Mod ? "modulo by zero in `" : "division by zero in `") + m_text + "`";
     }
     const Column& eval(const Batch& in, EvalContext& ctx, const uint8_t* mask) const override {
         const Column& a = m_children[0]->eval(in, ctx, mask);
@@ -135,9 +151,15 @@ public:
             const auto& y = b.floats();
             auto& o = out.floats();
             switch (m_op) {
-                case ArithOp::Add: for (size_t i = 0; i < n; ++i) o[i] = x[i] + y[i]; break;
-                case ArithOp::Sub: for (size_t i = 0; i < n; ++i) o[i] = x[i] - y[i]; break;
-                case ArithOp::Mul: for (size_t i = 0; i < n; ++i) o[i] = x[i] * y[i]; break;
+                case ArithOp::Add:
+                    for (size_t i = 0; i < n; ++i) o[i] = x[i] + y[i];
+                    break;
+                case ArithOp::Sub:
+                    for (size_t i = 0; i < n; ++i) o[i] = x[i] - y[i];
+                    break;
+                case ArithOp::Mul:
+                    for (size_t i = 0; i < n; ++i) o[i] = x[i] * y[i];
+                    break;
                 case ArithOp::Div:
                 case ArithOp::Mod:
                     for (size_t i = 0; i < n; ++i) {
@@ -159,15 +181,18 @@ public:
         switch (m_op) {
             case ArithOp::Add:
                 for (size_t i = 0; i < n; ++i)
-                    if (__builtin_add_overflow(x[i], y[i], &o[i]) && valid[i]) overflow(ctx, mask, out, i);
+                    if (__builtin_add_overflow(x[i], y[i], &o[i]) && valid[i])
+                        overflow(ctx, mask, out, i);
                 break;
             case ArithOp::Sub:
                 for (size_t i = 0; i < n; ++i)
-                    if (__builtin_sub_overflow(x[i], y[i], &o[i]) && valid[i]) overflow(ctx, mask, out, i);
+                    if (__builtin_sub_overflow(x[i], y[i], &o[i]) && valid[i])
+                        overflow(ctx, mask, out, i);
                 break;
             case ArithOp::Mul:
                 for (size_t i = 0; i < n; ++i)
-                    if (__builtin_mul_overflow(x[i], y[i], &o[i]) && valid[i]) overflow(ctx, mask, out, i);
+                    if (__builtin_mul_overflow(x[i], y[i], &o[i]) && valid[i])
+                        overflow(ctx, mask, out, i);
                 break;
             case ArithOp::Div:
             case ArithOp::Mod:
@@ -178,8 +203,10 @@ public:
                         ctx.warn(i, mask, m_divZero);
                     } else if (y[i] == -1) {
                         // INT64_MIN / -1 does not fit; x % -1 is always 0.
-                        if (m_op == ArithOp::Mod) o[i] = 0;
-                        else if (__builtin_sub_overflow(int64_t{0}, x[i], &o[i])) overflow(ctx, mask, out, i);
+                        if (m_op == ArithOp::Mod)
+                            o[i] = 0;
+                        else if (__builtin_sub_overflow(int64_t{0}, x[i], &o[i]))
+                            overflow(ctx, mask, out, i);
                     } else {
                         o[i] = m_op == ArithOp::Div ? x[i] / y[i] : x[i] % y[i];
                     }
@@ -229,15 +256,27 @@ private:
 };
 
 template <typename T>
-void compareLoop(CmpOp op, const std::vector<T>& x, const std::vector<T>& y, std::vector<int64_t>& o,
-                 size_t n) {
+void compareLoop(CmpOp op, const std::vector<T>& x, const std::vector<T>& y,
+                 std::vector<int64_t>& o, size_t n) {
     switch (op) {
-        case CmpOp::Eq: for (size_t i = 0; i < n; ++i) o[i] = x[i] == y[i]; break;
-        case CmpOp::Ne: for (size_t i = 0; i < n; ++i) o[i] = x[i] != y[i]; break;
-        case CmpOp::Lt: for (size_t i = 0; i < n; ++i) o[i] = x[i] < y[i]; break;
-        case CmpOp::Le: for (size_t i = 0; i < n; ++i) o[i] = x[i] <= y[i]; break;
-        case CmpOp::Gt: for (size_t i = 0; i < n; ++i) o[i] = x[i] > y[i]; break;
-        case CmpOp::Ge: for (size_t i = 0; i < n; ++i) o[i] = x[i] >= y[i]; break;
+        case CmpOp::Eq:
+            for (size_t i = 0; i < n; ++i) o[i] = x[i] == y[i];
+            break;
+        case CmpOp::Ne:
+            for (size_t i = 0; i < n; ++i) o[i] = x[i] != y[i];
+            break;
+        case CmpOp::Lt:
+            for (size_t i = 0; i < n; ++i) o[i] = x[i] < y[i];
+            break;
+        case CmpOp::Le:
+            for (size_t i = 0; i < n; ++i) o[i] = x[i] <= y[i];
+            break;
+        case CmpOp::Gt:
+            for (size_t i = 0; i < n; ++i) o[i] = x[i] > y[i];
+            break;
+        case CmpOp::Ge:
+            for (size_t i = 0; i < n; ++i) o[i] = x[i] >= y[i];
+            break;
     }
 }
 
@@ -381,8 +420,10 @@ public:
                 const auto& xv = values<T>(x);
                 const auto& iv = values<T>(item);
                 for (size_t i = 0; i < n; ++i) {
-                    if (!item.validity()[i]) sawNull[i] = 1;
-                    else if (xv[i] == iv[i]) found[i] = 1;
+                    if (!item.validity()[i])
+                        sawNull[i] = 1;
+                    else if (xv[i] == iv[i])
+                        found[i] = 1;
                 }
             });
         }
@@ -451,7 +492,8 @@ private:
 
 class CoalesceKernel final : public Kernel {
 public:
-    CoalesceKernel(Type t, std::vector<KernelPtr> args, std::string text) : Kernel(t, std::move(text)) {
+    CoalesceKernel(Type t, std::vector<KernelPtr> args, std::string text)
+        : Kernel(t, std::move(text)) {
         m_children = std::move(args);
     }
     bool foldable() const override { return false; }
@@ -504,8 +546,10 @@ public:
                     if (!valid[i]) continue;
                     if (from == Type::String) {
                         auto v = parseFloatStrict(a.strings()[i]);
-                        if (v) out.floats()[i] = *v;
-                        else bad(i, "'" + std::string(a.strings()[i]) + "'");
+                        if (v)
+                            out.floats()[i] = *v;
+                        else
+                            bad(i, "'" + std::string(a.strings()[i]) + "'");
                     } else if (from == Type::Float) {
                         out.floats()[i] = a.floats()[i];
                     } else {
@@ -521,14 +565,18 @@ public:
                         const std::string_view s = a.strings()[i];
                         std::optional<int64_t> v =
                             m_type == Type::Int ? parseIntStrict(s) : parseIso8601(s);
-                        if (v) out.ints()[i] = *v;
-                        else bad(i, "'" + std::string(s) + "'");
+                        if (v)
+                            out.ints()[i] = *v;
+                        else
+                            bad(i, "'" + std::string(s) + "'");
                     } else if (from == Type::Float) {
                         const double f = a.floats()[i];
                         // Truncation toward zero, as Flink; out of range or NaN cannot be cast.
-                        if (std::isfinite(f) && f > -9.2233720368547758e18 && f < 9.2233720368547758e18)
+                        if (std::isfinite(f) && f > -9.2233720368547758e18 &&
+                            f < 9.2233720368547758e18)
                             out.ints()[i] = static_cast<int64_t>(f);
-                        else bad(i, formatFloat(f));
+                        else
+                            bad(i, formatFloat(f));
                     } else {
                         out.ints()[i] = a.ints()[i];
                     }
@@ -539,8 +587,10 @@ public:
                     if (!valid[i]) continue;
                     if (from == Type::String) {
                         auto v = parseBoolWord(a.strings()[i]);
-                        if (v) out.ints()[i] = *v;
-                        else bad(i, "'" + std::string(a.strings()[i]) + "'");
+                        if (v)
+                            out.ints()[i] = *v;
+                        else
+                            bad(i, "'" + std::string(a.strings()[i]) + "'");
                     } else if (from == Type::Float) {
                         out.ints()[i] = a.floats()[i] != 0;
                     } else {
@@ -553,18 +603,30 @@ public:
                 for (size_t i = 0; i < n; ++i) {
                     if (!valid[i]) continue;
                     switch (from) {
-                        case Type::String: out.strings()[i] = a.strings()[i]; continue;
-                        case Type::Bool: out.strings()[i] = a.ints()[i] ? "TRUE" : "FALSE"; continue;
-                        case Type::Int: buf = std::to_string(a.ints()[i]); break;
-                        case Type::Float: buf = formatFloat(a.floats()[i]); break;
-                        case Type::Time: buf = formatTimestamp(a.ints()[i]); break;
-                        case Type::Null: break;
+                        case Type::String:
+                            out.strings()[i] = a.strings()[i];
+                            continue;
+                        case Type::Bool:
+                            out.strings()[i] = a.ints()[i] ? "TRUE" : "FALSE";
+                            continue;
+                        case Type::Int:
+                            buf = std::to_string(a.ints()[i]);
+                            break;
+                        case Type::Float:
+                            buf = formatFloat(a.floats()[i]);
+                            break;
+                        case Type::Time:
+                            buf = formatTimestamp(a.ints()[i]);
+                            break;
+                        case Type::Null:
+                            break;
                     }
                     out.strings()[i] = ctx.arena.store(buf);
                 }
                 break;
             }
-            case Type::Null: break;
+            case Type::Null:
+                break;
         }
         return out;
     }
@@ -579,9 +641,8 @@ public:
         const bool constEscape = m_children.size() < 3 || m_children[2]->isConstant();
         if (m_children[1]->isConstant() && constEscape) {
             const Value& p = constantValue(*m_children[1]);
-            std::optional<uint32_t> esc = escapeOf(m_children.size() < 3
-                                                       ? std::optional<std::string_view>("\\")
-                                                       : constantString(2));
+            std::optional<uint32_t> esc = escapeOf(
+                m_children.size() < 3 ? std::optional<std::string_view>("\\") : constantString(2));
             if (!p.null && esc) m_prepared = m_pattern.prepare(p.s, *esc).empty();
         }
     }
@@ -704,7 +765,8 @@ KernelPtr makeField(size_t column, Type type, std::string text) {
 }
 KernelPtr makeArith(ArithOp op, Type resultType, KernelPtr l, KernelPtr r, std::string text,
                     SlotCounter& slots) {
-    return withSlot<ArithKernel>(slots, op, resultType, std::move(l), std::move(r), std::move(text));
+    return withSlot<ArithKernel>(slots, op, resultType, std::move(l), std::move(r),
+                                 std::move(text));
 }
 KernelPtr makeNegate(KernelPtr x, std::string text, SlotCounter& slots) {
     return withSlot<NegateKernel>(slots, std::move(x), std::move(text));
@@ -736,14 +798,15 @@ KernelPtr makeCase(Type type, std::vector<KernelPtr> conditions, std::vector<Ker
     return withSlot<CaseKernel>(slots, type, std::move(conditions), std::move(results),
                                 std::move(elseResult), std::move(text));
 }
-KernelPtr makeCoalesce(Type type, std::vector<KernelPtr> args, std::string text, SlotCounter& slots) {
+KernelPtr makeCoalesce(Type type, std::vector<KernelPtr> args, std::string text,
+                       SlotCounter& slots) {
     return withSlot<CoalesceKernel>(slots, type, std::move(args), std::move(text));
 }
 KernelPtr makeCast(KernelPtr x, Type to, std::string text, SlotCounter& slots) {
     return withSlot<CastKernel>(slots, std::move(x), to, std::move(text));
 }
-KernelPtr makeLike(KernelPtr x, KernelPtr pattern, KernelPtr escape, bool negated,
-                   std::string text, SlotCounter& slots) {
+KernelPtr makeLike(KernelPtr x, KernelPtr pattern, KernelPtr escape, bool negated, std::string text,
+                   SlotCounter& slots) {
     return withSlot<LikeKernel>(slots, std::move(x), std::move(pattern), std::move(escape), negated,
                                 std::move(text));
 }
@@ -752,7 +815,9 @@ KernelPtr makeFunction(Type type, std::vector<KernelPtr> args, FnBody body, std:
     return withSlot<FunctionKernel>(slots, type, std::move(args), std::move(body), std::move(text));
 }
 
-std::string formatFloat(double f) { return Value::ofFloat(f).toString(); }
+std::string formatFloat(double f) {
+    return Value::ofFloat(f).toString();
+}
 
 std::string formatTimestamp(TimeUs t) {
     std::string iso = formatIso8601Ms(t);  // 2026-01-01T10:00:00.000Z
@@ -769,9 +834,11 @@ std::string formatTimestamp(TimeUs t) {
 
 namespace {
 std::string_view trimAscii(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r'))
+    while (!s.empty() &&
+           (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r'))
         s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
+    while (!s.empty() &&
+           (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
         s.remove_suffix(1);
     return s;
 }

@@ -48,8 +48,8 @@ KernelPtr makeCoalesce(Type type, std::vector<KernelPtr> args, std::string text,
 KernelPtr makeCast(KernelPtr x, Type to, std::string text, SlotCounter& slots);
 // A failed runtime check of a LIKE pattern (e.g. escape at the end) is a NULL and a warning.
 // `escape` may be null (backslash).
-KernelPtr makeLike(KernelPtr x, KernelPtr pattern, KernelPtr escape, bool negated,
-                   std::string text, SlotCounter& slots);
+KernelPtr makeLike(KernelPtr x, KernelPtr pattern, KernelPtr escape, bool negated, std::string text,
+                   SlotCounter& slots);
 
 // A function kernel: `body` computes the output column from the argument columns.
 struct FnCall {

@@ -15,9 +15,10 @@ std::string positionPrefix(Position p) {
 }
 
 bool isAggregateFunction(std::string_view n) {
-    static constexpr std::string_view kNames[] = {
-        "COUNT",  "SUM",    "AVG",        "MIN",   "MAX", "FIRST_VALUE", "LAST_VALUE",
-        "STDDEV", "APPROX_COUNT_DISTINCT", "PERCENTILE", "TOP_K"};
+    static constexpr std::string_view kNames[] = {"COUNT",      "SUM",    "AVG",
+                                                  "MIN",        "MAX",    "FIRST_VALUE",
+                                                  "LAST_VALUE", "STDDEV", "APPROX_COUNT_DISTINCT",
+                                                  "PERCENTILE", "TOP_K"};
     for (auto k : kNames)
         if (k == n) return true;
     return false;
@@ -40,8 +41,12 @@ struct Token {
     Position pos;
 };
 
-bool isIdentStart(unsigned char c) { return std::isalpha(c) || c == '_' || c >= 0x80; }
-bool isIdentChar(unsigned char c) { return std::isalnum(c) || c == '_' || c == '$' || c >= 0x80; }
+bool isIdentStart(unsigned char c) {
+    return std::isalpha(c) || c == '_' || c >= 0x80;
+}
+bool isIdentChar(unsigned char c) {
+    return std::isalnum(c) || c == '_' || c == '$' || c >= 0x80;
+}
 
 class Lexer {
 public:
@@ -101,7 +106,8 @@ public:
                        (c == '.' && m_pos + 1 < m_src.size() &&
                         std::isdigit(static_cast<unsigned char>(m_src[m_pos + 1])))) {
                 t.kind = Tok::Int;
-                while (m_pos < m_src.size() && std::isdigit(static_cast<unsigned char>(m_src[m_pos])))
+                while (m_pos < m_src.size() &&
+                       std::isdigit(static_cast<unsigned char>(m_src[m_pos])))
                     ++m_pos;
                 if (m_pos < m_src.size() && m_src[m_pos] == '.') {
                     t.kind = Tok::Float;
@@ -127,7 +133,8 @@ public:
                 t.text = std::string(m_src.substr(t.begin, m_pos - t.begin));
             } else if (isIdentStart(c)) {
                 t.kind = Tok::Ident;
-                while (m_pos < m_src.size() && isIdentChar(static_cast<unsigned char>(m_src[m_pos])))
+                while (m_pos < m_src.size() &&
+                       isIdentChar(static_cast<unsigned char>(m_src[m_pos])))
                     ++m_pos;
                 t.text = std::string(m_src.substr(t.begin, m_pos - t.begin));
             } else {
@@ -211,9 +218,7 @@ public:
 private:
     // --- token helpers ---
     const Token& cur() const { return m_toks[m_i]; }
-    const Token& peek(size_t k = 1) const {
-        return m_toks[std::min(m_i + k, m_toks.size() - 1)];
-    }
+    const Token& peek(size_t k = 1) const { return m_toks[std::min(m_i + k, m_toks.size() - 1)]; }
     const Token& advance() { return m_toks[m_i < m_toks.size() - 1 ? m_i++ : m_i]; }
     bool isKw(const Token& t, std::string_view kw) const {
         return t.kind == Tok::Ident && upper(t.text) == kw;
@@ -233,18 +238,21 @@ private:
     }
     static std::string quoteTok(const Token& t) {
         switch (t.kind) {
-            case Tok::End: return "end of input";
-            case Tok::String: return "'" + t.text + "'";
-            case Tok::QuotedIdent: return "`" + t.text + "`";
-            default: return "`" + t.text + "`";
+            case Tok::End:
+                return "end of input";
+            case Tok::String:
+                return "'" + t.text + "'";
+            case Tok::QuotedIdent:
+                return "`" + t.text + "`";
+            default:
+                return "`" + t.text + "`";
         }
     }
     [[noreturn]] void fail(Position p, const std::string& msg) {
         throw ParseError{positionPrefix(p) + msg};
     }
     void expectSym(std::string_view s, const std::string& what) {
-        if (!acceptSym(s))
-            fail(cur().pos, "expected " + what + ", got " + quoteTok(cur()));
+        if (!acceptSym(s)) fail(cur().pos, "expected " + what + ", got " + quoteTok(cur()));
     }
     void expectKw(std::string_view kw, const std::string& what) {
         if (!acceptKw(kw)) fail(cur().pos, "expected " + what + ", got " + quoteTok(cur()));
@@ -302,19 +310,21 @@ private:
     }
     bool startsExpression(const Token& t) const {
         switch (t.kind) {
-            case Tok::End: return false;
-            case Tok::Symbol: return t.text == "(" || t.text == "-" || t.text == "+";
+            case Tok::End:
+                return false;
+            case Tok::Symbol:
+                return t.text == "(" || t.text == "-" || t.text == "+";
             case Tok::Ident: {
-                static constexpr std::string_view kNot[] = {"AND",  "OR",   "IS",   "IN",
-                                                            "BETWEEN", "LIKE", "WHEN", "THEN",
-                                                            "ELSE", "END",  "FROM", "AS",
-                                                            "ESCAPE", "FOR"};
+                static constexpr std::string_view kNot[] = {
+                    "AND",  "OR",   "IS",  "IN",   "BETWEEN", "LIKE",   "WHEN",
+                    "THEN", "ELSE", "END", "FROM", "AS",      "ESCAPE", "FOR"};
                 const std::string u = upper(t.text);
                 for (auto k : kNot)
                     if (u == k) return false;
                 return true;
             }
-            default: return true;
+            default:
+                return true;
         }
     }
 
@@ -377,9 +387,9 @@ private:
         NodePtr l = parseConcat();
         while (true) {
             const Token& t = cur();
-            if (t.kind == Tok::Symbol && (t.text == "=" || t.text == "<>" || t.text == "!=" ||
-                                          t.text == "<" || t.text == "<=" || t.text == ">" ||
-                                          t.text == ">=")) {
+            if (t.kind == Tok::Symbol &&
+                (t.text == "=" || t.text == "<>" || t.text == "!=" || t.text == "<" ||
+                 t.text == "<=" || t.text == ">" || t.text == ">=")) {
                 const Token& op = advance();
                 NodePtr r = operand(&Parser::parseConcat, op);
                 l = binary(op.text == "!=" ? "<>" : op.text, op.pos, std::move(l), std::move(r),
@@ -406,8 +416,8 @@ private:
                 continue;
             }
             bool neg = false;
-            if (isKw(t, "NOT") && (isKw(peek(), "IN") || isKw(peek(), "BETWEEN") ||
-                                   isKw(peek(), "LIKE"))) {
+            if (isKw(t, "NOT") &&
+                (isKw(peek(), "IN") || isKw(peek(), "BETWEEN") || isKw(peek(), "LIKE"))) {
                 neg = true;
                 advance();
             } else if (isKw(t, "NOT")) {
@@ -417,8 +427,8 @@ private:
                 const Position opPos = cur().pos;
                 const Token& in = advance();
                 if (!isSym(cur(), "("))
-                    fail(cur().pos, "expected `(` after " + quoteTok(in) + ", got " +
-                                        quoteTok(cur()));
+                    fail(cur().pos,
+                         "expected `(` after " + quoteTok(in) + ", got " + quoteTok(cur()));
                 const Token& open = advance();
                 NodePtr n = wrap(Kind::In, std::move(l), begin);
                 n->opPos = opPos;
@@ -537,7 +547,8 @@ private:
         const Token& t = cur();
         const size_t begin = t.begin;
         switch (t.kind) {
-            case Tok::End: fail(t.pos, "expected an expression");
+            case Tok::End:
+                fail(t.pos, "expected an expression");
             case Tok::Int: {
                 advance();
                 return finish(intLiteral(t, t.text), begin);
@@ -576,7 +587,8 @@ private:
                 }
                 fail(t.pos, "expected an expression, got " + quoteTok(t));
             }
-            case Tok::Ident: break;
+            case Tok::Ident:
+                break;
         }
         const std::string kw = upper(t.text);
         if (kw == "TRUE" || kw == "FALSE" || kw == "NULL") {
@@ -657,9 +669,8 @@ private:
         const Token& unitTok = cur();
         const std::string unit = unitTok.kind == Tok::Ident ? upper(unitTok.text) : "";
         static const std::pair<std::string_view, double> kUnits[] = {
-            {"MICROSECOND", 1},   {"MILLISECOND", 1e3}, {"SECOND", 1e6},
-            {"MINUTE", 60e6},     {"HOUR", 3600e6},     {"DAY", 86400e6},
-            {"WEEK", 604800e6}};
+            {"MICROSECOND", 1}, {"MILLISECOND", 1e3}, {"SECOND", 1e6},   {"MINUTE", 60e6},
+            {"HOUR", 3600e6},   {"DAY", 86400e6},     {"WEEK", 604800e6}};
         double mult = 0;
         for (const auto& [name, m] : kUnits)
             if (unit == name || unit == std::string(name) + "S") mult = m;
@@ -691,12 +702,14 @@ private:
         n->args.push_back(operand(&Parser::parseExpr, open));
         expectKw("AS", "AS in CAST(x AS type)");
         const Token& ty = cur();
-        if (ty.kind != Tok::Ident) fail(ty.pos, "expected a type name after AS, got " + quoteTok(ty));
+        if (ty.kind != Tok::Ident)
+            fail(ty.pos, "expected a type name after AS, got " + quoteTok(ty));
         advance();
         n->op = upper(ty.text);
         n->opPos = ty.pos;
         if (acceptSym("(")) {  // VARCHAR(100), TIMESTAMP(3): the length or precision is ignored
-            if (cur().kind != Tok::Int) fail(cur().pos, "expected a number, got " + quoteTok(cur()));
+            if (cur().kind != Tok::Int)
+                fail(cur().pos, "expected a number, got " + quoteTok(cur()));
             advance();
             expectSym(")", "`)`");
         }
@@ -713,8 +726,8 @@ private:
         advance();
         const Token& unit = cur();
         if (unit.kind != Tok::Ident)
-            fail(unit.pos, "expected a unit (YEAR, MONTH, DAY, HOUR, ...) in EXTRACT, got " +
-                               quoteTok(unit));
+            fail(unit.pos,
+                 "expected a unit (YEAR, MONTH, DAY, HOUR, ...) in EXTRACT, got " + quoteTok(unit));
         n->op = upper(unit.text);
         n->opPos = unit.pos;
         advance();
@@ -762,8 +775,8 @@ private:
             }
         }
         if (!acceptSym(")"))
-            fail(cur().pos, "expected `,` or `)` in the arguments of " + n->name + ", got " +
-                                quoteTok(cur()));
+            fail(cur().pos,
+                 "expected `,` or `)` in the arguments of " + n->name + ", got " + quoteTok(cur()));
         return finish(std::move(n), begin);
     }
 
@@ -790,8 +803,7 @@ private:
             if (explicitMode) fail(cur().pos, "expected FROM in TRIM, got " + quoteTok(cur()));
             n->args.push_back(std::move(chars));
         }
-        if (!acceptSym(")"))
-            fail(cur().pos, "expected `)` to close TRIM, got " + quoteTok(cur()));
+        if (!acceptSym(")")) fail(cur().pos, "expected `)` to close TRIM, got " + quoteTok(cur()));
         return finish(std::move(n), begin);
     }
 

@@ -16,7 +16,9 @@ uint32_t decodeUtf8(std::string_view s, size_t& pos) {
     auto cont = [&](size_t k) {
         return pos + k < s.size() && (static_cast<unsigned char>(s[pos + k]) & 0xC0) == 0x80;
     };
-    auto byte = [&](size_t k) { return static_cast<uint32_t>(static_cast<unsigned char>(s[pos + k]) & 0x3F); };
+    auto byte = [&](size_t k) {
+        return static_cast<uint32_t>(static_cast<unsigned char>(s[pos + k]) & 0x3F);
+    };
     if (b0 < 0x80) {
         ++pos;
         return b0;
@@ -32,8 +34,8 @@ uint32_t decodeUtf8(std::string_view s, size_t& pos) {
         return cp;
     }
     if ((b0 & 0xF8) == 0xF0 && cont(1) && cont(2) && cont(3)) {
-        uint32_t cp = (static_cast<uint32_t>(b0 & 0x07) << 18) | (byte(1) << 12) | (byte(2) << 6) |
-                      byte(3);
+        uint32_t cp =
+            (static_cast<uint32_t>(b0 & 0x07) << 18) | (byte(1) << 12) | (byte(2) << 6) | byte(3);
         pos += 4;
         return cp;
     }
@@ -198,18 +200,25 @@ bool LikePattern::matches(std::string_view text) const {
 }
 
 size_t editDistance(std::string_view a, std::string_view b) {
-    std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+    // Optimal string alignment: insertions, deletions, substitutions and adjacent swaps ("pgae").
+    auto same = [](char x, char y) {
+        return std::tolower(static_cast<unsigned char>(x)) ==
+               std::tolower(static_cast<unsigned char>(y));
+    };
+    const size_t w = b.size() + 1;
+    std::vector<size_t> d((a.size() + 1) * w);
+    for (size_t i = 0; i <= a.size(); ++i) d[i * w] = i;
+    for (size_t j = 0; j <= b.size(); ++j) d[j] = j;
     for (size_t i = 1; i <= a.size(); ++i) {
-        cur[0] = i;
         for (size_t j = 1; j <= b.size(); ++j) {
-            const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
-                              std::tolower(static_cast<unsigned char>(b[j - 1]));
-            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (same ? 0 : 1)});
+            size_t v = std::min({d[(i - 1) * w + j] + 1, d[i * w + j - 1] + 1,
+                                 d[(i - 1) * w + j - 1] + (same(a[i - 1], b[j - 1]) ? 0 : 1)});
+            if (i > 1 && j > 1 && same(a[i - 1], b[j - 2]) && same(a[i - 2], b[j - 1]))
+                v = std::min(v, d[(i - 2) * w + j - 2] + 1);
+            d[i * w + j] = v;
         }
-        std::swap(prev, cur);
     }
-    return prev[b.size()];
+    return d[a.size() * w + b.size()];
 }
 
 std::string closestName(std::string_view name, const std::vector<std::string>& candidates) {

@@ -8,6 +8,8 @@
 // refuses (a constraint, a type) goes to `errors` and the rest of the batch is kept.
 #include <sqlite3.h>
 
+#include <filesystem>
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -58,6 +60,11 @@ public:
         if (m_ctx.inputSchemas.empty() || !m_ctx.inputSchemas[0])
             return Status::error(m_ctx.nodeLabel + ": has no input");
         const Schema& schema = *m_ctx.inputSchemas[0];
+        const std::filesystem::path parent = std::filesystem::path(m_path).parent_path();
+        if (!parent.empty()) {
+            std::error_code ec;
+            std::filesystem::create_directories(parent, ec);
+        }
         if (sqlite3_open_v2(m_path.c_str(), &m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
             SQLITE_OK)
             return failure("cannot open `" + m_path + "`");

@@ -213,7 +213,7 @@ void TstRiffleRun::brokenProjectsExitTwoWithThePlaceNamed() {
     filter.close();
     RunResult t = riffleRun({filter.fileName()});
     QCOMPARE(t.exitCode, 2);
-    QVERIFY2(t.err.contains("transform `f`: `where`: 1:7: "), qPrintable(t.err));
+    QVERIFY2(t.err.contains("transform `f`: `where`: 1:8: expected an expression after `=`"), qPrintable(t.err));
     QVERIFY(t.err.contains("nothing was run"));
 
     RunResult missing = riffleRun({dir.filePath("nope.riffle")});

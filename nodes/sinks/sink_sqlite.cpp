@@ -179,7 +179,9 @@ private:
                     if (bad != std::string_view::npos)
                         return "field `" + in.schema().field(c).name + "` is not valid UTF-8 (byte " +
                                std::to_string(bad + 1) + ")";
-                    sqlite3_bind_text64(m_insert, param, s.data(), s.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+                    // An empty view may have no data pointer, which SQLite would bind as NULL.
+                    sqlite3_bind_text64(m_insert, param, s.empty() ? "" : s.data(), s.size(), SQLITE_TRANSIENT,
+                                        SQLITE_UTF8);
                     break;
                 }
                 case Type::Time: {

@@ -27,6 +27,7 @@ struct TestWorld {
     std::map<std::string, int> finishCalls;
     std::map<std::string, int> behindWatermark;  // events that arrived older than the watermark
     std::atomic<int> slowSinkDelayUs{0};
+    std::atomic<bool> sinkGateOpen{true};  // while false, the sink holds its first batch
     std::atomic<bool> throwInSink{false};
 };
 
@@ -75,6 +76,7 @@ public:
     void process(int, const Batch& in, Emitter&) override {
         if (m_world.throwInSink.load()) throw std::runtime_error("disk on fire");
         if (int d = m_world.slowSinkDelayUs.load()) std::this_thread::sleep_for(std::chrono::microseconds(d));
+        while (!m_world.sinkGateOpen.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
         const int keyCol = in.schema().indexOf("key");
         const int valCol = in.schema().indexOf("value");
         std::lock_guard lock(m_world.mutex);

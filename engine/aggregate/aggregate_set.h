@@ -64,7 +64,7 @@ enum class Function : uint8_t {
 
 // The evaluated arguments of one input batch. For a plain field argument this refers to the
 // batch's own column, so it is valid only while that batch is alive and unchanged; computed
-// arguments live here. Reused from batch to batch, so steady state allocates nothing.
+// arguments live here. Reuse one object from batch to batch: its buffers are kept.
 class Arguments {
 public:
     size_t rows() const { return m_rows; }

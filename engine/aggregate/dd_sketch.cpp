@@ -65,20 +65,20 @@ std::optional<double> DDSketch::quantile(double q) const {
 void DDSketch::Store::add(int32_t key, uint64_t n) {
     const int32_t k = reserve(key);
     counts[static_cast<size_t>(k - offset)] += n;
+    minKey = total == 0 ? k : std::min(minKey, k);
+    maxKey = total == 0 ? k : std::max(maxKey, k);
     total += n;
 }
 
 void DDSketch::Store::merge(const Store& other) {
     if (other.total == 0) return;
-    // Find the occupied range of `other` and reserve both ends first, so that at most one
-    // reallocation happens.
-    size_t lo = 0, hi = other.counts.size();
-    while (other.counts[lo] == 0) ++lo;
-    while (other.counts[hi - 1] == 0) --hi;
-    reserve(other.offset + static_cast<int32_t>(hi - 1));
-    reserve(other.offset + static_cast<int32_t>(lo));
-    for (size_t i = lo; i < hi; ++i)
-        if (other.counts[i] != 0) add(other.offset + static_cast<int32_t>(i), other.counts[i]);
+    // Reserve both ends of `other`'s occupied range first: at most one reallocation.
+    reserve(other.maxKey);
+    reserve(other.minKey);
+    for (int32_t k = other.minKey; k <= other.maxKey; ++k) {
+        const uint64_t n = other.counts[static_cast<size_t>(k - other.offset)];
+        if (n != 0) add(k, n);
+    }
 }
 
 int32_t DDSketch::Store::reserve(int32_t key) {
@@ -91,19 +91,18 @@ int32_t DDSketch::Store::reserve(int32_t key) {
         return key;
     }
     if (key >= offset && key < offset + size) return key;
-    // Already at full width: the lowest bucket absorbs smaller keys.
-    if (key < offset && size == kMaxBuckets) return offset;
 
-    const int64_t lo = std::min<int64_t>(offset, key);
-    const int64_t hi = std::max<int64_t>(offset + size - 1, key);
+    // The occupied range with `key` decides the width; the allocated slack does not.
+    const int64_t lo = total == 0 ? key : std::min<int64_t>(minKey, key);
+    const int64_t hi = total == 0 ? key : std::max<int64_t>(maxKey, key);
     const int64_t span = hi - lo + 1;
     int64_t newLo;
     int64_t newSize;
     if (span > kMaxBuckets) {
         newSize = kMaxBuckets;
-        newLo = hi - kMaxBuckets + 1;
+        newLo = hi - kMaxBuckets + 1;  // collapse the smallest magnitudes
     } else {
-        // Grow at least twofold (amortised O(1) per key) toward the side that needs it.
+        // Grow at least twofold (amortised O(1) per key), the slack on the side that grew.
         newSize = std::min<int64_t>(kMaxBuckets, std::max(span, size * 2));
         newLo = key < offset ? hi - newSize + 1 : lo;
     }
@@ -115,6 +114,10 @@ int32_t DDSketch::Store::reserve(int32_t key) {
     }
     counts = std::move(grown);
     offset = static_cast<int32_t>(newLo);
+    if (total > 0) {
+        minKey = static_cast<int32_t>(std::max<int64_t>(minKey, newLo));
+        maxKey = static_cast<int32_t>(std::max<int64_t>(maxKey, newLo));
+    }
     return static_cast<int32_t>(std::max<int64_t>(key, newLo));
 }
 

@@ -42,6 +42,8 @@ private:
         std::vector<uint64_t> counts;
         int32_t offset = 0;
         uint64_t total = 0;
+        int32_t minKey = 0;  // occupied range, when total > 0
+        int32_t maxKey = 0;
 
         void add(int32_t key, uint64_t n);
         void merge(const Store& other);

@@ -55,37 +55,68 @@ decltype(auto) dispatch(Op op, F&& f) {
     using D = FloatReader;
     using S = StringReader;
     switch (op) {
-        case Op::CountStar: return f(std::type_identity<CountStarAgg>{});
-        case Op::Count: return f(std::type_identity<CountAgg>{});
-        case Op::SumInt: return f(std::type_identity<SumIntAgg>{});
-        case Op::SumFloat: return f(std::type_identity<SumFloatAgg>{});
-        case Op::AvgInt: return f(std::type_identity<AvgAgg<I>>{});
-        case Op::AvgFloat: return f(std::type_identity<AvgAgg<D>>{});
-        case Op::MinInt: return f(std::type_identity<ExtremeAgg<I, false>>{});
-        case Op::MinFloat: return f(std::type_identity<ExtremeAgg<D, false>>{});
-        case Op::MinString: return f(std::type_identity<ExtremeAgg<S, false>>{});
-        case Op::MaxInt: return f(std::type_identity<ExtremeAgg<I, true>>{});
-        case Op::MaxFloat: return f(std::type_identity<ExtremeAgg<D, true>>{});
-        case Op::MaxString: return f(std::type_identity<ExtremeAgg<S, true>>{});
-        case Op::FirstInt: return f(std::type_identity<EndValueAgg<I, false>>{});
-        case Op::FirstFloat: return f(std::type_identity<EndValueAgg<D, false>>{});
-        case Op::FirstString: return f(std::type_identity<EndValueAgg<S, false>>{});
-        case Op::LastInt: return f(std::type_identity<EndValueAgg<I, true>>{});
-        case Op::LastFloat: return f(std::type_identity<EndValueAgg<D, true>>{});
-        case Op::LastString: return f(std::type_identity<EndValueAgg<S, true>>{});
-        case Op::StddevInt: return f(std::type_identity<StddevAgg<I>>{});
-        case Op::StddevFloat: return f(std::type_identity<StddevAgg<D>>{});
-        case Op::DistinctInt: return f(std::type_identity<DistinctBitsAgg<I>>{});
-        case Op::DistinctFloat: return f(std::type_identity<DistinctBitsAgg<D>>{});
-        case Op::DistinctString: return f(std::type_identity<DistinctStringAgg>{});
-        case Op::ApproxInt: return f(std::type_identity<ApproxDistinctAgg<I>>{});
-        case Op::ApproxFloat: return f(std::type_identity<ApproxDistinctAgg<D>>{});
-        case Op::ApproxString: return f(std::type_identity<ApproxDistinctAgg<S>>{});
-        case Op::PercentileInt: return f(std::type_identity<PercentileAgg<I>>{});
-        case Op::PercentileFloat: return f(std::type_identity<PercentileAgg<D>>{});
-        case Op::TopKInt: return f(std::type_identity<TopKAgg<I>>{});
-        case Op::TopKFloat: return f(std::type_identity<TopKAgg<D>>{});
-        case Op::TopKString: return f(std::type_identity<TopKAgg<S>>{});
+        case Op::CountStar:
+            return f(std::type_identity<CountStarAgg>{});
+        case Op::Count:
+            return f(std::type_identity<CountAgg>{});
+        case Op::SumInt:
+            return f(std::type_identity<SumIntAgg>{});
+        case Op::SumFloat:
+            return f(std::type_identity<SumFloatAgg>{});
+        case Op::AvgInt:
+            return f(std::type_identity<AvgAgg<I>>{});
+        case Op::AvgFloat:
+            return f(std::type_identity<AvgAgg<D>>{});
+        case Op::MinInt:
+            return f(std::type_identity<ExtremeAgg<I, false>>{});
+        case Op::MinFloat:
+            return f(std::type_identity<ExtremeAgg<D, false>>{});
+        case Op::MinString:
+            return f(std::type_identity<ExtremeAgg<S, false>>{});
+        case Op::MaxInt:
+            return f(std::type_identity<ExtremeAgg<I, true>>{});
+        case Op::MaxFloat:
+            return f(std::type_identity<ExtremeAgg<D, true>>{});
+        case Op::MaxString:
+            return f(std::type_identity<ExtremeAgg<S, true>>{});
+        case Op::FirstInt:
+            return f(std::type_identity<EndValueAgg<I, false>>{});
+        case Op::FirstFloat:
+            return f(std::type_identity<EndValueAgg<D, false>>{});
+        case Op::FirstString:
+            return f(std::type_identity<EndValueAgg<S, false>>{});
+        case Op::LastInt:
+            return f(std::type_identity<EndValueAgg<I, true>>{});
+        case Op::LastFloat:
+            return f(std::type_identity<EndValueAgg<D, true>>{});
+        case Op::LastString:
+            return f(std::type_identity<EndValueAgg<S, true>>{});
+        case Op::StddevInt:
+            return f(std::type_identity<StddevAgg<I>>{});
+        case Op::StddevFloat:
+            return f(std::type_identity<StddevAgg<D>>{});
+        case Op::DistinctInt:
+            return f(std::type_identity<DistinctBitsAgg<I>>{});
+        case Op::DistinctFloat:
+            return f(std::type_identity<DistinctBitsAgg<D>>{});
+        case Op::DistinctString:
+            return f(std::type_identity<DistinctStringAgg>{});
+        case Op::ApproxInt:
+            return f(std::type_identity<ApproxDistinctAgg<I>>{});
+        case Op::ApproxFloat:
+            return f(std::type_identity<ApproxDistinctAgg<D>>{});
+        case Op::ApproxString:
+            return f(std::type_identity<ApproxDistinctAgg<S>>{});
+        case Op::PercentileInt:
+            return f(std::type_identity<PercentileAgg<I>>{});
+        case Op::PercentileFloat:
+            return f(std::type_identity<PercentileAgg<D>>{});
+        case Op::TopKInt:
+            return f(std::type_identity<TopKAgg<I>>{});
+        case Op::TopKFloat:
+            return f(std::type_identity<TopKAgg<D>>{});
+        case Op::TopKString:
+            return f(std::type_identity<TopKAgg<S>>{});
     }
     __builtin_unreachable();
 }
@@ -139,21 +170,32 @@ Op opFor(Function f, Type t) {
     const bool isString = t == Type::String;
     auto pick = [&](Op i, Op d, Op s) { return isString ? s : isFloat ? d : i; };
     switch (f) {
-        case Function::CountStar: return Op::CountStar;
-        case Function::Count: return Op::Count;
-        case Function::Sum: return isFloat ? Op::SumFloat : Op::SumInt;
-        case Function::Avg: return isFloat ? Op::AvgFloat : Op::AvgInt;
-        case Function::Min: return pick(Op::MinInt, Op::MinFloat, Op::MinString);
-        case Function::Max: return pick(Op::MaxInt, Op::MaxFloat, Op::MaxString);
-        case Function::FirstValue: return pick(Op::FirstInt, Op::FirstFloat, Op::FirstString);
-        case Function::LastValue: return pick(Op::LastInt, Op::LastFloat, Op::LastString);
-        case Function::Stddev: return isFloat ? Op::StddevFloat : Op::StddevInt;
+        case Function::CountStar:
+            return Op::CountStar;
+        case Function::Count:
+            return Op::Count;
+        case Function::Sum:
+            return isFloat ? Op::SumFloat : Op::SumInt;
+        case Function::Avg:
+            return isFloat ? Op::AvgFloat : Op::AvgInt;
+        case Function::Min:
+            return pick(Op::MinInt, Op::MinFloat, Op::MinString);
+        case Function::Max:
+            return pick(Op::MaxInt, Op::MaxFloat, Op::MaxString);
+        case Function::FirstValue:
+            return pick(Op::FirstInt, Op::FirstFloat, Op::FirstString);
+        case Function::LastValue:
+            return pick(Op::LastInt, Op::LastFloat, Op::LastString);
+        case Function::Stddev:
+            return isFloat ? Op::StddevFloat : Op::StddevInt;
         case Function::CountDistinct:
             return pick(Op::DistinctInt, Op::DistinctFloat, Op::DistinctString);
         case Function::ApproxCountDistinct:
             return pick(Op::ApproxInt, Op::ApproxFloat, Op::ApproxString);
-        case Function::Percentile: return isFloat ? Op::PercentileFloat : Op::PercentileInt;
-        case Function::TopK: return pick(Op::TopKInt, Op::TopKFloat, Op::TopKString);
+        case Function::Percentile:
+            return isFloat ? Op::PercentileFloat : Op::PercentileInt;
+        case Function::TopK:
+            return pick(Op::TopKInt, Op::TopKFloat, Op::TopKString);
     }
     return Op::CountStar;
 }
@@ -324,18 +366,18 @@ Result<AggregateSet> AggregateSet::compile(const std::vector<NamedExpr>& aggrega
             const std::optional<Value> p = numericLiteral(pNode);
             const double f = !p ? -1 : p->type == Type::Float ? p->f : static_cast<double>(p->i);
             if (!p || !(f >= 0.0 && f <= 1.0))
-                return fail("PERCENTILE needs a number between 0 and 1 as its second argument, "
-                            "got " +
-                            expr::ast::describe(pNode));
+                return fail(
+                    "PERCENTILE needs a number between 0 and 1 as its second argument, "
+                    "got " +
+                    expr::ast::describe(pNode));
             a.spec.fraction = f;
         }
         if (a.function == Function::TopK) {
             const Node& kNode = *call.args[1];
             const std::optional<Value> k = numericLiteral(kNode);
             if (!k || k->type != Type::Int || k->i < 1 || k->i > static_cast<int64_t>(kMaxTopK))
-                return fail("TOP_K needs a whole number between 1 and " +
-                            std::to_string(kMaxTopK) + " as its second argument, got " +
-                            expr::ast::describe(kNode));
+                return fail("TOP_K needs a whole number between 1 and " + std::to_string(kMaxTopK) +
+                            " as its second argument, got " + expr::ast::describe(kNode));
             a.spec.topK = static_cast<size_t>(k->i);
             a.spec.capacity = topKCapacity(a.spec.topK);
         }
@@ -345,16 +387,26 @@ Result<AggregateSet> AggregateSet::compile(const std::vector<NamedExpr>& aggrega
             case Function::CountStar:
             case Function::Count:
             case Function::CountDistinct:
-            case Function::ApproxCountDistinct: resultType = Type::Int; break;
-            case Function::Sum: resultType = argType; break;
+            case Function::ApproxCountDistinct:
+                resultType = Type::Int;
+                break;
+            case Function::Sum:
+                resultType = argType;
+                break;
             case Function::Avg:
             case Function::Stddev:
-            case Function::Percentile: resultType = Type::Float; break;
+            case Function::Percentile:
+                resultType = Type::Float;
+                break;
             case Function::Min:
             case Function::Max:
             case Function::FirstValue:
-            case Function::LastValue: resultType = argType; break;
-            case Function::TopK: resultType = Type::String; break;
+            case Function::LastValue:
+                resultType = argType;
+                break;
+            case Function::TopK:
+                resultType = Type::String;
+                break;
         }
         a.spec.argType = argType;
         a.spec.resultType = resultType;
@@ -488,7 +540,8 @@ size_t AggregateSet::stateBytes(const State& s) const {
     for (const detail::Aggregate& a : m_plan->aggregates)
         bytes += detail::dispatch(a.op, [&](auto tag) {
             using A = typename decltype(tag)::type;
-            return A::heapBytes(*std::launder(reinterpret_cast<const SlotOf<A>*>(s.data() + a.offset)));
+            return A::heapBytes(
+                *std::launder(reinterpret_cast<const SlotOf<A>*>(s.data() + a.offset)));
         });
     return bytes;
 }

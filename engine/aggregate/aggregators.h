@@ -306,9 +306,7 @@ struct EndValueAgg : Basic<ValueSlot<typename R::Stored>> {
     static Value result(const Slot& s, const Spec& spec, bool&) {
         return s.any ? R::toValue(s.v, spec.resultType) : Value::nullOf(spec.resultType);
     }
-    static size_t heapBytes(const Slot& s) {
-        return ExtremeAgg<R, false>::heapBytes(s);
-    }
+    static size_t heapBytes(const Slot& s) { return ExtremeAgg<R, false>::heapBytes(s); }
 };
 
 // COUNT(DISTINCT x) over numbers, bools and times: the set of their 64-bit patterns.
@@ -340,8 +338,9 @@ struct DistinctStringAgg : Basic<StringSet> {
     }
     static size_t heapBytes(const Slot& s) {
         size_t bytes = s.bucket_count() * sizeof(void*);
-        for (const std::string& v : s) bytes += sizeof(std::string) + 2 * sizeof(void*) +
-                                                 (v.capacity() > 15 ? v.capacity() : 0);
+        for (const std::string& v : s)
+            bytes +=
+                sizeof(std::string) + 2 * sizeof(void*) + (v.capacity() > 15 ? v.capacity() : 0);
         return bytes;
     }
 };

@@ -45,8 +45,8 @@ private:
         const size_t index = hash >> (64 - kPrecision);
         const uint64_t rest = hash << kPrecision;
         // Position of the first 1 bit among the remaining 64 - p bits, or 64 - p + 1 if none.
-        const uint8_t rank =
-            rest == 0 ? uint8_t{64 - kPrecision + 1} : static_cast<uint8_t>(std::countl_zero(rest) + 1);
+        const uint8_t rank = rest == 0 ? uint8_t{64 - kPrecision + 1}
+                                       : static_cast<uint8_t>(std::countl_zero(rest) + 1);
         if (rank > m_dense[index]) m_dense[index] = rank;
     }
     void toDense();

@@ -40,10 +40,8 @@ namespace {
 
 // _time time, page string, amount float, qty int, ok bool
 SchemaPtr testSchema() {
-    return std::make_shared<Schema>(Schema::stream({{"page", Type::String},
-                                                    {"amount", Type::Float},
-                                                    {"qty", Type::Int},
-                                                    {"ok", Type::Bool}}));
+    return std::make_shared<Schema>(Schema::stream(
+        {{"page", Type::String}, {"amount", Type::Float}, {"qty", Type::Int}, {"ok", Type::Bool}}));
 }
 
 struct Row {
@@ -119,7 +117,8 @@ std::vector<Row> randomRows(size_t n, uint64_t seed) {
         r.time = static_cast<TimeUs>(1'000'000 + i);
         const uint64_t x = rng();
         r.page = x % 11 == 0 ? kNull : Value::ofString("/p" + std::to_string(x % 37));
-        r.amount = (x >> 8) % 13 == 0 ? kNull : num(static_cast<double>((x >> 16) % 20001) / 10.0 - 500.0);
+        r.amount =
+            (x >> 8) % 13 == 0 ? kNull : num(static_cast<double>((x >> 16) % 20001) / 10.0 - 500.0);
         r.qty = (x >> 24) % 17 == 0 ? kNull : integer(static_cast<int64_t>((x >> 32) % 5000));
         r.ok = (x >> 40) % 7 == 0 ? kNull : Value::ofBool((x >> 44) & 1);
         rows.push_back(r);
@@ -186,34 +185,33 @@ private slots:
 
 void TstAggregates::exactResults() {
     const SchemaPtr schema = testSchema();
-    AggregateSet set = compileOrFail(
-        {{"n", "COUNT(*)"},
-         {"n_page", "COUNT(page)"},
-         {"n_amount", "COUNT(amount)"},
-         {"sum_qty", "SUM(qty)"},
-         {"sum_amount", "SUM(amount)"},
-         {"sum_double", "SUM(amount * 2)"},
-         {"avg_qty", "AVG(qty)"},
-         {"min_qty", "MIN(qty)"},
-         {"max_qty", "MAX(qty)"},
-         {"min_page", "MIN(page)"},
-         {"max_page", "MAX(page)"},
-         {"min_time", "MIN(_time)"},
-         {"max_time", "MAX(_time)"},
-         {"first_page", "FIRST_VALUE(page)"},
-         {"last_page", "LAST_VALUE(page)"},
-         {"first_amount", "FIRST_VALUE(amount)"},
-         {"last_amount", "LAST_VALUE(amount)"},
-         {"sd", "STDDEV(qty)"},
-         {"pages", "COUNT(DISTINCT page)"},
-         {"qtys", "COUNT(DISTINCT qty)"},
-         {"approx_pages", "APPROX_COUNT_DISTINCT(page)"},
-         {"top", "TOP_K(page, 2)"},
-         {"home_share", "AVG(IF(page = 'home', 1.0, 0.0))"},
-         {"min_ok", "MIN(ok)"},
-         {"max_ok", "MAX(ok)"},
-         {"p50", "PERCENTILE(qty, 0.5)"}},
-        *schema);
+    AggregateSet set = compileOrFail({{"n", "COUNT(*)"},
+                                      {"n_page", "COUNT(page)"},
+                                      {"n_amount", "COUNT(amount)"},
+                                      {"sum_qty", "SUM(qty)"},
+                                      {"sum_amount", "SUM(amount)"},
+                                      {"sum_double", "SUM(amount * 2)"},
+                                      {"avg_qty", "AVG(qty)"},
+                                      {"min_qty", "MIN(qty)"},
+                                      {"max_qty", "MAX(qty)"},
+                                      {"min_page", "MIN(page)"},
+                                      {"max_page", "MAX(page)"},
+                                      {"min_time", "MIN(_time)"},
+                                      {"max_time", "MAX(_time)"},
+                                      {"first_page", "FIRST_VALUE(page)"},
+                                      {"last_page", "LAST_VALUE(page)"},
+                                      {"first_amount", "FIRST_VALUE(amount)"},
+                                      {"last_amount", "LAST_VALUE(amount)"},
+                                      {"sd", "STDDEV(qty)"},
+                                      {"pages", "COUNT(DISTINCT page)"},
+                                      {"qtys", "COUNT(DISTINCT qty)"},
+                                      {"approx_pages", "APPROX_COUNT_DISTINCT(page)"},
+                                      {"top", "TOP_K(page, 2)"},
+                                      {"home_share", "AVG(IF(page = 'home', 1.0, 0.0))"},
+                                      {"min_ok", "MIN(ok)"},
+                                      {"max_ok", "MAX(ok)"},
+                                      {"p50", "PERCENTILE(qty, 0.5)"}},
+                                     *schema);
     BatchPtr batch = makeBatch({
         {1, str("home"), num(2.5), integer(10), Value::ofBool(true)},
         {2, str("cart"), kNull, integer(3), Value::ofBool(false)},
@@ -228,12 +226,30 @@ void TstAggregates::exactResults() {
     const double ss = std::pow(10 - mean, 2) + std::pow(3 - mean, 2) + std::pow(-7 - mean, 2) +
                       std::pow(5 - mean, 2);
     const std::vector<Value> expected = {
-        integer(5),        integer(4),          integer(3),         integer(11),
-        num(8.0),          num(16.0),           num(2.75),          integer(-7),
-        integer(10),       str("about"),        str("home"),        Value::ofTime(1),
-        Value::ofTime(5),  str("home"),         str("home"),        num(2.5),
-        num(4.0),          num(std::sqrt(ss / 3)), integer(3),      integer(4),
-        integer(3),        str("home:2,about:1"), num(0.4),         Value::ofBool(false),
+        integer(5),
+        integer(4),
+        integer(3),
+        integer(11),
+        num(8.0),
+        num(16.0),
+        num(2.75),
+        integer(-7),
+        integer(10),
+        str("about"),
+        str("home"),
+        Value::ofTime(1),
+        Value::ofTime(5),
+        str("home"),
+        str("home"),
+        num(2.5),
+        num(4.0),
+        num(std::sqrt(ss / 3)),
+        integer(3),
+        integer(4),
+        integer(3),
+        str("home:2,about:1"),
+        num(0.4),
+        Value::ofBool(false),
         Value::ofBool(true),
     };
     const std::vector<Value> got = results(set, *state);
@@ -265,30 +281,39 @@ void TstAggregates::exactResults() {
 
 void TstAggregates::nullOnlyAndEmpty() {
     const SchemaPtr schema = testSchema();
-    AggregateSet set = compileOrFail(
-        {{"n", "COUNT(*)"},
-         {"n_amount", "COUNT(amount)"},
-         {"sum", "SUM(amount)"},
-         {"sum_qty", "SUM(qty)"},
-         {"avg", "AVG(amount)"},
-         {"min", "MIN(page)"},
-         {"max", "MAX(qty)"},
-         {"first", "FIRST_VALUE(amount)"},
-         {"last", "LAST_VALUE(page)"},
-         {"sd", "STDDEV(amount)"},
-         {"distinct", "COUNT(DISTINCT page)"},
-         {"approx", "APPROX_COUNT_DISTINCT(page)"},
-         {"p", "PERCENTILE(amount, 0.9)"},
-         {"top", "TOP_K(page, 3)"},
-         {"count_null", "COUNT(NULL)"},
-         {"min_null", "MIN(NULL)"}},
-        *schema);
-    const std::vector<Value> expectedNulls = {
-        integer(2), integer(0), Value::nullOf(Type::Float), Value::nullOf(Type::Int),
-        Value::nullOf(Type::Float), Value::nullOf(Type::String), Value::nullOf(Type::Int),
-        Value::nullOf(Type::Float), Value::nullOf(Type::String), Value::nullOf(Type::Float),
-        integer(0), integer(0), Value::nullOf(Type::Float), Value::nullOf(Type::String),
-        integer(0), Value::nullOf(Type::Null)};
+    AggregateSet set = compileOrFail({{"n", "COUNT(*)"},
+                                      {"n_amount", "COUNT(amount)"},
+                                      {"sum", "SUM(amount)"},
+                                      {"sum_qty", "SUM(qty)"},
+                                      {"avg", "AVG(amount)"},
+                                      {"min", "MIN(page)"},
+                                      {"max", "MAX(qty)"},
+                                      {"first", "FIRST_VALUE(amount)"},
+                                      {"last", "LAST_VALUE(page)"},
+                                      {"sd", "STDDEV(amount)"},
+                                      {"distinct", "COUNT(DISTINCT page)"},
+                                      {"approx", "APPROX_COUNT_DISTINCT(page)"},
+                                      {"p", "PERCENTILE(amount, 0.9)"},
+                                      {"top", "TOP_K(page, 3)"},
+                                      {"count_null", "COUNT(NULL)"},
+                                      {"min_null", "MIN(NULL)"}},
+                                     *schema);
+    const std::vector<Value> expectedNulls = {integer(2),
+                                              integer(0),
+                                              Value::nullOf(Type::Float),
+                                              Value::nullOf(Type::Int),
+                                              Value::nullOf(Type::Float),
+                                              Value::nullOf(Type::String),
+                                              Value::nullOf(Type::Int),
+                                              Value::nullOf(Type::Float),
+                                              Value::nullOf(Type::String),
+                                              Value::nullOf(Type::Float),
+                                              integer(0),
+                                              integer(0),
+                                              Value::nullOf(Type::Float),
+                                              Value::nullOf(Type::String),
+                                              integer(0),
+                                              Value::nullOf(Type::Null)};
     BatchPtr batch = makeBatch({{1, kNull, kNull, kNull, kNull}, {2, kNull, kNull, kNull, kNull}});
     StatePtr state = set.newState();
     feed(set, *state, *batch, 0, batch->rows());
@@ -309,7 +334,8 @@ void TstAggregates::nullOnlyAndEmpty() {
     // STDDEV of a single value is NULL (sample standard deviation), of two it is defined.
     AggregateSet sd = compileOrFail({{"sd", "STDDEV(qty)"}}, *schema);
     StatePtr one = sd.newState();
-    BatchPtr two = makeBatch({{1, kNull, kNull, integer(4), kNull}, {2, kNull, kNull, integer(8), kNull}});
+    BatchPtr two =
+        makeBatch({{1, kNull, kNull, integer(4), kNull}, {2, kNull, kNull, integer(8), kNull}});
     feed(sd, *one, *two, 0, 1);
     QVERIFY(sd.result(*one, 0).null);
     feed(sd, *one, *two, 1, 2);
@@ -318,8 +344,8 @@ void TstAggregates::nullOnlyAndEmpty() {
 
 void TstAggregates::integerOverflow() {
     const SchemaPtr schema = testSchema();
-    AggregateSet set =
-        compileOrFail({{"total", "SUM(qty)"}, {"fsum", "SUM(amount)"}, {"avg", "AVG(qty)"}}, *schema);
+    AggregateSet set = compileOrFail(
+        {{"total", "SUM(qty)"}, {"fsum", "SUM(amount)"}, {"avg", "AVG(qty)"}}, *schema);
     BatchPtr batch = makeBatch({{1, kNull, num(1e308), integer(INT64_MAX), kNull},
                                 {2, kNull, num(1e308), integer(1), kNull},
                                 {3, kNull, kNull, integer(-5), kNull}});
@@ -328,7 +354,8 @@ void TstAggregates::integerOverflow() {
     // Overflow stays NULL even if later values would bring the sum back into range.
     QVERIFY(set.result(*state, 0).null);
     QCOMPARE(set.result(*state, 1), num(INFINITY));  // floats overflow to infinity, as IEEE says
-    QVERIFY(relativeError(set.result(*state, 2).f, (static_cast<double>(INT64_MAX) - 4) / 3) < 1e-12);
+    QVERIFY(relativeError(set.result(*state, 2).f, (static_cast<double>(INT64_MAX) - 4) / 3) <
+            1e-12);
 
     Batch out;
     out.reset(std::make_shared<Schema>(set.outputFields()));
@@ -358,16 +385,36 @@ void TstAggregates::integerOverflow() {
 void TstAggregates::outputFields() {
     AggregateSet set = compileOrFail(allFunctions(), *testSchema());
     const std::map<std::string, Type> expected = {
-        {"n", Type::Int},           {"n_page", Type::Int},        {"sum_qty", Type::Int},
-        {"sum_amount", Type::Float}, {"avg_qty", Type::Float},    {"avg_amount", Type::Float},
-        {"min_qty", Type::Int},     {"max_amount", Type::Float},  {"min_page", Type::String},
-        {"max_page", Type::String}, {"min_time", Type::Time},     {"max_ok", Type::Bool},
-        {"first_page", Type::String}, {"last_page", Type::String}, {"first_amount", Type::Float},
-        {"last_qty", Type::Int},    {"sd_qty", Type::Float},      {"sd_amount", Type::Float},
-        {"users", Type::Int},       {"pages", Type::Int},         {"amounts", Type::Int},
-        {"approx_qty", Type::Int},  {"approx_page", Type::Int},   {"approx_amount", Type::Int},
-        {"p50", Type::Float},       {"p99_qty", Type::Float},     {"top_page", Type::String},
-        {"top_ok", Type::String},   {"top_amount", Type::String}, {"share_home", Type::Float},
+        {"n", Type::Int},
+        {"n_page", Type::Int},
+        {"sum_qty", Type::Int},
+        {"sum_amount", Type::Float},
+        {"avg_qty", Type::Float},
+        {"avg_amount", Type::Float},
+        {"min_qty", Type::Int},
+        {"max_amount", Type::Float},
+        {"min_page", Type::String},
+        {"max_page", Type::String},
+        {"min_time", Type::Time},
+        {"max_ok", Type::Bool},
+        {"first_page", Type::String},
+        {"last_page", Type::String},
+        {"first_amount", Type::Float},
+        {"last_qty", Type::Int},
+        {"sd_qty", Type::Float},
+        {"sd_amount", Type::Float},
+        {"users", Type::Int},
+        {"pages", Type::Int},
+        {"amounts", Type::Int},
+        {"approx_qty", Type::Int},
+        {"approx_page", Type::Int},
+        {"approx_amount", Type::Int},
+        {"p50", Type::Float},
+        {"p99_qty", Type::Float},
+        {"top_page", Type::String},
+        {"top_ok", Type::String},
+        {"top_amount", Type::String},
+        {"share_home", Type::Float},
     };
     QCOMPARE(set.outputFields().size(), expected.size());
     for (const Field& f : set.outputFields()) QCOMPARE(f.type, expected.at(f.name));
@@ -378,8 +425,9 @@ void TstAggregates::outputFields() {
     Result<AggregateSet> twice =
         AggregateSet::compile({{"n", "COUNT(*)"}, {"n", "SUM(qty)"}}, *testSchema());
     QVERIFY(!twice);
-    QCOMPARE(twice.message(),
-             std::string("aggregate `n`: the name is used twice; give each aggregate its own name"));
+    QCOMPARE(
+        twice.message(),
+        std::string("aggregate `n`: the name is used twice; give each aggregate its own name"));
 }
 
 void TstAggregates::mergeEqualsAccumulateAll() {
@@ -424,21 +472,19 @@ void TstAggregates::mergeEqualsAccumulateAll() {
 void TstAggregates::hyperLogLogAccuracy_data() {
     QTest::addColumn<int>("distinct");
     QTest::addColumn<bool>("strings");
-    for (int n : {1, 2, 3, 10, 100, 768})
-        QTest::addRow("exact %d", n) << n << (n % 2 == 0);
+    for (int n : {1, 2, 3, 10, 100, 768}) QTest::addRow("exact %d", n) << n << (n % 2 == 0);
     for (int n : {769, 1000, 5000, 20000, 100000, 1000000})
         QTest::addRow("ints %d", n) << n << false;
-    for (int n : {1000, 100000})
-        QTest::addRow("strings %d", n) << n << true;
+    for (int n : {1000, 100000}) QTest::addRow("strings %d", n) << n << true;
 }
 
 void TstAggregates::hyperLogLogAccuracy() {
     QFETCH(int, distinct);
     QFETCH(bool, strings);
     const SchemaPtr schema = testSchema();
-    AggregateSet set = compileOrFail({{"approx", "APPROX_COUNT_DISTINCT(page)"},
-                                      {"approx_qty", "APPROX_COUNT_DISTINCT(qty)"}},
-                                     *schema);
+    AggregateSet set = compileOrFail(
+        {{"approx", "APPROX_COUNT_DISTINCT(page)"}, {"approx_qty", "APPROX_COUNT_DISTINCT(qty)"}},
+        *schema);
     StatePtr state = set.newState();
     StatePtr firstHalf = set.newState();
     StatePtr secondHalf = set.newState();
@@ -477,7 +523,8 @@ void TstAggregates::hyperLogLogAccuracy() {
     if (distinct <= 768)
         QCOMPARE(estimate, int64_t{distinct});
     else
-        QVERIFY2(error <= 0.02, qPrintable(QString("estimate %1 for %2").arg(estimate).arg(distinct)));
+        QVERIFY2(error <= 0.02,
+                 qPrintable(QString("estimate %1 for %2").arg(estimate).arg(distinct)));
     set.merge(*firstHalf, *secondHalf);
     QCOMPARE(set.result(*firstHalf, column).i, estimate);
 }
@@ -550,7 +597,8 @@ void TstAggregates::ddSketchAccuracy() {
         const double error = exact == 0 ? std::fabs(estimate) : relativeError(estimate, exact);
         qInfo("%s p%g: exact %.6g, estimate %.6g, error %.3f %%", qPrintable(distribution),
               ps[i] * 100, exact, estimate, error * 100);
-        QVERIFY2(error <= 0.01, qPrintable(QString("p%1: %2 vs %3").arg(ps[i]).arg(estimate).arg(exact)));
+        QVERIFY2(error <= 0.01,
+                 qPrintable(QString("p%1: %2 vs %3").arg(ps[i]).arg(estimate).arg(exact)));
         // The sketch's own bound is 0.5 %.
         QVERIFY(error <= 0.0050001);
         QCOMPARE(set.result(*left, i).f, estimate);
@@ -559,8 +607,8 @@ void TstAggregates::ddSketchAccuracy() {
 
 void TstAggregates::topKFindsZipfHeadAndMerges() {
     const SchemaPtr schema = testSchema();
-    AggregateSet set = compileOrFail({{"top", "TOP_K(page, 3)"}, {"top_qty", "TOP_K(qty, 3)"}},
-                                     *schema);
+    AggregateSet set =
+        compileOrFail({{"top", "TOP_K(page, 3)"}, {"top_qty", "TOP_K(qty, 3)"}}, *schema);
     // Zipf(1.1) over 2000 pages; ranks are shuffled into page names so that name order says
     // nothing about frequency.
     const int items = 2000;
@@ -706,8 +754,9 @@ void TstAggregates::compileErrors_data() {
     QTest::addColumn<QString>("name");
     QTest::addColumn<QString>("expr");
     QTest::addColumn<QString>("message");
-    const QString list = "COUNT, SUM, AVG, MIN, MAX, FIRST_VALUE, LAST_VALUE, STDDEV, "
-                         "COUNT(DISTINCT x), APPROX_COUNT_DISTINCT, PERCENTILE or TOP_K";
+    const QString list =
+        "COUNT, SUM, AVG, MIN, MAX, FIRST_VALUE, LAST_VALUE, STDDEV, "
+        "COUNT(DISTINCT x), APPROX_COUNT_DISTINCT, PERCENTILE or TOP_K";
     auto add = [](const char* tag, const char* name, const char* expr, const QString& message) {
         QTest::newRow(tag) << QString(name) << QString(expr) << message;
     };
@@ -768,7 +817,8 @@ void TstAggregates::compileErrors_data() {
     add("nested aggregate", "v", "SUM(COUNT(*))",
         "aggregate `v`: 1:5: aggregate function COUNT is not allowed here; use it in a window's "
         "aggregates");
-    add("syntax", "v", "SUM(qty +)", "aggregate `v`: 1:10: expected an expression after `+`, got `)`");
+    add("syntax", "v", "SUM(qty +)",
+        "aggregate `v`: 1:10: expected an expression after `+`, got `)`");
     add("no name", "", "COUNT(*)", "aggregate 1 has no name; give it one, e.g. `views`");
 }
 

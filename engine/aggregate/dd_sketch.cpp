@@ -1,0 +1,124 @@
+#include "engine/aggregate/dd_sketch.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace riffle::agg {
+
+namespace {
+
+constexpr double kGamma = (1.0 + DDSketch::kRelativeAccuracy) / (1.0 - DDSketch::kRelativeAccuracy);
+const double kLogGamma = std::log(kGamma);
+// Below this magnitude a value counts as zero: keys stay far inside int32 and exp() stays normal.
+constexpr double kMinIndexable = 1e-300;
+
+}  // namespace
+
+int32_t DDSketch::keyOf(double magnitude) {
+    return static_cast<int32_t>(std::ceil(std::log(magnitude) / kLogGamma));
+}
+
+double DDSketch::valueOf(int32_t key) {
+    return 2.0 * std::exp(static_cast<double>(key) * kLogGamma) / (kGamma + 1.0);
+}
+
+void DDSketch::add(double x) {
+    if (x >= kMinIndexable)
+        m_positive.add(keyOf(x), 1);
+    else if (x <= -kMinIndexable)
+        m_negative.add(keyOf(-x), 1);
+    else
+        ++m_zeros;
+}
+
+void DDSketch::merge(const DDSketch& other) {
+    m_positive.merge(other.m_positive);
+    m_negative.merge(other.m_negative);
+    m_zeros += other.m_zeros;
+}
+
+std::optional<double> DDSketch::quantile(double q) const {
+    const uint64_t n = count();
+    if (n == 0) return std::nullopt;
+    uint64_t rank = static_cast<uint64_t>(std::floor(q * static_cast<double>(n - 1)));
+    if (rank >= n) rank = n - 1;
+    if (rank < m_negative.total) {
+        // Most negative first: the negative store from its largest magnitude down.
+        uint64_t seen = 0;
+        for (size_t i = m_negative.counts.size(); i-- > 0;) {
+            seen += m_negative.counts[i];
+            if (seen > rank) return -valueOf(m_negative.offset + static_cast<int32_t>(i));
+        }
+    }
+    rank -= std::min(rank, m_negative.total);
+    if (rank < m_zeros) return 0.0;
+    rank -= m_zeros;
+    uint64_t seen = 0;
+    for (size_t i = 0; i < m_positive.counts.size(); ++i) {
+        seen += m_positive.counts[i];
+        if (seen > rank) return valueOf(m_positive.offset + static_cast<int32_t>(i));
+    }
+    return std::nullopt;  // unreachable: the counts add up to n
+}
+
+void DDSketch::Store::add(int32_t key, uint64_t n) {
+    const int32_t k = reserve(key);
+    counts[static_cast<size_t>(k - offset)] += n;
+    minKey = total == 0 ? k : std::min(minKey, k);
+    maxKey = total == 0 ? k : std::max(maxKey, k);
+    total += n;
+}
+
+void DDSketch::Store::merge(const Store& other) {
+    if (other.total == 0) return;
+    // Reserve both ends of `other`'s occupied range first: at most one reallocation.
+    reserve(other.maxKey);
+    reserve(other.minKey);
+    for (int32_t k = other.minKey; k <= other.maxKey; ++k) {
+        const uint64_t n = other.counts[static_cast<size_t>(k - other.offset)];
+        if (n != 0) add(k, n);
+    }
+}
+
+int32_t DDSketch::Store::reserve(int32_t key) {
+    const int64_t size = static_cast<int64_t>(counts.size());
+    if (size == 0) {
+        // Room on both sides of the first key: data usually spreads around it.
+        constexpr int32_t kInitial = 64;
+        counts.assign(kInitial, 0);
+        offset = key - kInitial / 2;
+        return key;
+    }
+    if (key >= offset && key < offset + size) return key;
+
+    // The occupied range with `key` decides the width; the allocated slack does not.
+    const int64_t lo = total == 0 ? key : std::min<int64_t>(minKey, key);
+    const int64_t hi = total == 0 ? key : std::max<int64_t>(maxKey, key);
+    const int64_t span = hi - lo + 1;
+    int64_t newLo;
+    int64_t newSize;
+    if (span > kMaxBuckets) {
+        newSize = kMaxBuckets;
+        newLo = hi - kMaxBuckets + 1;  // collapse the smallest magnitudes
+    } else {
+        // Grow at least twofold (amortised O(1) per key), the slack on the side that grew.
+        newSize = std::min<int64_t>(kMaxBuckets, std::max(span, size * 2));
+        newLo = key < offset ? hi - newSize + 1 : lo;
+    }
+    std::vector<uint64_t> grown(static_cast<size_t>(newSize), 0);
+    for (int64_t i = 0; i < size; ++i) {
+        if (counts[static_cast<size_t>(i)] == 0) continue;
+        const int64_t k = std::max<int64_t>(offset + i, newLo);
+        grown[static_cast<size_t>(k - newLo)] += counts[static_cast<size_t>(i)];
+    }
+    counts = std::move(grown);
+    offset = static_cast<int32_t>(newLo);
+    if (total > 0) {
+        minKey = static_cast<int32_t>(std::max<int64_t>(minKey, newLo));
+        maxKey = static_cast<int32_t>(std::max<int64_t>(maxKey, newLo));
+    }
+    return static_cast<int32_t>(std::max<int64_t>(key, newLo));
+}
+
+}  // namespace riffle::agg

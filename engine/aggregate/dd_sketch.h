@@ -1,0 +1,63 @@
+#pragma once
+// DDSketch quantile sketch for PERCENTILE (Masson, Rim, Lee: "DDSketch: a fast and fully-mergeable
+// quantile sketch with relative-error guarantees", VLDB 2019).
+//
+// A positive value x falls into bucket i = ceil(log_gamma(x)) with gamma = (1 + a) / (1 - a); the
+// bucket is reported as 2 gamma^i / (gamma + 1), which is within relative error a of every value
+// in it. Negative values use a mirrored store, exact zeros (and values too small to index) a
+// counter. With a = 0.5 %, a quantile is within 0.5 % of the true order statistic.
+//
+// Each store keeps at most kMaxBuckets contiguous buckets (2048 buckets at a = 0.5 % span a ratio
+// of about 8e8 between the smallest and largest magnitude). Beyond that the buckets of the
+// smallest magnitudes are collapsed into one, so the guarantee then holds for quantiles above
+// the collapsed range only.
+//
+// Quantile q is the value of rank floor(q (n - 1)) (0-based) in sorted order: no interpolation.
+// Merging adds the bucket counts, which gives exactly the sketch of the combined stream unless
+// collapsing happened. NaN and infinities are not added (the caller skips them).
+// Threading: none; one owner.
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace riffle::agg {
+
+class DDSketch {
+public:
+    static constexpr double kRelativeAccuracy = 0.005;
+    static constexpr int32_t kMaxBuckets = 2048;
+
+    void add(double x);
+    void merge(const DDSketch& other);
+    // nullopt when empty; q in [0, 1].
+    std::optional<double> quantile(double q) const;
+    uint64_t count() const { return m_negative.total + m_zeros + m_positive.total; }
+    size_t memoryBytes() const {
+        return (m_positive.counts.capacity() + m_negative.counts.capacity()) * sizeof(uint64_t);
+    }
+
+private:
+    // Counts of buckets offset .. offset + counts.size() - 1.
+    struct Store {
+        std::vector<uint64_t> counts;
+        int32_t offset = 0;
+        uint64_t total = 0;
+        int32_t minKey = 0;  // occupied range, when total > 0
+        int32_t maxKey = 0;
+
+        void add(int32_t key, uint64_t n);
+        void merge(const Store& other);
+        // Makes `key` addressable (collapsing the lowest buckets if the span gets too wide) and
+        // returns the key to count it under.
+        int32_t reserve(int32_t key);
+    };
+
+    static int32_t keyOf(double magnitude);
+    static double valueOf(int32_t key);
+
+    Store m_positive;
+    Store m_negative;  // keyed by magnitude
+    uint64_t m_zeros = 0;
+};
+
+}  // namespace riffle::agg

@@ -11,6 +11,10 @@ void registerBuiltinNodes(NodeRegistry& registry) {
     registerFilter(registry);
     registerMap(registry);
     registerUnion(registry);
+    // Windows
+    registerTumblingWindow(registry);
+    registerHoppingWindow(registry);
+    registerSessionWindow(registry);
     // Sinks
     registerFileSink(registry);
     registerSqliteSink(registry);

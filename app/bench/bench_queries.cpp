@@ -178,12 +178,35 @@ Result<BenchResult> runClicksMap(const BenchOptions& o) {
     return runPipeline(p, registry, events, o, latency);
 }
 
+// clickstream -> filter -> 10 s tumbling count per page -> discard. The generator's event time
+// advances 10 us per event, so a window closes every million events.
+Result<BenchResult> runClicksWindow(const BenchOptions& o) {
+    const int64_t events = o.events > 0 ? o.events : 20'000'000;
+    NodeRegistry registry;
+    registerBuiltinNodes(registry);
+    LatencyRecorder latency;
+    registerDiscardSink(registry, &latency);
+    Project p;
+    p.name = "clicks-window";
+    p.nodes = {
+        node("clicks", "source.clickstream",
+             {{"rate", 0}, {"limit", events}, {"seed", 42}, {"start", "2026-01-01T00:00:00Z"}}),
+        node("not_bots", "transform.filter", {{"where", "latency_ms < 5000"}}),
+        node("per_page", "window.tumbling",
+             {{"size", "10s"}, {"group_by", {"page"}}, {"aggregates", Json::array({{{"name", "views"}, {"expr", "COUNT(*)"}}})}}),
+        node("sink", "bench.discard", Json::object()),
+    };
+    p.edges = {edge("clicks", "not_bots"), edge("not_bots", "per_page"), edge("per_page", "sink")};
+    return runPipeline(p, registry, events, o, latency);
+}
+
 }  // namespace
 
 Result<BenchResult> runBenchQuery(const std::string& query, const BenchOptions& options) {
     if (query == "handoff") return runHandoff(options);
     if (query == "clicks-map") return runClicksMap(options);
-    return Result<BenchResult>::error("unknown query `" + query + "` (known: handoff, clicks-map)");
+    if (query == "clicks-window") return runClicksWindow(options);
+    return Result<BenchResult>::error("unknown query `" + query + "` (known: handoff, clicks-map, clicks-window)");
 }
 
 Json benchResultJson(const std::string& query, const BenchOptions& options, const BenchResult& r) {

@@ -3,7 +3,8 @@
 //   riffle-bench QUERY [--events N] [--threads K] [--json]
 //
 // QUERY: handoff (queue throughput between two threads, in batches), clicks-map (clickstream ->
-// filter -> map -> discarding sink, through the real planner and executor).
+// filter -> map -> discarding sink), clicks-window (clickstream -> filter -> 10 s tumbling count
+// per page -> discarding sink), the pipelines through the real planner and executor.
 // Prints events/s, events per CPU-second of the whole process, and p50/p99 latency.
 #include <time.h>
 
@@ -23,7 +24,7 @@ namespace {
 
 const char* kUsage =
     "usage: riffle-bench QUERY [--events N] [--threads K] [--json]\n"
-    "QUERY: handoff | clicks-map\n";
+    "QUERY: handoff | clicks-map | clicks-window\n";
 
 int usageError(const std::string& message) {
     std::cerr << "riffle-bench: " << message << "\n" << kUsage;

@@ -84,6 +84,7 @@ class TstRiffleRun : public QObject {
 private slots:
     void clicksToSqliteFillsTableAndCsv();
     void metricsAlertsLogsAndWritesAnomalies();
+    void clickAnalyticsWindowsAddUp();
     void sigintStopsCleanlyWithSinksFlushed();
     void validateReportsEveryProblem();
     void brokenProjectsExitTwoWithThePlaceNamed();
@@ -152,6 +153,37 @@ void TstRiffleRun::metricsAlertsLogsAndWritesAnomalies() {
     }
 }
 
+void TstRiffleRun::clickAnalyticsWindowsAddUp() {
+    QTemporaryDir dir;
+    const QString project = copyProject("click_analytics.riffle", dir);
+    // 300 000 events, 10 us apart: 3 s of event time, so 1 funnel minute and 1 uniques minute
+    // and 10 s windows that all close at the end of the stream.
+    RunResult r = riffleRun({project, "--json", "--set", "clicks.rate=0", "--set", "clicks.limit=300000", "--set",
+                             "clicks.start=2026-01-01T00:00:00Z"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    Json result = lastJsonLine(r.out);
+    for (const char* id : {"views_per_page", "funnel", "latency", "uniques"}) {
+        QCOMPARE(nodeResult(result, id)["late"].get<int64_t>(), 0);
+        QCOMPARE(QString::fromStdString(nodeResult(result, id)["watermark"]), QString("end"));
+    }
+    const QString db = dir.filePath("out/analytics.db");
+    QCOMPARE(query(db, "SELECT SUM(views) FROM views_per_page")[0][0], std::string("300000"));
+    QCOMPARE(query(db, "SELECT COUNT(*) FROM views_per_page WHERE final = 0")[0][0], std::string("0"));
+    QCOMPARE(query(db, "SELECT COUNT(*), MIN(window_start), MAX(window_end) FROM funnel")[0],
+             std::vector<std::string>({"1", "2026-01-01T00:00:00.000Z", "2026-01-01T00:01:00.000Z"}));
+    auto funnel = query(db, "SELECT sessions, product_views, cart_adds, purchases FROM funnel")[0];
+    QVERIFY(std::stoll(funnel[0]) > std::stoll(funnel[1]));
+    QVERIFY(std::stoll(funnel[1]) > std::stoll(funnel[2]));
+    QVERIFY(std::stoll(funnel[2]) > std::stoll(funnel[3]));
+    QVERIFY(std::stoll(funnel[3]) > 0);
+    QCOMPARE(query(db, "SELECT COUNT(*) FROM latency WHERE p99_ms < avg_ms")[0][0], std::string("0"));
+    QCOMPARE(query(db, "SELECT group_concat(device) FROM (SELECT DISTINCT device FROM latency ORDER BY device)")[0][0],
+             std::string("desktop,mobile,tablet"));
+    auto uniques = query(db, "SELECT unique_users, events FROM uniques")[0];
+    QCOMPARE(uniques[1], std::string("300000"));
+    QVERIFY(std::stoll(uniques[0]) > 1000 && std::stoll(uniques[0]) <= 10000);  // 10 000 users by default
+}
+
 void TstRiffleRun::sigintStopsCleanlyWithSinksFlushed() {
     QTemporaryDir dir;
     const QString project = copyProject("clicks_to_sqlite.riffle", dir);
@@ -188,6 +220,8 @@ void TstRiffleRun::validateReportsEveryProblem() {
     RunResult ok = riffleRun({"--validate", projectPath("clicks_to_sqlite.riffle")});
     QCOMPARE(ok.exitCode, 0);
     QVERIFY(ok.out.contains("OK (5 nodes, 4 edges)"));
+    RunResult analytics = riffleRun({"--validate", projectPath("click_analytics.riffle")});
+    QCOMPARE(analytics.exitCode, 0);
 }
 
 void TstRiffleRun::brokenProjectsExitTwoWithThePlaceNamed() {
@@ -240,7 +274,8 @@ void TstRiffleRun::listNodesDescribesTheCatalog() {
     QStringList types;
     for (const auto& n : nodes) types << QString::fromStdString(n["type"]);
     for (const char* t : {"source.clickstream", "source.metrics", "source.file", "transform.filter", "transform.map",
-                          "transform.union", "sink.file", "sink.sqlite", "sink.log"})
+                          "transform.union", "window.tumbling", "window.hopping", "window.session", "sink.file",
+                          "sink.sqlite", "sink.log"})
         QVERIFY2(types.contains(t), t);
     RunResult text = riffleRun({"--list-nodes"});
     QCOMPARE(text.exitCode, 0);
@@ -265,6 +300,8 @@ void TstRiffleRun::benchPrintsJson() {
     RunResult c = runTool(RIFFLE_BENCH_BIN, {"clicks-map", "--events", "200000", "--json"});
     QVERIFY2(c.exitCode == 0, qPrintable(c.err));
     QCOMPARE(Json::parse(c.out.toStdString())["events"].get<int64_t>(), 200000);
+    RunResult w = runTool(RIFFLE_BENCH_BIN, {"clicks-window", "--events", "200000", "--json"});
+    QVERIFY2(w.exitCode == 0, qPrintable(w.err));
     RunResult bad = runTool(RIFFLE_BENCH_BIN, {"nexmark-q99"});
     QCOMPARE(bad.exitCode, 2);
 }

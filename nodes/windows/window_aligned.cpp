@@ -1,0 +1,185 @@
+// window.tumbling and window.hopping: windows [start, start + size) that start at multiples of
+// `slide` (tumbling: slide = size), so an event belongs to size / slide windows. See
+// window_common.h for firing, lateness and the `final` flag.
+#include <map>
+
+#include "engine/graph/node_registry.h"
+#include "nodes/register_builtin_nodes.h"
+#include "nodes/windows/window_common.h"
+
+namespace riffle::windows {
+
+namespace {
+
+TimeUs floorTo(TimeUs t, int64_t step) {
+    TimeUs q = t / step;
+    if (t % step != 0 && t < 0) --q;
+    return q * step;
+}
+
+class AlignedWindowOperator : public Operator {
+public:
+    AlignedWindowOperator(const OperatorContext& ctx, int64_t sizeUs, int64_t slideUs)
+        : m_settings(WindowSettings::from(ctx.config)),
+          m_sizeUs(sizeUs),
+          m_slideUs(slideUs),
+          m_aggregates(agg::AggregateSet::compile(m_settings.aggregates, *ctx.inputSchemas.at(0)).value()),
+          m_keys(*ctx.inputSchemas.at(0), m_settings.groupBy),
+          m_writer(m_aggregates, m_settings.groupBy.size(), ctx.metrics),
+          m_metrics(ctx.metrics) {}
+
+    void process(int, const Batch& in, Emitter& out) override {
+        expr::EvalStats stats;
+        m_aggregates.evaluateArguments(in, m_args, stats);
+        if (stats.warnings) m_metrics->add(m_metrics->warnings, stats.warnings);
+        m_late.clear();
+        const auto& times = in.times();
+        for (size_t r = 0; r < in.rows(); ++r) {
+            const TimeUs t = times[r];
+            bool placed = false;
+            for (TimeUs start = floorTo(t, m_slideUs); start > t - m_sizeUs; start -= m_slideUs) {
+                const TimeUs end = start + m_sizeUs;
+                if (end + m_settings.allowedLatenessUs <= m_watermark) continue;  // closed for good
+                placed = true;
+                Window& w = window(start, end);
+                Group& g = group(w, in, r);
+                m_aggregates.accumulate(*g.state, m_args, r);
+                g.dirty = true;
+                w.dirty = true;
+            }
+            if (!placed) m_late.push_back(static_cast<uint32_t>(r));
+        }
+        if (!m_late.empty()) {
+            BatchPtr late = out.newBatch(1);
+            late->appendRowsFrom(in, m_late);
+            out.push(1, std::move(late));
+        }
+        // Late events within allowed lateness update windows that already fired: show them.
+        if (m_refire) {
+            for (auto& [end, w] : m_windows)
+                if (w.fired && w.dirty) {
+                    m_writer.write(w.groups, w.start, w.end, false, true, out);
+                    w.dirty = false;
+                }
+            m_writer.flush(out);
+        }
+    }
+
+    void onWatermark(TimeUs wm, Emitter& out) override {
+        m_watermark = wm;
+        for (auto it = m_windows.begin(); it != m_windows.end();) {
+            Window& w = it->second;
+            if (w.end > wm) break;
+            const bool closes = w.end + m_settings.allowedLatenessUs <= wm;
+            if (!w.fired) {
+                m_writer.write(w.groups, w.start, w.end, closes, false, out);
+                w.fired = true;
+                w.dirty = false;
+            } else if (closes) {
+                m_writer.write(w.groups, w.start, w.end, true, false, out);
+            }
+            if (closes) it = m_windows.erase(it);
+            else ++it;
+        }
+        m_writer.flush(out);
+        m_refire = !m_windows.empty() && m_settings.allowedLatenessUs > 0;
+    }
+
+    int64_t timerIntervalUs() const override { return m_settings.emitEveryUs; }
+
+    void onTimer(TimeUs, Emitter& out) override {
+        for (auto& [end, w] : m_windows) {
+            if (w.fired || !w.dirty) continue;
+            m_writer.write(w.groups, w.start, w.end, false, true, out);
+            w.dirty = false;
+        }
+        m_writer.flush(out);
+    }
+
+private:
+    struct Window {
+        TimeUs start = 0, end = 0;
+        GroupMap groups;
+        bool fired = false;
+        bool dirty = false;
+    };
+
+    Window& window(TimeUs start, TimeUs end) {
+        if (m_last && m_last->start == start) return *m_last;
+        auto [it, inserted] = m_windows.try_emplace(end);
+        if (inserted) {
+            it->second.start = start;
+            it->second.end = end;
+        }
+        m_last = &it->second;
+        return it->second;
+    }
+
+    Group& group(Window& w, const Batch& in, size_t row) {
+        const std::string& key = m_keys.encode(in, row);
+        auto it = w.groups.find(key);
+        if (it != w.groups.end()) return it->second;
+        Group g;
+        g.state = m_aggregates.newState();
+        for (int c : m_keys.columns()) g.key.push_back(in.get(row, static_cast<size_t>(c)));
+        return w.groups.emplace(key, std::move(g)).first->second;
+    }
+
+    WindowSettings m_settings;
+    int64_t m_sizeUs, m_slideUs;
+    agg::AggregateSet m_aggregates;
+    GroupKeyEncoder m_keys;
+    ResultWriter m_writer;
+    NodeMetrics* m_metrics;
+    agg::Arguments m_args;
+    std::map<TimeUs, Window> m_windows;  // by end; windows are only ever erased from the front
+    Window* m_last = nullptr;            // the window of the previous event, for the common case
+    std::vector<uint32_t> m_late;
+    TimeUs m_watermark = kMinTime;
+    bool m_refire = false;
+};
+
+NodeSpec alignedWindowSpec(bool hopping) {
+    NodeSpec s;
+    s.typeId = hopping ? "window.hopping" : "window.tumbling";
+    s.displayName = hopping ? "Hopping window" : "Tumbling window";
+    s.category = "window";
+    s.description = hopping ? "Aggregates per group over overlapping windows of `size` that start every `slide`."
+                            : "Aggregates per group over back-to-back windows of `size`, e.g. views per page per 10 s.";
+    s.inputs = {{"in", "Events with event time", false}};
+    s.outputs = {{"out", "One row per group and window: group fields, aggregates, window_start, window_end, final", false},
+                 {"late", "Events that arrived after every window they belong to had closed", false}};
+    ParamSpec size = makeParam("size", ParamType::Duration, "10s", "Length of each window", "", 1e-6);
+    size.group = "Window";
+    s.params = {size};
+    if (hopping) {
+        ParamSpec slide = makeParam("slide", ParamType::Duration, "5s", "How often a new window starts", "", 1e-6);
+        slide.group = "Window";
+        s.params.push_back(slide);
+    }
+    for (auto& p : commonWindowParams()) s.params.push_back(std::move(p));
+    s.schemaRule = [hopping](const NodeConfig& config, const SchemaInputs& in) -> Result<std::vector<SchemaPtr>> {
+        if (hopping && config.getDurationUs("slide") > config.getDurationUs("size"))
+            return Result<std::vector<SchemaPtr>>::error("`slide` must not be longer than `size`");
+        if (hopping && config.getDurationUs("size") / config.getDurationUs("slide") > 1000)
+            return Result<std::vector<SchemaPtr>>::error("`size` / `slide` must be at most 1000 windows per event");
+        return windowSchemaRule(config, in);
+    };
+    s.createOperator = [hopping](const OperatorContext& ctx) {
+        const int64_t size = ctx.config.getDurationUs("size");
+        const int64_t slide = hopping ? ctx.config.getDurationUs("slide") : size;
+        return std::make_unique<AlignedWindowOperator>(ctx, size, slide);
+    };
+    return s;
+}
+
+}  // namespace
+
+}  // namespace riffle::windows
+
+namespace riffle {
+
+void registerTumblingWindow(NodeRegistry& registry) { registry.add(windows::alignedWindowSpec(false)); }
+void registerHoppingWindow(NodeRegistry& registry) { registry.add(windows::alignedWindowSpec(true)); }
+
+}  // namespace riffle

@@ -1,0 +1,136 @@
+#include "nodes/windows/window_common.h"
+
+#include <cstring>
+#include <set>
+
+namespace riffle::windows {
+
+std::vector<ParamSpec> commonWindowParams() {
+    ParamSpec groupBy = makeParam("group_by", ParamType::StringList, Json::array(),
+                                  "Fields that split the stream into groups, e.g. [\"page\"]");
+    groupBy.group = "Window";
+    ParamSpec aggregates = makeParam(
+        "aggregates", ParamType::NamedExprList,
+        Json::array({{{"name", "count"}, {"expr", "COUNT(*)"}}}),
+        "What to compute per group and window, e.g. {\"name\": \"views\", \"expr\": \"COUNT(*)\"}");
+    aggregates.group = "Window";
+    ParamSpec lateness = makeParam("allowed_lateness", ParamType::Duration, "0s",
+                                   "How long after its end a window still takes late events and re-fires",
+                                   "", 0.0);
+    lateness.group = "Time";
+    ParamSpec emitEvery = makeParam("emit_every", ParamType::Duration, "0s",
+                                    "Show partial results this often (processing time); 0s = only when "
+                                    "the window closes",
+                                    "", 0.0);
+    emitEvery.group = "Time";
+    return {groupBy, aggregates, lateness, emitEvery};
+}
+
+WindowSettings WindowSettings::from(const NodeConfig& config) {
+    WindowSettings s;
+    s.groupBy = config.getStringList("group_by");
+    s.aggregates = config.getNamedExprs("aggregates");
+    s.allowedLatenessUs = config.getDurationUs("allowed_lateness");
+    s.emitEveryUs = config.getDurationUs("emit_every");
+    return s;
+}
+
+Result<SchemaPtr> windowOutputSchema(const NodeConfig& config, const Schema& input) {
+    using R = Result<SchemaPtr>;
+    const WindowSettings s = WindowSettings::from(config);
+    std::vector<Field> fields;
+    std::set<std::string> names;
+    for (const auto& g : s.groupBy) {
+        const int idx = input.indexOf(g);
+        if (idx < 0) return R::error("`group_by` names `" + g + "`, which is not an input field (fields: " +
+                                     input.toString() + ")");
+        if (!names.insert(g).second) return R::error("`group_by` names `" + g + "` twice");
+        fields.push_back(input.field(static_cast<size_t>(idx)));
+    }
+    if (s.aggregates.empty()) return R::error("`aggregates` is empty; add one, e.g. {\"name\": \"n\", \"expr\": \"COUNT(*)\"}");
+    auto set = agg::AggregateSet::compile(s.aggregates, input);
+    if (!set) return R::error(set.message());
+    for (const Field& f : set->outputFields()) {
+        if (!names.insert(f.name).second)
+            return R::error("aggregate `" + f.name + "` has the name of a group_by field; rename it");
+        fields.push_back(f);
+    }
+    for (const char* reserved : {"window_start", "window_end", "final", "_time"})
+        if (names.count(reserved)) return R::error("`" + std::string(reserved) + "` is a result field of every window; rename yours");
+    fields.push_back({"window_start", Type::Time});
+    fields.push_back({"window_end", Type::Time});
+    fields.push_back({"final", Type::Bool});
+    return std::make_shared<const Schema>(Schema::stream(fields));
+}
+
+Result<std::vector<SchemaPtr>> windowSchemaRule(const NodeConfig& config, const SchemaInputs& in) {
+    auto out = windowOutputSchema(config, *in.schemas.at(0));
+    if (!out) return Result<std::vector<SchemaPtr>>::error(out.message());
+    return std::vector<SchemaPtr>{out.value(), in.schemas.at(0)};
+}
+
+GroupKeyEncoder::GroupKeyEncoder(const Schema& input, const std::vector<std::string>& groupBy) {
+    for (const auto& g : groupBy) m_columns.push_back(input.indexOf(g));
+}
+
+const std::string& GroupKeyEncoder::encode(const Batch& in, size_t row) {
+    m_buffer.clear();
+    for (int c : m_columns) {
+        const Column& col = in.column(static_cast<size_t>(c));
+        if (col.isNull(row)) {
+            m_buffer.push_back('\0');
+            continue;
+        }
+        m_buffer.push_back('\1');
+        switch (col.type()) {
+            case Type::Float: {
+                double v = col.floats()[row];
+                if (v == 0) v = 0;  // -0.0 and 0.0 are one group
+                m_buffer.append(reinterpret_cast<const char*>(&v), sizeof v);
+                break;
+            }
+            case Type::String: {
+                std::string_view s = col.strings()[row];
+                const auto n = static_cast<uint32_t>(s.size());
+                m_buffer.append(reinterpret_cast<const char*>(&n), sizeof n);
+                m_buffer.append(s);
+                break;
+            }
+            case Type::Null: break;
+            default: {
+                const int64_t v = col.ints()[row];
+                m_buffer.append(reinterpret_cast<const char*>(&v), sizeof v);
+                break;
+            }
+        }
+    }
+    return m_buffer;
+}
+
+void ResultWriter::write(GroupMap& groups, TimeUs start, TimeUs end, bool final, bool onlyDirty, Emitter& out) {
+    expr::EvalStats stats;
+    for (auto& [key, g] : groups) {
+        if (onlyDirty && !g.dirty) continue;
+        g.dirty = false;
+        if (!m_batch) m_batch = out.newBatch(0);
+        Batch& b = *m_batch;
+        b.column(0).appendTime(end - 1);
+        for (size_t k = 0; k < m_groupColumns; ++k) b.appendValue(1 + k, g.key[k]);
+        const size_t aggStart = 1 + m_groupColumns;
+        m_aggregates.appendResults(*g.state, b, aggStart, stats);
+        const size_t after = aggStart + m_aggregates.size();
+        b.column(after).appendTime(start);
+        b.column(after + 1).appendTime(end);
+        b.column(after + 2).appendBool(final);
+        b.commitRow();
+        if (b.rows() >= kBatchRows) flush(out);
+    }
+    if (stats.warnings && m_metrics) m_metrics->add(m_metrics->warnings, stats.warnings);
+}
+
+void ResultWriter::flush(Emitter& out) {
+    if (m_batch && !m_batch->empty()) out.push(0, std::move(m_batch));
+    m_batch.reset();
+}
+
+}  // namespace riffle::windows

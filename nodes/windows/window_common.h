@@ -1,0 +1,79 @@
+#pragma once
+// What the three event-time window nodes share (SPEC section 3): their parameters, their output
+// schema, group keys, and how a window's groups become result rows.
+//
+// Output of every window node: `_time` (= window_end - 1 us), the group_by fields, the
+// aggregates, `window_start`, `window_end`, `final`. The `late` port carries late events
+// unchanged (the input schema).
+//
+// Firing and the `final` flag: a window fires when the watermark reaches its end. Without
+// allowed lateness that firing is the last one and has final = true. With allowed lateness the
+// on-time firing has final = false, every late event that still belongs to the window re-fires
+// it (final = false), and when the watermark passes end + allowed_lateness the window fires one
+// last time with final = true and its state is freed. `emit_every` adds early firings
+// (final = false) of windows whose contents changed since they were last shown.
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/aggregate/aggregate_set.h"
+#include "engine/graph/node_spec.h"
+
+namespace riffle::windows {
+
+// Parameters after `size` / `slide` / `gap`: group_by, aggregates, allowed_lateness, emit_every.
+std::vector<ParamSpec> commonWindowParams();
+
+// The window result schema for this node's input and parameters, or a message naming the field.
+Result<SchemaPtr> windowOutputSchema(const NodeConfig& config, const Schema& input);
+
+// The schema rule shared by the window nodes: result schema on `out`, the input's on `late`.
+Result<std::vector<SchemaPtr>> windowSchemaRule(const NodeConfig& config, const SchemaInputs& in);
+
+// Encodes the group_by values of a row into a compact byte string (type-tagged), so that groups
+// can live in a hash map keyed by it.
+class GroupKeyEncoder {
+public:
+    GroupKeyEncoder(const Schema& input, const std::vector<std::string>& groupBy);
+    const std::string& encode(const Batch& in, size_t row);
+    const std::vector<int>& columns() const { return m_columns; }
+
+private:
+    std::vector<int> m_columns;
+    std::string m_buffer;
+};
+
+struct Group {
+    agg::StatePtr state;
+    std::vector<Value> key;  // group_by values, for output
+    bool dirty = true;       // changed since it was last emitted
+};
+
+using GroupMap = std::unordered_map<std::string, Group>;
+
+// Builds result batches for one window node.
+class ResultWriter {
+public:
+    ResultWriter(const agg::AggregateSet& aggregates, size_t groupColumns, NodeMetrics* metrics)
+        : m_aggregates(aggregates), m_groupColumns(groupColumns), m_metrics(metrics) {}
+    // Appends one row per group (only changed groups when onlyDirty), marks them clean.
+    void write(GroupMap& groups, TimeUs start, TimeUs end, bool final, bool onlyDirty, Emitter& out);
+    void flush(Emitter& out);
+
+private:
+    const agg::AggregateSet& m_aggregates;
+    size_t m_groupColumns;
+    NodeMetrics* m_metrics;
+    BatchPtr m_batch;
+};
+
+// Common parameter values.
+struct WindowSettings {
+    std::vector<std::string> groupBy;
+    std::vector<NamedExpr> aggregates;
+    int64_t allowedLatenessUs = 0;
+    int64_t emitEveryUs = 0;
+    static WindowSettings from(const NodeConfig& config);
+};
+
+}  // namespace riffle::windows

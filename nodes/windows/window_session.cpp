@@ -1,0 +1,193 @@
+// window.session: per group, a session collects events until `gap` passes without one; a
+// session is [first event, last event + gap). An event that bridges two sessions merges them.
+// See window_common.h for firing, lateness and the `final` flag.
+#include <queue>
+
+#include "engine/graph/node_registry.h"
+#include "nodes/register_builtin_nodes.h"
+#include "nodes/windows/window_common.h"
+
+namespace riffle::windows {
+
+namespace {
+
+class SessionWindowOperator : public Operator {
+public:
+    explicit SessionWindowOperator(const OperatorContext& ctx)
+        : m_settings(WindowSettings::from(ctx.config)),
+          m_gapUs(ctx.config.getDurationUs("gap")),
+          m_aggregates(agg::AggregateSet::compile(m_settings.aggregates, *ctx.inputSchemas.at(0)).value()),
+          m_keys(*ctx.inputSchemas.at(0), m_settings.groupBy),
+          m_writer(m_aggregates, m_settings.groupBy.size(), ctx.metrics),
+          m_metrics(ctx.metrics) {}
+
+    void process(int, const Batch& in, Emitter& out) override {
+        expr::EvalStats stats;
+        m_aggregates.evaluateArguments(in, m_args, stats);
+        if (stats.warnings) m_metrics->add(m_metrics->warnings, stats.warnings);
+        m_late.clear();
+        const auto& times = in.times();
+        bool refire = false;
+        for (size_t r = 0; r < in.rows(); ++r) {
+            const TimeUs t = times[r];
+            const std::string& key = m_keys.encode(in, r);
+            auto [it, inserted] = m_keys_sessions.try_emplace(key);
+            Keyed& k = it->second;
+            if (inserted)
+                for (int c : m_keys.columns()) k.key.push_back(in.get(r, static_cast<size_t>(c)));
+            // Sessions of this key that [t, t + gap) touches merge with it.
+            TimeUs start = t, end = t + m_gapUs;
+            size_t first = k.sessions.size(), last = 0;
+            for (size_t i = 0; i < k.sessions.size(); ++i) {
+                const Session& s = k.sessions[i];
+                if (s.start <= t + m_gapUs && t <= s.end) {  // touching sessions merge, as in Flink
+                    first = std::min(first, i);
+                    last = i;
+                    start = std::min(start, s.start);
+                    end = std::max(end, s.end);
+                }
+            }
+            if (end + m_settings.allowedLatenessUs <= m_watermark) {
+                if (inserted && k.sessions.empty()) m_keys_sessions.erase(it);
+                m_late.push_back(static_cast<uint32_t>(r));
+                continue;
+            }
+            Session* target;
+            if (first == k.sessions.size()) {
+                Session s;
+                s.state = m_aggregates.newState();
+                auto pos = std::lower_bound(k.sessions.begin(), k.sessions.end(), start,
+                                            [](const Session& a, TimeUs v) { return a.start < v; });
+                target = &*k.sessions.insert(pos, std::move(s));
+            } else {
+                // Merge sessions first..last into `first`, in order (earlier events first).
+                Session& into = k.sessions[first];
+                for (size_t i = first + 1; i <= last; ++i) {
+                    m_aggregates.merge(*into.state, *k.sessions[i].state);
+                    into.fired = into.fired || k.sessions[i].fired;
+                }
+                k.sessions.erase(k.sessions.begin() + static_cast<long>(first) + 1,
+                                 k.sessions.begin() + static_cast<long>(last) + 1);
+                target = &into;
+            }
+            target->start = start;
+            target->end = end;
+            target->dirty = true;
+            m_aggregates.accumulate(*target->state, m_args, r);
+            refire = refire || target->fired;
+            m_due.push({target->fired ? end + m_settings.allowedLatenessUs : end, key});
+        }
+        if (!m_late.empty()) {
+            BatchPtr late = out.newBatch(1);
+            late->appendRowsFrom(in, m_late);
+            out.push(1, std::move(late));
+        }
+        if (refire) {
+            for (auto& [key, k] : m_keys_sessions)
+                for (Session& s : k.sessions)
+                    if (s.fired && s.dirty) writeSession(k, s, false, out);
+            m_writer.flush(out);
+        }
+    }
+
+    void onWatermark(TimeUs wm, Emitter& out) override {
+        m_watermark = wm;
+        while (!m_due.empty() && m_due.top().first <= wm) {
+            const std::string key = m_due.top().second;
+            m_due.pop();
+            auto it = m_keys_sessions.find(key);
+            if (it == m_keys_sessions.end()) continue;
+            Keyed& k = it->second;
+            for (size_t i = 0; i < k.sessions.size();) {
+                Session& s = k.sessions[i];
+                const bool closes = s.end + m_settings.allowedLatenessUs <= wm;
+                if (s.end <= wm && !s.fired) {
+                    writeSession(k, s, closes, out);
+                    s.fired = true;
+                    if (!closes) m_due.push({s.end + m_settings.allowedLatenessUs, key});
+                } else if (closes && s.fired && m_settings.allowedLatenessUs > 0) {
+                    writeSession(k, s, true, out);
+                }
+                if (closes) k.sessions.erase(k.sessions.begin() + static_cast<long>(i));
+                else ++i;
+            }
+            if (k.sessions.empty()) m_keys_sessions.erase(it);
+        }
+        m_writer.flush(out);
+    }
+
+    int64_t timerIntervalUs() const override { return m_settings.emitEveryUs; }
+
+    void onTimer(TimeUs, Emitter& out) override {
+        for (auto& [key, k] : m_keys_sessions)
+            for (Session& s : k.sessions)
+                if (!s.fired && s.dirty) writeSession(k, s, false, out);
+        m_writer.flush(out);
+    }
+
+private:
+    struct Session {
+        TimeUs start = 0, end = 0;
+        agg::StatePtr state;
+        bool fired = false;
+        bool dirty = false;
+    };
+    struct Keyed {
+        std::vector<Value> key;
+        std::vector<Session> sessions;  // sorted by start, never overlapping
+    };
+
+    void writeSession(Keyed& k, Session& s, bool final, Emitter& out) {
+        // ResultWriter works on group maps; a session is a one-group window.
+        m_one.clear();
+        Group g;
+        g.state = std::move(s.state);
+        g.key = k.key;
+        auto& slot = m_one.emplace(std::string(), std::move(g)).first->second;
+        m_writer.write(m_one, s.start, s.end, final, false, out);
+        s.state = std::move(slot.state);
+        s.dirty = false;
+    }
+
+    WindowSettings m_settings;
+    int64_t m_gapUs;
+    agg::AggregateSet m_aggregates;
+    GroupKeyEncoder m_keys;
+    ResultWriter m_writer;
+    NodeMetrics* m_metrics;
+    agg::Arguments m_args;
+    std::unordered_map<std::string, Keyed> m_keys_sessions;
+    // (time a key needs attention, key); entries may be stale and are checked when they come due.
+    std::priority_queue<std::pair<TimeUs, std::string>, std::vector<std::pair<TimeUs, std::string>>,
+                        std::greater<>>
+        m_due;
+    GroupMap m_one;
+    std::vector<uint32_t> m_late;
+    TimeUs m_watermark = kMinTime;
+};
+
+}  // namespace
+
+}  // namespace riffle::windows
+
+namespace riffle {
+
+void registerSessionWindow(NodeRegistry& registry) {
+    NodeSpec s;
+    s.typeId = "window.session";
+    s.displayName = "Session window";
+    s.category = "window";
+    s.description = "Aggregates per group over sessions: a session ends when `gap` passes without an event.";
+    s.inputs = {{"in", "Events with event time", false}};
+    s.outputs = {{"out", "One row per group and session: group fields, aggregates, window_start, window_end, final", false},
+                 {"late", "Events that arrived after their session had closed", false}};
+    ParamSpec gap = makeParam("gap", ParamType::Duration, "30s", "A session ends after this long without an event", "", 1e-6);
+    gap.group = "Window";
+    s.params = {gap};
+    for (auto& p : windows::commonWindowParams()) s.params.push_back(std::move(p));
+    s.schemaRule = windows::windowSchemaRule;
+    s.createOperator = [](const OperatorContext& ctx) { return std::make_unique<windows::SessionWindowOperator>(ctx); };
+    registry.add(std::move(s));
+}
+
+}  // namespace riffle

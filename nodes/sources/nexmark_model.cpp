@@ -77,26 +77,27 @@ NexmarkModel::NexmarkModel(uint64_t seed) : m_key(gen::hash64(seed)) {
     m_cities.assign(std::begin(kCities), std::end(kCities));
     m_states.assign(std::begin(kStates), std::end(kStates));
 
-    m_channels.reserve(kHotChannels + kOtherChannels);
-    m_urls.reserve(kHotChannels + kOtherChannels);
-    for (const char* name : kHotChannelNames) {
-        m_channels.emplace_back(name);
-        m_urls.push_back(baseUrl(rng));
-    }
+    auto addChannel = [this](std::string_view name, const std::string& url) {
+        m_channelRefs.push_back({static_cast<uint32_t>(m_channelText.size()), static_cast<uint16_t>(name.size()),
+                                 static_cast<uint16_t>(url.size())});
+        m_channelText += name;
+        m_channelText += url;
+    };
+    m_channelRefs.reserve(kHotChannels + kOtherChannels);
+    for (const char* name : kHotChannelNames) addChannel(name, baseUrl(rng));
     for (size_t i = 0; i < kOtherChannels; ++i) {
-        m_channels.push_back("channel-" + std::to_string(i));
         std::string url = baseUrl(rng);
         if (rng.below(10) > 0) {
             const int64_t id = static_cast<int32_t>(reverseBits(static_cast<uint32_t>(i)));
             url += "&channel_id=" + std::to_string(id < 0 ? -id : id);
         }
-        m_urls.push_back(std::move(url));
+        addChannel("channel-" + std::to_string(i), url);
     }
 }
 
 int64_t NexmarkModel::priceFrom(double u) {
     static const double kLn10 = std::log(10.0);
-    return std::llround(std::exp(u * 6.0 * kLn10) * 100.0);
+    return static_cast<int64_t>(std::exp(u * 6.0 * kLn10) * 100.0 + 0.5);
 }
 
 int64_t NexmarkModel::recentPersonIndex(int64_t n, EventRandom& r) {

@@ -153,7 +153,7 @@ struct BidEvent {
     int64_t auction = 0;
     int64_t bidder = 0;
     int64_t price = 0;
-    uint16_t channel = 0;  // index into channels() and urls()
+    uint16_t channel = 0;  // channel(channel), url(channel)
     TextSlice extra;
 };
 
@@ -190,9 +190,17 @@ public:
     const std::vector<std::string>& names() const { return m_names; }  // "first last"
     const std::vector<std::string>& cities() const { return m_cities; }
     const std::vector<std::string>& states() const { return m_states; }
-    // Channel i's name and URL; the first kHotChannels are the hot channels.
-    const std::vector<std::string>& channels() const { return m_channels; }
-    const std::vector<std::string>& urls() const { return m_urls; }
+    // Channel i's name and URL (i < channelCount(); the first kHotChannels are the hot ones).
+    // Both lie next to each other in one buffer, channelAndUrl(i) = channel(i) + url(i), so a
+    // consumer can copy the pair with one store and split it.
+    size_t channelCount() const { return m_channelRefs.size(); }
+    std::string_view channelAndUrl(size_t i) const {
+        const ChannelRef& c = m_channelRefs[i];
+        return std::string_view(m_channelText).substr(c.offset, size_t{c.channelLength} + c.urlLength);
+    }
+    size_t channelLength(size_t i) const { return m_channelRefs[i].channelLength; }
+    std::string_view channel(size_t i) const { return channelAndUrl(i).substr(0, channelLength(i)); }
+    std::string_view url(size_t i) const { return channelAndUrl(i).substr(channelLength(i)); }
 
 private:
     // A random reference to a recent person / auction (zero-based, before adding the first id).
@@ -204,9 +212,17 @@ private:
     TextSlice spacedString(EventRandom& r, uint32_t maxLength) const;
     TextSlice letters(EventRandom& r, uint32_t length) const;
 
+    struct ChannelRef {
+        uint32_t offset;
+        uint16_t channelLength;
+        uint16_t urlLength;
+    };
+
     uint64_t m_key;
     std::string m_text;
-    std::vector<std::string> m_names, m_cities, m_states, m_channels, m_urls;
+    std::vector<std::string> m_names, m_cities, m_states;
+    std::string m_channelText;
+    std::vector<ChannelRef> m_channelRefs;
 };
 
 }  // namespace riffle::nexmark

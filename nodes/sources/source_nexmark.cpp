@@ -9,8 +9,8 @@
 // port order person, auction, bid. Batching never changes values: event n depends only on
 // (seed, n) and its time only on n.
 //
-// Strings cost no allocation per event: fixed tables (names, cities, states, channels, URLs)
-// are stored once per batch on first use, and text slices (`extra`, item names, descriptions)
+// Strings cost no allocation per event: fixed tables (names, cities, states, channel and URL
+// pairs) are stored once per batch on first use, and text slices (`extra`, item names, descriptions)
 // point into one copy of the model's text buffer per batch when the batch is large enough to
 // make that cheaper than copying the slices.
 #include <algorithm>
@@ -106,6 +106,33 @@ private:
     const char* m_base = nullptr;
 };
 
+// Bid channels and URLs of one batch: each (channel, URL) pair is stored into the batch's arena
+// with one copy on its first use there.
+class BatchChannels {
+public:
+    explicit BatchChannels(const nexmark::NexmarkModel& model)
+        : m_model(model), m_stamp(model.channelCount(), 0), m_base(model.channelCount(), nullptr) {}
+    void beginBatch(Batch& batch) {
+        m_batch = &batch;
+        ++m_generation;
+    }
+    // The stored pair: channel name, then URL.
+    const char* get(size_t i) {
+        if (m_stamp[i] != m_generation) {
+            m_base[i] = m_batch->storeString(m_model.channelAndUrl(i)).data();
+            m_stamp[i] = m_generation;
+        }
+        return m_base[i];
+    }
+
+private:
+    const nexmark::NexmarkModel& m_model;
+    std::vector<uint64_t> m_stamp;
+    std::vector<const char*> m_base;
+    uint64_t m_generation = 0;
+    Batch* m_batch = nullptr;
+};
+
 // Gives every column `rows` rows, all present, for filling by index.
 void prepare(Batch& batch, size_t rows) {
     for (size_t c = 0; c < batch.columnCount(); ++c) {
@@ -116,6 +143,55 @@ void prepare(Batch& batch, size_t rows) {
     batch.setRows(rows);
 }
 
+// Raw column storage of a prepared auction or bid batch, for filling by row index.
+struct AuctionColumns {
+    AuctionColumns() = default;
+    explicit AuctionColumns(Batch& b)
+        : time(b.column(aTime).ints().data()),
+          id(b.column(aId).ints().data()),
+          itemName(b.column(aItemName).strings().data()),
+          description(b.column(aDescription).strings().data()),
+          initialBid(b.column(aInitialBid).ints().data()),
+          reserve(b.column(aReserve).ints().data()),
+          dateTime(b.column(aDateTime).ints().data()),
+          expires(b.column(aExpires).ints().data()),
+          seller(b.column(aSeller).ints().data()),
+          category(b.column(aCategory).ints().data()),
+          extra(b.column(aExtra).strings().data()) {}
+    int64_t* time = nullptr;
+    int64_t* id = nullptr;
+    std::string_view* itemName = nullptr;
+    std::string_view* description = nullptr;
+    int64_t* initialBid = nullptr;
+    int64_t* reserve = nullptr;
+    int64_t* dateTime = nullptr;
+    int64_t* expires = nullptr;
+    int64_t* seller = nullptr;
+    int64_t* category = nullptr;
+    std::string_view* extra = nullptr;
+};
+
+struct BidColumns {
+    BidColumns() = default;
+    explicit BidColumns(Batch& b)
+        : time(b.column(bTime).ints().data()),
+          auction(b.column(bAuction).ints().data()),
+          bidder(b.column(bBidder).ints().data()),
+          price(b.column(bPrice).ints().data()),
+          channel(b.column(bChannel).strings().data()),
+          url(b.column(bUrl).strings().data()),
+          dateTime(b.column(bDateTime).ints().data()),
+          extra(b.column(bExtra).strings().data()) {}
+    int64_t* time = nullptr;
+    int64_t* auction = nullptr;
+    int64_t* bidder = nullptr;
+    int64_t* price = nullptr;
+    std::string_view* channel = nullptr;
+    std::string_view* url = nullptr;
+    int64_t* dateTime = nullptr;
+    std::string_view* extra = nullptr;
+};
+
 class NexmarkSource final : public SourceOperator {
 public:
     explicit NexmarkSource(const OperatorContext& ctx)
@@ -124,12 +200,11 @@ public:
           m_rate(ctx.config.getFloat("rate")),
           m_eventRate(ctx.config.getFloat("event_rate")),
           m_limit(ctx.config.getInt("limit")),
-          m_model(static_cast<uint64_t>(ctx.config.getInt("seed"))) {
+          m_model(static_cast<uint64_t>(ctx.config.getInt("seed"))),
+          m_channels(m_model) {
         m_names.setTable(m_model.names());
         m_cities.setTable(m_model.cities());
         m_states.setTable(m_model.states());
-        m_channels.setTable(m_model.channels());
-        m_urls.setTable(m_model.urls());
     }
 
     Status open() override {
@@ -186,6 +261,8 @@ private:
         const size_t bidRows = rowsOf(EventKind::Bid);
 
         BatchPtr persons, auctions, bids;
+        AuctionColumns auctionCols;
+        BidColumns bidCols;
         if (personRows > 0) {
             persons = out.newBatch(kPersonPort);
             prepare(*persons, personRows);
@@ -198,13 +275,14 @@ private:
             auctions = out.newBatch(kAuctionPort);
             prepare(*auctions, auctionRows);
             m_auctionText.begin(*auctions, m_model.text(), auctionRows * kAuctionSliceBytes);
+            auctionCols = AuctionColumns(*auctions);
         }
         if (bidRows > 0) {
             bids = out.newBatch(kBidPort);
             prepare(*bids, bidRows);
             m_bidText.begin(*bids, m_model.text(), bidRows * kBidSliceBytes);
             m_channels.beginBatch(*bids);
-            m_urls.beginBatch(*bids);
+            bidCols = BidColumns(*bids);
         }
 
         // Exact time of the first event, then whole steps plus a carried remainder.
@@ -216,8 +294,8 @@ private:
         int64_t offset = first % nexmark::kProportionDenominator;
         constexpr int64_t kFirstBidOffset = nexmark::kPersonProportion + nexmark::kAuctionProportion;
         for (int64_t n = first; n < end; ++n) {
-            if (offset >= kFirstBidOffset) writeBid(*bids, br++, n, t);
-            else if (offset >= nexmark::kPersonProportion) writeAuction(*auctions, ar++, n, t);
+            if (offset >= kFirstBidOffset) writeBid(bidCols, br++, n, t);
+            else if (offset >= nexmark::kPersonProportion) writeAuction(auctionCols, ar++, n, t);
             else writePerson(*persons, pr++, n, t);
             t += m_stepUs;
             acc += m_stepRem;
@@ -246,33 +324,36 @@ private:
         b.column(pExtra).strings()[row] = m_personText.get(e.extra);
     }
 
-    void writeAuction(Batch& b, size_t row, int64_t n, TimeUs t) {
+    void writeAuction(AuctionColumns& c, size_t row, int64_t n, TimeUs t) {
         m_model.auction(n, m_horizonUs, m_auction);
         const nexmark::AuctionEvent& e = m_auction;
-        b.column(aTime).ints()[row] = t;
-        b.column(aId).ints()[row] = e.id;
-        b.column(aItemName).strings()[row] = m_auctionText.get(e.itemName);
-        b.column(aDescription).strings()[row] = m_auctionText.get(e.description);
-        b.column(aInitialBid).ints()[row] = e.initialBid;
-        b.column(aReserve).ints()[row] = e.reserve;
-        b.column(aDateTime).ints()[row] = t;
-        b.column(aExpires).ints()[row] = t + e.durationUs;
-        b.column(aSeller).ints()[row] = e.seller;
-        b.column(aCategory).ints()[row] = e.category;
-        b.column(aExtra).strings()[row] = m_auctionText.get(e.extra);
+        c.time[row] = t;
+        c.id[row] = e.id;
+        c.itemName[row] = m_auctionText.get(e.itemName);
+        c.description[row] = m_auctionText.get(e.description);
+        c.initialBid[row] = e.initialBid;
+        c.reserve[row] = e.reserve;
+        c.dateTime[row] = t;
+        c.expires[row] = t + e.durationUs;
+        c.seller[row] = e.seller;
+        c.category[row] = e.category;
+        c.extra[row] = m_auctionText.get(e.extra);
     }
 
-    void writeBid(Batch& b, size_t row, int64_t n, TimeUs t) {
+    void writeBid(BidColumns& c, size_t row, int64_t n, TimeUs t) {
         m_model.bid(n, m_bid);
         const nexmark::BidEvent& e = m_bid;
-        b.column(bTime).ints()[row] = t;
-        b.column(bAuction).ints()[row] = e.auction;
-        b.column(bBidder).ints()[row] = e.bidder;
-        b.column(bPrice).ints()[row] = e.price;
-        b.column(bChannel).strings()[row] = m_channels.get(e.channel);
-        b.column(bUrl).strings()[row] = m_urls.get(e.channel);
-        b.column(bDateTime).ints()[row] = t;
-        b.column(bExtra).strings()[row] = m_bidText.get(e.extra);
+        c.time[row] = t;
+        c.auction[row] = e.auction;
+        c.bidder[row] = e.bidder;
+        c.price[row] = e.price;
+        const char* pair = m_channels.get(e.channel);
+        const std::string_view both(pair, m_model.channelAndUrl(e.channel).size());
+        const size_t split = m_model.channelLength(e.channel);
+        c.channel[row] = both.substr(0, split);
+        c.url[row] = both.substr(split);
+        c.dateTime[row] = t;
+        c.extra[row] = m_bidText.get(e.extra);
     }
 
     std::string m_label;
@@ -290,7 +371,8 @@ private:
     nexmark::PersonEvent m_person;
     nexmark::AuctionEvent m_auction;
     nexmark::BidEvent m_bid;
-    gen::BatchStrings m_names, m_cities, m_states, m_channels, m_urls;
+    gen::BatchStrings m_names, m_cities, m_states;
+    BatchChannels m_channels;
     BatchText m_personText, m_auctionText, m_bidText;
 };
 

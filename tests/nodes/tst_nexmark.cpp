@@ -276,7 +276,7 @@ void TstNexmark::deterministicAcrossBatchings() {
         QCOMPARE(e.bidder, bidder[size_t(k)]);
         QCOMPARE(e.price, price[size_t(k)]);
         QCOMPARE(std::string(model.slice(e.extra)), bidExtra[size_t(k)]);
-        QCOMPARE(model.channels()[e.channel], channel[size_t(k)]);
+        QCOMPARE(std::string(model.channel(e.channel)), channel[size_t(k)]);
     }
     const auto expiresV = ints(d, kAuction, aExpires), aTimeV = ints(d, kAuction, aDateTime);
     const auto desc = strings(d, kAuction, aDescription);

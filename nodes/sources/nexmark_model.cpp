@@ -78,7 +78,8 @@ NexmarkModel::NexmarkModel(uint64_t seed) : m_key(gen::hash64(seed)) {
     m_states.assign(std::begin(kStates), std::end(kStates));
 
     auto addChannel = [this](std::string_view name, const std::string& url) {
-        m_channelRefs.push_back({static_cast<uint32_t>(m_channelText.size()), static_cast<uint16_t>(name.size()),
+        m_channelRefs.push_back({static_cast<uint32_t>(m_channelText.size()),
+                                 static_cast<uint16_t>(name.size()),
                                  static_cast<uint16_t>(url.size())});
         m_channelText += name;
         m_channelText += url;
@@ -103,13 +104,15 @@ int64_t NexmarkModel::priceFrom(double u) {
 int64_t NexmarkModel::recentPersonIndex(int64_t n, EventRandom& r) {
     const int64_t people = lastPersonIndex(n) + 1;
     const int64_t active = std::min(people, kActivePeople);
-    return people - active + static_cast<int64_t>(r.below(static_cast<uint64_t>(active + kPersonIdLead)));
+    return people - active +
+           static_cast<int64_t>(r.below(static_cast<uint64_t>(active + kPersonIdLead)));
 }
 
 int64_t NexmarkModel::recentAuctionIndex(int64_t n, EventRandom& r) {
     const int64_t last = lastAuctionIndex(n);
     const int64_t first = std::max<int64_t>(last - kInFlightAuctions, 0);
-    return first + static_cast<int64_t>(r.below(static_cast<uint64_t>(last - first + 1 + kAuctionIdLead)));
+    return first +
+           static_cast<int64_t>(r.below(static_cast<uint64_t>(last - first + 1 + kAuctionIdLead)));
 }
 
 TextSlice NexmarkModel::letters(EventRandom& r, uint32_t length) const {
@@ -120,12 +123,15 @@ TextSlice NexmarkModel::extra(EventRandom& r, int usedBytes, int averageBytes) c
     if (usedBytes >= averageBytes) return {};
     const int wanted = averageBytes - usedBytes;
     const int delta = static_cast<int>(std::lround(wanted * 0.2));
-    const int length = wanted - delta + (delta > 0 ? static_cast<int>(r.below(2 * static_cast<uint64_t>(delta))) : 0);
+    const int length =
+        wanted - delta +
+        (delta > 0 ? static_cast<int>(r.below(2 * static_cast<uint64_t>(delta))) : 0);
     return letters(r, static_cast<uint32_t>(length));
 }
 
 TextSlice NexmarkModel::spacedString(EventRandom& r, uint32_t maxLength) const {
-    uint32_t length = kMinStringLength + static_cast<uint32_t>(r.below(maxLength - kMinStringLength));
+    uint32_t length =
+        kMinStringLength + static_cast<uint32_t>(r.below(maxLength - kMinStringLength));
     uint32_t offset = kSpacedBase + static_cast<uint32_t>(r.below(kSpacedStarts));
     while (length > 0 && m_text[offset] == ' ') {
         ++offset;
@@ -165,7 +171,8 @@ void NexmarkModel::person(int64_t n, PersonEvent& e) const {
     }
 
     const int used = kNumberBytes + static_cast<int>(m_names[e.name].size()) + e.emailLength +
-                     static_cast<int>(sizeof e.creditCard) + static_cast<int>(m_cities[e.city].size()) +
+                     static_cast<int>(sizeof e.creditCard) +
+                     static_cast<int>(m_cities[e.city].size()) +
                      static_cast<int>(m_states[e.state].size());
     e.extra = extra(r, used, kAvgPersonBytes);
 }
@@ -173,30 +180,36 @@ void NexmarkModel::person(int64_t n, PersonEvent& e) const {
 void NexmarkModel::auction(int64_t n, int64_t horizonUs, AuctionEvent& e) const {
     EventRandom r(m_key, n);
     e.id = kFirstAuctionId + lastAuctionIndex(n);
-    const int64_t seller = r.below(kHotSellerRatio) > 0 ? lastPersonIndex(n) / kHotIdStep * kHotIdStep
-                                                         : recentPersonIndex(n, r);
+    const int64_t seller = r.below(kHotSellerRatio) > 0
+                               ? lastPersonIndex(n) / kHotIdStep * kHotIdStep
+                               : recentPersonIndex(n, r);
     e.seller = kFirstPersonId + seller;
     e.category = kFirstCategoryId + static_cast<int64_t>(r.below(kCategories));
     e.initialBid = priceFrom(r.uniform());
     e.reserve = e.initialBid + priceFrom(r.uniform());
-    e.durationUs = 1 + static_cast<int64_t>(r.below(static_cast<uint64_t>(std::max<int64_t>(2 * horizonUs, 1))));
+    e.durationUs = 1 + static_cast<int64_t>(
+                           r.below(static_cast<uint64_t>(std::max<int64_t>(2 * horizonUs, 1))));
     e.itemName = spacedString(r, kItemNameMax);
     e.description = spacedString(r, kDescriptionMax);
-    const int used = kNumberBytes + static_cast<int>(e.itemName.length + e.description.length) + 5 * kNumberBytes;
+    const int used = kNumberBytes + static_cast<int>(e.itemName.length + e.description.length) +
+                     5 * kNumberBytes;
     e.extra = extra(r, used, kAvgAuctionBytes);
 }
 
 void NexmarkModel::bid(int64_t n, BidEvent& e) const {
     EventRandom r(m_key, n);
-    const int64_t auction = r.below(kHotAuctionRatio) > 0 ? lastAuctionIndex(n) / kHotIdStep * kHotIdStep
-                                                           : recentAuctionIndex(n, r);
+    const int64_t auction = r.below(kHotAuctionRatio) > 0
+                                ? lastAuctionIndex(n) / kHotIdStep * kHotIdStep
+                                : recentAuctionIndex(n, r);
     e.auction = kFirstAuctionId + auction;
-    const int64_t bidder = r.below(kHotBidderRatio) > 0 ? lastPersonIndex(n) / kHotIdStep * kHotIdStep + 1
-                                                         : recentPersonIndex(n, r);
+    const int64_t bidder = r.below(kHotBidderRatio) > 0
+                               ? lastPersonIndex(n) / kHotIdStep * kHotIdStep + 1
+                               : recentPersonIndex(n, r);
     e.bidder = kFirstPersonId + bidder;
     e.price = priceFrom(r.uniform());
-    e.channel = static_cast<uint16_t>(r.below(kHotChannelRatio) > 0 ? r.below(kHotChannels)
-                                                                     : kHotChannels + r.below(kOtherChannels));
+    e.channel = static_cast<uint16_t>(r.below(kHotChannelRatio) > 0
+                                          ? r.below(kHotChannels)
+                                          : kHotChannels + r.below(kOtherChannels));
     e.extra = extra(r, 4 * kNumberBytes, kAvgBidBytes);
 }
 

@@ -44,7 +44,8 @@ namespace riffle::nexmark {
 inline constexpr int64_t kPersonProportion = 1;
 inline constexpr int64_t kAuctionProportion = 3;
 inline constexpr int64_t kBidProportion = 46;
-inline constexpr int64_t kProportionDenominator = kPersonProportion + kAuctionProportion + kBidProportion;
+inline constexpr int64_t kProportionDenominator =
+    kPersonProportion + kAuctionProportion + kBidProportion;
 
 inline constexpr int64_t kFirstPersonId = 1000;
 inline constexpr int64_t kFirstAuctionId = 1000;
@@ -71,7 +72,8 @@ inline constexpr int kAvgBidBytes = 100;
 
 // An auction runs for up to twice the event time it takes to generate the in-flight auctions
 // (100 auctions = 1666 events).
-inline constexpr int64_t kAuctionHorizonEvents = kInFlightAuctions * kProportionDenominator / kAuctionProportion;
+inline constexpr int64_t kAuctionHorizonEvents =
+    kInFlightAuctions * kProportionDenominator / kAuctionProportion;
 
 enum class EventKind : uint8_t { Person, Auction, Bid };
 
@@ -88,12 +90,15 @@ constexpr int64_t countBefore(EventKind kind, int64_t n) {
     const int64_t epochs = n / kProportionDenominator;
     const int64_t offset = n % kProportionDenominator;
     const int64_t persons = epochs * kPersonProportion + std::min(offset, kPersonProportion);
-    const int64_t auctions =
-        epochs * kAuctionProportion + std::clamp(offset - kPersonProportion, int64_t{0}, kAuctionProportion);
+    const int64_t auctions = epochs * kAuctionProportion +
+                             std::clamp(offset - kPersonProportion, int64_t{0}, kAuctionProportion);
     switch (kind) {
-        case EventKind::Person: return persons;
-        case EventKind::Auction: return auctions;
-        case EventKind::Bid: return n - persons - auctions;
+        case EventKind::Person:
+            return persons;
+        case EventKind::Auction:
+            return auctions;
+        case EventKind::Bid:
+            return n - persons - auctions;
     }
     return 0;
 }
@@ -132,7 +137,7 @@ struct PersonEvent {
     uint8_t city = 0;   // index into cities()
     uint8_t state = 0;  // index into states()
     uint8_t emailLength = 0;
-    char email[16] = {};      // "name@domain.com"
+    char email[16] = {};       // "name@domain.com"
     char creditCard[19] = {};  // "dddd dddd dddd dddd"
     TextSlice extra;
 };
@@ -163,7 +168,9 @@ public:
     EventRandom(uint64_t key, int64_t n) : m_state(gen::hash64(key ^ static_cast<uint64_t>(n))) {}
     uint64_t next() { return gen::splitmix64(m_state); }
     // Uniform in [0, n) (multiply-high); n = 0 gives 0.
-    uint64_t below(uint64_t n) { return static_cast<uint64_t>((static_cast<gen::U128>(next()) * n) >> 64); }
+    uint64_t below(uint64_t n) {
+        return static_cast<uint64_t>((static_cast<gen::U128>(next()) * n) >> 64);
+    }
     double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
 
 private:
@@ -186,7 +193,9 @@ public:
     // Every TextSlice points into this buffer: lowercase letters, and in its second half
     // letters with spaces (item names, descriptions).
     std::string_view text() const { return m_text; }
-    std::string_view slice(TextSlice s) const { return std::string_view(m_text).substr(s.offset, s.length); }
+    std::string_view slice(TextSlice s) const {
+        return std::string_view(m_text).substr(s.offset, s.length);
+    }
     const std::vector<std::string>& names() const { return m_names; }  // "first last"
     const std::vector<std::string>& cities() const { return m_cities; }
     const std::vector<std::string>& states() const { return m_states; }
@@ -196,10 +205,13 @@ public:
     size_t channelCount() const { return m_channelRefs.size(); }
     std::string_view channelAndUrl(size_t i) const {
         const ChannelRef& c = m_channelRefs[i];
-        return std::string_view(m_channelText).substr(c.offset, size_t{c.channelLength} + c.urlLength);
+        return std::string_view(m_channelText)
+            .substr(c.offset, size_t{c.channelLength} + c.urlLength);
     }
     size_t channelLength(size_t i) const { return m_channelRefs[i].channelLength; }
-    std::string_view channel(size_t i) const { return channelAndUrl(i).substr(0, channelLength(i)); }
+    std::string_view channel(size_t i) const {
+        return channelAndUrl(i).substr(0, channelLength(i));
+    }
     std::string_view url(size_t i) const { return channelAndUrl(i).substr(channelLength(i)); }
 
 private:

@@ -10,9 +10,9 @@
 // (seed, n) and its time only on n.
 //
 // Strings cost no allocation per event: fixed tables (names, cities, states, channel and URL
-// pairs) are stored once per batch on first use, and text slices (`extra`, item names, descriptions)
-// point into one copy of the model's text buffer per batch when the batch is large enough to
-// make that cheaper than copying the slices.
+// pairs) are stored once per batch on first use, and text slices (`extra`, item names,
+// descriptions) point into one copy of the model's text buffer per batch when the batch is large
+// enough to make that cheaper than copying the slices.
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -30,12 +30,43 @@ using nexmark::EventKind;
 
 enum Port : int { kPersonPort = 0, kAuctionPort = 1, kBidPort = 2 };
 
-enum PersonCol : size_t { pTime, pId, pName, pEmail, pCard, pCity, pState, pDateTime, pExtra, kPersonColumns };
+enum PersonCol : size_t {
+    pTime,
+    pId,
+    pName,
+    pEmail,
+    pCard,
+    pCity,
+    pState,
+    pDateTime,
+    pExtra,
+    kPersonColumns
+};
 enum AuctionCol : size_t {
-    aTime, aId, aItemName, aDescription, aInitialBid, aReserve, aDateTime, aExpires, aSeller, aCategory, aExtra,
+    aTime,
+    aId,
+    aItemName,
+    aDescription,
+    aInitialBid,
+    aReserve,
+    aDateTime,
+    aExpires,
+    aSeller,
+    aCategory,
+    aExtra,
     kAuctionColumns
 };
-enum BidCol : size_t { bTime, bAuction, bBidder, bPrice, bChannel, bUrl, bDateTime, bExtra, kBidColumns };
+enum BidCol : size_t {
+    bTime,
+    bAuction,
+    bBidder,
+    bPrice,
+    bChannel,
+    bUrl,
+    bDateTime,
+    bExtra,
+    kBidColumns
+};
 
 // Average bytes of text slices per row, to decide whether to copy the whole text buffer.
 constexpr size_t kPersonSliceBytes = 140;
@@ -210,16 +241,18 @@ public:
     Status open() override {
         auto start = gen::startTime(m_startText, gen::wallClockUs());
         if (!start)
-            return Status::error(m_label + ": `start` must be \"now\" or an ISO-8601 time like "
-                                 "2026-01-01T00:00:00Z, got `" + m_startText + "`");
+            return Status::error(m_label +
+                                 ": `start` must be \"now\" or an ISO-8601 time like "
+                                 "2026-01-01T00:00:00Z, got `" +
+                                 m_startText + "`");
         m_startUs = *start;
         // Event n sits at floor(n * 1e9 / m_rateMilli) µs after the start.
         const double timeRate = m_rate > 0 ? m_rate : m_eventRate;
         m_rateMilli = std::max<int64_t>(1, std::llround(timeRate * 1000.0));
         m_stepUs = kUsPerKiloSecond / m_rateMilli;
         m_stepRem = kUsPerKiloSecond % m_rateMilli;
-        m_horizonUs = static_cast<int64_t>(
-            static_cast<gen::U128>(nexmark::kAuctionHorizonEvents) * kUsPerKiloSecond / static_cast<uint64_t>(m_rateMilli));
+        m_horizonUs = static_cast<int64_t>(static_cast<gen::U128>(nexmark::kAuctionHorizonEvents) *
+                                           kUsPerKiloSecond / static_cast<uint64_t>(m_rateMilli));
         m_produced = 0;
         m_openedUs = gen::steadyClockUs();
         return Status::ok();
@@ -233,11 +266,13 @@ public:
         }
         if (m_rate > 0) {
             const int64_t elapsedUs = gen::steadyClockUs() - m_openedUs;
-            const int64_t due = static_cast<int64_t>(static_cast<double>(elapsedUs) * m_rate / 1e6) + 1;
+            const int64_t due =
+                static_cast<int64_t>(static_cast<double>(elapsedUs) * m_rate / 1e6) + 1;
             if (due <= m_produced) {
                 const double nextDueUs = std::ceil(static_cast<double>(m_produced) * 1e6 / m_rate);
                 const int64_t waitUs = static_cast<int64_t>(nextDueUs) - elapsedUs;
-                return SourcePoll::waitFor(std::clamp(waitUs, gen::kMinPaceWaitUs, gen::kMaxPaceWaitUs));
+                return SourcePoll::waitFor(
+                    std::clamp(waitUs, gen::kMinPaceWaitUs, gen::kMaxPaceWaitUs));
             }
             n = std::min(n, due - m_produced);
         }
@@ -254,7 +289,8 @@ private:
     void generate(Emitter& out, int64_t first, int64_t count) {
         const int64_t end = first + count;
         auto rowsOf = [&](EventKind k) {
-            return static_cast<size_t>(nexmark::countBefore(k, end) - nexmark::countBefore(k, first));
+            return static_cast<size_t>(nexmark::countBefore(k, end) -
+                                       nexmark::countBefore(k, first));
         };
         const size_t personRows = rowsOf(EventKind::Person);
         const size_t auctionRows = rowsOf(EventKind::Auction);
@@ -292,11 +328,15 @@ private:
 
         size_t pr = 0, ar = 0, br = 0;
         int64_t offset = first % nexmark::kProportionDenominator;
-        constexpr int64_t kFirstBidOffset = nexmark::kPersonProportion + nexmark::kAuctionProportion;
+        constexpr int64_t kFirstBidOffset =
+            nexmark::kPersonProportion + nexmark::kAuctionProportion;
         for (int64_t n = first; n < end; ++n) {
-            if (offset >= kFirstBidOffset) writeBid(bidCols, br++, n, t);
-            else if (offset >= nexmark::kPersonProportion) writeAuction(auctionCols, ar++, n, t);
-            else writePerson(*persons, pr++, n, t);
+            if (offset >= kFirstBidOffset)
+                writeBid(bidCols, br++, n, t);
+            else if (offset >= nexmark::kPersonProportion)
+                writeAuction(auctionCols, ar++, n, t);
+            else
+                writePerson(*persons, pr++, n, t);
             t += m_stepUs;
             acc += m_stepRem;
             if (acc >= m_rateMilli) {
@@ -385,32 +425,43 @@ void registerNexmarkSource(NodeRegistry& registry) {
     spec.displayName = "Nexmark generator";
     spec.category = "source";
     spec.description =
-        "The Nexmark benchmark's online auction: people, auctions and bids in the mix 1 : 3 : 46, with "
+        "The Nexmark benchmark's online auction: people, auctions and bids in the mix 1 : 3 : 46, "
+        "with "
         "the fields of Flink's Nexmark tables. Deterministic for a seed.";
     spec.outputs = {
-        {"person", "New users: id, name, emailAddress, creditCard, city, state, dateTime, extra", false},
-        {"auction", "New auctions: id, itemName, description, initialBid, reserve, dateTime, expires, seller, "
-                    "category, extra", false},
+        {"person", "New users: id, name, emailAddress, creditCard, city, state, dateTime, extra",
+         false},
+        {"auction",
+         "New auctions: id, itemName, description, initialBid, reserve, dateTime, expires, seller, "
+         "category, extra",
+         false},
         {"bid", "Bids: auction, bidder, price, channel, url, dateTime, extra", false},
     };
     spec.params = {
         sourceParam("rate", ParamType::Float, 10000.0,
-                    "Events per second (all three kinds) of wall-clock time and of event time; 0 = as fast as "
-                    "possible, event time then advancing at event_rate", "events/s", 0, 1e9),
-        sourceParam("event_rate", ParamType::Float, 1'000'000.0,
-                    "Used when rate = 0: event time advances 1/event_rate s per event, so a 10 s window "
-                    "closes every 10 × event_rate events", "events/s", 0.001, 1e9),
-        sourceParam("seed", ParamType::Int, 1, "Random seed: the same seed and start give the same rows every run"),
-        sourceParam("limit", ParamType::Int, 0, "Stop after this many events of all three kinds; 0 = endless",
-                    "events", 0),
+                    "Events per second (all three kinds) of wall-clock time and of event time; 0 = "
+                    "as fast as "
+                    "possible, event time then advancing at event_rate",
+                    "events/s", 0, 1e9),
+        sourceParam(
+            "event_rate", ParamType::Float, 1'000'000.0,
+            "Used when rate = 0: event time advances 1/event_rate s per event, so a 10 s window "
+            "closes every 10 × event_rate events",
+            "events/s", 0.001, 1e9),
+        sourceParam("seed", ParamType::Int, 1,
+                    "Random seed: the same seed and start give the same rows every run"),
+        sourceParam("limit", ParamType::Int, 0,
+                    "Stop after this many events of all three kinds; 0 = endless", "events", 0),
         sourceParam("start", ParamType::String, "now", gen::kStartHelp),
     };
     gen::appendGeneratorTimeParams(spec.params);
-    spec.schemaRule = [](const NodeConfig& config, const SchemaInputs&) -> Result<std::vector<SchemaPtr>> {
+    spec.schemaRule = [](const NodeConfig& config,
+                         const SchemaInputs&) -> Result<std::vector<SchemaPtr>> {
         const std::string start = config.getString("start");
         if (!gen::startTime(start, 0))
             return Result<std::vector<SchemaPtr>>::error(
-                "`start` must be \"now\" or an ISO-8601 time like 2026-01-01T00:00:00Z, got `" + start + "`");
+                "`start` must be \"now\" or an ISO-8601 time like 2026-01-01T00:00:00Z, got `" +
+                start + "`");
         return std::vector<SchemaPtr>{personSchema(), auctionSchema(), bidSchema()};
     };
     spec.createSource = [](const OperatorContext& ctx) -> std::unique_ptr<SourceOperator> {

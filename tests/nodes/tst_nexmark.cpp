@@ -38,7 +38,19 @@ const TimeUs kStart = *parseIso8601("2026-01-01T00:00:00Z");
 
 enum Port : int { kPerson = 0, kAuction = 1, kBid = 2, kErrors = 3 };
 enum : size_t { pTime, pId, pName, pEmail, pCard, pCity, pState, pDateTime, pExtra };
-enum : size_t { aTime, aId, aItemName, aDescription, aInitialBid, aReserve, aDateTime, aExpires, aSeller, aCategory, aExtra };
+enum : size_t {
+    aTime,
+    aId,
+    aItemName,
+    aDescription,
+    aInitialBid,
+    aReserve,
+    aDateTime,
+    aExpires,
+    aSeller,
+    aCategory,
+    aExtra
+};
 enum : size_t { bTime, bAuction, bBidder, bPrice, bChannel, bUrl, bDateTime, bExtra };
 
 struct Driven {
@@ -67,14 +79,19 @@ Driven drain(const Json& params) {
         SourcePoll p = d.node.source->poll(*d.out);
         ++d.polls;
         if (p.state == SourcePoll::State::Ended) break;
-        if (p.state == SourcePoll::State::Wait) std::this_thread::sleep_for(std::chrono::microseconds(p.waitUs));
+        if (p.state == SourcePoll::State::Wait)
+            std::this_thread::sleep_for(std::chrono::microseconds(p.waitUs));
         if (d.polls > 1'000'000) qFatal("source does not end");
     }
     return d;
 }
 
 Json params(int64_t limit, Json extra = Json::object()) {
-    Json p = {{"rate", 0}, {"event_rate", 10000}, {"seed", 7}, {"start", "2026-01-01T00:00:00Z"}, {"limit", limit}};
+    Json p = {{"rate", 0},
+              {"event_rate", 10000},
+              {"seed", 7},
+              {"start", "2026-01-01T00:00:00Z"},
+              {"limit", limit}};
     for (auto& [k, v] : extra.items()) p[k] = v;
     return p;
 }
@@ -90,14 +107,21 @@ std::vector<std::string> strings(const Driven& d, int port, size_t col) {
     std::vector<std::string> v;
     for (const auto& b : d.out->batches(port))
         for (size_t r = 0; r < b->rows(); ++r)
-            v.emplace_back(b->column(col).isValid(r) ? b->column(col).strings()[r] : std::string_view("<NULL>"));
+            v.emplace_back(b->column(col).isValid(r) ? b->column(col).strings()[r]
+                                                     : std::string_view("<NULL>"));
     return v;
 }
 
 // Event number of the k-th event (from 0) of a kind.
-int64_t personEvent(int64_t k) { return k * 50; }
-int64_t auctionEvent(int64_t k) { return k / 3 * 50 + 1 + k % 3; }
-int64_t bidEvent(int64_t k) { return k / 46 * 50 + 4 + k % 46; }
+int64_t personEvent(int64_t k) {
+    return k * 50;
+}
+int64_t auctionEvent(int64_t k) {
+    return k / 3 * 50 + 1 + k % 3;
+}
+int64_t bidEvent(int64_t k) {
+    return k / 46 * 50 + 4 + k % 46;
+}
 
 TimeUs eventTime(int64_t n, double rate) {
     const int64_t rateMilli = std::llround(rate * 1000);
@@ -140,15 +164,16 @@ void TstNexmark::specIsComplete() {
     QCOMPARE(spec->outputs[1].name, std::string("auction"));
     QCOMPARE(spec->outputs[2].name, std::string("bid"));
     QCOMPARE(spec->outputs[3].name, std::string("errors"));
-    for (const char* key : {"rate", "event_rate", "seed", "limit", "start", "time_field", "time_format",
-                            "max_out_of_orderness", "idle_timeout"})
+    for (const char* key : {"rate", "event_rate", "seed", "limit", "start", "time_field",
+                            "time_format", "max_out_of_orderness", "idle_timeout"})
         QVERIFY2(spec->param(key), key);
     for (const auto& p : spec->params) QVERIFY2(!p.help.empty(), p.key.c_str());
     QCOMPARE(spec->param("rate")->defaultValue.get<double>(), 10000.0);
     QCOMPARE(spec->param("event_rate")->defaultValue.get<double>(), 1'000'000.0);
     QCOMPARE(spec->param("limit")->defaultValue.get<int64_t>(), int64_t(0));
     QCOMPARE(spec->param("start")->defaultValue.get<std::string>(), std::string("now"));
-    QCOMPARE(spec->param("max_out_of_orderness")->defaultValue.get<std::string>(), std::string("0s"));
+    QCOMPARE(spec->param("max_out_of_orderness")->defaultValue.get<std::string>(),
+             std::string("0s"));
 
     std::vector<std::string> problems;
     NodeConfig cfg = makeConfig(*spec, "nx", Json{{"start", "yesterday"}}, {}, problems);
@@ -159,15 +184,20 @@ void TstNexmark::schemasExact() {
     Driven d = startSource(params(10));
     const auto& s = d.node.context.outputSchemas;
     QCOMPARE(s.size(), size_t(4));
-    QCOMPARE(s[kPerson]->toString(),
-             std::string("_time time, id int, name string, emailAddress string, creditCard string, city string, "
-                         "state string, dateTime time, extra string"));
-    QCOMPARE(s[kAuction]->toString(),
-             std::string("_time time, id int, itemName string, description string, initialBid int, reserve int, "
-                         "dateTime time, expires time, seller int, category int, extra string"));
-    QCOMPARE(s[kBid]->toString(),
-             std::string("_time time, auction int, bidder int, price int, channel string, url string, "
-                         "dateTime time, extra string"));
+    QCOMPARE(
+        s[kPerson]->toString(),
+        std::string(
+            "_time time, id int, name string, emailAddress string, creditCard string, city string, "
+            "state string, dateTime time, extra string"));
+    QCOMPARE(
+        s[kAuction]->toString(),
+        std::string(
+            "_time time, id int, itemName string, description string, initialBid int, reserve int, "
+            "dateTime time, expires time, seller int, category int, extra string"));
+    QCOMPARE(
+        s[kBid]->toString(),
+        std::string("_time time, auction int, bidder int, price int, channel string, url string, "
+                    "dateTime time, extra string"));
     // Emitted batches carry exactly these schemas.
     d.node.source->poll(*d.out);
     for (int port : {kPerson, kAuction, kBid}) {
@@ -183,9 +213,12 @@ void TstNexmark::proportionsExact() {
     QCOMPARE(d.out->rows(kBid), size_t(46000));
     QCOMPARE(d.out->rows(kErrors), size_t(0));
     // Interleaving: within every 50 events, 1 person, then 3 auctions, then 46 bids.
-    const auto pt = ints(d, kPerson, pDateTime), at = ints(d, kAuction, aDateTime), bt = ints(d, kBid, bDateTime);
-    for (size_t k = 0; k < pt.size(); ++k) QCOMPARE(pt[k], eventTime(personEvent(int64_t(k)), 10000));
-    for (size_t k = 0; k < at.size(); ++k) QCOMPARE(at[k], eventTime(auctionEvent(int64_t(k)), 10000));
+    const auto pt = ints(d, kPerson, pDateTime), at = ints(d, kAuction, aDateTime),
+               bt = ints(d, kBid, bDateTime);
+    for (size_t k = 0; k < pt.size(); ++k)
+        QCOMPARE(pt[k], eventTime(personEvent(int64_t(k)), 10000));
+    for (size_t k = 0; k < at.size(); ++k)
+        QCOMPARE(at[k], eventTime(auctionEvent(int64_t(k)), 10000));
     for (size_t k = 0; k < bt.size(); ++k) QCOMPARE(bt[k], eventTime(bidEvent(int64_t(k)), 10000));
 }
 
@@ -266,7 +299,8 @@ void TstNexmark::deterministicAcrossBatchings() {
     const auto full = dump(d);
     nexmark::NexmarkModel model(7);
     const int64_t horizonUs = nexmark::kAuctionHorizonEvents * 100;
-    const auto bidAuction = ints(d, kBid, bAuction), bidder = ints(d, kBid, bBidder), price = ints(d, kBid, bPrice);
+    const auto bidAuction = ints(d, kBid, bAuction), bidder = ints(d, kBid, bBidder),
+               price = ints(d, kBid, bPrice);
     const auto bidExtra = strings(d, kBid, bExtra), channel = strings(d, kBid, bChannel);
     // Evaluate events in reverse order: the model must not depend on what came before.
     for (int64_t k = int64_t(bidAuction.size()) - 1; k >= 0; --k) {
@@ -291,7 +325,8 @@ void TstNexmark::deterministicAcrossBatchings() {
     Driven paced = startSource(params(20'000, {{"rate", 10000}}));
     for (int i = 0; i < 400 && paced.out->rows(kBid) < 1000; ++i) {
         SourcePoll p = paced.node.source->poll(*paced.out);
-        if (p.state == SourcePoll::State::Wait) std::this_thread::sleep_for(std::chrono::microseconds(p.waitUs));
+        if (p.state == SourcePoll::State::Wait)
+            std::this_thread::sleep_for(std::chrono::microseconds(p.waitUs));
     }
     QVERIFY(paced.out->batches(kBid).size() > 1);
     const auto pacedDump = dump(paced);
@@ -325,13 +360,15 @@ void TstNexmark::bidsReferenceKnownIds() {
     };
     const int64_t lead = nexmark::kAuctionIdLead;
     QCOMPARE(lead, int64_t(10));
-    const auto bt = ints(d, kBid, bDateTime), auction = ints(d, kBid, bAuction), bidder = ints(d, kBid, bBidder);
+    const auto bt = ints(d, kBid, bDateTime), auction = ints(d, kBid, bAuction),
+               bidder = ints(d, kBid, bBidder);
     int64_t aheadAuction = 0, aheadBidder = 0;
     for (size_t i = 0; i < bt.size(); ++i) {
         const int64_t maxAuction = highestBefore(auctions, bt[i]);
         const int64_t maxPerson = highestBefore(persons, bt[i]);
         QVERIFY(auction[i] >= 1000);
-        QVERIFY2(auction[i] <= maxAuction + nexmark::kAuctionIdLead, qPrintable(QString::number(i)));
+        QVERIFY2(auction[i] <= maxAuction + nexmark::kAuctionIdLead,
+                 qPrintable(QString::number(i)));
         QVERIFY(auction[i] >= maxAuction - nexmark::kInFlightAuctions - nexmark::kHotIdStep);
         QVERIFY(bidder[i] >= 1000);
         QVERIFY(bidder[i] <= maxPerson + nexmark::kPersonIdLead);
@@ -373,7 +410,8 @@ void TstNexmark::hotSkew() {
         for (int64_t x : v) n += (x - 1000) % 100 == rem;
         return double(n) / double(v.size());
     };
-    const double hotAuctions = share(auction, 0), hotBidders = share(bidder, 1), hotSellers = share(seller, 0);
+    const double hotAuctions = share(auction, 0), hotBidders = share(bidder, 1),
+                 hotSellers = share(seller, 0);
     QVERIFY2(hotAuctions > 0.49 && hotAuctions < 0.53, qPrintable(QString::number(hotAuctions)));
     QVERIFY2(hotBidders > 0.74 && hotBidders < 0.77, qPrintable(QString::number(hotBidders)));
     QVERIFY2(hotSellers > 0.70 && hotSellers < 0.80, qPrintable(QString::number(hotSellers)));
@@ -429,8 +467,10 @@ void TstNexmark::eventTimes() {
     QVERIFY(pt == pdt);
     QVERIFY(at == adt);
     QVERIFY(bt == bdt);
-    for (size_t k = 0; k < pt.size(); ++k) QCOMPARE(pt[k], eventTime(personEvent(int64_t(k)), rate));
-    for (size_t k = 0; k < at.size(); ++k) QCOMPARE(at[k], eventTime(auctionEvent(int64_t(k)), rate));
+    for (size_t k = 0; k < pt.size(); ++k)
+        QCOMPARE(pt[k], eventTime(personEvent(int64_t(k)), rate));
+    for (size_t k = 0; k < at.size(); ++k)
+        QCOMPARE(at[k], eventTime(auctionEvent(int64_t(k)), rate));
     for (size_t k = 0; k < bt.size(); ++k) QCOMPARE(bt[k], eventTime(bidEvent(int64_t(k)), rate));
     QVERIFY(std::is_sorted(pt.begin(), pt.end()));
     QVERIFY(std::is_sorted(at.begin(), at.end()));
@@ -459,7 +499,8 @@ void TstNexmark::fieldValuesPlausible() {
     const QRegularExpression card("^\\d{4} \\d{4} \\d{4} \\d{4}$");
     const QRegularExpression email("^[a-z]{3,6}@[a-z]{3,4}\\.com$");
     const auto names = strings(d, kPerson, pName), emails = strings(d, kPerson, pEmail);
-    const auto cards = strings(d, kPerson, pCard), st = strings(d, kPerson, pState), cities = strings(d, kPerson, pCity);
+    const auto cards = strings(d, kPerson, pCard), st = strings(d, kPerson, pState),
+               cities = strings(d, kPerson, pCity);
     std::set<std::string> distinctNames;
     for (size_t i = 0; i < names.size(); ++i) {
         QVERIFY2(card.match(QString::fromStdString(cards[i])).hasMatch(), cards[i].c_str());

@@ -6,6 +6,7 @@ void registerBuiltinNodes(NodeRegistry& registry) {
     // Sources
     registerClickstreamSource(registry);
     registerMetricsSource(registry);
+    registerNexmarkSource(registry);
     registerFileSource(registry);
     // Transforms
     registerFilter(registry);

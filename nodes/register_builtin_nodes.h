@@ -10,6 +10,7 @@ void registerBuiltinNodes(NodeRegistry& registry);
 // One function per node type, defined next to its operator.
 void registerClickstreamSource(NodeRegistry& registry);
 void registerMetricsSource(NodeRegistry& registry);
+void registerNexmarkSource(NodeRegistry& registry);
 void registerFileSource(NodeRegistry& registry);
 void registerFilter(NodeRegistry& registry);
 void registerMap(NodeRegistry& registry);

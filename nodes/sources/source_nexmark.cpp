@@ -1,0 +1,473 @@
+// source.nexmark: the Nexmark benchmark generator (SPEC section 5), three output ports.
+//
+// What each event contains comes from nexmark::NexmarkModel (ids, references, prices, text);
+// this file adds event time, pacing and the columnar output. Event n (counting all three kinds
+// from 0) has dateTime = _time = start + floor(n * 1e6 / r) µs, where r is `rate`, or
+// `event_rate` when `rate` is 0 (as fast as possible: event time still advances as if events
+// came at event_rate per second, so event-time windows close at a predictable pace). A poll
+// covers up to kBatchRows consecutive events and pushes one batch per port that got rows, in
+// port order person, auction, bid. Batching never changes values: event n depends only on
+// (seed, n) and its time only on n.
+//
+// Strings cost no allocation per event: fixed tables (names, cities, states, channel and URL
+// pairs) are stored once per batch on first use, and text slices (`extra`, item names,
+// descriptions) point into one copy of the model's text buffer per batch when the batch is large
+// enough to make that cheaper than copying the slices.
+#include <algorithm>
+#include <cmath>
+#include <memory>
+
+#include "engine/graph/node_registry.h"
+#include "nodes/register_builtin_nodes.h"
+#include "nodes/sources/generator_util.h"
+#include "nodes/sources/nexmark_model.h"
+
+namespace riffle {
+
+namespace {
+
+using nexmark::EventKind;
+
+enum Port : int { kPersonPort = 0, kAuctionPort = 1, kBidPort = 2 };
+
+enum PersonCol : size_t {
+    pTime,
+    pId,
+    pName,
+    pEmail,
+    pCard,
+    pCity,
+    pState,
+    pDateTime,
+    pExtra,
+    kPersonColumns
+};
+enum AuctionCol : size_t {
+    aTime,
+    aId,
+    aItemName,
+    aDescription,
+    aInitialBid,
+    aReserve,
+    aDateTime,
+    aExpires,
+    aSeller,
+    aCategory,
+    aExtra,
+    kAuctionColumns
+};
+enum BidCol : size_t {
+    bTime,
+    bAuction,
+    bBidder,
+    bPrice,
+    bChannel,
+    bUrl,
+    bDateTime,
+    bExtra,
+    kBidColumns
+};
+
+// Average bytes of text slices per row, to decide whether to copy the whole text buffer.
+constexpr size_t kPersonSliceBytes = 140;
+constexpr size_t kAuctionSliceBytes = 450;
+constexpr size_t kBidSliceBytes = 68;
+
+SchemaPtr personSchema() {
+    static const SchemaPtr schema = std::make_shared<const Schema>(Schema::stream({
+        {"id", Type::Int},
+        {"name", Type::String},
+        {"emailAddress", Type::String},
+        {"creditCard", Type::String},
+        {"city", Type::String},
+        {"state", Type::String},
+        {"dateTime", Type::Time},
+        {"extra", Type::String},
+    }));
+    return schema;
+}
+
+SchemaPtr auctionSchema() {
+    static const SchemaPtr schema = std::make_shared<const Schema>(Schema::stream({
+        {"id", Type::Int},
+        {"itemName", Type::String},
+        {"description", Type::String},
+        {"initialBid", Type::Int},
+        {"reserve", Type::Int},
+        {"dateTime", Type::Time},
+        {"expires", Type::Time},
+        {"seller", Type::Int},
+        {"category", Type::Int},
+        {"extra", Type::String},
+    }));
+    return schema;
+}
+
+SchemaPtr bidSchema() {
+    static const SchemaPtr schema = std::make_shared<const Schema>(Schema::stream({
+        {"auction", Type::Int},
+        {"bidder", Type::Int},
+        {"price", Type::Int},
+        {"channel", Type::String},
+        {"url", Type::String},
+        {"dateTime", Type::Time},
+        {"extra", Type::String},
+    }));
+    return schema;
+}
+
+// Text slices of one batch: views into one stored copy of the model's text buffer, or (for
+// small batches) copies of the slices themselves.
+class BatchText {
+public:
+    void begin(Batch& batch, std::string_view text, size_t expectedBytes) {
+        m_batch = &batch;
+        m_text = text;
+        m_base = expectedBytes >= text.size() ? batch.storeString(text).data() : nullptr;
+    }
+    std::string_view get(nexmark::TextSlice s) {
+        if (s.length == 0) return {};
+        if (m_base) return {m_base + s.offset, s.length};
+        return m_batch->storeString(m_text.substr(s.offset, s.length));
+    }
+
+private:
+    Batch* m_batch = nullptr;
+    std::string_view m_text;
+    const char* m_base = nullptr;
+};
+
+// Bid channels and URLs of one batch: each (channel, URL) pair is stored into the batch's arena
+// with one copy on its first use there.
+class BatchChannels {
+public:
+    explicit BatchChannels(const nexmark::NexmarkModel& model)
+        : m_model(model), m_stamp(model.channelCount(), 0), m_base(model.channelCount(), nullptr) {}
+    void beginBatch(Batch& batch) {
+        m_batch = &batch;
+        ++m_generation;
+    }
+    // The stored pair: channel name, then URL.
+    const char* get(size_t i) {
+        if (m_stamp[i] != m_generation) {
+            m_base[i] = m_batch->storeString(m_model.channelAndUrl(i)).data();
+            m_stamp[i] = m_generation;
+        }
+        return m_base[i];
+    }
+
+private:
+    const nexmark::NexmarkModel& m_model;
+    std::vector<uint64_t> m_stamp;
+    std::vector<const char*> m_base;
+    uint64_t m_generation = 0;
+    Batch* m_batch = nullptr;
+};
+
+// Gives every column `rows` rows, all present, for filling by index.
+void prepare(Batch& batch, size_t rows) {
+    for (size_t c = 0; c < batch.columnCount(); ++c) {
+        Column& col = batch.column(c);
+        col.resizeNull(rows);
+        std::fill(col.validity().begin(), col.validity().end(), uint8_t{1});
+    }
+    batch.setRows(rows);
+}
+
+// Raw column storage of a prepared auction or bid batch, for filling by row index.
+struct AuctionColumns {
+    AuctionColumns() = default;
+    explicit AuctionColumns(Batch& b)
+        : time(b.column(aTime).ints().data()),
+          id(b.column(aId).ints().data()),
+          itemName(b.column(aItemName).strings().data()),
+          description(b.column(aDescription).strings().data()),
+          initialBid(b.column(aInitialBid).ints().data()),
+          reserve(b.column(aReserve).ints().data()),
+          dateTime(b.column(aDateTime).ints().data()),
+          expires(b.column(aExpires).ints().data()),
+          seller(b.column(aSeller).ints().data()),
+          category(b.column(aCategory).ints().data()),
+          extra(b.column(aExtra).strings().data()) {}
+    int64_t* time = nullptr;
+    int64_t* id = nullptr;
+    std::string_view* itemName = nullptr;
+    std::string_view* description = nullptr;
+    int64_t* initialBid = nullptr;
+    int64_t* reserve = nullptr;
+    int64_t* dateTime = nullptr;
+    int64_t* expires = nullptr;
+    int64_t* seller = nullptr;
+    int64_t* category = nullptr;
+    std::string_view* extra = nullptr;
+};
+
+struct BidColumns {
+    BidColumns() = default;
+    explicit BidColumns(Batch& b)
+        : time(b.column(bTime).ints().data()),
+          auction(b.column(bAuction).ints().data()),
+          bidder(b.column(bBidder).ints().data()),
+          price(b.column(bPrice).ints().data()),
+          channel(b.column(bChannel).strings().data()),
+          url(b.column(bUrl).strings().data()),
+          dateTime(b.column(bDateTime).ints().data()),
+          extra(b.column(bExtra).strings().data()) {}
+    int64_t* time = nullptr;
+    int64_t* auction = nullptr;
+    int64_t* bidder = nullptr;
+    int64_t* price = nullptr;
+    std::string_view* channel = nullptr;
+    std::string_view* url = nullptr;
+    int64_t* dateTime = nullptr;
+    std::string_view* extra = nullptr;
+};
+
+class NexmarkSource final : public SourceOperator {
+public:
+    explicit NexmarkSource(const OperatorContext& ctx)
+        : m_label(ctx.nodeLabel),
+          m_startText(ctx.config.getString("start")),
+          m_rate(ctx.config.getFloat("rate")),
+          m_eventRate(ctx.config.getFloat("event_rate")),
+          m_limit(ctx.config.getInt("limit")),
+          m_model(static_cast<uint64_t>(ctx.config.getInt("seed"))),
+          m_channels(m_model) {
+        m_names.setTable(m_model.names());
+        m_cities.setTable(m_model.cities());
+        m_states.setTable(m_model.states());
+    }
+
+    Status open() override {
+        auto start = gen::startTime(m_startText, gen::wallClockUs());
+        if (!start)
+            return Status::error(m_label +
+                                 ": `start` must be \"now\" or an ISO-8601 time like "
+                                 "2026-01-01T00:00:00Z, got `" +
+                                 m_startText + "`");
+        m_startUs = *start;
+        // Event n sits at floor(n * 1e9 / m_rateMilli) µs after the start.
+        const double timeRate = m_rate > 0 ? m_rate : m_eventRate;
+        m_rateMilli = std::max<int64_t>(1, std::llround(timeRate * 1000.0));
+        m_stepUs = kUsPerKiloSecond / m_rateMilli;
+        m_stepRem = kUsPerKiloSecond % m_rateMilli;
+        m_horizonUs = static_cast<int64_t>(static_cast<gen::U128>(nexmark::kAuctionHorizonEvents) *
+                                           kUsPerKiloSecond / static_cast<uint64_t>(m_rateMilli));
+        m_produced = 0;
+        m_openedUs = gen::steadyClockUs();
+        return Status::ok();
+    }
+
+    SourcePoll poll(Emitter& out) override {
+        int64_t n = static_cast<int64_t>(kBatchRows);
+        if (m_limit > 0) {
+            n = std::min(n, m_limit - m_produced);
+            if (n <= 0) return SourcePoll::ended();
+        }
+        if (m_rate > 0) {
+            const int64_t elapsedUs = gen::steadyClockUs() - m_openedUs;
+            const int64_t due =
+                static_cast<int64_t>(static_cast<double>(elapsedUs) * m_rate / 1e6) + 1;
+            if (due <= m_produced) {
+                const double nextDueUs = std::ceil(static_cast<double>(m_produced) * 1e6 / m_rate);
+                const int64_t waitUs = static_cast<int64_t>(nextDueUs) - elapsedUs;
+                return SourcePoll::waitFor(
+                    std::clamp(waitUs, gen::kMinPaceWaitUs, gen::kMaxPaceWaitUs));
+            }
+            n = std::min(n, due - m_produced);
+        }
+        generate(out, m_produced, n);
+        m_produced += n;
+        if (m_limit > 0 && m_produced >= m_limit) return SourcePoll::ended();
+        return SourcePoll::more();
+    }
+
+private:
+    static constexpr int64_t kUsPerKiloSecond = 1'000'000'000;
+
+    // Emits events [first, first + count).
+    void generate(Emitter& out, int64_t first, int64_t count) {
+        const int64_t end = first + count;
+        auto rowsOf = [&](EventKind k) {
+            return static_cast<size_t>(nexmark::countBefore(k, end) -
+                                       nexmark::countBefore(k, first));
+        };
+        const size_t personRows = rowsOf(EventKind::Person);
+        const size_t auctionRows = rowsOf(EventKind::Auction);
+        const size_t bidRows = rowsOf(EventKind::Bid);
+
+        BatchPtr persons, auctions, bids;
+        AuctionColumns auctionCols;
+        BidColumns bidCols;
+        if (personRows > 0) {
+            persons = out.newBatch(kPersonPort);
+            prepare(*persons, personRows);
+            m_personText.begin(*persons, m_model.text(), personRows * kPersonSliceBytes);
+            m_names.beginBatch(*persons);
+            m_cities.beginBatch(*persons);
+            m_states.beginBatch(*persons);
+        }
+        if (auctionRows > 0) {
+            auctions = out.newBatch(kAuctionPort);
+            prepare(*auctions, auctionRows);
+            m_auctionText.begin(*auctions, m_model.text(), auctionRows * kAuctionSliceBytes);
+            auctionCols = AuctionColumns(*auctions);
+        }
+        if (bidRows > 0) {
+            bids = out.newBatch(kBidPort);
+            prepare(*bids, bidRows);
+            m_bidText.begin(*bids, m_model.text(), bidRows * kBidSliceBytes);
+            m_channels.beginBatch(*bids);
+            bidCols = BidColumns(*bids);
+        }
+
+        // Exact time of the first event, then whole steps plus a carried remainder.
+        const gen::U128 scaled = static_cast<gen::U128>(first) * kUsPerKiloSecond;
+        TimeUs t = m_startUs + static_cast<int64_t>(scaled / static_cast<uint64_t>(m_rateMilli));
+        int64_t acc = static_cast<int64_t>(scaled % static_cast<uint64_t>(m_rateMilli));
+
+        size_t pr = 0, ar = 0, br = 0;
+        int64_t offset = first % nexmark::kProportionDenominator;
+        constexpr int64_t kFirstBidOffset =
+            nexmark::kPersonProportion + nexmark::kAuctionProportion;
+        for (int64_t n = first; n < end; ++n) {
+            if (offset >= kFirstBidOffset)
+                writeBid(bidCols, br++, n, t);
+            else if (offset >= nexmark::kPersonProportion)
+                writeAuction(auctionCols, ar++, n, t);
+            else
+                writePerson(*persons, pr++, n, t);
+            t += m_stepUs;
+            acc += m_stepRem;
+            if (acc >= m_rateMilli) {
+                acc -= m_rateMilli;
+                ++t;
+            }
+            if (++offset == nexmark::kProportionDenominator) offset = 0;
+        }
+        if (persons) out.push(kPersonPort, std::move(persons));
+        if (auctions) out.push(kAuctionPort, std::move(auctions));
+        if (bids) out.push(kBidPort, std::move(bids));
+    }
+
+    void writePerson(Batch& b, size_t row, int64_t n, TimeUs t) {
+        m_model.person(n, m_person);
+        const nexmark::PersonEvent& e = m_person;
+        b.column(pTime).ints()[row] = t;
+        b.column(pId).ints()[row] = e.id;
+        b.column(pName).strings()[row] = m_names.get(e.name);
+        b.column(pEmail).strings()[row] = b.storeString({e.email, e.emailLength});
+        b.column(pCard).strings()[row] = b.storeString({e.creditCard, sizeof e.creditCard});
+        b.column(pCity).strings()[row] = m_cities.get(e.city);
+        b.column(pState).strings()[row] = m_states.get(e.state);
+        b.column(pDateTime).ints()[row] = t;
+        b.column(pExtra).strings()[row] = m_personText.get(e.extra);
+    }
+
+    void writeAuction(AuctionColumns& c, size_t row, int64_t n, TimeUs t) {
+        m_model.auction(n, m_horizonUs, m_auction);
+        const nexmark::AuctionEvent& e = m_auction;
+        c.time[row] = t;
+        c.id[row] = e.id;
+        c.itemName[row] = m_auctionText.get(e.itemName);
+        c.description[row] = m_auctionText.get(e.description);
+        c.initialBid[row] = e.initialBid;
+        c.reserve[row] = e.reserve;
+        c.dateTime[row] = t;
+        c.expires[row] = t + e.durationUs;
+        c.seller[row] = e.seller;
+        c.category[row] = e.category;
+        c.extra[row] = m_auctionText.get(e.extra);
+    }
+
+    void writeBid(BidColumns& c, size_t row, int64_t n, TimeUs t) {
+        m_model.bid(n, m_bid);
+        const nexmark::BidEvent& e = m_bid;
+        c.time[row] = t;
+        c.auction[row] = e.auction;
+        c.bidder[row] = e.bidder;
+        c.price[row] = e.price;
+        const char* pair = m_channels.get(e.channel);
+        const std::string_view both(pair, m_model.channelAndUrl(e.channel).size());
+        const size_t split = m_model.channelLength(e.channel);
+        c.channel[row] = both.substr(0, split);
+        c.url[row] = both.substr(split);
+        c.dateTime[row] = t;
+        c.extra[row] = m_bidText.get(e.extra);
+    }
+
+    std::string m_label;
+    std::string m_startText;
+    double m_rate;
+    double m_eventRate;
+    int64_t m_limit;
+    nexmark::NexmarkModel m_model;
+
+    TimeUs m_startUs = 0;
+    int64_t m_rateMilli = 1, m_stepUs = 0, m_stepRem = 0, m_horizonUs = 0;
+    int64_t m_produced = 0;
+    int64_t m_openedUs = 0;
+
+    nexmark::PersonEvent m_person;
+    nexmark::AuctionEvent m_auction;
+    nexmark::BidEvent m_bid;
+    gen::BatchStrings m_names, m_cities, m_states;
+    BatchChannels m_channels;
+    BatchText m_personText, m_auctionText, m_bidText;
+};
+
+}  // namespace
+
+void registerNexmarkSource(NodeRegistry& registry) {
+    using gen::sourceParam;
+    NodeSpec spec;
+    spec.typeId = "source.nexmark";
+    spec.displayName = "Nexmark generator";
+    spec.category = "source";
+    spec.description =
+        "The Nexmark benchmark's online auction: people, auctions and bids in the mix 1 : 3 : 46, "
+        "with "
+        "the fields of Flink's Nexmark tables. Deterministic for a seed.";
+    spec.outputs = {
+        {"person", "New users: id, name, emailAddress, creditCard, city, state, dateTime, extra",
+         false},
+        {"auction",
+         "New auctions: id, itemName, description, initialBid, reserve, dateTime, expires, seller, "
+         "category, extra",
+         false},
+        {"bid", "Bids: auction, bidder, price, channel, url, dateTime, extra", false},
+    };
+    spec.params = {
+        sourceParam("rate", ParamType::Float, 10000.0,
+                    "Events per second (all three kinds) of wall-clock time and of event time; 0 = "
+                    "as fast as "
+                    "possible, event time then advancing at event_rate",
+                    "events/s", 0, 1e9),
+        sourceParam(
+            "event_rate", ParamType::Float, 1'000'000.0,
+            "Used when rate = 0: event time advances 1/event_rate s per event, so a 10 s window "
+            "closes every 10 × event_rate events",
+            "events/s", 0.001, 1e9),
+        sourceParam("seed", ParamType::Int, 1,
+                    "Random seed: the same seed and start give the same rows every run"),
+        sourceParam("limit", ParamType::Int, 0,
+                    "Stop after this many events of all three kinds; 0 = endless", "events", 0),
+        sourceParam("start", ParamType::String, "now", gen::kStartHelp),
+    };
+    gen::appendGeneratorTimeParams(spec.params);
+    spec.schemaRule = [](const NodeConfig& config,
+                         const SchemaInputs&) -> Result<std::vector<SchemaPtr>> {
+        const std::string start = config.getString("start");
+        if (!gen::startTime(start, 0))
+            return Result<std::vector<SchemaPtr>>::error(
+                "`start` must be \"now\" or an ISO-8601 time like 2026-01-01T00:00:00Z, got `" +
+                start + "`");
+        return std::vector<SchemaPtr>{personSchema(), auctionSchema(), bidSchema()};
+    };
+    spec.createSource = [](const OperatorContext& ctx) -> std::unique_ptr<SourceOperator> {
+        return std::make_unique<NexmarkSource>(ctx);
+    };
+    registry.add(std::move(spec));
+}
+
+}  // namespace riffle

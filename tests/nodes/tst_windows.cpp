@@ -5,6 +5,7 @@
 #include <map>
 #include <random>
 
+#include "engine/core/time_format.h"
 #include "engine/graph/node_instance.h"
 #include "engine/runtime/collecting_emitter.h"
 #include "nodes/register_builtin_nodes.h"

@@ -8,7 +8,7 @@ std::string_view StringArena::store(std::string_view s) {
     if (s.empty()) return {};
     if (s.size() > kBlockSize / 4) {
         // Large strings get a block of their own, inserted before the current block.
-        auto block = std::make_unique<char[]>(s.size());
+        std::shared_ptr<char[]> block(new char[s.size()]);
         std::memcpy(block.get(), s.data(), s.size());
         std::string_view view(block.get(), s.size());
         m_blocks.insert(m_blocks.empty() ? m_blocks.end() : m_blocks.end() - 1, std::move(block));
@@ -16,7 +16,7 @@ std::string_view StringArena::store(std::string_view s) {
         return view;
     }
     if (m_blocks.empty() || m_blockFill + s.size() > kBlockSize) {
-        m_blocks.push_back(std::make_unique<char[]>(kBlockSize));
+        m_blocks.push_back(std::shared_ptr<char[]>(new char[kBlockSize]));
         m_blockFill = 0;
     }
     char* dst = m_blocks.back().get() + m_blockFill;
@@ -26,15 +26,25 @@ std::string_view StringArena::store(std::string_view s) {
     return {dst, s.size()};
 }
 
+void StringArena::shareBlocksOf(const StringArena& other) {
+    auto borrow = [this](const std::shared_ptr<char[]>& block) {
+        for (const auto& b : m_borrowed)
+            if (b == block) return;
+        m_borrowed.push_back(block);
+    };
+    for (const auto& b : other.m_blocks) borrow(b);
+    for (const auto& b : other.m_borrowed) borrow(b);
+}
+
 void StringArena::reset() {
-    if (m_blocks.size() > 1) {
-        // Keep one regular block (the last one is always regular-sized).
-        auto keep = std::move(m_blocks.back());
-        m_blocks.clear();
-        m_blocks.push_back(std::move(keep));
-    }
-    m_blockFill = 0;
-    if (m_blocks.empty()) m_blockFill = kBlockSize;
+    m_borrowed.clear();
+    // Keep the last block (always regular-sized) for reuse, unless another arena still holds it.
+    std::shared_ptr<char[]> keep;
+    if (!m_blocks.empty() && m_blocks.back().use_count() == 1 && m_blockFill <= kBlockSize)
+        keep = std::move(m_blocks.back());
+    m_blocks.clear();
+    if (keep) m_blocks.push_back(std::move(keep));
+    m_blockFill = m_blocks.empty() ? kBlockSize : 0;
     m_used = 0;
 }
 
@@ -153,9 +163,10 @@ void Batch::appendRowsFrom(const Batch& src, const std::vector<uint32_t>& rows) 
                 break;
             }
             case Type::String: {
+                m_arena.shareBlocksOf(src.m_arena);
                 auto& dst = d.strings();
                 const auto& from = s.strings();
-                for (uint32_t r : rows) dst.push_back(sv[r] ? m_arena.store(from[r]) : std::string_view());
+                for (uint32_t r : rows) dst.push_back(from[r]);
                 break;
             }
             default: {

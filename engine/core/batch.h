@@ -20,16 +20,22 @@
 
 namespace riffle {
 
-// Chunked bump allocator for string bytes; views into it stay valid until reset().
+// Chunked bump allocator for string bytes; views into it stay valid until reset(). An arena can
+// also keep another arena's blocks alive (shareBlocksOf), so that a filter or a map can pass
+// strings on without copying them: blocks are reference-counted and a block is only reused when
+// no other arena holds it.
 class StringArena {
 public:
     std::string_view store(std::string_view s);
-    void reset();  // keeps the first block for reuse
+    // Views into `other` stay valid as long as this arena is not reset.
+    void shareBlocksOf(const StringArena& other);
+    void reset();  // keeps the first block for reuse when nobody else holds it
     size_t bytesUsed() const { return m_used; }
 
 private:
     static constexpr size_t kBlockSize = 64 * 1024;
-    std::vector<std::unique_ptr<char[]>> m_blocks;
+    std::vector<std::shared_ptr<char[]>> m_blocks;
+    std::vector<std::shared_ptr<char[]>> m_borrowed;
     size_t m_blockFill = kBlockSize;  // fill of the last block; full means "need a new block"
     size_t m_used = 0;
 };
@@ -95,6 +101,7 @@ public:
     const std::vector<int64_t>& times() const { return m_columns[0].ints(); }
 
     StringArena& arena() { return m_arena; }
+    const StringArena& arena() const { return m_arena; }
     std::string_view storeString(std::string_view s) { return m_arena.store(s); }
     void appendString(size_t col, std::string_view s) { m_columns[col].appendStringView(m_arena.store(s)); }
     void appendValue(size_t col, const Value& v);

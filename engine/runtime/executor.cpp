@@ -262,7 +262,9 @@ void Task::route(OpRuntime& op, int port, BatchPtr batch) {
         op.lastDataNs = steadyNowNs();
         if (batch->originNs() == 0) batch->setOriginNs(op.lastDataNs);
     } else if (batch->originNs() == 0) {
-        batch->setOriginNs(m_currentOriginNs);
+        // Results made while handling a batch carry that batch's origin; results made by a
+        // watermark or a timer (window firings) start their clock now.
+        batch->setOriginNs(m_currentOriginNs ? m_currentOriginNs : steadyNowNs());
     }
     ConstBatchPtr shared = std::move(batch);
     for (const Target& t : op.outputs[static_cast<size_t>(port)]) {

@@ -61,19 +61,16 @@ Result<MapPlan> planMap(const NodeConfig& config, const Schema& input) {
     return plan;
 }
 
-void copyColumn(const Column& src, Column& dst, Batch& dstBatch) {
+// Strings are not copied: the output batch keeps the input's string blocks alive instead.
+void copyColumn(const Column& src, const Batch& srcBatch, Column& dst, Batch& dstBatch) {
     dst.validity() = src.validity();
     switch (src.type()) {
         case Type::Null: break;
         case Type::Float: dst.floats() = src.floats(); break;
-        case Type::String: {
-            auto& out = dst.strings();
-            out.clear();
-            out.reserve(src.size());
-            for (size_t r = 0; r < src.size(); ++r)
-                out.push_back(src.isValid(r) ? dstBatch.storeString(src.strings()[r]) : std::string_view());
+        case Type::String:
+            dstBatch.arena().shareBlocksOf(srcBatch.arena());
+            dst.strings() = src.strings();
             break;
-        }
         default: dst.ints() = src.ints(); break;
     }
 }
@@ -88,7 +85,7 @@ public:
         expr::EvalStats stats;
         for (size_t c = 0; c < m_plan.copyFrom.size(); ++c) {
             Column& dst = b->column(c);
-            if (m_plan.copyFrom[c] >= 0) copyColumn(in.column(static_cast<size_t>(m_plan.copyFrom[c])), dst, *b);
+            if (m_plan.copyFrom[c] >= 0) copyColumn(in.column(static_cast<size_t>(m_plan.copyFrom[c])), in, dst, *b);
             else m_plan.exprs[c]->evaluate(in, dst, b->arena(), stats);
         }
         b->setRows(in.rows());

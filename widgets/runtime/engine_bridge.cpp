@@ -1,0 +1,70 @@
+#include "widgets/runtime/engine_bridge.h"
+
+namespace riffle {
+
+EngineBridge::EngineBridge(const NodeRegistry& registry, QObject* parent) : QObject(parent), m_registry(registry) {
+    m_timer.setInterval(100);
+    connect(&m_timer, &QTimer::timeout, this, &EngineBridge::sample);
+}
+
+EngineBridge::~EngineBridge() {
+    if (m_executor) m_executor->requestStop();
+}
+
+QStringList EngineBridge::start(const Project& project, ExecutorOptions options) {
+    if (m_executor) {
+        m_executor->requestStop();
+        m_executor->wait();
+        m_executor.reset();
+        m_timer.stop();
+    }
+    ValidatedGraph graph = validateProject(project, m_registry);
+    QStringList problems;
+    for (const auto& p : graph.problems) problems << QString::fromStdString(p.message);
+    if (!problems.isEmpty()) return problems;
+    auto exec = Executor::create(graph, options);
+    if (!exec) return {QString::fromStdString(exec.message())};
+    if (Status s = exec.value()->start(); !s) return {QString::fromStdString(s.message())};
+    m_executor = std::move(exec.value());
+    m_stats.clear();
+    for (const auto& n : m_executor->nodes())
+        m_stats.push_back({QString::fromStdString(n.id), QString::fromStdString(n.spec->typeId)});
+    m_lastSampleNs = steadyNowNs();
+    m_timer.start();
+    return {};
+}
+
+void EngineBridge::requestStop() {
+    if (m_executor) m_executor->requestStop();
+}
+
+void EngineBridge::sample() {
+    if (!m_executor) return;
+    const qint64 now = steadyNowNs();
+    const double dt = static_cast<double>(now - m_lastSampleNs) / 1e9;
+    m_lastSampleNs = now;
+    const auto& nodes = m_executor->nodes();
+    for (int i = 0; i < m_stats.size(); ++i) {
+        const NodeMetrics& m = *nodes[static_cast<size_t>(i)].metrics;
+        NodeStats& s = m_stats[i];
+        const qint64 out = NodeMetrics::get(m.eventsOut);
+        const qint64 in = NodeMetrics::get(m.eventsIn);
+        const qint64 moved = nodes[static_cast<size_t>(i)].spec->isSink ? in - s.eventsIn : out - s.eventsOut;
+        s.ratePerSecond = dt > 0 ? static_cast<double>(moved) / dt : 0;
+        s.eventsIn = in;
+        s.eventsOut = out;
+        s.errors = NodeMetrics::get(m.errors);
+        s.late = NodeMetrics::get(m.late);
+        s.queueFill = static_cast<double>(NodeMetrics::get(m.queueFillPermille)) / 1000.0;
+        s.watermarkUs = NodeMetrics::get(m.watermark);
+    }
+    emit statsUpdated();
+    if (m_executor->finished()) {
+        m_timer.stop();
+        const Status failure = m_executor->failure();
+        m_executor.reset();
+        emit finished(failure.isOk() ? QString() : QString::fromStdString(failure.message()));
+    }
+}
+
+}  // namespace riffle

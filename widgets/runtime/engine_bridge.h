@@ -1,0 +1,62 @@
+#pragma once
+// The studio's handle on a running pipeline (ARCHITECTURE "Runtime", engine -> UI).
+//
+// EngineBridge validates and starts a project on the engine's own worker threads and samples the
+// per-node metrics on a timer in the GUI thread. The GUI thread never waits for the engine: it
+// only reads relaxed atomics and asks whether the run has finished; stopping is a request that
+// the timer sees through. All methods must be called from the thread the bridge lives in.
+#include <QObject>
+#include <QString>
+#include <QStringList>
+#include <QTimer>
+#include <QVector>
+#include <memory>
+
+#include "engine/graph/graph_validator.h"
+#include "engine/graph/node_registry.h"
+#include "engine/runtime/executor.h"
+
+namespace riffle {
+
+struct NodeStats {
+    QString id;
+    QString type;
+    qint64 eventsIn = 0;
+    qint64 eventsOut = 0;
+    qint64 errors = 0;
+    qint64 late = 0;
+    double ratePerSecond = 0;  // events out per second since the previous sample
+    double queueFill = 0;      // 0..1, fullest input queue
+    qint64 watermarkUs = 0;
+};
+
+class EngineBridge : public QObject {
+    Q_OBJECT
+public:
+    explicit EngineBridge(const NodeRegistry& registry, QObject* parent = nullptr);
+    ~EngineBridge() override;
+
+    // Validates and starts `project`. Returns the problems (empty when it started). A running
+    // pipeline is stopped first.
+    QStringList start(const Project& project, ExecutorOptions options = {});
+    // Asks the pipeline to stop; finished() follows once every sink has flushed.
+    void requestStop();
+    bool isRunning() const { return m_executor != nullptr; }
+    const QVector<NodeStats>& stats() const { return m_stats; }
+    void setSampleIntervalMs(int ms) { m_timer.setInterval(ms); }
+
+signals:
+    void statsUpdated();
+    // `error` is empty for a clean end (sources ended or stop requested).
+    void finished(const QString& error);
+
+private:
+    void sample();
+    const NodeRegistry& m_registry;
+    std::unique_ptr<Executor> m_executor;
+    QVector<NodeStats> m_stats;
+    QTimer m_timer;
+    qint64 m_lastSampleNs = 0;
+};
+
+}  // namespace riffle

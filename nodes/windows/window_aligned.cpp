@@ -78,8 +78,12 @@ public:
             } else if (closes) {
                 m_writer.write(w.groups, w.start, w.end, true, false, out);
             }
-            if (closes) it = m_windows.erase(it);
-            else ++it;
+            if (closes) {
+                if (m_last == &w) m_last = nullptr;
+                it = m_windows.erase(it);
+            } else {
+                ++it;
+            }
         }
         m_writer.flush(out);
         m_refire = !m_windows.empty() && m_settings.allowedLatenessUs > 0;

@@ -15,6 +15,7 @@
 // Threading: none of these objects is shared; each source instance owns its own, and the runtime
 // never calls one source from two threads at once. normalQuantile()'s table is built once,
 // thread-safely, on first use.
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cmath>
@@ -26,6 +27,7 @@
 
 #include "engine/core/batch.h"
 #include "engine/core/time_format.h"
+#include "engine/runtime/operator.h"
 #include "engine/graph/node_spec.h"
 
 namespace riffle::gen {
@@ -216,6 +218,32 @@ inline int64_t steadyClockUs() {
 // gather about a millisecond of events (ARCHITECTURE's latency bound), at most 100 ms.
 inline constexpr int64_t kMinPaceWaitUs = 1000;
 inline constexpr int64_t kMaxPaceWaitUs = 100000;
+
+// One poll of a generator that makes `limit` events (0 = endless) at `rate` events per second
+// of wall-clock time since `openedUs` (0 = as fast as possible), at most kBatchRows per poll.
+// `produced` counts the events made so far; generate(n) makes the next n of them.
+template <typename Generate>
+SourcePoll pacedPoll(double rate, int64_t limit, int64_t openedUs, int64_t& produced, Generate&& generate) {
+    int64_t n = static_cast<int64_t>(kBatchRows);
+    if (limit > 0) {
+        n = std::min(n, limit - produced);
+        if (n <= 0) return SourcePoll::ended();
+    }
+    if (rate > 0) {
+        const int64_t elapsedUs = steadyClockUs() - openedUs;
+        const int64_t due = static_cast<int64_t>(static_cast<double>(elapsedUs) * rate / 1e6) + 1;
+        if (due <= produced) {
+            const double nextDueUs = std::ceil(static_cast<double>(produced) * 1e6 / rate);
+            const int64_t waitUs = static_cast<int64_t>(nextDueUs) - elapsedUs;
+            return SourcePoll::waitFor(std::clamp(waitUs, kMinPaceWaitUs, kMaxPaceWaitUs));
+        }
+        n = std::min(n, due - produced);
+    }
+    generate(n);
+    produced += n;
+    if (limit > 0 && produced >= limit) return SourcePoll::ended();
+    return SourcePoll::more();
+}
 
 // The `start` parameter: "now" (or empty) gives `nowUs`, anything else must be ISO-8601.
 inline std::optional<TimeUs> startTime(std::string_view text, TimeUs nowUs) {

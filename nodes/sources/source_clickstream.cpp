@@ -101,27 +101,8 @@ public:
     }
 
     SourcePoll poll(Emitter& out) override {
-        int64_t n = static_cast<int64_t>(kBatchRows);
-        if (m_limit > 0) {
-            n = std::min(n, m_limit - m_produced);
-            if (n <= 0) return SourcePoll::ended();
-        }
-        if (m_rate > 0) {
-            const int64_t elapsedUs = gen::steadyClockUs() - m_openedUs;
-            const int64_t due =
-                static_cast<int64_t>(static_cast<double>(elapsedUs) * m_rate / 1e6) + 1;
-            if (due <= m_produced) {
-                const double nextDueUs = std::ceil(static_cast<double>(m_produced) * 1e6 / m_rate);
-                const int64_t waitUs = static_cast<int64_t>(nextDueUs) - elapsedUs;
-                return SourcePoll::waitFor(
-                    std::clamp(waitUs, gen::kMinPaceWaitUs, gen::kMaxPaceWaitUs));
-            }
-            n = std::min(n, due - m_produced);
-        }
-        generate(out, static_cast<size_t>(n));
-        m_produced += n;
-        if (m_limit > 0 && m_produced >= m_limit) return SourcePoll::ended();
-        return SourcePoll::more();
+        return gen::pacedPoll(m_rate, m_limit, m_openedUs, m_produced,
+                              [&](int64_t n) { generate(out, static_cast<size_t>(n)); });
     }
 
 private:

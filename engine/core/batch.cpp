@@ -147,34 +147,39 @@ void Batch::appendRowFrom(const Batch& src, size_t row) {
     ++m_rows;
 }
 
+namespace {
+
+// Appends src[rows[k]] for every k to dst, sized once and written by index.
+template <typename T>
+void gather(std::vector<T>& dst, const std::vector<T>& src, const std::vector<uint32_t>& rows, bool all) {
+    if (all && dst.empty()) {
+        dst = src;
+        return;
+    }
+    const size_t base = dst.size();
+    dst.resize(base + rows.size());
+    T* out = dst.data() + base;
+    const T* in = src.data();
+    for (size_t k = 0; k < rows.size(); ++k) out[k] = in[rows[k]];
+}
+
+}  // namespace
+
 void Batch::appendRowsFrom(const Batch& src, const std::vector<uint32_t>& rows) {
+    // Every row, in order: whole vectors can be copied.
+    const bool all = rows.size() == src.rows() && (rows.empty() || rows.back() + 1 == rows.size());
     for (size_t c = 0; c < m_columns.size(); ++c) {
         const Column& s = src.m_columns[c];
         Column& d = m_columns[c];
-        auto& dv = d.validity();
-        const auto& sv = s.validity();
-        for (uint32_t r : rows) dv.push_back(sv[r]);
+        gather(d.validity(), s.validity(), rows, all);
         switch (d.type()) {
             case Type::Null: break;
-            case Type::Float: {
-                auto& dst = d.floats();
-                const auto& from = s.floats();
-                for (uint32_t r : rows) dst.push_back(from[r]);
-                break;
-            }
-            case Type::String: {
+            case Type::Float: gather(d.floats(), s.floats(), rows, all); break;
+            case Type::String:
                 m_arena.shareBlocksOf(src.m_arena);
-                auto& dst = d.strings();
-                const auto& from = s.strings();
-                for (uint32_t r : rows) dst.push_back(from[r]);
+                gather(d.strings(), s.strings(), rows, all);
                 break;
-            }
-            default: {
-                auto& dst = d.ints();
-                const auto& from = s.ints();
-                for (uint32_t r : rows) dst.push_back(from[r]);
-                break;
-            }
+            default: gather(d.ints(), s.ints(), rows, all); break;
         }
     }
     m_rows += rows.size();

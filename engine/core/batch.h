@@ -111,7 +111,8 @@ public:
     // Copies row `row` of `src` (same schema layout) to the end of this batch.
     void appendRowFrom(const Batch& src, size_t row);
     // Copies the selected rows of `src` (same schema layout) column by column: the fast path of
-    // filters.
+    // filters. `rows` must be strictly increasing. Strings are not copied: this batch keeps
+    // `src`'s string blocks alive instead.
     void appendRowsFrom(const Batch& src, const std::vector<uint32_t>& rows);
     Value get(size_t row, size_t col) const { return m_columns[col].get(row); }
 

@@ -251,6 +251,12 @@ inline std::optional<TimeUs> startTime(std::string_view text, TimeUs nowUs) {
     return parseIso8601(text);
 }
 
+// The message for a `start` that startTime() refuses.
+inline std::string badStartMessage(std::string_view text) {
+    return "`start` must be \"now\" or an ISO-8601 time like 2026-01-01T00:00:00Z, got `" +
+           std::string(text) + "`";
+}
+
 // A parameter of the "Source" group.
 inline ParamSpec sourceParam(std::string key, ParamType type, Json defaultValue, std::string help,
                              std::string unit = {}, std::optional<double> min = {},

@@ -79,10 +79,7 @@ public:
     Status open() override {
         auto start = gen::startTime(m_startText, gen::wallClockUs());
         if (!start)
-            return Status::error(m_label +
-                                 ": `start` must be \"now\" or an ISO-8601 time like "
-                                 "2026-01-01T00:00:00Z, got `" +
-                                 m_startText + "`");
+            return Status::error(m_label + ": " + gen::badStartMessage(m_startText));
         m_nextBaseUs = *start;
         m_fractionAcc = 0;
         if (m_rate > 0) {
@@ -235,9 +232,7 @@ void registerClickstreamSource(NodeRegistry& registry) {
                          const SchemaInputs&) -> Result<std::vector<SchemaPtr>> {
         const std::string start = config.getString("start");
         if (!gen::startTime(start, 0))
-            return Result<std::vector<SchemaPtr>>::error(
-                "`start` must be \"now\" or an ISO-8601 time like 2026-01-01T00:00:00Z, got `" +
-                start + "`");
+            return Result<std::vector<SchemaPtr>>::error(gen::badStartMessage(start));
         return std::vector<SchemaPtr>{clickstreamSchema()};
     };
     spec.createSource = [](const OperatorContext& ctx) -> std::unique_ptr<SourceOperator> {

@@ -118,10 +118,7 @@ public:
         const TimeUs now = gen::wallClockUs();
         auto start = gen::startTime(m_startText, now);
         if (!start)
-            return Status::error(m_label +
-                                 ": `start` must be \"now\" or an ISO-8601 time like "
-                                 "2026-01-01T00:00:00Z, got `" +
-                                 m_startText + "`");
+            return Status::error(m_label + ": " + gen::badStartMessage(m_startText));
         // "now" snaps to the interval grid so that rows carry round times.
         m_startUs = (m_startText.empty() || m_startText == "now") ? *start - (*start % m_intervalUs)
                                                                   : *start;
@@ -271,9 +268,7 @@ void registerMetricsSource(NodeRegistry& registry) {
                          const SchemaInputs&) -> Result<std::vector<SchemaPtr>> {
         const std::string start = config.getString("start");
         if (!gen::startTime(start, 0))
-            return Result<std::vector<SchemaPtr>>::error(
-                "`start` must be \"now\" or an ISO-8601 time like 2026-01-01T00:00:00Z, got `" +
-                start + "`");
+            return Result<std::vector<SchemaPtr>>::error(gen::badStartMessage(start));
         return std::vector<SchemaPtr>{metricsSchema()};
     };
     spec.createSource = [](const OperatorContext& ctx) -> std::unique_ptr<SourceOperator> {

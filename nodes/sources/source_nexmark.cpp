@@ -241,10 +241,7 @@ public:
     Status open() override {
         auto start = gen::startTime(m_startText, gen::wallClockUs());
         if (!start)
-            return Status::error(m_label +
-                                 ": `start` must be \"now\" or an ISO-8601 time like "
-                                 "2026-01-01T00:00:00Z, got `" +
-                                 m_startText + "`");
+            return Status::error(m_label + ": " + gen::badStartMessage(m_startText));
         m_startUs = *start;
         // Event n sits at floor(n * 1e9 / m_rateMilli) µs after the start.
         const double timeRate = m_rate > 0 ? m_rate : m_eventRate;
@@ -440,9 +437,7 @@ void registerNexmarkSource(NodeRegistry& registry) {
                          const SchemaInputs&) -> Result<std::vector<SchemaPtr>> {
         const std::string start = config.getString("start");
         if (!gen::startTime(start, 0))
-            return Result<std::vector<SchemaPtr>>::error(
-                "`start` must be \"now\" or an ISO-8601 time like 2026-01-01T00:00:00Z, got `" +
-                start + "`");
+            return Result<std::vector<SchemaPtr>>::error(gen::badStartMessage(start));
         return std::vector<SchemaPtr>{personSchema(), auctionSchema(), bidSchema()};
     };
     spec.createSource = [](const OperatorContext& ctx) -> std::unique_ptr<SourceOperator> {

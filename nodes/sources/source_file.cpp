@@ -101,6 +101,7 @@ public:
           m_speed(ctx.config.getFloat("speed")),
           m_loop(ctx.config.getBool("loop")),
           m_maxLineBytes(static_cast<size_t>(ctx.config.getInt("max_line_bytes"))),
+          m_batchRows(static_cast<size_t>(ctx.config.getInt("batch_rows"))),
           m_timeFormat(timeFormatFromName(ctx.config.getString("time_format")).value_or(TimeFormat::Auto)) {}
 
     Status open() override {
@@ -137,7 +138,7 @@ public:
         BatchPtr batch;
         const TimeUs pollWallUs = wallNowUs();
         size_t handled = 0;
-        while (handled < kBatchRows) {
+        while (handled < m_batchRows) {
             if (!m_pending) m_pending = readItem(pollWallUs);
             const Item item = *m_pending;
             if (item == Item::End) {
@@ -399,6 +400,7 @@ private:
     double m_speed;
     bool m_loop;
     size_t m_maxLineBytes;
+    size_t m_batchRows;
     TimeFormat m_timeFormat;
     FileFormat m_format = FileFormat::Csv;
 
@@ -501,6 +503,17 @@ void registerFileSource(NodeRegistry& registry) {
     maxLine.help = "A longer line goes to `errors` and is skipped";
     maxLine.group = "Source";
     spec.params.push_back(maxLine);
+
+    ParamSpec batchRows;
+    batchRows.key = "batch_rows";
+    batchRows.type = ParamType::Int;
+    batchRows.defaultValue = static_cast<int64_t>(kBatchRows);
+    batchRows.min = 1;
+    batchRows.max = static_cast<double>(kBatchRows);
+    batchRows.unit = "rows";
+    batchRows.help = "Rows read per step; the watermark moves after each step, so 1 replays the file event by event";
+    batchRows.group = "Source";
+    spec.params.push_back(batchRows);
 
     for (auto& p : sourceTimeParams("2s")) spec.params.push_back(std::move(p));
 

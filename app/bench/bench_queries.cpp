@@ -124,6 +124,8 @@ Result<BenchResult> runPipeline(const Project& project, NodeRegistry& registry, 
     r.p50Us = latency.percentileUs(0.5);
     r.p99Us = latency.percentileUs(0.99);
     r.threads = exec.value()->threadCount();
+    for (const RunNodeInfo& n : exec.value()->nodes())
+        r.busySeconds.emplace_back(n.id, static_cast<double>(NodeMetrics::get(n.metrics->busyNs)) / 1e9);
     return r;
 }
 
@@ -211,7 +213,10 @@ Result<BenchResult> runBenchQuery(const std::string& query, const BenchOptions& 
 
 Json benchResultJson(const std::string& query, const BenchOptions& options, const BenchResult& r) {
     (void)options;
-    return Json{{"query", query},
+    Json busy = Json::object();
+    for (const auto& [node, seconds] : r.busySeconds) busy[node] = seconds;
+    return Json{{"busy_s", busy},
+{"query", query},
                 {"events", r.events},
                 {"seconds", r.seconds},
                 {"cpu_seconds", r.cpuSeconds},

@@ -3,6 +3,8 @@
 // real channel) and reports throughput, CPU cost and latency.
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "engine/core/status.h"
 #include "engine/graph/params.h"
@@ -20,6 +22,7 @@ struct BenchResult {
     double cpuSeconds = 0;
     double p50Us = 0, p99Us = 0;
     int threads = 1;
+    std::vector<std::pair<std::string, double>> busySeconds;  // per node: time inside the operator
     double eventsPerSecond() const { return seconds > 0 ? static_cast<double>(events) / seconds : 0; }
     double eventsPerCpuSecond() const { return cpuSeconds > 0 ? static_cast<double>(events) / cpuSeconds : 0; }
 };

@@ -81,6 +81,7 @@ int main(int argc, char** argv) {
         std::printf("  %.2f M events per CPU-second (%.2f CPU-seconds)\n", r.eventsPerCpuSecond() / 1e6,
                     r.cpuSeconds);
         std::printf("  latency p50 %.1f us, p99 %.1f us\n", r.p50Us, r.p99Us);
+        for (const auto& [node, seconds] : r.busySeconds) std::printf("  %-16s busy %.3f s\n", node.c_str(), seconds);
     }
     return 0;
 }

@@ -104,12 +104,18 @@ Result<BenchResult> runHandoff(const BenchOptions& o) {
     return r;
 }
 
+int workerCount(int requested) {
+    return requested > 0 ? requested : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 Result<BenchResult> runPipeline(const Project& project, NodeRegistry& registry, int64_t events,
                                 const BenchOptions& o, LatencyRecorder& latency) {
     ValidatedGraph graph = validateProject(project, registry);
     if (!graph.ok()) return Result<BenchResult>::error(graph.problems.front().message);
     ExecutorOptions eo;
     eo.threads = o.threads;
+    // One generator instance per worker, as Flink sets source parallelism to the slots.
+    eo.sourceParallelism = workerCount(o.threads);
     auto exec = Executor::create(graph, eo);
     if (!exec) return Result<BenchResult>::error(exec.message());
     const double cpu0 = processCpuSeconds();

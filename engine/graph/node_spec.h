@@ -54,6 +54,9 @@ struct NodeSpec {
     bool stateless = false;
     // Sinks and similar nodes that write to the outside world.
     bool isSink = false;
+    // A source that can run as several instances, each making a disjoint share of the stream
+    // (OperatorContext::partition of partitions); see ExecutorOptions::sourceParallelism.
+    bool parallelSource = false;
 
     bool isSource() const { return static_cast<bool>(createSource); }
     const ParamSpec* param(std::string_view key) const;

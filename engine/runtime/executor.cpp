@@ -50,6 +50,10 @@ struct OpRuntime {
     std::vector<std::vector<Target>> outputs;  // per output port
     int errorsPort = 0;
     int latePort = -1;
+    int partition = 0;  // which instance of its node (parallel sources and their fused chain)
+    // Input slots are physical: one per incoming channel or fused wire. A node fed by a parallel
+    // source has one per source instance; slotLogical maps each to the node's input slot.
+    std::vector<int> slotLogical;
     std::vector<TimeUs> slotWatermark;
     std::vector<uint8_t> slotEnded, slotIdle;
     int endedSlots = 0;
@@ -68,6 +72,17 @@ struct OpRuntime {
     int64_t timerIntervalNs = 0;
     int64_t nextTimerNs = 0;
     NodeMetrics* metrics() { return inst.metrics.get(); }
+    int addSlot(int logical) {
+        slotLogical.push_back(logical);
+        slotWatermark.push_back(kMinTime);
+        slotEnded.push_back(0);
+        slotIdle.push_back(0);
+        return static_cast<int>(slotLogical.size()) - 1;
+    }
+    // Instances of one node share its metrics; instance 0 reports the watermark.
+    void storeWatermark(TimeUs wm) {
+        if (partition == 0) metrics()->watermark.store(wm, std::memory_order_relaxed);
+    }
 };
 
 class Task {
@@ -284,7 +299,7 @@ void Task::deliverData(OpRuntime& op, int slot, const Batch& batch) {
     m_currentOriginNs = batch.originNs();
     const int64_t t0 = steadyNowNs();
     OpEmitter out(*this, op);
-    guard(op, [&] { op.inst.op->process(slot, batch, out); });
+    guard(op, [&] { op.inst.op->process(op.slotLogical[static_cast<size_t>(slot)], batch, out); });
     m.add(m.busyNs, steadyNowNs() - t0);
     m_currentOriginNs = saved;
 }
@@ -307,7 +322,7 @@ void Task::recomputeWatermark(OpRuntime& op) {
     }
     if (wm <= op.watermark) return;
     op.watermark = wm;
-    op.metrics()->watermark.store(wm, std::memory_order_relaxed);
+    op.storeWatermark(wm);
     OpEmitter out(*this, op);
     guard(op, [&] { op.inst.op->onWatermark(wm, out); });
     forwardWatermark(op, wm);
@@ -361,7 +376,7 @@ void Task::finishOp(OpRuntime& op) {
     // End of stream is a watermark of +infinity: every window fires.
     if (op.watermark < kMaxTime) {
         op.watermark = kMaxTime;
-        op.metrics()->watermark.store(kMaxTime, std::memory_order_relaxed);
+        op.storeWatermark(kMaxTime);
         OpEmitter out(*this, op);
         if (op.inst.op) guard(op, [&] { op.inst.op->onWatermark(kMaxTime, out); });
         forwardWatermark(op, kMaxTime);
@@ -427,7 +442,7 @@ bool Task::runSource(int64_t nowNs) {
         TimeUs wm = op.maxEventTime - op.outOfOrdernessUs;
         if (wm > op.watermark) {
             op.watermark = wm;
-            op.metrics()->watermark.store(wm, std::memory_order_relaxed);
+            op.storeWatermark(wm);
             forwardWatermark(op, wm);
             op.sourceIdle = false;
         }
@@ -540,80 +555,91 @@ Result<std::unique_ptr<Executor>> Executor::create(const ValidatedGraph& graph, 
     impl->options = options;
     const size_t n = graph.nodes.size();
 
-    // Operators.
+    // Instances: a parallel source runs as `sourceParallelism` instances, each making its share
+    // of the stream; a stateless node with one incoming wire is fused into its producer's task,
+    // once per producer instance. Every other node runs as one instance in a task of its own.
+    std::vector<std::vector<OpRuntime*>> instances(n);
+    const int sourceParallelism = std::max(1, options.sourceParallelism);
+    const TimeUs runStartUs = wallNowUs();
     for (size_t i = 0; i < n; ++i) {
         const LogicalNode& ln = graph.nodes[i];
-        auto op = std::make_unique<OpRuntime>();
-        NodeInstance& inst = op->inst;
-        inst.spec = ln.spec;
-        inst.context.config = ln.config;
-        inst.context.nodeLabel = nodeLabel(*ln.spec, ln.def->id);
-        inst.context.inputSchemas = ln.inputs.schemas;
-        inst.context.inputPorts = ln.inputs.ports;
-        inst.context.outputSchemas = ln.outputs;
-        inst.context.metrics = inst.metrics.get();
-        inst.context.stopRequested = &impl->stopRequested;
-        try {
-            if (ln.spec->createSource) inst.source = ln.spec->createSource(inst.context);
-            else if (ln.spec->createOperator) inst.op = ln.spec->createOperator(inst.context);
-        } catch (const std::exception& e) {
-            return R::error(inst.context.nodeLabel + ": " + e.what());
+        const bool fused = ln.spec->stateless && ln.inEdges.size() == 1;
+        const size_t producer =
+            fused ? static_cast<size_t>(graph.edges[static_cast<size_t>(ln.inEdges[0])].from) : 0;
+        int count = 1;
+        if (fused) count = static_cast<int>(instances[producer].size());
+        else if (ln.spec->isSource() && ln.spec->parallelSource) count = sourceParallelism;
+        for (int k = 0; k < count; ++k) {
+            auto op = std::make_unique<OpRuntime>();
+            NodeInstance& inst = op->inst;
+            if (k > 0) inst.metrics = instances[i][0]->inst.metrics;
+            inst.spec = ln.spec;
+            inst.context.config = ln.config;
+            inst.context.nodeLabel = nodeLabel(*ln.spec, ln.def->id);
+            inst.context.inputSchemas = ln.inputs.schemas;
+            inst.context.inputPorts = ln.inputs.ports;
+            inst.context.outputSchemas = ln.outputs;
+            inst.context.metrics = inst.metrics.get();
+            inst.context.stopRequested = &impl->stopRequested;
+            inst.context.partition = k;
+            inst.context.partitions = count;
+            inst.context.runStartUs = runStartUs;
+            try {
+                if (ln.spec->createSource) inst.source = ln.spec->createSource(inst.context);
+                else if (ln.spec->createOperator) inst.op = ln.spec->createOperator(inst.context);
+            } catch (const std::exception& e) {
+                return R::error(inst.context.nodeLabel + ": " + e.what());
+            }
+            if (!inst.source && !inst.op) return R::error(inst.context.nodeLabel + ": could not be created");
+            op->partition = k;
+            op->outputs.resize(ln.spec->outputs.size());
+            op->errorsPort = ln.spec->errorsPort();
+            op->latePort = ln.spec->outputIndex("late");
+            if (ln.spec->isSource()) {
+                op->outOfOrdernessUs = ln.config.getDurationUs("max_out_of_orderness");
+                op->idleTimeoutNs = ln.config.getDurationUs("idle_timeout") * 1000;
+            }
+            if (inst.op) op->timerIntervalNs = inst.op->timerIntervalUs() * 1000;
+            Task* task = fused ? instances[producer][static_cast<size_t>(k)]->task : nullptr;
+            if (!task) {
+                impl->tasks.push_back(std::make_unique<Task>(impl.get()));
+                task = impl->tasks.back().get();
+                task->index = static_cast<int>(impl->tasks.size()) - 1;
+                task->isSource = ln.spec->isSource();
+            }
+            task->ops.push_back(op.get());
+            op->task = task;
+            instances[i].push_back(op.get());
+            impl->ops.push_back(std::move(op));
         }
-        if (!inst.source && !inst.op) return R::error(inst.context.nodeLabel + ": could not be created");
-        op->outputs.resize(ln.spec->outputs.size());
-        op->errorsPort = ln.spec->errorsPort();
-        op->latePort = ln.spec->outputIndex("late");
-        const size_t slots = ln.inEdges.size();
-        op->slotWatermark.assign(slots, kMinTime);
-        op->slotEnded.assign(slots, 0);
-        op->slotIdle.assign(slots, 0);
-        if (ln.spec->isSource()) {
-            op->outOfOrdernessUs = ln.config.getDurationUs("max_out_of_orderness");
-            op->idleTimeoutNs = ln.config.getDurationUs("idle_timeout") * 1000;
-        }
-        if (inst.op) op->timerIntervalNs = inst.op->timerIntervalUs() * 1000;
-        impl->nodeInfo.push_back({ln.def->id, ln.spec, inst.metrics.get(), 0});
-        impl->ops.push_back(std::move(op));
+        OpRuntime* first = instances[i][0];
+        impl->nodeInfo.push_back({ln.def->id, ln.spec, first->metrics(), first->task->index});
     }
 
-    // Tasks: fuse a stateless node with a single incoming wire into its producer's task.
-    std::vector<Task*> taskOf(n, nullptr);
-    for (size_t i = 0; i < n; ++i) {
-        const LogicalNode& ln = graph.nodes[i];
-        OpRuntime* op = impl->ops[i].get();
-        Task* task = nullptr;
-        if (ln.spec->stateless && ln.inEdges.size() == 1)
-            task = taskOf[static_cast<size_t>(graph.edges[static_cast<size_t>(ln.inEdges[0])].from)];
-        if (!task) {
-            impl->tasks.push_back(std::make_unique<Task>(impl.get()));
-            task = impl->tasks.back().get();
-            task->index = static_cast<int>(impl->tasks.size()) - 1;
-            task->isSource = ln.spec->isSource();
-        }
-        task->ops.push_back(op);
-        op->task = task;
-        taskOf[i] = task;
-        impl->nodeInfo[i].task = task->index;
-    }
-
-    // Wiring.
+    // Wiring: a fused wire joins instance k to instance k; every other wire is a channel from
+    // each producer instance to the consumer, on a physical slot of its own.
     for (const ResolvedEdge& e : graph.edges) {
-        OpRuntime* from = impl->ops[static_cast<size_t>(e.from)].get();
-        OpRuntime* to = impl->ops[static_cast<size_t>(e.to)].get();
-        Target t;
-        t.slot = e.toSlot;
-        if (from->task == to->task) {
-            t.local = to;
-        } else {
-            auto ch = std::make_unique<Channel>(options.queueCapacity);
-            ch->producer = from->task;
-            ch->consumer = to->task;
-            ch->consumerSlot = e.toSlot;
-            to->task->inputs.push_back(ch.get());
-            t.channel = ch.get();
-            impl->channels.push_back(std::move(ch));
+        const auto& from = instances[static_cast<size_t>(e.from)];
+        const auto& to = instances[static_cast<size_t>(e.to)];
+        for (size_t k = 0; k < from.size(); ++k) {
+            OpRuntime* producer = from[k];
+            const bool sameTask = to.size() == from.size() && to[k]->task == producer->task;
+            OpRuntime* consumer = sameTask ? to[k] : to[0];
+            Target t;
+            t.slot = consumer->addSlot(e.toSlot);
+            if (sameTask) {
+                t.local = consumer;
+            } else {
+                auto ch = std::make_unique<Channel>(options.queueCapacity);
+                ch->producer = producer->task;
+                ch->consumer = consumer->task;
+                ch->consumerSlot = t.slot;
+                consumer->task->inputs.push_back(ch.get());
+                t.channel = ch.get();
+                impl->channels.push_back(std::move(ch));
+            }
+            producer->outputs[static_cast<size_t>(e.fromPort)].push_back(t);
         }
-        from->outputs[static_cast<size_t>(e.fromPort)].push_back(t);
     }
 
     int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

@@ -40,6 +40,13 @@ struct OperatorContext {
     std::vector<SchemaPtr> outputSchemas;  // one per output port, `errors` last
     NodeMetrics* metrics = nullptr;
     const std::atomic<bool>* stopRequested = nullptr;
+    // A parallel source (NodeSpec::parallelSource) runs as `partitions` instances; this one makes
+    // share `partition` of the stream. Always 0 of 1 for every other node.
+    int partition = 0;
+    int partitions = 1;
+    // Wall-clock time when the run was planned (0 outside a run): what "now" means for a source,
+    // the same for every instance.
+    TimeUs runStartUs = 0;
 };
 
 class Operator {

@@ -8,6 +8,10 @@
 //
 // Content and time draw from separate random streams: changing `disorder_ms` or `late_fraction`
 // changes `_time` only, never which events are generated.
+//
+// Parallel: as P instances, instance p makes events p, p + P, ... (so event times interleave
+// exactly as in one stream and `limit` and `rate` are shared out), each from its own model over
+// its own users. The same seed and P give the same rows; a different P gives other sessions.
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -55,17 +59,31 @@ SchemaPtr clickstreamSchema() {
     return schema;
 }
 
+// With several instances (parallel source), instance p of P models its own users: local user u
+// is user (u - 1) * P + p + 1, so the instances' users are disjoint and together number `users`.
+int64_t partitionUsers(int64_t users, int partition, int partitions) {
+    return std::max<int64_t>(1, (users - partition + partitions - 1) / partitions);
+}
+uint64_t partitionSeed(int64_t seed, int partition, int partitions) {
+    const auto s = static_cast<uint64_t>(seed);
+    return partitions == 1 ? s : s ^ gen::hash64(static_cast<uint64_t>(partition) + 1);
+}
+
 class ClickstreamSource final : public SourceOperator {
 public:
     explicit ClickstreamSource(const OperatorContext& ctx)
         : m_label(ctx.nodeLabel),
           m_startText(ctx.config.getString("start")),
+          m_runStartUs(ctx.runStartUs),
           m_rate(ctx.config.getFloat("rate")),
           m_limit(ctx.config.getInt("limit")),
           m_disorderUs(ctx.config.getInt("disorder_ms") * 1000),
           m_lateFraction(ctx.config.getFloat("late_fraction")),
-          m_model(ctx.config.getInt("users"), static_cast<uint64_t>(ctx.config.getInt("seed"))),
-          m_timeRng(static_cast<uint64_t>(ctx.config.getInt("seed")) ^ kTimeStreamSalt) {
+          m_partition(ctx.partition),
+          m_partitions(std::max(1, ctx.partitions)),
+          m_model(partitionUsers(ctx.config.getInt("users"), m_partition, m_partitions),
+                  partitionSeed(ctx.config.getInt("seed"), m_partition, m_partitions)),
+          m_timeRng(partitionSeed(ctx.config.getInt("seed"), m_partition, m_partitions) ^ kTimeStreamSalt) {
         m_pages.setTable(m_model.pages());
         m_events.setTable(ClickstreamModel::eventNames());
         m_referrers.setTable(ClickstreamModel::referrers());
@@ -77,28 +95,32 @@ public:
     }
 
     Status open() override {
-        auto start = gen::startTime(m_startText, gen::wallClockUs());
+        auto start = gen::startTime(m_startText, m_runStartUs ? m_runStartUs : gen::wallClockUs());
         if (!start)
             return Status::error(m_label + ": " + gen::badStartMessage(m_startText));
         m_nextBaseUs = *start;
         m_fractionAcc = 0;
-        if (m_rate > 0) {
-            // Event k sits at floor(k * 1e9 / m_rateMilli) µs: whole step plus a carried remainder.
-            m_rateMilli = std::max<int64_t>(1, std::llround(m_rate * 1000.0));
-            m_stepUs = 1'000'000'000 / m_rateMilli;
-            m_stepRem = 1'000'000'000 % m_rateMilli;
-        } else {
-            m_rateMilli = 1;
-            m_stepUs = kUnpacedStepUs;
-            m_stepRem = 0;
-        }
+        // Event k of the stream sits at floor(k * unit / m_rateMilli) µs: whole steps plus a carried
+        // remainder. Instance p of P makes events p, p + P, p + 2P, ...
+        const int64_t unit = m_rate > 0 ? 1'000'000'000 : kUnpacedStepUs;
+        m_rateMilli = m_rate > 0 ? std::max<int64_t>(1, std::llround(m_rate * 1000.0)) : 1;
+        m_stepUs = unit * m_partitions / m_rateMilli;
+        m_stepRem = unit * m_partitions % m_rateMilli;
+        m_nextBaseUs += unit * m_partition / m_rateMilli;
+        m_fractionAcc = unit * m_partition % m_rateMilli;
         m_produced = 0;
         m_openedUs = gen::steadyClockUs();
         return Status::ok();
     }
 
     SourcePoll poll(Emitter& out) override {
-        return gen::pacedPoll(m_rate, m_limit, m_openedUs, m_produced,
+        // This instance's share of `limit`: the events k < limit with k % P == p.
+        int64_t limit = m_limit;
+        if (m_limit > 0 && m_partitions > 1) {
+            limit = m_limit / m_partitions + (m_partition < m_limit % m_partitions ? 1 : 0);
+            if (limit == 0) return SourcePoll::ended();
+        }
+        return gen::pacedPoll(m_rate / m_partitions, limit, m_openedUs, m_produced,
                               [&](int64_t n) { generate(out, static_cast<size_t>(n)); });
     }
 
@@ -147,7 +169,7 @@ private:
                 t -= static_cast<int64_t>(m_timeRng.below(static_cast<uint64_t>(m_disorderUs) + 1));
             times[i] = t;
 
-            users[i] = e.userId;
+            users[i] = m_partitions == 1 ? e.userId : (e.userId - 1) * m_partitions + m_partition + 1;
             if (m_slotStamp[e.slot] != m_batchGeneration ||
                 m_slotSerial[e.slot] != m_model.sessionSerial(e.slot)) {
                 m_slotView[e.slot] = batch.storeString(m_model.sessionId(e.slot));
@@ -175,10 +197,12 @@ private:
 
     std::string m_label;
     std::string m_startText;
+    TimeUs m_runStartUs;
     double m_rate;
     int64_t m_limit;
     int64_t m_disorderUs;
     double m_lateFraction;
+    int m_partition, m_partitions;
     ClickstreamModel m_model;
     gen::Rng m_timeRng;
 
@@ -235,6 +259,7 @@ void registerClickstreamSource(NodeRegistry& registry) {
             return Result<std::vector<SchemaPtr>>::error(gen::badStartMessage(start));
         return std::vector<SchemaPtr>{clickstreamSchema()};
     };
+    spec.parallelSource = true;
     spec.createSource = [](const OperatorContext& ctx) -> std::unique_ptr<SourceOperator> {
         return std::make_unique<ClickstreamSource>(ctx);
     };

@@ -9,6 +9,10 @@
 // port order person, auction, bid. Batching never changes values: event n depends only on
 // (seed, n) and its time only on n.
 //
+// Parallel: as P instances, instance p makes the blocks of kBatchRows consecutive events whose
+// block number is p modulo P (pacing at rate / P each); together they make exactly the events of
+// one instance.
+//
 // Strings cost no allocation per event: fixed tables (names, cities, states, channel and URL
 // pairs) are stored once per batch on first use, and text slices (`extra`, item names,
 // descriptions) point into one copy of the model's text buffer per batch when the batch is large
@@ -228,9 +232,12 @@ public:
     explicit NexmarkSource(const OperatorContext& ctx)
         : m_label(ctx.nodeLabel),
           m_startText(ctx.config.getString("start")),
+          m_runStartUs(ctx.runStartUs),
           m_rate(ctx.config.getFloat("rate")),
           m_eventRate(ctx.config.getFloat("event_rate")),
           m_limit(ctx.config.getInt("limit")),
+          m_partition(ctx.partition),
+          m_partitions(std::max(1, ctx.partitions)),
           m_model(static_cast<uint64_t>(ctx.config.getInt("seed"))),
           m_channels(m_model) {
         m_names.setTable(m_model.names());
@@ -239,7 +246,7 @@ public:
     }
 
     Status open() override {
-        auto start = gen::startTime(m_startText, gen::wallClockUs());
+        auto start = gen::startTime(m_startText, m_runStartUs ? m_runStartUs : gen::wallClockUs());
         if (!start)
             return Status::error(m_label + ": " + gen::badStartMessage(m_startText));
         m_startUs = *start;
@@ -256,11 +263,37 @@ public:
     }
 
     SourcePoll poll(Emitter& out) override {
-        return gen::pacedPoll(m_rate, m_limit, m_openedUs, m_produced,
-                              [&](int64_t n) { generate(out, m_produced, n); });
+        if (m_partitions == 1)
+            return gen::pacedPoll(m_rate, m_limit, m_openedUs, m_produced,
+                                  [&](int64_t n) { generate(out, m_produced, n); });
+        const int64_t limit = localLimit();
+        if (limit < 0) return SourcePoll::ended();
+        return gen::pacedPoll(m_rate / m_partitions, limit, m_openedUs, m_produced, [&](int64_t n) {
+            for (int64_t local = m_produced; n > 0;) {
+                const int64_t run = std::min(n, kBlock - local % kBlock);
+                generate(out, globalIndex(local), run);
+                local += run;
+                n -= run;
+            }
+        });
     }
 
 private:
+    // Instance p of P makes the blocks of kBlock consecutive events whose block number is p
+    // modulo P; together the instances make exactly the stream of one instance.
+    static constexpr int64_t kBlock = static_cast<int64_t>(kBatchRows);
+    int64_t globalIndex(int64_t local) const {
+        return ((local / kBlock) * m_partitions + m_partition) * kBlock + local % kBlock;
+    }
+    // How many of the first `limit` events are this instance's (0 = endless).
+    int64_t localLimit() const {
+        if (m_limit <= 0) return 0;
+        const int64_t blocks = m_limit / kBlock, rest = m_limit % kBlock;
+        const int64_t mine = blocks / m_partitions + (m_partition < blocks % m_partitions ? 1 : 0);
+        const int64_t count = mine * kBlock + (blocks % m_partitions == m_partition ? rest : 0);
+        return count > 0 ? count : -1;  // -1: none at all
+    }
+
     static constexpr int64_t kUsPerKiloSecond = 1'000'000'000;
 
     // Emits events [first, first + count).
@@ -376,9 +409,11 @@ private:
 
     std::string m_label;
     std::string m_startText;
+    TimeUs m_runStartUs;
     double m_rate;
     double m_eventRate;
     int64_t m_limit;
+    int m_partition, m_partitions;
     nexmark::NexmarkModel m_model;
 
     TimeUs m_startUs = 0;
@@ -440,6 +475,7 @@ void registerNexmarkSource(NodeRegistry& registry) {
             return Result<std::vector<SchemaPtr>>::error(gen::badStartMessage(start));
         return std::vector<SchemaPtr>{personSchema(), auctionSchema(), bidSchema()};
     };
+    spec.parallelSource = true;
     spec.createSource = [](const OperatorContext& ctx) -> std::unique_ptr<SourceOperator> {
         return std::make_unique<NexmarkSource>(ctx);
     };

@@ -27,10 +27,10 @@ struct Harness {
         n.params = std::move(params);
         project.nodes.push_back(std::move(n));
     }
-    void edge(const std::string& from, const std::string& to) {
+    void edge(const std::string& from, const std::string& to, const std::string& fromPort = "out") {
         EdgeDef e;
         e.fromNode = from;
-        e.fromPort = "out";
+        e.fromPort = fromPort;
         e.toNode = to;
         e.toPort = "in";
         project.edges.push_back(e);
@@ -70,6 +70,9 @@ private slots:
     void operatorFailureStopsRunWithNodeNamed();
     void statelessNodesAreFusedIntoProducerTask();
     void openFailureNamesNodeAndRunsNothing();
+    void parallelNexmarkMakesTheSameStream_data();
+    void parallelNexmarkMakesTheSameStream();
+    void parallelClickstreamSharesOutLimitAndTime();
 };
 
 void TstRuntime::deliversEveryEventInOrderAndFinishesOnce() {
@@ -226,6 +229,96 @@ void TstRuntime::openFailureNamesNodeAndRunsNothing() {
     QCOMPARE(QString::fromStdString(s.message()), QString("source `src`: cannot reach the moon"));
     QVERIFY(h.world.received["out"].empty());
     QCOMPARE(h.world.finishCalls["out"], 0);
+}
+
+namespace {
+
+// Runs the harness's project with `parallelism` source instances; "" or what went wrong.
+QString runWithParallelism(Harness& h, int parallelism) {
+    ExecutorOptions options;
+    options.threads = 2;
+    options.sourceParallelism = parallelism;
+    auto exec = h.start(options);
+    if (!exec->waitFor(60'000)) return "timeout";
+    return QString::fromStdString(exec->failure().message());
+}
+
+// The lines of a file written by sink.file: header first, the rows sorted (instances interleave).
+QStringList sortedLines(const QString& file) {
+    QFile f(file);
+    if (!f.open(QIODevice::ReadOnly)) return {"<no output>"};
+    QStringList lines = QString::fromUtf8(f.readAll()).split('\n', Qt::SkipEmptyParts);
+    if (lines.size() > 1) std::sort(lines.begin() + 1, lines.end());
+    return lines;
+}
+
+}  // namespace
+
+void TstRuntime::parallelNexmarkMakesTheSameStream_data() {
+    QTest::addColumn<int>("parallelism");
+    QTest::addColumn<int>("limit");
+    QTest::newRow("2 instances, limit inside a block") << 2 << 10'007;
+    QTest::newRow("3 instances, fewer blocks than instances") << 3 << 3'000;
+    QTest::newRow("2 instances, whole blocks") << 2 << 8'192;
+}
+
+// The instances of a parallel source together make exactly the one-instance stream, and a
+// stateful node behind them sees no event late (the watermark is the minimum over instances).
+void TstRuntime::parallelNexmarkMakesTheSameStream() {
+    QFETCH(int, parallelism);
+    QFETCH(int, limit);
+    QTemporaryDir dir;
+    auto build = [&](const QString& name) {
+        auto h = std::make_unique<Harness>();
+        h->node("nx", "source.nexmark",
+                {{"rate", 0}, {"event_rate", 1000}, {"limit", limit}, {"seed", 9}, {"start", "2026-01-01T00:00:00Z"}});
+        h->node("cheap", "transform.filter", {{"where", "price < 1000"}});
+        h->node("bids", "sink.file", {{"path", (dir.path() + "/bids-" + name + ".csv").toStdString()}});
+        h->node("per_sec", "window.tumbling",
+                {{"size", "1s"}, {"group_by", {"channel"}},
+                 {"aggregates", Json::array({{{"name", "n"}, {"expr", "COUNT(*)"}}, {{"name", "total"}, {"expr", "SUM(price)"}}})}});
+        h->node("sums", "sink.file", {{"path", (dir.path() + "/sums-" + name + ".csv").toStdString()}});
+        h->edge("nx", "cheap", "bid");
+        h->edge("cheap", "bids");
+        h->edge("nx", "per_sec", "bid");
+        h->edge("per_sec", "sums");
+        return h;
+    };
+    auto one = build("one");
+    QCOMPARE(runWithParallelism(*one, 1), QString());
+    const QStringList bidsOne = sortedLines(dir.path() + "/bids-one.csv");
+    const QStringList sumsOne = sortedLines(dir.path() + "/sums-one.csv");
+    QVERIFY(bidsOne.size() > 100);
+    QVERIFY(sumsOne.size() > 5);
+    auto many = build("many");
+    QCOMPARE(runWithParallelism(*many, parallelism), QString());
+    QCOMPARE(sortedLines(dir.path() + "/bids-many.csv"), bidsOne);
+    QCOMPARE(sortedLines(dir.path() + "/sums-many.csv"), sumsOne);
+}
+
+// Clickstream instances share out `limit` and the event-time grid, with disjoint users.
+void TstRuntime::parallelClickstreamSharesOutLimitAndTime() {
+    QTemporaryDir dir;
+    Harness h;
+    h.node("clicks", "source.clickstream",
+           {{"rate", 0}, {"limit", 5001}, {"users", 100}, {"seed", 3}, {"start", "2026-01-01T00:00:00Z"}});
+    h.node("out", "sink.file", {{"path", (dir.path() + "/clicks.csv").toStdString()}});
+    h.edge("clicks", "out");
+    QCOMPARE(runWithParallelism(h, 2), QString());
+    const QStringList lines = sortedLines(dir.path() + "/clicks.csv");
+    QCOMPARE(lines.size(), 5002);
+    const QStringList header = lines[0].split(',');
+    const qsizetype timeCol = header.indexOf("_time"), userCol = header.indexOf("user_id");
+    QVERIFY(timeCol >= 0 && userCol >= 0);
+    QSet<QString> times;
+    for (qsizetype i = 1; i < lines.size(); ++i) {
+        const QStringList cells = lines[i].split(',');
+        times.insert(cells[timeCol]);
+        const int user = cells[userCol].toInt();
+        QVERIFY2(user >= 1 && user <= 100, qPrintable(lines[i]));
+    }
+    // 10 µs apart, printed to the millisecond: 100 events share each printed time.
+    QCOMPARE(times.size(), 51);
 }
 
 QTEST_GUILESS_MAIN(TstRuntime)

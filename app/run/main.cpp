@@ -1,7 +1,7 @@
 // riffle-run: runs a Riffle project headless (SPEC section 7).
 //
 //   riffle-run PROJECT [--for DURATION] [--set NODE.PARAM=VALUE]... [--metrics-every DURATION]
-//                      [--threads K] [--json]
+//                      [--threads K] [--parallelism P] [--json]
 //   riffle-run --validate PROJECT
 //   riffle-run --list-nodes [--json]
 //
@@ -39,7 +39,7 @@ void onSignal(int) {
 
 const char* kUsage =
     "usage: riffle-run PROJECT [--for DURATION] [--set NODE.PARAM=VALUE]... [--metrics-every DURATION]\n"
-    "                  [--threads K] [--json]\n"
+    "                  [--threads K] [--parallelism P] [--json]\n"
     "       riffle-run --validate PROJECT\n"
     "       riffle-run --list-nodes [--json | --markdown]\n";
 
@@ -57,6 +57,7 @@ struct Options {
     int64_t forUs = 0;
     int64_t metricsEveryUs = 0;
     int threads = 0;
+    int parallelism = 1;
     std::vector<std::string> sets;
 };
 
@@ -92,16 +93,16 @@ int parseArgs(int argc, char** argv, Options& o) {
             const std::string* v = value("--set");
             if (!v) return usageError("--set needs NODE.PARAM=VALUE");
             o.sets.push_back(*v);
-        } else if (a == "--threads") {
-            const std::string* v = value("--threads");
+        } else if (a == "--threads" || a == "--parallelism") {
+            const std::string* v = value(a.c_str());
             int k = 0;
             try {
                 k = v ? std::stoi(*v) : 0;
             } catch (const std::exception&) {
                 k = 0;
             }
-            if (k < 1 || k > 256) return usageError("--threads needs a number from 1 to 256");
-            o.threads = k;
+            if (k < 1 || k > 256) return usageError(a + " needs a number from 1 to 256");
+            (a == "--threads" ? o.threads : o.parallelism) = k;
         } else if (a.rfind("--", 0) == 0) {
             return usageError("unknown option `" + a + "`");
         } else if (o.project.empty()) {
@@ -169,6 +170,7 @@ int main(int argc, char** argv) {
 
     ExecutorOptions eo;
     eo.threads = o.threads;
+    eo.sourceParallelism = o.parallelism;
     auto created = Executor::create(graph, eo);
     if (!created) {
         std::cerr << "riffle-run: " << created.message() << "\n";

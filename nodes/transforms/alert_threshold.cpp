@@ -44,7 +44,9 @@ struct AlertPlan {
     SchemaPtr output;
 };
 
-std::string fieldList(const Schema& schema) { return schema.toString(); }
+std::string fieldList(const Schema& schema) {
+    return schema.toString();
+}
 
 Result<std::vector<MessagePart>> parseMessage(const std::string& text, const Schema& input) {
     using R = Result<std::vector<MessagePart>>;
@@ -60,12 +62,14 @@ Result<std::vector<MessagePart>> parseMessage(const std::string& text, const Sch
         if (c == '{') {
             const size_t close = text.find('}', i + 1);
             if (close == std::string::npos)
-                return R::error("`message` has a `{` without a closing `}`; write {{ for a literal brace");
+                return R::error(
+                    "`message` has a `{` without a closing `}`; write {{ for a literal brace");
             const std::string name = text.substr(i + 1, close - i - 1);
             const int idx = input.indexOf(name);
             if (idx < 0)
-                return R::error("`message` refers to `{" + name + "}`, which is not an input field (fields: " +
-                                fieldList(input) + "); write {{ for a literal brace");
+                return R::error("`message` refers to `{" + name +
+                                "}`, which is not an input field (fields: " + fieldList(input) +
+                                "); write {{ for a literal brace");
             if (!literal.empty()) parts.push_back({std::move(literal), -1});
             literal.clear();
             parts.push_back({{}, idx});
@@ -96,10 +100,12 @@ Result<AlertPlan> planAlert(const NodeConfig& config, const Schema& input) {
     for (const auto& g : config.getStringList("group_by")) {
         const int idx = input.indexOf(g);
         if (idx < 0)
-            return R::error("`group_by` names `" + g + "`, which is not an input field (fields: " + fieldList(input) + ")");
+            return R::error("`group_by` names `" + g +
+                            "`, which is not an input field (fields: " + fieldList(input) + ")");
         for (const char* reserved : {"_time", "state", "since", "message"})
             if (g == reserved)
-                return R::error("`group_by` names `" + g + "`, which is also a result field of the alert; rename it " +
+                return R::error("`group_by` names `" + g +
+                                "`, which is also a result field of the alert; rename it " +
                                 "with a map first");
         for (const auto& f : fields)
             if (f.name == g) return R::error("`group_by` names `" + g + "` twice");
@@ -135,8 +141,9 @@ public:
                 auto [it, inserted] = m_groups.try_emplace(key);
                 State& s = it->second;
                 if (inserted) s.since = t;
-                if (!s.firing && (t >= s.since && static_cast<uint64_t>(t) - static_cast<uint64_t>(s.since) >=
-                                                      static_cast<uint64_t>(m_forUs))) {
+                if (!s.firing &&
+                    (t >= s.since && static_cast<uint64_t>(t) - static_cast<uint64_t>(s.since) >=
+                                         static_cast<uint64_t>(m_forUs))) {
                     s.firing = true;
                     writeRow(in, r, "firing", s.since, out);
                 }
@@ -169,8 +176,10 @@ private:
         b.column(c++).appendTime(since);
         m_text.clear();
         for (const MessagePart& p : m_plan.message) {
-            if (p.column < 0) m_text += p.text;
-            else m_text += in.get(row, static_cast<size_t>(p.column)).toString();
+            if (p.column < 0)
+                m_text += p.text;
+            else
+                m_text += in.get(row, static_cast<size_t>(p.column)).toString();
         }
         b.appendString(c, m_text);
         b.commitRow();
@@ -201,32 +210,41 @@ void registerAlertThreshold(NodeRegistry& registry) {
     s.displayName = "Threshold alert";
     s.category = "alert";
     s.description =
-        "Emits one 'firing' row when a condition has held for `for` (per group, in event time) and one "
+        "Emits one 'firing' row when a condition has held for `for` (per group, in event time) and "
+        "one "
         "'resolved' row when it stops holding; NULL counts as false.";
     s.inputs = {{"in", "Events to watch", false}};
-    s.outputs = {{"out", "Alert changes: _time, group_by fields, state (firing/resolved), since, message", false}};
+    s.outputs = {{"out",
+                  "Alert changes: _time, group_by fields, state (firing/resolved), since, message",
+                  false}};
     ParamSpec condition = makeParam("condition", ParamType::Expression, nullptr,
                                     "When the alert condition holds, e.g. cpu_pct > 90");
     condition.required = true;
     condition.group = "Alert";
-    ParamSpec forParam = makeParam("for", ParamType::Duration, "0s",
-                                   "How long (event time) the condition must hold before the alert fires; 0s = at once",
-                                   "", 0.0);
+    ParamSpec forParam = makeParam(
+        "for", ParamType::Duration, "0s",
+        "How long (event time) the condition must hold before the alert fires; 0s = at once", "",
+        0.0);
     forParam.group = "Alert";
-    ParamSpec message = makeParam("message", ParamType::String, "condition held",
-                                  "Text of the alert; {field} is replaced by that field of the event, e.g. "
-                                  "\"{host}: CPU at {cpu_pct}%\"");
+    ParamSpec message =
+        makeParam("message", ParamType::String, "condition held",
+                  "Text of the alert; {field} is replaced by that field of the event, e.g. "
+                  "\"{host}: CPU at {cpu_pct}%\"");
     message.group = "Alert";
-    ParamSpec groupBy = makeParam("group_by", ParamType::StringList, Json::array(),
-                                  "Fields that give each group its own alert, e.g. [\"host\"]; empty = one alert");
+    ParamSpec groupBy =
+        makeParam("group_by", ParamType::StringList, Json::array(),
+                  "Fields that give each group its own alert, e.g. [\"host\"]; empty = one alert");
     groupBy.group = "Alert";
     s.params = {condition, forParam, message, groupBy};
-    s.schemaRule = [](const NodeConfig& config, const SchemaInputs& in) -> Result<std::vector<SchemaPtr>> {
+    s.schemaRule = [](const NodeConfig& config,
+                      const SchemaInputs& in) -> Result<std::vector<SchemaPtr>> {
         auto plan = planAlert(config, *in.schemas.at(0));
         if (!plan) return Result<std::vector<SchemaPtr>>::error(plan.message());
         return std::vector<SchemaPtr>{plan->output};
     };
-    s.createOperator = [](const OperatorContext& ctx) { return std::make_unique<AlertThresholdOperator>(ctx); };
+    s.createOperator = [](const OperatorContext& ctx) {
+        return std::make_unique<AlertThresholdOperator>(ctx);
+    };
     registry.add(std::move(s));
 }
 

@@ -39,17 +39,22 @@ Result<expr::ExpressionPtr> compileKey(const NodeConfig& config, const Schema& i
     auto e = expr::compile(text, input);
     if (!e) return R::error("`key`: " + e.message());
     if (e.value()->type() == Type::Null)
-        return R::error("`key` is always NULL, so no event would ever be a repeat; give an expression over the "
-                        "input fields, e.g. user_id");
+        return R::error(
+            "`key` is always NULL, so no event would ever be a repeat; give an expression over the "
+            "input fields, e.g. user_id");
     return e;
 }
 
-TimeUs saturatingAdd(TimeUs t, int64_t d) { return t > kMaxTime - d ? kMaxTime : t + d; }
+TimeUs saturatingAdd(TimeUs t, int64_t d) {
+    return t > kMaxTime - d ? kMaxTime : t + d;
+}
 
 // Appends the bytes of a non-NULL cell; all cells of one column have one type, so no type tag.
 void appendKeyBytes(std::string& out, const Column& col, size_t row) {
     switch (col.type()) {
-        case Type::String: out.append(col.strings()[row]); break;
+        case Type::String:
+            out.append(col.strings()[row]);
+            break;
         case Type::Float: {
             double v = col.floats()[row];
             if (v == 0) v = 0;  // -0.0 and 0.0 are one key
@@ -58,7 +63,8 @@ void appendKeyBytes(std::string& out, const Column& col, size_t row) {
             out.append(bytes, sizeof v);
             break;
         }
-        case Type::Null: break;
+        case Type::Null:
+            break;
         default: {
             const int64_t v = col.ints()[row];
             char bytes[sizeof v];
@@ -93,8 +99,9 @@ public:
             auto it = m_lastPassed.find(m_buffer);
             if (it != m_lastPassed.end()) {
                 const TimeUs last = it->second;
-                const uint64_t distance = t >= last ? static_cast<uint64_t>(t) - static_cast<uint64_t>(last)
-                                                    : static_cast<uint64_t>(last) - static_cast<uint64_t>(t);
+                const uint64_t distance =
+                    t >= last ? static_cast<uint64_t>(t) - static_cast<uint64_t>(last)
+                              : static_cast<uint64_t>(last) - static_cast<uint64_t>(t);
                 if (distance < static_cast<uint64_t>(m_withinUs)) continue;  // a repeat
                 it->second = t;
             } else {
@@ -114,7 +121,8 @@ public:
         while (!m_expiry.empty() && m_expiry.top().first <= wm) {
             auto it = m_lastPassed.find(m_expiry.top().second);
             // Entries go stale when a key passes again; only the one matching its state frees it.
-            if (it != m_lastPassed.end() && saturatingAdd(it->second, m_withinUs) <= wm) m_lastPassed.erase(it);
+            if (it != m_lastPassed.end() && saturatingAdd(it->second, m_withinUs) <= wm)
+                m_lastPassed.erase(it);
             m_expiry.pop();
         }
     }
@@ -129,7 +137,8 @@ private:
     StringArena m_scratch;
     std::string m_buffer;
     std::vector<uint32_t> m_selected;
-    std::unordered_map<std::string, TimeUs> m_lastPassed;  // key bytes -> time of its last passed event
+    std::unordered_map<std::string, TimeUs>
+        m_lastPassed;  // key bytes -> time of its last passed event
     // (when a key may be forgotten, key); one entry per passed event, stale ones are skipped.
     std::priority_queue<std::pair<TimeUs, std::string>, std::vector<std::pair<TimeUs, std::string>>,
                         std::greater<>>
@@ -149,26 +158,32 @@ void registerDedupe(NodeRegistry& registry) {
     s.displayName = "Deduplicate";
     s.category = "transform";
     s.description =
-        "Drops an event when an earlier passed event with the same key is less than `within` away in event "
+        "Drops an event when an earlier passed event with the same key is less than `within` away "
+        "in event "
         "time; a NULL key always passes. Dropped events show as in - out.";
     s.inputs = {{"in", "Events, possibly with repeats", false}};
     s.outputs = {{"out", "Events that are not repeats, unchanged", false}};
     ParamSpec key = makeParam("key", ParamType::Expression, nullptr,
-                              "What makes two events the same, e.g. user_id || ':' || CAST(order_id AS STRING)");
+                              "What makes two events the same: an expression, e.g. CONCAT(user_id, "
+                              "':', CAST(order_id AS STRING))");
     key.required = true;
     key.group = "Dedupe";
-    ParamSpec within = makeParam("within", ParamType::Duration, "10m",
-                                 "A repeat closer than this in event time to the key's last passed event is dropped; "
-                                 "a key is forgotten this long after its last passed event (by watermark)",
-                                 "", 1e-6);
+    ParamSpec within = makeParam(
+        "within", ParamType::Duration, "10m",
+        "A repeat closer than this in event time to the key's last passed event is dropped; "
+        "a key is forgotten this long after its last passed event (by watermark)",
+        "", 1e-6);
     within.group = "Dedupe";
     s.params = {key, within};
-    s.schemaRule = [](const NodeConfig& config, const SchemaInputs& in) -> Result<std::vector<SchemaPtr>> {
+    s.schemaRule = [](const NodeConfig& config,
+                      const SchemaInputs& in) -> Result<std::vector<SchemaPtr>> {
         auto e = compileKey(config, *in.schemas.at(0));
         if (!e) return Result<std::vector<SchemaPtr>>::error(e.message());
         return std::vector<SchemaPtr>{in.schemas.at(0)};
     };
-    s.createOperator = [](const OperatorContext& ctx) { return std::make_unique<DedupeOperator>(ctx); };
+    s.createOperator = [](const OperatorContext& ctx) {
+        return std::make_unique<DedupeOperator>(ctx);
+    };
     registry.add(std::move(s));
 }
 

@@ -48,7 +48,8 @@ enum class TableKind { Csv, Sqlite };
 
 std::string lowerExtension(const std::string& path) {
     std::string ext = std::filesystem::path(path).extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     return ext;
 }
 
@@ -56,8 +57,9 @@ Result<TableKind> tableKind(const std::string& path) {
     const std::string ext = lowerExtension(path);
     if (ext == ".csv") return TableKind::Csv;
     if (ext == ".db" || ext == ".sqlite" || ext == ".sqlite3") return TableKind::Sqlite;
-    return Result<TableKind>::error("`table` must be a .csv file or an SQLite file (.db, .sqlite, .sqlite3), got `" +
-                                    path + "`");
+    return Result<TableKind>::error(
+        "`table` must be a .csv file or an SQLite file (.db, .sqlite, .sqlite3), got `" + path +
+        "`");
 }
 
 std::string quoteIdent(std::string_view name) {
@@ -85,7 +87,8 @@ public:
     Status open(const std::string& path) {
         m_path = path;
         std::error_code ec;
-        if (!std::filesystem::is_regular_file(path, ec)) return Status::error("cannot open `" + path + "`: no such file");
+        if (!std::filesystem::is_regular_file(path, ec))
+            return Status::error("cannot open `" + path + "`: no such file");
         if (sqlite3_open_v2(path.c_str(), &m_db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK)
             return failure("cannot open `" + path + "`");
         sqlite3_busy_timeout(m_db, 5000);
@@ -96,9 +99,12 @@ public:
     Result<std::vector<std::string>> tables() {
         std::vector<std::string> names;
         sqlite3_stmt* st = nullptr;
-        if (sqlite3_prepare_v2(m_db, "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name",
-                               -1, &st, nullptr) != SQLITE_OK)
-            return Result<std::vector<std::string>>::error(failure("cannot read `" + m_path + "`").message());
+        if (sqlite3_prepare_v2(
+                m_db,
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name", -1,
+                &st, nullptr) != SQLITE_OK)
+            return Result<std::vector<std::string>>::error(
+                failure("cannot read `" + m_path + "`").message());
         while (sqlite3_step(st) == SQLITE_ROW)
             names.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
         sqlite3_finalize(st);
@@ -127,7 +133,8 @@ public:
     }
 
     Status failure(const std::string& what) const {
-        return Status::error(what + (m_db ? std::string(": ") + sqlite3_errmsg(m_db) : std::string()));
+        return Status::error(what +
+                             (m_db ? std::string(": ") + sqlite3_errmsg(m_db) : std::string()));
     }
 
 private:
@@ -137,7 +144,8 @@ private:
 
 // The type a declared SQLite column type gives, or Null when its values must decide.
 Type declaredType(std::string declared) {
-    std::transform(declared.begin(), declared.end(), declared.begin(), [](unsigned char c) { return std::toupper(c); });
+    std::transform(declared.begin(), declared.end(), declared.begin(),
+                   [](unsigned char c) { return std::toupper(c); });
     auto has = [&](const char* s) { return declared.find(s) != std::string::npos; };
     if (has("BOOL")) return Type::Bool;
     if (has("INT")) return Type::Int;
@@ -167,8 +175,9 @@ Result<TableSource> tableSource(const NodeConfig& config) {
     if (!kind) return Result<TableSource>::error(kind.message());
     src.kind = *kind;
     src.sqliteTable = config.getString("sqlite_table");
-    src.label = src.kind == TableKind::Csv ? "`" + src.path + "`"
-                                           : "table `" + src.sqliteTable + "` of `" + src.path + "`";
+    src.label = src.kind == TableKind::Csv
+                    ? "`" + src.path + "`"
+                    : "table `" + src.sqliteTable + "` of `" + src.path + "`";
     return src;
 }
 
@@ -180,16 +189,20 @@ Result<std::vector<Field>> sqliteColumns(SqliteReader& db, const TableSource& sr
     for (const auto& t : tables.value()) list += (list.empty() ? "" : ", ") + t;
     if (list.empty()) list = "none";
     if (src.sqliteTable.empty())
-        return R::error("`sqlite_table` is required when `table` is an SQLite file; tables in `" + src.path + "`: " + list);
+        return R::error("`sqlite_table` is required when `table` is an SQLite file; tables in `" +
+                        src.path + "`: " + list);
     if (std::find(tables->begin(), tables->end(), src.sqliteTable) == tables->end())
-        return R::error("`sqlite_table`: `" + src.path + "` has no table `" + src.sqliteTable + "` (tables: " + list + ")");
+        return R::error("`sqlite_table`: `" + src.path + "` has no table `" + src.sqliteTable +
+                        "` (tables: " + list + ")");
     std::vector<Field> fields;
-    for (const auto& [name, declared] : db.columns(src.sqliteTable)) fields.push_back({name, declaredType(declared)});
+    for (const auto& [name, declared] : db.columns(src.sqliteTable))
+        fields.push_back({name, declaredType(declared)});
     if (fields.empty()) return R::error("the " + src.label + " has no columns");
     bool undecided = false;
     for (const auto& f : fields) undecided = undecided || f.type == Type::Null;
     if (undecided) {
-        sqlite3_stmt* st = db.prepare(selectAll(src.sqliteTable, fields) + " LIMIT " + std::to_string(kSqliteSampleRows));
+        sqlite3_stmt* st = db.prepare(selectAll(src.sqliteTable, fields) + " LIMIT " +
+                                      std::to_string(kSqliteSampleRows));
         if (!st) return R::error(db.failure("cannot read the " + src.label).message());
         std::vector<Type> seen(fields.size(), Type::Null);
         while (sqlite3_step(st) == SQLITE_ROW) {
@@ -197,29 +210,40 @@ Result<std::vector<Field>> sqliteColumns(SqliteReader& db, const TableSource& sr
                 const int c32 = static_cast<int>(c);
                 Type t = Type::Null;
                 switch (sqlite3_column_type(st, c32)) {
-                    case SQLITE_INTEGER: t = Type::Int; break;
-                    case SQLITE_FLOAT: t = Type::Float; break;
+                    case SQLITE_INTEGER:
+                        t = Type::Int;
+                        break;
+                    case SQLITE_FLOAT:
+                        t = Type::Float;
+                        break;
                     case SQLITE_TEXT: {
-                        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(st, c32));
-                        t = classifyText(std::string_view(text, static_cast<size_t>(sqlite3_column_bytes(st, c32))));
+                        const auto* text =
+                            reinterpret_cast<const char*>(sqlite3_column_text(st, c32));
+                        t = classifyText(std::string_view(
+                            text, static_cast<size_t>(sqlite3_column_bytes(st, c32))));
                         break;
                     }
-                    case SQLITE_BLOB: t = Type::String; break;
-                    default: break;
+                    case SQLITE_BLOB:
+                        t = Type::String;
+                        break;
+                    default:
+                        break;
                 }
                 seen[c] = widenType(seen[c], t);
             }
         }
         sqlite3_finalize(st);
         for (size_t c = 0; c < fields.size(); ++c)
-            if (fields[c].type == Type::Null) fields[c].type = seen[c] == Type::Null ? Type::String : seen[c];
+            if (fields[c].type == Type::Null)
+                fields[c].type = seen[c] == Type::Null ? Type::String : seen[c];
     }
     return fields;
 }
 
 // The table's columns and their types.
 Result<std::vector<Field>> tableColumns(const TableSource& src) {
-    if (src.kind == TableKind::Csv) return inferFileSchema(src.path, FileFormat::Csv, kMaxLineBytes, SIZE_MAX);
+    if (src.kind == TableKind::Csv)
+        return inferFileSchema(src.path, FileFormat::Csv, kMaxLineBytes, SIZE_MAX);
     SqliteReader db;
     Status s = db.open(src.path);
     if (!s) return Result<std::vector<Field>>::error(s.message());
@@ -229,7 +253,7 @@ Result<std::vector<Field>> tableColumns(const TableSource& src) {
 struct LookupPlan {
     TableSource source;
     std::vector<Field> tableFields;
-    int keyColumn = 0;           // in tableFields
+    int keyColumn = 0;            // in tableFields
     std::vector<int> addColumns;  // in tableFields, in output order
     expr::ExpressionPtr key;
     SchemaPtr output;
@@ -255,8 +279,8 @@ Result<LookupPlan> planLookup(const NodeConfig& config, const Schema& input) {
     if (!tableKey.empty()) {
         plan.keyColumn = columnIndex(tableKey);
         if (plan.keyColumn < 0)
-            return R::error("`table_key` `" + tableKey + "` is not a column of the " + plan.source.label +
-                            " (columns: " + joinNames(tf) + ")");
+            return R::error("`table_key` `" + tableKey + "` is not a column of the " +
+                            plan.source.label + " (columns: " + joinNames(tf) + ")");
     }
     const Field& keyField = tf[static_cast<size_t>(plan.keyColumn)];
 
@@ -265,25 +289,29 @@ Result<LookupPlan> planLookup(const NodeConfig& config, const Schema& input) {
     if (!key) return R::error("`key`: " + key.message());
     const Type kt = key.value()->type();
     if (kt == Type::Null)
-        return R::error("`key` is always NULL, so no event would ever match; give an expression over the input "
-                        "fields, e.g. city_id");
+        return R::error(
+            "`key` is always NULL, so no event would ever match; give an expression over the input "
+            "fields, e.g. city_id");
     if (!(kt == keyField.type || (isNumeric(kt) && isNumeric(keyField.type))))
-        return R::error("`key` `" + keyText + "` is " + std::string(typeName(kt)) + " but the table key `" +
-                        keyField.name + "` is " + std::string(typeName(keyField.type)) + "; convert the key, e.g. CAST(" +
+        return R::error("`key` `" + keyText + "` is " + std::string(typeName(kt)) +
+                        " but the table key `" + keyField.name + "` is " +
+                        std::string(typeName(keyField.type)) + "; convert the key, e.g. CAST(" +
                         keyText + " AS " + std::string(typeName(keyField.type)) + ")");
     plan.key = key.value();
 
     const auto fields = config.getStringList("fields");
     if (fields.empty()) {
         for (size_t i = 0; i < tf.size(); ++i)
-            if (static_cast<int>(i) != plan.keyColumn) plan.addColumns.push_back(static_cast<int>(i));
+            if (static_cast<int>(i) != plan.keyColumn)
+                plan.addColumns.push_back(static_cast<int>(i));
     } else {
         for (const auto& name : fields) {
             const int idx = columnIndex(name);
             if (idx < 0)
-                return R::error("`fields` names `" + name + "`, which is not a column of the " + plan.source.label +
-                                " (columns: " + joinNames(tf) + ")");
-            if (std::find(plan.addColumns.begin(), plan.addColumns.end(), idx) != plan.addColumns.end())
+                return R::error("`fields` names `" + name + "`, which is not a column of the " +
+                                plan.source.label + " (columns: " + joinNames(tf) + ")");
+            if (std::find(plan.addColumns.begin(), plan.addColumns.end(), idx) !=
+                plan.addColumns.end())
                 return R::error("`fields` names `" + name + "` twice");
             plan.addColumns.push_back(idx);
         }
@@ -293,9 +321,10 @@ Result<LookupPlan> planLookup(const NodeConfig& config, const Schema& input) {
     for (int c : plan.addColumns) {
         const Field& f = tf[static_cast<size_t>(c)];
         if (input.indexOf(f.name) >= 0)
-            return R::error("the table field `" + f.name + "` of the " + plan.source.label +
-                            " clashes with the input field `" + f.name +
-                            "`; leave it out of `fields` or rename the input field with a map first");
+            return R::error(
+                "the table field `" + f.name + "` of the " + plan.source.label +
+                " clashes with the input field `" + f.name +
+                "`; leave it out of `fields` or rename the input field with a map first");
         out.add(f);
     }
     plan.output = std::make_shared<const Schema>(std::move(out));
@@ -312,7 +341,10 @@ bool encodeKey(const Column& col, size_t row, std::string& out) {
         out.append(static_cast<const char*>(p), n);
     };
     switch (col.type()) {
-        case Type::String: out.push_back('s'); out.append(col.strings()[row]); return true;
+        case Type::String:
+            out.push_back('s');
+            out.append(col.strings()[row]);
+            return true;
         case Type::Float: {
             const double v = col.floats()[row];
             if (std::isnan(v)) return false;
@@ -324,10 +356,17 @@ bool encodeKey(const Column& col, size_t row, std::string& out) {
             }
             return true;
         }
-        case Type::Int: put('i', &col.ints()[row], sizeof(int64_t)); return true;
-        case Type::Bool: put('b', &col.ints()[row], sizeof(int64_t)); return true;
-        case Type::Time: put('t', &col.ints()[row], sizeof(int64_t)); return true;
-        case Type::Null: return false;
+        case Type::Int:
+            put('i', &col.ints()[row], sizeof(int64_t));
+            return true;
+        case Type::Bool:
+            put('b', &col.ints()[row], sizeof(int64_t));
+            return true;
+        case Type::Time:
+            put('t', &col.ints()[row], sizeof(int64_t));
+            return true;
+        case Type::Null:
+            return false;
     }
     return false;
 }
@@ -340,7 +379,8 @@ Status loadCsv(const TableSource& src, Batch& rows) {
     auto header = readCsvHeader(reader, src.path);
     if (!header) return Status::error(header.message());
     const Schema& schema = rows.schema();
-    if (header->size() != schema.size()) return Status::error("the columns of " + src.label + " changed since planning");
+    if (header->size() != schema.size())
+        return Status::error("the columns of " + src.label + " changed since planning");
     for (size_t c = 0; c < schema.size(); ++c)
         if ((*header)[c] != schema.field(c).name)
             return Status::error("the columns of " + src.label + " changed since planning");
@@ -359,8 +399,9 @@ Status loadCsv(const TableSource& src, Batch& rows) {
             if (f.isNull()) continue;
             const Field& field = schema.field(c);
             if (!parseCell(f.text, field.type, TimeFormat::Auto, cells[c]))
-                return Status::error(src.label + ", line " + std::to_string(reader.line()) + ": column `" + field.name +
-                                     "` is " + std::string(typeName(field.type)) + ", but holds `" +
+                return Status::error(src.label + ", line " + std::to_string(reader.line()) +
+                                     ": column `" + field.name + "` is " +
+                                     std::string(typeName(field.type)) + ", but holds `" +
                                      std::string(f.text.substr(0, 40)) + "`");
         }
         for (size_t c = 0; c < schema.size(); ++c) appendCell(rows, c, cells[c]);
@@ -391,31 +432,40 @@ Status loadSqlite(const TableSource& src, Batch& rows) {
             if (storage == SQLITE_INTEGER && field.type != Type::String) {
                 const int64_t v = sqlite3_column_int64(st, c32);
                 cell.null = false;
-                if (field.type == Type::Float) cell.f = static_cast<double>(v);
-                else if (field.type == Type::Bool) cell.i = v != 0;
+                if (field.type == Type::Float)
+                    cell.f = static_cast<double>(v);
+                else if (field.type == Type::Bool)
+                    cell.i = v != 0;
                 else if (field.type == Type::Time) {
                     auto t = timeFromNumber(static_cast<double>(v), TimeFormat::Auto);
                     ok = t.has_value();
                     cell.i = t.value_or(0);
-                } else cell.i = v;
-            } else if (storage == SQLITE_FLOAT && (field.type == Type::Float || field.type == Type::Int)) {
+                } else
+                    cell.i = v;
+            } else if (storage == SQLITE_FLOAT &&
+                       (field.type == Type::Float || field.type == Type::Int)) {
                 const double v = sqlite3_column_double(st, c32);
                 cell.null = false;
-                if (field.type == Type::Float) cell.f = v;
-                else if (v == std::floor(v) && std::fabs(v) < 9.2e18) cell.i = static_cast<int64_t>(v);
-                else ok = false;
+                if (field.type == Type::Float)
+                    cell.f = v;
+                else if (v == std::floor(v) && std::fabs(v) < 9.2e18)
+                    cell.i = static_cast<int64_t>(v);
+                else
+                    ok = false;
             } else {
                 const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(st, c32));
-                texts[c].assign(text ? text : "", static_cast<size_t>(sqlite3_column_bytes(st, c32)));
+                texts[c].assign(text ? text : "",
+                                static_cast<size_t>(sqlite3_column_bytes(st, c32)));
                 ok = parseCell(texts[c], field.type, TimeFormat::Auto, cell);
             }
             if (!ok) {
                 const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(st, c32));
                 const std::string shown = text ? std::string(text).substr(0, 40) : std::string();
                 sqlite3_finalize(st);
-                return Status::error("the " + src.label + ", row " + std::to_string(rowNumber) + ": column `" +
-                                     field.name + "` is " + std::string(typeName(field.type)) + ", but holds `" +
-                                     shown + "`");
+                return Status::error("the " + src.label + ", row " + std::to_string(rowNumber) +
+                                     ": column `" + field.name + "` is " +
+                                     std::string(typeName(field.type)) + ", but holds `" + shown +
+                                     "`");
             }
         }
         for (size_t c = 0; c < schema.size(); ++c) appendCell(rows, c, cells[c]);
@@ -430,13 +480,18 @@ Status loadSqlite(const TableSource& src, Batch& rows) {
 void copyColumn(const Column& src, const Batch& srcBatch, Column& dst, Batch& dstBatch) {
     dst.validity() = src.validity();
     switch (src.type()) {
-        case Type::Null: break;
-        case Type::Float: dst.floats() = src.floats(); break;
+        case Type::Null:
+            break;
+        case Type::Float:
+            dst.floats() = src.floats();
+            break;
         case Type::String:
             dstBatch.arena().shareBlocksOf(srcBatch.arena());
             dst.strings() = src.strings();
             break;
-        default: dst.ints() = src.ints(); break;
+        default:
+            dst.ints() = src.ints();
+            break;
     }
 }
 
@@ -446,8 +501,10 @@ public:
     // failure is kept and reported by open() (until then the table is empty).
     explicit LookupOperator(const OperatorContext& ctx) : m_ctx(ctx) {
         auto plan = planLookup(ctx.config, *ctx.inputSchemas.at(0));
-        if (plan) m_plan = std::move(plan.value());
-        else m_planStatus = plan.status();
+        if (plan)
+            m_plan = std::move(plan.value());
+        else
+            m_planStatus = plan.status();
         m_table = std::make_shared<Batch>();
         m_table->reset(std::make_shared<const Schema>(m_plan.tableFields));
     }
@@ -471,7 +528,8 @@ public:
         if (!m_plan.key) return;  // planning failed: open() has stopped the run
         expr::EvalStats stats;
         m_plan.key->evaluate(in, m_keys, m_scratch, stats);
-        if (stats.warnings && m_ctx.metrics) m_ctx.metrics->add(m_ctx.metrics->warnings, stats.warnings);
+        if (stats.warnings && m_ctx.metrics)
+            m_ctx.metrics->add(m_ctx.metrics->warnings, stats.warnings);
         const size_t n = in.rows();
         m_match.assign(n, -1);
         for (size_t r = 0; r < n; ++r) {
@@ -501,10 +559,18 @@ public:
                 }
                 const auto row = static_cast<size_t>(m);
                 switch (src.type()) {
-                    case Type::Float: dst.appendFloat(src.floats()[row]); break;
-                    case Type::String: dst.appendStringView(src.strings()[row]); break;
-                    case Type::Null: dst.appendNull(); break;
-                    default: dst.appendInt(src.ints()[row]); break;
+                    case Type::Float:
+                        dst.appendFloat(src.floats()[row]);
+                        break;
+                    case Type::String:
+                        dst.appendStringView(src.strings()[row]);
+                        break;
+                    case Type::Null:
+                        dst.appendNull();
+                        break;
+                    default:
+                        dst.appendInt(src.ints()[row]);
+                        break;
                 }
             }
         }
@@ -532,36 +598,45 @@ void registerLookup(NodeRegistry& registry) {
     s.displayName = "Lookup";
     s.category = "transform";
     s.description =
-        "Adds the columns of the matching row of a static CSV or SQLite table to every event, loaded once at "
+        "Adds the columns of the matching row of a static CSV or SQLite table to every event, "
+        "loaded once at "
         "start; an event without a match gets NULLs (left join).";
     s.inputs = {{"in", "Events to enrich", false}};
     s.outputs = {{"out", "The events with the table's fields added", false}};
-    ParamSpec table = makeParam("table", ParamType::Path, nullptr,
-                                "A .csv file with a header row, or an SQLite file (.db, .sqlite, .sqlite3); relative "
-                                "to the project's folder");
+    ParamSpec table = makeParam(
+        "table", ParamType::Path, nullptr,
+        "A .csv file with a header row, or an SQLite file (.db, .sqlite, .sqlite3); relative "
+        "to the project's folder");
     table.required = true;
     table.group = "Table";
-    ParamSpec sqliteTable = makeParam("sqlite_table", ParamType::String, "",
-                                      "The table inside an SQLite file (required for SQLite; ignored for CSV)");
+    ParamSpec sqliteTable =
+        makeParam("sqlite_table", ParamType::String, "",
+                  "The table inside an SQLite file (required for SQLite; ignored for CSV)");
     sqliteTable.group = "Table";
-    ParamSpec key = makeParam("key", ParamType::Expression, nullptr,
-                              "The value to look up, an expression over the input fields, e.g. city_id");
+    ParamSpec key =
+        makeParam("key", ParamType::Expression, nullptr,
+                  "The value to look up, an expression over the input fields, e.g. city_id");
     key.required = true;
     key.group = "Match";
-    ParamSpec tableKey = makeParam("table_key", ParamType::String, "",
-                                   "The table column matched against `key`; empty = the table's first column");
+    ParamSpec tableKey =
+        makeParam("table_key", ParamType::String, "",
+                  "The table column matched against `key`; empty = the table's first column");
     tableKey.group = "Match";
-    ParamSpec fields = makeParam("fields", ParamType::StringList, Json::array(),
-                                 "Table columns to add, in this order; empty = every column but the table key");
+    ParamSpec fields =
+        makeParam("fields", ParamType::StringList, Json::array(),
+                  "Table columns to add, in this order; empty = every column but the table key");
     fields.group = "Match";
     s.params = {table, sqliteTable, key, tableKey, fields};
     s.stateless = true;  // the table never changes after open()
-    s.schemaRule = [](const NodeConfig& config, const SchemaInputs& in) -> Result<std::vector<SchemaPtr>> {
+    s.schemaRule = [](const NodeConfig& config,
+                      const SchemaInputs& in) -> Result<std::vector<SchemaPtr>> {
         auto plan = planLookup(config, *in.schemas.at(0));
         if (!plan) return Result<std::vector<SchemaPtr>>::error(plan.message());
         return std::vector<SchemaPtr>{plan->output};
     };
-    s.createOperator = [](const OperatorContext& ctx) { return std::make_unique<LookupOperator>(ctx); };
+    s.createOperator = [](const OperatorContext& ctx) {
+        return std::make_unique<LookupOperator>(ctx);
+    };
     registry.add(std::move(s));
 }
 

@@ -12,10 +12,14 @@ void registerBuiltinNodes(NodeRegistry& registry) {
     registerFilter(registry);
     registerMap(registry);
     registerUnion(registry);
+    registerDedupe(registry);
+    registerLookup(registry);
     // Windows
     registerTumblingWindow(registry);
     registerHoppingWindow(registry);
     registerSessionWindow(registry);
+    // Alerts
+    registerAlertThreshold(registry);
     // Sinks
     registerFileSink(registry);
     registerSqliteSink(registry);

@@ -11,6 +11,13 @@ namespace {
 
 // Values for parameters that have no usable default (required ones).
 Json sampleValue(const std::string& typeId, const ParamSpec& p, const QTemporaryDir& dir) {
+    if (typeId == "transform.lookup" && p.key == "table") {
+        QFile f(dir.filePath("table.csv"));
+        if (f.open(QIODevice::WriteOnly)) f.write("page,title\n/home,Home\n");
+        return dir.filePath("table.csv").toStdString();
+    }
+    if (p.type == ParamType::Expression && p.defaultValue.is_null())
+        return typeId == "alert.threshold" ? "amount > 100" : "page";
     if (p.key == "path") {
         if (typeId == "source.file") {
             QFile f(dir.filePath("in.csv"));

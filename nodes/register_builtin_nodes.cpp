@@ -12,10 +12,13 @@ void registerBuiltinNodes(NodeRegistry& registry) {
     registerFilter(registry);
     registerMap(registry);
     registerUnion(registry);
+    registerTopN(registry);
     // Windows
     registerTumblingWindow(registry);
     registerHoppingWindow(registry);
     registerSessionWindow(registry);
+    // Aggregates
+    registerRunningAggregate(registry);
     // Sinks
     registerFileSink(registry);
     registerSqliteSink(registry);

@@ -14,10 +14,13 @@ void registerBuiltinNodes(NodeRegistry& registry) {
     registerUnion(registry);
     registerDedupe(registry);
     registerLookup(registry);
+    registerTopN(registry);
     // Windows
     registerTumblingWindow(registry);
     registerHoppingWindow(registry);
     registerSessionWindow(registry);
+    // Aggregates
+    registerRunningAggregate(registry);
     // Alerts
     registerAlertThreshold(registry);
     // Sinks

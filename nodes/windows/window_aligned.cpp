@@ -42,7 +42,7 @@ public:
                 if (end + m_settings.allowedLatenessUs <= m_watermark) continue;  // closed for good
                 placed = true;
                 Window& w = window(start, end);
-                Group& g = group(w, in, r);
+                Group& g = groupFor(w.groups, m_keys, m_aggregates, in, r);
                 m_aggregates.accumulate(*g.state, m_args, r);
                 g.dirty = true;
                 w.dirty = true;
@@ -117,16 +117,6 @@ private:
         }
         m_last = &it->second;
         return it->second;
-    }
-
-    Group& group(Window& w, const Batch& in, size_t row) {
-        const std::string& key = m_keys.encode(in, row);
-        auto it = w.groups.find(key);
-        if (it != w.groups.end()) return it->second;
-        Group g;
-        g.state = m_aggregates.newState();
-        for (int c : m_keys.columns()) g.key.push_back(in.get(row, static_cast<size_t>(c)));
-        return w.groups.emplace(key, std::move(g)).first->second;
     }
 
     WindowSettings m_settings;

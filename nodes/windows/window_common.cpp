@@ -35,26 +35,37 @@ WindowSettings WindowSettings::from(const NodeConfig& config) {
     return s;
 }
 
-Result<SchemaPtr> windowOutputSchema(const NodeConfig& config, const Schema& input) {
-    using R = Result<SchemaPtr>;
-    const WindowSettings s = WindowSettings::from(config);
+Result<std::vector<Field>> groupedAggregateFields(const std::vector<std::string>& groupBy,
+                                                  const std::vector<NamedExpr>& aggregates, const Schema& input) {
+    using R = Result<std::vector<Field>>;
     std::vector<Field> fields;
     std::set<std::string> names;
-    for (const auto& g : s.groupBy) {
+    for (const auto& g : groupBy) {
         const int idx = input.indexOf(g);
         if (idx < 0) return R::error("`group_by` names `" + g + "`, which is not an input field (fields: " +
                                      input.toString() + ")");
         if (!names.insert(g).second) return R::error("`group_by` names `" + g + "` twice");
         fields.push_back(input.field(static_cast<size_t>(idx)));
     }
-    if (s.aggregates.empty()) return R::error("`aggregates` is empty; add one, e.g. {\"name\": \"n\", \"expr\": \"COUNT(*)\"}");
-    auto set = agg::AggregateSet::compile(s.aggregates, input);
+    if (aggregates.empty()) return R::error("`aggregates` is empty; add one, e.g. {\"name\": \"n\", \"expr\": \"COUNT(*)\"}");
+    auto set = agg::AggregateSet::compile(aggregates, input);
     if (!set) return R::error(set.message());
     for (const Field& f : set->outputFields()) {
         if (!names.insert(f.name).second)
             return R::error("aggregate `" + f.name + "` has the name of a group_by field; rename it");
         fields.push_back(f);
     }
+    return fields;
+}
+
+Result<SchemaPtr> windowOutputSchema(const NodeConfig& config, const Schema& input) {
+    using R = Result<SchemaPtr>;
+    const WindowSettings s = WindowSettings::from(config);
+    auto grouped = groupedAggregateFields(s.groupBy, s.aggregates, input);
+    if (!grouped) return R::error(grouped.message());
+    std::vector<Field> fields = std::move(grouped.value());
+    std::set<std::string> names;
+    for (const Field& f : fields) names.insert(f.name);
     for (const char* reserved : {"window_start", "window_end", "final", "_time"})
         if (names.count(reserved)) return R::error("`" + std::string(reserved) + "` is a result field of every window; rename yours");
     fields.push_back({"window_start", Type::Time});
@@ -107,28 +118,54 @@ const std::string& GroupKeyEncoder::encode(const Batch& in, size_t row) {
     return m_buffer;
 }
 
+Group& groupFor(GroupMap& groups, GroupKeyEncoder& keys, const agg::AggregateSet& aggregates, const Batch& in,
+                size_t row, bool* inserted) {
+    const std::string& key = keys.encode(in, row);
+    auto it = groups.find(key);
+    if (inserted) *inserted = it == groups.end();
+    if (it != groups.end()) return it->second;
+    Group g;
+    g.state = aggregates.newState();
+    for (int c : keys.columns()) g.key.push_back(in.get(row, static_cast<size_t>(c)));
+    return groups.emplace(key, std::move(g)).first->second;
+}
+
+size_t ResultWriter::appendGroup(Group& g, TimeUs time, Emitter& out) {
+    g.dirty = false;
+    if (!m_batch) m_batch = out.newBatch(0);
+    Batch& b = *m_batch;
+    b.column(0).appendTime(time);
+    for (size_t k = 0; k < m_groupColumns; ++k) b.appendValue(1 + k, g.key[k]);
+    const size_t aggStart = 1 + m_groupColumns;
+    m_aggregates.appendResults(*g.state, b, aggStart, m_stats);
+    return aggStart + m_aggregates.size();
+}
+
+void ResultWriter::commitRow(Emitter& out) {
+    m_batch->commitRow();
+    if (m_batch->rows() >= kBatchRows) flush(out);
+}
+
 void ResultWriter::write(GroupMap& groups, TimeUs start, TimeUs end, bool final, bool onlyDirty, Emitter& out) {
-    expr::EvalStats stats;
     for (auto& [key, g] : groups) {
         if (onlyDirty && !g.dirty) continue;
-        g.dirty = false;
-        if (!m_batch) m_batch = out.newBatch(0);
+        const size_t after = appendGroup(g, end - 1, out);
         Batch& b = *m_batch;
-        b.column(0).appendTime(end - 1);
-        for (size_t k = 0; k < m_groupColumns; ++k) b.appendValue(1 + k, g.key[k]);
-        const size_t aggStart = 1 + m_groupColumns;
-        m_aggregates.appendResults(*g.state, b, aggStart, stats);
-        const size_t after = aggStart + m_aggregates.size();
         b.column(after).appendTime(start);
         b.column(after + 1).appendTime(end);
         b.column(after + 2).appendBool(final);
-        b.commitRow();
-        if (b.rows() >= kBatchRows) flush(out);
+        commitRow(out);
     }
-    if (stats.warnings && m_metrics) m_metrics->add(m_metrics->warnings, stats.warnings);
+}
+
+void ResultWriter::writeGroup(Group& group, TimeUs time, Emitter& out) {
+    appendGroup(group, time, out);
+    commitRow(out);
 }
 
 void ResultWriter::flush(Emitter& out) {
+    if (m_stats.warnings && m_metrics) m_metrics->add(m_metrics->warnings, m_stats.warnings);
+    m_stats = {};
     if (m_batch && !m_batch->empty()) out.push(0, std::move(m_batch));
     m_batch.reset();
 }

@@ -27,6 +27,7 @@ Json sampleValue(const std::string& typeId, const ParamSpec& p, const QTemporary
         return dir.filePath(QString::fromStdString(typeId) + ".out.csv").toStdString();
     }
     if (p.key == "key") return Json::array({"_time"});
+    if (p.key == "order_by") return "amount DESC";
     return p.defaultValue;
 }
 

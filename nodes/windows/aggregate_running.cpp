@@ -1,0 +1,147 @@
+// aggregate.running: per-key running totals since the start of the run, without windows.
+//
+// Every event updates the aggregates of its group (group_by values; NULL is a group value of its
+// own, as in the windows). A result row is `_time, group_by fields, aggregates`, where `_time` is
+// the newest event time the group has seen (not the time of the last event, when events arrive
+// out of order).
+//
+// When rows are emitted:
+// - emit_every = 0s: after each input batch, one row per group that the batch changed, with the
+//   updated totals, in the order the groups were first touched in the batch.
+// - emit_every > 0: nothing per batch; every emit_every of processing time one row per group
+//   changed since the last emission. At end of stream (watermark +infinity) the groups changed
+//   since the last emission are emitted once more, so the final totals are always output.
+//
+// There are no windows, so nothing is ever late: every event counts, whatever its event time and
+// the watermark. NULL aggregate arguments are ignored (SPEC section 4); expression warnings
+// (division by zero, bad casts) are counted.
+//
+// State: one aggregate state per distinct group, kept for the whole run. Memory grows with the
+// number of distinct keys (plus what the distinct and sketch aggregates hold per key); group by
+// bounded keys, or use a window when keys keep arriving.
+#include <algorithm>
+
+#include "engine/graph/node_registry.h"
+#include "nodes/register_builtin_nodes.h"
+#include "nodes/windows/window_common.h"
+
+namespace riffle::windows {
+
+namespace {
+
+Result<std::vector<SchemaPtr>> runningSchemaRule(const NodeConfig& config, const SchemaInputs& in) {
+    using R = Result<std::vector<SchemaPtr>>;
+    auto fields = groupedAggregateFields(config.getStringList("group_by"),
+                                         config.getNamedExprs("aggregates"), *in.schemas.at(0));
+    if (!fields) return R::error(fields.message());
+    for (const Field& f : fields.value())
+        if (f.name == kTimeField)
+            return R::error("`_time` is a result field of every running aggregate; rename yours");
+    return std::vector<SchemaPtr>{std::make_shared<const Schema>(Schema::stream(fields.value()))};
+}
+
+class RunningAggregateOperator : public Operator {
+public:
+    explicit RunningAggregateOperator(const OperatorContext& ctx)
+        : m_emitEveryUs(ctx.config.getDurationUs("emit_every")),
+          m_aggregates(agg::AggregateSet::compile(ctx.config.getNamedExprs("aggregates"),
+                                                  *ctx.inputSchemas.at(0))
+                           .value()),
+          m_keys(*ctx.inputSchemas.at(0), ctx.config.getStringList("group_by")),
+          m_writer(m_aggregates, m_keys.columns().size(), ctx.metrics),
+          m_metrics(ctx.metrics) {}
+
+    void process(int, const Batch& in, Emitter& out) override {
+        expr::EvalStats stats;
+        m_aggregates.evaluateArguments(in, m_args, stats);
+        if (stats.warnings) m_metrics->add(m_metrics->warnings, stats.warnings);
+        const auto& times = in.times();
+        for (size_t r = 0; r < in.rows(); ++r) {
+            bool inserted = false;
+            Group& g = groupFor(m_groups, m_keys, m_aggregates, in, r, &inserted);
+            m_aggregates.accumulate(*g.state, m_args, r);
+            g.newest = std::max(g.newest, times[r]);
+            // A group is in m_changed exactly while it is dirty (new groups start dirty).
+            if (inserted || !g.dirty) {
+                g.dirty = true;
+                m_changed.push_back(&g);
+            }
+        }
+        if (m_emitEveryUs == 0) emitChanged(out);
+    }
+
+    void onWatermark(TimeUs wm, Emitter& out) override {
+        // End of stream: the last totals go out before the +infinity watermark moves on.
+        if (wm == kMaxTime) emitChanged(out);
+    }
+
+    int64_t timerIntervalUs() const override { return m_emitEveryUs; }
+
+    void onTimer(TimeUs, Emitter& out) override { emitChanged(out); }
+
+    void finish(Emitter& out) override { emitChanged(out); }
+
+private:
+    void emitChanged(Emitter& out) {
+        if (m_changed.empty()) return;
+        for (Group* g : m_changed) m_writer.writeGroup(*g, g->newest, out);
+        m_writer.flush(out);
+        m_changed.clear();
+    }
+
+    int64_t m_emitEveryUs;
+    agg::AggregateSet m_aggregates;
+    GroupKeyEncoder m_keys;
+    ResultWriter m_writer;
+    NodeMetrics* m_metrics;
+    agg::Arguments m_args;
+    GroupMap m_groups;  // never erased: the node keeps every key for the whole run
+    // Groups changed since the last emission, in first-change order. Group addresses are stable:
+    // unordered_map never moves its elements.
+    std::vector<Group*> m_changed;
+};
+
+}  // namespace
+
+}  // namespace riffle::windows
+
+namespace riffle {
+
+void registerRunningAggregate(NodeRegistry& registry) {
+    NodeSpec s;
+    s.typeId = "aggregate.running";
+    s.displayName = "Running aggregate";
+    s.category = "aggregate";
+    s.description =
+        "Per-key totals since the start of the run (no windows), e.g. purchases and revenue per "
+        "user so far; emits a group's updated totals when it changes.";
+    s.inputs = {{"in", "Events", false}};
+    s.outputs = {{"out",
+                  "One row per changed group: _time (newest event time of the group), group "
+                  "fields, aggregates",
+                  false}};
+    ParamSpec groupBy =
+        makeParam("group_by", ParamType::StringList, Json::array(),
+                  "Fields that split the stream into groups, e.g. [\"user_id\"]; every distinct "
+                  "key is kept for the whole run");
+    groupBy.group = "Aggregate";
+    ParamSpec aggregates = makeParam(
+        "aggregates", ParamType::NamedExprList,
+        Json::array({{{"name", "count"}, {"expr", "COUNT(*)"}}}),
+        "What to compute per group, e.g. {\"name\": \"revenue\", \"expr\": \"SUM(amount)\"}");
+    aggregates.group = "Aggregate";
+    ParamSpec emitEvery =
+        makeParam("emit_every", ParamType::Duration, "0s",
+                  "Emit the changed groups this often (processing time); 0s = after every "
+                  "input batch. The last totals are always emitted at end of stream",
+                  "", 0.0);
+    emitEvery.group = "Time";
+    s.params = {groupBy, aggregates, emitEvery};
+    s.schemaRule = windows::runningSchemaRule;
+    s.createOperator = [](const OperatorContext& ctx) {
+        return std::make_unique<windows::RunningAggregateOperator>(ctx);
+    };
+    registry.add(std::move(s));
+}
+
+}  // namespace riffle

@@ -30,6 +30,13 @@ std::string Value::toString() const {
     return "?";
 }
 
+std::string Value::toDisplayString() const {
+    if (null || type != Type::Float || !std::isfinite(f)) return toString();
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.15g", f);
+    return buf;
+}
+
 bool Value::operator==(const Value& o) const {
     if (null || o.null) return null == o.null;
     if (type != o.type) return false;

@@ -27,6 +27,9 @@ struct Value {
     bool isNull() const { return null; }
     // Display form: NULL, TRUE/FALSE, 42, 2.5, text, 2026-11-24T10:00:00.000Z.
     std::string toString() const;
+    // For text meant to be read (alert messages): floats to 15 significant digits, so that
+    // 673.9300000000001 reads 673.93; everything else as toString().
+    std::string toDisplayString() const;
     bool operator==(const Value& o) const;
 };
 

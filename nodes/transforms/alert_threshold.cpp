@@ -13,7 +13,7 @@
 //
 // Output: `_time` (event time of the event that caused the row), the group_by fields, `state`
 // ('firing' or 'resolved'), `since` (t0: when the condition started holding) and `message`: the
-// `message` template with every `{field}` replaced by that input field's value in the event
+// `message` template with every `{field}` replaced by that input field's value (floats to 15 significant digits) in the event
 // that caused the row (NULL as NULL, times as ISO-8601); `{{` and `}}` write literal braces.
 //
 // Time: the state follows arrival order, not event-time order. With out-of-order input (within
@@ -179,7 +179,7 @@ private:
             if (p.column < 0)
                 m_text += p.text;
             else
-                m_text += in.get(row, static_cast<size_t>(p.column)).toString();
+                m_text += in.get(row, static_cast<size_t>(p.column)).toDisplayString();
         }
         b.appendString(c, m_text);
         b.commitRow();

@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 #include <signal.h>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -85,6 +86,7 @@ private slots:
     void clicksToSqliteFillsTableAndCsv();
     void metricsAlertsLogsAndWritesAnomalies();
     void clickAnalyticsWindowsAddUp();
+    void fraudAlertsFireAndResolvePerUser();
     void sigintStopsCleanlyWithSinksFlushed();
     void validateReportsEveryProblem();
     void brokenProjectsExitTwoWithThePlaceNamed();
@@ -182,6 +184,39 @@ void TstRiffleRun::clickAnalyticsWindowsAddUp() {
     auto uniques = query(db, "SELECT unique_users, events FROM uniques")[0];
     QCOMPARE(uniques[1], std::string("300000"));
     QVERIFY(std::stoll(uniques[0]) > 1000 && std::stoll(uniques[0]) <= 10000);  // 10 000 users by default
+}
+
+// Purchase bursts: per user, alerts alternate firing / resolved, a firing one names 3 or more
+// purchases in its minute and a resolved one fewer.
+void TstRiffleRun::fraudAlertsFireAndResolvePerUser() {
+    QTemporaryDir dir;
+    const QString project = copyProject("fraud_alerts.riffle", dir);
+    RunResult r = riffleRun({project, "--json", "--set", "clicks.rate=0", "--set", "clicks.limit=3000000", "--set",
+                             "clicks.start=2026-01-01T00:00:00Z"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    const auto rows = query(dir.filePath("out/fraud.db"), "SELECT user_id, state, message FROM alerts ORDER BY _time");
+    QVERIFY(rows.size() > 10);
+    std::map<std::string, std::string> last;
+    int firing = 0, resolved = 0;
+    const QRegularExpression text("^user (\\d+): (\\d+) purchases for [0-9.]+ in one minute$");
+    for (const auto& row : rows) {
+        const auto m = text.match(QString::fromStdString(row[2]));
+        QVERIFY2(m.hasMatch(), row[2].c_str());
+        QCOMPARE(m.captured(1).toStdString(), row[0]);
+        const int purchases = m.captured(2).toInt();
+        if (row[1] == "firing") {
+            ++firing;
+            QVERIFY2(purchases >= 3, row[2].c_str());
+            QVERIFY2(last[row[0]] != "firing", ("fired twice: " + row[2]).c_str());
+        } else {
+            ++resolved;
+            QCOMPARE(row[1], std::string("resolved"));
+            QVERIFY2(purchases < 3, row[2].c_str());
+            QCOMPARE(last[row[0]], std::string("firing"));
+        }
+        last[row[0]] = row[1];
+    }
+    QVERIFY(firing > 0 && resolved > 0);
 }
 
 void TstRiffleRun::sigintStopsCleanlyWithSinksFlushed() {

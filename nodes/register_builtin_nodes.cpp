@@ -16,6 +16,8 @@ void registerBuiltinNodes(NodeRegistry& registry) {
     registerTumblingWindow(registry);
     registerHoppingWindow(registry);
     registerSessionWindow(registry);
+    // Joins
+    registerWindowJoin(registry);
     // Sinks
     registerFileSink(registry);
     registerSqliteSink(registry);

@@ -18,6 +18,7 @@ void registerUnion(NodeRegistry& registry);
 void registerTumblingWindow(NodeRegistry& registry);
 void registerHoppingWindow(NodeRegistry& registry);
 void registerSessionWindow(NodeRegistry& registry);
+void registerWindowJoin(NodeRegistry& registry);
 void registerFileSink(NodeRegistry& registry);
 void registerSqliteSink(NodeRegistry& registry);
 void registerLogSink(NodeRegistry& registry);

@@ -20,6 +20,7 @@ Json sampleValue(const std::string& typeId, const ParamSpec& p, const QTemporary
         return dir.filePath(QString::fromStdString(typeId) + ".out.csv").toStdString();
     }
     if (p.key == "key") return Json::array({"_time"});
+    if (p.key == "left_key" || p.key == "right_key") return "page";
     return p.defaultValue;
 }
 

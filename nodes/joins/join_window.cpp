@@ -249,6 +249,44 @@ inline void copyCell(const Column& src, size_t row, Batch& dst, size_t col) {
     }
 }
 
+// Appends n cells to column `col` of `dst`, the k-th from cell(k) = {source column, row}: one
+// loop per column with the type switch outside it. Strings are copied into `dst`'s arena.
+template <typename Cell>
+void gatherColumn(Batch& dst, size_t col, size_t n, Cell cell) {
+    Column& d = dst.column(col);
+    std::vector<uint8_t>& valid = d.validity();
+    switch (d.type()) {
+        case Type::Null: valid.resize(valid.size() + n, 0); break;
+        case Type::Float: {
+            std::vector<double>& v = d.floats();
+            for (size_t k = 0; k < n; ++k) {
+                const auto [c, row] = cell(k);
+                valid.push_back(c->validity()[row]);
+                v.push_back(c->floats()[row]);
+            }
+            break;
+        }
+        case Type::String: {
+            std::vector<std::string_view>& v = d.strings();
+            for (size_t k = 0; k < n; ++k) {
+                const auto [c, row] = cell(k);
+                valid.push_back(c->validity()[row]);
+                v.push_back(c->isValid(row) ? dst.storeString(c->strings()[row]) : std::string_view{});
+            }
+            break;
+        }
+        default: {
+            std::vector<int64_t>& v = d.ints();
+            for (size_t k = 0; k < n; ++k) {
+                const auto [c, row] = cell(k);
+                valid.push_back(c->validity()[row]);
+                v.push_back(c->ints()[row]);
+            }
+            break;
+        }
+    }
+}
+
 class WindowJoinOperator : public Operator, public WindowJoinIntrospection {
 public:
     explicit WindowJoinOperator(const OperatorContext& ctx)
@@ -268,6 +306,10 @@ public:
         const bool strings = m_plan.kind == KeyKind::String;
         const auto& times = in.times();
         int64_t late = 0;
+        m_pending.clear();
+        m_matches.clear();
+        // Probe first, buffer after: an arrival only meets the other side, which this batch does
+        // not change, so the result is the same as buffering event by event.
         for (size_t r = 0; r < in.rows(); ++r) {
             const TimeUs t = times[r];
             const TimeUs start = floorTo(t, m_sizeUs);
@@ -277,18 +319,21 @@ public:
                 addError(side, in, r, kLateError, out);
                 continue;
             }
-            Key key;
-            if (!keyOf(keys, r, key)) continue;  // NULL never matches: nothing to keep
-            Window& w = window(start, end);
-            const SideBuffer& other = w.sides[1 - side];
-            if (const KeyIndex::Entry* e = other.index.find(key, strings)) {
-                for (uint32_t j = e->head; j != kNoRow; j = other.next[j]) {
-                    if (side == kLeft) emit(in, r, other.rows, j, w, out);
-                    else emit(other.rows, j, in, r, w, out);
-                }
+            Pending p;
+            if (!keyOf(keys, r, p.key)) continue;  // NULL never matches: nothing to keep
+            p.window = &window(start, end);
+            p.row = static_cast<uint32_t>(r);
+            const SideBuffer& other = p.window->sides[1 - side];
+            if (const KeyIndex::Entry* e = other.index.find(p.key, strings))
+                for (uint32_t j = e->head; j != kNoRow; j = other.next[j]) m_matches.push_back({p.window, p.row, j});
+            m_pending.push_back(p);
+            if (m_matches.size() >= kBatchRows) {  // bounds the pairs held for a large cross product
+                emitMatches(side, in, out);
+                m_matches.clear();
             }
-            buffer(w.sides[side], in, r, key, strings);
         }
+        emitMatches(side, in, out);
+        bufferPending(side, in, strings);
         if (late) {
             if (m_metrics) m_metrics->add(m_metrics->late, late);
             flushErrors(out);
@@ -392,33 +437,72 @@ private:
         m_spare.push_back(std::move(w));
     }
 
-    void buffer(SideBuffer& b, const Batch& in, size_t r, const Key& key, bool strings) {
-        const auto row = static_cast<uint32_t>(b.rows.rows());
-        for (size_t c = 0; c < in.columnCount(); ++c) copyCell(in.column(c), r, b.rows, c);
-        b.rows.commitRow();
-        b.next.push_back(kNoRow);
-        KeyIndex::Entry& e = b.index.findOrAdd(key, strings);
-        if (e.head == kNoRow) {
-            if (strings) e.str = b.rows.storeString(key.str);  // the index outlives the input batch
-            e.head = row;
-        } else {
-            b.next[e.tail] = row;
+    // Appends the pending rows of this batch to their windows' buffers, a run of rows of one
+    // window at a time (column by column), then indexes them by key.
+    void bufferPending(int side, const Batch& in, bool strings) {
+        for (size_t first = 0; first < m_pending.size();) {
+            Window* w = m_pending[first].window;
+            size_t last = first + 1;
+            while (last < m_pending.size() && m_pending[last].window == w) ++last;
+            SideBuffer& b = w->sides[side];
+            const auto base = static_cast<uint32_t>(b.rows.rows());
+            const size_t n = last - first;
+            for (size_t c = 0; c < in.columnCount(); ++c) {
+                const Column* src = &in.column(c);
+                gatherColumn(b.rows, c, n,
+                             [&](size_t k) { return std::pair<const Column*, size_t>{src, m_pending[first + k].row}; });
+            }
+            b.rows.setRows(base + n);
+            b.next.resize(base + n, kNoRow);
+            for (size_t k = 0; k < n; ++k) {
+                const uint32_t row = base + static_cast<uint32_t>(k);
+                const Key& key = m_pending[first + k].key;
+                KeyIndex::Entry& e = b.index.findOrAdd(key, strings);
+                if (e.head == kNoRow) {
+                    if (strings) e.str = b.rows.storeString(key.str);  // the index outlives the input batch
+                    e.head = row;
+                } else {
+                    b.next[e.tail] = row;
+                }
+                e.tail = row;
+            }
+            first = last;
         }
-        e.tail = row;
     }
 
-    void emit(const Batch& left, size_t l, const Batch& right, size_t r, const Window& w, Emitter& out) {
-        if (!m_out) m_out = out.newBatch(0);
-        Batch& b = *m_out;
-        b.column(0).appendTime(std::max(left.times()[l], right.times()[r]));
-        for (size_t c = 1; c < m_leftCols; ++c) copyCell(left.column(c), l, b, c);
-        const size_t rightBase = m_leftCols - 1;
-        for (size_t c = 1; c < m_rightCols; ++c) copyCell(right.column(c), r, b, rightBase + c);
-        const size_t windowCol = m_leftCols + m_rightCols - 1;
-        b.column(windowCol).appendTime(w.start);
-        b.column(windowCol + 1).appendTime(w.end);
-        b.commitRow();
-        if (b.rows() >= kBatchRows) flushOutput(out);
+    // Writes the matched pairs as output rows, column by column, in batches of kBatchRows.
+    void emitMatches(int side, const Batch& in, Emitter& out) {
+        const int other = 1 - side;
+        for (size_t first = 0; first < m_matches.size();) {
+            if (!m_out) m_out = out.newBatch(0);
+            Batch& b = *m_out;
+            const size_t base = b.rows();
+            const size_t n = std::min(m_matches.size() - first, kBatchRows - base);  // base < kBatchRows
+            const Match* m = m_matches.data() + first;
+            // The cell of input column c for match k, from the arrival or from the buffer.
+            using Cell = std::pair<const Column*, size_t>;
+            auto cellOf = [&](int s, size_t c) {
+                return [&, s, c](size_t k) {
+                    return s == side ? Cell{&in.column(c), m[k].arrival}
+                                     : Cell{&m[k].window->sides[other].rows.column(c), m[k].buffered};
+                };
+            };
+            std::vector<int64_t>& times = b.column(0).ints();
+            for (size_t k = 0; k < n; ++k)
+                times.push_back(std::max(in.times()[m[k].arrival], m[k].window->sides[other].rows.times()[m[k].buffered]));
+            b.column(0).validity().resize(base + n, 1);
+            for (size_t c = 1; c < m_leftCols; ++c) gatherColumn(b, c, n, cellOf(kLeft, c));
+            const size_t rightBase = m_leftCols - 1;
+            for (size_t c = 1; c < m_rightCols; ++c) gatherColumn(b, rightBase + c, n, cellOf(kRight, c));
+            const size_t windowCol = m_leftCols + m_rightCols - 1;
+            for (size_t k = 0; k < n; ++k) {
+                b.column(windowCol).appendTime(m[k].window->start);
+                b.column(windowCol + 1).appendTime(m[k].window->end);
+            }
+            b.setRows(base + n);
+            if (b.rows() >= kBatchRows) flushOutput(out);
+            first += n;
+        }
     }
 
     // An event of one side as an errors row: its fields in that side's columns, NULL elsewhere.
@@ -468,6 +552,20 @@ private:
     Column m_keyScratch;
     StringArena m_keyArena;
     BatchPtr m_out, m_errors;
+
+    // Per batch, reused: the rows to buffer and the pairs to emit.
+    struct Pending {
+        Key key;
+        Window* window = nullptr;
+        uint32_t row = 0;
+    };
+    struct Match {
+        Window* window;
+        uint32_t arrival;   // row of the arriving batch
+        uint32_t buffered;  // row of the other side's buffer in `window`
+    };
+    std::vector<Pending> m_pending;
+    std::vector<Match> m_matches;
 };
 
 }  // namespace

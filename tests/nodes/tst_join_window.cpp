@@ -108,6 +108,7 @@ private slots:
     void sameWindowMatchesAtOnce();
     void differentWindowsDoNotMatch();
     void multipleMatchesGiveTheCrossProductInArrivalOrder();
+    void largeCrossProductIsComplete();
     void nullKeysNeverMatch();
     void lateLeftEventGoesToErrors();
     void lateRightEventGoesToErrors();
@@ -175,6 +176,26 @@ void TstJoinWindow::multipleMatchesGiveTheCrossProductInArrivalOrder() {
     QCOMPARE(s.leftRows, size_t(4));
     QCOMPARE(s.rightRows, size_t(3));
     QCOMPARE(s.keys, size_t(3));  // k and x on the left, k on the right
+}
+
+void TstJoinWindow::largeCrossProductIsComplete() {
+    // 100 x 50 pairs from two batches: more than one output batch of kBatchRows.
+    JoinHarness h(byKey());
+    std::vector<Ev> l, r;
+    for (int i = 0; i < 100; ++i) l.push_back({1 * kSec + i, "k", i});
+    for (int i = 0; i < 50; ++i) r.push_back({1 * kSec + 100 + i, "k", 1000 + i});
+    h.left(l);
+    h.right(r);
+    const auto rows = h.out->rowValues(0);
+    QCOMPARE(rows.size(), size_t(5000));
+    QVERIFY(h.out->batches(0).size() >= 3);
+    for (size_t k = 0; k < rows.size(); ++k) {
+        // Right events in arrival order, each joined with the left buffer in its arrival order.
+        const auto v = static_cast<int64_t>(k % 100), w = static_cast<int64_t>(1000 + k / 100);
+        QCOMPARE(rows[k][0].i, 1 * kSec + 100 + (w - 1000));
+        QCOMPARE(rows[k][2].i, v);
+        QCOMPARE(rows[k][4].i, w);
+    }
 }
 
 void TstJoinWindow::nullKeysNeverMatch() {

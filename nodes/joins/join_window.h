@@ -6,7 +6,7 @@
 namespace riffle {
 
 struct WindowJoinStateSize {
-    size_t windows = 0;    // open windows (at least one buffered event, or a key-less arrival)
+    size_t windows = 0;    // open windows: those holding at least one buffered event
     size_t leftRows = 0;   // buffered left events, over every open window
     size_t rightRows = 0;  // buffered right events, over every open window
     size_t keys = 0;       // distinct keys indexed, over both sides and every open window

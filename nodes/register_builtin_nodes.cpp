@@ -23,6 +23,8 @@ void registerBuiltinNodes(NodeRegistry& registry) {
     registerRunningAggregate(registry);
     // Alerts
     registerAlertThreshold(registry);
+    // Joins
+    registerWindowJoin(registry);
     // Sinks
     registerFileSink(registry);
     registerSqliteSink(registry);

@@ -23,6 +23,7 @@ void registerHoppingWindow(NodeRegistry& registry);
 void registerSessionWindow(NodeRegistry& registry);
 void registerRunningAggregate(NodeRegistry& registry);
 void registerAlertThreshold(NodeRegistry& registry);
+void registerWindowJoin(NodeRegistry& registry);
 void registerFileSink(NodeRegistry& registry);
 void registerSqliteSink(NodeRegistry& registry);
 void registerLogSink(NodeRegistry& registry);

@@ -55,7 +55,9 @@ Result<std::vector<SchemaPtr>> outputSchemas(const NodeSpec& spec, const NodeCon
         SchemaPtr fill = out.empty() ? (inputs.schemas.empty() ? nullptr : inputs.schemas[0]) : out[0];
         out.resize(declared, fill);
     }
-    if (spec.isSource() || inputs.schemas.empty() || !inputs.schemas[0])
+    if (spec.errorsSchemaRule)
+        out.push_back(spec.errorsSchemaRule(config, inputs));
+    else if (spec.isSource() || inputs.schemas.empty() || !inputs.schemas[0])
         out.push_back(sourceErrorsSchema());
     else
         out.push_back(errorsSchemaFor(*inputs.schemas[0]));

@@ -33,6 +33,9 @@ struct SchemaInputs {
 using SchemaRule = std::function<Result<std::vector<SchemaPtr>>(const NodeConfig&, const SchemaInputs&)>;
 using OperatorFactory = std::function<std::unique_ptr<Operator>(const OperatorContext&)>;
 using SourceFactory = std::function<std::unique_ptr<SourceOperator>(const OperatorContext&)>;
+// The `errors` port schema of a node whose inputs differ (a join): the default is the first
+// input's fields + `error`, `node`, which cannot carry an event of another input.
+using ErrorsSchemaRule = std::function<SchemaPtr(const NodeConfig&, const SchemaInputs&)>;
 // Upgrades params written by an older version of the node in place.
 using ParamMigration = std::function<void(Json& params, int fromVersion)>;
 
@@ -46,6 +49,7 @@ struct NodeSpec {
     std::vector<PortSpec> outputs;  // `errors` is added by the registry, always last
     std::vector<ParamSpec> params;
     SchemaRule schemaRule;
+    ErrorsSchemaRule errorsSchemaRule;  // optional; only called after schemaRule succeeded
     OperatorFactory createOperator;  // transforms, windows, sinks
     SourceFactory createSource;      // sources
     ParamMigration migrate;

@@ -28,6 +28,7 @@ Json sampleValue(const std::string& typeId, const ParamSpec& p, const QTemporary
     }
     if (p.key == "key") return Json::array({"_time"});
     if (p.key == "order_by") return "amount DESC";
+    if (p.key == "left_key" || p.key == "right_key") return "page";
     return p.defaultValue;
 }
 

@@ -539,7 +539,7 @@ void TstStatefulTransforms::alertMessageTemplate() {
     h.feed({{1 * kSec, {S("a"), F(95.5)}}, {2 * kSec, {N, F(1)}}, {3 * kSec, {N, N}}});
     QCOMPARE(h.rows(),
              QStringList({"1 firing 1 {a} cpu=95.5 at 1970-01-01T00:00:01.000Z, 100%}",
-                          "2 resolved 1 {NULL} cpu=1.0 at 1970-01-01T00:00:02.000Z, 100%}",
+                          "2 resolved 1 {NULL} cpu=1 at 1970-01-01T00:00:02.000Z, 100%}",
                           "3 firing 3 {NULL} cpu=NULL at 1970-01-01T00:00:03.000Z, 100%}"}));
 }
 

@@ -33,6 +33,7 @@ public:
         m_aggregates.evaluateArguments(in, m_args, stats);
         if (stats.warnings) m_metrics->add(m_metrics->warnings, stats.warnings);
         m_late.clear();
+        bool refire = false;
         const auto& times = in.times();
         for (size_t r = 0; r < in.rows(); ++r) {
             const TimeUs t = times[r];
@@ -46,6 +47,9 @@ public:
                 m_aggregates.accumulate(*g.state, m_args, r);
                 g.dirty = true;
                 w.dirty = true;
+                // The watermark has passed this window's end (a late event within allowed
+                // lateness): it fires now, whether it fired before or this event opened it.
+                if (end <= m_watermark) w.fired = refire = true;
             }
             if (!placed) m_late.push_back(static_cast<uint32_t>(r));
         }
@@ -54,13 +58,13 @@ public:
             late->appendRowsFrom(in, m_late);
             out.push(1, std::move(late));
         }
-        // Late events within allowed lateness update windows that already fired: show them.
-        if (m_refire) {
-            for (auto& [end, w] : m_windows)
-                if (w.fired && w.dirty) {
-                    m_writer.write(w.groups, w.start, w.end, false, true, out);
-                    w.dirty = false;
-                }
+        if (refire) {
+            for (auto& [end, w] : m_windows) {
+                if (end > m_watermark) break;
+                if (!w.dirty) continue;
+                m_writer.write(w.groups, w.start, w.end, false, true, out);
+                w.dirty = false;
+            }
             m_writer.flush(out);
         }
     }
@@ -86,7 +90,6 @@ public:
             }
         }
         m_writer.flush(out);
-        m_refire = !m_windows.empty() && m_settings.allowedLatenessUs > 0;
     }
 
     int64_t timerIntervalUs() const override { return m_settings.emitEveryUs; }
@@ -130,7 +133,6 @@ private:
     Window* m_last = nullptr;            // the window of the previous event, for the common case
     std::vector<uint32_t> m_late;
     TimeUs m_watermark = kMinTime;
-    bool m_refire = false;
 };
 
 NodeSpec alignedWindowSpec(bool hopping) {

@@ -10,8 +10,9 @@
 // Firing and the `final` flag: a window fires when the watermark reaches its end. Without
 // allowed lateness that firing is the last one and has final = true. With allowed lateness the
 // on-time firing has final = false, every late event that still belongs to the window re-fires
-// it (final = false), and when the watermark passes end + allowed_lateness the window fires one
-// last time with final = true and its state is freed. `emit_every` adds early firings
+// it at once (final = false; a window that such an event opens after the watermark passed its
+// end fires at once too), and when the watermark passes end + allowed_lateness the window fires
+// one last time with final = true and its state is freed. `emit_every` adds early firings
 // (final = false) of windows whose contents changed since they were last shown.
 #include <string>
 #include <unordered_map>

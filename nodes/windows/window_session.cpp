@@ -1,6 +1,13 @@
 // window.session: per group, a session collects events until `gap` passes without one; a
-// session is [first event, last event + gap). An event that bridges two sessions merges them.
-// See window_common.h for firing, lateness and the `final` flag.
+// session is [first event, last event + gap). An event opens [t, t + gap), which merges with
+// every open session of its group that it overlaps or touches, so an event that bridges two
+// sessions merges them. A session fires when the watermark reaches its end; see window_common.h
+// for firing, lateness and the `final` flag.
+//
+// A session that has closed (end + allowed_lateness <= watermark, its final row emitted) is
+// forgotten, as in Flink: an event is late when the session it forms with the open sessions of
+// its group has closed. An event a little behind the watermark that would have extended a closed
+// session therefore starts a new session, which may overlap the closed one in time.
 #include <queue>
 
 #include "engine/graph/node_registry.h"
@@ -74,6 +81,9 @@ public:
             target->end = end;
             target->dirty = true;
             m_aggregates.accumulate(*target->state, m_args, r);
+            // The watermark has passed this session's end (a late event within allowed
+            // lateness): it fires now, whether it fired before or this event opened it.
+            if (end <= m_watermark) target->fired = true;
             refire = refire || target->fired;
             m_due.push({target->fired ? end + m_settings.allowedLatenessUs : end, key});
         }

@@ -2,6 +2,8 @@
 // a property test against a plain reference model over hundreds of seeded random streams.
 #include <QtTest/QtTest>
 
+#include <algorithm>
+#include <array>
 #include <map>
 #include <random>
 
@@ -84,6 +86,245 @@ Json countBy(Json extra = Json::object()) {
     return p;
 }
 
+// ---- Property tests: random streams against plain reference models -----------------------------
+
+int64_t uniform(std::mt19937_64& rng, int64_t lo, int64_t hi) {  // inclusive; the same on every platform
+    return lo + static_cast<int64_t>(rng() % static_cast<uint64_t>(hi - lo + 1));
+}
+
+// A random stream as the executor would deliver it: `batches` in arrival order, and after each
+// batch the watermark becomes (highest event time so far - boundUs) if that moves it forward.
+struct RandomStream {
+    std::vector<std::vector<Ev>> batches;
+    int64_t boundUs = 0;
+};
+
+// Several keys; out of order within the bound; some events late by up to 10 s and a few by up to
+// 40 s; idle stretches; batches of 1 to 8 events, now and then 60. Event times may be negative.
+// They lie on a 100 ms grid, so that events, window ends, session ends and watermarks often
+// coincide exactly: the boundaries are where the rules are easiest to get wrong.
+RandomStream randomStream(std::mt19937_64& rng) {
+    constexpr int64_t kGrid = 100'000;
+    RandomStream s;
+    s.boundUs = uniform(rng, 0, 6) * 5 * kGrid;
+    const int64_t keys = uniform(rng, 1, 5);
+    const int64_t maxStep = uniform(rng, 1, 8);
+    std::vector<Ev> events;
+    TimeUs clock = 0;
+    for (int64_t i = 0, n = uniform(rng, 200, 500); i < n; ++i) {
+        clock += uniform(rng, 0, maxStep) * kGrid;
+        if (uniform(rng, 1, 40) == 1) clock += uniform(rng, 5, 40) * kSec;  // idle stretch
+        TimeUs t = clock - uniform(rng, 0, s.boundUs / kGrid) * kGrid;
+        if (uniform(rng, 1, 15) == 1) t -= uniform(rng, 0, 100) * kGrid;  // late
+        if (uniform(rng, 1, 60) == 1) t -= uniform(rng, 10, 40) * kSec;   // very late
+        events.push_back({t, std::string(1, static_cast<char>('a' + uniform(rng, 0, keys - 1))), uniform(rng, 0, 99)});
+    }
+    for (size_t i = 0; i < events.size();) {
+        const auto len = static_cast<size_t>(uniform(rng, 1, 30) == 1 ? 60 : uniform(rng, 1, 8));
+        const size_t end = std::min(events.size(), i + len);
+        s.batches.emplace_back(events.begin() + static_cast<long>(i), events.begin() + static_cast<long>(end));
+        i = end;
+    }
+    return s;
+}
+
+// Half of the streams run without allowed lateness, the other half with some.
+int64_t randomLateness(int seed, std::mt19937_64& rng) {
+    static const int64_t choices[] = {500'000, 1 * kSec, 2 * kSec, 5 * kSec};
+    return seed % 2 ? 0 : choices[uniform(rng, 0, 3)];
+}
+
+struct WindowId {
+    std::string key;
+    TimeUs start = 0, end = 0;
+    auto operator<=>(const WindowId&) const = default;
+};
+
+struct Totals {
+    int64_t n = 0, sum = 0;
+    bool operator==(const Totals&) const = default;
+};
+
+QString describe(const WindowId& w, const Totals& t, bool final) {
+    return QString("%1 [%2, %3) n=%4 sum=%5 %6")
+        .arg(QString::fromStdString(w.key))
+        .arg(w.start)
+        .arg(w.end)
+        .arg(t.n)
+        .arg(t.sum)
+        .arg(final ? "final" : "partial");
+}
+
+// What the models share: the windows that still take events, and those that have closed (SPEC
+// section 3: a window closes for good when end + allowed_lateness <= watermark).
+struct ReferenceModel {
+    int64_t latenessUs = 0;
+    std::map<WindowId, Totals> open, closed;
+
+    void advance(TimeUs watermark) {
+        for (auto it = open.begin(); it != open.end();) {
+            if (it->first.end + latenessUs <= watermark) {
+                QVERIFY(closed.insert(*it).second);
+                it = open.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    }
+};
+
+// Tumbling and hopping windows, straight from the definition: the windows of an event at t are
+// [k * slide, k * slide + size) for every integer k with k * slide <= t < k * slide + size. The
+// event is late when all of them have closed; otherwise it counts in each one still open.
+struct AlignedModel : ReferenceModel {
+    int64_t sizeUs = 0, slideUs = 0;
+
+    static int64_t floorDiv(int64_t a, int64_t b) { return a / b - (a % b < 0 ? 1 : 0); }
+
+    bool add(const Ev& e, TimeUs watermark) {  // false: late
+        bool counted = false;
+        for (int64_t k = floorDiv(e.t - sizeUs, slideUs); k <= floorDiv(e.t, slideUs); ++k) {
+            const TimeUs start = k * slideUs, end = start + sizeUs;
+            if (!(start <= e.t && e.t < end) || end + latenessUs <= watermark) continue;
+            Totals& w = open[{e.key, start, end}];
+            ++w.n;
+            w.sum += e.v;
+            counted = true;
+        }
+        return counted;
+    }
+};
+
+// Sessions as window_session.cpp documents them (Flink's semantics): an event opens the session
+// [t, t + gap), which merges with every open session of its key that it overlaps or touches, as
+// long as anything still merges. A closed session is gone: an event that would have extended it
+// is judged by the session it forms with the open ones, and is late only when that session has
+// end + allowed_lateness <= watermark.
+struct SessionModel : ReferenceModel {
+    int64_t gapUs = 0;
+
+    bool add(const Ev& e, TimeUs watermark) {  // false: late
+        WindowId merged{e.key, e.t, e.t + gapUs};
+        Totals totals{1, e.v};
+        std::vector<WindowId> absorbed;
+        for (bool grew = true; grew;) {
+            grew = false;
+            for (const auto& [w, t] : open) {
+                if (w.key != e.key || std::find(absorbed.begin(), absorbed.end(), w) != absorbed.end()) continue;
+                if (w.start <= merged.end && merged.start <= w.end) {
+                    merged.start = std::min(merged.start, w.start);
+                    merged.end = std::max(merged.end, w.end);
+                    totals.n += t.n;
+                    totals.sum += t.sum;
+                    absorbed.push_back(w);
+                    grew = true;
+                }
+            }
+        }
+        if (merged.end + latenessUs <= watermark) return false;
+        for (const WindowId& w : absorbed) open.erase(w);
+        open[merged] = totals;
+        return true;
+    }
+};
+
+// How much the property tests compared, per node type (printed at the end of the run).
+std::map<QString, std::array<int64_t, 3>> g_compared;  // streams, final window results, late events
+
+// Feeds the stream to the node and the model side by side, and checks after every step that
+// - every row is a window the model knows, with _time = window_end - 1 us;
+// - a window the watermark has passed but which still takes late events (end <= watermark <
+//   end + allowed_lateness) shows its current result, final = false (SPEC: a window fires when
+//   the watermark reaches its end, and re-fires with its updated result);
+// - every window that closed has fired exactly once with final = true, with the model's result,
+//   and nothing of it comes after that;
+// and at the end, that the late port carried exactly the events the model calls late.
+template <typename Model>
+void replayAgainstModel(WindowHarness& h, Model& model, const RandomStream& stream) {
+    const Schema& schema = *h.node.context.outputSchemas[0];
+    const auto col = [&](const char* name) { return static_cast<size_t>(schema.indexOf(name)); };
+    const size_t time = col("_time"), key = col("key"), n = col("n"), sum = col("s"), ws = col("window_start"),
+                 we = col("window_end"), fin = col("final");
+    std::map<WindowId, std::pair<Totals, bool>> shown;  // the latest row of each window
+    std::map<WindowId, Totals> finals;
+    std::vector<Ev> late, expectedLate;
+    TimeUs watermark = kMinTime, maxTime = kMinTime;
+
+    const auto step = [&](const std::vector<Ev>* batch) {
+        if (batch) {
+            for (const Ev& e : *batch)
+                if (!model.add(e, watermark)) expectedLate.push_back(e);
+            h.feed(*batch);
+            for (const Ev& e : *batch) maxTime = std::max(maxTime, e.t);
+            if (maxTime - stream.boundUs > watermark) {
+                watermark = maxTime - stream.boundUs;
+                h.watermark(watermark);
+                model.advance(watermark);
+            }
+        } else {
+            watermark = kMaxTime;
+            h.watermark(watermark);
+            model.advance(watermark);
+        }
+        for (const auto& row : h.out->rowValues(0)) {
+            const WindowId id{row[key].s, row[ws].i, row[we].i};
+            const Totals totals{row[n].i, row[sum].i};
+            const bool final = row[fin].i != 0;
+            QCOMPARE(row[time].i, id.end - 1);
+            QVERIFY2(!finals.count(id), qPrintable("a row after the final one: " + describe(id, totals, final)));
+            QVERIFY2(model.open.count(id) || model.closed.count(id),
+                     qPrintable("a window the model does not have: " + describe(id, totals, final)));
+            shown[id] = {totals, final};
+            if (final) {
+                QVERIFY2(model.closed.count(id),
+                         qPrintable("final before the window closed: " + describe(id, totals, final)));
+                QCOMPARE(describe(id, totals, true), describe(id, model.closed.at(id), true));
+                finals[id] = totals;
+            }
+        }
+        for (const auto& row : h.out->rowValues(1)) late.push_back({row[0].i, row[1].s, row[2].i});
+        h.out->clear();
+        QCOMPARE(finals.size(), model.closed.size());
+        // Windows the watermark has passed that still take late events show their current result.
+        for (const auto& [id, totals] : model.open) {
+            if (id.end > watermark) continue;
+            const auto it = shown.find(id);
+            const QString got = it == shown.end() ? "nothing shown for " + describe(id, totals, false)
+                                                  : describe(id, it->second.first, it->second.second);
+            QCOMPARE(got, describe(id, totals, false));
+        }
+    };
+    for (const auto& batch : stream.batches) {
+        step(&batch);
+        if (QTest::currentTestFailed()) return;
+    }
+    step(nullptr);
+    if (QTest::currentTestFailed()) return;
+    QVERIFY(model.open.empty());
+    QVERIFY(finals == model.closed);
+    const auto sorted = [](const std::vector<Ev>& events) {
+        QStringList lines;
+        for (const Ev& e : events) lines << QString("%1 %2 v=%3").arg(e.t).arg(QString::fromStdString(e.key)).arg(e.v);
+        lines.sort();
+        return lines;
+    };
+    QCOMPARE(sorted(late), sorted(expectedLate));
+    QCOMPARE(NodeMetrics::get(h.node.metrics->late), int64_t(0));  // counted by the runtime, not here
+    auto& c = g_compared[QString::fromStdString(h.node.spec->typeId)];
+    c[0] += 1;
+    c[1] += static_cast<int64_t>(finals.size());
+    c[2] += static_cast<int64_t>(late.size());
+}
+
+Json sumAndCount(int64_t latenessUs, Json extra) {
+    Json p = {{"group_by", {"key"}},
+              {"allowed_lateness", formatDuration(latenessUs)},
+              {"aggregates",
+               Json::array({{{"name", "n"}, {"expr", "COUNT(*)"}}, {{"name", "s"}, {"expr", "SUM(v)"}}})}};
+    for (auto& [k, v] : extra.items()) p[k] = v;
+    return p;
+}
+
 }  // namespace
 
 class TstWindows : public QObject {
@@ -94,14 +335,25 @@ private slots:
     void eventEqualToWatermarkIsNotLate();
     void lateEventsGoToLatePort();
     void allowedLatenessRefiresThenFinal();
+    void allowedLateEventOpeningAPassedWindowFiresAtOnce();
     void emptyWindowsAreNotEmitted();
     void emitEveryShowsPartialResults();
     void hoppingEventBelongsToSizeOverSlideWindows();
     void sessionsMergeWhenABridgingEventArrives();
+    void allowedLateEventOpeningAPassedSessionFiresAtOnce();
+    void eventNearAClosedSessionStartsANewOne();
     void outputSchemaAndTime();
     void badParametersAreNamed();
-    void matchesReferenceModel_data();
-    void matchesReferenceModel();
+    void tumblingMatchesReferenceModel_data() { seedRows(); }
+    void tumblingMatchesReferenceModel();
+    void hoppingMatchesReferenceModel_data() { seedRows(); }
+    void hoppingMatchesReferenceModel();
+    void sessionMatchesReferenceModel_data() { seedRows(); }
+    void sessionMatchesReferenceModel();
+    void cleanupTestCase();
+
+private:
+    static void seedRows();
 };
 
 void TstWindows::tumblingCountsPerKeyAndFiresAtWatermark() {
@@ -157,6 +409,17 @@ void TstWindows::allowedLatenessRefiresThenFinal() {
     QCOMPARE(h.results().size(), 3);
 }
 
+void TstWindows::allowedLateEventOpeningAPassedWindowFiresAtOnce() {
+    WindowHarness h("window.tumbling", countBy({{"size", "10s"}, {"allowed_lateness", "5s"}}));
+    h.feed({{1 * kSec, "a", 1}});
+    h.watermark(22 * kSec);  // [0, 10) fires and closes; [10, 20) has no events
+    QCOMPARE(h.results(), QStringList({"a 0-10 n=1 final"}));
+    h.feed({{18 * kSec, "a", 1}});  // late but allowed: the watermark passed [10, 20), so it fires now
+    QCOMPARE(h.results(), QStringList({"a 0-10 n=1 final", "a 10-20 n=1 partial"}));
+    h.watermark(25 * kSec);
+    QCOMPARE(h.results(), QStringList({"a 0-10 n=1 final", "a 10-20 n=1 partial", "a 10-20 n=1 final"}));
+}
+
 void TstWindows::emptyWindowsAreNotEmitted() {
     WindowHarness h("window.tumbling", countBy({{"size", "1s"}}));
     h.feed({{0, "a", 1}, {100 * kSec, "a", 1}});
@@ -196,6 +459,31 @@ void TstWindows::sessionsMergeWhenABridgingEventArrives() {
     QVERIFY(r.contains("a 12-25 n=3 final"));
 }
 
+void TstWindows::allowedLateEventOpeningAPassedSessionFiresAtOnce() {
+    WindowHarness h("window.session", countBy({{"gap", "5s"}, {"allowed_lateness", "5s"}}));
+    h.feed({{0, "a", 1}});
+    h.watermark(12 * kSec);  // a's [0, 5) fires and closes
+    h.feed({{6 * kSec, "b", 1}});  // [6, 11): the watermark passed its end, within lateness: fires now
+    QCOMPARE(h.results(), QStringList({"a 0-5 n=1 final", "b 6-11 n=1 partial"}));
+    h.feed({{7 * kSec, "b", 1}});  // extends it to [6, 12): re-fires
+    QCOMPARE(h.results().last(), QString("b 6-12 n=2 partial"));
+    h.watermark(17 * kSec);  // 12 + 5: the last firing
+    QCOMPARE(h.results().last(), QString("b 6-12 n=2 final"));
+    QCOMPARE(h.results().size(), 4);
+}
+
+// A closed session is forgotten (as in Flink): an event that would have extended it is judged by
+// the session it opens itself, so it is late only when [t, t + gap) has closed too.
+void TstWindows::eventNearAClosedSessionStartsANewOne() {
+    WindowHarness h("window.session", countBy({{"gap", "5s"}}));
+    h.feed({{0, "a", 1}});
+    h.watermark(6 * kSec);  // [0, 5) fires and closes
+    h.feed({{1 * kSec, "a", 7}, {4 * kSec, "a", 8}});  // [1, 6) has closed: late; [4, 9) has not
+    h.watermark(kMaxTime);
+    QCOMPARE(h.results(), QStringList({"a 0-5 n=1 final", "a 4-9 n=1 final"}));
+    QCOMPARE(h.lateValues(), QList<int64_t>({7}));
+}
+
 void TstWindows::outputSchemaAndTime() {
     WindowHarness h("window.tumbling",
                     {{"size", "10s"}, {"group_by", {"key"}},
@@ -229,87 +517,54 @@ void TstWindows::badParametersAreNamed() {
                 .startsWith("window `w`: aggregate `x`: SUM needs a number"));
 }
 
-// The reference: the SPEC section 3 rules applied directly. Events arrive in the given order in
-// batches; after each batch the watermark becomes (max event time so far - bound). An event is
-// late when every window it belongs to has end + lateness <= the watermark at its arrival.
-// Final results: per window and key, the count and sum of its non-late events.
-void TstWindows::matchesReferenceModel_data() {
+// Property tests: 250 seeded random streams per node type, each compared with the reference model
+// (see replayAgainstModel for what is checked).
+void TstWindows::seedRows() {
     QTest::addColumn<int>("seed");
-    QTest::addColumn<QString>("type");
-    for (int seed = 1; seed <= 150; ++seed) QTest::newRow(qPrintable(QString("tumbling %1").arg(seed))) << seed << "window.tumbling";
-    for (int seed = 1; seed <= 100; ++seed) QTest::newRow(qPrintable(QString("hopping %1").arg(seed))) << seed << "window.hopping";
+    for (int seed = 1; seed <= 250; ++seed) QTest::newRow(qPrintable(QString("seed %1").arg(seed))) << seed;
 }
 
-void TstWindows::matchesReferenceModel() {
+void TstWindows::tumblingMatchesReferenceModel() {
     QFETCH(int, seed);
-    QFETCH(QString, type);
     std::mt19937_64 rng(static_cast<uint64_t>(seed));
-    const bool hopping = type == "window.hopping";
-    const int64_t size = (1 + static_cast<int64_t>(rng() % 5)) * kSec;
-    const int64_t slide = hopping ? size / (1 + static_cast<int64_t>(rng() % 3)) : size;
-    const int64_t lateness = (rng() % 2) ? 0 : static_cast<int64_t>(rng() % 3) * kSec;
-    const int64_t bound = static_cast<int64_t>(rng() % 3) * kSec;
-    // A stream that is out of order within `bound`, with some very late events and idle gaps.
-    std::vector<Ev> events;
-    TimeUs clock = 0;
-    const int n = 200 + static_cast<int>(rng() % 300);
-    for (int i = 0; i < n; ++i) {
-        clock += static_cast<int64_t>(rng() % 400'000);
-        if (rng() % 50 == 0) clock += 20 * kSec;  // idle stretch
-        TimeUs t = clock - static_cast<int64_t>(rng() % static_cast<uint64_t>(bound + 1));
-        if (rng() % 20 == 0) t -= static_cast<int64_t>(rng() % 30) * kSec;  // very late
-        events.push_back({t, std::string(1, static_cast<char>('a' + rng() % 4)), static_cast<int64_t>(rng() % 100)});
-    }
-    Json params = {{"size", formatDuration(size)}, {"group_by", {"key"}}, {"allowed_lateness", formatDuration(lateness)},
-                   {"aggregates", Json::array({{{"name", "n"}, {"expr", "COUNT(*)"}}, {{"name", "s"}, {"expr", "SUM(v)"}}})}};
-    if (hopping) params["slide"] = formatDuration(slide);
-    WindowHarness h(type.toStdString(), params);
+    AlignedModel model;
+    model.latenessUs = randomLateness(seed, rng);
+    model.sizeUs = model.slideUs = uniform(rng, 1, 10) * 500'000;
+    WindowHarness h("window.tumbling", sumAndCount(model.latenessUs, {{"size", formatDuration(model.sizeUs)}}));
+    replayAgainstModel(h, model, randomStream(rng));
+}
 
-    std::map<std::tuple<TimeUs, std::string>, std::pair<int64_t, int64_t>> expected;  // (start,key) -> (n,s)
-    std::vector<int64_t> expectedLate;
-    TimeUs wm = kMinTime, maxT = kMinTime;
-    size_t i = 0;
-    while (i < events.size()) {
-        const size_t len = 1 + rng() % 8;
-        std::vector<Ev> batch;
-        for (; i < events.size() && batch.size() < len; ++i) {
-            const Ev& e = events[i];
-            batch.push_back(e);
-            bool placed = false;
-            TimeUs last = e.t >= 0 ? e.t / slide * slide : -((-e.t + slide - 1) / slide) * slide;
-            for (TimeUs s = last; s > e.t - size; s -= slide) {
-                if (s + size + lateness <= wm) continue;
-                placed = true;
-                auto& acc = expected[{s, e.key}];
-                acc.first += 1;
-                acc.second += e.v;
-            }
-            if (!placed) expectedLate.push_back(e.v);
-        }
-        h.feed(batch);
-        for (const Ev& e : batch) maxT = std::max(maxT, e.t);
-        if (maxT - bound > wm) {
-            wm = maxT - bound;
-            h.watermark(wm);
-        }
-    }
-    h.watermark(kMaxTime);
+void TstWindows::hoppingMatchesReferenceModel() {
+    QFETCH(int, seed);
+    std::mt19937_64 rng(static_cast<uint64_t>(seed));
+    // size a multiple of slide, and not (10s / 4s: an event is in two or three windows).
+    static const std::pair<int64_t, int64_t> shapes[] = {
+        {10 * kSec, 5 * kSec}, {6 * kSec, 2 * kSec}, {4 * kSec, 500'000}, {3 * kSec, 3 * kSec},
+        {10 * kSec, 4 * kSec}, {5 * kSec, 3 * kSec}, {7 * kSec, 2 * kSec}, {2500'000, 1 * kSec}};
+    AlignedModel model;
+    model.latenessUs = randomLateness(seed, rng);
+    std::tie(model.sizeUs, model.slideUs) = shapes[seed % 8];
+    WindowHarness h("window.hopping", sumAndCount(model.latenessUs, {{"size", formatDuration(model.sizeUs)},
+                                                                      {"slide", formatDuration(model.slideUs)}}));
+    replayAgainstModel(h, model, randomStream(rng));
+}
 
-    std::map<std::tuple<TimeUs, std::string>, std::pair<int64_t, int64_t>> got;
-    const Schema& s = *h.node.context.outputSchemas[0];
-    const auto fin = static_cast<size_t>(s.indexOf("final"));
-    const auto ws = static_cast<size_t>(s.indexOf("window_start"));
-    for (const auto& row : h.out->rowValues(0)) {
-        if (!row[fin].i) continue;
-        auto [it, inserted] = got.insert({{row[ws].i, row[1].s}, {row[2].i, row[3].i}});
-        QVERIFY2(inserted, "a window fired final twice");
-    }
-    QCOMPARE(got.size(), expected.size());
-    QVERIFY(got == expected);
-    QList<int64_t> late = h.lateValues();
-    QCOMPARE(late.size(), static_cast<qsizetype>(expectedLate.size()));
-    for (size_t k = 0; k < expectedLate.size(); ++k) QCOMPARE(late[static_cast<qsizetype>(k)], expectedLate[k]);
-    QCOMPARE(NodeMetrics::get(h.node.metrics->late), int64_t(0));  // counted by the runtime, not here
+void TstWindows::sessionMatchesReferenceModel() {
+    QFETCH(int, seed);
+    std::mt19937_64 rng(static_cast<uint64_t>(seed));
+    static const int64_t gaps[] = {300'000, 1 * kSec, 2 * kSec, 4 * kSec};
+    SessionModel model;
+    model.latenessUs = randomLateness(seed, rng);
+    model.gapUs = gaps[seed % 4];
+    WindowHarness h("window.session", sumAndCount(model.latenessUs, {{"gap", formatDuration(model.gapUs)}}));
+    replayAgainstModel(h, model, randomStream(rng));
+}
+
+void TstWindows::cleanupTestCase() {
+    for (const auto& [type, c] : g_compared)
+        qInfo("%s: %lld streams, %lld final window results and %lld late events compared with the model",
+              qPrintable(type), static_cast<long long>(c[0]), static_cast<long long>(c[1]),
+              static_cast<long long>(c[2]));
 }
 
 QTEST_GUILESS_MAIN(TstWindows)

@@ -190,7 +190,7 @@ void registerSessionWindow(NodeRegistry& registry) {
     s.description = "Aggregates per group over sessions: a session ends when `gap` passes without an event.";
     s.inputs = {{"in", "Events with event time", false}};
     s.outputs = {{"out", "One row per group and session: group fields, aggregates, window_start, window_end, final", false},
-                 {"late", "Events that arrived after their session had closed", false}};
+                 {"late", "Events too late for any open session: the session they would form ends at or before watermark - allowed_lateness", false}};
     ParamSpec gap = makeParam("gap", ParamType::Duration, "30s", "A session ends after this long without an event", "", 1e-6);
     gap.group = "Window";
     s.params = {gap};

@@ -3,10 +3,13 @@
 #include <time.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 #include "engine/graph/graph_validator.h"
+#include "engine/graph/project.h"
 #include "engine/runtime/channel.h"
 #include "engine/runtime/executor.h"
 #include "nodes/register_builtin_nodes.h"
@@ -208,13 +211,90 @@ Result<BenchResult> runClicksWindow(const BenchOptions& o) {
     return runPipeline(p, registry, events, o, latency);
 }
 
+// The Nexmark queries riffle-bench runs, each from projects/nexmark/<q>.riffle.
+constexpr const char* kNexmarkQueries[] = {"q0", "q1", "q2", "q3", "q5", "q7", "q8"};
+
+// Event time the bench's Nexmark runs cover, whatever the event count: 500 s, fifty 10 s
+// windows, so window and join operators fire and free their state as they would in a long run.
+constexpr int64_t kNexmarkEventTimeSeconds = 500;
+
+// Folders that may hold the Nexmark projects: the source tree this binary was built from, then
+// places relative to the executable (a build tree build/<preset>/app/, an install prefix's bin/).
+std::vector<std::filesystem::path> nexmarkProjectDirs() {
+    namespace fs = std::filesystem;
+    std::vector<fs::path> dirs;
+#ifdef RIFFLE_SOURCE_DIR
+    dirs.emplace_back(fs::path(RIFFLE_SOURCE_DIR) / "projects" / "nexmark");
+#endif
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        const fs::path bin = exe.parent_path();
+        dirs.push_back(bin / ".." / ".." / ".." / "projects" / "nexmark");
+        dirs.push_back(bin / ".." / "share" / "riffle" / "projects" / "nexmark");
+    }
+    return dirs;
+}
+
+Result<std::string> findNexmarkProject(const std::string& q) {
+    std::string looked;
+    for (const auto& dir : nexmarkProjectDirs()) {
+        const std::filesystem::path file = dir / (q + ".riffle");
+        std::error_code ec;
+        if (std::filesystem::is_regular_file(file, ec)) return file.lexically_normal().string();
+        looked += (looked.empty() ? "" : ", ") + file.lexically_normal().string();
+    }
+    return Result<std::string>::error("cannot find the project of nexmark-" + q + " (looked for " + looked + ")");
+}
+
+// Runs projects/nexmark/<q>.riffle as a benchmark: every sink becomes bench.discard under the
+// same node id (so busy time per node reads as in the project), and every Nexmark source runs as
+// fast as possible for `events` events from a fixed start, its event time spread over
+// kNexmarkEventTimeSeconds.
+Result<BenchResult> runNexmark(const std::string& q, const BenchOptions& o) {
+    const bool stateless = q == "q0" || q == "q1" || q == "q2";
+    const int64_t events = o.events > 0 ? o.events : stateless ? 20'000'000 : 10'000'000;
+    auto path = findNexmarkProject(q);
+    if (!path) return Result<BenchResult>::error(path.message());
+    auto loaded = Project::load(path.value());
+    if (!loaded) return Result<BenchResult>::error(path.value() + ": " + loaded.message());
+    Project p = std::move(loaded.value());
+
+    NodeRegistry registry;
+    registerBuiltinNodes(registry);
+    LatencyRecorder latency;
+    registerDiscardSink(registry, &latency);
+    const double eventRate = std::max(1.0, static_cast<double>(events) / kNexmarkEventTimeSeconds);
+    for (NodeDef& n : p.nodes) {
+        const NodeSpec* spec = registry.find(n.type);
+        if (n.type == "source.nexmark") {
+            n.params["rate"] = 0;
+            n.params["limit"] = events;
+            n.params["event_rate"] = eventRate;
+            n.params["start"] = "2026-01-01T00:00:00Z";
+        } else if (spec ? spec->isSink : n.type.rfind("sink.", 0) == 0) {
+            n.type = "bench.discard";
+            n.params = Json::object();
+        }
+    }
+    return runPipeline(p, registry, events, o, latency);
+}
+
+std::string knownQueries() {
+    std::string known = "handoff, clicks-map, clicks-window";
+    for (const char* q : kNexmarkQueries) known += std::string(", nexmark-") + q;
+    return known;
+}
+
 }  // namespace
 
 Result<BenchResult> runBenchQuery(const std::string& query, const BenchOptions& options) {
     if (query == "handoff") return runHandoff(options);
     if (query == "clicks-map") return runClicksMap(options);
     if (query == "clicks-window") return runClicksWindow(options);
-    return Result<BenchResult>::error("unknown query `" + query + "` (known: handoff, clicks-map, clicks-window)");
+    for (const char* q : kNexmarkQueries)
+        if (query == std::string("nexmark-") + q) return runNexmark(q, options);
+    return Result<BenchResult>::error("unknown query `" + query + "` (known: " + knownQueries() + ")");
 }
 
 Json benchResultJson(const std::string& query, const BenchOptions& options, const BenchResult& r) {
@@ -222,7 +302,7 @@ Json benchResultJson(const std::string& query, const BenchOptions& options, cons
     Json busy = Json::object();
     for (const auto& [node, seconds] : r.busySeconds) busy[node] = seconds;
     return Json{{"busy_s", busy},
-{"query", query},
+                {"query", query},
                 {"events", r.events},
                 {"seconds", r.seconds},
                 {"cpu_seconds", r.cpuSeconds},

@@ -46,6 +46,8 @@ public:
         if (!ctx.lastWarning.empty()) stats.lastWarning = ctx.lastWarning;
     }
 
+    int sourceColumn() const override { return m_root->fieldColumn(); }
+
     Value evaluateRow(const Batch& in, size_t row, EvalStats& stats) const override {
         // The same kernels over a one-row copy, so both paths give identical results.
         Batch one;

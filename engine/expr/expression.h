@@ -32,6 +32,9 @@ public:
     virtual void evaluate(const Batch& in, Column& out, StringArena& arena, EvalStats& stats) const = 0;
     // One row; for tests and row-at-a-time paths.
     virtual Value evaluateRow(const Batch& in, size_t row, EvalStats& stats) const = 0;
+    // For a bare field reference (`page`): the input column whose values are the result, so a
+    // caller may share that column instead of evaluating; -1 for any other expression.
+    virtual int sourceColumn() const { return -1; }
 };
 
 using ExpressionPtr = std::shared_ptr<const Expression>;

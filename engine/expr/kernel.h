@@ -48,6 +48,8 @@ public:
     // Whether folding literal-only arguments is allowed (false for kernels whose result is not a
     // pure function of their arguments).
     virtual bool foldable() const { return true; }
+    // The input column this kernel returns unchanged (a bare field reference), else -1.
+    virtual int fieldColumn() const { return -1; }
     const std::vector<KernelPtr>& children() const { return m_children; }
     void setSlot(size_t slot) { m_slot = slot; }
 

@@ -123,6 +123,7 @@ public:
     const Column& eval(const Batch& in, EvalContext&, const uint8_t*) const override {
         return in.column(m_column);
     }
+    int fieldColumn() const override { return static_cast<int>(m_column); }
 
 private:
     size_t m_column;

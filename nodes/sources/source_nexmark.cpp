@@ -13,10 +13,11 @@
 // block number is p modulo P (pacing at rate / P each); together they make exactly the events of
 // one instance.
 //
-// Strings cost no allocation per event: fixed tables (names, cities, states, channel and URL
-// pairs) are stored once per batch on first use, and text slices (`extra`, item names,
-// descriptions) point into one copy of the model's text buffer per batch when the batch is large
-// enough to make that cheaper than copying the slices.
+// Strings cost no allocation per event: text slices (`extra`, item names, descriptions) and
+// channel / URL pairs point into one immutable copy of the model's text and channel tables that
+// the source builds once and every batch shares (StringArena::shareBlocksOf: the batch holds a
+// reference to those blocks, nothing is copied); the small tables (names, cities, states) are
+// stored once per batch on first use.
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -72,11 +73,6 @@ enum BidCol : size_t {
     kBidColumns
 };
 
-// Average bytes of text slices per row, to decide whether to copy the whole text buffer.
-constexpr size_t kPersonSliceBytes = 140;
-constexpr size_t kAuctionSliceBytes = 450;
-constexpr size_t kBidSliceBytes = 68;
-
 SchemaPtr personSchema() {
     static const SchemaPtr schema = std::make_shared<const Schema>(Schema::stream({
         {"id", Type::Int},
@@ -120,52 +116,27 @@ SchemaPtr bidSchema() {
     return schema;
 }
 
-// Text slices of one batch: views into one stored copy of the model's text buffer, or (for
-// small batches) copies of the slices themselves.
-class BatchText {
+// Text batches point into: the model's text buffer and every (channel, URL) pair, stored once per
+// source in an arena whose blocks every batch shares instead of copying. The blocks never change
+// after construction and are reference-counted, so a batch's views stay valid for as long as the
+// batch lives, on any thread.
+class SharedText {
 public:
-    void begin(Batch& batch, std::string_view text, size_t expectedBytes) {
-        m_batch = &batch;
-        m_text = text;
-        m_base = expectedBytes >= text.size() ? batch.storeString(text).data() : nullptr;
+    explicit SharedText(const nexmark::NexmarkModel& model) {
+        m_text = m_arena.store(model.text()).data();
+        m_pairs.reserve(model.channelCount());
+        for (size_t i = 0; i < model.channelCount(); ++i)
+            m_pairs.push_back(m_arena.store(model.channelAndUrl(i)).data());
     }
-    std::string_view get(nexmark::TextSlice s) {
-        if (s.length == 0) return {};
-        if (m_base) return {m_base + s.offset, s.length};
-        return m_batch->storeString(m_text.substr(s.offset, s.length));
-    }
+    void shareWith(Batch& batch) const { batch.arena().shareBlocksOf(m_arena); }
+    std::string_view text(nexmark::TextSlice s) const { return {m_text + s.offset, s.length}; }
+    // The stored pair of channel i: its name, then its URL.
+    const char* channelAndUrl(size_t i) const { return m_pairs[i]; }
 
 private:
-    Batch* m_batch = nullptr;
-    std::string_view m_text;
-    const char* m_base = nullptr;
-};
-
-// Bid channels and URLs of one batch: each (channel, URL) pair is stored into the batch's arena
-// with one copy on its first use there.
-class BatchChannels {
-public:
-    explicit BatchChannels(const nexmark::NexmarkModel& model)
-        : m_model(model), m_stamp(model.channelCount(), 0), m_base(model.channelCount(), nullptr) {}
-    void beginBatch(Batch& batch) {
-        m_batch = &batch;
-        ++m_generation;
-    }
-    // The stored pair: channel name, then URL.
-    const char* get(size_t i) {
-        if (m_stamp[i] != m_generation) {
-            m_base[i] = m_batch->storeString(m_model.channelAndUrl(i)).data();
-            m_stamp[i] = m_generation;
-        }
-        return m_base[i];
-    }
-
-private:
-    const nexmark::NexmarkModel& m_model;
-    std::vector<uint64_t> m_stamp;
-    std::vector<const char*> m_base;
-    uint64_t m_generation = 0;
-    Batch* m_batch = nullptr;
+    StringArena m_arena;
+    const char* m_text = nullptr;
+    std::vector<const char*> m_pairs;
 };
 
 // Gives every column `rows` rows, all present, for filling by index.
@@ -239,7 +210,7 @@ public:
           m_partition(ctx.partition),
           m_partitions(std::max(1, ctx.partitions)),
           m_model(static_cast<uint64_t>(ctx.config.getInt("seed"))),
-          m_channels(m_model) {
+          m_shared(m_model) {
         m_names.setTable(m_model.names());
         m_cities.setTable(m_model.cities());
         m_states.setTable(m_model.states());
@@ -313,7 +284,7 @@ private:
         if (personRows > 0) {
             persons = out.newBatch(kPersonPort);
             prepare(*persons, personRows);
-            m_personText.begin(*persons, m_model.text(), personRows * kPersonSliceBytes);
+            m_shared.shareWith(*persons);
             m_names.beginBatch(*persons);
             m_cities.beginBatch(*persons);
             m_states.beginBatch(*persons);
@@ -321,14 +292,13 @@ private:
         if (auctionRows > 0) {
             auctions = out.newBatch(kAuctionPort);
             prepare(*auctions, auctionRows);
-            m_auctionText.begin(*auctions, m_model.text(), auctionRows * kAuctionSliceBytes);
+            m_shared.shareWith(*auctions);
             auctionCols = AuctionColumns(*auctions);
         }
         if (bidRows > 0) {
             bids = out.newBatch(kBidPort);
             prepare(*bids, bidRows);
-            m_bidText.begin(*bids, m_model.text(), bidRows * kBidSliceBytes);
-            m_channels.beginBatch(*bids);
+            m_shared.shareWith(*bids);
             bidCols = BidColumns(*bids);
         }
 
@@ -372,7 +342,7 @@ private:
         b.column(pCity).strings()[row] = m_cities.get(e.city);
         b.column(pState).strings()[row] = m_states.get(e.state);
         b.column(pDateTime).ints()[row] = t;
-        b.column(pExtra).strings()[row] = m_personText.get(e.extra);
+        b.column(pExtra).strings()[row] = m_shared.text(e.extra);
     }
 
     void writeAuction(AuctionColumns& c, size_t row, int64_t n, TimeUs t) {
@@ -380,15 +350,15 @@ private:
         const nexmark::AuctionEvent& e = m_auction;
         c.time[row] = t;
         c.id[row] = e.id;
-        c.itemName[row] = m_auctionText.get(e.itemName);
-        c.description[row] = m_auctionText.get(e.description);
+        c.itemName[row] = m_shared.text(e.itemName);
+        c.description[row] = m_shared.text(e.description);
         c.initialBid[row] = e.initialBid;
         c.reserve[row] = e.reserve;
         c.dateTime[row] = t;
         c.expires[row] = t + e.durationUs;
         c.seller[row] = e.seller;
         c.category[row] = e.category;
-        c.extra[row] = m_auctionText.get(e.extra);
+        c.extra[row] = m_shared.text(e.extra);
     }
 
     void writeBid(BidColumns& c, size_t row, int64_t n, TimeUs t) {
@@ -398,13 +368,13 @@ private:
         c.auction[row] = e.auction;
         c.bidder[row] = e.bidder;
         c.price[row] = e.price;
-        const char* pair = m_channels.get(e.channel);
+        const char* pair = m_shared.channelAndUrl(e.channel);
         const std::string_view both(pair, m_model.channelAndUrl(e.channel).size());
         const size_t split = m_model.channelLength(e.channel);
         c.channel[row] = both.substr(0, split);
         c.url[row] = both.substr(split);
         c.dateTime[row] = t;
-        c.extra[row] = m_bidText.get(e.extra);
+        c.extra[row] = m_shared.text(e.extra);
     }
 
     std::string m_label;
@@ -425,8 +395,7 @@ private:
     nexmark::AuctionEvent m_auction;
     nexmark::BidEvent m_bid;
     gen::BatchStrings m_names, m_cities, m_states;
-    BatchChannels m_channels;
-    BatchText m_personText, m_auctionText, m_bidText;
+    SharedText m_shared;
 };
 
 }  // namespace

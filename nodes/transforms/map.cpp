@@ -43,17 +43,20 @@ Result<MapPlan> planMap(const NodeConfig& config, const Schema& input) {
         if (t == Type::Null) t = Type::String;
         if (f.name == kTimeField && t != Type::Time)
             return R::error("field `_time` must be a time, but `" + f.expr + "` is " + std::string(typeName(t)));
+        // A bare field reference copies its column (strings shared, not copied) instead of
+        // evaluating.
+        const int source = e.value()->type() == t ? e.value()->sourceColumn() : -1;
         int idx = out.indexOf(f.name);
         if (idx < 0) {
             out.add({f.name, t});
-            plan.copyFrom.push_back(-1);
+            plan.copyFrom.push_back(source);
             plan.exprs.push_back(e.value());
         } else {
             Schema replaced;
             for (size_t i = 0; i < out.size(); ++i)
                 replaced.add(static_cast<int>(i) == idx ? Field{f.name, t} : out.field(i));
             out = std::move(replaced);
-            plan.copyFrom[static_cast<size_t>(idx)] = -1;
+            plan.copyFrom[static_cast<size_t>(idx)] = source;
             plan.exprs[static_cast<size_t>(idx)] = e.value();
         }
     }

@@ -337,8 +337,20 @@ void TstRiffleRun::benchPrintsJson() {
     QCOMPARE(Json::parse(c.out.toStdString())["events"].get<int64_t>(), 200000);
     RunResult w = runTool(RIFFLE_BENCH_BIN, {"clicks-window", "--events", "200000", "--json"});
     QVERIFY2(w.exitCode == 0, qPrintable(w.err));
+    RunResult q1 = runTool(RIFFLE_BENCH_BIN, {"nexmark-q1", "--events", "200000", "--json"});
+    QVERIFY2(q1.exitCode == 0, qPrintable(q1.err));
+    const Json j1 = Json::parse(q1.out.toStdString());
+    QVERIFY2(j1.is_object(), qPrintable(q1.out));
+    QCOMPARE(QString::fromStdString(j1["query"]), QString("nexmark-q1"));
+    QCOMPARE(j1["events"].get<int64_t>(), 200000);
+    QVERIFY(j1["events_per_cpu_s"].get<double>() > 0);
+    // Busy time is reported under the project's node ids; the file sink ran as a discarding one.
+    for (const char* node : {"nexmark", "convert", "out"}) QVERIFY2(j1["busy_s"].contains(node), node);
     RunResult bad = runTool(RIFFLE_BENCH_BIN, {"nexmark-q99"});
     QCOMPARE(bad.exitCode, 2);
+    QVERIFY2(bad.err.contains("unknown query `nexmark-q99` (known: handoff, clicks-map, clicks-window, nexmark-q0, "
+                              "nexmark-q1, nexmark-q2, nexmark-q3, nexmark-q5, nexmark-q7, nexmark-q8)"),
+             qPrintable(bad.err));
 }
 
 QTEST_GUILESS_MAIN(TstRiffleRun)

@@ -102,7 +102,10 @@ public:
     int lastWorker = -1;  // guarded by the executor's mutex
 
     void route(OpRuntime& op, int port, BatchPtr batch);
-    void deliverData(OpRuntime& op, int slot, const Batch& batch);
+    void routeShared(OpRuntime& op, int port, const ConstBatchPtr& batch);
+    void deliverData(OpRuntime& op, int slot, const ConstBatchPtr& batch);
+    // The batch the running operator is processing, if any.
+    const ConstBatchPtr* currentInput() const { return m_currentInput; }
     void deliverWatermark(OpRuntime& op, int slot, TimeUs wm);
     void deliverIdle(OpRuntime& op, int slot);
     void deliverEnd(OpRuntime& op, int slot);
@@ -129,6 +132,7 @@ private:
     std::deque<std::pair<Channel*, Message>> m_outbox;
     size_t m_nextInput = 0;
     int64_t m_currentOriginNs = 0;
+    const ConstBatchPtr* m_currentInput = nullptr;
 };
 
 class OpEmitter : public Emitter {
@@ -136,6 +140,13 @@ public:
     OpEmitter(Task& task, OpRuntime& op) : m_task(task), m_op(op) {}
     BatchPtr newBatch(int port) override;
     void push(int port, BatchPtr batch) override { m_task.route(m_op, port, std::move(batch)); }
+    bool forwardInput(int port) override {
+        const ConstBatchPtr* input = m_task.currentInput();
+        if (!input || (*input)->schemaPtr() != m_op.inst.context.outputSchemas.at(static_cast<size_t>(port)))
+            return false;
+        m_task.routeShared(m_op, port, *input);
+        return true;
+    }
     int errorsPort() const override { return m_op.errorsPort; }
 
 private:
@@ -276,11 +287,6 @@ void Task::guard(OpRuntime& op, F&& f) {
 
 void Task::route(OpRuntime& op, int port, BatchPtr batch) {
     if (!batch || batch->empty()) return;
-    const auto rows = static_cast<int64_t>(batch->rows());
-    NodeMetrics& m = *op.metrics();
-    if (port == op.errorsPort) m.add(m.errors, rows);
-    else if (port == op.latePort) m.add(m.late, rows);
-    else m.add(m.eventsOut, rows);
     if (isSource && &op == ops[0] && port != op.errorsPort) {
         TimeUs maxT = op.maxEventTime;
         for (TimeUs t : batch->times()) maxT = std::max(maxT, t);
@@ -292,14 +298,24 @@ void Task::route(OpRuntime& op, int port, BatchPtr batch) {
         // watermark or a timer (window firings) start their clock now.
         batch->setOriginNs(m_currentOriginNs ? m_currentOriginNs : steadyNowNs());
     }
-    ConstBatchPtr shared = std::move(batch);
+    routeShared(op, port, ConstBatchPtr(std::move(batch)));
+}
+
+void Task::routeShared(OpRuntime& op, int port, const ConstBatchPtr& batch) {
+    if (!batch || batch->empty()) return;
+    const auto rows = static_cast<int64_t>(batch->rows());
+    NodeMetrics& m = *op.metrics();
+    if (port == op.errorsPort) m.add(m.errors, rows);
+    else if (port == op.latePort) m.add(m.late, rows);
+    else m.add(m.eventsOut, rows);
     for (const Target& t : op.outputs[static_cast<size_t>(port)]) {
-        if (t.local) deliverData(*t.local, t.slot, *shared);
-        else send(t.channel, Message{Message::Kind::Data, 0, shared});
+        if (t.local) deliverData(*t.local, t.slot, batch);
+        else send(t.channel, Message{Message::Kind::Data, 0, batch});
     }
 }
 
-void Task::deliverData(OpRuntime& op, int slot, const Batch& batch) {
+void Task::deliverData(OpRuntime& op, int slot, const ConstBatchPtr& input) {
+    const Batch& batch = *input;
     NodeMetrics& m = *op.metrics();
     m.add(m.eventsIn, static_cast<int64_t>(batch.rows()));
     if (op.slotIdle[static_cast<size_t>(slot)]) {
@@ -307,12 +323,15 @@ void Task::deliverData(OpRuntime& op, int slot, const Batch& batch) {
         op.idleForwarded = false;
     }
     const int64_t saved = m_currentOriginNs;
+    const ConstBatchPtr* savedInput = m_currentInput;
     m_currentOriginNs = batch.originNs();
+    m_currentInput = &input;
     const int64_t t0 = steadyNowNs();
     OpEmitter out(*this, op);
     guard(op, [&] { op.inst.op->process(op.slotLogical[static_cast<size_t>(slot)], batch, out); });
     m.add(m.busyNs, steadyNowNs() - t0);
     m_currentOriginNs = saved;
+    m_currentInput = savedInput;
 }
 
 void Task::recomputeWatermark(OpRuntime& op) {
@@ -493,7 +512,7 @@ bool Task::runInputs() {
         ++handled;
         if (ch->producer->blocked.load()) m_exec->schedule(ch->producer);
         switch (msg.kind) {
-            case Message::Kind::Data: deliverData(head, ch->consumerSlot, *msg.batch); break;
+            case Message::Kind::Data: deliverData(head, ch->consumerSlot, msg.batch); break;
             case Message::Kind::Watermark: deliverWatermark(head, ch->consumerSlot, msg.watermark); break;
             case Message::Kind::Idle: deliverIdle(head, ch->consumerSlot); break;
             case Message::Kind::End: deliverEnd(head, ch->consumerSlot); break;

@@ -28,6 +28,10 @@ public:
     virtual BatchPtr newBatch(int port) = 0;
     // Hands a batch on; the operator must not touch it afterwards. Empty batches are ignored.
     virtual void push(int port, BatchPtr batch) = 0;
+    // Hands on the batch being processed, unchanged and without a copy (for a filter that keeps
+    // every row). False when this emitter cannot (no current input, or `port` has another
+    // schema); the operator then pushes a copy.
+    virtual bool forwardInput(int port) { (void)port; return false; }
     virtual int errorsPort() const = 0;
 };
 

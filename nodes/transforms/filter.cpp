@@ -35,6 +35,7 @@ public:
         for (size_t r = 0; r < n; ++r)
             if (valid[r] && values[r]) m_selected.push_back(static_cast<uint32_t>(r));
         if (m_selected.empty()) return;
+        if (m_selected.size() == n && out.forwardInput(0)) return;
         BatchPtr b = out.newBatch(0);
         b->appendRowsFrom(in, m_selected);
         out.push(0, std::move(b));

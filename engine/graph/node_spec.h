@@ -7,6 +7,7 @@
 // reference and the exporters all read this one declaration.
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,18 @@ struct SchemaInputs {
 using SchemaRule = std::function<Result<std::vector<SchemaPtr>>(const NodeConfig&, const SchemaInputs&)>;
 using OperatorFactory = std::function<std::unique_ptr<Operator>(const OperatorContext&)>;
 using SourceFactory = std::function<std::unique_ptr<SourceOperator>(const OperatorContext&)>;
+// Two-phase aggregation (as Flink's local/global aggregation): behind P producer instances, a
+// node runs as P partial operators, each fused into a producer's task with no copy of its data,
+// and one merger fed by them. The partials emit on every port but `out` (late events, errors);
+// the merger emits `out` alone. A partial must hand its results to the merger (through state the
+// factory shares between them) before it returns from onWatermark(), since the runtime then
+// forwards that watermark to the merger, which may emit every window it covers.
+struct CombinedOperators {
+    std::vector<std::unique_ptr<Operator>> partials;
+    std::unique_ptr<Operator> merger;
+};
+// Empty when this configuration cannot be split (the node then runs as one instance).
+using CombinedFactory = std::function<std::optional<CombinedOperators>(const OperatorContext&, int partials)>;
 // The `errors` port schema of a node whose inputs differ (a join): the default is the first
 // input's fields + `error`, `node`, which cannot carry an event of another input.
 using ErrorsSchemaRule = std::function<SchemaPtr(const NodeConfig&, const SchemaInputs&)>;
@@ -52,6 +65,7 @@ struct NodeSpec {
     ErrorsSchemaRule errorsSchemaRule;  // optional; only called after schemaRule succeeded
     OperatorFactory createOperator;  // transforms, windows, sinks
     SourceFactory createSource;      // sources
+    CombinedFactory createCombined;  // optional, for keyed aggregations; see CombinedOperators
     ParamMigration migrate;
     // Stateless single-input operators are fused into their producer's task (as Flink chains
     // operators); stateful ones get a task of their own and may run on another worker.

@@ -6,6 +6,7 @@
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <queue>
 #include <thread>
 
@@ -587,22 +588,30 @@ Result<std::unique_ptr<Executor>> Executor::create(const ValidatedGraph& graph, 
 
     // Instances: a parallel source runs as `sourceParallelism` instances, each making its share
     // of the stream; a stateless node with one incoming wire is fused into its producer's task,
-    // once per producer instance. Every other node runs as one instance in a task of its own.
+    // once per producer instance. A node that can aggregate in two phases (createCombined) and
+    // is fed by several instances runs as one partial instance fused behind each of them plus
+    // one merging instance; the merger alone emits on `out`, the partials on the other ports.
+    // Every other node runs as one instance in a task of its own.
     std::vector<std::vector<OpRuntime*>> instances(n);
+    std::vector<OpRuntime*> mergerOf(n, nullptr);
+    auto instancesOnPort = [&](size_t node, int port) {
+        return mergerOf[node] && port == 0 ? std::vector<OpRuntime*>{mergerOf[node]} : instances[node];
+    };
     const int sourceParallelism = std::max(1, options.sourceParallelism);
     const TimeUs runStartUs = wallNowUs();
     for (size_t i = 0; i < n; ++i) {
         const LogicalNode& ln = graph.nodes[i];
-        const bool fused = ln.spec->stateless && ln.inEdges.size() == 1;
-        const size_t producer =
-            fused ? static_cast<size_t>(graph.edges[static_cast<size_t>(ln.inEdges[0])].from) : 0;
-        int count = 1;
-        if (fused) count = static_cast<int>(instances[producer].size());
-        else if (ln.spec->isSource() && ln.spec->parallelSource) count = sourceParallelism;
-        for (int k = 0; k < count; ++k) {
+        const ResolvedEdge* single =
+            ln.inEdges.size() == 1 ? &graph.edges[static_cast<size_t>(ln.inEdges[0])] : nullptr;
+        const std::vector<OpRuntime*> producers =
+            single ? instancesOnPort(static_cast<size_t>(single->from), single->fromPort) : std::vector<OpRuntime*>{};
+        const bool fused = ln.spec->stateless && single;
+
+        auto newOp = [&](int partition, int partitions) {
             auto op = std::make_unique<OpRuntime>();
             NodeInstance& inst = op->inst;
-            if (k > 0) inst.metrics = instances[i][0]->inst.metrics;
+            if (!instances[i].empty()) inst.metrics = instances[i][0]->inst.metrics;
+            else if (mergerOf[i]) inst.metrics = mergerOf[i]->inst.metrics;
             inst.spec = ln.spec;
             inst.context.config = ln.config;
             inst.context.nodeLabel = nodeLabel(*ln.spec, ln.def->id);
@@ -611,17 +620,10 @@ Result<std::unique_ptr<Executor>> Executor::create(const ValidatedGraph& graph, 
             inst.context.outputSchemas = ln.outputs;
             inst.context.metrics = inst.metrics.get();
             inst.context.stopRequested = &impl->stopRequested;
-            inst.context.partition = k;
-            inst.context.partitions = count;
+            inst.context.partition = partition;
+            inst.context.partitions = partitions;
             inst.context.runStartUs = runStartUs;
-            try {
-                if (ln.spec->createSource) inst.source = ln.spec->createSource(inst.context);
-                else if (ln.spec->createOperator) inst.op = ln.spec->createOperator(inst.context);
-            } catch (const std::exception& e) {
-                return R::error(inst.context.nodeLabel + ": " + e.what());
-            }
-            if (!inst.source && !inst.op) return R::error(inst.context.nodeLabel + ": could not be created");
-            op->partition = k;
+            op->partition = partition;
             op->outputs.resize(ln.spec->outputs.size());
             op->errorsPort = ln.spec->errorsPort();
             op->latePort = ln.spec->outputIndex("late");
@@ -629,8 +631,11 @@ Result<std::unique_ptr<Executor>> Executor::create(const ValidatedGraph& graph, 
                 op->outOfOrdernessUs = ln.config.getDurationUs("max_out_of_orderness");
                 op->idleTimeoutNs = ln.config.getDurationUs("idle_timeout") * 1000;
             }
-            if (inst.op) op->timerIntervalNs = inst.op->timerIntervalUs() * 1000;
-            Task* task = fused ? instances[producer][static_cast<size_t>(k)]->task : nullptr;
+            return op;
+        };
+        // Puts the operator into `task`, or into a task of its own when null.
+        auto place = [&](std::unique_ptr<OpRuntime> op, Task* task) {
+            if (op->inst.op) op->timerIntervalNs = op->inst.op->timerIntervalUs() * 1000;
             if (!task) {
                 impl->tasks.push_back(std::make_unique<Task>(impl.get()));
                 task = impl->tasks.back().get();
@@ -639,17 +644,69 @@ Result<std::unique_ptr<Executor>> Executor::create(const ValidatedGraph& graph, 
             }
             task->ops.push_back(op.get());
             op->task = task;
-            instances[i].push_back(op.get());
+            OpRuntime* raw = op.get();
             impl->ops.push_back(std::move(op));
+            return raw;
+        };
+
+        std::optional<CombinedOperators> combined;
+        std::unique_ptr<OpRuntime> merger;
+        if (!fused && single && producers.size() > 1 && ln.spec->createCombined) {
+            // The merger reports the node's watermark (partition 0); partials are 1..P. Every
+            // operator of the combination is made with the merger's context.
+            merger = newOp(0, 1);
+            try {
+                combined = ln.spec->createCombined(merger->inst.context, static_cast<int>(producers.size()));
+            } catch (const std::exception& e) {
+                return R::error(merger->inst.context.nodeLabel + ": " + e.what());
+            }
         }
-        OpRuntime* first = instances[i][0];
-        impl->nodeInfo.push_back({ln.def->id, ln.spec, first->metrics(), first->task->index});
+        if (combined) {
+            merger->inst.op = std::move(combined->merger);
+            mergerOf[i] = place(std::move(merger), nullptr);
+            for (size_t k = 0; k < producers.size(); ++k) {
+                auto partial = newOp(static_cast<int>(k) + 1, static_cast<int>(producers.size()));
+                partial->inst.op = std::move(combined->partials[k]);
+                // One more output port, internal: the wire that carries its watermarks to the merger.
+                partial->outputs.emplace_back();
+                OpRuntime* p = place(std::move(partial), producers[k]->task);
+                auto ch = std::make_unique<Channel>(options.queueCapacity);
+                ch->producer = p->task;
+                ch->consumer = mergerOf[i]->task;
+                Target t;
+                t.slot = ch->consumerSlot = mergerOf[i]->addSlot(0);
+                t.channel = ch.get();
+                mergerOf[i]->task->inputs.push_back(ch.get());
+                impl->channels.push_back(std::move(ch));
+                p->outputs.back().push_back(t);
+                instances[i].push_back(p);
+            }
+        } else {
+            int count = 1;
+            if (fused) count = static_cast<int>(producers.size());
+            else if (ln.spec->isSource() && ln.spec->parallelSource) count = sourceParallelism;
+            for (int k = 0; k < count; ++k) {
+                auto op = newOp(k, count);
+                NodeInstance& inst = op->inst;
+                try {
+                    if (ln.spec->createSource) inst.source = ln.spec->createSource(inst.context);
+                    else if (ln.spec->createOperator) inst.op = ln.spec->createOperator(inst.context);
+                } catch (const std::exception& e) {
+                    return R::error(inst.context.nodeLabel + ": " + e.what());
+                }
+                if (!inst.source && !inst.op) return R::error(inst.context.nodeLabel + ": could not be created");
+                instances[i].push_back(place(std::move(op), fused ? producers[static_cast<size_t>(k)]->task : nullptr));
+            }
+        }
+        OpRuntime* shown = mergerOf[i] ? mergerOf[i] : instances[i][0];
+        impl->nodeInfo.push_back({ln.def->id, ln.spec, shown->metrics(), shown->task->index,
+                                  static_cast<int>(instances[i].size()) + (mergerOf[i] ? 1 : 0)});
     }
 
     // Wiring: a fused wire joins instance k to instance k; every other wire is a channel from
     // each producer instance to the consumer, on a physical slot of its own.
     for (const ResolvedEdge& e : graph.edges) {
-        const auto& from = instances[static_cast<size_t>(e.from)];
+        const auto from = instancesOnPort(static_cast<size_t>(e.from), e.fromPort);
         const auto& to = instances[static_cast<size_t>(e.to)];
         for (size_t k = 0; k < from.size(); ++k) {
             OpRuntime* producer = from[k];

@@ -33,6 +33,9 @@ struct RunNodeInfo {
     const NodeSpec* spec = nullptr;
     const NodeMetrics* metrics = nullptr;
     int task = 0;  // index of the task that runs it (fused nodes share one)
+    // Operator instances that run it: 1, or one per parallel-source instance for the source and
+    // the nodes fused behind it, or partials + 1 merger for a two-phase aggregation.
+    int instances = 1;
 };
 
 class Executor {

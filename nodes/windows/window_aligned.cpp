@@ -1,7 +1,15 @@
 // window.tumbling and window.hopping: windows [start, start + size) that start at multiples of
 // `slide` (tumbling: slide = size), so an event belongs to size / slide windows. See
 // window_common.h for firing, lateness and the `final` flag.
+//
+// Two-phase (behind a parallel source, when allowed_lateness and emit_every are 0 and no
+// aggregate depends on event order): each partial instance aggregates its producer's events and,
+// when its watermark passes a window's end, merges that window's groups into the WindowCombiner
+// it shares with the merging instance; the merger emits a window once the watermark, the minimum
+// over the partials, has passed its end, so every partial has handed it over by then. Each
+// partial judges lateness against its own producer's watermark.
 #include <map>
+#include <mutex>
 
 #include "engine/graph/node_registry.h"
 #include "nodes/register_builtin_nodes.h"
@@ -17,10 +25,52 @@ TimeUs floorTo(TimeUs t, int64_t step) {
     return q * step;
 }
 
+// The windows the partial instances have closed, merged across instances, until the merger
+// emits them.
+class WindowCombiner {
+public:
+    explicit WindowCombiner(const agg::AggregateSet& aggregates) : m_aggregates(aggregates) {}
+
+    void deposit(TimeUs start, TimeUs end, GroupMap& groups) {
+        std::lock_guard lock(m_mutex);
+        Closed& w = m_windows[end];
+        w.start = start;
+        for (auto& [key, g] : groups) {
+            auto [it, inserted] = w.groups.try_emplace(key);
+            if (inserted) it->second = std::move(g);
+            else m_aggregates.merge(*it->second.state, *g.state);
+        }
+    }
+
+    struct Closed {
+        TimeUs start = 0;
+        GroupMap groups;
+    };
+    // Every window that ends at or before `wm`, by end.
+    std::map<TimeUs, Closed> takeUpTo(TimeUs wm) {
+        std::lock_guard lock(m_mutex);
+        std::map<TimeUs, Closed> out;
+        auto last = m_windows.upper_bound(wm);
+        out.insert(std::make_move_iterator(m_windows.begin()), std::make_move_iterator(last));
+        m_windows.erase(m_windows.begin(), last);
+        return out;
+    }
+
+private:
+    const agg::AggregateSet m_aggregates;  // immutable, so shared by the threads of the partials
+    std::mutex m_mutex;
+    std::map<TimeUs, Closed> m_windows;
+};
+
+enum class Phase { Whole, Partial, Merge };
+
 class AlignedWindowOperator : public Operator {
 public:
-    AlignedWindowOperator(const OperatorContext& ctx, int64_t sizeUs, int64_t slideUs)
-        : m_settings(WindowSettings::from(ctx.config)),
+    AlignedWindowOperator(const OperatorContext& ctx, int64_t sizeUs, int64_t slideUs, Phase phase = Phase::Whole,
+                          std::shared_ptr<WindowCombiner> combiner = nullptr)
+        : m_phase(phase),
+          m_combiner(std::move(combiner)),
+          m_settings(WindowSettings::from(ctx.config)),
           m_sizeUs(sizeUs),
           m_slideUs(slideUs),
           m_aggregates(agg::AggregateSet::compile(m_settings.aggregates, *ctx.inputSchemas.at(0)).value()),
@@ -71,6 +121,20 @@ public:
 
     void onWatermark(TimeUs wm, Emitter& out) override {
         m_watermark = wm;
+        if (m_phase == Phase::Merge) {
+            for (auto& [end, w] : m_combiner->takeUpTo(wm)) m_writer.write(w.groups, w.start, end, true, false, out);
+            m_writer.flush(out);
+            return;
+        }
+        if (m_phase == Phase::Partial) {
+            // No allowed lateness here: a window closes when the watermark reaches its end.
+            for (auto it = m_windows.begin(); it != m_windows.end() && it->first <= wm;) {
+                m_combiner->deposit(it->second.start, it->second.end, it->second.groups);
+                if (m_last == &it->second) m_last = nullptr;
+                it = m_windows.erase(it);
+            }
+            return;
+        }
         for (auto it = m_windows.begin(); it != m_windows.end();) {
             Window& w = it->second;
             if (w.end > wm) break;
@@ -93,6 +157,9 @@ public:
     }
 
     int64_t timerIntervalUs() const override { return m_settings.emitEveryUs; }
+
+    const agg::AggregateSet& aggregates() const { return m_aggregates; }
+    void setCombiner(std::shared_ptr<WindowCombiner> combiner) { m_combiner = std::move(combiner); }
 
     void onTimer(TimeUs, Emitter& out) override {
         for (auto& [end, w] : m_windows) {
@@ -122,6 +189,8 @@ private:
         return it->second;
     }
 
+    Phase m_phase;
+    std::shared_ptr<WindowCombiner> m_combiner;
     WindowSettings m_settings;
     int64_t m_sizeUs, m_slideUs;
     agg::AggregateSet m_aggregates;
@@ -165,6 +234,24 @@ NodeSpec alignedWindowSpec(bool hopping) {
         const int64_t size = ctx.config.getDurationUs("size");
         const int64_t slide = hopping ? ctx.config.getDurationUs("slide") : size;
         return std::make_unique<AlignedWindowOperator>(ctx, size, slide);
+    };
+    s.createCombined = [hopping](const OperatorContext& ctx, int partials) -> std::optional<CombinedOperators> {
+        const WindowSettings settings = WindowSettings::from(ctx.config);
+        if (settings.allowedLatenessUs > 0 || settings.emitEveryUs > 0) return std::nullopt;
+        const int64_t size = ctx.config.getDurationUs("size");
+        const int64_t slide = hopping ? ctx.config.getDurationUs("slide") : size;
+        auto merger = std::make_unique<AlignedWindowOperator>(ctx, size, slide, Phase::Merge);
+        for (size_t i = 0; i < merger->aggregates().size(); ++i) {
+            const agg::Function f = merger->aggregates().function(i);
+            if (f == agg::Function::FirstValue || f == agg::Function::LastValue) return std::nullopt;
+        }
+        auto combiner = std::make_shared<WindowCombiner>(merger->aggregates());
+        merger->setCombiner(combiner);
+        CombinedOperators c;
+        for (int k = 0; k < partials; ++k)
+            c.partials.push_back(std::make_unique<AlignedWindowOperator>(ctx, size, slide, Phase::Partial, combiner));
+        c.merger = std::move(merger);
+        return c;
     };
     return s;
 }

@@ -2,8 +2,8 @@
 // `slide` (tumbling: slide = size), so an event belongs to size / slide windows. See
 // window_common.h for firing, lateness and the `final` flag.
 //
-// Two-phase (behind a parallel source, when allowed_lateness and emit_every are 0 and no
-// aggregate depends on event order): each partial instance aggregates its producer's events and,
+// Two-phase (behind a parallel source, with `two_phase` on, allowed_lateness and emit_every 0 and
+// no aggregate depending on event order): each partial instance aggregates its producer's events and,
 // when its watermark passes a window's end, merges that window's groups into the WindowCombiner
 // it shares with the merging instance; the merger emits a window once the watermark, the minimum
 // over the partials, has passed its end, so every partial has handed it over by then. Each
@@ -223,6 +223,13 @@ NodeSpec alignedWindowSpec(bool hopping) {
         s.params.push_back(slide);
     }
     for (auto& p : commonWindowParams()) s.params.push_back(std::move(p));
+    ParamSpec twoPhase = makeParam(
+        "two_phase", ParamType::Bool, true,
+        "Behind a parallel source, aggregate inside each source instance first and merge the results "
+        "(as Flink's TWO_PHASE strategy): faster with many events per group and window, slower when "
+        "most groups see only a few events, where off is better");
+    twoPhase.group = "Advanced";
+    s.params.push_back(twoPhase);
     s.schemaRule = [hopping](const NodeConfig& config, const SchemaInputs& in) -> Result<std::vector<SchemaPtr>> {
         if (hopping && config.getDurationUs("slide") > config.getDurationUs("size"))
             return Result<std::vector<SchemaPtr>>::error("`slide` must not be longer than `size`");
@@ -237,7 +244,8 @@ NodeSpec alignedWindowSpec(bool hopping) {
     };
     s.createCombined = [hopping](const OperatorContext& ctx, int partials) -> std::optional<CombinedOperators> {
         const WindowSettings settings = WindowSettings::from(ctx.config);
-        if (settings.allowedLatenessUs > 0 || settings.emitEveryUs > 0) return std::nullopt;
+        if (!ctx.config.getBool("two_phase") || settings.allowedLatenessUs > 0 || settings.emitEveryUs > 0)
+            return std::nullopt;
         const int64_t size = ctx.config.getDurationUs("size");
         const int64_t slide = hopping ? ctx.config.getDurationUs("slide") : size;
         auto merger = std::make_unique<AlignedWindowOperator>(ctx, size, slide, Phase::Merge);

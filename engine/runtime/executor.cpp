@@ -31,6 +31,20 @@ int64_t wallNowUs() {
 
 // Watermarks are re-evaluated at least this often for a source that is waiting.
 constexpr int64_t kWatermarkIntervalNs = 200'000'000;
+// How far (in event time) an instance of a parallel source may run ahead of its slowest sibling.
+// Without a bound a fast instance would race ahead and everything downstream would hold its
+// future windows in memory until the slow one caught up (Flink's watermark alignment).
+constexpr int64_t kMaxSourceDriftUs = 2'000'000;
+constexpr int64_t kAlignRetryNs = 1'000'000;
+
+// The watermarks of the instances of one parallel source, each written by its own instance.
+struct SourceSiblings {
+    explicit SourceSiblings(size_t n) : watermarks(n) {
+        for (auto& w : watermarks) w.store(kMinTime, std::memory_order_relaxed);
+    }
+    std::vector<std::atomic<TimeUs>> watermarks;
+};
+
 // Messages a task handles per turn before it yields its worker to other tasks.
 constexpr int kMessagesPerTurn = 64;
 
@@ -69,6 +83,7 @@ struct OpRuntime {
     int64_t lastDataNs = 0;
     int64_t lastWatermarkNs = 0;
     bool sourceIdle = false;
+    std::shared_ptr<SourceSiblings> siblings;  // parallel sources only
     // Timers.
     int64_t timerIntervalNs = 0;
     int64_t nextTimerNs = 0;
@@ -83,6 +98,16 @@ struct OpRuntime {
     // Instances of one node share its metrics; instance 0 reports the watermark.
     void storeWatermark(TimeUs wm) {
         if (partition == 0) metrics()->watermark.store(wm, std::memory_order_relaxed);
+        if (siblings) siblings->watermarks[static_cast<size_t>(partition)].store(wm, std::memory_order_relaxed);
+    }
+    // A parallel source instance whose watermark is more than kMaxSourceDriftUs ahead of a sibling's.
+    bool aheadOfSiblings() const {
+        if (!siblings || watermark == kMinTime) return false;
+        for (size_t k = 0; k < siblings->watermarks.size(); ++k)
+            if (static_cast<int>(k) != partition &&
+                siblings->watermarks[k].load(std::memory_order_relaxed) < watermark - kMaxSourceDriftUs)
+                return true;
+        return false;
     }
 };
 
@@ -457,6 +482,10 @@ bool Task::runSource(int64_t nowNs) {
     OpRuntime& op = *ops[0];
     bool ended = m_exec->stopRequested.load() || op.failed;
     SourcePoll poll = SourcePoll::ended();
+    if (!ended && op.aheadOfSiblings()) {
+        m_exec->scheduleAt(this, nowNs + kAlignRetryNs);
+        return false;
+    }
     if (!ended) {
         OpEmitter out(*this, op);
         const int64_t t0 = steadyNowNs();
@@ -482,6 +511,7 @@ bool Task::runSource(int64_t nowNs) {
         op.sourceIdle = false;
     } else if (!op.sourceIdle && op.idleTimeoutNs > 0 && nowNs - op.lastDataNs >= op.idleTimeoutNs) {
         op.sourceIdle = true;
+        if (op.siblings) op.siblings->watermarks[static_cast<size_t>(op.partition)].store(kMaxTime, std::memory_order_relaxed);
         forwardIdle(op);
     }
     if (poll.state == SourcePoll::State::Wait) {
@@ -685,8 +715,10 @@ Result<std::unique_ptr<Executor>> Executor::create(const ValidatedGraph& graph, 
             int count = 1;
             if (fused) count = static_cast<int>(producers.size());
             else if (ln.spec->isSource() && ln.spec->parallelSource) count = sourceParallelism;
+            auto siblings = ln.spec->isSource() && count > 1 ? std::make_shared<SourceSiblings>(static_cast<size_t>(count)) : nullptr;
             for (int k = 0; k < count; ++k) {
                 auto op = newOp(k, count);
+                op->siblings = siblings;
                 NodeInstance& inst = op->inst;
                 try {
                     if (ln.spec->createSource) inst.source = ln.spec->createSource(inst.context);

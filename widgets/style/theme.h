@@ -1,0 +1,38 @@
+#pragma once
+// The studio's shared look (UX.md): category colours, icons and number formats, so the canvas,
+// palette, inspector and welcome page agree. Colours are chosen to read on light and dark
+// palettes alike.
+//
+// Threading: GUI thread only (QIcon).
+#include <QColor>
+#include <QIcon>
+#include <QPalette>
+#include <QString>
+
+namespace riffle::theme {
+
+// Header colour of a node category ("source", "transform", "window", "aggregate", "join",
+// "alert", "sink"; a type id starting with "sink.chart" counts as "chart"): sources teal,
+// transforms blue, windows and aggregates violet, joins orange, alerts red, sinks and charts green.
+QColor categoryColor(const QString& category);
+// ":/icons/category/<category>.svg" (falls back to the transform icon).
+QIcon categoryIcon(const QString& category);
+// The category a node type is shown under: its spec's category, or "chart" for sink.chart.*.
+QString displayCategory(const QString& typeId, const QString& specCategory);
+// ":/icons/actions/<name>.svg", e.g. "run", "stop", "zoom-fit".
+QIcon actionIcon(const QString& name);
+// The user-facing name of a category for palette groups: "Sources", "Windows", ...
+QString categoryLabel(const QString& category);
+
+bool isDark(const QPalette& palette);
+// Queue fill 0..1 to a wire colour: grey when empty, through amber to red when full.
+QColor backPressureColor(double fill, const QPalette& palette);
+inline QColor amber() { return QColor(0xF5, 0x9F, 0x00); }
+inline QColor red() { return QColor(0xE0, 0x31, 0x31); }
+
+// 48200 -> "48.2 K", 1234567 -> "1.23 M", 12 -> "12".
+QString formatCount(double value);
+// Events per second: "48.2 K/s".
+QString formatRate(double perSecond);
+
+}  // namespace riffle::theme

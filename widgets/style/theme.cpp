@@ -1,6 +1,7 @@
 #include "widgets/style/theme.h"
 
 #include <QFile>
+#include <algorithm>
 #include <cmath>
 
 namespace riffle::theme {

@@ -65,6 +65,8 @@ struct OpRuntime {
     std::vector<std::vector<Target>> outputs;  // per output port
     int errorsPort = 0;
     int latePort = -1;
+    // Per output port: the live peek the studio opened on it, or null (see Executor::openPeek).
+    std::unique_ptr<std::atomic<PeekTap*>[]> peeks;
     int partition = 0;  // which instance of its node (parallel sources and their fused chain)
     // Input slots are physical: one per incoming channel or fused wire. A node fed by a parallel
     // source has one per source instance; slotLogical maps each to the node's input slot.
@@ -187,6 +189,7 @@ struct Executor::Impl {
     std::vector<std::unique_ptr<Task>> tasks;
     std::vector<std::unique_ptr<Channel>> channels;
     std::vector<RunNodeInfo> nodeInfo;
+    std::vector<std::shared_ptr<PeekTap>> peekTaps;
     std::vector<std::thread> workers;
     int threads = 1;
 
@@ -334,6 +337,7 @@ void Task::routeShared(OpRuntime& op, int port, const ConstBatchPtr& batch) {
     if (port == op.errorsPort) m.add(m.errors, rows);
     else if (port == op.latePort) m.add(m.late, rows);
     else m.add(m.eventsOut, rows);
+    if (PeekTap* tap = op.peeks[static_cast<size_t>(port)].load(std::memory_order_acquire)) tap->offer(*batch);
     for (const Target& t : op.outputs[static_cast<size_t>(port)]) {
         if (t.local) deliverData(*t.local, t.slot, batch);
         else send(t.channel, Message{Message::Kind::Data, 0, batch});
@@ -655,6 +659,7 @@ Result<std::unique_ptr<Executor>> Executor::create(const ValidatedGraph& graph, 
             inst.context.runStartUs = runStartUs;
             op->partition = partition;
             op->outputs.resize(ln.spec->outputs.size());
+            op->peeks = std::make_unique<std::atomic<PeekTap*>[]>(ln.spec->outputs.size());
             op->errorsPort = ln.spec->errorsPort();
             op->latePort = ln.spec->outputIndex("late");
             if (ln.spec->isSource()) {
@@ -827,6 +832,31 @@ Status Executor::failure() const {
 }
 
 const std::vector<RunNodeInfo>& Executor::nodes() const { return m_impl->nodeInfo; }
+
+std::shared_ptr<PeekTap> Executor::openPeek(const std::string& nodeId, const std::string& port) {
+    std::shared_ptr<PeekTap> tap;
+    std::lock_guard lock(m_impl->mutex);
+    for (auto& op : m_impl->ops) {
+        if (op->inst.context.config.id() != nodeId) continue;
+        const int p = op->inst.spec->outputIndex(port);
+        if (p < 0) return nullptr;
+        if (!tap) {
+            tap = std::make_shared<PeekTap>();
+            m_impl->peekTaps.push_back(tap);  // kept until the run ends: a worker may hold it
+        }
+        op->peeks[static_cast<size_t>(p)].store(tap.get(), std::memory_order_release);
+    }
+    return tap;
+}
+
+void Executor::closePeek(const std::shared_ptr<PeekTap>& tap) {
+    if (!tap) return;
+    for (auto& op : m_impl->ops)
+        for (size_t p = 0; p < op->outputs.size(); ++p) {
+            PeekTap* expected = tap.get();
+            op->peeks[p].compare_exchange_strong(expected, nullptr, std::memory_order_acq_rel);
+        }
+}
 int Executor::taskCount() const { return static_cast<int>(m_impl->tasks.size()); }
 int Executor::threadCount() const { return m_impl->threads; }
 

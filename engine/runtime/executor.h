@@ -17,6 +17,7 @@
 #include "engine/core/status.h"
 #include "engine/graph/graph_validator.h"
 #include "engine/runtime/metrics.h"
+#include "engine/runtime/peek.h"
 
 namespace riffle {
 
@@ -59,6 +60,10 @@ public:
     Status failure() const;
 
     const std::vector<RunNodeInfo>& nodes() const;
+    // Starts sampling the newest events leaving `port` of `nodeId` (every instance of it); null
+    // for an unknown node or port. Any thread, while running. See PeekTap.
+    std::shared_ptr<PeekTap> openPeek(const std::string& nodeId, const std::string& port);
+    void closePeek(const std::shared_ptr<PeekTap>& tap);
     int taskCount() const;
     int threadCount() const;
 

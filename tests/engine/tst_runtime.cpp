@@ -70,6 +70,7 @@ private slots:
     void backPressureBoundsEventsInFlight();
     void stopEndsEndlessSourcesAndFlushesSinks();
     void operatorFailureStopsRunWithNodeNamed();
+    void peekSamplesNewestEventsOfEveryInstance();
     void statelessNodesAreFusedIntoProducerTask();
     void openFailureNamesNodeAndRunsNothing();
     void parallelNexmarkMakesTheSameStream_data();
@@ -187,6 +188,42 @@ void TstRuntime::stopEndsEndlessSourcesAndFlushesSinks() {
     QCOMPARE(h.world.finishCalls["out"], 1);
     QCOMPARE(h.world.watermarks["out"].back(), kMaxTime);
     QVERIFY(exec->failure().isOk());
+}
+
+void TstRuntime::peekSamplesNewestEventsOfEveryInstance() {
+    Harness h;
+    h.node("clicks", "source.clickstream", {{"rate", 0}});
+    h.node("only_views", "transform.filter", {{"where", "event = 'view'"}});
+    h.node("out", "test.sink");
+    h.edge("clicks", "only_views");
+    h.edge("only_views", "out");
+    ExecutorOptions options;
+    options.sourceParallelism = 2;
+    auto exec = h.start(options);
+    QVERIFY(exec->openPeek("clicks", "nope") == nullptr);
+    QVERIFY(exec->openPeek("nobody", "out") == nullptr);
+    std::shared_ptr<PeekTap> tap = exec->openPeek("only_views", "out");
+    QVERIFY(tap);
+    QTRY_VERIFY_WITH_TIMEOUT(tap->snapshot().rows.size() >= 3 * PeekTap::kRowsPerSample, 10000);
+    PeekTap::Snapshot s = tap->snapshot();
+    QCOMPARE(s.fields.front(), std::string("_time"));
+    const auto event = std::find(s.fields.begin(), s.fields.end(), "event") - s.fields.begin();
+    QVERIFY(event < static_cast<long>(s.fields.size()));
+    for (const auto& row : s.rows) {
+        QCOMPARE(row.size(), s.fields.size());
+        QCOMPARE(row[static_cast<size_t>(event)], std::string("view"));  // what the filter let through
+    }
+    QVERIFY(s.rowsSeen >= static_cast<int64_t>(s.rows.size()));
+    QVERIFY(s.rowsSeen <= NodeMetrics::get(h.metrics(*exec, "only_views").eventsOut));
+    // Bounded however long it stays open.
+    QTRY_VERIFY_WITH_TIMEOUT(tap->snapshot().rowsSeen > s.rowsSeen + 100000, 10000);
+    QVERIFY(tap->snapshot().rows.size() <= 200);
+    exec->closePeek(tap);
+    const int64_t seen = tap->snapshot().rowsSeen;
+    QTest::qWait(200);
+    QCOMPARE(tap->snapshot().rowsSeen, seen);
+    exec->requestStop();
+    QVERIFY(exec->waitFor(10000));
 }
 
 void TstRuntime::operatorFailureStopsRunWithNodeNamed() {

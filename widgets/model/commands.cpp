@@ -191,4 +191,19 @@ AddEdgeCommand::AddEdgeCommand(GraphModel* model, EdgeDef edge, QUndoCommand* pa
 void AddEdgeCommand::redo() { m_model->insertEdge(m_edge); }
 void AddEdgeCommand::undo() { m_model->removeEdge(edgeKey(m_edge)); }
 
+// ---- ReplaceProjectCommand
+
+ReplaceProjectCommand::ReplaceProjectCommand(GraphModel* model, Project content, const QString& text,
+                                             QUndoCommand* parent)
+    : QUndoCommand(text, parent), m_model(model), m_old(model->project()), m_new(std::move(content)) {}
+
+void ReplaceProjectCommand::apply(const Project& content) {
+    Project p = content;
+    p.path = m_model->project().path;
+    m_model->setProject(std::move(p));
+}
+
+void ReplaceProjectCommand::redo() { apply(m_new); }
+void ReplaceProjectCommand::undo() { apply(m_old); }
+
 }  // namespace riffle

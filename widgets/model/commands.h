@@ -112,4 +112,17 @@ private:
     EdgeDef m_edge;
 };
 
+// Replaces the whole content of the project (not its file path): restoring autosaved changes.
+class ReplaceProjectCommand : public QUndoCommand {
+public:
+    ReplaceProjectCommand(GraphModel* model, Project content, const QString& text, QUndoCommand* parent = nullptr);
+    void redo() override;
+    void undo() override;
+
+private:
+    void apply(const Project& content);
+    GraphModel* m_model;
+    Project m_old, m_new;
+};
+
 }  // namespace riffle

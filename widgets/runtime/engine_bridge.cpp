@@ -34,6 +34,26 @@ QStringList EngineBridge::start(const Project& project, ExecutorOptions options)
     return {};
 }
 
+double EngineBridge::sourceRate() const {
+    double total = 0;
+    if (!m_executor) return 0;
+    const auto& nodes = m_executor->nodes();
+    for (int i = 0; i < m_stats.size() && i < static_cast<int>(nodes.size()); ++i)
+        if (nodes[static_cast<size_t>(i)].spec->isSource()) total += m_stats[i].ratePerSecond;
+    return total;
+}
+
+int EngineBridge::threadCount() const { return m_executor ? m_executor->threadCount() : 0; }
+
+std::shared_ptr<PeekTap> EngineBridge::openPeek(const QString& nodeId, const QString& port) {
+    if (!m_executor) return nullptr;
+    return m_executor->openPeek(nodeId.toStdString(), port.toStdString());
+}
+
+void EngineBridge::closePeek(const std::shared_ptr<PeekTap>& tap) {
+    if (m_executor) m_executor->closePeek(tap);
+}
+
 void EngineBridge::requestStop() {
     if (m_executor) m_executor->requestStop();
 }

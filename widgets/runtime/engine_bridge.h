@@ -43,6 +43,13 @@ public:
     void requestStop();
     bool isRunning() const { return m_executor != nullptr; }
     const QVector<NodeStats>& stats() const { return m_stats; }
+    // Events per second leaving every source together, at the last sample.
+    double sourceRate() const;
+    // Worker threads of the running pipeline (0 when stopped).
+    int threadCount() const;
+    // Samples the newest events on an output port while running (null when stopped or unknown).
+    std::shared_ptr<PeekTap> openPeek(const QString& nodeId, const QString& port);
+    void closePeek(const std::shared_ptr<PeekTap>& tap);
     void setSampleIntervalMs(int ms) { m_timer.setInterval(ms); }
 
 signals:

@@ -1,0 +1,645 @@
+#include "app/studio/main_window.h"
+
+#include <sys/resource.h>
+
+#include <QApplication>
+#include <QCloseEvent>
+#include <QCompleter>
+#include <QDateTime>
+#include <QDir>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLineEdit>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QToolBar>
+#include <QToolButton>
+
+#include "widgets/canvas/graph_scene.h"
+#include "widgets/canvas/graph_view.h"
+#include "widgets/inspector/inspector.h"
+#include "widgets/palette/palette_widget.h"
+#include "widgets/panels/peek_panel.h"
+#include "widgets/panels/problems_panel.h"
+#include "widgets/style/theme.h"
+#include "widgets/welcome/welcome_page.h"
+
+namespace riffle {
+
+namespace {
+
+double processCpuSeconds() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+QString formatElapsed(qint64 ms) {
+    const qint64 s = ms / 1000;
+    return QString("%1:%2:%3")
+        .arg(s / 3600, 2, 10, QChar('0'))
+        .arg((s / 60) % 60, 2, 10, QChar('0'))
+        .arg(s % 60, 2, 10, QChar('0'));
+}
+
+QString bulletList(const QStringList& items) {
+    QString html = "<ul style='margin-top:2px'>";
+    for (const QString& i : items) html += "<li>" + i.toHtmlEscaped() + "</li>";
+    return html + "</ul>";
+}
+
+}  // namespace
+
+MainWindow::MainWindow(const NodeRegistry& registry, QSettings* settings, QWidget* parent)
+    : QMainWindow(parent), m_registry(registry), m_settings(settings), m_doc(registry, settings),
+      m_bridge(registry) {
+    setWindowIcon(QIcon(":/icons/riffle.svg"));
+    setDockNestingEnabled(true);
+
+    m_scene = new GraphScene(m_doc.model(), m_doc.undoStack(), this);
+    m_view = new GraphView(m_scene);
+    m_welcome = new WelcomePage;
+    // The dashboard joins the canvas in this splitter (UX: side by side).
+    auto* editor = new QSplitter(Qt::Horizontal);
+    editor->setObjectName("editorSplitter");
+    editor->addWidget(m_view);
+    m_stack = new QStackedWidget;
+    m_stack->addWidget(m_welcome);
+    m_stack->addWidget(editor);
+    setCentralWidget(m_stack);
+
+    buildActions();
+    buildDocks();
+    buildMenus();
+    buildToolBar();
+    buildStatusBar();
+
+    askToRun = [this](const ProjectReach& reach) {
+        QString text = tr("<p><b>%1</b> comes from elsewhere. Before its first run, this is what it "
+                          "will do on this machine:</p>")
+                           .arg(m_doc.displayName().toHtmlEscaped());
+        if (!reach.listensOn.isEmpty()) text += tr("<p>Listen on</p>") + bulletList(reach.listensOn);
+        if (!reach.connectsTo.isEmpty()) text += tr("<p>Connect to</p>") + bulletList(reach.connectsTo);
+        if (!reach.reads.isEmpty()) text += tr("<p>Read</p>") + bulletList(reach.reads);
+        if (!reach.writes.isEmpty()) text += tr("<p>Write</p>") + bulletList(reach.writes);
+        QMessageBox box(QMessageBox::Question, tr("Run %1?").arg(m_doc.displayName()), text,
+                        QMessageBox::Cancel, this);
+        box.addButton(tr("Run"), QMessageBox::AcceptRole);
+        box.setTextFormat(Qt::RichText);
+        return box.exec() != QMessageBox::Cancel;
+    };
+    askToRestore = [this](const RecoveryFile& file) {
+        const QString what = file.originalPath.isEmpty() ? tr("an untitled project")
+                                                         : QFileInfo(file.originalPath).fileName();
+        return QMessageBox::question(
+                   this, tr("Restore unsaved changes?"),
+                   tr("Riffle did not close cleanly. Unsaved changes to %1 were saved automatically at "
+                      "%2.\n\nRestore them?")
+                       .arg(what, file.savedAt.toLocalTime().toString("yyyy-MM-dd HH:mm:ss")),
+                   QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes) == QMessageBox::Yes;
+    };
+    askToSave = [this] {
+        return QMessageBox::question(this, tr("Save changes?"),
+                                     tr("%1 has unsaved changes. Save them before closing?").arg(m_doc.displayName()),
+                                     QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel,
+                                     QMessageBox::Save);
+    };
+
+    connect(&m_doc, &ProjectController::documentStateChanged, this, &MainWindow::updateTitle);
+    connect(&m_doc, &ProjectController::projectChanged, this, [this] {
+        if (m_bridge.isRunning()) stop();
+        m_peek->clear(tr("Click a wire on the canvas while the pipeline runs to see its newest events."));
+        m_inspector->setNode({});
+        showEditor(m_doc.hasProject());
+        m_pathLabel->setText(m_doc.filePath().isEmpty() ? tr("Not saved yet") : QDir::toNativeSeparators(m_doc.filePath()));
+        updateTitle();
+        updatePill();
+        updateActions();
+        if (m_doc.hasProject()) QTimer::singleShot(0, m_view, [this] { m_view->fitToView(); });
+    });
+    connect(m_scene, &GraphScene::selectionChangedToNodes, this, [this](const QStringList& ids) {
+        m_inspector->setNode(ids.size() == 1 ? ids.front() : QString());
+        onStats();
+        updateActions();
+    });
+    connect(m_scene, &GraphScene::edgeActivated, this, &MainWindow::openPeek);
+    connect(m_scene, &GraphScene::nodeActivated, this, [this](const QString&) {
+        m_inspectorDock->show();
+        m_inspectorDock->raise();
+    });
+    connect(m_problems, &ProblemsPanel::nodeRequested, this, &MainWindow::selectAndReveal);
+    connect(m_problems, &ProblemsPanel::countChanged, this, &MainWindow::updatePill);
+    connect(m_palette, &PaletteWidget::addRequested, this, [this](const QString& type) {
+        m_scene->addNode(type, m_view->mapToScene(m_view->viewport()->rect().center()));
+    });
+    connect(m_welcome, &WelcomePage::newRequested, this, [this] { m_doc.newProject(); });
+    connect(m_welcome, &WelcomePage::openRequested, m_actions["open"], &QAction::trigger);
+    connect(m_welcome, &WelcomePage::openFile, this, [this](const QString& p) { openFile(p); });
+
+    connect(&m_bridge, &EngineBridge::statsUpdated, this, &MainWindow::onStats);
+    connect(&m_bridge, &EngineBridge::finished, this, &MainWindow::onFinished);
+
+    GraphModel* model = m_doc.model();
+    for (auto signal : {&GraphModel::nodeAdded, &GraphModel::nodeRemoved, &GraphModel::nodeChanged,
+                        &GraphModel::edgeAdded, &GraphModel::edgeRemoved})
+        connect(model, signal, this, &MainWindow::onModelEdited);
+
+    m_restartTimer.setSingleShot(true);
+    m_restartTimer.setInterval(400);
+    connect(&m_restartTimer, &QTimer::timeout, this, [this] {
+        if (!m_bridge.isRunning()) return;
+        log(tr("Applying the change: restarting the pipeline"));
+        m_restarting = true;
+        run();
+        m_restarting = false;
+    });
+
+    m_cpuTimer.setInterval(1000);
+    connect(&m_cpuTimer, &QTimer::timeout, this, [this] {
+        const double cpu = processCpuSeconds();
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        if (m_lastCpuSampleMs) {
+            const double pct = 100.0 * (cpu - m_lastCpuSeconds) / (static_cast<double>(now - m_lastCpuSampleMs) / 1000.0);
+            m_cpuLabel->setText(tr("CPU %1 %").arg(pct, 0, 'f', 0));
+        }
+        m_lastCpuSeconds = cpu;
+        m_lastCpuSampleMs = now;
+        if (m_bridge.isRunning()) updatePill();
+    });
+    m_cpuTimer.start();
+
+    m_welcome->setExamples(examplePaths());
+    m_welcome->setRecentFiles(m_doc.recentFiles());
+    showEditor(false);
+    resize(1440, 900);
+    restoreLayout();
+    updateTitle();
+    updatePill();
+    updateActions();
+}
+
+MainWindow::~MainWindow() {
+    if (m_bridge.isRunning()) m_bridge.requestStop();
+}
+
+QStringList MainWindow::examplePaths() const {
+    QStringList out;
+    const QDir dir(QStringLiteral(RIFFLE_SOURCE_DIR "/projects"));
+    for (const QString& f : dir.entryList({"*.riffle"}, QDir::Files, QDir::Name)) out << dir.filePath(f);
+    const QDir nexmark(dir.filePath("nexmark"));
+    for (const QString& f : nexmark.entryList({"*.riffle"}, QDir::Files, QDir::Name)) out << nexmark.filePath(f);
+    return out;
+}
+
+QAction* MainWindow::action(const QString& name) const {
+    auto it = m_actions.find(name);
+    return it == m_actions.end() ? nullptr : it->second;
+}
+
+void MainWindow::buildActions() {
+    auto make = [this](const QString& name, const QString& text, const QString& icon, QKeySequence key,
+                       auto slot) {
+        auto* a = new QAction(text, this);
+        if (!icon.isEmpty()) a->setIcon(theme::actionIcon(icon));
+        if (!key.isEmpty()) {
+            a->setShortcut(key);
+            a->setToolTip(QString("%1 (%2)").arg(QString(text).remove('&').remove("…"), key.toString(QKeySequence::NativeText)));
+        }
+        connect(a, &QAction::triggered, this, slot);
+        m_actions[name] = a;
+        return a;
+    };
+    make("new", tr("&New"), "new", QKeySequence::New, [this] {
+        if (maybeSave()) m_doc.newProject();
+    });
+    make("open", tr("&Open…"), "open", QKeySequence::Open, [this] {
+        if (!maybeSave()) return;
+        const QString start = m_doc.filePath().isEmpty() ? QStringLiteral(RIFFLE_SOURCE_DIR "/projects")
+                                                         : QFileInfo(m_doc.filePath()).absolutePath();
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open project"), start,
+                                                          tr("Riffle projects (*.riffle);;All files (*)"));
+        if (!path.isEmpty()) openFile(path);
+    });
+    make("save", tr("&Save"), "save", QKeySequence::Save, [this] { saveDocument(false); });
+    make("saveAs", tr("Save &As…"), "save-as", QKeySequence::SaveAs, [this] { saveDocument(true); });
+    make("close", tr("&Close Project"), "", QKeySequence::Close, [this] {
+        if (maybeSave()) {
+            m_doc.close();
+            m_welcome->setRecentFiles(m_doc.recentFiles());
+        }
+    });
+    make("quit", tr("&Quit"), "", QKeySequence::Quit, [this] { close(); });
+
+    QAction* undo = m_doc.undoStack()->createUndoAction(this, tr("&Undo"));
+    undo->setIcon(theme::actionIcon("undo"));
+    undo->setShortcut(QKeySequence::Undo);
+    m_actions["undo"] = undo;
+    QAction* redo = m_doc.undoStack()->createRedoAction(this, tr("&Redo"));
+    redo->setIcon(theme::actionIcon("redo"));
+    redo->setShortcut(QKeySequence::Redo);
+    m_actions["redo"] = redo;
+
+    make("cut", tr("Cu&t"), "cut", QKeySequence::Cut, [this] { m_scene->cutSelection(); });
+    make("copy", tr("&Copy"), "copy", QKeySequence::Copy, [this] { m_scene->copySelection(); });
+    make("paste", tr("&Paste"), "paste", QKeySequence::Paste, [this] { m_scene->paste(); });
+    make("duplicate", tr("D&uplicate"), "", QKeySequence(Qt::CTRL | Qt::Key_D), [this] { m_scene->duplicateSelection(); });
+    make("delete", tr("&Delete"), "delete", QKeySequence::Delete, [this] { m_scene->deleteSelection(); });
+    make("selectAll", tr("Select &All"), "", QKeySequence::SelectAll, [this] { m_scene->selectAll(); });
+    make("find", tr("&Find Node…"), "find", QKeySequence::Find, [this] { findNode(); });
+    make("zoomIn", tr("Zoom &In"), "zoom-in", QKeySequence::ZoomIn, [this] { m_view->zoomIn(); });
+    make("zoomOut", tr("Zoom &Out"), "zoom-out", QKeySequence::ZoomOut, [this] { m_view->zoomOut(); });
+    make("fit", tr("&Fit to View"), "zoom-fit", QKeySequence(Qt::CTRL | Qt::Key_0), [this] { m_view->fitToView(); });
+    make("run", tr("&Run"), "run", QKeySequence(Qt::Key_F5), [this] { run(); });
+    make("stop", tr("S&top"), "stop", QKeySequence(Qt::SHIFT | Qt::Key_F5), [this] { stop(); });
+    // Canvas edit keys act only when the canvas (not a text field) has focus.
+    for (const char* name : {"cut", "copy", "paste", "duplicate", "delete", "selectAll"}) {
+        m_actions[name]->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+        m_view->addAction(m_actions[name]);
+    }
+    connect(m_doc.undoStack(), &QUndoStack::indexChanged, this, &MainWindow::updateActions);
+}
+
+void MainWindow::buildMenus() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    for (const char* n : {"new", "open"}) file->addAction(m_actions[n]);
+    QMenu* recent = file->addMenu(tr("Open &Recent"));
+    connect(recent, &QMenu::aboutToShow, this, [this, recent] {
+        recent->clear();
+        for (const QString& p : m_doc.recentFiles())
+            recent->addAction(QDir::toNativeSeparators(p), this, [this, p] {
+                if (maybeSave()) openFile(p);
+            });
+        if (recent->isEmpty()) recent->addAction(tr("No recent projects"))->setEnabled(false);
+    });
+    file->addSeparator();
+    for (const char* n : {"save", "saveAs", "close"}) file->addAction(m_actions[n]);
+    file->addSeparator();
+    file->addAction(m_actions["quit"]);
+
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    for (const char* n : {"undo", "redo"}) edit->addAction(m_actions[n]);
+    edit->addSeparator();
+    for (const char* n : {"cut", "copy", "paste", "duplicate", "delete"}) edit->addAction(m_actions[n]);
+    edit->addSeparator();
+    for (const char* n : {"selectAll", "find"}) edit->addAction(m_actions[n]);
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    for (const char* n : {"zoomIn", "zoomOut", "fit"}) view->addAction(m_actions[n]);
+    view->addSeparator();
+    for (QDockWidget* d : {m_paletteDock, m_inspectorDock, m_bottomDock}) view->addAction(d->toggleViewAction());
+
+    QMenu* run = menuBar()->addMenu(tr("&Run"));
+    for (const char* n : {"run", "stop"}) run->addAction(m_actions[n]);
+}
+
+void MainWindow::buildToolBar() {
+    QToolBar* bar = addToolBar(tr("Main"));
+    bar->setObjectName("mainToolBar");
+    bar->setMovable(false);
+    bar->setIconSize(QSize(20, 20));
+    bar->setToolButtonStyle(Qt::ToolButtonIconOnly);
+    for (const char* n : {"new", "open", "save"}) bar->addAction(m_actions[n]);
+    bar->addSeparator();
+    for (const char* n : {"undo", "redo"}) bar->addAction(m_actions[n]);
+    bar->addSeparator();
+    bar->addAction(m_actions["run"]);
+    bar->addAction(m_actions["stop"]);
+    if (auto* b = qobject_cast<QToolButton*>(bar->widgetForAction(m_actions["run"]))) {
+        b->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    }
+    bar->addSeparator();
+    for (const char* n : {"zoomOut", "zoomIn", "fit"}) bar->addAction(m_actions[n]);
+    bar->addSeparator();
+
+    m_find = new QLineEdit;
+    m_find->setPlaceholderText(tr("Find node (Ctrl+F)"));
+    m_find->setClearButtonEnabled(true);
+    m_find->setMaximumWidth(220);
+    connect(m_find, &QLineEdit::returnPressed, this, [this] {
+        const QString text = m_find->text().trimmed();
+        if (text.isEmpty()) return;
+        for (const NodeDef& n : m_doc.model()->project().nodes) {
+            const QString id = QString::fromStdString(n.id);
+            if (id.compare(text, Qt::CaseInsensitive) == 0 ||
+                m_doc.model()->displayTitle(id).compare(text, Qt::CaseInsensitive) == 0 ||
+                m_doc.model()->displayTitle(id).contains(text, Qt::CaseInsensitive) || id.contains(text, Qt::CaseInsensitive)) {
+                selectAndReveal(id);
+                m_view->setFocus();
+                return;
+            }
+        }
+        statusBar()->showMessage(tr("No node matches \"%1\"").arg(text), 3000);
+    });
+    bar->addWidget(m_find);
+
+    auto* spacer = new QWidget;
+    spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    bar->addWidget(spacer);
+    m_pill = new QToolButton;
+    m_pill->setObjectName("statusPill");
+    m_pill->setCursor(Qt::PointingHandCursor);
+    m_pill->setAutoRaise(true);
+    connect(m_pill, &QToolButton::clicked, this, [this] {
+        if (m_problems->count() > 0) {
+            m_bottomDock->show();
+            m_bottomTabs->setCurrentWidget(m_problems);
+        }
+    });
+    bar->addWidget(m_pill);
+    auto* pad = new QWidget;
+    pad->setFixedWidth(8);
+    bar->addWidget(pad);
+}
+
+void MainWindow::buildDocks() {
+    m_palette = new PaletteWidget(m_registry);
+    m_paletteDock = new QDockWidget(tr("Nodes"), this);
+    m_paletteDock->setObjectName("paletteDock");
+    m_paletteDock->setWidget(m_palette);
+    addDockWidget(Qt::LeftDockWidgetArea, m_paletteDock);
+
+    m_inspector = new Inspector(m_doc.model(), m_doc.undoStack());
+    m_inspectorDock = new QDockWidget(tr("Inspector"), this);
+    m_inspectorDock->setObjectName("inspectorDock");
+    m_inspectorDock->setWidget(m_inspector);
+    addDockWidget(Qt::RightDockWidgetArea, m_inspectorDock);
+
+    m_problems = new ProblemsPanel(m_doc.model());
+    m_log = new QPlainTextEdit;
+    m_log->setReadOnly(true);
+    m_log->setMaximumBlockCount(5000);
+    m_log->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_peek = new PeekPanel;
+    m_bottomTabs = new QTabWidget;
+    m_bottomTabs->setDocumentMode(true);
+    m_bottomTabs->addTab(m_problems, tr("Problems"));
+    m_bottomTabs->addTab(m_log, tr("Log"));
+    m_bottomTabs->addTab(m_peek, tr("Peek"));
+    m_bottomDock = new QDockWidget(tr("Output"), this);
+    m_bottomDock->setObjectName("bottomDock");
+    m_bottomDock->setWidget(m_bottomTabs);
+    addDockWidget(Qt::BottomDockWidgetArea, m_bottomDock);
+    resizeDocks({m_paletteDock, m_inspectorDock}, {250, 340}, Qt::Horizontal);
+    resizeDocks({m_bottomDock}, {190}, Qt::Vertical);
+    connect(m_problems, &ProblemsPanel::countChanged, this, [this](int n) {
+        m_bottomTabs->setTabText(0, n ? tr("Problems (%1)").arg(n) : tr("Problems"));
+    });
+}
+
+void MainWindow::buildStatusBar() {
+    m_pathLabel = new QLabel;
+    m_threadsLabel = new QLabel;
+    m_cpuLabel = new QLabel;
+    statusBar()->addWidget(m_pathLabel, 1);
+    statusBar()->addPermanentWidget(m_threadsLabel);
+    statusBar()->addPermanentWidget(m_cpuLabel);
+    m_threadsLabel->setText(tr("Engine: %1 threads").arg(std::max(1, QThread::idealThreadCount())));
+}
+
+void MainWindow::showEditor(bool editor) {
+    m_stack->setCurrentIndex(editor ? 1 : 0);
+    for (QDockWidget* d : {m_paletteDock, m_inspectorDock, m_bottomDock}) d->setVisible(editor);
+    if (!editor) m_welcome->setRecentFiles(m_doc.recentFiles());
+}
+
+void MainWindow::updateTitle() {
+    if (!m_doc.hasProject()) {
+        setWindowTitle(tr("Riffle"));
+        setWindowModified(false);
+        return;
+    }
+    setWindowTitle(m_doc.displayName() + "[*] — Riffle");
+    setWindowModified(m_doc.isModified());
+}
+
+void MainWindow::updatePill() {
+    QString text, bg, fg = "white";
+    const int problems = m_problems->count();
+    if (m_bridge.isRunning()) {
+        text = tr("Running · %1 ev/s · %2")
+                   .arg(theme::formatCount(m_bridge.sourceRate()), formatElapsed(m_runClock.elapsed()));
+        bg = "#2f9e44";
+    } else if (problems > 0 && m_doc.hasProject()) {
+        text = tr("%n problem(s)", nullptr, problems);
+        bg = theme::red().name();
+    } else {
+        text = tr("Stopped");
+        bg = theme::isDark(palette()) ? "#3b4048" : "#e4e7eb";
+        fg = theme::isDark(palette()) ? "#d0d4da" : "#3b4048";
+    }
+    m_pill->setText(text);
+    m_pill->setStyleSheet(QString("QToolButton#statusPill { background: %1; color: %2; border-radius: 11px;"
+                                  " padding: 3px 12px; font-weight: 600; }")
+                              .arg(bg, fg));
+}
+
+void MainWindow::updateActions() {
+    const bool open = m_doc.hasProject();
+    const bool running = m_bridge.isRunning();
+    const bool selection = open && !m_scene->selectedItems().isEmpty();
+    for (const char* n : {"save", "saveAs", "close", "selectAll", "paste", "find", "zoomIn", "zoomOut", "fit"})
+        m_actions[n]->setEnabled(open);
+    for (const char* n : {"cut", "copy", "duplicate", "delete"}) m_actions[n]->setEnabled(selection);
+    m_actions["run"]->setEnabled(open && !running);
+    m_actions["stop"]->setEnabled(running);
+    m_find->setEnabled(open);
+    QStringList titles;
+    for (const NodeDef& n : m_doc.model()->project().nodes) titles << m_doc.model()->displayTitle(QString::fromStdString(n.id));
+    auto* completer = new QCompleter(titles, m_find);
+    completer->setCaseSensitivity(Qt::CaseInsensitive);
+    completer->setFilterMode(Qt::MatchContains);
+    delete m_find->completer();
+    m_find->setCompleter(completer);
+}
+
+QString MainWindow::openFile(const QString& path, bool quiet) {
+    if (m_bridge.isRunning()) stop();
+    const QString error = m_doc.open(path);
+    if (!error.isEmpty()) {
+        log(tr("Could not open %1: %2").arg(path, error));
+        if (!quiet) QMessageBox::warning(this, tr("Cannot open the project"), error);
+        return error;
+    }
+    log(tr("Opened %1").arg(QDir::toNativeSeparators(m_doc.filePath())));
+    return {};
+}
+
+void MainWindow::offerRecovery() {
+    for (const RecoveryFile& f : m_doc.recoveryCandidates()) {
+        if (askToRestore(f)) {
+            if (maybeSave()) {
+                const QString error = m_doc.restore(f);
+                if (!error.isEmpty()) QMessageBox::warning(this, tr("Cannot restore"), error);
+                else log(tr("Restored unsaved changes from %1").arg(f.recoveryPath));
+            }
+            return;  // one at a time; the others stay for the next start
+        }
+        m_doc.discardRecovery(f);
+    }
+}
+
+bool MainWindow::run() {
+    if (!m_doc.hasProject()) return false;
+    const ValidatedGraph& g = m_doc.model()->validated();
+    if (!g.ok()) {
+        m_bottomDock->show();
+        m_bottomTabs->setCurrentWidget(m_problems);
+        log(tr("Not started: %n problem(s) to fix first", nullptr, static_cast<int>(g.problems.size())));
+        updatePill();
+        return false;
+    }
+    if (m_doc.model()->project().nodes.empty()) return false;
+    if (!m_doc.isTrusted()) {
+        const ProjectReach reach = projectReach(m_doc.model()->project(), m_registry);
+        if (!reach.empty() && !askToRun(reach)) {
+            log(tr("Not started: the run was not confirmed"));
+            return false;
+        }
+        m_doc.trust();
+    }
+    // A relative path in an untitled project resolves against the home folder.
+    Project project = m_doc.model()->project();
+    if (project.path.empty()) project.path = QDir::home().filePath("untitled.riffle").toStdString();
+    const QStringList problems = m_bridge.start(project);
+    m_problems->setRunProblems(problems);
+    if (!problems.isEmpty()) {
+        for (const QString& p : problems) log(tr("Could not start: %1").arg(p));
+        m_bottomDock->show();
+        m_bottomTabs->setCurrentWidget(m_problems);
+        updatePill();
+        updateActions();
+        return false;
+    }
+    if (!m_restarting) m_runClock.start();
+    log(tr("Running %1 on %n thread(s)", nullptr, m_bridge.threadCount()).arg(m_doc.displayName()));
+    m_threadsLabel->setText(tr("Engine: %n thread(s)", nullptr, m_bridge.threadCount()));
+    if (!m_peekEdge.isEmpty()) openPeek(m_peekEdge);
+    updatePill();
+    updateActions();
+    return true;
+}
+
+void MainWindow::stop() {
+    if (!m_bridge.isRunning()) return;
+    m_restartTimer.stop();
+    log(tr("Stopping…"));
+    m_bridge.requestStop();
+    m_actions["stop"]->setEnabled(false);
+}
+
+void MainWindow::onFinished(const QString& error) {
+    if (error.isEmpty()) log(tr("Stopped after %1").arg(formatElapsed(m_runClock.elapsed())));
+    else {
+        log(tr("Failed: %1").arg(error));
+        m_problems->setRunProblems({error});
+        m_bottomDock->show();
+        m_bottomTabs->setCurrentWidget(m_problems);
+    }
+    m_scene->setRunStats({}, false);
+    m_inspector->setStats(nullptr);
+    if (m_peek->tap()) m_peek->refresh();
+    updatePill();
+    updateActions();
+}
+
+void MainWindow::onStats() {
+    if (!m_bridge.isRunning()) return;
+    const QVector<NodeStats>& stats = m_bridge.stats();
+    m_scene->setRunStats(stats, true);
+    const NodeStats* selected = nullptr;
+    for (const NodeStats& s : stats)
+        if (s.id == m_inspector->nodeId()) selected = &s;
+    m_inspector->setStats(selected);
+}
+
+void MainWindow::onModelEdited() {
+    if (m_bridge.isRunning() && m_doc.model()->validated().ok()) m_restartTimer.start();
+    updateActions();
+}
+
+void MainWindow::openPeek(const QString& edgeKey) {
+    m_peekEdge = edgeKey;
+    const int i = m_doc.model()->edgeIndex(edgeKey);
+    m_bottomDock->show();
+    m_bottomTabs->setCurrentWidget(m_peek);
+    if (i < 0) return;
+    const EdgeDef& e = m_doc.model()->project().edges[static_cast<size_t>(i)];
+    if (m_peek->tap()) m_bridge.closePeek(m_peek->tap());
+    const QString title = QString::fromStdString(e.from() + " → " + e.to());
+    m_peek->setTap(m_bridge.openPeek(QString::fromStdString(e.fromNode), QString::fromStdString(e.fromPort)), title);
+}
+
+void MainWindow::selectAndReveal(const QString& nodeId) {
+    m_scene->selectNode(nodeId);
+    QRectF area;
+    for (QGraphicsItem* item : m_scene->selectedItems()) area |= item->sceneBoundingRect();
+    if (!area.isNull()) m_view->ensureVisible(area, 80, 80);
+}
+
+void MainWindow::findNode() {
+    m_find->setFocus();
+    m_find->selectAll();
+}
+
+void MainWindow::log(const QString& line) {
+    m_log->appendPlainText(QTime::currentTime().toString("HH:mm:ss  ") + line);
+}
+
+bool MainWindow::maybeSave() {
+    if (!m_doc.hasProject() || !m_doc.isModified()) return true;
+    switch (askToSave()) {
+        case QMessageBox::Save: return saveDocument(false);
+        case QMessageBox::Discard: return true;
+        default: return false;
+    }
+}
+
+bool MainWindow::saveDocument(bool as) {
+    QString path = m_doc.filePath();
+    if (as || path.isEmpty()) {
+        const QString start = path.isEmpty() ? QDir::home().filePath(m_doc.displayName() + ".riffle") : path;
+        path = QFileDialog::getSaveFileName(this, tr("Save project"), start, tr("Riffle projects (*.riffle)"));
+        if (path.isEmpty()) return false;
+        if (!path.endsWith(".riffle")) path += ".riffle";
+    }
+    const QString error = m_doc.saveAs(path);
+    if (!error.isEmpty()) {
+        QMessageBox::warning(this, tr("Cannot save"), error);
+        return false;
+    }
+    m_pathLabel->setText(QDir::toNativeSeparators(m_doc.filePath()));
+    statusBar()->showMessage(tr("Saved %1").arg(m_doc.displayName()), 3000);
+    return true;
+}
+
+void MainWindow::restoreLayout() {
+    restoreGeometry(m_settings->value("window/geometry").toByteArray());
+    restoreState(m_settings->value("window/state").toByteArray());
+}
+
+void MainWindow::saveLayout() {
+    m_settings->setValue("window/geometry", saveGeometry());
+    if (m_doc.hasProject()) m_settings->setValue("window/state", saveState());
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    if (!maybeSave()) {
+        event->ignore();
+        return;
+    }
+    if (m_bridge.isRunning()) {
+        m_bridge.requestStop();
+    }
+    saveLayout();
+    m_doc.close();
+    event->accept();
+}
+
+}  // namespace riffle

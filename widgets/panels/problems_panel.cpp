@@ -1,0 +1,68 @@
+#include "widgets/panels/problems_panel.h"
+
+#include <QHeaderView>
+#include <QLabel>
+#include <QStackedLayout>
+#include <QStyle>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+#include "widgets/model/graph_model.h"
+
+namespace riffle {
+
+ProblemsPanel::ProblemsPanel(GraphModel* model, QWidget* parent) : QWidget(parent), m_model(model) {
+    m_list = new QTreeWidget(this);
+    m_list->setColumnCount(2);
+    m_list->setHeaderLabels({tr("Node"), tr("Problem")});
+    m_list->setRootIsDecorated(false);
+    m_list->setAlternatingRowColors(true);
+    m_list->setUniformRowHeights(true);
+    m_list->header()->setStretchLastSection(true);
+    m_list->setColumnWidth(0, 160);
+    m_empty = new QLabel(tr("No problems. Press Run (F5) to start the pipeline."), this);
+    m_empty->setAlignment(Qt::AlignCenter);
+    m_empty->setEnabled(false);
+    auto* stack = new QStackedLayout;
+    stack->addWidget(m_empty);
+    stack->addWidget(m_list);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(stack);
+    connect(m_list, &QTreeWidget::itemClicked, this, [this](QTreeWidgetItem* item) {
+        const QString id = item->data(0, Qt::UserRole).toString();
+        if (!id.isEmpty()) emit nodeRequested(id);
+    });
+    connect(model, &GraphModel::validationChanged, this, &ProblemsPanel::refresh);
+    connect(model, &GraphModel::reset, this, [this] { m_runProblems.clear(); refresh(); });
+    refresh();
+}
+
+void ProblemsPanel::setRunProblems(const QStringList& problems) {
+    m_runProblems = problems;
+    refresh();
+}
+
+void ProblemsPanel::refresh() {
+    m_list->clear();
+    const QIcon icon = style()->standardIcon(QStyle::SP_MessageBoxCritical);
+    auto add = [&](const QString& nodeId, const QString& message) {
+        auto* item = new QTreeWidgetItem(m_list);
+        item->setIcon(0, icon);
+        item->setText(0, nodeId.isEmpty() ? tr("Project") : m_model->displayTitle(nodeId));
+        item->setText(1, message);
+        item->setToolTip(1, message);
+        item->setData(0, Qt::UserRole, nodeId);
+    };
+    for (const Problem& p : m_model->validated().problems)
+        add(QString::fromStdString(p.nodeId), QString::fromStdString(p.message));
+    for (const QString& p : m_runProblems) add(QString(), p);
+    const int n = m_list->topLevelItemCount();
+    static_cast<QStackedLayout*>(layout()->itemAt(0)->layout())->setCurrentIndex(n ? 1 : 0);
+    if (n != m_count) {
+        m_count = n;
+        emit countChanged(n);
+    }
+}
+
+}  // namespace riffle

@@ -1,0 +1,300 @@
+// The studio's main window as a user drives it: open, run, watch metrics, stop, save, recover.
+#include <QtTest/QtTest>
+#include <QtWidgets/QtWidgets>
+
+#include "app/studio/main_window.h"
+#include "nodes/register_builtin_nodes.h"
+#include "widgets/canvas/graph_scene.h"
+#include "widgets/model/commands.h"
+#include "widgets/panels/peek_panel.h"
+#include "widgets/panels/problems_panel.h"
+
+using namespace riffle;
+
+namespace {
+
+QByteArray readAll(const QString& path) {
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+qint64 eventsOut(const EngineBridge& bridge, const QString& id) {
+    for (const NodeStats& s : bridge.stats())
+        if (s.id == id) return s.eventsOut;
+    return -1;
+}
+
+}  // namespace
+
+class TstStudio : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void init();
+    void cleanup();
+    void opensOnTheWelcomePageAndOpensAnExample();
+    void runShowsMetricsAndStopEndsCleanly();
+    void projectFromElsewhereAsksOnceBeforeItsFirstRun();
+    void runRefusesProjectWithProblems();
+    void parameterChangeWhileRunningRestarts();
+    void peekShowsNewestEventsOfAWire();
+    void saveAndOpenRoundTripKeepsBytes();
+    void closingWithUnsavedChangesAsks();
+    void recoveryFileIsOfferedAfterACrash();
+
+private:
+    std::unique_ptr<MainWindow> makeWindow();
+    QString copyExample(const QString& name);
+
+    NodeRegistry m_registry;
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<QSettings> m_settings;
+};
+
+void TstStudio::initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);  // recovery files go to a test folder
+    registerBuiltinNodes(m_registry);
+}
+
+void TstStudio::init() {
+    m_dir = std::make_unique<QTemporaryDir>();
+    m_settings = std::make_unique<QSettings>(m_dir->filePath("settings.ini"), QSettings::IniFormat);
+    QDir(ProjectController::recoveryFolder()).removeRecursively();
+}
+
+void TstStudio::cleanup() {
+    m_settings.reset();
+    m_dir.reset();
+}
+
+std::unique_ptr<MainWindow> TstStudio::makeWindow() {
+    auto w = std::make_unique<MainWindow>(m_registry, m_settings.get());
+    w->askToRun = [](const ProjectReach&) { return true; };
+    w->askToRestore = [](const RecoveryFile&) { return false; };
+    w->askToSave = [] { return int(QMessageBox::Discard); };
+    w->resize(1280, 800);
+    w->show();
+    return w;
+}
+
+QString TstStudio::copyExample(const QString& name) {
+    const QString to = m_dir->filePath(name);
+    QFile::copy(QStringLiteral(RIFFLE_SOURCE_DIR "/projects/") + name, to);
+    return to;
+}
+
+void TstStudio::opensOnTheWelcomePageAndOpensAnExample() {
+    auto w = makeWindow();
+    QVERIFY(!w->document()->hasProject());
+    QCOMPARE(w->windowTitle(), QString("Riffle"));
+    QVERIFY(w->welcome()->isVisible());
+    QCOMPARE(w->statusPillText(), QString("Stopped"));
+    QVERIFY(!w->action("run")->isEnabled());
+
+    QCOMPARE(w->openFile(QStringLiteral(RIFFLE_SOURCE_DIR "/projects/click_analytics.riffle"), true), QString());
+    QVERIFY(!w->welcome()->isVisible());
+    QCOMPARE(w->windowTitle(), QString("click_analytics.riffle[*] — Riffle"));
+    QVERIFY(!w->isWindowModified());
+    QVERIFY(w->action("run")->isEnabled());
+    QCOMPARE(w->document()->model()->project().nodes.size(), size_t(9));
+    QCOMPARE(w->document()->recentFiles().front(),
+             QFileInfo(QStringLiteral(RIFFLE_SOURCE_DIR "/projects/click_analytics.riffle")).absoluteFilePath());
+
+    // A broken file is refused with its message and the open project stays.
+    const QString bad = m_dir->filePath("bad.riffle");
+    QFile f(bad);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("{\"format\": \"riffle-project\", \"version\": 1, \"nodes\": [{\"id\": \"a.b\", \"type\": \"x\"}]}");
+    f.close();
+    QCOMPARE(w->openFile(bad, true), bad + ": node 1 (`a.b`): `id` must not contain a dot (edges use node.port)");
+    QCOMPARE(w->document()->displayName(), QString("click_analytics.riffle"));
+}
+
+void TstStudio::runShowsMetricsAndStopEndsCleanly() {
+    auto w = makeWindow();
+    QCOMPARE(w->openFile(copyExample("click_analytics.riffle"), true), QString());
+    QVERIFY(w->run());
+    QVERIFY(w->isRunning());
+    QVERIFY(w->statusPillText().startsWith("Running · "));
+    QVERIFY(!w->action("run")->isEnabled());
+    QVERIFY(w->action("stop")->isEnabled());
+    QTRY_VERIFY_WITH_TIMEOUT(eventsOut(*w->bridge(), "clicks") > 0, 10000);
+    const qint64 first = eventsOut(*w->bridge(), "clicks");
+    QTRY_VERIFY_WITH_TIMEOUT(eventsOut(*w->bridge(), "clicks") > first, 10000);
+    // The GUI stays responsive while the engine runs: the event loop turns (QTRY above) and a
+    // posted call is handled.
+    bool handled = false;
+    QTimer::singleShot(0, [&] { handled = true; });
+    QTRY_VERIFY_WITH_TIMEOUT(handled, 1000);
+
+    w->action("stop")->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(!w->isRunning(), 10000);
+    QCOMPARE(w->statusPillText(), QString("Stopped"));
+    QVERIFY(w->action("run")->isEnabled());
+    // The sink wrote where the project says, next to the project file.
+    QVERIFY(QFileInfo(m_dir->filePath("out/analytics.db")).size() > 0);
+}
+
+void TstStudio::projectFromElsewhereAsksOnceBeforeItsFirstRun() {
+    auto w = makeWindow();
+    QList<ProjectReach> asked;
+    bool answer = false;
+    w->askToRun = [&](const ProjectReach& r) {
+        asked << r;
+        return answer;
+    };
+    QCOMPARE(w->openFile(copyExample("clicks_to_sqlite.riffle"), true), QString());
+    QVERIFY(!w->run());  // declined
+    QCOMPARE(asked.size(), 1);
+    QVERIFY(asked[0].listensOn.isEmpty());
+    QCOMPARE(asked[0].writes.size(), 2);
+    QCOMPARE(asked[0].writes[0], QString("`db` (SQLite): out/clicks.db"));
+    QVERIFY(asked[0].writes[1].endsWith(": out/clicks.csv"));
+    answer = true;
+    QVERIFY(w->run());
+    QCOMPARE(asked.size(), 2);
+    w->stop();
+    QTRY_VERIFY_WITH_TIMEOUT(!w->isRunning(), 10000);
+    QVERIFY(w->run());  // asked once: not again
+    QCOMPARE(asked.size(), 2);
+    w->stop();
+    QTRY_VERIFY_WITH_TIMEOUT(!w->isRunning(), 10000);
+    // Reopened later, the same file is still trusted.
+    auto w2 = makeWindow();
+    w2->askToRun = [&](const ProjectReach& r) {
+        asked << r;
+        return true;
+    };
+    QCOMPARE(w2->openFile(m_dir->filePath("clicks_to_sqlite.riffle"), true), QString());
+    QVERIFY(w2->document()->isTrusted());
+}
+
+void TstStudio::runRefusesProjectWithProblems() {
+    auto w = makeWindow();
+    QCOMPARE(w->openFile(copyExample("click_analytics.riffle"), true), QString());
+    w->document()->undoStack()->push(new SetParamCommand(w->document()->model(), "views_per_page", "size", "10"));
+    QTRY_COMPARE(w->problems()->count(), 1);
+    QVERIFY(w->isWindowModified());
+    QVERIFY(!w->run());
+    QVERIFY(!w->isRunning());
+    QCOMPARE(w->statusPillText(), QString("1 problem"));
+    const QString message = w->problems()->list()->topLevelItem(0)->text(1);
+    QVERIFY2(message.contains("`size` must be a duration like 10s"), qPrintable(message));
+    // Clicking the problem selects its node on the canvas.
+    w->problems()->list()->setCurrentItem(w->problems()->list()->topLevelItem(0));
+    emit w->problems()->list()->itemClicked(w->problems()->list()->topLevelItem(0), 0);
+    QCOMPARE(w->scene()->selectedNodeIds(), QStringList{"views_per_page"});
+    w->document()->undoStack()->undo();
+    QTRY_COMPARE(w->problems()->count(), 0);
+    QCOMPARE(w->statusPillText(), QString("Stopped"));
+    QVERIFY(!w->isWindowModified());
+}
+
+void TstStudio::parameterChangeWhileRunningRestarts() {
+    auto w = makeWindow();
+    QCOMPARE(w->openFile(copyExample("click_analytics.riffle"), true), QString());
+    QVERIFY(w->run());
+    QTRY_VERIFY_WITH_TIMEOUT(eventsOut(*w->bridge(), "clicks") > 1000, 10000);
+    w->document()->undoStack()->push(new SetParamCommand(w->document()->model(), "clicks", "rate", 100));
+    // Restarted without asking: the counters start again from zero, at the new rate.
+    QTRY_VERIFY_WITH_TIMEOUT(eventsOut(*w->bridge(), "clicks") >= 0 && eventsOut(*w->bridge(), "clicks") < 1000, 10000);
+    QVERIFY(w->isRunning());
+    QTest::qWait(1500);
+    QVERIFY2(eventsOut(*w->bridge(), "clicks") < 1000, "the new rate (100/s) is in effect");
+    w->stop();
+    QTRY_VERIFY_WITH_TIMEOUT(!w->isRunning(), 10000);
+}
+
+void TstStudio::peekShowsNewestEventsOfAWire() {
+    auto w = makeWindow();
+    QCOMPARE(w->openFile(copyExample("click_analytics.riffle"), true), QString());
+    QVERIFY(w->run());
+    emit w->scene()->edgeActivated("clicks.out>views_per_page.in");
+    QVERIFY(w->peek()->tap());
+    QTRY_VERIFY_WITH_TIMEOUT(w->peek()->table()->rowCount() > 0, 10000);
+    QCOMPARE(w->peek()->table()->horizontalHeaderItem(0)->text(), QString("_time"));
+    QVERIFY(w->peek()->table()->columnCount() > 5);
+    w->stop();
+    QTRY_VERIFY_WITH_TIMEOUT(!w->isRunning(), 10000);
+}
+
+void TstStudio::saveAndOpenRoundTripKeepsBytes() {
+    auto w = makeWindow();
+    const QString path = copyExample("click_analytics.riffle");
+    const QByteArray original = readAll(path);
+    QCOMPARE(w->openFile(path, true), QString());
+    const QString copy = m_dir->filePath("copy.riffle");
+    QCOMPARE(w->document()->saveAs(copy), QString());
+    QCOMPARE(readAll(copy), original);
+    QCOMPARE(w->windowTitle(), QString("copy.riffle[*] — Riffle"));
+
+    w->document()->undoStack()->push(new SetParamCommand(w->document()->model(), "views_per_page", "size", "30s"));
+    QVERIFY(w->isWindowModified());
+    QCOMPARE(w->document()->save(), QString());
+    QVERIFY(!w->isWindowModified());
+    const QByteArray saved = readAll(copy);
+    QVERIFY(saved.contains("\"size\": \"30s\""));
+    QCOMPARE(w->openFile(copy, true), QString());
+    QCOMPARE(QByteArray::fromStdString(w->document()->model()->project().toJsonText()), saved);
+}
+
+void TstStudio::closingWithUnsavedChangesAsks() {
+    auto w = makeWindow();
+    QCOMPARE(w->openFile(copyExample("click_analytics.riffle"), true), QString());
+    w->document()->undoStack()->push(new SetParamCommand(w->document()->model(), "clicks", "rate", 10));
+    int asked = 0;
+    w->askToSave = [&] {
+        ++asked;
+        return int(QMessageBox::Cancel);
+    };
+    QVERIFY(!w->close());
+    QCOMPARE(asked, 1);
+    QVERIFY(w->isVisible());
+    w->askToSave = [&] {
+        ++asked;
+        return int(QMessageBox::Save);
+    };
+    QVERIFY(w->close());
+    QCOMPARE(asked, 2);
+    QVERIFY(readAll(m_dir->filePath("click_analytics.riffle")).contains("\"rate\": 10,"));
+}
+
+void TstStudio::recoveryFileIsOfferedAfterACrash() {
+    const QString path = copyExample("click_analytics.riffle");
+    const QByteArray original = readAll(path);
+    {
+        auto w = makeWindow();
+        QCOMPARE(w->openFile(path, true), QString());
+        w->document()->undoStack()->push(new SetParamCommand(w->document()->model(), "clicks", "rate", 1234));
+        w->document()->autosave();
+        QVERIFY(QFileInfo::exists(w->document()->recoveryPath()));
+        // A crash: the window goes away without closing the document (no closeEvent).
+        w.reset();
+    }
+    auto w = makeWindow();
+    QList<RecoveryFile> offered;
+    w->askToRestore = [&](const RecoveryFile& f) {
+        offered << f;
+        return true;
+    };
+    w->offerRecovery();
+    QCOMPARE(offered.size(), 1);
+    QCOMPARE(offered[0].originalPath, QFileInfo(path).absoluteFilePath());
+    QVERIFY(offered[0].savedAt.isValid());
+    QCOMPARE(w->document()->filePath(), QFileInfo(path).absoluteFilePath());
+    QVERIFY(w->isWindowModified());
+    QCOMPARE(w->document()->model()->node("clicks")->params["rate"], Json(1234));
+    QVERIFY(!QFileInfo::exists(offered[0].recoveryPath));
+    // Undo goes back to the file on disk.
+    w->document()->undoStack()->undo();
+    QCOMPARE(QByteArray::fromStdString(w->document()->model()->project().toJsonText()), original);
+    // Offered once: the next start has nothing to offer.
+    auto w2 = makeWindow();
+    int again = 0;
+    w2->askToRestore = [&](const RecoveryFile&) { return ++again, false; };
+    w2->offerRecovery();
+    QCOMPARE(again, 0);
+}
+
+QTEST_MAIN(TstStudio)
+#include "tst_studio.moc"

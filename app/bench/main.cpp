@@ -7,6 +7,7 @@
 // per page -> discarding sink), nexmark-q0 q1 q2 q3 q5 q7 q8 (projects/nexmark/qN.riffle with
 // its sinks replaced by a discarding sink), the pipelines through the real planner and executor.
 // Prints events/s, events per CPU-second of the whole process, and p50/p99 latency.
+// studio-open, studio-pan, studio-responsive measure the studio (see bench_studio.cpp).
 #include <time.h>
 
 #include <algorithm>
@@ -17,6 +18,9 @@
 #include <thread>
 
 #include "app/bench/bench_queries.h"
+#ifdef RIFFLE_BENCH_STUDIO
+#include "app/bench/bench_studio.h"
+#endif
 #include "engine/runtime/executor.h"
 
 using namespace riffle;
@@ -26,7 +30,8 @@ namespace {
 const char* kUsage =
     "usage: riffle-bench QUERY [--events N] [--threads K] [--json]\n"
     "QUERY: handoff | clicks-map | clicks-window |\n"
-    "       nexmark-q0 | nexmark-q1 | nexmark-q2 | nexmark-q3 | nexmark-q5 | nexmark-q7 | nexmark-q8\n";
+    "       nexmark-q0 | nexmark-q1 | nexmark-q2 | nexmark-q3 | nexmark-q5 | nexmark-q7 | nexmark-q8 |\n"
+    "       studio-open | studio-pan | studio-responsive\n";
 
 int usageError(const std::string& message) {
     std::cerr << "riffle-bench: " << message << "\n" << kUsage;
@@ -67,6 +72,9 @@ int main(int argc, char** argv) {
         }
     }
     if (query.empty()) return usageError("no query given");
+#ifdef RIFFLE_BENCH_STUDIO
+    if (isStudioBench(query)) return runStudioBench(query, argc, argv, json);
+#endif
 
     auto result = runBenchQuery(query, o);
     if (!result) {

@@ -65,7 +65,7 @@ MainWindow::MainWindow(const NodeRegistry& registry, QSettings* settings, QWidge
 
     m_scene = new GraphScene(m_doc.model(), m_doc.undoStack(), this);
     m_view = new GraphView(m_scene);
-    m_welcome = new WelcomePage;
+    m_welcome = new WelcomePage(registry);
     // The dashboard joins the canvas in this splitter (UX: side by side).
     auto* editor = new QSplitter(Qt::Horizontal);
     editor->setObjectName("editorSplitter");

@@ -21,7 +21,8 @@ using namespace riffle;
 namespace {
 
 Project loadExample(const char* name) {
-    auto p = Project::load(std::string(RIFFLE_SOURCE_DIR) + "/projects/" + name);
+    auto p = Project::load(
+        (QStringLiteral(RIFFLE_SOURCE_DIR "/projects/") + QLatin1String(name)).toStdString());
     if (!p) qFatal("%s", p.message().c_str());
     return std::move(p.value());
 }
@@ -117,6 +118,10 @@ private slots:
     void problemsShowOnCardsAndTooltips();
     void wireTooltipShowsSchema();
     void quickAddSearchesAndAdds();
+    void selectionByRubberBandAndCtrlClick();
+    void draggingSeveralCardsIsOneMove();
+    void middleButtonAndSpaceDragPan();
+    void doubleClicks();
     void wheelZoomsAroundCursorWithinLimits();
     void emptyCanvasShowsHint();
     void pan200NodesFrameTimes();
@@ -452,6 +457,102 @@ void TstCanvas::quickAddSearchesAndAdds() {
     QCOMPARE(c.undo.count(), commands);
 }
 
+void TstCanvas::selectionByRubberBandAndCtrlClick() {
+    Canvas c(m_registry, loadExample("click_analytics.riffle"));
+    QSignalSpy spy(&c.scene, &GraphScene::selectionChangedToNodes);
+    // A band from empty canvas above-left of the two top-right cards to below them.
+    const QRectF a = c.scene.nodeItem("views_per_page")->sceneBoundingRect();
+    const QRectF b = c.scene.nodeItem("views_db")->sceneBoundingRect();
+    c.drag(c.viewPos(a.topLeft() - QPointF(30, 25)),
+           c.viewPos(QPointF(b.right() + 20, b.bottom() - 10)));
+    QCOMPARE(c.scene.selectedNodeIds(), (QStringList{"views_per_page", "views_db"}));
+    QVERIFY(spy.count() >= 1);
+    QCOMPARE(spy.last().first().toStringList(), (QStringList{"views_per_page", "views_db"}));
+    QCOMPARE(c.undo.count(), 0);
+    // Ctrl-click toggles one card out of the selection and back in.
+    const QPoint onFunnelDb = c.viewPos(c.scene.nodeItem("views_db")->mapToScene(QPointF(100, 50)));
+    QTest::mouseClick(c.view.viewport(), Qt::LeftButton, Qt::ControlModifier, onFunnelDb);
+    QCOMPARE(c.scene.selectedNodeIds(), QStringList{"views_per_page"});
+    QTest::mouseClick(c.view.viewport(), Qt::LeftButton, Qt::ControlModifier, onFunnelDb);
+    QCOMPARE(c.scene.selectedNodeIds(), (QStringList{"views_per_page", "views_db"}));
+    // A plain click on empty canvas clears it.
+    QTest::mouseClick(c.view.viewport(), Qt::LeftButton, {}, QPoint(3, 3));
+    QCOMPARE(c.scene.selectedNodeIds(), QStringList());
+    QCOMPARE(spy.last().first().toStringList(), QStringList());
+    // Select all takes cards and wires.
+    c.scene.selectAll();
+    QCOMPARE(c.scene.selectedNodeIds().size(), 9);
+    QCOMPARE(c.scene.selectedEdgeKeys().size(), 8);
+}
+
+void TstCanvas::draggingSeveralCardsIsOneMove() {
+    Canvas c(m_registry, loadExample("click_analytics.riffle"));
+    c.scene.selectNodes({"funnel", "funnel_db"});
+    const QPoint grab = c.viewPos(c.scene.nodeItem("funnel")->mapToScene(QPointF(100, 12)));
+    c.drag(grab, grab + QPoint(0, c.viewPos(QPointF(0, 60)).y() - c.viewPos(QPointF(0, 0)).y()));
+    QCOMPARE(c.undo.count(), 1);
+    QCOMPARE(c.model.node("funnel")->y, 240.0);
+    QCOMPARE(c.model.node("funnel_db")->y, 240.0);
+    QCOMPARE(c.model.node("funnel")->x, 360.0);
+    // The wires followed.
+    EdgeItem* e = c.scene.edgeItem("funnel.out>funnel_db.in");
+    QCOMPARE(e->path().pointAtPercent(0), c.scene.nodeItem("funnel")->portScenePos("out", true));
+    c.undo.undo();
+    QCOMPARE(c.scene.nodeItem("funnel")->pos(), QPointF(360, 180));
+    QCOMPARE(e->path().pointAtPercent(0), c.scene.nodeItem("funnel")->portScenePos("out", true));
+    // Esc during a drag puts the cards back and records nothing.
+    QTest::mousePress(c.view.viewport(), Qt::LeftButton, {}, grab);
+    QTest::mouseMove(c.view.viewport(), grab + QPoint(30, 30));
+    QTest::mouseMove(c.view.viewport(), grab + QPoint(80, 80));
+    QVERIFY(c.scene.nodeItem("funnel")->pos() != QPointF(360, 180));
+    QTest::keyClick(c.view.viewport(), Qt::Key_Escape);
+    QCOMPARE(c.scene.nodeItem("funnel")->pos(), QPointF(360, 180));
+    QTest::mouseRelease(c.view.viewport(), Qt::LeftButton, {}, grab + QPoint(80, 80));
+    QCOMPARE(c.undo.index(), 0);
+}
+
+void TstCanvas::middleButtonAndSpaceDragPan() {
+    Canvas c(m_registry, loadExample("click_analytics.riffle"));
+    const QPoint from(700, 400);
+    const QPointF sceneAt = c.view.mapToScene(from);
+    QTest::mousePress(c.view.viewport(), Qt::MiddleButton, {}, from);
+    QTest::mouseMove(c.view.viewport(), from + QPoint(60, 30));
+    QTest::mouseMove(c.view.viewport(), from + QPoint(120, 60));
+    QTest::mouseRelease(c.view.viewport(), Qt::MiddleButton, {}, from + QPoint(120, 60));
+    // The scene point that was under the cursor moved with it.
+    QVERIFY(QLineF(c.view.mapToScene(from + QPoint(120, 60)), sceneAt).length() < 2);
+    QCOMPARE(c.scene.selectedNodeIds(), QStringList());
+    // Space+drag pans even when it starts on a card, and moves nothing.
+    c.view.setFocus();
+    const QPoint onCard = c.viewPos(c.scene.nodeItem("funnel")->mapToScene(QPointF(100, 12)));
+    const QPointF cardAt = c.view.mapToScene(onCard);
+    QTest::keyPress(&c.view, Qt::Key_Space);
+    c.drag(onCard, onCard + QPoint(-100, 40));
+    QTest::keyRelease(&c.view, Qt::Key_Space);
+    QVERIFY(QLineF(c.view.mapToScene(onCard + QPoint(-100, 40)), cardAt).length() < 2);
+    QCOMPARE(c.undo.count(), 0);
+    QCOMPARE(c.scene.nodeItem("funnel")->pos(), QPointF(360, 180));
+}
+
+void TstCanvas::doubleClicks() {
+    Canvas c(m_registry, loadExample("click_analytics.riffle"));
+    QSignalSpy activated(&c.scene, &GraphScene::nodeActivated);
+    const QPoint onCard = c.viewPos(c.scene.nodeItem("latency")->mapToScene(QPointF(100, 50)));
+    QTest::mouseDClick(c.view.viewport(), Qt::LeftButton, {}, onCard);
+    QCOMPARE(activated.count(), 1);
+    QCOMPARE(activated.first().first().toString(), QString("latency"));
+    QVERIFY(!c.view.quickAddPopup()->isVisible());
+    // On empty canvas: quick-add, adding where the double-click was.
+    const QPoint empty(60, 700);
+    QTest::mouseDClick(c.view.viewport(), Qt::LeftButton, {}, empty);
+    QVERIFY(c.view.quickAddPopup()->isVisible());
+    QCOMPARE(c.view.quickAddPopup()->scenePos(), c.view.mapToScene(empty));
+    c.view.quickAddPopup()->searchField()->setText("Log");
+    QTest::keyClick(c.view.quickAddPopup()->searchField(), Qt::Key_Enter);
+    QVERIFY(c.model.node("log"));
+    QVERIFY(c.scene.nodeItem("log")->sceneBoundingRect().contains(c.view.mapToScene(empty)));
+}
+
 void TstCanvas::wheelZoomsAroundCursorWithinLimits() {
     Canvas c(m_registry, loadExample("click_analytics.riffle"));
     const QPointF at(300, 200);
@@ -514,6 +615,17 @@ void TstCanvas::pan200NodesFrameTimes() {
     measure("all 200 nodes in view");
     c.view.resetZoom();
     measure("100 % zoom");
+    // Wheel zoom steps around 100 %: every visible card is drawn again at the new scale.
+    std::vector<double> zooms;
+    for (int i = 0; i < 12; ++i) {
+        QElapsedTimer timer;
+        timer.start();
+        c.view.setZoom(c.view.zoom() * (i % 4 < 2 ? 1.2 : 1 / 1.2), QPointF(700, 400));
+        c.view.viewport()->repaint();
+        zooms.push_back(static_cast<double>(timer.nsecsElapsed()) / 1e6);
+    }
+    qInfo("zoom steps around 100 %%: max %.2f ms, median %.2f ms",
+          *std::max_element(zooms.begin(), zooms.end()), median(zooms));
     QVector<NodeStats> stats;
     for (const NodeDef& n : c.model.project().nodes) {
         NodeStats s;
@@ -525,6 +637,18 @@ void TstCanvas::pan200NodesFrameTimes() {
     c.scene.setRunStats(stats, true);
     c.view.fitToView();
     measure("running, all 200 nodes in view");
+    // Ten metrics updates (the bridge samples ten a second): every pill and wire label changes.
+    std::vector<double> updates;
+    for (int i = 0; i < 10; ++i) {
+        for (NodeStats& s : stats) s.ratePerSecond = 1000 + 997 * i;
+        QElapsedTimer timer;
+        timer.start();
+        c.scene.setRunStats(stats, true);
+        c.view.viewport()->repaint();
+        updates.push_back(static_cast<double>(timer.nsecsElapsed()) / 1e6);
+    }
+    qInfo("metrics update of 200 nodes, all in view: max %.2f ms, median %.2f ms",
+          *std::max_element(updates.begin(), updates.end()), median(updates));
 }
 
 void TstCanvas::screenshots() {

@@ -28,7 +28,7 @@ static Colors compute(const QPalette& p) {
         c.card = mix(window, QColor(255, 255, 255), 0.06);
         c.cardBorder = mix(c.card, QColor(255, 255, 255), 0.12);
         c.dot = mix(c.canvas, QColor(255, 255, 255), 0.16);
-        c.shadow = QColor(0, 0, 0, 90);
+        c.shadow = QColor(0, 0, 0, 150);
         c.subtext = mix(text, c.card, 0.42);
         c.portFill = c.card;
         c.pill = mix(c.card, c.ok, 0.22);
@@ -37,7 +37,7 @@ static Colors compute(const QPalette& p) {
         c.card = QColor(255, 255, 255);
         c.cardBorder = mix(c.canvas, QColor(0, 0, 0), 0.16);
         c.dot = mix(c.canvas, QColor(0, 0, 0), 0.17);
-        c.shadow = QColor(0, 0, 0, 28);
+        c.shadow = QColor(0, 0, 0, 46);
         c.subtext = mix(text, c.card, 0.48);
         c.portFill = c.card;
         c.pill = mix(c.card, c.ok, 0.14);

@@ -4,6 +4,7 @@
 #include <QGraphicsScene>
 #include <QPainter>
 #include <QPainterPathStroker>
+#include <QStyleOptionGraphicsItem>
 #include <QTextLayout>
 #include <algorithm>
 #include <cmath>
@@ -113,7 +114,9 @@ void EdgeItem::paint(QPainter* p, const QStyleOptionGraphicsItem*, QWidget*) {
     p->setBrush(Qt::NoBrush);
     p->setPen(QPen(colour, isSelected() || m_hovered ? 3 : 2, Qt::SolidLine, Qt::RoundCap));
     p->drawPath(m_path);
-    if (!rateText().isEmpty()) {
+    // The rate label only where it can be read.
+    if (!rateText().isEmpty() &&
+        QStyleOptionGraphicsItem::levelOfDetailFromTransform(p->worldTransform()) >= 0.45) {
         const QRectF r = labelRect();
         QFont f = scene() ? scene()->font() : QFont();
         f.setPointSizeF(f.pointSizeF() * 0.8);

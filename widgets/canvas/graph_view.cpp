@@ -4,6 +4,7 @@
 #include <QKeyEvent>
 #include <QMimeData>
 #include <QPainter>
+#include <QPixmapCache>
 #include <QScrollBar>
 #include <QTimer>
 #include <QWheelEvent>
@@ -25,6 +26,9 @@ GraphView::GraphView(GraphScene* scene, QWidget* parent)
     // grid is drawn once into the background cache.
     setViewportUpdateMode(SmartViewportUpdate);
     setCacheMode(CacheBackground);
+    // Each card keeps its pixmap in QPixmapCache; at 2x device pixel ratio a screenful of cards
+    // outgrows the default 10 MB and panning would redraw them all the time.
+    QPixmapCache::setCacheLimit(std::max(QPixmapCache::cacheLimit(), 96 * 1024));
     setOptimizationFlag(DontAdjustForAntialiasing);  // items' bounds include their antialiasing
     setTransformationAnchor(NoAnchor);
     setResizeAnchor(AnchorViewCenter);

@@ -1,7 +1,10 @@
 #include "widgets/canvas/node_item.h"
 
+#include <qdrawutil.h>
 #include <QFontMetricsF>
 #include <QGraphicsScene>
+#include <QGraphicsSceneHoverEvent>
+#include <QGraphicsView>
 #include <QHash>
 #include <QPainter>
 #include <QPainterPath>
@@ -56,6 +59,61 @@ const HeaderIcon& headerIcon(const QString& category) {
     return *cache.insert(category, h);
 }
 
+// The card's drop shadow: a rounded square blurred once per colour, drawn as a nine-patch.
+constexpr int kShadowBlur = 5;
+constexpr int kShadowPad = 2 * kShadowBlur;  // how far it reaches past the card
+constexpr int kShadowMargin = kShadowPad + static_cast<int>(kRadius);  // corners of the nine-patch
+
+void boxBlur(QImage& img, int radius) {
+    const int w = img.width(), h = img.height();
+    QImage tmp = img;
+    for (int pass = 0; pass < 2; ++pass) {
+        const bool horizontal = pass == 0;
+        const QImage& src = horizontal ? img : tmp;
+        QImage& dst = horizontal ? tmp : img;
+        for (int y = 0; y < h; ++y)
+            for (int x = 0; x < w; ++x) {
+                int sum = 0, n = 0;
+                for (int k = -radius; k <= radius; ++k) {
+                    const int xx = horizontal ? x + k : x, yy = horizontal ? y : y + k;
+                    if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
+                    sum += qAlpha(reinterpret_cast<const QRgb*>(src.constScanLine(yy))[xx]);
+                    ++n;
+                }
+                reinterpret_cast<QRgb*>(dst.scanLine(y))[x] = qRgba(0, 0, 0, n ? sum / n : 0);
+            }
+    }
+}
+
+const QPixmap& shadowPixmap(const QColor& colour) {
+    static QHash<QRgb, QPixmap> cache;
+    auto it = cache.find(colour.rgba());
+    if (it != cache.end()) return *it;
+    const int inner = 2 * kShadowMargin + 4;
+    const int size = inner;
+    QImage mask(size, size, QImage::Format_ARGB32);
+    mask.fill(Qt::transparent);
+    {
+        QPainter p(&mask);
+        p.setRenderHint(QPainter::Antialiasing);
+        p.setPen(Qt::NoPen);
+        p.setBrush(Qt::black);
+        p.drawRoundedRect(
+            QRectF(kShadowPad, kShadowPad, size - 2 * kShadowPad, size - 2 * kShadowPad), kRadius,
+            kRadius);
+    }
+    boxBlur(mask, kShadowBlur / 2 + 1);
+    boxBlur(mask, kShadowBlur / 2 + 1);
+    QImage tinted(size, size, QImage::Format_ARGB32_Premultiplied);
+    for (int y = 0; y < size; ++y)
+        for (int x = 0; x < size; ++x) {
+            const int a = qAlpha(mask.pixel(x, y)) * colour.alpha() / 255;
+            tinted.setPixel(x, y,
+                            qPremultiply(qRgba(colour.red(), colour.green(), colour.blue(), a)));
+        }
+    return *cache.insert(colour.rgba(), QPixmap::fromImage(tinted));
+}
+
 QFont scaledFont(const QFont& base, double factor, bool bold = false) {
     QFont f = base;
     f.setPointSizeF(base.pointSizeF() * factor);
@@ -78,6 +136,7 @@ class NodeItem::StatusItem : public QGraphicsItem {
 public:
     explicit StatusItem(NodeItem* card) : QGraphicsItem(card), m_card(card) {
         setAcceptedMouseButtons(Qt::NoButton);
+        setCacheMode(DeviceCoordinateCache);
         setPos(10, kHeaderH + kSublineH + 2);
     }
     QRectF boundingRect() const override {
@@ -333,15 +392,13 @@ void NodeItem::paint(QPainter* p, const QStyleOptionGraphicsItem*, QWidget*) {
     const bool details = lod >= 0.5;
     const bool titles = lod >= 0.3;
 
-    // A soft shadow: a few widening, fainter layers below the card.
+    // A soft shadow from a pre-blurred nine-patch: as cheap as a few blits.
+    if (titles)
+        qDrawBorderPixmap(
+            p, card.toRect().adjusted(-kShadowPad, -kShadowPad + 2, kShadowPad, kShadowPad + 2),
+            QMargins(kShadowMargin, kShadowMargin, kShadowMargin, kShadowMargin),
+            shadowPixmap(c.shadow));
     p->setPen(Qt::NoPen);
-    for (int i = details ? 3 : 1; i >= 1; --i) {
-        QColor s = c.shadow;
-        s.setAlphaF(s.alphaF() / (i + 1));
-        p->setBrush(s);
-        p->drawRoundedRect(card.adjusted(-i * 0.7, i * 0.3, i * 0.7, i * 1.2), kRadius + i,
-                           kRadius + i);
-    }
 
     QPainterPath cardPath;
     cardPath.addRoundedRect(card, kRadius, kRadius);
@@ -476,7 +533,19 @@ void NodeItem::hoverEnterEvent(QGraphicsSceneHoverEvent* event) {
     QGraphicsItem::hoverEnterEvent(event);
 }
 
+void NodeItem::hoverMoveEvent(QGraphicsSceneHoverEvent* event) {
+    // A crosshair over a port says "drag from here to wire".
+    const QList<QGraphicsView*> views = scene() ? scene()->views() : QList<QGraphicsView*>();
+    const double scale = views.isEmpty() ? 1.0 : std::max(0.05, views.first()->transform().m11());
+    if (portAt(event->pos(), 10 / scale))
+        setCursor(Qt::CrossCursor);
+    else
+        unsetCursor();
+    QGraphicsItem::hoverMoveEvent(event);
+}
+
 void NodeItem::hoverLeaveEvent(QGraphicsSceneHoverEvent* event) {
+    unsetCursor();
     m_hovered = false;
     update();
     QGraphicsItem::hoverLeaveEvent(event);

@@ -1,0 +1,40 @@
+#pragma once
+// The canvas's colours and metrics, derived from the palette so that the cards, wires and dot grid
+// read on light and dark palettes alike (UX.md "Canvas", "Light and dark"). Shared by the scene,
+// its items and the view so they agree.
+//
+// Threading: GUI thread only.
+#include <QColor>
+#include <QIcon>
+#include <QPalette>
+
+namespace riffle::canvas {
+
+inline constexpr double kGridStep = 20;  // snap grid and dot spacing, scene px
+
+struct Colors {
+    bool dark = false;
+    QColor canvas;      // background behind the cards
+    QColor dot;         // the dot grid
+    QColor card;        // node body
+    QColor cardBorder;  // node outline when not selected
+    QColor shadow;
+    QColor text;
+    QColor subtext;    // type ids, port names
+    QColor wire;       // idle wire
+    QColor selection;  // selected outline and wire
+    QColor portFill;   // unconnected port
+    QColor ok;         // a compatible port under a dragged wire, the live dot
+    QColor pill;       // rate pill background
+};
+
+// Cached per palette (by QPalette::cacheKey), cheap to call from paint().
+const Colors& colors(const QPalette& palette);
+
+// theme::categoryIcon, or a null icon while the SVG is not there (callers draw a plain tile).
+QIcon categoryIcon(const QString& category);
+
+// `a` moved towards `b` by t (0..1), opaque.
+QColor mix(const QColor& a, const QColor& b, double t);
+
+}  // namespace riffle::canvas

@@ -1,0 +1,109 @@
+#pragma once
+// The inspector (UX.md "Inspector"): the selected node's title and type, a form generated from
+// its NodeSpec's ParamSpecs, grouped as the spec groups them, its input and output schemas, its
+// problems, and while the pipeline runs, its metrics.
+//
+// Every change goes through a QUndoCommand pushed on the document's QUndoStack
+// (SetParamCommand, SetTitleCommand); the inspector never calls GraphModel's mutators. Fields
+// commit on every edit (a keystroke, a click); SetParamCommand merges consecutive edits of one
+// parameter into one undo step, so the model always holds what the field shows. When the model
+// changes the node (an edit, undo, redo) the fields are updated in place: the field being typed
+// in keeps its focus and cursor. The form is rebuilt only when another node is selected or the
+// project is replaced.
+//
+// Threading: GUI thread only.
+#include <QPointer>
+#include <QString>
+#include <QWidget>
+#include <map>
+#include <vector>
+
+#include "engine/core/types.h"
+
+class QLabel;
+class QLineEdit;
+class QScrollArea;
+class QStackedWidget;
+class QUndoStack;
+class QVBoxLayout;
+class QGridLayout;
+
+namespace riffle {
+
+class GraphModel;
+class ParamEditor;
+struct NodeSpec;
+struct NodeStats;
+
+namespace inspector_detail {
+class HeaderCard;
+class Banner;
+}  // namespace inspector_detail
+
+class Inspector : public QWidget {
+    Q_OBJECT
+public:
+    Inspector(GraphModel* model, QUndoStack* undo, QWidget* parent = nullptr);
+    ~Inspector() override;
+
+    // Shows node `id`'s settings; "" shows the hint that nothing is selected.
+    void setNode(const QString& id);
+    QString nodeId() const { return m_nodeId; }
+    // The selected node's metrics while the pipeline runs; null hides them (stopped). The values
+    // are copied; the pointer need not outlive the call.
+    void setStats(const NodeStats* stats);
+
+    // The editor of parameter `key` of the shown node (null if none), e.g. to focus it from the
+    // problems panel.
+    ParamEditor* editor(const QString& key) const;
+    QLineEdit* titleEdit() const { return m_title; }
+    // The node's problems as the banner above the form shows them.
+    QStringList shownProblems() const { return m_shownProblems; }
+
+protected:
+    void changeEvent(QEvent* e) override;
+
+private:
+    void rebuild();
+    void refreshValues();
+    void refreshValidation();
+    void refreshProblems();
+    void rebuildSchemas();
+    // Lets the field being typed in finish its edit (focus out) while the form still belongs to
+    // the node it was built for.
+    void finishEditing();
+    void commitParam(const QString& nodeId, ParamEditor* editor);
+    void commitTitle(const QString& text);
+    QWidget* buildParams(const NodeSpec& spec);
+    int inputPortOf(const NodeSpec& spec, const std::string& key) const;
+
+    GraphModel* m_model;
+    QUndoStack* m_undo;
+    QString m_nodeId;
+
+    QStackedWidget* m_stack;
+    QLabel* m_emptyHint;
+    QScrollArea* m_scroll;
+    QWidget* m_content = nullptr;
+    QVBoxLayout* m_contentLayout = nullptr;
+
+    inspector_detail::HeaderCard* m_header = nullptr;
+    QLineEdit* m_title = nullptr;
+    QString m_titleShown;
+    QLabel* m_typeLine = nullptr;
+    QLabel* m_description = nullptr;
+    inspector_detail::Banner* m_banner = nullptr;
+    QStringList m_shownProblems;
+    QWidget* m_params = nullptr;
+    QWidget* m_schemaBox = nullptr;
+    QVBoxLayout* m_schemaLayout = nullptr;
+    std::vector<SchemaPtr> m_shownSchemas;
+    bool m_schemasShown = false;
+    QWidget* m_statsBox = nullptr;
+    std::map<QString, QLabel*> m_statValues;
+
+    std::vector<ParamEditor*> m_editors;
+    std::map<ParamEditor*, int> m_editorPort;
+};
+
+}  // namespace riffle

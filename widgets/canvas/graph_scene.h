@@ -71,9 +71,6 @@ public:
     QString edgeToolTip(const QString& key) const;
     QString portToolTip(const QString& nodeId, const QString& port, bool output) const;
 
-    // Where the cursor is over a view, for paste; cleared when it leaves.
-    void setCursorScenePos(std::optional<QPointF> pos) { m_cursor = pos; }
-
 public slots:
     void deleteSelection();
     void copySelection();
@@ -150,7 +147,7 @@ private:
     int m_selectionBatch = 0;
     bool m_selectionDirty = false;
     QStringList m_lastSelection;
-    std::optional<QPointF> m_cursor;
+    std::optional<QPointF> m_cursor;  // over a view, for paste; reset when it leaves
     QByteArray m_lastPasted;
     int m_pasteCount = 0;
 };

@@ -313,10 +313,6 @@ bool NodeItem::isBottomPort(const QString& name, bool output) const {
     return p && p->special;
 }
 
-bool NodeItem::specialPortsVisible() const {
-    return m_hovered;
-}
-
 const NodeItem::Port* NodeItem::portAt(QPointF localPos, qreal radius, int wantOutput) const {
     const Port* best = nullptr;
     double bestD = radius;

@@ -60,7 +60,6 @@ public:
     QPointF portScenePos(const QString& name, bool output) const;
     // True for ports drawn on the bottom edge: a wire leaves them downwards.
     bool isBottomPort(const QString& name, bool output) const;
-    bool specialPortsVisible() const;
     // The port nearest to `localPos` within `radius` (item coordinates); `wantOutput` -1 = any
     // direction, 0 = inputs, 1 = outputs. Hidden special ports are skipped.
     const Port* portAt(QPointF localPos, qreal radius, int wantOutput = -1) const;

@@ -676,6 +676,11 @@ void TstInspector::screenshots() {
         QCoreApplication::processEvents();
         const QImage filter = grab(s.inspector);
         QVERIFY(filter.save(QStringLiteral("/tmp/inspector-filter-%1.png").arg(name)));
+        typeInto(where, QStringLiteral(" OR co"));
+        QTRY_VERIFY(where->completer()->popup()->isVisible());
+        QVERIFY(where->completer()->popup()->grab().save(
+            QStringLiteral("/tmp/inspector-completion-%1.png").arg(name)));
+        QTest::keyClick(where, Qt::Key_Escape);
 
         // A problem the field's own check cannot see (a condition that is not a bool) comes from
         // validation and still shows under the field; one that names no parameter goes above.

@@ -49,6 +49,11 @@ QString formatElapsed(qint64 ms) {
         .arg(s % 60, 2, 10, QChar('0'));
 }
 
+// "1 problem", "2 problems" (no translator is loaded, so %n plurals would read "problem(s)").
+QString plural(qint64 n, const QString& one, const QString& many) {
+    return QString::number(n) + " " + (n == 1 ? one : many);
+}
+
 QString bulletList(const QStringList& items) {
     QString html = "<ul style='margin-top:2px'>";
     for (const QString& i : items) html += "<li>" + i.toHtmlEscaped() + "</li>";
@@ -427,7 +432,7 @@ void MainWindow::updatePill() {
                    .arg(theme::formatCount(m_bridge.sourceRate()), formatElapsed(m_runClock.elapsed()));
         bg = "#2f9e44";
     } else if (problems > 0 && m_doc.hasProject()) {
-        text = tr("%n problem(s)", nullptr, problems);
+        text = plural(problems, tr("problem"), tr("problems"));
         bg = theme::red().name();
     } else {
         text = tr("Stopped");
@@ -491,7 +496,7 @@ bool MainWindow::run() {
     if (!g.ok()) {
         m_bottomDock->show();
         m_bottomTabs->setCurrentWidget(m_problems);
-        log(tr("Not started: %n problem(s) to fix first", nullptr, static_cast<int>(g.problems.size())));
+        log(tr("Not started: %1 to fix first").arg(plural(static_cast<qint64>(g.problems.size()), tr("problem"), tr("problems"))));
         updatePill();
         return false;
     }
@@ -518,8 +523,8 @@ bool MainWindow::run() {
         return false;
     }
     if (!m_restarting) m_runClock.start();
-    log(tr("Running %1 on %n thread(s)", nullptr, m_bridge.threadCount()).arg(m_doc.displayName()));
-    m_threadsLabel->setText(tr("Engine: %n thread(s)", nullptr, m_bridge.threadCount()));
+    log(tr("Running %1 on %2").arg(m_doc.displayName(), plural(m_bridge.threadCount(), tr("thread"), tr("threads"))));
+    m_threadsLabel->setText(tr("Engine: %1").arg(plural(m_bridge.threadCount(), tr("thread"), tr("threads"))));
     if (!m_peekEdge.isEmpty()) openPeek(m_peekEdge);
     updatePill();
     updateActions();

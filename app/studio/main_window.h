@@ -13,6 +13,8 @@
 #include <QMainWindow>
 #include <QSettings>
 #include <QTimer>
+#include <QToolButton>
+#include <functional>
 #include <memory>
 
 #include "app/studio/project_controller.h"

@@ -9,6 +9,7 @@
 // and the main window offers to restore it.
 //
 // Threading: GUI thread only.
+#include <QDateTime>
 #include <QObject>
 #include <QSettings>
 #include <QStringList>

@@ -8,6 +8,7 @@
 #include "widgets/model/commands.h"
 #include "widgets/panels/peek_panel.h"
 #include "widgets/panels/problems_panel.h"
+#include "widgets/welcome/welcome_page.h"
 
 using namespace riffle;
 

@@ -99,12 +99,15 @@ RemoveItemsCommand::RemoveItemsCommand(GraphModel* model, const QStringList& nod
         if (ids.count(e.fromNode) || ids.count(e.toNode) || keys.count(edgeKey(e)))
             m_edges.emplace_back(static_cast<int>(i), e);
     }
-    if (m_nodes.size() == 1 && m_edges.size() <= 1 && nodeIds.size() == 1)
-        setText(QObject::tr("Delete %1").arg(model->displayTitle(nodeIds.front())));
+    // A node's own wires go with it and are not counted.
+    if (m_nodes.size() == 1 && edgeKeys.isEmpty())
+        setText(QObject::tr("Delete %1").arg(model->displayTitle(QString::fromStdString(m_nodes.front().second.id))));
     else if (m_nodes.empty() && m_edges.size() == 1)
         setText(QObject::tr("Delete wire"));
+    else if (m_nodes.empty())
+        setText(QObject::tr("Delete %1 wires").arg(m_edges.size()));
     else
-        setText(QObject::tr("Delete %n item(s)", nullptr, static_cast<int>(m_nodes.size() + m_edges.size())));
+        setText(m_nodes.size() == 1 ? QObject::tr("Delete 1 node and wires") : QObject::tr("Delete %1 nodes").arg(m_nodes.size()));
 }
 
 void RemoveItemsCommand::redo() {
@@ -126,7 +129,7 @@ MoveNodesCommand::MoveNodesCommand(GraphModel* model, std::map<QString, std::pai
     if (m_moves.size() == 1)
         setText(QObject::tr("Move %1").arg(model->displayTitle(m_moves.begin()->first)));
     else
-        setText(QObject::tr("Move %n node(s)", nullptr, static_cast<int>(m_moves.size())));
+        setText(QObject::tr("Move %1 nodes").arg(m_moves.size()));
 }
 
 void MoveNodesCommand::redo() {

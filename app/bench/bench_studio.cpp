@@ -26,6 +26,7 @@
 
 #include "app/studio/main_window.h"
 #include "nodes/register_builtin_nodes.h"
+#include "widgets/canvas/graph_view.h"
 
 namespace riffle {
 

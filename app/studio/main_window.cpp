@@ -391,7 +391,7 @@ void MainWindow::buildDocks() {
     m_bottomDock->setObjectName("bottomDock");
     m_bottomDock->setWidget(m_bottomTabs);
     addDockWidget(Qt::BottomDockWidgetArea, m_bottomDock);
-    resizeDocks({m_paletteDock, m_inspectorDock}, {250, 340}, Qt::Horizontal);
+    resizeDocks({m_paletteDock, m_inspectorDock}, {250, 390}, Qt::Horizontal);
     resizeDocks({m_bottomDock}, {190}, Qt::Vertical);
     connect(m_problems, &ProblemsPanel::countChanged, this, [this](int n) {
         m_bottomTabs->setTabText(0, n ? tr("Problems (%1)").arg(n) : tr("Problems"));

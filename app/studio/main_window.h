@@ -54,6 +54,8 @@ public:
     // first shows what it will touch and asks (once). Returns true if the pipeline started.
     bool run();
     void stop();
+    // Selects a node on the canvas and scrolls it into view.
+    void selectAndReveal(const QString& nodeId);
     bool isRunning() const { return m_bridge.isRunning(); }
 
     // For tests and tools.
@@ -91,7 +93,6 @@ private:
     void onFinished(const QString& error);
     void onModelEdited();
     void openPeek(const QString& edgeKey);
-    void selectAndReveal(const QString& nodeId);
     void findNode();
     void log(const QString& line);
     bool maybeSave();

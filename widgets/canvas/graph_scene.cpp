@@ -259,8 +259,11 @@ void GraphScene::setRunStats(const QVector<NodeStats>& stats, bool running) {
         for (const NodeStats& s : stats) byId.insert(s.id, &s);
     for (auto it = m_nodes.begin(); it != m_nodes.end(); ++it) {
         const NodeStats* s = byId.value(it.key());
-        it.value()->setRunState(running && s, s ? s->ratePerSecond : 0, s ? s->errors : 0,
-                                s ? s->late : 0);
+        // A source's pill shows what it makes; every other node's what flows into it, so a
+        // window that fires every minute still shows the stream it is aggregating.
+        const NodeSpec* spec = m_model->spec(it.key());
+        const double rate = !s ? 0 : spec && spec->isSource() ? s->ratePerSecond : s->inRatePerSecond;
+        it.value()->setRunState(running && s, rate, s ? s->errors : 0, s ? s->late : 0);
     }
     for (EdgeItem* e : m_edges) {
         const NodeStats* from = byId.value(QString::fromStdString(e->edge().fromNode));

@@ -20,7 +20,7 @@ ProblemsPanel::ProblemsPanel(GraphModel* model, QWidget* parent) : QWidget(paren
     m_list->setUniformRowHeights(true);
     m_list->header()->setStretchLastSection(true);
     m_list->setColumnWidth(0, 160);
-    m_empty = new QLabel(tr("No problems. Press Run (F5) to start the pipeline."), this);
+    m_empty = new QLabel(tr("No problems."), this);
     m_empty->setAlignment(Qt::AlignCenter);
     m_empty->setEnabled(false);
     auto* stack = new QStackedLayout;

@@ -71,6 +71,7 @@ void EngineBridge::sample() {
         const qint64 in = NodeMetrics::get(m.eventsIn);
         const qint64 moved = nodes[static_cast<size_t>(i)].spec->isSink ? in - s.eventsIn : out - s.eventsOut;
         s.ratePerSecond = dt > 0 ? static_cast<double>(moved) / dt : 0;
+        s.inRatePerSecond = dt > 0 ? static_cast<double>(in - s.eventsIn) / dt : 0;
         s.eventsIn = in;
         s.eventsOut = out;
         s.errors = NodeMetrics::get(m.errors);

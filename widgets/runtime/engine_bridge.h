@@ -25,7 +25,8 @@ struct NodeStats {
     qint64 eventsOut = 0;
     qint64 errors = 0;
     qint64 late = 0;
-    double ratePerSecond = 0;  // events out per second since the previous sample
+    double ratePerSecond = 0;  // events out per second since the previous sample (in, for sinks)
+    double inRatePerSecond = 0;  // events in per second since the previous sample
     double queueFill = 0;      // 0..1, fullest input queue
     qint64 watermarkUs = 0;
 };

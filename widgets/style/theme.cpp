@@ -41,6 +41,34 @@ QString categoryLabel(const QString& category) {
 
 bool isDark(const QPalette& palette) { return palette.color(QPalette::Window).lightness() < 128; }
 
+QPalette darkPalette() {
+    QPalette p;
+    const QColor window(0x2B, 0x2D, 0x31), base(0x1F, 0x21, 0x24), text(0xE3, 0xE5, 0xE8);
+    const QColor disabled(0x7A, 0x7F, 0x87), highlight(0x3D, 0x8B, 0xE0);
+    p.setColor(QPalette::Window, window);
+    p.setColor(QPalette::WindowText, text);
+    p.setColor(QPalette::Base, base);
+    p.setColor(QPalette::AlternateBase, QColor(0x26, 0x28, 0x2C));
+    p.setColor(QPalette::ToolTipBase, QColor(0x35, 0x38, 0x3D));
+    p.setColor(QPalette::ToolTipText, text);
+    p.setColor(QPalette::PlaceholderText, disabled);
+    p.setColor(QPalette::Text, text);
+    p.setColor(QPalette::Button, QColor(0x33, 0x36, 0x3B));
+    p.setColor(QPalette::ButtonText, text);
+    p.setColor(QPalette::BrightText, QColor(0xFF, 0x6B, 0x6B));
+    p.setColor(QPalette::Light, QColor(0x45, 0x48, 0x4E));
+    p.setColor(QPalette::Midlight, QColor(0x3A, 0x3D, 0x42));
+    p.setColor(QPalette::Mid, QColor(0x24, 0x26, 0x29));
+    p.setColor(QPalette::Dark, QColor(0x18, 0x19, 0x1B));
+    p.setColor(QPalette::Shadow, QColor(0x0C, 0x0C, 0x0D));
+    p.setColor(QPalette::Highlight, highlight);
+    p.setColor(QPalette::HighlightedText, Qt::white);
+    p.setColor(QPalette::Link, QColor(0x6C, 0xB0, 0xF5));
+    for (auto role : {QPalette::WindowText, QPalette::Text, QPalette::ButtonText})
+        p.setColor(QPalette::Disabled, role, disabled);
+    return p;
+}
+
 QColor backPressureColor(double fill, const QPalette& palette) {
     const QColor grey = isDark(palette) ? QColor(0x8A, 0x90, 0x99) : QColor(0x9A, 0xA0, 0xA8);
     fill = std::clamp(fill, 0.0, 1.0);

@@ -25,6 +25,9 @@ QIcon actionIcon(const QString& name);
 QString categoryLabel(const QString& category);
 
 bool isDark(const QPalette& palette);
+// A dark palette for the Fusion style, for desktops whose platform theme gives none (and for
+// `riffle --theme dark`).
+QPalette darkPalette();
 // Queue fill 0..1 to a wire colour: grey when empty, through amber to red when full.
 QColor backPressureColor(double fill, const QPalette& palette);
 inline QColor amber() { return QColor(0xF5, 0x9F, 0x00); }

@@ -7,12 +7,6 @@
 
 namespace riffle::canvas {
 
-QColor mix(const QColor& a, const QColor& b, double t) {
-    const auto f = [t](float x, float y) { return static_cast<float>(x + (y - x) * t); };
-    return QColor::fromRgbF(f(a.redF(), b.redF()), f(a.greenF(), b.greenF()),
-                            f(a.blueF(), b.blueF()));
-}
-
 static Colors compute(const QPalette& p) {
     Colors c;
     c.dark = theme::isDark(p);
@@ -24,23 +18,23 @@ static Colors compute(const QPalette& p) {
     c.ok = QColor(0x2F, 0xB3, 0x4F);
     if (c.dark) {
         // Cards lighter than the canvas, as light comes from above.
-        c.canvas = mix(window, QColor(0, 0, 0), 0.35);
-        c.card = mix(window, QColor(255, 255, 255), 0.06);
-        c.cardBorder = mix(c.card, QColor(255, 255, 255), 0.12);
-        c.dot = mix(c.canvas, QColor(255, 255, 255), 0.16);
+        c.canvas = theme::mix(window, QColor(0, 0, 0), 0.35);
+        c.card = theme::mix(window, QColor(255, 255, 255), 0.06);
+        c.cardBorder = theme::mix(c.card, QColor(255, 255, 255), 0.12);
+        c.dot = theme::mix(c.canvas, QColor(255, 255, 255), 0.16);
         c.shadow = QColor(0, 0, 0, 150);
-        c.subtext = mix(text, c.card, 0.42);
+        c.subtext = theme::mix(text, c.card, 0.42);
         c.portFill = c.card;
-        c.pill = mix(c.card, c.ok, 0.22);
+        c.pill = theme::mix(c.card, c.ok, 0.22);
     } else {
-        c.canvas = mix(window, QColor(255, 255, 255), 0.35);
+        c.canvas = theme::mix(window, QColor(255, 255, 255), 0.35);
         c.card = QColor(255, 255, 255);
-        c.cardBorder = mix(c.canvas, QColor(0, 0, 0), 0.16);
-        c.dot = mix(c.canvas, QColor(0, 0, 0), 0.17);
+        c.cardBorder = theme::mix(c.canvas, QColor(0, 0, 0), 0.16);
+        c.dot = theme::mix(c.canvas, QColor(0, 0, 0), 0.17);
         c.shadow = QColor(0, 0, 0, 46);
-        c.subtext = mix(text, c.card, 0.48);
+        c.subtext = theme::mix(text, c.card, 0.48);
         c.portFill = c.card;
-        c.pill = mix(c.card, c.ok, 0.14);
+        c.pill = theme::mix(c.card, c.ok, 0.14);
     }
     return c;
 }

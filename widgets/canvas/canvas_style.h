@@ -8,6 +8,8 @@
 #include <QIcon>
 #include <QPalette>
 
+#include "widgets/style/theme.h"
+
 namespace riffle::canvas {
 
 inline constexpr double kGridStep = 20;  // snap grid and dot spacing, scene px
@@ -34,7 +36,6 @@ const Colors& colors(const QPalette& palette);
 // theme::categoryIcon, or a null icon while the SVG is not there (callers draw a plain tile).
 QIcon categoryIcon(const QString& category);
 
-// `a` moved towards `b` by t (0..1), opaque.
-QColor mix(const QColor& a, const QColor& b, double t);
+using theme::mix;
 
 }  // namespace riffle::canvas

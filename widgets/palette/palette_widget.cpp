@@ -58,12 +58,6 @@ QString richDescription(const QString& description) {
     return out;
 }
 
-QColor blend(const QColor& a, const QColor& b, double t) {
-    return QColor::fromRgbF(static_cast<float>(a.redF() + (b.redF() - a.redF()) * t),
-                            static_cast<float>(a.greenF() + (b.greenF() - a.greenF()) * t),
-                            static_cast<float>(a.blueF() + (b.blueF() - a.blueF()) * t));
-}
-
 // The category chip: a rounded square in the category colour with the white glyph on it, the
 // same mark the canvas puts in a node's header strip.
 void paintChip(QPainter* p, const QRectF& rect, const QString& category) {
@@ -125,7 +119,7 @@ private:
                            const QModelIndex& index) {
         const QPalette& pal = option.palette;
         const QColor text = pal.color(QPalette::Text);
-        const QColor muted = blend(text, pal.color(QPalette::Base), 0.42);
+        const QColor muted = theme::mix(text, pal.color(QPalette::Base), 0.42);
         const QRect r = option.rect;
         p->save();
         p->setRenderHint(QPainter::Antialiasing);
@@ -163,7 +157,7 @@ private:
         QFont countFont = font;
         countFont.setWeight(QFont::Normal);
         p->setFont(countFont);
-        p->setPen(blend(text, pal.color(QPalette::Base), 0.6));
+        p->setPen(theme::mix(text, pal.color(QPalette::Base), 0.6));
         p->drawText(textRect, Qt::AlignVCenter | Qt::AlignRight, QString::number(count));
         p->restore();
     }
@@ -214,7 +208,7 @@ private:
         const QColor base = selected && text != pal.color(QPalette::Text)
                                 ? pal.color(QPalette::Highlight)
                                 : pal.color(QPalette::Base);
-        p->setPen(blend(text, base, 0.42));
+        p->setPen(theme::mix(text, base, 0.42));
         const QString desc = plainDescription(index.data(DescriptionRole).toString());
         p->drawText(QRect(textLeft, top + nameFm.height(), textWidth, descFm.height()),
                     Qt::AlignLeft | Qt::AlignVCenter,

@@ -72,13 +72,23 @@ QPalette darkPalette() {
 QColor backPressureColor(double fill, const QPalette& palette) {
     const QColor grey = isDark(palette) ? QColor(0x8A, 0x90, 0x99) : QColor(0x9A, 0xA0, 0xA8);
     fill = std::clamp(fill, 0.0, 1.0);
-    auto mix = [](const QColor& a, const QColor& b, double t) {
-        return QColor::fromRgbF(static_cast<float>(a.redF() + (b.redF() - a.redF()) * t),
-                                static_cast<float>(a.greenF() + (b.greenF() - a.greenF()) * t),
-                                static_cast<float>(a.blueF() + (b.blueF() - a.blueF()) * t));
-    };
     if (fill < 0.5) return mix(grey, amber(), fill / 0.5);
     return mix(amber(), red(), (fill - 0.5) / 0.5);
+}
+
+QColor mix(const QColor& a, const QColor& b, double t) {
+    const auto f = [t](float x, float y) { return static_cast<float>(x + (y - x) * t); };
+    return QColor::fromRgbF(f(a.redF(), b.redF()), f(a.greenF(), b.greenF()), f(a.blueF(), b.blueF()));
+}
+
+QFont scaledFont(const QFont& base, double factor, QFont::Weight weight) {
+    QFont f = base;
+    if (f.pointSizeF() > 0)
+        f.setPointSizeF(f.pointSizeF() * factor);
+    else
+        f.setPixelSize(std::max(8, static_cast<int>(f.pixelSize() * factor)));
+    f.setWeight(weight);
+    return f;
 }
 
 QString formatCount(double value) {

@@ -5,6 +5,7 @@
 //
 // Threading: GUI thread only (QIcon).
 #include <QColor>
+#include <QFont>
 #include <QIcon>
 #include <QPalette>
 #include <QString>
@@ -32,6 +33,11 @@ QPalette darkPalette();
 QColor backPressureColor(double fill, const QPalette& palette);
 inline QColor amber() { return QColor(0xF5, 0x9F, 0x00); }
 inline QColor red() { return QColor(0xE0, 0x31, 0x31); }
+
+// `a` moved towards `b` by t (0..1), opaque.
+QColor mix(const QColor& a, const QColor& b, double t);
+// `base` scaled by `factor` (point or pixel sized), with `weight`.
+QFont scaledFont(const QFont& base, double factor, QFont::Weight weight = QFont::Normal);
 
 // 48200 -> "48.2 K", 1234567 -> "1.23 M", 12 -> "12".
 QString formatCount(double value);

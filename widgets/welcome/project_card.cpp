@@ -22,30 +22,14 @@ constexpr int kThumbHeight = 124;
 constexpr int kCompactThumbWidth = 104;
 constexpr double kRadius = 8;
 
-QColor mix(const QColor& a, const QColor& b, double t) {
-    return QColor::fromRgbF(static_cast<float>(a.redF() + (b.redF() - a.redF()) * t),
-                            static_cast<float>(a.greenF() + (b.greenF() - a.greenF()) * t),
-                            static_cast<float>(a.blueF() + (b.blueF() - a.blueF()) * t));
-}
-
-QFont scaled(const QFont& base, double factor, QFont::Weight weight = QFont::Normal) {
-    QFont f = base;
-    if (f.pointSizeF() > 0)
-        f.setPointSizeF(f.pointSizeF() * factor);
-    else
-        f.setPixelSize(std::max(8, static_cast<int>(f.pixelSize() * factor)));
-    f.setWeight(weight);
-    return f;
-}
-
 QFont nameFont(const QFont& base) {
-    return scaled(base, 1.06, QFont::DemiBold);
+    return theme::scaledFont(base, 1.06, QFont::DemiBold);
 }
 QFont summaryFont(const QFont& base) {
-    return scaled(base, 0.93);
+    return theme::scaledFont(base, 0.93);
 }
 QFont tagFont(const QFont& base) {
-    return scaled(base, 0.84, QFont::Medium);
+    return theme::scaledFont(base, 0.84, QFont::Medium);
 }
 
 QColor cardBackground(const QPalette& pal) {
@@ -195,13 +179,13 @@ void ProjectCard::paintFull(QPainter& p) {
 
     QPainterPath shape;
     shape.addRoundedRect(frame, kRadius, kRadius);
-    p.fillPath(shape, hovered ? mix(bg, pal.color(QPalette::Highlight), 0.04) : bg);
+    p.fillPath(shape, hovered ? theme::mix(bg, pal.color(QPalette::Highlight), 0.04) : bg);
 
     const QRect thumbRect(0, 0, width(), kThumbHeight);
     p.save();
     p.setClipPath(shape);
     p.drawPixmap(thumbRect.topLeft(), thumbnail(thumbRect.size()));
-    p.setPen(QPen(mix(text, bg, 0.88), 1));
+    p.setPen(QPen(theme::mix(text, bg, 0.88), 1));
     p.drawLine(QPointF(frame.left(), kThumbHeight + 0.5),
                QPointF(frame.right(), kThumbHeight + 0.5));
     p.restore();
@@ -219,7 +203,7 @@ void ProjectCard::paintFull(QPainter& p) {
     const QFont sf = summaryFont(font());
     const QFontMetrics summaryFm(sf);
     p.setFont(sf);
-    p.setPen(mix(text, bg, 0.38));
+    p.setPen(theme::mix(text, bg, 0.38));
     for (const QString& line : wrappedLines(m_summary, sf, w, 2)) {
         p.drawText(QRect(left, y, w, summaryFm.height()), Qt::AlignLeft | Qt::AlignVCenter, line);
         y += summaryFm.lineSpacing();
@@ -237,17 +221,17 @@ void ProjectCard::paintFull(QPainter& p) {
             if (x + tw > left + w) break;
             const QRectF pill(x, ty, tw, h);
             p.setPen(Qt::NoPen);
-            p.setBrush(mix(bg, text, theme::isDark(pal) ? 0.12 : 0.07));
+            p.setBrush(theme::mix(bg, text, theme::isDark(pal) ? 0.12 : 0.07));
             p.drawRoundedRect(pill, h / 2.0, h / 2.0);
-            p.setPen(mix(text, bg, 0.3));
+            p.setPen(theme::mix(text, bg, 0.3));
             p.drawText(pill, Qt::AlignCenter, tag);
             x += tw + 6;
         }
     }
 
     const QColor border = hasFocus() ? pal.color(QPalette::Highlight)
-                          : hovered  ? mix(pal.color(QPalette::Highlight), bg, 0.25)
-                                     : mix(text, bg, 0.85);
+                          : hovered  ? theme::mix(pal.color(QPalette::Highlight), bg, 0.25)
+                                     : theme::mix(text, bg, 0.85);
     p.setBrush(Qt::NoBrush);
     p.setPen(QPen(border, hasFocus() ? 2 : 1));
     p.drawPath(shape);
@@ -262,7 +246,7 @@ void ProjectCard::paintCompact(QPainter& p) {
 
     QPainterPath shape;
     shape.addRoundedRect(frame, kRadius - 2, kRadius - 2);
-    p.fillPath(shape, hovered ? mix(bg, pal.color(QPalette::Highlight), 0.04) : bg);
+    p.fillPath(shape, hovered ? theme::mix(bg, pal.color(QPalette::Highlight), 0.04) : bg);
 
     const QRect thumbRect(8, 8, kCompactThumbWidth, height() - 16);
     QPainterPath thumbShape;
@@ -284,13 +268,13 @@ void ProjectCard::paintCompact(QPainter& p) {
                nameFm.elidedText(name(), Qt::ElideRight, w));
     y += nameFm.height() + 2;
     p.setFont(sf);
-    p.setPen(mix(text, bg, 0.38));
+    p.setPen(theme::mix(text, bg, 0.38));
     p.drawText(QRect(left, y, w, summaryFm.height()), Qt::AlignLeft | Qt::AlignVCenter,
                summaryFm.elidedText(m_summary, Qt::ElideRight, w));
 
     const QColor border = hasFocus() ? pal.color(QPalette::Highlight)
-                          : hovered  ? mix(pal.color(QPalette::Highlight), bg, 0.25)
-                                     : mix(text, bg, 0.85);
+                          : hovered  ? theme::mix(pal.color(QPalette::Highlight), bg, 0.25)
+                                     : theme::mix(text, bg, 0.85);
     p.setBrush(Qt::NoBrush);
     p.setPen(QPen(border, hasFocus() ? 2 : 1));
     p.drawPath(shape);

@@ -19,12 +19,6 @@ constexpr double kNodeW = 190;
 constexpr double kNodeH = 84;
 constexpr double kHeaderFraction = 0.36;
 
-QColor mix(const QColor& a, const QColor& b, double t) {
-    return QColor::fromRgbF(static_cast<float>(a.redF() + (b.redF() - a.redF()) * t),
-                            static_cast<float>(a.greenF() + (b.greenF() - a.greenF()) * t),
-                            static_cast<float>(a.blueF() + (b.blueF() - a.blueF()) * t));
-}
-
 struct Box {
     QRectF rect;
     const NodeSpec* spec = nullptr;
@@ -55,7 +49,7 @@ QPixmap renderProjectThumbnail(const Project& project, const NodeRegistry& regis
     const QColor base = palette.color(QPalette::Base);
     const QColor text = palette.color(QPalette::Text);
     const bool dark = theme::isDark(palette);
-    pm.fill(mix(base, text, dark ? 0.05 : 0.035));
+    pm.fill(theme::mix(base, text, dark ? 0.05 : 0.035));
     if (size.isEmpty()) return pm;
 
     QPainter p(&pm);
@@ -97,7 +91,7 @@ QPixmap renderProjectThumbnail(const Project& project, const NodeRegistry& regis
         boxes[n.id] = box;
     }
 
-    const QColor wire = mix(text, base, dark ? 0.5 : 0.55);
+    const QColor wire = theme::mix(text, base, dark ? 0.5 : 0.55);
     p.setPen(QPen(wire, std::max(1.0, 2.2 * scale), Qt::SolidLine, Qt::RoundCap));
     p.setBrush(Qt::NoBrush);
     for (const EdgeDef& e : project.edges) {
@@ -118,7 +112,7 @@ QPixmap renderProjectThumbnail(const Project& project, const NodeRegistry& regis
         QPainterPath shape;
         shape.addRoundedRect(r, radius, radius);
         p.setPen(Qt::NoPen);
-        p.setBrush(mix(box.color, base, dark ? 0.72 : 0.84));
+        p.setBrush(theme::mix(box.color, base, dark ? 0.72 : 0.84));
         p.drawPath(shape);
         QPainterPath header;
         header.addRect(QRectF(r.left(), r.top(), r.width(), r.height() * kHeaderFraction));

@@ -23,22 +23,6 @@ namespace {
 constexpr int kSidebarWidth = 272;
 constexpr int kMaxRecent = 8;
 
-QColor mix(const QColor& a, const QColor& b, double t) {
-    return QColor::fromRgbF(static_cast<float>(a.redF() + (b.redF() - a.redF()) * t),
-                            static_cast<float>(a.greenF() + (b.greenF() - a.greenF()) * t),
-                            static_cast<float>(a.blueF() + (b.blueF() - a.blueF()) * t));
-}
-
-QFont scaled(const QFont& base, double factor, QFont::Weight weight = QFont::Normal) {
-    QFont f = base;
-    if (f.pointSizeF() > 0)
-        f.setPointSizeF(f.pointSizeF() * factor);
-    else
-        f.setPixelSize(std::max(8, static_cast<int>(f.pixelSize() * factor)));
-    f.setWeight(weight);
-    return f;
-}
-
 QString displayFolder(const QString& path) {
     QString folder = QFileInfo(path).absolutePath();
     const QString home = QDir::homePath();
@@ -63,8 +47,8 @@ public:
     QString path() const { return m_path; }
 
     QSize sizeHint() const override {
-        const QFontMetrics name(scaled(font(), 1.0, QFont::DemiBold));
-        const QFontMetrics folder(scaled(font(), 0.88));
+        const QFontMetrics name(theme::scaledFont(font(), 1.0, QFont::DemiBold));
+        const QFontMetrics folder(theme::scaledFont(font(), 0.88));
         return {200, name.height() + folder.height() + 12};
     }
 
@@ -78,7 +62,7 @@ protected:
         const QRectF bg = QRectF(rect()).adjusted(0.5, 0.5, -0.5, -0.5);
         if (underMouse() || isDown()) {
             p.setPen(Qt::NoPen);
-            p.setBrush(mix(window, ink, 0.07));
+            p.setBrush(theme::mix(window, ink, 0.07));
             p.drawRoundedRect(bg, 6, 6);
         }
         if (hasFocus()) {
@@ -86,8 +70,8 @@ protected:
             p.setBrush(Qt::NoBrush);
             p.drawRoundedRect(bg.adjusted(0.5, 0.5, -0.5, -0.5), 6, 6);
         }
-        const QFont nf = scaled(font(), 1.0, QFont::DemiBold);
-        const QFont ff = scaled(font(), 0.88);
+        const QFont nf = theme::scaledFont(font(), 1.0, QFont::DemiBold);
+        const QFont ff = theme::scaledFont(font(), 0.88);
         const QFontMetrics nameFm(nf), folderFm(ff);
         const int left = 10, w = width() - 2 * left;
         const int top = (height() - nameFm.height() - folderFm.height()) / 2;
@@ -96,7 +80,7 @@ protected:
         p.drawText(QRect(left, top, w, nameFm.height()), Qt::AlignLeft | Qt::AlignVCenter,
                    nameFm.elidedText(text(), Qt::ElideRight, w));
         p.setFont(ff);
-        p.setPen(mix(ink, window, 0.45));
+        p.setPen(theme::mix(ink, window, 0.45));
         p.drawText(QRect(left, top + nameFm.height(), w, folderFm.height()),
                    Qt::AlignLeft | Qt::AlignVCenter,
                    folderFm.elidedText(displayFolder(m_path), Qt::ElideMiddle, w));
@@ -165,8 +149,8 @@ protected:
         } else {
             const QColor base =
                 theme::isDark(pal) ? window.lighter(118) : pal.color(QPalette::Base);
-            fill = pressed ? mix(base, ink, 0.10) : hovered ? mix(base, ink, 0.05) : base;
-            border = hovered ? mix(ink, base, 0.65) : mix(ink, base, 0.80);
+            fill = pressed ? theme::mix(base, ink, 0.10) : hovered ? theme::mix(base, ink, 0.05) : base;
+            border = hovered ? theme::mix(ink, base, 0.65) : theme::mix(ink, base, 0.80);
             textColor = ink;
         }
         p.setPen(QPen(border, 1));
@@ -234,7 +218,7 @@ QWidget* WelcomePage::buildSidebar() {
     auto* names = new QVBoxLayout;
     names->setSpacing(0);
     auto* title = new QLabel(QStringLiteral("Riffle"), m_sidebar);
-    title->setFont(scaled(font(), 1.55, QFont::Bold));
+    title->setFont(theme::scaledFont(font(), 1.55, QFont::Bold));
     auto* subtitle = new QLabel(tr("Stream analytics studio"), m_sidebar);
     m_mutedLabels << subtitle;
     names->addWidget(title);
@@ -259,7 +243,7 @@ QWidget* WelcomePage::buildSidebar() {
     v->addSpacing(30);
 
     auto* recentTitle = new QLabel(tr("Recent"), m_sidebar);
-    QFont rf = scaled(font(), 0.85, QFont::DemiBold);
+    QFont rf = theme::scaledFont(font(), 0.85, QFont::DemiBold);
     rf.setCapitalization(QFont::AllUppercase);
     rf.setLetterSpacing(QFont::PercentageSpacing, 108);
     recentTitle->setFont(rf);
@@ -295,7 +279,7 @@ QWidget* WelcomePage::buildExamples() {
     v->setSpacing(0);
 
     auto* title = new QLabel(tr("Examples"), m_examplesPane);
-    title->setFont(scaled(font(), 1.3, QFont::DemiBold));
+    title->setFont(theme::scaledFont(font(), 1.3, QFont::DemiBold));
     auto* subtitle =
         new QLabel(tr("Open one and press Run (F5) to watch its pipeline stream."), m_examplesPane);
     m_mutedLabels << subtitle;
@@ -316,7 +300,7 @@ QWidget* WelcomePage::buildExamples() {
     bv->setContentsMargins(0, 32, 0, 0);
     bv->setSpacing(0);
     auto* benchTitle = new QLabel(tr("Benchmarks"), m_benchSection);
-    benchTitle->setFont(scaled(font(), 1.1, QFont::DemiBold));
+    benchTitle->setFont(theme::scaledFont(font(), 1.1, QFont::DemiBold));
     auto* benchSubtitle = new QLabel(
         tr("Nexmark queries, the common yardstick for stream processors."), m_benchSection);
     m_mutedLabels << benchSubtitle;
@@ -395,13 +379,13 @@ void WelcomePage::updateColors() {
     const QColor text = pal.color(QPalette::WindowText);
     for (QLabel* label : m_mutedLabels) {
         QPalette lp = label->palette();
-        lp.setColor(QPalette::WindowText, mix(text, window, 0.42));
+        lp.setColor(QPalette::WindowText, theme::mix(text, window, 0.42));
         label->setPalette(lp);
     }
     // The sidebar sits a shade apart from the examples so the two columns read as such.
     QPalette sp = m_sidebar->palette();
     sp.setColor(QPalette::Window,
-                theme::isDark(pal) ? window.darker(112) : mix(window, text, 0.025));
+                theme::isDark(pal) ? window.darker(112) : theme::mix(window, text, 0.025));
     m_sidebar->setPalette(sp);
 }
 

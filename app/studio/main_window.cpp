@@ -159,11 +159,11 @@ MainWindow::MainWindow(const NodeRegistry& registry, QSettings* settings, QWidge
     m_restartTimer.setSingleShot(true);
     m_restartTimer.setInterval(400);
     connect(&m_restartTimer, &QTimer::timeout, this, [this] {
-        if (!m_bridge.isRunning()) return;
+        if (!m_bridge.isRunning() || m_restarting) return;
+        // Stop, and start again in onFinished(): the GUI thread never waits for the drain.
         log(tr("Applying the change: restarting the pipeline"));
         m_restarting = true;
-        run();
-        m_restarting = false;
+        m_bridge.requestStop();
     });
 
     m_cpuTimer.setInterval(1000);
@@ -534,12 +534,19 @@ bool MainWindow::run() {
 void MainWindow::stop() {
     if (!m_bridge.isRunning()) return;
     m_restartTimer.stop();
+    m_restarting = false;
     log(tr("Stopping…"));
     m_bridge.requestStop();
     m_actions["stop"]->setEnabled(false);
 }
 
 void MainWindow::onFinished(const QString& error) {
+    if (m_restarting && error.isEmpty()) {
+        const bool started = run();
+        m_restarting = false;
+        if (started) return;
+    }
+    m_restarting = false;
     if (error.isEmpty()) log(tr("Stopped after %1").arg(formatElapsed(m_runClock.elapsed())));
     else {
         log(tr("Failed: %1").arg(error));

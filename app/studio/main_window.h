@@ -131,7 +131,7 @@ private:
     QTimer m_cpuTimer;
     double m_lastCpuSeconds = 0;
     qint64 m_lastCpuSampleMs = 0;
-    bool m_restarting = false;
+    bool m_restarting = false;  // stopped to apply a change; onFinished() starts it again
     QString m_peekEdge;      // the wire the Peek tab shows, reopened after a restart
 };
 

@@ -192,6 +192,15 @@ MainWindow::MainWindow(const NodeRegistry& registry, QSettings* settings, QWidge
 
 MainWindow::~MainWindow() {
     if (m_bridge.isRunning()) m_bridge.requestStop();
+    // The document and the bridge are members, so they die before the child widgets that show
+    // them: cut every signal they send, then delete the views while the model is still there.
+    m_bridge.disconnect();
+    m_doc.undoStack()->disconnect();
+    m_doc.model()->disconnect();
+    m_doc.disconnect();
+    delete takeCentralWidget();
+    delete m_scene;
+    for (QDockWidget* d : {m_paletteDock, m_inspectorDock, m_bottomDock}) delete d;
 }
 
 QStringList MainWindow::examplePaths() const {

@@ -223,14 +223,6 @@ void GraphModel::removeEdge(const QString& key) {
     emit edgeRemoved(key);
 }
 
-void GraphModel::setDashboard(const Json& dashboard) { m_project.dashboard = dashboard; }
-
-void GraphModel::setNameAndDescription(const QString& name, const QString& description) {
-    m_project.name = name.toStdString();
-    m_project.description = description.toStdString();
-    emit projectInfoChanged();
-}
-
 void GraphModel::invalidate() {
     m_validated.reset();
     if (m_notifyPending) return;

@@ -68,8 +68,6 @@ public:
     void setTitle(const QString& id, const QString& title);
     void insertEdge(const EdgeDef& edge, int index = -1);
     void removeEdge(const QString& key);
-    void setDashboard(const Json& dashboard);
-    void setNameAndDescription(const QString& name, const QString& description);
 
 signals:
     void reset();
@@ -79,7 +77,6 @@ signals:
     void nodeChanged(const QString& id);  // params or title
     void edgeAdded(const QString& key);
     void edgeRemoved(const QString& key);
-    void projectInfoChanged();
     // Emitted (queued, once per burst of edits) after validation results may have changed.
     void validationChanged();
 

@@ -170,6 +170,28 @@ void ProjectCard::paintEvent(QPaintEvent*) {
         paintCompact(p);
 }
 
+QPainterPath ProjectCard::fillFrame(QPainter& p, const QRectF& frame, double radius) const {
+    const QPalette& pal = palette();
+    const QColor bg = cardBackground(pal);
+    const bool hovered = underMouse() || isDown();
+    QPainterPath shape;
+    shape.addRoundedRect(frame, radius, radius);
+    p.fillPath(shape, hovered ? theme::mix(bg, pal.color(QPalette::Highlight), 0.04) : bg);
+    return shape;
+}
+
+void ProjectCard::strokeFrame(QPainter& p, const QPainterPath& shape) const {
+    const QPalette& pal = palette();
+    const QColor bg = cardBackground(pal);
+    const bool hovered = underMouse() || isDown();
+    const QColor border = hasFocus() ? pal.color(QPalette::Highlight)
+                          : hovered  ? theme::mix(pal.color(QPalette::Highlight), bg, 0.25)
+                                     : theme::mix(pal.color(QPalette::Text), bg, 0.85);
+    p.setBrush(Qt::NoBrush);
+    p.setPen(QPen(border, hasFocus() ? 2 : 1));
+    p.drawPath(shape);
+}
+
 void ProjectCard::paintFull(QPainter& p) {
     const QPalette& pal = palette();
     const QColor bg = cardBackground(pal);
@@ -177,9 +199,7 @@ void ProjectCard::paintFull(QPainter& p) {
     const bool hovered = underMouse() || isDown();
     const QRectF frame = QRectF(rect()).adjusted(1, 1, -1, -1);
 
-    QPainterPath shape;
-    shape.addRoundedRect(frame, kRadius, kRadius);
-    p.fillPath(shape, hovered ? theme::mix(bg, pal.color(QPalette::Highlight), 0.04) : bg);
+    const QPainterPath shape = fillFrame(p, frame, kRadius);
 
     const QRect thumbRect(0, 0, width(), kThumbHeight);
     p.save();
@@ -229,12 +249,7 @@ void ProjectCard::paintFull(QPainter& p) {
         }
     }
 
-    const QColor border = hasFocus() ? pal.color(QPalette::Highlight)
-                          : hovered  ? theme::mix(pal.color(QPalette::Highlight), bg, 0.25)
-                                     : theme::mix(text, bg, 0.85);
-    p.setBrush(Qt::NoBrush);
-    p.setPen(QPen(border, hasFocus() ? 2 : 1));
-    p.drawPath(shape);
+    strokeFrame(p, shape);
 }
 
 void ProjectCard::paintCompact(QPainter& p) {
@@ -244,9 +259,7 @@ void ProjectCard::paintCompact(QPainter& p) {
     const bool hovered = underMouse() || isDown();
     const QRectF frame = QRectF(rect()).adjusted(1, 1, -1, -1);
 
-    QPainterPath shape;
-    shape.addRoundedRect(frame, kRadius - 2, kRadius - 2);
-    p.fillPath(shape, hovered ? theme::mix(bg, pal.color(QPalette::Highlight), 0.04) : bg);
+    const QPainterPath shape = fillFrame(p, frame, kRadius - 2);
 
     const QRect thumbRect(8, 8, kCompactThumbWidth, height() - 16);
     QPainterPath thumbShape;
@@ -272,12 +285,7 @@ void ProjectCard::paintCompact(QPainter& p) {
     p.drawText(QRect(left, y, w, summaryFm.height()), Qt::AlignLeft | Qt::AlignVCenter,
                summaryFm.elidedText(m_summary, Qt::ElideRight, w));
 
-    const QColor border = hasFocus() ? pal.color(QPalette::Highlight)
-                          : hovered  ? theme::mix(pal.color(QPalette::Highlight), bg, 0.25)
-                                     : theme::mix(text, bg, 0.85);
-    p.setBrush(Qt::NoBrush);
-    p.setPen(QPen(border, hasFocus() ? 2 : 1));
-    p.drawPath(shape);
+    strokeFrame(p, shape);
 }
 
 void ProjectCard::keyPressEvent(QKeyEvent* event) {

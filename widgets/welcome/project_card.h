@@ -5,6 +5,7 @@
 // Hover highlights it; Tab reaches it and Enter or Space opens it (clicked()).
 //
 // Threading: GUI thread only. The registry must outlive the card.
+#include <QPainterPath>
 #include <QAbstractButton>
 #include <QPixmap>
 #include <QStringList>
@@ -51,6 +52,9 @@ private:
     QPixmap thumbnail(QSize logicalSize);
     void paintFull(QPainter& p);
     void paintCompact(QPainter& p);
+    // The card's rounded background (tinted while hovered) and its border (highlighted with focus).
+    QPainterPath fillFrame(QPainter& p, const QRectF& frame, double radius) const;
+    void strokeFrame(QPainter& p, const QPainterPath& shape) const;
 
     Project m_project;
     const NodeRegistry& m_registry;

@@ -278,15 +278,7 @@ QWidget* WelcomePage::buildExamples() {
     v->setContentsMargins(32, 30, 32, 32);
     v->setSpacing(0);
 
-    auto* title = new QLabel(tr("Examples"), m_examplesPane);
-    title->setFont(theme::scaledFont(font(), 1.3, QFont::DemiBold));
-    auto* subtitle =
-        new QLabel(tr("Open one and press Run (F5) to watch its pipeline stream."), m_examplesPane);
-    m_mutedLabels << subtitle;
-    v->addWidget(title);
-    v->addSpacing(2);
-    v->addWidget(subtitle);
-    v->addSpacing(16);
+    addSectionHeader(v, tr("Examples"), tr("Open one and press Run (F5) to watch its pipeline stream."), 1.3, 16);
 
     auto* grid = new QWidget(m_examplesPane);
     m_mainGrid = new CardGridLayout(212, 16, grid);
@@ -299,15 +291,8 @@ QWidget* WelcomePage::buildExamples() {
     auto* bv = new QVBoxLayout(m_benchSection);
     bv->setContentsMargins(0, 32, 0, 0);
     bv->setSpacing(0);
-    auto* benchTitle = new QLabel(tr("Benchmarks"), m_benchSection);
-    benchTitle->setFont(theme::scaledFont(font(), 1.1, QFont::DemiBold));
-    auto* benchSubtitle = new QLabel(
-        tr("Nexmark queries, the common yardstick for stream processors."), m_benchSection);
-    m_mutedLabels << benchSubtitle;
-    bv->addWidget(benchTitle);
-    bv->addSpacing(2);
-    bv->addWidget(benchSubtitle);
-    bv->addSpacing(12);
+    addSectionHeader(bv, tr("Benchmarks"), tr("Nexmark queries, the common yardstick for stream processors."),
+                     1.1, 12);
     auto* benchGrid = new QWidget(m_benchSection);
     m_benchGrid = new CardGridLayout(340, 10, benchGrid);
     bv->addWidget(benchGrid);
@@ -319,6 +304,18 @@ QWidget* WelcomePage::buildExamples() {
     m_examplesPane->setMinimumHeight(1);
     scroll->setWidget(m_examplesPane);
     return scroll;
+}
+
+void WelcomePage::addSectionHeader(QVBoxLayout* layout, const QString& title, const QString& subtitle,
+                                   double scale, int gap) {
+    auto* titleLabel = new QLabel(title);
+    titleLabel->setFont(theme::scaledFont(font(), scale, QFont::DemiBold));
+    auto* subtitleLabel = new QLabel(subtitle);
+    m_mutedLabels << subtitleLabel;
+    layout->addWidget(titleLabel);
+    layout->addSpacing(2);
+    layout->addWidget(subtitleLabel);
+    layout->addSpacing(gap);
 }
 
 void WelcomePage::setRecentFiles(const QStringList& paths) {

@@ -42,6 +42,9 @@ protected:
     void changeEvent(QEvent* event) override;
 
 private:
+    // A bold title (font scaled by `scale`) over a muted one-line subtitle, then `gap` px.
+    void addSectionHeader(QVBoxLayout* layout, const QString& title, const QString& subtitle,
+                          double scale, int gap);
     QWidget* buildSidebar();
     QWidget* buildExamples();
     void clearCards();

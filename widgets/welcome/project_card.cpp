@@ -196,7 +196,6 @@ void ProjectCard::paintFull(QPainter& p) {
     const QPalette& pal = palette();
     const QColor bg = cardBackground(pal);
     const QColor text = pal.color(QPalette::Text);
-    const bool hovered = underMouse() || isDown();
     const QRectF frame = QRectF(rect()).adjusted(1, 1, -1, -1);
 
     const QPainterPath shape = fillFrame(p, frame, kRadius);
@@ -256,7 +255,6 @@ void ProjectCard::paintCompact(QPainter& p) {
     const QPalette& pal = palette();
     const QColor bg = cardBackground(pal);
     const QColor text = pal.color(QPalette::Text);
-    const bool hovered = underMouse() || isDown();
     const QRectF frame = QRectF(rect()).adjusted(1, 1, -1, -1);
 
     const QPainterPath shape = fillFrame(p, frame, kRadius - 2);

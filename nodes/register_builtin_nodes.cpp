@@ -29,6 +29,7 @@ void registerBuiltinNodes(NodeRegistry& registry) {
     registerFileSink(registry);
     registerSqliteSink(registry);
     registerLogSink(registry);
+    registerChartSinks(registry);
 }
 
 }  // namespace riffle

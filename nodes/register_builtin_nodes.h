@@ -27,5 +27,6 @@ void registerWindowJoin(NodeRegistry& registry);
 void registerFileSink(NodeRegistry& registry);
 void registerSqliteSink(NodeRegistry& registry);
 void registerLogSink(NodeRegistry& registry);
+void registerChartSinks(NodeRegistry& registry);
 
 }  // namespace riffle

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -17,9 +18,12 @@
 #include <vector>
 
 #include "app/run/run_report.h"
+#include "engine/charts/chart_history.h"
 #include "engine/core/time_format.h"
 #include "engine/graph/graph_validator.h"
 #include "engine/runtime/executor.h"
+#include "nodes/charts/chart_config.h"
+#include "nodes/charts/chart_summary.h"
 #include "nodes/register_builtin_nodes.h"
 #include "nodes/sinks/log_output.h"
 
@@ -39,7 +43,7 @@ void onSignal(int) {
 
 const char* kUsage =
     "usage: riffle-run PROJECT [--for DURATION] [--set NODE.PARAM=VALUE]... [--metrics-every DURATION]\n"
-    "                  [--threads K] [--parallelism P] [--json]\n"
+    "                  [--threads K] [--parallelism P] [--no-history] [--json]\n"
     "       riffle-run --validate PROJECT\n"
     "       riffle-run --list-nodes [--json | --markdown]\n";
 
@@ -54,6 +58,7 @@ struct Options {
     bool listNodes = false;
     bool json = false;
     bool markdown = false;
+    bool noHistory = false;
     int64_t forUs = 0;
     int64_t metricsEveryUs = 0;
     int threads = 0;
@@ -82,6 +87,8 @@ int parseArgs(int argc, char** argv, Options& o) {
             o.json = true;
         } else if (a == "--markdown") {
             o.markdown = true;
+        } else if (a == "--no-history") {
+            o.noHistory = true;
         } else if (a == "--for" || a == "--metrics-every") {
             const std::string* v = value(a.c_str());
             if (!v) return usageError(a + " needs a duration, e.g. " + a + " 10s");
@@ -115,6 +122,62 @@ int parseArgs(int argc, char** argv, Options& o) {
     if (o.project.empty()) return usageError("no project given");
     return -1;
 }
+
+// The run's chart sinks: their channels, drained while running into one ChartSummary each, and
+// the history store their final rows go to.
+class ChartTables {
+public:
+    ChartTables(const ValidatedGraph& graph, const Project& project, const std::string& projectPath, bool history)
+        : m_hub(makeChartHub(graph)) {
+        for (const std::string& id : m_hub->nodeIds()) m_summaries.emplace_back(*m_hub->config(id));
+        if (m_summaries.empty() || !history) return;
+        m_historyPath = chartHistoryPathFor(projectPath);
+        auto h = ChartHistory::open(m_historyPath);
+        auto run = h ? h.value()->beginRun(wallClockUs(), historyRetentionUs(project.settings))
+                     : Result<int64_t>::error(h.message());
+        if (!run) {
+            std::cerr << "riffle-run: charts are not kept in history: " << run.message() << "\n";
+            return;
+        }
+        m_history = std::move(h.value());
+        m_runId = run.value();
+        m_hub->setHistory(m_historyPath, m_runId);
+    }
+    const std::shared_ptr<ChartHub>& hub() const { return m_hub; }
+    bool empty() const { return m_summaries.empty(); }
+
+    void drain() {
+        for (ChartSummary& s : m_summaries)
+            for (const auto& chunk : m_hub->channel(s.config().nodeId)->drain()) s.add(chunk->rows);
+    }
+    void finish() {
+        drain();
+        for (ChartSummary& s : m_summaries) s.addDropped(m_hub->channel(s.config().nodeId)->rowsDropped());
+        if (m_history) (void)m_history->endRun(m_runId, wallClockUs());
+    }
+    std::string text() const {
+        std::string out;
+        for (const ChartSummary& s : m_summaries) out += "\n" + s.text();
+        if (m_history) out += "\nchart history: " + m_historyPath + " (run " + std::to_string(m_runId) + ")\n";
+        return out;
+    }
+    Json json() const {
+        Json j = Json::object();
+        for (const ChartSummary& s : m_summaries) j[s.config().nodeId] = s.json();
+        return j;
+    }
+
+private:
+    static TimeUs wallClockUs() {
+        return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    }
+    std::shared_ptr<ChartHub> m_hub;
+    std::vector<ChartSummary> m_summaries;
+    std::string m_historyPath;
+    std::unique_ptr<ChartHistory> m_history;
+    int64_t m_runId = 0;
+};
 
 int listNodes(const NodeRegistry& registry, bool json, bool markdown) {
     if (markdown) {
@@ -171,6 +234,8 @@ int main(int argc, char** argv) {
     ExecutorOptions eo;
     eo.threads = o.threads;
     eo.sourceParallelism = o.parallelism;
+    ChartTables charts(graph, project, o.project, !o.noHistory);
+    eo.charts = charts.hub();
     auto created = Executor::create(graph, eo);
     if (!created) {
         std::cerr << "riffle-run: " << created.message() << "\n";
@@ -210,16 +275,20 @@ int main(int argc, char** argv) {
             nextMetricsNs += o.metricsEveryUs * 1000;
         }
         progress.tick(now - startNs);
+        charts.drain();
     }
+    charts.finish();
     const double seconds = static_cast<double>(steadyNowNs() - startNs) / 1e9;
     setLogLineWriter(nullptr);
     progress.clear();
     Status failure = exec.failure();
     if (!failure.isOk()) stopReason = "failed: " + failure.message();
     if (o.json) {
-        std::cout << finalReportJson(exec, seconds, failure.isOk() ? "done" : "failed", stopReason).dump() << "\n";
+        Json report = finalReportJson(exec, seconds, failure.isOk() ? "done" : "failed", stopReason);
+        if (!charts.empty()) report["charts"] = charts.json();
+        std::cout << report.dump() << "\n";
     } else {
-        std::cout << finalReportTable(exec, seconds, stopReason);
+        std::cout << finalReportTable(exec, seconds, stopReason) << charts.text();
     }
     if (!failure.isOk()) {
         std::cerr << "riffle-run: " << failure.message() << "\n";

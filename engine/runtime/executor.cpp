@@ -657,6 +657,7 @@ Result<std::unique_ptr<Executor>> Executor::create(const ValidatedGraph& graph, 
             inst.context.partition = partition;
             inst.context.partitions = partitions;
             inst.context.runStartUs = runStartUs;
+            inst.context.charts = options.charts.get();
             op->partition = partition;
             op->outputs.resize(ln.spec->outputs.size());
             op->peeks = std::make_unique<std::atomic<PeekTap*>[]>(ln.spec->outputs.size());

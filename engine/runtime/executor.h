@@ -27,6 +27,8 @@ struct ExecutorOptions {
     // Instances of each source that can split its stream (NodeSpec::parallelSource), and of the
     // stateless nodes fused behind it; their results meet at the next stateful node. 1 = off.
     int sourceParallelism = 1;
+    // Where chart sinks publish their rows (see charts/chart_feed.h); optional.
+    std::shared_ptr<ChartHub> charts;
 };
 
 struct RunNodeInfo {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/charts/chart_feed.h"
 #include "engine/core/batch.h"
 #include "engine/core/status.h"
 #include "engine/graph/params.h"
@@ -51,6 +52,8 @@ struct OperatorContext {
     // Wall-clock time when the run was planned (0 outside a run): what "now" means for a source,
     // the same for every instance.
     TimeUs runStartUs = 0;
+    // The run's chart channels and history (ExecutorOptions::charts); null when there is none.
+    ChartHub* charts = nullptr;
 };
 
 class Operator {

@@ -7,6 +7,7 @@
 // The chart node types (sink.chart.*) are not in the node registry of this branch; GraphModel
 // keeps nodes of unknown types, so the test uses them as they are.
 #include <QLabel>
+#include <QMenu>
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QUndoStack>
@@ -82,6 +83,7 @@ private slots:
     void doubleClickMaximises();
     void factoryMakesTheContent();
     void menuRequests();
+    void handEditedEntriesAreMadeValid();
     void screenshots();
 
 private:
@@ -206,25 +208,34 @@ void TstDashboard::layoutSurvivesSaveAndLoad() {
     model2.setProject(std::move(loaded.value()));
     DashboardWidget dash2(&model2, &undo2);
     dash2.resize(1000, 760);
-    for (const QString& id : m_dash->panelIds()) QCOMPARE(dash2.panelCells(id), m_dash->panelCells(id));
+    for (const QString& id : m_dash->panelIds())
+        QCOMPARE(dash2.panelCells(id), m_dash->panelCells(id));
     QCOMPARE(dash2.panelCells("rate_gauge"), QRect(3, 5, 6, 4));
 }
 
 void TstDashboard::panelsFollowChartNodes() {
     QSignalSpy added(m_dash.get(), &DashboardWidget::panelAdded);
-    m_undo->push(new AddSubgraphCommand(m_model.get(), {{node("latency", "sink.chart.histogram", "Latency")}, {}},
-                                        "Add Latency"));
+    m_undo->push(new AddSubgraphCommand(
+        m_model.get(), {{node("latency", "sink.chart.histogram", "Latency")}, {}}, "Add Latency"));
     QCOMPARE(added.count(), 1);
     QCOMPARE(cells("latency"), QRect(6, 4, 6, 4));  // first free place, default 6 x 4
     QCOMPARE(m_dash->panelFrame("latency")->title(), QString("Latency"));
     QVERIFY(m_dash->panelFrame("latency")->isVisible());
     // Not a chart: no panel.
-    m_undo->push(new AddSubgraphCommand(m_model.get(), {{node("filter", "transform.filter")}, {}}, "Add Filter"));
+    m_undo->push(new AddSubgraphCommand(m_model.get(), {{node("filter", "transform.filter")}, {}},
+                                        "Add Filter"));
     QCOMPARE(m_dash->panelIds().size(), 4);
 
     // Renamed: the title follows.
     m_undo->push(new SetTitleCommand(m_model.get(), "latency", "Latency (ms)"));
     QCOMPARE(m_dash->panelFrame("latency")->title(), QString("Latency (ms)"));
+    // A title too long for the panel is elided, the whole of it in the tooltip.
+    const QString longTitle = QString("Latency of checkout requests by region ").repeated(4);
+    m_undo->push(new SetTitleCommand(m_model.get(), "latency", longTitle));
+    PanelFrame* latency = m_dash->panelFrame("latency");
+    QCOMPARE(latency->title(), longTitle);
+    QVERIFY(latency->findChild<QLabel*>("panelTitle")->text().endsWith(QChar(0x2026)));
+    QCOMPARE(latency->titleBar()->toolTip(), longTitle);
 
     // Remove from the panel's menu: through the undo stack, and back at its place on undo.
     m_dash->panelFrame("top_pages")->menuAction("remove")->trigger();
@@ -234,7 +245,8 @@ void TstDashboard::panelsFollowChartNodes() {
     m_undo->undo();
     QVERIFY(m_model->node("top_pages"));
     QCOMPARE(cells("top_pages"), QRect(6, 0, 6, 4));
-    QCOMPARE(m_dash->panelIds(), QStringList({"views_chart", "top_pages", "rate_gauge", "latency"}));
+    QCOMPARE(m_dash->panelIds(),
+             QStringList({"views_chart", "top_pages", "rate_gauge", "latency"}));
 
     // Undoing the add removes the panel; a reset rebuilds from the project.
     while (m_undo->canUndo()) m_undo->undo();
@@ -282,7 +294,8 @@ void TstDashboard::wholeDashboardExportsToOnePng() {
     const QRect gauge = m_dash->cellRect(cells("rate_gauge"));
     QVERIFY(gauge.top() > m_dash->scrollArea()->viewport()->height());
     QVERIFY(img.pixelColor(gauge.center()) != img.pixelColor(2, 2));
-    const QRect title = m_dash->panelFrame("rate_gauge")->titleBar()->geometry().translated(gauge.topLeft());
+    const QRect title =
+        m_dash->panelFrame("rate_gauge")->titleBar()->geometry().translated(gauge.topLeft());
     bool text = false;
     for (int x = title.left() + 24; x < title.left() + 120 && !text; ++x)
         text = img.pixelColor(x, title.center().y()) != img.pixelColor(gauge.center());
@@ -353,7 +366,8 @@ void TstDashboard::factoryMakesTheContent() {
     QCOMPARE(asked.size(), 3);
     QCOMPARE(m_dash->panelContent("top_pages")->objectName(), QString("chart_top_pages"));
     QVERIFY(m_dash->panelContent("top_pages")->isVisible());
-    m_undo->push(new AddSubgraphCommand(m_model.get(), {{node("pie", "sink.chart.bar")}, {}}, "Add"));
+    m_undo->push(
+        new AddSubgraphCommand(m_model.get(), {{node("pie", "sink.chart.bar")}, {}}, "Add"));
     QCOMPARE(m_dash->panelContent("pie")->objectName(), QString("chart_pie"));
     QVERIFY(!m_dash->panelContent("clicks"));
 }
@@ -362,7 +376,8 @@ void TstDashboard::menuRequests() {
     PanelFrame* f = m_dash->panelFrame("top_pages");
     QSignalSpy exports(m_dash.get(), &DashboardWidget::exportRequested);
     QSignalSpy options(m_dash.get(), &DashboardWidget::optionsRequested);
-    for (const char* name : {"exportPng", "exportSvg", "exportPdf", "exportCsv"}) f->menuAction(name)->trigger();
+    for (const char* name : {"exportPng", "exportSvg", "exportPdf", "exportCsv"})
+        f->menuAction(name)->trigger();
     QCOMPARE(exports.count(), 4);
     QStringList formats;
     for (const auto& args : exports) {
@@ -374,6 +389,21 @@ void TstDashboard::menuRequests() {
     QCOMPARE(options.count(), 1);
     QCOMPARE(options.at(0).at(0).toString(), QString("top_pages"));
     QCOMPARE(f->menuAction("exportPng")->text(), QString("Export as PNG…"));
+}
+
+void TstDashboard::handEditedEntriesAreMadeValid() {
+    const Json section = Json::parse(R"({"panels": [
+        {"node": "a", "grid": [0, 0, 6, 4]},
+        {"node": "b", "grid": [3, 2, 6, 4]},
+        {"node": "c", "grid": [10, -3, 40, 1]},
+        {"node": "d", "grid": "nonsense"}]})");
+    const dashboard::Layout l = dashboard::readLayout(section, {"a", "b", "c", "d"});
+    QCOMPARE(dashboard::find(l, "a")->cells, QRect(0, 0, 6, 4));
+    // c is clamped to (0, 0, 12, 2) and pushed below a; b then lands below both.
+    QCOMPARE(dashboard::find(l, "c")->cells, QRect(0, 4, 12, 2));
+    QCOMPARE(dashboard::find(l, "b")->cells, QRect(3, 6, 6, 4));
+    QCOMPARE(dashboard::find(l, "d")->cells,
+             QRect(6, 0, 6, 4));  // no valid entry: first free place
 }
 
 void TstDashboard::screenshots() {
@@ -390,12 +420,20 @@ void TstDashboard::screenshots() {
     const QPoint start = handle->mapToGlobal(handle->rect().center());
     QTest::mousePress(handle, Qt::LeftButton, {}, handle->mapFromGlobal(start));
     for (int i = 1; i <= 6; ++i)
-        QTest::mouseMove(handle, handle->mapFromGlobal(start + (columnsRows(6, 0) + QPoint(30, 30)) * i / 6));
+        QTest::mouseMove(
+            handle, handle->mapFromGlobal(start + (columnsRows(6, 0) + QPoint(30, 30)) * i / 6));
     QCOMPARE(m_dash->panelFrame("top_pages")->geometry(), m_dash->cellRect(QRect(6, 4, 6, 4)));
     QVERIFY(m_dash->grab().save("/tmp/dash-dragging.png"));
     QTest::keyClick(handle, Qt::Key_Escape);
     QTest::mouseRelease(handle, Qt::LeftButton, {}, handle->mapFromGlobal(start));
     QCOMPARE(m_undo->count(), 0);
+    QMenu* menu = m_dash->panelFrame("top_pages")->menu();
+    menu->popup(m_dash->mapToGlobal(QPoint(800, 40)));
+    QVERIFY(QTest::qWaitForWindowExposed(menu));
+    QVERIFY(menu->grab().save("/tmp/dash-menu.png"));
+    menu->hide();
+    m_dash->setMaximizedPanel("top_pages");
+    QVERIFY(m_dash->grab().save("/tmp/dash-maximised.png"));
     m_dash->setRunning(false);
 }
 

@@ -56,7 +56,8 @@ Layout readLayout(const Json& section, const QStringList& chartNodes) {
     std::map<QString, QRect> saved;
     if (section.is_object() && section.contains("panels") && section["panels"].is_array())
         for (const Json& entry : section["panels"]) {
-            if (!entry.is_object() || !entry.contains("node") || !entry["node"].is_string()) continue;
+            if (!entry.is_object() || !entry.contains("node") || !entry["node"].is_string())
+                continue;
             QRect cells;
             if (entry.contains("grid") && gridFromJson(entry["grid"], &cells))
                 saved.emplace(QString::fromStdString(entry["node"].get<std::string>()), cells);
@@ -65,9 +66,11 @@ Layout readLayout(const Json& section, const QStringList& chartNodes) {
     Layout withPlace;
     for (const QString& node : chartNodes)
         if (auto it = saved.find(node); it != saved.end()) withPlace.push_back({node, it->second});
-    std::stable_sort(withPlace.begin(), withPlace.end(), [](const Placement& a, const Placement& b) {
-        return a.cells.y() != b.cells.y() ? a.cells.y() < b.cells.y() : a.cells.x() < b.cells.x();
-    });
+    std::stable_sort(withPlace.begin(), withPlace.end(),
+                     [](const Placement& a, const Placement& b) {
+                         return a.cells.y() != b.cells.y() ? a.cells.y() < b.cells.y()
+                                                           : a.cells.x() < b.cells.x();
+                     });
     Layout placed;
     for (const Placement& p : withPlace) placed.push_back({p.node, pushBelow(placed, p.cells)});
     for (const QString& node : chartNodes)
@@ -80,10 +83,12 @@ Layout readLayout(const Json& section, const QStringList& chartNodes) {
 }
 
 bool savedPlace(const Json& section, const QString& node, QRect* cells) {
-    if (!section.is_object() || !section.contains("panels") || !section["panels"].is_array()) return false;
+    if (!section.is_object() || !section.contains("panels") || !section["panels"].is_array())
+        return false;
     const std::string id = node.toStdString();
     for (const Json& entry : section["panels"])
-        if (entry.is_object() && entry.contains("node") && entry["node"] == id && entry.contains("grid"))
+        if (entry.is_object() && entry.contains("node") && entry["node"] == id &&
+            entry.contains("grid"))
             return gridFromJson(entry["grid"], cells);
     return false;
 }

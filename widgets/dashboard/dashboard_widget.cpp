@@ -59,8 +59,9 @@ protected:
             QColor text = palette().color(QPalette::PlaceholderText);
             if (!text.isValid() || text == palette().color(QPalette::Text)) text = c.subtext;
             p.setPen(text);
-            p.drawText(area.adjusted(24, 0, -24, 0), Qt::AlignCenter | Qt::TextWordWrap,
-                       DashboardWidget::tr("Add a chart from the palette's Charts group and connect it"));
+            p.drawText(
+                area.adjusted(24, 0, -24, 0), Qt::AlignCenter | Qt::TextWordWrap,
+                DashboardWidget::tr("Add a chart from the palette's Charts group and connect it"));
         }
     }
     void resizeEvent(QResizeEvent*) override {
@@ -108,7 +109,9 @@ DashboardWidget::DashboardWidget(GraphModel* model, QUndoStack* undo, QWidget* p
 
 DashboardWidget::~DashboardWidget() = default;
 
-bool DashboardWidget::isChartType(const QString& typeId) { return typeId.startsWith("sink.chart."); }
+bool DashboardWidget::isChartType(const QString& typeId) {
+    return typeId.startsWith("sink.chart.");
+}
 
 void DashboardWidget::setPanelFactory(PanelFactory factory) {
     m_factory = std::move(factory);
@@ -121,7 +124,9 @@ QWidget* DashboardWidget::panelContent(const QString& nodeId) const {
     return f ? f->content() : nullptr;
 }
 
-PanelFrame* DashboardWidget::panelFrame(const QString& nodeId) const { return m_frames.value(nodeId); }
+PanelFrame* DashboardWidget::panelFrame(const QString& nodeId) const {
+    return m_frames.value(nodeId);
+}
 
 QStringList DashboardWidget::panelIds() const {
     QStringList ids;
@@ -134,7 +139,9 @@ QRect DashboardWidget::panelCells(const QString& nodeId) const {
     return p ? p->cells : QRect();
 }
 
-QWidget* DashboardWidget::gridArea() const { return m_grid; }
+QWidget* DashboardWidget::gridArea() const {
+    return m_grid;
+}
 
 QRect DashboardWidget::cellRect(QRect cells) const {
     // Fractional column widths, rounded at each edge, keep every gap exactly kGap wide.
@@ -171,7 +178,8 @@ void DashboardWidget::setMaximizedPanel(const QString& nodeId) {
 
 QPixmap DashboardWidget::renderAll() {
     // A dashboard that was never shown has no width yet: lay it out at a typical size.
-    if (m_grid->width() < kMinGridWidth) m_grid->resize(std::max(m_scroll->viewport()->width(), 960), m_grid->height());
+    if (m_grid->width() < kMinGridWidth)
+        m_grid->resize(std::max(m_scroll->viewport()->width(), 960), m_grid->height());
     applyGeometry();
     return m_grid->grab();
 }
@@ -193,9 +201,8 @@ PanelFrame* DashboardWidget::makeFrame(const QString& nodeId) {
     connect(f, &PanelFrame::removeRequested, this, [this](const QString& id) {
         if (m_model->node(id)) m_undo->push(new RemoveItemsCommand(m_model, {id}, {}));
     });
-    connect(f, &PanelFrame::maximizeToggled, this, [this](const QString& id) {
-        setMaximizedPanel(m_maximized == id ? QString() : id);
-    });
+    connect(f, &PanelFrame::maximizeToggled, this,
+            [this](const QString& id) { setMaximizedPanel(m_maximized == id ? QString() : id); });
     connect(f, &PanelFrame::dragStarted, this, &DashboardWidget::onDragStarted);
     connect(f, &PanelFrame::dragMoved, this, &DashboardWidget::onDragMoved);
     connect(f, &PanelFrame::dragFinished, this, &DashboardWidget::onDragFinished);
@@ -235,8 +242,9 @@ void DashboardWidget::addPanel(const QString& nodeId) {
     // The others stay where they are; an undone removal gets its saved place back when free.
     QRect cells;
     const bool saved = savedPlace(m_model->dashboard(), nodeId, &cells);
-    const bool free = saved && std::none_of(m_layout.begin(), m_layout.end(),
-                                            [&](const Placement& p) { return p.cells.intersects(cells); });
+    const bool free =
+        saved && std::none_of(m_layout.begin(), m_layout.end(),
+                              [&](const Placement& p) { return p.cells.intersects(cells); });
     Placement placement{nodeId, free ? cells : firstFreePlace(m_layout)};
     // Keep the project's node order.
     const int index = m_model->nodeIndex(nodeId);
@@ -273,7 +281,8 @@ void DashboardWidget::updateGridHeight(int rows) {
 
 void DashboardWidget::placeFrames(const Layout& layout, const PanelFrame* except) {
     for (const Placement& p : layout)
-        if (PanelFrame* f = m_frames.value(p.node); f && f != except) f->setGeometry(cellRect(p.cells));
+        if (PanelFrame* f = m_frames.value(p.node); f && f != except)
+            f->setGeometry(cellRect(p.cells));
 }
 
 void DashboardWidget::applyGeometry() {
@@ -283,19 +292,24 @@ void DashboardWidget::applyGeometry() {
         for (auto it = m_frames.begin(); it != m_frames.end(); ++it) {
             it.value()->setVisible(it.key() == m_maximized);
             if (it.key() == m_maximized) {
+                it.value()->resizeGrip()->hide();
                 it.value()->setGeometry(all);
                 it.value()->raise();
             }
         }
         return;
     }
-    for (PanelFrame* f : std::as_const(m_frames)) f->show();
+    for (PanelFrame* f : std::as_const(m_frames)) {
+        f->show();
+        f->resizeGrip()->show();
+    }
     placeFrames(m_layout, nullptr);
 }
 
 // ---- dragging
 
-void DashboardWidget::onDragStarted(PanelFrame* frame, PanelFrame::DragKind kind, QPoint globalPos) {
+void DashboardWidget::onDragStarted(PanelFrame* frame, PanelFrame::DragKind kind,
+                                    QPoint globalPos) {
     if (!m_maximized.isEmpty() || !dashboard::find(m_layout, frame->nodeId())) return;
     Drag d;
     d.frame = frame;
@@ -307,6 +321,7 @@ void DashboardWidget::onDragStarted(PanelFrame* frame, PanelFrame::DragKind kind
     d.target = dashboard::find(m_layout, frame->nodeId())->cells;
     m_drag = std::move(d);
     frame->raise();
+    frame->setLifted(true);
     m_grid->setTarget(cellRect(m_drag->target));
 }
 
@@ -326,7 +341,8 @@ void DashboardWidget::onDragMoved(QPoint globalPos) {
                       int(std::lround(double(geom.top() - kGap) / rowStep)));
     } else {
         const QSize minPx = cellRect(QRect(0, 0, kMinWidth, kMinHeight)).size();
-        geom.setWidth(std::clamp(geom.width() + delta.x(), minPx.width(), m_grid->width() - geom.left()));
+        geom.setWidth(
+            std::clamp(geom.width() + delta.x(), minPx.width(), m_grid->width() - geom.left()));
         geom.setHeight(std::max(geom.height() + delta.y(), minPx.height()));
         target.setWidth(int(std::lround((geom.width() + kGap) / colStep)));
         target.setHeight(int(std::lround(double(geom.height() + kGap) / rowStep)));
@@ -343,7 +359,8 @@ void DashboardWidget::onDragMoved(QPoint globalPos) {
     // Room below the lowest panel to drop into, and scrolling along when near the edge.
     const int rows = std::max(rowCount(d.preview), (geom.bottom() + rowStep) / rowStep);
     updateGridHeight(rows + 2);
-    m_scroll->ensureVisible(m_grid->mapFromGlobal(globalPos).x(), m_grid->mapFromGlobal(globalPos).y(), 0, 24);
+    m_scroll->ensureVisible(m_grid->mapFromGlobal(globalPos).x(),
+                            m_grid->mapFromGlobal(globalPos).y(), 0, 24);
 }
 
 void DashboardWidget::onDragFinished(QPoint, bool cancelled) {
@@ -351,24 +368,25 @@ void DashboardWidget::onDragFinished(QPoint, bool cancelled) {
     const Drag d = std::move(*m_drag);
     m_drag.reset();
     m_grid->setTarget({});
-    const bool changed = !cancelled && d.frame &&
-                         [&] {
-                             for (const Placement& p : d.preview) {
-                                 const Placement* old = dashboard::find(d.startLayout, p.node);
-                                 if (!old || old->cells != p.cells) return true;
-                             }
-                             return false;
-                         }();
+    if (d.frame) d.frame->setLifted(false);
+    const bool changed = !cancelled && d.frame && [&] {
+        for (const Placement& p : d.preview) {
+            const Placement* old = dashboard::find(d.startLayout, p.node);
+            if (!old || old->cells != p.cells) return true;
+        }
+        return false;
+    }();
     if (!changed) {
         applyGeometry();
         return;
     }
     const QString title = m_model->displayTitle(d.frame->nodeId());
     const QString text = d.kind == PanelFrame::DragKind::Move ? tr("Move panel %1").arg(title)
-                                                             : tr("Resize panel %1").arg(title);
+                                                              : tr("Resize panel %1").arg(title);
     const Json before = m_model->dashboard();
     m_layout = d.preview;
-    m_undo->push(new SetDashboardLayoutCommand(m_model, before, writeLayout(before, d.preview), text));
+    m_undo->push(
+        new SetDashboardLayoutCommand(m_model, before, writeLayout(before, d.preview), text));
     // The command re-reads the layout from the JSON; this places the frames even if it did not.
     applyGeometry();
 }

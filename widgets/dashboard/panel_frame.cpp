@@ -33,18 +33,21 @@ QIcon moreIcon(const QColor& color, qreal dpr) {
     p.setRenderHint(QPainter::Antialiasing);
     p.setPen(Qt::NoPen);
     p.setBrush(color);
-    for (int i = -1; i <= 1; ++i) p.drawEllipse(QPointF(side / 2.0, side / 2.0 + i * 4.5), 1.6, 1.6);
+    for (int i = -1; i <= 1; ++i)
+        p.drawEllipse(QPointF(side / 2.0, side / 2.0 + i * 4.5), 1.6, 1.6);
     return QIcon(pm);
 }
 
 // Calls `onEsc` when Esc is pressed anywhere in the application, while installed on it.
 class EscFilter : public QObject {
 public:
-    EscFilter(QObject* parent, std::function<void()> onEsc) : QObject(parent), m_onEsc(std::move(onEsc)) {}
+    EscFilter(QObject* parent, std::function<void()> onEsc)
+        : QObject(parent), m_onEsc(std::move(onEsc)) {}
 
 protected:
     bool eventFilter(QObject*, QEvent* event) override {
-        if (event->type() != QEvent::KeyPress || static_cast<QKeyEvent*>(event)->key() != Qt::Key_Escape)
+        if (event->type() != QEvent::KeyPress ||
+            static_cast<QKeyEvent*>(event)->key() != Qt::Key_Escape)
             return false;
         m_onEsc();
         return true;
@@ -108,6 +111,7 @@ PanelFrame::PanelFrame(const QString& nodeId, QWidget* parent) : QFrame(parent),
     m_title->setMinimumWidth(20);
     m_title->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     m_title->setAttribute(Qt::WA_TransparentForMouseEvents);
+    m_title->installEventFilter(this);
     bar->addWidget(m_title, 1);
     m_droppedLabel = new QLabel(m_titleBar);
     m_droppedLabel->setObjectName("panelDropped");
@@ -128,22 +132,24 @@ PanelFrame::PanelFrame(const QString& nodeId, QWidget* parent) : QFrame(parent),
     bar->addWidget(m_menuButton);
 
     m_menu = new QMenu(this);
-    auto add = [this](const QString& name, const QString& text, auto&& fn) {
-        QAction* a = m_menu->addAction(text);
+    auto add = [this](const QString& name, const QString& text, auto&& fn, const QIcon& icon = {}) {
+        QAction* a = m_menu->addAction(icon, text);
         a->setObjectName(name);
         connect(a, &QAction::triggered, this, fn);
-        return a;
     };
-    add("exportPng", tr("Export as PNG…"), [this] { emit exportRequested(m_nodeId, "png"); })
-        ->setIcon(theme::actionIcon("export"));
-    add("exportSvg", tr("Export as SVG…"), [this] { emit exportRequested(m_nodeId, "svg"); });
-    add("exportPdf", tr("Export as PDF…"), [this] { emit exportRequested(m_nodeId, "pdf"); });
-    add("exportCsv", tr("Export data as CSV…"), [this] { emit exportRequested(m_nodeId, "csv"); });
+    auto exportTo = [this](const char* format) {
+        return [this, format] { emit exportRequested(m_nodeId, QString::fromLatin1(format)); };
+    };
+    add("exportPng", tr("Export as PNG…"), exportTo("png"), theme::actionIcon("export"));
+    add("exportSvg", tr("Export as SVG…"), exportTo("svg"));
+    add("exportPdf", tr("Export as PDF…"), exportTo("pdf"));
+    add("exportCsv", tr("Export data as CSV…"), exportTo("csv"));
     m_menu->addSeparator();
     add("options", tr("Options"), [this] { emit optionsRequested(m_nodeId); });
     m_menu->addSeparator();
-    add("remove", tr("Remove"), [this] { emit removeRequested(m_nodeId); })
-        ->setIcon(theme::actionIcon("delete"));
+    add(
+        "remove", tr("Remove"), [this] { emit removeRequested(m_nodeId); },
+        theme::actionIcon("delete"));
     m_menuButton->setMenu(m_menu);
 
     m_layout = new QVBoxLayout(this);
@@ -182,11 +188,17 @@ PanelFrame::PanelFrame(const QString& nodeId, QWidget* parent) : QFrame(parent),
     applyColors();
 }
 
-QString PanelFrame::title() const { return m_title->text(); }
-
 void PanelFrame::setTitle(const QString& title) {
-    m_title->setText(title);
-    m_title->setToolTip(title);
+    m_fullTitle = title;
+    elideTitle();
+}
+
+void PanelFrame::elideTitle() {
+    const QString shown =
+        m_title->fontMetrics().elidedText(m_fullTitle, Qt::ElideRight, m_title->width());
+    m_title->setText(shown);
+    m_titleBar->setToolTip(shown == m_fullTitle ? tr("Drag to move, double-click to maximise")
+                                                : m_fullTitle);
 }
 
 void PanelFrame::setContent(QWidget* content) {
@@ -234,15 +246,24 @@ void PanelFrame::setRunning(bool running) {
     setState(running ? LiveState::Idle : LiveState::Stopped);
 }
 
-void PanelFrame::setIdleAfter(int ms) { m_idleAfterMs = std::max(1, ms); }
+void PanelFrame::setIdleAfter(int ms) {
+    m_idleAfterMs = std::max(1, ms);
+}
 
 void PanelFrame::setState(LiveState state) {
     m_state = state;
     m_dot->setState(state);
     switch (state) {
-    case LiveState::Live: m_dot->setToolTip(tr("Receiving data")); break;
-    case LiveState::Idle: m_dot->setToolTip(tr("Running; no new data in the last %1 s").arg(m_idleAfterMs / 1000.0)); break;
-    case LiveState::Stopped: m_dot->setToolTip(tr("Stopped")); break;
+        case LiveState::Live:
+            m_dot->setToolTip(tr("Receiving data"));
+            break;
+        case LiveState::Idle:
+            m_dot->setToolTip(
+                tr("Running; no new data in the last %1 s").arg(m_idleAfterMs / 1000.0));
+            break;
+        case LiveState::Stopped:
+            m_dot->setToolTip(tr("Stopped"));
+            break;
     }
 }
 
@@ -279,7 +300,15 @@ void PanelFrame::applyColors() {
     }
 }
 
-void PanelFrame::placeGrip() { m_grip->move(width() - kGripSize - 2, height() - kGripSize - 2); }
+void PanelFrame::setLifted(bool lifted) {
+    if (m_lifted == lifted) return;
+    m_lifted = lifted;
+    update();
+}
+
+void PanelFrame::placeGrip() {
+    m_grip->move(width() - kGripSize - 2, height() - kGripSize - 2);
+}
 
 void PanelFrame::resizeEvent(QResizeEvent* event) {
     QFrame::resizeEvent(event);
@@ -295,10 +324,12 @@ void PanelFrame::paintEvent(QPaintEvent*) {
     const canvas::Colors& c = canvas::colors(palette());
     QPainter p(this);
     p.setRenderHint(QPainter::Antialiasing);
-    p.setPen(QPen(c.cardBorder, 1));
+    p.setPen(m_lifted ? QPen(c.selection, 1.5) : QPen(c.cardBorder, 1));
     p.setBrush(c.card);
-    p.drawRoundedRect(QRectF(rect()).adjusted(0.5, 0.5, -0.5, -0.5), kRadius, kRadius);
+    const double inset = m_lifted ? 0.75 : 0.5;
+    p.drawRoundedRect(QRectF(rect()).adjusted(inset, inset, -inset, -inset), kRadius, kRadius);
     // The grip: three short diagonal strokes in the corner.
+    if (!m_grip->isVisibleTo(this)) return;
     const QPointF corner = m_grip->geometry().bottomRight() + QPointF(1, 1);
     p.setPen(QPen(theme::mix(c.subtext, c.card, 0.3), 1.2, Qt::SolidLine, Qt::RoundCap));
     for (int i = 1; i <= 3; ++i) {
@@ -315,48 +346,53 @@ void PanelFrame::endDrag() {
 }
 
 bool PanelFrame::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == m_title && event->type() == QEvent::Resize) elideTitle();
     const bool onTitle = watched == m_titleBar, onGrip = watched == m_grip;
     if (!onTitle && !onGrip) return QFrame::eventFilter(watched, event);
     auto* w = static_cast<QWidget*>(watched);
     switch (event->type()) {
-    case QEvent::MouseButtonDblClick:
-        if (onTitle && static_cast<QMouseEvent*>(event)->button() == Qt::LeftButton) {
-            emit maximizeToggled(m_nodeId);
+        case QEvent::MouseButtonDblClick:
+            if (onTitle && static_cast<QMouseEvent*>(event)->button() == Qt::LeftButton) {
+                emit maximizeToggled(m_nodeId);
+                return true;
+            }
+            break;
+        case QEvent::MouseButtonPress: {
+            auto* me = static_cast<QMouseEvent*>(event);
+            if (me->button() != Qt::LeftButton) break;
+            m_pressedOn = w;
+            m_pressGlobal = me->globalPosition().toPoint();
             return true;
         }
-        break;
-    case QEvent::MouseButtonPress: {
-        auto* me = static_cast<QMouseEvent*>(event);
-        if (me->button() != Qt::LeftButton) break;
-        m_pressedOn = w;
-        m_pressGlobal = me->globalPosition().toPoint();
-        return true;
-    }
-    case QEvent::MouseMove: {
-        if (m_pressedOn != w) break;
-        const QPoint g = static_cast<QMouseEvent*>(event)->globalPosition().toPoint();
-        if (!m_dragging) {
-            if ((g - m_pressGlobal).manhattanLength() < QApplication::startDragDistance()) return true;
-            m_dragging = true;
-            // Esc cancels the drag (UX.md "Keys") wherever the focus is; the application filter
-            // sees every key while the drag lasts.
-            qApp->installEventFilter(m_escWatcher);
-            if (onTitle) m_titleBar->setCursor(Qt::ClosedHandCursor);
-            emit dragStarted(this, onTitle ? DragKind::Move : DragKind::Resize, m_pressGlobal);
+        case QEvent::MouseMove: {
+            if (m_pressedOn != w) break;
+            const QPoint g = static_cast<QMouseEvent*>(event)->globalPosition().toPoint();
+            if (!m_dragging) {
+                if ((g - m_pressGlobal).manhattanLength() < QApplication::startDragDistance())
+                    return true;
+                m_dragging = true;
+                // Esc cancels the drag (UX.md "Keys") wherever the focus is; the application filter
+                // sees every key while the drag lasts.
+                qApp->installEventFilter(m_escWatcher);
+                if (onTitle) m_titleBar->setCursor(Qt::ClosedHandCursor);
+                emit dragStarted(this, onTitle ? DragKind::Move : DragKind::Resize, m_pressGlobal);
+            }
+            emit dragMoved(g);
+            return true;
         }
-        emit dragMoved(g);
-        return true;
-    }
-    case QEvent::MouseButtonRelease: {
-        if (m_pressedOn != w || static_cast<QMouseEvent*>(event)->button() != Qt::LeftButton) break;
-        if (m_dragging) {
-            endDrag();
-            emit dragFinished(static_cast<QMouseEvent*>(event)->globalPosition().toPoint(), false);
+        case QEvent::MouseButtonRelease: {
+            if (m_pressedOn != w || static_cast<QMouseEvent*>(event)->button() != Qt::LeftButton)
+                break;
+            if (m_dragging) {
+                endDrag();
+                emit dragFinished(static_cast<QMouseEvent*>(event)->globalPosition().toPoint(),
+                                  false);
+            }
+            m_pressedOn = nullptr;
+            return true;
         }
-        m_pressedOn = nullptr;
-        return true;
-    }
-    default: break;
+        default:
+            break;
     }
     return QFrame::eventFilter(watched, event);
 }

@@ -27,7 +27,7 @@ public:
     PanelFrame(const QString& nodeId, QWidget* parent = nullptr);
 
     QString nodeId() const { return m_nodeId; }
-    QString title() const;
+    QString title() const { return m_fullTitle; }
     void setTitle(const QString& title);
     // Replaces the content; the frame owns it (the previous content is deleted).
     void setContent(QWidget* content);
@@ -45,6 +45,9 @@ public:
     void setDropped(qint64 count);
     qint64 dropped() const { return m_dropped; }
     QString droppedText() const;  // "" when none
+
+    // Outlined while the user drags it, so it reads as picked up above the others.
+    void setLifted(bool lifted);
 
     QWidget* titleBar() const { return m_titleBar; }
     QWidget* resizeGrip() const { return m_grip; }
@@ -76,9 +79,11 @@ private:
     void setState(LiveState state);
     void applyColors();
     void placeGrip();
+    void elideTitle();
     void endDrag();
 
     QString m_nodeId;
+    QString m_fullTitle;
     QWidget* m_titleBar;
     Dot* m_dot;
     QLabel* m_title;
@@ -93,6 +98,7 @@ private:
     QElapsedTimer m_sinceData;
     LiveState m_state = LiveState::Stopped;
     bool m_running = false;
+    bool m_lifted = false;
     int m_idleAfterMs = 2000;
     qint64 m_dropped = 0;
 

@@ -209,4 +209,12 @@ void ReplaceProjectCommand::apply(const Project& content) {
 void ReplaceProjectCommand::redo() { apply(m_new); }
 void ReplaceProjectCommand::undo() { apply(m_old); }
 
+SetDashboardLayoutCommand::SetDashboardLayoutCommand(GraphModel* model, Json before, Json after,
+                                                     const QString& text, QUndoCommand* parent)
+    : QUndoCommand(text, parent), m_model(model), m_old(std::move(before)), m_new(std::move(after)) {}
+
+void SetDashboardLayoutCommand::redo() { m_model->setDashboard(m_new); }
+
+void SetDashboardLayoutCommand::undo() { m_model->setDashboard(m_old); }
+
 }  // namespace riffle

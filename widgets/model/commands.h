@@ -112,6 +112,20 @@ private:
     EdgeDef m_edge;
 };
 
+// Replaces the project's `dashboard` section (one panel drag or resize, with the panels it pushed
+// aside). Undo restores the exact JSON that was there before.
+class SetDashboardLayoutCommand : public QUndoCommand {
+public:
+    SetDashboardLayoutCommand(GraphModel* model, Json before, Json after, const QString& text,
+                              QUndoCommand* parent = nullptr);
+    void redo() override;
+    void undo() override;
+
+private:
+    GraphModel* m_model;
+    Json m_old, m_new;
+};
+
 // Replaces the whole content of the project (not its file path): restoring autosaved changes.
 class ReplaceProjectCommand : public QUndoCommand {
 public:

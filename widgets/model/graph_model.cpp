@@ -17,6 +17,12 @@ void GraphModel::setProject(Project project) {
     invalidate();
 }
 
+void GraphModel::setDashboard(Json dashboard) {
+    if (m_project.dashboard == dashboard) return;
+    m_project.dashboard = std::move(dashboard);
+    emit dashboardChanged();
+}
+
 void GraphModel::setFilePath(const QString& path) { m_project.path = path.toStdString(); }
 
 const NodeDef* GraphModel::node(const QString& id) const { return m_project.node(id.toStdString()); }

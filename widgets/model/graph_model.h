@@ -68,6 +68,9 @@ public:
     void setTitle(const QString& id, const QString& title);
     void insertEdge(const EdgeDef& edge, int index = -1);
     void removeEdge(const QString& key);
+    // The project's `dashboard` section (SPEC section 6): {"panels": [{"node", "grid"}]}.
+    const Json& dashboard() const { return m_project.dashboard; }
+    void setDashboard(Json dashboard);
 
 signals:
     void reset();
@@ -77,6 +80,7 @@ signals:
     void nodeChanged(const QString& id);  // params or title
     void edgeAdded(const QString& key);
     void edgeRemoved(const QString& key);
+    void dashboardChanged();
     // Emitted (queued, once per burst of edits) after validation results may have changed.
     void validationChanged();
 

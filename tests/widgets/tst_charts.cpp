@@ -1,9 +1,9 @@
 // The dashboard's chart panels: what each kind holds and draws for the rows it is given, the
 // follow / paused view, decimation, stable colours, and the exports.
-#include <QtTest/QtTest>
-#include <QXmlStreamReader>
-#include <cmath>
 #include <qcustomplot.h>
+#include <QXmlStreamReader>
+#include <QtTest/QtTest>
+#include <cmath>
 
 #include "widgets/dashboard/bar_panel.h"
 #include "widgets/dashboard/chart_theme.h"
@@ -62,7 +62,9 @@ void settle(ChartPanel* panel) {
     QCoreApplication::processEvents();
 }
 
-QCustomPlot* plotOf(ChartPanel* panel) { return panel->findChild<QCustomPlot*>(); }
+QCustomPlot* plotOf(ChartPanel* panel) {
+    return panel->findChild<QCustomPlot*>();
+}
 
 // Ten minutes of 10 s windows for four pages; the last window still in progress.
 std::vector<ChartRow> pageRows() {
@@ -505,7 +507,8 @@ void TstCharts::tableNewestFirstBoundedAndSortable() {
                       QPoint(header->sectionViewportPosition(2) + 5, header->height() / 2));
     QCOMPARE(table->rowAt(0)[2], QString("0"));
     QCOMPARE(table->rowAt(999)[2], QString("100"));
-    for (int i = 1; i < 1000; ++i) QVERIFY(table->rowAt(i - 1)[2].toInt() <= table->rowAt(i)[2].toInt());
+    for (int i = 1; i < 1000; ++i)
+        QVERIFY(table->rowAt(i - 1)[2].toInt() <= table->rowAt(i)[2].toInt());
 }
 
 void TstCharts::histogramBinCounts() {
@@ -534,7 +537,8 @@ void TstCharts::heatmapCellValues() {
     QVERIFY(heat);
     std::vector<ChartRow> rows;
     for (int m = 0; m < 10; ++m)
-        for (int p = 0; p < 3; ++p) rows.push_back(row(kT0 + m * 60 * kSec, "/p" + std::to_string(p), m * 10 + p));
+        for (int p = 0; p < 3; ++p)
+            rows.push_back(row(kT0 + m * 60 * kSec, "/p" + std::to_string(p), m * 10 + p));
     rows.push_back(row(kT0 + 9 * 60 * kSec, "/p1", 1000, false));
     panel->appendRows(rows);
     settle(panel.get());
@@ -625,14 +629,17 @@ void TstCharts::csvHasExactHeaderAndRows() {
 }
 
 void TstCharts::screenshots() {
-    for (const auto& [name, palette] : {std::pair<const char*, QPalette>{"light", QPalette()},
-                                        std::pair<const char*, QPalette>{"dark", theme::darkPalette()}}) {
+    for (const auto& [name, palette] :
+         {std::pair<const char*, QPalette>{"light", QPalette()},
+          std::pair<const char*, QPalette>{"dark", theme::darkPalette()}}) {
         for (const char* kind : {"timeseries", "bar", "gauge", "table", "histogram", "heatmap"}) {
             ChartConfig config = configFor(kind);
             config.columns = {"window_end", "page", "clicks"};
-            auto panel = makePanel(config, kind == std::string("gauge") ? QSize(320, 220) : QSize(640, 360));
+            auto panel =
+                makePanel(config, kind == std::string("gauge") ? QSize(320, 220) : QSize(640, 360));
             panel->setPalette(palette);
-            if (kind == std::string("gauge")) panel->setOptions({{"unit", "ms"}, {"warn_at", 300}, {"alert_at", 500}});
+            if (kind == std::string("gauge"))
+                panel->setOptions({{"unit", "ms"}, {"warn_at", 300}, {"alert_at", 500}});
             if (kind == std::string("timeseries")) panel->setOptions({{"unit", "/10 s"}});
             panel->setTimeSpanUs(0);
             std::vector<ChartRow> rows = pageRows();
@@ -644,12 +651,15 @@ void TstCharts::screenshots() {
             if (kind == std::string("gauge")) {
                 rows.clear();
                 for (int i = 0; i < 40; ++i)
-                    rows.push_back(row(kT0 + i * kSec, "", 200 + 80 * std::sin(i / 4.0) + i * 3, i < 39));
+                    rows.push_back(
+                        row(kT0 + i * kSec, "", 200 + 80 * std::sin(i / 4.0) + i * 3, i < 39));
             }
             if (kind == std::string("histogram")) {
                 rows.clear();
                 for (int i = 0; i < 5000; ++i)
-                    rows.push_back(row(kT0 + i * 1000, "", 120 + 40 * std::sin(i * 0.37) * std::cos(i * 0.011) + (i % 23)));
+                    rows.push_back(
+                        row(kT0 + i * 1000, "",
+                            120 + 40 * std::sin(i * 0.37) * std::cos(i * 0.011) + (i % 23)));
             }
             panel->appendRows(rows);
             panel->setDroppedRows(kind == std::string("timeseries") ? 12'300 : 0);

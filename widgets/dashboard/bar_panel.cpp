@@ -1,8 +1,8 @@
 #include "widgets/dashboard/bar_panel.h"
 
+#include <qcustomplot.h>
 #include <algorithm>
 #include <cmath>
-#include <qcustomplot.h>
 
 #include "widgets/dashboard/chart_theme.h"
 #include "widgets/style/theme.h"
@@ -19,6 +19,7 @@ BarPanel::BarPanel(const ChartConfig& config, QWidget* parent) : ChartPanel(conf
     p->yAxis->setRangeReversed(true);
     p->yAxis->grid()->setVisible(false);
     p->yAxis->setTickLength(0, 0);
+    p->yAxis->setPadding(8);
     p->xAxis->setTicker(QSharedPointer<QCPAxisTicker>(new chart::ValueTicker));
     p->xAxis->ticker()->setTickCount(5);
     onThemeChanged();
@@ -27,8 +28,8 @@ BarPanel::BarPanel(const ChartConfig& config, QWidget* parent) : ChartPanel(conf
 
 void BarPanel::onRows(const std::vector<ChartRow>& rows) {
     for (const ChartRow& row : rows) {
-        const QString category = QString::fromStdString(
-            !row.category.empty() ? row.category : row.series);
+        const QString category =
+            QString::fromStdString(!row.category.empty() ? row.category : row.series);
         const double value = row.values.empty() ? std::nan("") : row.values.front();
         auto it = m_values.find(category);
         if (it != m_values.end()) {
@@ -41,7 +42,9 @@ void BarPanel::onRows(const std::vector<ChartRow>& rows) {
     }
 }
 
-void BarPanel::onClear() { m_values.clear(); }
+void BarPanel::onClear() {
+    m_values.clear();
+}
 
 void BarPanel::onOptionsChanged() {
     const QString unit = optionString("unit", QString());
@@ -125,8 +128,8 @@ void BarPanel::draw() {
     p->yAxis->setRange(-0.6, std::max(n, 1) - 0.4);
     const double lo = hasOptionNumber("y_min") ? optionNumber("y_min", 0) : minValue;
     // Room on the right for the value labels.
-    const double hi = hasOptionNumber("y_max") ? optionNumber("y_max", 1)
-                                               : (maxValue > 0 ? maxValue * 1.15 : 1);
+    const double hi =
+        hasOptionNumber("y_max") ? optionNumber("y_max", 1) : (maxValue > 0 ? maxValue * 1.15 : 1);
     p->xAxis->setRange(lo, hi);
     replot();
 }

@@ -1,5 +1,6 @@
 #include "widgets/dashboard/chart_panel.h"
 
+#include <qcustomplot.h>
 #include <QButtonGroup>
 #include <QFile>
 #include <QHBoxLayout>
@@ -10,7 +11,6 @@
 #include <QTextStream>
 #include <QToolButton>
 #include <QVBoxLayout>
-#include <qcustomplot.h>
 
 #include "widgets/dashboard/bar_panel.h"
 #include "widgets/dashboard/chart_theme.h"
@@ -252,9 +252,13 @@ std::pair<double, double> ChartPanel::xRange() const {
     return {m_plot->xAxis->range().lower, m_plot->xAxis->range().upper};
 }
 
-void ChartPanel::setHistoryLoader(HistoryLoader loader) { m_historyLoader = std::move(loader); }
+void ChartPanel::setHistoryLoader(HistoryLoader loader) {
+    m_historyLoader = std::move(loader);
+}
 
-QColor ChartPanel::seriesColor(const QString&) const { return {}; }
+QColor ChartPanel::seriesColor(const QString&) const {
+    return {};
+}
 
 void ChartPanel::setXRangeQuietly(double lower, double upper) {
     if (!m_plot) return;
@@ -272,12 +276,17 @@ void ChartPanel::applyFollowRange() {
 
 void ChartPanel::updateLiveButton() {
     if (m_liveButton) m_liveButton->setVisible(!m_following);
+    if (m_toolbar) m_toolbar->layout()->activate();
+    placeDroppedLabel();
 }
 
 void ChartPanel::placeDroppedLabel() {
+    // Top right, clear of the axes' labels and left of the Live button when it shows.
     const QSize s = m_droppedLabel->sizeHint();
-    m_droppedLabel->setGeometry(width() - s.width() - 8, height() - s.height() - 4, s.width(),
-                                s.height());
+    int right = width() - 8;
+    if (m_liveButton && m_liveButton->isVisibleTo(this))
+        right = m_liveButton->mapTo(this, QPoint(0, 0)).x() - 6;
+    m_droppedLabel->setGeometry(right - s.width(), 5, s.width(), s.height());
     m_droppedLabel->raise();
 }
 
@@ -329,9 +338,8 @@ bool ChartPanel::optionBool(const char* key, bool fallback) const {
 
 QString ChartPanel::optionString(const char* key, const QString& fallback) const {
     auto it = m_options.find(key);
-    return it != m_options.end() && it->is_string()
-               ? QString::fromStdString(it->get<std::string>())
-               : fallback;
+    return it != m_options.end() && it->is_string() ? QString::fromStdString(it->get<std::string>())
+                                                    : fallback;
 }
 
 QSize ChartPanel::exportSize(int width, int height) const {
@@ -344,10 +352,9 @@ void ChartPanel::paintExport(QPainter* painter, const QSize& size) {
     painter->fillRect(QRect(QPoint(0, 0), size), pal.color(QPalette::Base));
     painter->setPen(pal.color(QPalette::Text));
     painter->setFont(theme::scaledFont(font(), 1.1, QFont::DemiBold));
-    painter->drawText(QRect(10, 0, size.width() - 20, kExportTitleHeight),
-                      Qt::AlignLeft | Qt::AlignVCenter,
-                      QString::fromStdString(m_config.title.empty() ? m_config.nodeId
-                                                                    : m_config.title));
+    painter->drawText(
+        QRect(10, 0, size.width() - 20, kExportTitleHeight), Qt::AlignLeft | Qt::AlignVCenter,
+        QString::fromStdString(m_config.title.empty() ? m_config.nodeId : m_config.title));
     const QSize body(size.width(), std::max(1, size.height() - kExportTitleHeight));
     painter->save();
     painter->translate(0, kExportTitleHeight);
@@ -392,8 +399,8 @@ bool ChartPanel::exportPdf(const QString& path, int width, int height) {
     const QSize s = exportSize(width, height);
     QPdfWriter writer(path);
     writer.setResolution(96);
-    writer.setPageSize(QPageSize(QSizeF(s.width() * 72.0 / 96, s.height() * 72.0 / 96),
-                                 QPageSize::Point));
+    writer.setPageSize(
+        QPageSize(QSizeF(s.width() * 72.0 / 96, s.height() * 72.0 / 96), QPageSize::Point));
     writer.setPageMargins(QMarginsF(0, 0, 0, 0));
     writer.setTitle(QString::fromStdString(m_config.title));
     writer.setCreator(QStringLiteral("Riffle"));

@@ -13,8 +13,8 @@ QColor seriesColor(int slot) {
     static const QRgb kTableau10[kSeriesColorCount] = {0x4E79A7, 0xF28E2B, 0xE15759, 0x76B7B2,
                                                        0x59A14F, 0xEDC948, 0xB07AA1, 0xFF9DA7,
                                                        0x9C755F, 0xBAB0AC};
-    return QColor::fromRgb(kTableau10[((slot % kSeriesColorCount) + kSeriesColorCount) %
-                                      kSeriesColorCount]);
+    return QColor::fromRgb(
+        kTableau10[((slot % kSeriesColorCount) + kSeriesColorCount) % kSeriesColorCount]);
 }
 
 namespace {
@@ -49,8 +49,12 @@ QHash<QString, QColor> assignColors(QStringList keys) {
     return out;
 }
 
-QColor backgroundColor(const QPalette& palette) { return palette.color(QPalette::Base); }
-QColor textColor(const QPalette& palette) { return palette.color(QPalette::Text); }
+QColor backgroundColor(const QPalette& palette) {
+    return palette.color(QPalette::Base);
+}
+QColor textColor(const QPalette& palette) {
+    return palette.color(QPalette::Text);
+}
 QColor mutedTextColor(const QPalette& palette) {
     return theme::mix(palette.color(QPalette::Text), palette.color(QPalette::Base), 0.35);
 }

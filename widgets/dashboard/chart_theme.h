@@ -4,12 +4,12 @@
 // key, time axis as HH:mm:ss (dates when the range spans days), numbers as 1.2 K / 3.4 M.
 //
 // Threading: GUI thread only.
+#include <qcustomplot.h>
 #include <QColor>
 #include <QHash>
 #include <QPalette>
 #include <QString>
 #include <QStringList>
-#include <qcustomplot.h>
 
 #include "engine/core/types.h"
 

@@ -1,7 +1,7 @@
 #include "widgets/dashboard/gauge_panel.h"
 
-#include <cmath>
 #include <qcustomplot.h>
+#include <cmath>
 
 #include "widgets/dashboard/chart_theme.h"
 #include "widgets/style/theme.h"
@@ -46,7 +46,9 @@ void GaugePanel::onRows(const std::vector<ChartRow>& rows) {
     while (m_values.size() > kSparkline) m_values.erase(m_values.begin());
 }
 
-void GaugePanel::onClear() { m_values.clear(); }
+void GaugePanel::onClear() {
+    m_values.clear();
+}
 
 double GaugePanel::value() const {
     return m_values.empty() ? std::nan("") : m_values.rbegin()->second.value;
@@ -104,12 +106,18 @@ void GaugePanel::onThemeChanged() {
 void GaugePanel::draw() {
     m_valueText->setText(valueText());
     switch (level()) {
-        case Level::Alert: m_valueText->setTextColor(theme::red()); break;
-        case Level::Warn: m_valueText->setTextColor(theme::amber()); break;
-        default: m_valueText->setTextColor(chart::textColor(palette())); break;
+        case Level::Alert:
+            m_valueText->setTextColor(theme::red());
+            break;
+        case Level::Warn:
+            m_valueText->setTextColor(theme::amber());
+            break;
+        default:
+            m_valueText->setTextColor(chart::textColor(palette()));
+            break;
     }
-    const QString name = QString::fromStdString(config().y.empty() ? config().title
-                                                                   : config().y.front());
+    const QString name =
+        QString::fromStdString(config().y.empty() ? config().title : config().y.front());
     QString detail = name;
     const int t = trend();
     if (t != 0) {

@@ -1,8 +1,8 @@
 #include "widgets/dashboard/heatmap_panel.h"
 
+#include <qcustomplot.h>
 #include <cmath>
 #include <set>
-#include <qcustomplot.h>
 
 #include "widgets/dashboard/chart_theme.h"
 #include "widgets/style/theme.h"
@@ -72,7 +72,9 @@ void HeatmapPanel::onRows(const std::vector<ChartRow>& rows) {
     }
 }
 
-void HeatmapPanel::onClear() { m_cells.clear(); }
+void HeatmapPanel::onClear() {
+    m_cells.clear();
+}
 
 QStringList HeatmapPanel::seriesNames() const {
     std::set<std::string> keys;
@@ -150,10 +152,11 @@ std::vector<QStringList> HeatmapPanel::csvTable() const {
     table.push_back({QStringLiteral("time"), QStringLiteral("series"), QStringLiteral("value")});
     for (const auto& [time, row] : m_cells) {
         for (const auto& [key, cell] : row) {
-            table.push_back({chart::isoUtc(time), QString::fromStdString(key),
-                             std::isnan(cell.value) ? QString()
-                                                    : QString::number(cell.value, 'g',
-                                                                      QLocale::FloatingPointShortest)});
+            table.push_back(
+                {chart::isoUtc(time), QString::fromStdString(key),
+                 std::isnan(cell.value)
+                     ? QString()
+                     : QString::number(cell.value, 'g', QLocale::FloatingPointShortest)});
         }
     }
     return table;

@@ -1,7 +1,7 @@
 #include "widgets/dashboard/histogram_panel.h"
 
-#include <cmath>
 #include <qcustomplot.h>
+#include <cmath>
 
 #include "widgets/dashboard/chart_theme.h"
 #include "widgets/style/theme.h"
@@ -49,8 +49,9 @@ void HistogramPanel::onRows(const std::vector<ChartRow>& rows) {
         m_entries.push_back({row.time, v});
     }
     const int64_t historyUs = config().historyUs;
-    while (!m_entries.empty() && (m_entries.size() > kMaxValues ||
-                                  (historyUs > 0 && m_entries.front().time < m_newest - historyUs))) {
+    while (!m_entries.empty() &&
+           (m_entries.size() > kMaxValues ||
+            (historyUs > 0 && m_entries.front().time < m_newest - historyUs))) {
         m_entries.pop_front();
         ++m_firstId;
     }
@@ -109,8 +110,8 @@ void HistogramPanel::draw() {
 
 std::vector<QStringList> HistogramPanel::csvTable() const {
     std::vector<QStringList> table;
-    table.push_back({QStringLiteral("bin_start"), QStringLiteral("bin_end"),
-                     QStringLiteral("count")});
+    table.push_back(
+        {QStringLiteral("bin_start"), QStringLiteral("bin_end"), QStringLiteral("count")});
     const double width = m_counts.empty() ? 0 : (m_hi - m_lo) / double(m_counts.size());
     for (size_t i = 0; i < m_counts.size(); ++i) {
         table.push_back(

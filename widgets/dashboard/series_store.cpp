@@ -215,8 +215,8 @@ void SeriesStore::loadHistoryLocked(double xMin, HistoryLoader loader, RowConver
         const double liveStart = s.head < s.x.size() ? s.x[s.head] : m_newestX + 1;
         if (p.x >= liveStart) continue;  // the live buffer has it, and fresher
         if (!s.histX.empty() && p.x <= s.histX.back()) {
-            const size_t at = std::lower_bound(s.histX.begin(), s.histX.end(), p.x) -
-                              s.histX.begin();
+            const size_t at =
+                std::lower_bound(s.histX.begin(), s.histX.end(), p.x) - s.histX.begin();
             if (s.histX[at] == p.x) {
                 s.histY[at] = p.y;
             } else {
@@ -259,7 +259,8 @@ FrameResult SeriesStore::buildFrameLocked(const FrameRequest& request) {
             }
         }
         if (ln && !s.final[s.head + ln - 1]) {
-            solidEnd = lastFinal == SIZE_MAX ? (ln > kTailScan ? ln - kTailScan : 0) : lastFinal + 1;
+            solidEnd =
+                lastFinal == SIZE_MAX ? (ln > kTailScan ? ln - kTailScan : 0) : lastFinal + 1;
         }
         if (!request.stacked) {
             decimateMinMax(s.histX.data(), s.histY.data(), s.histX.size(), request.xMin,

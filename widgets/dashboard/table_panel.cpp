@@ -37,8 +37,7 @@ public:
         if (role == Qt::TextAlignmentRole) {
             bool ok = false;
             text.toDouble(&ok);
-            return QVariant::fromValue(Qt::AlignVCenter |
-                                       (ok ? Qt::AlignRight : Qt::AlignLeft));
+            return QVariant::fromValue(Qt::AlignVCenter | (ok ? Qt::AlignRight : Qt::AlignLeft));
         }
         return {};
     }
@@ -103,7 +102,7 @@ TablePanel::TablePanel(const ChartConfig& config, QWidget* parent) : ChartPanel(
     m_view->setSortingEnabled(true);
     m_view->horizontalHeader()->setSortIndicatorClearable(true);
     m_view->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder);
-    m_view->horizontalHeader()->setStretchLastSection(true);
+    m_view->horizontalHeader()->setStretchLastSection(false);
     m_view->horizontalHeader()->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
     m_view->horizontalHeader()->setHighlightSections(false);
     m_view->verticalHeader()->hide();
@@ -118,7 +117,9 @@ TablePanel::TablePanel(const ChartConfig& config, QWidget* parent) : ChartPanel(
     setContent(m_view);
 }
 
-QStringList TablePanel::columns() const { return m_model->columns(); }
+QStringList TablePanel::columns() const {
+    return m_model->columns();
+}
 
 void TablePanel::onRows(const std::vector<ChartRow>& rows) {
     for (const ChartRow& row : rows) {
@@ -139,8 +140,15 @@ void TablePanel::onRows(const std::vector<ChartRow>& rows) {
 }
 
 void TablePanel::draw() {
+    const bool first = m_model->rowCount() == 0;
     m_model->prepend(std::move(m_pending), kMaxRows);
     m_pending.clear();
+    // Size the columns to the first rows once; later the user's widths stay.
+    if (first && m_model->rowCount() > 0) {
+        m_view->resizeColumnsToContents();
+        for (int c = 0; c < m_model->columnCount(); ++c)
+            m_view->setColumnWidth(c, std::min(m_view->columnWidth(c) + 16, 320));
+    }
     emit frameRendered();
 }
 

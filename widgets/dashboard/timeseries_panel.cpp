@@ -1,8 +1,8 @@
 #include "widgets/dashboard/timeseries_panel.h"
 
+#include <qcustomplot.h>
 #include <QToolTip>
 #include <cmath>
-#include <qcustomplot.h>
 
 #include "widgets/dashboard/chart_theme.h"
 #include "widgets/style/theme.h"
@@ -68,9 +68,9 @@ TimeseriesPanel::~TimeseriesPanel() {
 void TimeseriesPanel::keyFor(const ChartRow& row, size_t yIndex, std::string& out) const {
     const auto& ys = config().y;
     const size_t yCount = std::max<size_t>(ys.size(), row.values.size());
-    const std::string yName = yIndex < ys.size()        ? ys[yIndex]
-                              : yIndex == 0              ? std::string("value")
-                                                         : "value " + std::to_string(yIndex + 1);
+    const std::string yName = yIndex < ys.size() ? ys[yIndex]
+                              : yIndex == 0      ? std::string("value")
+                                                 : "value " + std::to_string(yIndex + 1);
     if (yCount <= 1) {
         out = row.series.empty() ? yName : row.series;
     } else {
@@ -79,8 +79,8 @@ void TimeseriesPanel::keyFor(const ChartRow& row, size_t yIndex, std::string& ou
 }
 
 void TimeseriesPanel::convert(const ChartRow& row, std::vector<StorePoint>& out) const {
-    const size_t yCount = std::max<size_t>(std::max<size_t>(config().y.size(), 1),
-                                           row.values.size());
+    const size_t yCount =
+        std::max<size_t>(std::max<size_t>(config().y.size(), 1), row.values.size());
     for (size_t i = 0; i < yCount; ++i) {
         StorePoint p;
         keyFor(row, i, p.key);
@@ -113,22 +113,23 @@ void TimeseriesPanel::onClear() {
 void TimeseriesPanel::onOptionsChanged() {
     m_areas = optionString("style", QStringLiteral("lines")) == QLatin1String("areas");
     m_stacked = optionBool("stacked", false);
-    QString label = QString::fromStdString(
-        config().y.size() == 1 ? config().y.front() : std::string());
+    QString label =
+        QString::fromStdString(config().y.size() == 1 ? config().y.front() : std::string());
     const QString unit = optionString("unit", QString());
     if (!unit.isEmpty()) label = label.isEmpty() ? unit : label + " (" + unit + ")";
     plot()->yAxis->setLabel(label);
     styleGraphs();
 }
 
-void TimeseriesPanel::onThemeChanged() { styleGraphs(); }
+void TimeseriesPanel::onThemeChanged() {
+    styleGraphs();
+}
 
 void TimeseriesPanel::setHistoryLoader(HistoryLoader loader) {
     ChartPanel::setHistoryLoader(loader);
-    m_store->setHistoryLoader(std::move(loader),
-                              [this](const ChartRow& row, std::vector<StorePoint>& out) {
-                                  convert(row, out);
-                              });
+    m_store->setHistoryLoader(
+        std::move(loader),
+        [this](const ChartRow& row, std::vector<StorePoint>& out) { convert(row, out); });
 }
 
 double TimeseriesPanel::oldestX() const {

@@ -377,6 +377,7 @@ void TstCharts::drawingPauseKeepsData() {
     QCOMPARE(int(ts->seriesPoints("a").size()), 2);
     panel->setDrawingPaused(false);
     QTRY_COMPARE(ts->drawnPointCount("a"), 2);
+    QTRY_VERIFY(panel->replotCount() > replots);  // the data is set before its queued replot
     // Nothing changed: no more replots.
     const int after = panel->replotCount();
     QTest::qWait(60);

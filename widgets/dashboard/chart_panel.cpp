@@ -152,7 +152,9 @@ void ChartPanel::enableTimeAxis() {
     m_plot->axisRect()->setRangeZoom(Qt::Horizontal);
     m_plot->axisRect()->setRangeZoomFactor(0.85, 1);
     connect(m_plot->xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this] {
-        if (!m_settingRange) setFollowing(false);
+        // Ranges the panel sets itself are drawn in the frame that sets them.
+        if (m_settingRange) return;
+        setFollowing(false);
         onViewChanged();
         markDirty();
     });

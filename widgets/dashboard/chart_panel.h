@@ -105,7 +105,7 @@ protected:
     virtual void onClear() = 0;
     virtual void onOptionsChanged() {}
     virtual void onThemeChanged() {}
-    // The view range changed by the user or by following.
+    // The user changed the view range (wheel, drag).
     virtual void onViewChanged() {}
     // The oldest time held, seconds (for the "all" preset); 0 when unknown.
     virtual double oldestX() const { return m_oldestX; }

@@ -57,6 +57,13 @@ TimeseriesPanel::TimeseriesPanel(const ChartConfig& config, QWidget* parent)
                 setSeriesVisible(name, !isSeriesVisible(name));
             });
     connect(p, &QCustomPlot::mouseMove, this, &TimeseriesPanel::showTooltip);
+    // The axis rect's width is known only after a layout: when it differs from the width the
+    // last frame was decimated for, decimate again.
+    connect(p, &QCustomPlot::afterLayout, this, [this] {
+        if (!m_inFlight && !m_last.series.empty() &&
+            std::max(100, plot()->axisRect()->width()) != m_last.request.columns)
+            markDirty();
+    });
     onOptionsChanged();
 }
 

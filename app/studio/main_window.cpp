@@ -20,8 +20,12 @@
 #include <QTabWidget>
 #include <QToolBar>
 #include <QToolButton>
+#include <QVBoxLayout>
 
+#include "engine/charts/chart_history.h"
 #include "widgets/canvas/graph_scene.h"
+#include "widgets/dashboard/dashboard_feed.h"
+#include "widgets/dashboard/dashboard_widget.h"
 #include "widgets/canvas/graph_view.h"
 #include "widgets/inspector/inspector.h"
 #include "widgets/palette/palette_widget.h"
@@ -62,6 +66,21 @@ QString bulletList(const QStringList& items) {
 
 }  // namespace
 
+// The detached dashboard's window: closing it puts the dashboard back next to the canvas.
+class MainWindow::DetachedWindow : public QWidget {
+public:
+    explicit DetachedWindow(std::function<void()> onClose) : QWidget(nullptr, Qt::Window), m_onClose(std::move(onClose)) {}
+
+protected:
+    void closeEvent(QCloseEvent* event) override {
+        event->ignore();
+        m_onClose();
+    }
+
+private:
+    std::function<void()> m_onClose;
+};
+
 MainWindow::MainWindow(const NodeRegistry& registry, QSettings* settings, QWidget* parent)
     : QMainWindow(parent), m_registry(registry), m_settings(settings), m_doc(registry, settings),
       m_bridge(registry) {
@@ -71,10 +90,17 @@ MainWindow::MainWindow(const NodeRegistry& registry, QSettings* settings, QWidge
     m_scene = new GraphScene(m_doc.model(), m_doc.undoStack(), this);
     m_view = new GraphView(m_scene);
     m_welcome = new WelcomePage(registry);
-    // The dashboard joins the canvas in this splitter (UX: side by side).
-    auto* editor = new QSplitter(Qt::Horizontal);
+    // Canvas and dashboard side by side (UX); the dashboard can be detached to its own window.
+    m_dashboard = new DashboardWidget(m_doc.model(), m_doc.undoStack());
+    m_feed = new DashboardFeed(m_dashboard, m_doc.model(), this);
+    m_editor = new QSplitter(Qt::Horizontal);
+    auto* editor = m_editor;
     editor->setObjectName("editorSplitter");
     editor->addWidget(m_view);
+    editor->addWidget(m_dashboard);
+    editor->setStretchFactor(0, 5);
+    editor->setStretchFactor(1, 4);
+    editor->setChildrenCollapsible(false);
     m_stack = new QStackedWidget;
     m_stack->addWidget(m_welcome);
     m_stack->addWidget(editor);
@@ -118,10 +144,16 @@ MainWindow::MainWindow(const NodeRegistry& registry, QSettings* settings, QWidge
     };
 
     connect(&m_doc, &ProjectController::documentStateChanged, this, &MainWindow::updateTitle);
+    connect(&m_doc, &ProjectController::documentStateChanged, this, &MainWindow::updateHistoryPath);
+    connect(m_dashboard, &DashboardWidget::optionsRequested, this, &MainWindow::selectAndReveal);
+    connect(m_feed, &DashboardFeed::exported, this, [this](const QString& path) {
+        log(tr("Exported %1").arg(QDir::toNativeSeparators(path)));
+    });
     connect(&m_doc, &ProjectController::projectChanged, this, [this] {
         if (m_bridge.isRunning()) stop();
         m_peek->clear(tr("Click a wire on the canvas while the pipeline runs to see its newest events."));
         m_inspector->setNode({});
+        updateHistoryPath();
         showEditor(m_doc.hasProject());
         m_pathLabel->setText(m_doc.filePath().isEmpty() ? tr("Not saved yet") : QDir::toNativeSeparators(m_doc.filePath()));
         updateTitle();
@@ -198,6 +230,7 @@ MainWindow::~MainWindow() {
     m_doc.undoStack()->disconnect();
     m_doc.model()->disconnect();
     m_doc.disconnect();
+    delete m_dashboardWindow;  // holds the dashboard while it is detached
     delete takeCentralWidget();
     delete m_scene;
     for (QDockWidget* d : {m_paletteDock, m_inspectorDock, m_bottomDock}) delete d;
@@ -270,6 +303,14 @@ void MainWindow::buildActions() {
     make("zoomIn", tr("Zoom &In"), "zoom-in", QKeySequence::ZoomIn, [this] { m_view->zoomIn(); });
     make("zoomOut", tr("Zoom &Out"), "zoom-out", QKeySequence::ZoomOut, [this] { m_view->zoomOut(); });
     make("fit", tr("&Fit to View"), "zoom-fit", QKeySequence(Qt::CTRL | Qt::Key_0), [this] { m_view->fitToView(); });
+    make("exportDashboard", tr("&Export Dashboard as PNG…"), "", QKeySequence(), [this] {
+        const QString suggested = QFileInfo(m_doc.displayName()).completeBaseName() + "-dashboard.png";
+        const QString path = m_feed->askSavePath(tr("Export dashboard"), suggested, tr("PNG images (*.png)"));
+        if (!path.isEmpty() && m_dashboard->exportPng(path)) log(tr("Exported %1").arg(QDir::toNativeSeparators(path)));
+    });
+    make("detachDashboard", tr("&Detach Dashboard"), "", QKeySequence(), [this] {
+        setDashboardDetached(!m_dashboardWindow);
+    });
     make("run", tr("&Run"), "run", QKeySequence(Qt::Key_F5), [this] { run(); });
     make("stop", tr("S&top"), "stop", QKeySequence(Qt::SHIFT | Qt::Key_F5), [this] { stop(); });
     // Canvas edit keys act only when the canvas (not a text field) has focus.
@@ -308,6 +349,8 @@ void MainWindow::buildMenus() {
     for (const char* n : {"zoomIn", "zoomOut", "fit"}) view->addAction(m_actions[n]);
     view->addSeparator();
     for (QDockWidget* d : {m_paletteDock, m_inspectorDock, m_bottomDock}) view->addAction(d->toggleViewAction());
+    view->addSeparator();
+    for (const char* n : {"detachDashboard", "exportDashboard"}) view->addAction(m_actions[n]);
 
     QMenu* run = menuBar()->addMenu(tr("&Run"));
     for (const char* n : {"run", "stop"}) run->addAction(m_actions[n]);
@@ -532,6 +575,7 @@ bool MainWindow::run() {
         return false;
     }
     if (!m_restarting) m_runClock.start();
+    m_feed->startRun(m_bridge.charts());
     log(tr("Running %1 on %2").arg(m_doc.displayName(), plural(m_bridge.threadCount(), tr("thread"), tr("threads"))));
     m_threadsLabel->setText(tr("Engine: %1").arg(plural(m_bridge.threadCount(), tr("thread"), tr("threads"))));
     if (!m_peekEdge.isEmpty()) openPeek(m_peekEdge);
@@ -556,6 +600,7 @@ void MainWindow::onFinished(const QString& error) {
         if (started) return;
     }
     m_restarting = false;
+    m_feed->stopRun();
     if (error.isEmpty()) log(tr("Stopped after %1").arg(formatElapsed(m_runClock.elapsed())));
     else {
         log(tr("Failed: %1").arg(error));
@@ -595,6 +640,32 @@ void MainWindow::openPeek(const QString& edgeKey) {
     if (m_peek->tap()) m_bridge.closePeek(m_peek->tap());
     const QString title = QString::fromStdString(e.from() + " → " + e.to());
     m_peek->setTap(m_bridge.openPeek(QString::fromStdString(e.fromNode), QString::fromStdString(e.fromPort)), title);
+}
+
+void MainWindow::updateHistoryPath() {
+    const QString path = m_doc.filePath();
+    m_feed->setHistoryPath(path.isEmpty() ? QString() : QString::fromStdString(chartHistoryPathFor(path.toStdString())));
+}
+
+void MainWindow::setDashboardDetached(bool detached) {
+    if (detached == (m_dashboardWindow != nullptr)) return;
+    if (detached) {
+        // A window of its own for a second screen; closing it puts the dashboard back.
+        m_dashboardWindow = new DetachedWindow([this] { setDashboardDetached(false); });
+        m_dashboardWindow->setWindowTitle(tr("Dashboard — %1").arg(m_doc.displayName()));
+        m_dashboardWindow->setWindowIcon(windowIcon());
+        auto* layout = new QVBoxLayout(m_dashboardWindow);
+        layout->setContentsMargins(0, 0, 0, 0);
+        layout->addWidget(m_dashboard);
+        m_dashboardWindow->resize(qMax(640, m_dashboard->width()), qMax(480, m_dashboard->height()));
+        m_dashboardWindow->show();
+    } else {
+        m_editor->addWidget(m_dashboard);
+        m_dashboard->show();
+        m_dashboardWindow->deleteLater();
+        m_dashboardWindow = nullptr;
+    }
+    m_actions["detachDashboard"]->setText(detached ? tr("&Attach Dashboard") : tr("&Detach Dashboard"));
 }
 
 void MainWindow::selectAndReveal(const QString& nodeId) {
@@ -643,11 +714,17 @@ bool MainWindow::saveDocument(bool as) {
 void MainWindow::restoreLayout() {
     restoreGeometry(m_settings->value("window/geometry").toByteArray());
     restoreState(m_settings->value("window/state").toByteArray());
+    // The dashboard gets a little more room than the canvas: it is what one watches while running.
+    if (!m_editor->restoreState(m_settings->value("window/editorSplitter").toByteArray()))
+        m_editor->setSizes({360, 640});
 }
 
 void MainWindow::saveLayout() {
     m_settings->setValue("window/geometry", saveGeometry());
-    if (m_doc.hasProject()) m_settings->setValue("window/state", saveState());
+    if (m_doc.hasProject()) {
+        m_settings->setValue("window/state", saveState());
+        m_settings->setValue("window/editorSplitter", m_editor->saveState());
+    }
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

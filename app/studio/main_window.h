@@ -24,12 +24,15 @@ class QAction;
 class QDockWidget;
 class QLineEdit;
 class QPlainTextEdit;
+class QSplitter;
 class QStackedWidget;
 class QTabWidget;
 class QToolButton;
 
 namespace riffle {
 
+class DashboardFeed;
+class DashboardWidget;
 class GraphScene;
 class GraphView;
 class Inspector;
@@ -67,6 +70,10 @@ public:
     ProblemsPanel* problems() const { return m_problems; }
     PeekPanel* peek() const { return m_peek; }
     WelcomePage* welcome() const { return m_welcome; }
+    DashboardWidget* dashboard() const { return m_dashboard; }
+    DashboardFeed* dashboardFeed() const { return m_feed; }
+    bool isDashboardDetached() const { return m_dashboardWindow != nullptr; }
+    void setDashboardDetached(bool detached);
     QString statusPillText() const { return m_pill->text(); }
     QAction* action(const QString& name) const;
     // Consent before the first run of a project from elsewhere; tests replace the dialog.
@@ -106,7 +113,13 @@ private:
     ProjectController m_doc;
     EngineBridge m_bridge;
 
+    class DetachedWindow;
+    void updateHistoryPath();
     QStackedWidget* m_stack = nullptr;
+    QSplitter* m_editor = nullptr;
+    DashboardWidget* m_dashboard = nullptr;
+    DashboardFeed* m_feed = nullptr;
+    QWidget* m_dashboardWindow = nullptr;
     WelcomePage* m_welcome = nullptr;
     GraphScene* m_scene = nullptr;
     GraphView* m_view = nullptr;

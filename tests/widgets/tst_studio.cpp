@@ -4,7 +4,13 @@
 
 #include "app/studio/main_window.h"
 #include "nodes/register_builtin_nodes.h"
+#include "engine/charts/chart_history.h"
 #include "widgets/canvas/graph_scene.h"
+#include "widgets/dashboard/bar_panel.h"
+#include "widgets/dashboard/dashboard_feed.h"
+#include "widgets/dashboard/dashboard_widget.h"
+#include "widgets/dashboard/table_panel.h"
+#include "widgets/dashboard/timeseries_panel.h"
 #include "widgets/model/commands.h"
 #include "widgets/panels/peek_panel.h"
 #include "widgets/panels/problems_panel.h"
@@ -42,8 +48,12 @@ private slots:
     void saveAndOpenRoundTripKeepsBytes();
     void closingWithUnsavedChangesAsks();
     void recoveryFileIsOfferedAfterACrash();
+    void dashboardShowsExactlyWhatTheChartSinksReceived();
+    void dashboardShowsTheLastRunAfterAReopen();
+    void dashboardExportsAndDetaches();
 
 private:
+    QString writeChartProject();
     std::unique_ptr<MainWindow> makeWindow();
     QString copyExample(const QString& name);
 
@@ -61,6 +71,8 @@ void TstStudio::init() {
     m_dir = std::make_unique<QTemporaryDir>();
     m_settings = std::make_unique<QSettings>(m_dir->filePath("settings.ini"), QSettings::IniFormat);
     QDir(ProjectController::recoveryFolder()).removeRecursively();
+    // The chart history goes under $XDG_DATA_HOME: keep each test's apart.
+    qputenv("XDG_DATA_HOME", m_dir->filePath("data").toUtf8());
 }
 
 void TstStudio::cleanup() {
@@ -97,7 +109,8 @@ void TstStudio::opensOnTheWelcomePageAndOpensAnExample() {
     QCOMPARE(w->windowTitle(), QString("click_analytics.riffle[*] — Riffle"));
     QVERIFY(!w->isWindowModified());
     QVERIFY(w->action("run")->isEnabled());
-    QCOMPARE(w->document()->model()->project().nodes.size(), size_t(9));
+    QCOMPARE(w->document()->model()->project().nodes.size(), size_t(17));
+    QCOMPARE(w->dashboard()->panelIds().size(), 6);
     QCOMPARE(w->document()->recentFiles().front(),
              QFileInfo(QStringLiteral(RIFFLE_SOURCE_DIR "/projects/click_analytics.riffle")).absoluteFilePath());
 
@@ -295,6 +308,129 @@ void TstStudio::recoveryFileIsOfferedAfterACrash() {
     w2->askToRestore = [&](const RecoveryFile&) { return ++again, false; };
     w2->offerRecovery();
     QCOMPARE(again, 0);
+}
+
+
+// Four clicks in two 10 s windows, counted per page and drawn three ways.
+QString TstStudio::writeChartProject() {
+    QFile csv(m_dir->filePath("clicks.csv"));
+    if (!csv.open(QIODevice::WriteOnly)) return {};
+    csv.write("time,page\n2026-11-24T10:00:01Z,/a\n2026-11-24T10:00:02Z,/b\n2026-11-24T10:00:03Z,/a\n"
+              "2026-11-24T10:00:12Z,/a\n");
+    csv.close();
+    const QString path = m_dir->filePath("charts.riffle");
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly)) return {};
+    f.write(R"json({"format": "riffle-project", "version": 1, "name": "Charts",
+      "nodes": [
+        {"id": "clicks", "type": "source.file", "params": {"path": "clicks.csv", "time_field": "time",
+                                                           "max_out_of_orderness": "0s"}},
+        {"id": "per_page", "type": "window.tumbling", "params": {"size": "10s", "group_by": ["page"],
+            "aggregates": [{"name": "views", "expr": "COUNT(*)"}]}},
+        {"id": "views", "type": "sink.chart.timeseries", "title": "Views", "params": {"history": "1h"}},
+        {"id": "pages", "type": "sink.chart.bar", "title": "Pages", "params": {}},
+        {"id": "rows", "type": "sink.chart.table", "title": "Rows", "params": {}}],
+      "edges": [{"from": "clicks.out", "to": "per_page.in"}, {"from": "per_page.out", "to": "views.in"},
+                {"from": "per_page.out", "to": "pages.in"}, {"from": "per_page.out", "to": "rows.in"}],
+      "dashboard": {"panels": [{"node": "views", "grid": [0, 0, 8, 4]}]}})json");
+    return path;
+}
+
+void TstStudio::dashboardShowsExactlyWhatTheChartSinksReceived() {
+    auto w = makeWindow();
+    const QString path = writeChartProject();
+    QCOMPARE(w->openFile(path, true), QString());
+    QCOMPARE(w->dashboard()->panelIds(), QStringList({"views", "pages", "rows"}));
+    QCOMPARE(w->dashboard()->panelCells("views"), QRect(0, 0, 8, 4));
+    QVERIFY(w->dashboard()->isVisible());
+
+    QVERIFY(w->run());
+    QVERIFY(w->dashboard()->isRunning());
+    QTRY_VERIFY_WITH_TIMEOUT(!w->isRunning(), 10000);  // the file ends, so does the run
+    QVERIFY(!w->dashboard()->isRunning());
+
+    auto* views = qobject_cast<TimeseriesPanel*>(w->dashboardFeed()->panel("views"));
+    QVERIFY(views);
+    QCOMPARE(views->seriesNames(), QStringList({"/a", "/b"}));
+    const double w0 = QDateTime::fromString("2026-11-24T10:00:00Z", Qt::ISODate).toSecsSinceEpoch();
+    const std::vector<std::pair<double, double>> a{{w0, 2}, {w0 + 10, 1}}, b{{w0, 1}};
+    QCOMPARE(views->seriesPoints("/a"), a);
+    QCOMPARE(views->seriesPoints("/b"), b);
+
+    auto* pages = qobject_cast<BarPanel*>(w->dashboardFeed()->panel("pages"));
+    QVERIFY(pages);
+    QCOMPARE(pages->categories().size(), 2);
+    QCOMPARE(pages->categoryValue("/a"), 1.0);  // the latest window
+    QCOMPARE(pages->categoryValue("/b"), 1.0);
+
+    auto* rows = qobject_cast<TablePanel*>(w->dashboardFeed()->panel("rows"));
+    QVERIFY(rows);
+    QCOMPARE(rows->rowCount(), 3);
+    QCOMPARE(rows->rowAt(0).at(1), QString("/a"));  // newest first: the 10:00:10 window
+    QCOMPARE(rows->rowAt(0).at(2), QString("1"));
+
+    // Nothing was dropped on the way, so no panel shows a counter.
+    QCOMPARE(w->dashboard()->panelFrame("views")->droppedText(), QString());
+}
+
+void TstStudio::dashboardShowsTheLastRunAfterAReopen() {
+    const QString path = writeChartProject();
+    {
+        auto w = makeWindow();
+        QCOMPARE(w->openFile(path, true), QString());
+        QVERIFY(w->run());
+        QTRY_VERIFY_WITH_TIMEOUT(!w->isRunning(), 10000);
+    }
+    // The history store has the run, under the test's data folder.
+    const QString history = QString::fromStdString(chartHistoryPathFor(path.toStdString()));
+    QVERIFY(history.startsWith(m_dir->filePath("data")));
+    QVERIFY(QFileInfo::exists(history));
+
+    auto w = makeWindow();
+    QCOMPARE(w->openFile(path, true), QString());
+    QVERIFY(!w->isRunning());
+    auto* views = qobject_cast<TimeseriesPanel*>(w->dashboardFeed()->panel("views"));
+    QVERIFY(views);
+    const double w0 = QDateTime::fromString("2026-11-24T10:00:00Z", Qt::ISODate).toSecsSinceEpoch();
+    const std::vector<std::pair<double, double>> a{{w0, 2}, {w0 + 10, 1}};
+    QCOMPARE(views->seriesPoints("/a"), a);
+    auto* rows = qobject_cast<TablePanel*>(w->dashboardFeed()->panel("rows"));
+    QCOMPARE(rows->rowCount(), 3);
+}
+
+void TstStudio::dashboardExportsAndDetaches() {
+    auto w = makeWindow();
+    const QString path = writeChartProject();
+    QCOMPARE(w->openFile(path, true), QString());
+    QVERIFY(w->run());
+    QTRY_VERIFY_WITH_TIMEOUT(!w->isRunning(), 10000);
+
+    // The panel menu's Export goes through the save dialog hook to the panel.
+    QString asked;
+    w->dashboardFeed()->askSavePath = [&](const QString&, const QString& suggested, const QString&) {
+        asked = suggested;
+        return m_dir->filePath(suggested);
+    };
+    emit w->dashboard()->exportRequested("views", "csv");
+    QCOMPARE(asked, QString("Views.csv"));
+    const QByteArray csv = readAll(m_dir->filePath("Views.csv"));
+    QVERIFY2(csv.contains("/a"), csv.constData());
+    QVERIFY(csv.contains("2026-11-24T10:00:10.000Z"));
+
+    w->action("exportDashboard")->trigger();
+    const QByteArray png = readAll(m_dir->filePath(asked));
+    QCOMPARE(asked, QString("charts-dashboard.png"));
+    QVERIFY(png.startsWith("\x89PNG"));
+
+    // Detached to its own window and back; the panels stay the same.
+    w->setDashboardDetached(true);
+    QVERIFY(w->isDashboardDetached());
+    QVERIFY(w->dashboard()->window() != w.get());
+    QCOMPARE(w->dashboard()->panelIds().size(), 3);
+    w->dashboard()->window()->close();
+    QVERIFY(!w->isDashboardDetached());
+    QCOMPARE(w->dashboard()->window(), w.get());
+    QVERIFY(w->dashboardFeed()->panel("views"));
 }
 
 QTEST_MAIN(TstStudio)

@@ -304,6 +304,9 @@ void ChartPanel::keyPressEvent(QKeyEvent* event) {
 void ChartPanel::resizeEvent(QResizeEvent* event) {
     QWidget::resizeEvent(event);
     placeDroppedLabel();
+    // Time labels ("11:22:00") need about 70 px each: fewer ticks on a narrow panel.
+    if (m_plot && dynamic_cast<chart::TimeTicker*>(m_plot->xAxis->ticker().data()))
+        m_plot->xAxis->ticker()->setTickCount(std::clamp(width() / 110, 2, 8));
     markDirty();
 }
 

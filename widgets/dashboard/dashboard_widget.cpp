@@ -19,7 +19,7 @@ using namespace dashboard;
 namespace {
 
 constexpr int kFrameIntervalMs = 16;  // display rate, at most 60 Hz
-constexpr int kMinGridWidth = 480;
+constexpr int kMinGridWidth = 400;
 
 }  // namespace
 
@@ -117,6 +117,10 @@ void DashboardWidget::setPanelFactory(PanelFactory factory) {
     m_factory = std::move(factory);
     for (auto it = m_frames.begin(); it != m_frames.end(); ++it)
         it.value()->setContent(m_factory ? m_factory(it.key()) : nullptr);
+}
+
+void DashboardWidget::refreshPanel(const QString& nodeId) {
+    if (PanelFrame* f = m_frames.value(nodeId)) f->setContent(m_factory ? m_factory(nodeId) : nullptr);
 }
 
 QWidget* DashboardWidget::panelContent(const QString& nodeId) const {

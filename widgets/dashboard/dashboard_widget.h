@@ -40,6 +40,8 @@ public:
     // Makes the content of every panel (existing ones are rebuilt). Without a factory a panel
     // shows a placeholder.
     void setPanelFactory(PanelFactory factory);
+    // Makes one panel's content again (its node changed).
+    void refreshPanel(const QString& nodeId);
     QWidget* panelContent(const QString& nodeId) const;
     PanelFrame* panelFrame(const QString& nodeId) const;
     QStringList panelIds() const;  // in the project's node order

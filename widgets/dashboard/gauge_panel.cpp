@@ -105,6 +105,12 @@ void GaugePanel::onThemeChanged() {
 
 void GaugePanel::draw() {
     m_valueText->setText(valueText());
+    // The number is the point of a gauge: as large as the panel allows, never cut.
+    QFont big = theme::scaledFont(font(), 2.8, QFont::DemiBold);
+    const int room = std::max(40, width() - 16);
+    while (big.pointSizeF() > font().pointSizeF() && QFontMetrics(big).horizontalAdvance(valueText()) > room)
+        big.setPointSizeF(big.pointSizeF() * 0.9);
+    m_valueText->setFont(big);
     switch (level()) {
         case Level::Alert:
             m_valueText->setTextColor(theme::red());
@@ -130,7 +136,7 @@ void GaugePanel::draw() {
                       .arg(t > 0 ? QStringLiteral("▲") : QStringLiteral("▼"),
                            delta > 0 ? QStringLiteral("+") : QString(), chart::formatValue(delta));
     }
-    if (!m_values.empty() && !m_values.rbegin()->second.final) detail += tr("   (in progress)");
+    if (!m_values.empty() && !m_values.rbegin()->second.final) detail += tr("  (so far)");
     m_detailText->setText(detail);
 
     QVector<QCPGraphData> data;

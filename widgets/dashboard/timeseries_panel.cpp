@@ -11,7 +11,7 @@ namespace riffle {
 
 namespace {
 
-constexpr int kLegendColumns = 6;
+constexpr int kLegendColumnWidth = 96;  // px per legend entry, so names are not cut
 
 QString numberText(double v) {
     return std::isnan(v) ? QString() : QString::number(v, 'g', QLocale::FloatingPointShortest);
@@ -34,7 +34,7 @@ TimeseriesPanel::TimeseriesPanel(const ChartConfig& config, QWidget* parent)
     p->plotLayout()->setRowStretchFactor(0, 0.001);
     p->plotLayout()->setRowSpacing(0);
     p->legend->setFillOrder(QCPLegend::foColumnsFirst);
-    p->legend->setWrap(kLegendColumns);
+    p->legend->setWrap(6);
     p->legend->setMargins(QMargins(4, 2, 4, 0));
     p->legend->setIconSize(14, 4);
     p->legend->setSelectableParts(QCPLegend::spItems);
@@ -184,6 +184,8 @@ void TimeseriesPanel::onFrame(FrameResult result) {
         data.resize(int(s.x.size()));
         for (size_t i = 0; i < s.x.size(); ++i) data[int(i)] = QCPGraphData(s.x[i], s.y[i]);
         g.solid->data()->set(data, true);
+        // A line needs two points: while a series has only a few, draw them as dots too.
+        g.solid->setScatterStyle(s.x.size() < 3 ? QCPScatterStyle(QCPScatterStyle::ssDisc, 5) : QCPScatterStyle());
         data.resize(int(s.tailX.size()));
         for (size_t i = 0; i < s.tailX.size(); ++i)
             data[int(i)] = QCPGraphData(s.tailX[i], s.tailY[i]);
@@ -193,6 +195,12 @@ void TimeseriesPanel::onFrame(FrameResult result) {
         styleGraphs();
         plot()->legend->setVisible(m_graphs.size() > 1);
     }
+    // The legend may take a third of the panel's height at most; beyond that the hover tooltip
+    // names the series.
+    const int legendColumns = std::max(1, width() / kLegendColumnWidth);
+    if (plot()->legend->wrap() != legendColumns) plot()->legend->setWrap(legendColumns);
+    const int legendRows = (int(m_graphs.size()) + legendColumns - 1) / legendColumns;
+    plot()->legend->setVisible(m_graphs.size() > 1 && legendRows * (fontMetrics().height() + 2) < height() / 3);
     updateYRange();
     replot();
     if (m_redraw) {

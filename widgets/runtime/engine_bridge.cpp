@@ -1,5 +1,9 @@
 #include "widgets/runtime/engine_bridge.h"
 
+#include <QDateTime>
+
+#include "nodes/charts/chart_config.h"
+
 namespace riffle {
 
 EngineBridge::EngineBridge(const NodeRegistry& registry, QObject* parent) : QObject(parent), m_registry(registry) {
@@ -17,11 +21,25 @@ QStringList EngineBridge::start(const Project& project, ExecutorOptions options)
         m_executor->wait();
         m_executor.reset();
         m_timer.stop();
+        if (m_history) (void)m_history->endRun(m_charts->runId(), QDateTime::currentMSecsSinceEpoch() * 1000);
     }
     ValidatedGraph graph = validateProject(project, m_registry);
     QStringList problems;
     for (const auto& p : graph.problems) problems << QString::fromStdString(p.message);
     if (!problems.isEmpty()) return problems;
+    m_charts = makeChartHub(graph);
+    m_history.reset();
+    if (!m_charts->nodeIds().empty() && !project.path.empty()) {
+        const std::string path = chartHistoryPathFor(project.path);
+        const TimeUs now = QDateTime::currentMSecsSinceEpoch() * 1000;
+        // Without a history the charts still run live; the run just is not kept.
+        if (auto h = ChartHistory::open(path))
+            if (auto run = h.value()->beginRun(now, historyRetentionUs(project.settings))) {
+                m_charts->setHistory(path, run.value());
+                m_history = std::move(h.value());
+            }
+    }
+    options.charts = m_charts;
     auto exec = Executor::create(graph, options);
     if (!exec) return {QString::fromStdString(exec.message())};
     if (Status s = exec.value()->start(); !s) return {QString::fromStdString(s.message())};
@@ -84,6 +102,8 @@ void EngineBridge::sample() {
         m_timer.stop();
         const Status failure = m_executor->failure();
         m_executor.reset();
+        if (m_history) (void)m_history->endRun(m_charts->runId(), QDateTime::currentMSecsSinceEpoch() * 1000);
+        m_history.reset();
         emit finished(failure.isOk() ? QString() : QString::fromStdString(failure.message()));
     }
 }

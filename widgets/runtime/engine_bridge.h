@@ -12,6 +12,8 @@
 #include <QVector>
 #include <memory>
 
+#include "engine/charts/chart_feed.h"
+#include "engine/charts/chart_history.h"
 #include "engine/graph/graph_validator.h"
 #include "engine/graph/node_registry.h"
 #include "engine/runtime/executor.h"
@@ -38,7 +40,8 @@ public:
     ~EngineBridge() override;
 
     // Validates and starts `project`. Returns the problems (empty when it started). A running
-    // pipeline is stopped first.
+    // pipeline is stopped first. Chart sinks publish on charts(); when the project has a path,
+    // their final rows also go to its chart history (chartHistoryPathFor) as a new run.
     QStringList start(const Project& project, ExecutorOptions options = {});
     // Asks the pipeline to stop; finished() follows once every sink has flushed.
     void requestStop();
@@ -52,6 +55,8 @@ public:
     std::shared_ptr<PeekTap> openPeek(const QString& nodeId, const QString& port);
     void closePeek(const std::shared_ptr<PeekTap>& tap);
     void setSampleIntervalMs(int ms) { m_timer.setInterval(ms); }
+    // The chart channels of the running (or last) pipeline; null before the first run.
+    const std::shared_ptr<ChartHub>& charts() const { return m_charts; }
 
 signals:
     void statsUpdated();
@@ -62,6 +67,8 @@ private:
     void sample();
     const NodeRegistry& m_registry;
     std::unique_ptr<Executor> m_executor;
+    std::shared_ptr<ChartHub> m_charts;
+    std::unique_ptr<ChartHistory> m_history;  // to record the end of the run
     QVector<NodeStats> m_stats;
     QTimer m_timer;
     qint64 m_lastSampleNs = 0;

@@ -1,0 +1,165 @@
+#include "widgets/dashboard/dashboard_feed.h"
+
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+
+#include "engine/charts/chart_history.h"
+#include "nodes/charts/chart_config.h"
+#include "widgets/canvas/canvas_style.h"
+#include "widgets/dashboard/chart_panel.h"
+#include "widgets/dashboard/dashboard_widget.h"
+#include "widgets/model/graph_model.h"
+
+namespace riffle {
+
+namespace {
+
+// How many rows of the last run a panel shows before Run (the newest, when there are more).
+constexpr size_t kLastRunRows = 100'000;
+
+QLabel* messageLabel(const QString& text) {
+    auto* label = new QLabel(text);
+    label->setObjectName("panelPlaceholder");
+    label->setAlignment(Qt::AlignCenter);
+    label->setWordWrap(true);
+    label->setMargin(8);
+    QPalette pal = label->palette();
+    pal.setColor(QPalette::WindowText, canvas::colors(pal).subtext);
+    label->setPalette(pal);
+    return label;
+}
+
+}  // namespace
+
+DashboardFeed::DashboardFeed(DashboardWidget* dashboard, GraphModel* model, QObject* parent)
+    : QObject(parent), m_dashboard(dashboard), m_model(model) {
+    m_dashboard->setPanelFactory([this](const QString& id) { return makePanel(id); });
+    connect(m_dashboard, &DashboardWidget::frameTick, this, &DashboardFeed::drain);
+    connect(m_dashboard, &DashboardWidget::exportRequested, this, &DashboardFeed::onExportRequested);
+    connect(m_model, &GraphModel::validationChanged, this, &DashboardFeed::refreshChangedPanels);
+    askSavePath = [this](const QString& title, const QString& suggested, const QString& filter) {
+        return QFileDialog::getSaveFileName(m_dashboard, title, suggested, filter);
+    };
+}
+
+void DashboardFeed::setHistoryPath(const QString& path) {
+    if (path == m_historyPath) return;
+    m_historyPath = path;
+    m_panelKeys.clear();
+    refreshChangedPanels();
+}
+
+void DashboardFeed::startRun(std::shared_ptr<ChartHub> hub) {
+    m_hub = std::move(hub);
+    m_panelKeys.clear();
+    for (const QString& id : m_dashboard->panelIds()) m_dashboard->refreshPanel(id);
+    m_dashboard->setRunning(true);
+}
+
+void DashboardFeed::stopRun() {
+    drain();
+    m_dashboard->setRunning(false);
+}
+
+void DashboardFeed::drain() {
+    if (!m_hub) return;
+    for (const std::string& nodeId : m_hub->nodeIds()) {
+        const QString id = QString::fromStdString(nodeId);
+        const std::shared_ptr<ChartChannel> channel = m_hub->channel(nodeId);
+        auto chunks = channel->drain();
+        ChartPanel* p = panel(id);
+        if (!chunks.empty() && p) {
+            for (const auto& chunk : chunks) p->appendRows(chunk->rows);
+            m_dashboard->noteData(id);
+        }
+        m_dashboard->setDropped(id, channel->rowsDropped());
+    }
+}
+
+ChartPanel* DashboardFeed::panel(const QString& nodeId) const { return m_panels.value(nodeId).data(); }
+
+QWidget* DashboardFeed::makePanel(const QString& nodeId) {
+    m_panels.remove(nodeId);
+    const ValidatedGraph& graph = m_model->validated();
+    const std::string id = nodeId.toStdString();
+    const int index = graph.indexOf(id);
+    const LogicalNode* node = index >= 0 ? &graph.nodes[static_cast<size_t>(index)] : nullptr;
+    if (!node || node->inputs.schemas.empty() || !node->inputs.schemas[0]) {
+        m_panelKeys[nodeId] = "unconnected";
+        return messageLabel(tr("Connect this chart to a stream to see it here"));
+    }
+    const ChartConfig* running = m_hub ? m_hub->config(id) : nullptr;
+    auto resolved = running ? Result<ChartConfig>(*running)
+                            : resolveChartConfig(node->config, *node->inputs.schemas[0], node->def->title);
+    if (!resolved) {
+        m_panelKeys[nodeId] = QByteArray::fromStdString(resolved.message());
+        return messageLabel(QString::fromStdString(resolved.message()));
+    }
+    const ChartConfig& config = resolved.value();
+    m_panelKeys[nodeId] = QByteArray::fromStdString(
+        Json{config.kind, config.title, config.x, config.y, config.seriesBy, config.columns, config.historyUs,
+             node->config.params()}
+            .dump());
+
+    ChartPanel* p = ChartPanel::create(config);
+    p->setOptions(node->config.params());
+    m_panels.insert(nodeId, p);
+    if (m_historyPath.isEmpty()) return p;
+    // Panning back shows older rows of the same run: the running one, or before Run the last one
+    // (its charts shown at once; only when a history file exists: looking must not create one).
+    const std::string path = m_historyPath.toStdString();
+    int64_t run = m_hub ? m_hub->runId() : 0;
+    if (!m_hub && QFileInfo::exists(m_historyPath))
+        if (auto h = ChartHistory::open(path))
+            if ((run = h.value()->lastRunWith(id)))
+                p->appendRows(h.value()->load(id, run, kMinTime, kMaxTime, kLastRunRows));
+    if (run)
+        p->setHistoryLoader([path, id, run](TimeUs fromUs, TimeUs toUs) {
+            auto h = ChartHistory::open(path);
+            return h ? h.value()->load(id, run, fromUs, toUs) : std::vector<ChartRow>{};
+        });
+    return p;
+}
+
+void DashboardFeed::refreshChangedPanels() {
+    if (m_dashboard->isRunning()) return;  // a change while running restarts the run
+    for (const QString& id : m_dashboard->panelIds()) {
+        const QByteArray before = m_panelKeys.value(id);
+        const QByteArray after = [&] {
+            const ValidatedGraph& graph = m_model->validated();
+            const int index = graph.indexOf(id.toStdString());
+            if (index < 0) return QByteArray("unconnected");
+            const LogicalNode& n = graph.nodes[static_cast<size_t>(index)];
+            if (n.inputs.schemas.empty() || !n.inputs.schemas[0]) return QByteArray("unconnected");
+            auto c = resolveChartConfig(n.config, *n.inputs.schemas[0], n.def->title);
+            if (!c) return QByteArray::fromStdString(c.message());
+            const ChartConfig& k = c.value();
+            return QByteArray::fromStdString(
+                Json{k.kind, k.title, k.x, k.y, k.seriesBy, k.columns, k.historyUs, n.config.params()}.dump());
+        }();
+        if (before.isEmpty() || before != after) m_dashboard->refreshPanel(id);
+    }
+}
+
+bool DashboardFeed::exportPanel(const QString& nodeId, const QString& format, const QString& path) {
+    ChartPanel* p = panel(nodeId);
+    if (!p || path.isEmpty()) return false;
+    bool ok = false;
+    if (format == "png") ok = p->exportPng(path);
+    else if (format == "svg") ok = p->exportSvg(path);
+    else if (format == "pdf") ok = p->exportPdf(path);
+    else if (format == "csv") ok = p->exportCsv(path);
+    if (ok) emit exported(path);
+    return ok;
+}
+
+void DashboardFeed::onExportRequested(const QString& nodeId, const QString& format) {
+    ChartPanel* p = panel(nodeId);
+    if (!p) return;
+    const QString suggested = QString::fromStdString(p->config().title).replace('/', '-') + "." + format;
+    const QString filter = format == "csv" ? tr("CSV files (*.csv)") : tr("%1 files (*.%2)").arg(format.toUpper(), format);
+    exportPanel(nodeId, format, askSavePath(tr("Export %1").arg(QString::fromStdString(p->config().title)), suggested, filter));
+}
+
+}  // namespace riffle

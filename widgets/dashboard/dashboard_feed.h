@@ -1,0 +1,61 @@
+#pragma once
+// Connects the dashboard to the data: makes each panel's chart from its node (ChartConfig
+// resolved against the node's input schema, options from its params), fills it with the last
+// run's rows from the project's chart history before Run, drains the engine's chart channels into
+// the panels on the dashboard's frame timer while a pipeline runs (never waiting for the engine;
+// what the channel had to drop shows in the panel's corner), answers panning back beyond the
+// live buffer from the history store, and runs the panels' export menu.
+//
+// Threading: GUI thread, except the history loaders, which the panels call on their workers
+// (each call opens its own read connection).
+#include <QHash>
+#include <QObject>
+#include <QPointer>
+#include <memory>
+
+#include "engine/charts/chart_feed.h"
+
+namespace riffle {
+
+class ChartPanel;
+class DashboardWidget;
+class GraphModel;
+
+class DashboardFeed : public QObject {
+    Q_OBJECT
+public:
+    DashboardFeed(DashboardWidget* dashboard, GraphModel* model, QObject* parent = nullptr);
+
+    // The project's history file (empty: none, e.g. an unsaved project). Rebuilds the panels.
+    void setHistoryPath(const QString& path);
+    QString historyPath() const { return m_historyPath; }
+    // A run started: the panels start empty and follow `hub`'s channels.
+    void startRun(std::shared_ptr<ChartHub> hub);
+    // The run ended: takes what is left in the channels and greys the live dots.
+    void stopRun();
+    // Moves everything waiting in the channels into the panels (the frame timer calls it).
+    void drain();
+
+    ChartPanel* panel(const QString& nodeId) const;
+    // Writes a panel as "png", "svg", "pdf" or "csv"; false if it cannot.
+    bool exportPanel(const QString& nodeId, const QString& format, const QString& path);
+    // Asks the user for a file name (installed as a hook so tests can answer).
+    std::function<QString(const QString& title, const QString& suggested, const QString& filter)> askSavePath;
+
+signals:
+    void exported(const QString& path);
+
+private:
+    QWidget* makePanel(const QString& nodeId);
+    void refreshChangedPanels();
+    void onExportRequested(const QString& nodeId, const QString& format);
+
+    DashboardWidget* m_dashboard;
+    GraphModel* m_model;
+    QString m_historyPath;
+    std::shared_ptr<ChartHub> m_hub;
+    QHash<QString, QPointer<ChartPanel>> m_panels;
+    QHash<QString, QByteArray> m_panelKeys;  // what each panel was made from, to see changes
+};
+
+}  // namespace riffle

@@ -27,9 +27,9 @@ std::string encodeValues(const std::vector<double>& values) {
     return out;
 }
 
+// An empty text is one NULL value: a row without values is stored as NULL (see append()).
 std::vector<double> decodeValues(std::string_view text) {
     std::vector<double> out;
-    if (text.empty()) return out;
     size_t start = 0;
     while (true) {
         const size_t comma = text.find(',', start);
@@ -132,8 +132,10 @@ Status ChartHistory::append(int64_t runId, const std::string& node, const std::v
         sqlite3_bind_int64(m_insert, 3, r.time);
         sqlite3_bind_text(m_insert, 4, r.category.data(), static_cast<int>(r.category.size()), SQLITE_TRANSIENT);
         sqlite3_bind_text(m_insert, 5, r.series.data(), static_cast<int>(r.series.size()), SQLITE_TRANSIENT);
+        // No values (a table's row) is NULL, so that "" can stand for a single NULL value.
         const std::string vals = encodeValues(r.values);
-        sqlite3_bind_text(m_insert, 6, vals.data(), static_cast<int>(vals.size()), SQLITE_TRANSIENT);
+        if (r.values.empty()) sqlite3_bind_null(m_insert, 6);
+        else sqlite3_bind_text(m_insert, 6, vals.data(), static_cast<int>(vals.size()), SQLITE_TRANSIENT);
         if (r.cells.empty()) {
             sqlite3_bind_null(m_insert, 7);
         } else {
@@ -180,7 +182,7 @@ std::vector<ChartRow> ChartHistory::load(const std::string& node, int64_t runId,
         r.time = sqlite3_column_int64(st, 0);
         r.category = std::string(columnText(st, 1));
         r.series = std::string(columnText(st, 2));
-        r.values = decodeValues(columnText(st, 3));
+        if (sqlite3_column_type(st, 3) != SQLITE_NULL) r.values = decodeValues(columnText(st, 3));
         if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
             Json cells = Json::parse(columnText(st, 4), nullptr, false);
             if (cells.is_array())

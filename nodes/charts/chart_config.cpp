@@ -26,7 +26,6 @@ Result<ChartConfig> resolveChartConfig(const NodeConfig& config, const Schema& i
     c.title = config.getString("title");
     if (c.title.empty()) c.title = title.empty() ? config.id() : title;
     c.historyUs = config.getDurationUs("history");
-    const std::string label = "chart `" + config.id() + "`";
     auto typeOf = [&](const std::string& name) -> std::optional<Type> {
         const int i = input.indexOf(name);
         if (i < 0) return std::nullopt;
@@ -35,7 +34,7 @@ Result<ChartConfig> resolveChartConfig(const NodeConfig& config, const Schema& i
     auto missing = [&](const std::string& param, const std::string& name) {
         std::string fields;
         for (const Field& f : input.fields()) fields += (fields.empty() ? "" : ", ") + f.name;
-        return R::error(label + ": `" + param + "` field `" + name + "` is not in the input (it has " + fields + ")");
+        return R::error("`" + param + "` field `" + name + "` is not in the input (it has " + fields + ")");
     };
 
     c.seriesBy = config.getStringList("series_by");
@@ -55,12 +54,12 @@ Result<ChartConfig> resolveChartConfig(const NodeConfig& config, const Schema& i
                     break;
                 }
             if (c.x.empty())
-                return R::error(label + ": a bar chart needs a category field: the input has no string field, set `x`");
+                return R::error("a bar chart needs a category field: the input has no string field, set `x`");
         }
     } else if (auto t = typeOf(c.x); !t) {
         return missing("x", c.x);
     } else if (c.xIsTime && *t != Type::Time) {
-        return R::error(label + ": `x` field `" + c.x + "` must be a time, it is " + std::string(typeName(*t)));
+        return R::error("`x` field `" + c.x + "` must be a time, it is " + std::string(typeName(*t)));
     }
 
     // Series: by default the string fields (a window grouped by page draws one line per page).
@@ -73,7 +72,7 @@ Result<ChartConfig> resolveChartConfig(const NodeConfig& config, const Schema& i
         auto t = typeOf(y);
         if (!t) return missing("y", y);
         if (!isNumeric(*t))
-            return R::error(label + ": `y` field `" + y + "` must be a number, it is " + std::string(typeName(*t)));
+            return R::error("`y` field `" + y + "` must be a number, it is " + std::string(typeName(*t)));
     }
     if (c.y.empty() && c.kind != "table") {
         for (const Field& f : input.fields())
@@ -81,7 +80,7 @@ Result<ChartConfig> resolveChartConfig(const NodeConfig& config, const Schema& i
                 c.y.push_back(f.name);
                 break;
             }
-        if (c.y.empty()) return R::error(label + ": the input has no number to draw; set `y` to a numeric field");
+        if (c.y.empty()) return R::error("the input has no number to draw; set `y` to a numeric field");
     }
     if (c.kind == "table")
         for (const Field& f : input.fields()) c.columns.push_back(f.name);

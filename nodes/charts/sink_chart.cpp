@@ -27,7 +27,7 @@ public:
             return Status::error(m_ctx.nodeLabel + ": has no input");
         const Schema& schema = *m_ctx.inputSchemas[0];
         auto config = resolveChartConfig(m_ctx.config, schema, {});
-        if (!config) return Status::error(config.message());
+        if (!config) return Status::error(m_ctx.nodeLabel + ": " + config.message());
         m_config = std::move(config.value());
         m_xCol = schema.indexOf(m_config.x);
         for (const std::string& y : m_config.y) m_yCols.push_back(schema.indexOf(y));

@@ -17,9 +17,11 @@ struct RunResult {
     QString out, err;
 };
 
-RunResult runTool(const QString& program, const QStringList& args, const QString& cwd = {}, int timeoutMs = 120000) {
+RunResult runTool(const QString& program, const QStringList& args, const QString& cwd = {}, int timeoutMs = 120000,
+                  const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
     QProcess p;
     if (!cwd.isEmpty()) p.setWorkingDirectory(cwd);
+    p.setProcessEnvironment(env);
     p.start(program, args);
     RunResult r;
     if (!p.waitForFinished(timeoutMs)) {
@@ -83,6 +85,7 @@ std::vector<std::vector<std::string>> query(const QString& dbPath, const std::st
 class TstRiffleRun : public QObject {
     Q_OBJECT
 private slots:
+    void initTestCase();
     void clicksToSqliteFillsTableAndCsv();
     void metricsAlertsLogsAndWritesAnomalies();
     void clickAnalyticsWindowsAddUp();
@@ -94,7 +97,17 @@ private slots:
     void listNodesDescribesTheCatalog();
     void nodeReferenceIsUpToDate();
     void benchPrintsJson();
+    void chartTablesJsonAndHistory();
+
+private:
+    // Chart history of every run goes here, never into the user's own data folder.
+    QTemporaryDir m_dataHome;
 };
+
+void TstRiffleRun::initTestCase() {
+    QVERIFY(m_dataHome.isValid());
+    qputenv("XDG_DATA_HOME", m_dataHome.path().toUtf8());
+}
 
 void TstRiffleRun::clicksToSqliteFillsTableAndCsv() {
     QTemporaryDir dir;
@@ -351,6 +364,86 @@ void TstRiffleRun::benchPrintsJson() {
     QVERIFY2(bad.err.contains("unknown query `nexmark-q99` (known: handoff, clicks-map, clicks-window, nexmark-q0, "
                               "nexmark-q1, nexmark-q2, nexmark-q3, nexmark-q5, nexmark-q7, nexmark-q8)"),
              qPrintable(bad.err));
+}
+
+// A CSV through a 10 s window into a bar chart and a time series: riffle-run prints each chart
+// as a table and puts the same under "charts" in --json; each run is kept in the project's
+// chart history under $XDG_DATA_HOME, and --no-history keeps none.
+void TstRiffleRun::chartTablesJsonAndHistory() {
+    QTemporaryDir dir;
+    QFile csv(dir.filePath("clicks.csv"));
+    QVERIFY(csv.open(QIODevice::WriteOnly));
+    // [0, 10): home 2, cart 1; [10, 20): home 1, cart 3; [20, 30): home 1.
+    csv.write("time,page\n"
+              "2026-01-01T00:00:00.000Z,home\n2026-01-01T00:00:01.000Z,cart\n2026-01-01T00:00:02.000Z,home\n"
+              "2026-01-01T00:00:11.000Z,home\n2026-01-01T00:00:12.000Z,cart\n2026-01-01T00:00:13.000Z,cart\n"
+              "2026-01-01T00:00:14.000Z,cart\n2026-01-01T00:00:25.000Z,home\n");
+    csv.close();
+    QFile project(dir.filePath("charts.riffle"));
+    QVERIFY(project.open(QIODevice::WriteOnly));
+    project.write(R"json({"format": "riffle-project", "version": 1, "name": "charts",
+      "nodes": [{"id": "events", "type": "source.file", "params": {"path": "clicks.csv", "time_field": "time"}},
+                {"id": "per_page", "type": "window.tumbling",
+                 "params": {"size": "10s", "group_by": ["page"], "aggregates": [{"expr": "COUNT(*)", "name": "n"}]}},
+                {"id": "pages", "type": "sink.chart.bar", "title": "Views per page"},
+                {"id": "trend", "type": "sink.chart.timeseries", "params": {"title": "Views"}}],
+      "edges": [{"from": "events.out", "to": "per_page.in"}, {"from": "per_page.out", "to": "pages.in"},
+                {"from": "per_page.out", "to": "trend.in"}]})json");
+    project.close();
+
+    QTemporaryDir data;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("XDG_DATA_HOME", data.path());
+    RunResult r = runTool(RIFFLE_RUN_BIN, {project.fileName()}, {}, 120000, env);
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    // The bar chart: the latest count per page, largest first.
+    QVERIFY2(r.out.contains("\nchart `pages` (bar, \"Views per page\"): 5 rows\n"
+                            "  page  n\n"
+                            "  cart  3\n"
+                            "  home  1\n"),
+             qPrintable(r.out));
+    // The time series: every window and page, oldest first.
+    QVERIFY2(r.out.contains("\nchart `trend` (timeseries, \"Views\"): 5 rows\n"
+                            "  window_start              series  n\n"
+                            "  2026-01-01T00:00:00.000Z  cart    1\n"
+                            "  2026-01-01T00:00:00.000Z  home    2\n"
+                            "  2026-01-01T00:00:10.000Z  cart    3\n"
+                            "  2026-01-01T00:00:10.000Z  home    1\n"
+                            "  2026-01-01T00:00:20.000Z  home    1\n"),
+             qPrintable(r.out));
+    const QRegularExpressionMatch where =
+        QRegularExpression("\nchart history: (\\S+charts-[0-9a-f]{12}\\.sqlite) \\(run 1\\)\n").match(r.out);
+    QVERIFY2(where.hasMatch(), qPrintable(r.out));
+    const QString history = where.captured(1);
+    QVERIFY2(history.startsWith(data.path() + "/Riffle/Riffle/history/"), qPrintable(history));
+
+    RunResult j = runTool(RIFFLE_RUN_BIN, {project.fileName(), "--json"}, {}, 120000, env);
+    QVERIFY2(j.exitCode == 0, qPrintable(j.err));
+    const Json charts = lastJsonLine(j.out)["charts"];
+    QCOMPARE(charts["pages"], Json::parse(R"({"kind": "bar", "title": "Views per page", "rows_received": 5,
+        "rows_dropped": 0, "columns": ["page", "n"], "rows": [["cart", "3"], ["home", "1"]]})"));
+    QCOMPARE(charts["trend"]["columns"], Json::parse(R"(["window_start", "series", "n"])"));
+    QCOMPARE(charts["trend"]["rows"].size(), size_t(5));
+    QCOMPARE(charts["trend"]["rows"][4], Json::parse(R"(["2026-01-01T00:00:20.000Z", "home", "1"])"));
+
+    // Two runs in one history file, each with its own final rows.
+    QCOMPARE(query(history, "SELECT COUNT(*) FROM runs")[0][0], std::string("2"));
+    QCOMPARE(query(history, "SELECT run, node, COUNT(*) FROM points GROUP BY run, node ORDER BY run, node"),
+             std::vector<std::vector<std::string>>({{"1", "pages", "5"}, {"1", "trend", "5"}, {"2", "pages", "5"},
+                                                    {"2", "trend", "5"}}));
+    QCOMPARE(query(history, "SELECT COUNT(*) FROM runs WHERE ended_us IS NULL")[0][0], std::string("0"));
+    QCOMPARE(query(history, "SELECT series, vals FROM points WHERE run = 2 AND node = 'trend' ORDER BY time_us, "
+                            "series"),
+             std::vector<std::vector<std::string>>(
+                 {{"cart", "1"}, {"home", "2"}, {"cart", "3"}, {"home", "1"}, {"home", "1"}}));
+
+    QTemporaryDir none;
+    env.insert("XDG_DATA_HOME", none.path());
+    RunResult n = runTool(RIFFLE_RUN_BIN, {project.fileName(), "--no-history"}, {}, 120000, env);
+    QVERIFY2(n.exitCode == 0, qPrintable(n.err));
+    QVERIFY(n.out.contains("chart `pages` (bar, \"Views per page\"): 5 rows"));
+    QVERIFY(!n.out.contains("chart history:"));
+    QVERIFY2(QDir(none.path()).isEmpty(), "--no-history wrote a file");
 }
 
 QTEST_GUILESS_MAIN(TstRiffleRun)

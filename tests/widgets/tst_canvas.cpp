@@ -133,7 +133,7 @@ private:
 
 void TstCanvas::cardsMirrorTheProject() {
     Canvas c(m_registry, loadExample("click_analytics.riffle"));
-    QCOMPARE(c.scene.nodeCount(), 9);
+    QCOMPARE(c.scene.nodeCount(), 17);
     NodeItem* clicks = c.scene.nodeItem("clicks");
     QVERIFY(clicks);
     QCOMPARE(clicks->title(), QString("Clicks"));
@@ -169,7 +169,7 @@ void TstCanvas::dropFromPaletteAddsNodeAndUndoRemovesIt() {
     QApplication::sendEvent(c.view.viewport(), &drop);
     QVERIFY(drop.isAccepted());
 
-    QCOMPARE(static_cast<int>(c.model.project().nodes.size()), 10);
+    QCOMPARE(static_cast<int>(c.model.project().nodes.size()), 18);
     const NodeDef& added = c.model.project().nodes.back();
     QCOMPARE(added.type, std::string("window.tumbling"));
     QCOMPARE(added.id, std::string("tumbling"));
@@ -188,12 +188,12 @@ void TstCanvas::dropFromPaletteAddsNodeAndUndoRemovesIt() {
     other.setData(GraphView::kNodeTypeMime, QByteArray("window.no_such"));
     QDropEvent bad(QPointF(dropAt), Qt::CopyAction, &other, Qt::LeftButton, Qt::NoModifier);
     QApplication::sendEvent(c.view.viewport(), &bad);
-    QCOMPARE(static_cast<int>(c.model.project().nodes.size()), 10);
+    QCOMPARE(static_cast<int>(c.model.project().nodes.size()), 18);
 
     c.undo.undo();
     QCOMPARE(c.text(), before);
     QVERIFY(!c.scene.nodeItem("tumbling"));
-    QCOMPARE(c.scene.nodeCount(), 9);
+    QCOMPARE(c.scene.nodeCount(), 17);
 }
 
 void TstCanvas::wireByDraggingPortToPort() {
@@ -360,7 +360,7 @@ void TstCanvas::tenMixedEditsUndoAndRedoToIdenticalBytes() {
     QVERIFY(edited != original);
     for (int i = 0; i < 10; ++i) c.undo.undo();
     QCOMPARE(c.text(), original);
-    QCOMPARE(c.scene.nodeCount(), 9);
+    QCOMPARE(c.scene.nodeCount(), 17);
     QCOMPARE(c.scene.nodeItem("latency")->pos(), QPointF(360, 320));
     for (int i = 0; i < 10; ++i) c.undo.redo();
     QCOMPARE(c.text(), edited);
@@ -460,11 +460,11 @@ void TstCanvas::quickAddSearchesAndAdds() {
 void TstCanvas::selectionByRubberBandAndCtrlClick() {
     Canvas c(m_registry, loadExample("click_analytics.riffle"));
     QSignalSpy spy(&c.scene, &GraphScene::selectionChangedToNodes);
-    // A band from empty canvas above-left of the two top-right cards to below them.
+    // A band from empty canvas above-right of the two cards to below-left of them.
     const QRectF a = c.scene.nodeItem("views_per_page")->sceneBoundingRect();
     const QRectF b = c.scene.nodeItem("views_db")->sceneBoundingRect();
-    c.drag(c.viewPos(a.topLeft() - QPointF(30, 25)),
-           c.viewPos(QPointF(b.right() + 20, b.bottom() - 10)));
+    c.drag(c.viewPos(QPointF(b.right() + 20, a.top() - 25)),
+           c.viewPos(QPointF(a.left() - 30, b.bottom() - 10)));
     QCOMPARE(c.scene.selectedNodeIds(), (QStringList{"views_per_page", "views_db"}));
     QVERIFY(spy.count() >= 1);
     QCOMPARE(spy.last().first().toStringList(), (QStringList{"views_per_page", "views_db"}));
@@ -481,8 +481,8 @@ void TstCanvas::selectionByRubberBandAndCtrlClick() {
     QCOMPARE(spy.last().first().toStringList(), QStringList());
     // Select all takes cards and wires.
     c.scene.selectAll();
-    QCOMPARE(c.scene.selectedNodeIds().size(), 9);
-    QCOMPARE(c.scene.selectedEdgeKeys().size(), 8);
+    QCOMPARE(c.scene.selectedNodeIds().size(), 17);
+    QCOMPARE(c.scene.selectedEdgeKeys().size(), 16);
 }
 
 void TstCanvas::draggingSeveralCardsIsOneMove() {

@@ -133,8 +133,8 @@ void TstGraphModel::pasteGivesFreshIdsAndKeepsInternalWires() {
         QCOMPARE(m.node("latency" + suffix)->x, m.node("latency")->x + 40);
     }
     QVERIFY(m.validated().ok());
-    QCOMPARE(m.project().nodes.size(), size_t(9 + 6));
-    QCOMPARE(m.project().edges.size(), size_t(8 + 4));
+    QCOMPARE(m.project().nodes.size(), size_t(17 + 6));
+    QCOMPARE(m.project().edges.size(), size_t(16 + 4));
     QVERIFY(!Subgraph::fromJson(Json::parse("[1, 2]")));
 }
 

@@ -10,6 +10,8 @@
 // Without a display the offscreen platform renders (raster, as on a desktop without GL).
 #include "app/bench/bench_studio.h"
 
+#include "app/bench/bench_ui.h"
+
 #include <QApplication>
 #include <QDir>
 #include <QDirIterator>
@@ -230,7 +232,7 @@ Json studioResponsive(double seconds) {
 
 }  // namespace
 
-bool isStudioBench(const std::string& query) { return query.rfind("studio-", 0) == 0; }
+bool isStudioBench(const std::string& query) { return query.rfind("studio-", 0) == 0 || query.rfind("ui-", 0) == 0; }
 
 int runStudioBench(const std::string& query, int argc, char** argv, bool json) {
     if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") &&
@@ -243,8 +245,10 @@ int runStudioBench(const std::string& query, int argc, char** argv, bool json) {
     if (query == "studio-open") r = studioOpen();
     else if (query == "studio-pan") r = studioPan();
     else if (query == "studio-responsive") r = studioResponsive(10.0);
+    else if (query == "ui-render") r = uiRender();
+    else if (query == "ui-live") r = uiLive(10.0);
     else {
-        std::fprintf(stderr, "riffle-bench: unknown query `%s` (studio: studio-open, studio-pan, studio-responsive)\n",
+        std::fprintf(stderr, "riffle-bench: unknown query `%s` (studio: studio-open, studio-pan, studio-responsive, ui-render, ui-live)\n",
                      query.c_str());
         return 2;
     }

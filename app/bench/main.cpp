@@ -31,7 +31,7 @@ const char* kUsage =
     "usage: riffle-bench QUERY [--events N] [--threads K] [--json]\n"
     "QUERY: handoff | clicks-map | clicks-window |\n"
     "       nexmark-q0 | nexmark-q1 | nexmark-q2 | nexmark-q3 | nexmark-q5 | nexmark-q7 | nexmark-q8 |\n"
-    "       studio-open | studio-pan | studio-responsive\n";
+    "       studio-open | studio-pan | studio-responsive | ui-render | ui-live\n";
 
 int usageError(const std::string& message) {
     std::cerr << "riffle-bench: " << message << "\n" << kUsage;

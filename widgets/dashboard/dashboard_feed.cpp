@@ -5,6 +5,7 @@
 #include <QLabel>
 
 #include "engine/charts/chart_history.h"
+#include "engine/runtime/executor.h"
 #include "nodes/charts/chart_config.h"
 #include "widgets/canvas/canvas_style.h"
 #include "widgets/dashboard/chart_panel.h"
@@ -17,6 +18,7 @@ namespace {
 
 // How many rows of the last run a panel shows before Run (the newest, when there are more).
 constexpr size_t kLastRunRows = 100'000;
+constexpr size_t kMaxLatencySamples = 100'000;
 
 QLabel* messageLabel(const QString& text) {
     auto* label = new QLabel(text);
@@ -71,6 +73,7 @@ void DashboardFeed::drain() {
         ChartPanel* p = panel(id);
         if (!chunks.empty() && p) {
             for (const auto& chunk : chunks) p->appendRows(chunk->rows);
+            if (!m_waitingSinceNs.contains(id)) m_waitingSinceNs.insert(id, chunks.front()->publishedNs);
             m_dashboard->noteData(id);
         }
         m_dashboard->setDropped(id, channel->rowsDropped());
@@ -105,6 +108,14 @@ QWidget* DashboardFeed::makePanel(const QString& nodeId) {
     ChartPanel* p = ChartPanel::create(config);
     p->setOptions(node->config.params());
     m_panels.insert(nodeId, p);
+    m_waitingSinceNs.remove(nodeId);
+    connect(p, &ChartPanel::frameRendered, this, [this, nodeId] {
+        const qint64 since = m_waitingSinceNs.take(nodeId);
+        if (!since) return;
+        if (m_latencyMs.size() >= kMaxLatencySamples)  // keep the newest half, in one go
+            m_latencyMs.erase(m_latencyMs.begin(), m_latencyMs.begin() + kMaxLatencySamples / 2);
+        m_latencyMs.push_back(double(steadyNowNs() - since) / 1e6);
+    });
     if (m_historyPath.isEmpty()) return p;
     // Panning back shows older rows of the same run: the running one, or before Run the last one
     // (its charts shown at once; only when a history file exists: looking must not create one).

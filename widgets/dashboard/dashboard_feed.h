@@ -12,6 +12,7 @@
 #include <QObject>
 #include <QPointer>
 #include <memory>
+#include <vector>
 
 #include "engine/charts/chart_feed.h"
 
@@ -37,6 +38,9 @@ public:
     void drain();
 
     ChartPanel* panel(const QString& nodeId) const;
+    // Milliseconds from a sink publishing rows to the first frame of their panel that shows
+    // them, for the last runs' frames (riffle-bench ui-live reads it). Oldest sample first.
+    const std::vector<double>& latencySamplesMs() const { return m_latencyMs; }
     // Writes a panel as "png", "svg", "pdf" or "csv"; false if it cannot.
     bool exportPanel(const QString& nodeId, const QString& format, const QString& path);
     // Asks the user for a file name (installed as a hook so tests can answer).
@@ -56,6 +60,8 @@ private:
     std::shared_ptr<ChartHub> m_hub;
     QHash<QString, QPointer<ChartPanel>> m_panels;
     QHash<QString, QByteArray> m_panelKeys;  // what each panel was made from, to see changes
+    QHash<QString, qint64> m_waitingSinceNs;  // oldest rows appended and not drawn yet, by panel
+    std::vector<double> m_latencyMs;
 };
 
 }  // namespace riffle

@@ -11,6 +11,7 @@
 #include "app/bench/bench_studio.h"
 
 #include "app/bench/bench_ui.h"
+#include "app/bench/input_probe.h"
 
 #include <QApplication>
 #include <QDir>
@@ -33,13 +34,6 @@
 namespace riffle {
 
 namespace {
-
-double percentile(std::vector<double> v, double p) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    const size_t i = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5));
-    return v[i];
-}
 
 struct Studio {
     NodeRegistry registry;
@@ -170,21 +164,6 @@ Json studioPan() {
                 {"all_visible_frame_ms_max", percentile(fitMs, 1.0)}};
 }
 
-// Measures the delay between posting a mouse move to the canvas and its handling.
-class LatencyProbe : public QObject {
-public:
-    std::vector<double> ms;
-    QElapsedTimer clock;
-    qint64 postedNs = -1;
-    bool eventFilter(QObject* o, QEvent* e) override {
-        if (e->type() == QEvent::MouseMove && postedNs >= 0) {
-            ms.push_back(static_cast<double>(clock.nsecsElapsed() - postedNs) / 1e6);
-            postedNs = -1;
-        }
-        return QObject::eventFilter(o, e);
-    }
-};
-
 Json studioResponsive(double seconds) {
     Studio s;
     const QString path = s.dir.filePath("click_analytics.riffle");
@@ -196,20 +175,8 @@ Json studioResponsive(double seconds) {
     s.window->openFile(path, true);
     QApplication::processEvents();
     if (!s.window->run()) return Json{{"error", "the pipeline did not start"}};
-    LatencyProbe probe;
-    probe.clock.start();
-    QWidget* target = s.window->view()->viewport();
-    target->installEventFilter(&probe);
-    QTimer poster;
-    int step = 0;
-    QObject::connect(&poster, &QTimer::timeout, [&] {
-        if (probe.postedNs >= 0) return;  // the previous one is still waiting
-        const QPointF pos(200 + (step++ % 50) * 4, 200);
-        probe.postedNs = probe.clock.nsecsElapsed();
-        QCoreApplication::postEvent(target, new QMouseEvent(QEvent::MouseMove, pos, target->mapToGlobal(pos),
-                                                             Qt::NoButton, Qt::NoButton, Qt::NoModifier));
-    });
-    poster.start(20);
+    InputLatencyProbe probe;
+    probe.start(s.window->view()->viewport());
     int64_t events = 0;
     QElapsedTimer wall;
     wall.start();
@@ -219,7 +186,7 @@ Json studioResponsive(double seconds) {
             if (st.id == "clicks") events = st.eventsOut;
     }
     const double elapsed = static_cast<double>(wall.elapsed()) / 1000.0;
-    poster.stop();
+    probe.stop();
     s.window->stop();
     while (s.window->isRunning()) QApplication::processEvents(QEventLoop::AllEvents, 50);
     return Json{{"seconds", elapsed},

@@ -1,14 +1,14 @@
 #include "app/bench/bench_ui.h"
 
+#include "app/bench/input_probe.h"
+
 #include <sys/resource.h>
 
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QFile>
-#include <QMouseEvent>
 #include <QSettings>
 #include <QTemporaryDir>
-#include <QTimer>
 #include <algorithm>
 #include <qcustomplot.h>
 
@@ -22,13 +22,6 @@
 namespace riffle {
 
 namespace {
-
-double percentile(std::vector<double> v, double p) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    const size_t i = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5));
-    return v[i];
-}
 
 double threadCpuSeconds() {
     rusage u{};
@@ -109,24 +102,6 @@ Json uiRender() {
     return r;
 }
 
-namespace {
-
-class InputProbe : public QObject {
-public:
-    std::vector<double> ms;
-    QElapsedTimer clock;
-    qint64 postedNs = -1;
-    bool eventFilter(QObject* o, QEvent* e) override {
-        if (e->type() == QEvent::MouseMove && postedNs >= 0) {
-            ms.push_back(double(clock.nsecsElapsed() - postedNs) / 1e6);
-            postedNs = -1;
-        }
-        return QObject::eventFilter(o, e);
-    }
-};
-
-}  // namespace
-
 Json uiLive(double seconds) {
     NodeRegistry registry;
     registerBuiltinNodes(registry);
@@ -148,20 +123,8 @@ Json uiLive(double seconds) {
     QApplication::processEvents();
     if (!window.run()) return Json{{"error", "the pipeline did not start"}};
 
-    InputProbe probe;
-    probe.clock.start();
-    QWidget* target = window.view()->viewport();
-    target->installEventFilter(&probe);
-    QTimer poster;
-    int step = 0;
-    QObject::connect(&poster, &QTimer::timeout, [&] {
-        if (probe.postedNs >= 0) return;
-        const QPointF pos(100 + (step++ % 50) * 4, 100);
-        probe.postedNs = probe.clock.nsecsElapsed();
-        QCoreApplication::postEvent(target, new QMouseEvent(QEvent::MouseMove, pos, target->mapToGlobal(pos),
-                                                             Qt::NoButton, Qt::NoButton, Qt::NoModifier));
-    });
-    poster.start(20);
+    InputLatencyProbe probe;
+    probe.start(window.view()->viewport());
     // Warm up for 2 s (first windows, first frames), then measure.
     QElapsedTimer wall;
     wall.start();
@@ -180,7 +143,7 @@ Json uiLive(double seconds) {
     const double elapsed = double(wall.elapsed()) / 1000.0;
     const double cpu = threadCpuSeconds() - cpu0;
     const qint64 events = clicks() - events0;
-    poster.stop();
+    probe.stop();
     const std::vector<double> all = window.dashboardFeed()->latencySamplesMs();
     const std::vector<double> latency(all.begin() + std::ptrdiff_t(std::min(latencyFrom, all.size())), all.end());
     window.stop();

@@ -69,7 +69,9 @@ QString bulletList(const QStringList& items) {
 // The detached dashboard's window: closing it puts the dashboard back next to the canvas.
 class MainWindow::DetachedWindow : public QWidget {
 public:
-    explicit DetachedWindow(std::function<void()> onClose) : QWidget(nullptr, Qt::Window), m_onClose(std::move(onClose)) {}
+    // Owned by the main window (a top-level window all the same), so it never outlives it.
+    DetachedWindow(QWidget* owner, std::function<void()> onClose)
+        : QWidget(owner, Qt::Window), m_onClose(std::move(onClose)) {}
 
 protected:
     void closeEvent(QCloseEvent* event) override {
@@ -651,7 +653,7 @@ void MainWindow::setDashboardDetached(bool detached) {
     if (detached == (m_dashboardWindow != nullptr)) return;
     if (detached) {
         // A window of its own for a second screen; closing it puts the dashboard back.
-        m_dashboardWindow = new DetachedWindow([this] { setDashboardDetached(false); });
+        m_dashboardWindow = new DetachedWindow(this, [this] { setDashboardDetached(false); });
         m_dashboardWindow->setWindowTitle(tr("Dashboard — %1").arg(m_doc.displayName()));
         m_dashboardWindow->setWindowIcon(windowIcon());
         auto* layout = new QVBoxLayout(m_dashboardWindow);

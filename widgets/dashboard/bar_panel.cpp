@@ -141,9 +141,7 @@ std::vector<QStringList> BarPanel::csvTable() const {
                      QString::fromStdString(y), QStringLiteral("final")});
     for (const auto& [category, e] : sorted()) {
         table.push_back({category,
-                         std::isnan(e.value)
-                             ? QString()
-                             : QString::number(e.value, 'g', QLocale::FloatingPointShortest),
+                         chart::numberText(e.value),
                          e.final ? QStringLiteral("true") : QStringLiteral("false")});
     }
     return table;

@@ -114,6 +114,10 @@ QString formatTime(double seconds, bool withDate) {
                                : QStringLiteral("HH:mm:ss"));
 }
 
+QString numberText(double v) {
+    return std::isnan(v) ? QString() : QString::number(v, 'g', QLocale::FloatingPointShortest);
+}
+
 QString isoUtc(TimeUs us) {
     const qint64 ms = us >= 0 ? us / 1000 : -((-us + 999) / 1000);
     return QDateTime::fromMSecsSinceEpoch(ms, QTimeZone::utc())

@@ -35,6 +35,8 @@ QString formatValue(double value);
 QString formatTime(double seconds, bool withDate = false);
 // 2026-11-24T10:00:00.000Z
 QString isoUtc(TimeUs us);
+// A value as exported and shown exactly: shortest round-trip digits, empty for NULL (NaN).
+QString numberText(double v);
 // RFC 4180 field: quoted when it holds a comma, quote, CR or LF.
 QString csvField(const QString& text);
 

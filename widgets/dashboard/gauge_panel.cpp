@@ -159,9 +159,7 @@ std::vector<QStringList> GaugePanel::csvTable() const {
                      QStringLiteral("final")});
     for (const auto& [time, e] : m_values) {
         table.push_back({chart::isoUtc(time),
-                         std::isnan(e.value)
-                             ? QString()
-                             : QString::number(e.value, 'g', QLocale::FloatingPointShortest),
+                         chart::numberText(e.value),
                          e.final ? QStringLiteral("true") : QStringLiteral("false")});
     }
     return table;

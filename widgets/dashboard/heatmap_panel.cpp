@@ -154,9 +154,7 @@ std::vector<QStringList> HeatmapPanel::csvTable() const {
         for (const auto& [key, cell] : row) {
             table.push_back(
                 {chart::isoUtc(time), QString::fromStdString(key),
-                 std::isnan(cell.value)
-                     ? QString()
-                     : QString::number(cell.value, 'g', QLocale::FloatingPointShortest)});
+                 chart::numberText(cell.value)});
         }
     }
     return table;

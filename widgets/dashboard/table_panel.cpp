@@ -129,9 +129,7 @@ void TablePanel::onRows(const std::vector<ChartRow>& rows) {
         } else {
             cells << chart::isoUtc(row.time);
             if (!config().seriesBy.empty()) cells << QString::fromStdString(row.series);
-            for (double v : row.values)
-                cells << (std::isnan(v) ? QString()
-                                        : QString::number(v, 'g', QLocale::FloatingPointShortest));
+            for (double v : row.values) cells << chart::numberText(v);
         }
         m_pending.push_back(std::move(cells));
     }

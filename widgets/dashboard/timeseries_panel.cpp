@@ -13,9 +13,6 @@ namespace {
 
 constexpr int kLegendColumnWidth = 96;  // px per legend entry, so names are not cut
 
-QString numberText(double v) {
-    return std::isnan(v) ? QString() : QString::number(v, 'g', QLocale::FloatingPointShortest);
-}
 
 }  // namespace
 
@@ -383,7 +380,7 @@ std::vector<QStringList> TimeseriesPanel::csvTable() const {
                      [](const StorePoint& a, const StorePoint& b) { return a.x < b.x; });
     for (const StorePoint& p : points) {
         table.push_back({chart::isoUtc(TimeUs(std::llround(p.x * 1e6))),
-                         QString::fromStdString(p.key), numberText(p.y),
+                         QString::fromStdString(p.key), chart::numberText(p.y),
                          p.final ? QStringLiteral("true") : QStringLiteral("false")});
     }
     return table;

@@ -1,6 +1,9 @@
 #include "widgets/dashboard/chart_panel.h"
 
 #include <qcustomplot.h>
+
+#include <algorithm>
+#include <cmath>
 #include <QButtonGroup>
 #include <QFile>
 #include <QHBoxLayout>
@@ -25,7 +28,8 @@ namespace riffle {
 
 namespace {
 
-constexpr int kFrameMs = 16;
+constexpr int kFrameMs = 16;     // at most 60 frames/s
+constexpr int kMaxFrameMs = 33;  // at least 30 frames/s while data arrives
 constexpr int kExportTitleHeight = 30;
 
 struct Preset {
@@ -70,7 +74,6 @@ ChartPanel::ChartPanel(const ChartConfig& config, QWidget* parent)
     if (config.historyUs > 0 && config.historyUs < m_spanUs) m_spanUs = config.historyUs;
 
     m_frameTimer.setSingleShot(true);
-    m_frameTimer.setInterval(kFrameMs);
     connect(&m_frameTimer, &QTimer::timeout, this, &ChartPanel::renderFrame);
 
     m_droppedLabel = new QLabel(this);
@@ -92,6 +95,7 @@ QCustomPlot* ChartPanel::createPlot() {
     m_plot->setPlottingHint(QCP::phFastPolylines, true);
     connect(m_plot, &QCustomPlot::afterReplot, this, [this] {
         ++m_replots;
+        noteFrameCost(m_drawMs + m_plot->replotTime());
         emit frameRendered();
     });
     chart::applyTheme(m_plot, palette());
@@ -187,15 +191,33 @@ void ChartPanel::clear() {
 
 void ChartPanel::markDirty() {
     m_dirty = true;
-    if (!m_drawingPaused && !m_frameTimer.isActive()) m_frameTimer.start();
+    if (m_drawingPaused || m_frameTimer.isActive()) return;
+    const qint64 since = m_sinceRender.isValid() ? m_sinceRender.elapsed() : m_intervalMs;
+    m_frameTimer.start(int(std::max<qint64>(0, m_intervalMs - since)));
 }
 
 void ChartPanel::renderFrame() {
     if (m_drawingPaused || !m_dirty) return;
     m_dirty = false;
     m_frameTimer.stop();
+    m_sinceRender.start();
     if (m_timeAxis && m_following) applyFollowRange();
+    QElapsedTimer t;
+    t.start();
     draw();
+    m_drawMs = double(t.nsecsElapsed()) / 1e6;
+    if (!m_plot) noteFrameCost(m_drawMs);
+}
+
+void ChartPanel::setFrameBudget(double coreShare) {
+    m_budget = std::clamp(coreShare, 0.01, 1.0);
+    noteFrameCost(m_costMs);
+}
+
+void ChartPanel::noteFrameCost(double ms) {
+    // Smoothed, so that one slow frame (a resize, a first decimation) does not slow the panel.
+    m_costMs = m_costMs <= 0 ? ms : m_costMs * 0.8 + ms * 0.2;
+    m_intervalMs = std::clamp(int(std::ceil(m_costMs / m_budget)), kFrameMs, kMaxFrameMs);
 }
 
 void ChartPanel::replot() {

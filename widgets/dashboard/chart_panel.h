@@ -14,6 +14,7 @@
 // the span shown (1 m, 5 m, 15 m, 1 h, all).
 //
 // Threading: GUI thread only. The history loader is called from a worker thread.
+#include <QElapsedTimer>
 #include <QTimer>
 #include <QWidget>
 #include <functional>
@@ -89,6 +90,11 @@ public:
 
     // Replots done so far (tests and the benchmark: one per frame at most).
     int replotCount() const { return m_replots; }
+    // The share of one core this panel may spend drawing while data streams in (the dashboard
+    // splits its budget among its panels). Frames then come at most every 16 ms and at least
+    // every 33 ms; an explicit renderFrame() always draws at once.
+    void setFrameBudget(double coreShare);
+    int frameIntervalMs() const { return m_intervalMs; }
 
 signals:
     void followingChanged(bool following);
@@ -140,6 +146,7 @@ protected:
 private:
     void updateLiveButton();
     void applyFollowRange();
+    void noteFrameCost(double ms);
     void placeDroppedLabel();
     QSize exportSize(int width, int height) const;
 
@@ -153,6 +160,11 @@ private:
     QCustomPlot* m_plot = nullptr;
     QLabel* m_droppedLabel = nullptr;
     QTimer m_frameTimer;
+    QElapsedTimer m_sinceRender;
+    double m_drawMs = 0;     // the last draw() on the GUI thread
+    double m_costMs = 0;     // smoothed cost of a frame: draw() + replot
+    double m_budget = 0.4;   // share of a core
+    int m_intervalMs = 16;
     bool m_dirty = false;
     bool m_drawingPaused = false;
     bool m_following = true;

@@ -10,6 +10,7 @@
 #include <cmath>
 
 #include "widgets/canvas/canvas_style.h"
+#include "widgets/dashboard/chart_panel.h"
 #include "widgets/model/commands.h"
 
 namespace riffle {
@@ -19,6 +20,9 @@ using namespace dashboard;
 namespace {
 
 constexpr int kFrameIntervalMs = 16;  // display rate, at most 60 Hz
+// The share of one core all panels together may spend drawing while data streams in; each panel
+// slows its frame rate (down to 30 Hz) to keep within its part.
+constexpr double kDrawBudget = 0.4;
 constexpr int kMinGridWidth = 400;
 
 }  // namespace
@@ -290,6 +294,9 @@ void DashboardWidget::placeFrames(const Layout& layout, const PanelFrame* except
 }
 
 void DashboardWidget::applyGeometry() {
+    for (PanelFrame* f : m_frames)
+        if (auto* panel = qobject_cast<ChartPanel*>(f->content()))
+            panel->setFrameBudget(kDrawBudget / double(m_frames.size()));
     updateGridHeight(rowCount(m_layout));
     if (!m_maximized.isEmpty()) {
         const QRect all = m_scroll->viewport()->rect().adjusted(kGap, kGap, -kGap, -kGap);

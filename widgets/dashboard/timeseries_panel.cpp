@@ -12,6 +12,7 @@ namespace riffle {
 namespace {
 
 constexpr int kLegendColumnWidth = 96;  // px per legend entry, so names are not cut
+constexpr int kDenseSeriesPoints = 600;  // beyond this, a series is drawn without antialiasing
 
 
 }  // namespace
@@ -175,6 +176,7 @@ void TimeseriesPanel::onFrame(FrameResult result) {
             }
         }
     }
+    bool restyle = keysChanged;
     QVector<QCPGraphData> data;
     for (const FrameSeries& s : m_last.series) {
         Graphs& g = graphsFor(QString::fromStdString(s.key));
@@ -183,15 +185,19 @@ void TimeseriesPanel::onFrame(FrameResult result) {
         g.solid->data()->set(data, true);
         // A line needs two points: while a series has only a few, draw them as dots too.
         g.solid->setScatterStyle(s.x.size() < 3 ? QCPScatterStyle(QCPScatterStyle::ssDisc, 5) : QCPScatterStyle());
+        // A decimated series has a point or two per pixel column, where antialiasing and a wide
+        // pen cannot be seen but cost most of the frame.
+        const bool dense = int(s.x.size()) >= kDenseSeriesPoints;
+        if (g.dense != dense) {
+            g.dense = dense;
+            restyle = true;
+        }
         data.resize(int(s.tailX.size()));
         for (size_t i = 0; i < s.tailX.size(); ++i)
             data[int(i)] = QCPGraphData(s.tailX[i], s.tailY[i]);
         g.tail->data()->set(data, true);
     }
-    if (keysChanged) {
-        styleGraphs();
-        plot()->legend->setVisible(m_graphs.size() > 1);
-    }
+    if (restyle) styleGraphs();
     // The legend may take a third of the panel's height at most; beyond that the hover tooltip
     // names the series.
     const int legendColumns = std::max(1, width() / kLegendColumnWidth);
@@ -228,7 +234,8 @@ void TimeseriesPanel::styleGraphs() {
     for (auto& [key, g] : m_graphs) {
         QColor c = m_colors.value(key, chart::seriesColor(0));
         const bool hidden = m_hidden.contains(key);
-        g.solid->setPen(QPen(c, 2));
+        g.solid->setPen(QPen(c, g.dense ? 1 : 2));
+        g.solid->setAntialiased(!g.dense);
         QPen tailPen(theme::mix(c, base, 0.35), 2, Qt::DashLine);
         g.tail->setPen(tailPen);
         if (m_areas || m_stacked) {

@@ -52,6 +52,7 @@ private:
     struct Graphs {
         QCPGraph* solid = nullptr;
         QCPGraph* tail = nullptr;
+        bool dense = false;  // drawn thin and without antialiasing (kDenseSeriesPoints)
     };
     void onFrame(FrameResult result);
     Graphs& graphsFor(const QString& key);

@@ -1,6 +1,7 @@
 #include "widgets/dashboard/heatmap_panel.h"
 
 #include <qcustomplot.h>
+#include <QToolTip>
 #include <cmath>
 #include <set>
 
@@ -33,6 +34,44 @@ HeatmapPanel::HeatmapPanel(const ChartConfig& config, QWidget* parent)
     enableTimeAxis();
     chart::applyTheme(p, palette());
     onThemeChanged();
+    connect(p, &QCustomPlot::mouseMove, this, &HeatmapPanel::showTooltip);
+}
+
+void HeatmapPanel::showTooltip(QMouseEvent* event) {
+    QCustomPlot* p = plot();
+    if (event->buttons() != Qt::NoButton || m_drawnKeys.isEmpty() ||
+        !p->axisRect()->rect().contains(event->pos())) {
+        QToolTip::hideText();
+        return;
+    }
+    const int row = int(std::lround(p->yAxis->pixelToCoord(event->pos().y())));
+    const double x = p->xAxis->pixelToCoord(event->pos().x()) * 1e6;
+    const int64_t column = int64_t(std::llround((x - double(m_drawnFirst)) / double(m_drawnStep)));
+    if (row < 0 || row >= m_drawnKeys.size() || column < 0) {
+        QToolTip::hideText();
+        return;
+    }
+    // The cells of that column (several time steps when columns were merged); the largest shows.
+    const TimeUs from = m_drawnFirst + column * m_drawnStep;
+    const std::string key = m_drawnKeys[row].toStdString();
+    double best = std::nan("");
+    bool final = true;
+    for (auto it = m_cells.lower_bound(from); it != m_cells.end() && it->first < from + m_drawnStep; ++it) {
+        auto c = it->second.find(key);
+        if (c == it->second.end() || std::isnan(c->second.value)) continue;
+        if (std::isnan(best) || c->second.value > best) {
+            best = c->second.value;
+            final = c->second.final;
+        }
+    }
+    if (std::isnan(best)) {
+        QToolTip::hideText();
+        return;
+    }
+    QString text = QStringLiteral("<b>%1</b><br/>%2<br/>%3")
+                       .arg(m_drawnKeys[row].toHtmlEscaped(), chart::isoUtc(from), chart::numberText(best));
+    if (!final) text += tr(" (in progress)");
+    QToolTip::showText(event->globalPosition().toPoint(), text, p);
 }
 
 void HeatmapPanel::onThemeChanged() {
@@ -96,6 +135,7 @@ void HeatmapPanel::draw() {
     QStringList keys = seriesNames();
     if (keys.size() > kMaxRows) keys = keys.mid(0, kMaxRows);
     if (m_cells.empty() || keys.isEmpty()) {
+        m_drawnKeys.clear();
         m_map->data()->clear();
         replot();
         return;
@@ -138,6 +178,9 @@ void HeatmapPanel::draw() {
         }
     }
     m_map->setData(data, false);
+    m_drawnKeys = keys;
+    m_drawnFirst = first;
+    m_drawnStep = step;
     if (!(hi >= lo)) lo = hi = 0;
     if (hasOptionNumber("y_min")) lo = optionNumber("y_min", lo);
     if (hasOptionNumber("y_max")) hi = optionNumber("y_max", hi);

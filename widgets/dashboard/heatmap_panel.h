@@ -2,7 +2,8 @@
 // The `heatmap` chart kind: time on x, one row per series or category on y, colour = the first
 // y value (e.g. views per page per minute). One column per distinct time step; when more than
 // 720 steps are held, neighbouring steps share a column (their largest value shows, so hot spots
-// never vanish). Follows, zooms and pans like the timeseries.
+// never vanish). Follows, zooms and pans like the timeseries; hovering a cell shows its row, time
+// and exact value.
 //
 // Threading: GUI thread only.
 #include <map>
@@ -11,6 +12,7 @@
 #include "widgets/dashboard/chart_panel.h"
 
 class QCPColorMap;
+class QMouseEvent;
 class QCPColorScale;
 
 namespace riffle {
@@ -35,11 +37,15 @@ protected:
     void onThemeChanged() override;
 
 private:
+    void showTooltip(QMouseEvent* event);
     struct Cell {
         double value;
         bool final;
     };
     std::map<TimeUs, std::map<std::string, Cell>> m_cells;  // by time, then row key
+    // What the drawn map shows: its rows and the time of its first column and column width.
+    QStringList m_drawnKeys;
+    TimeUs m_drawnFirst = 0, m_drawnStep = 1;
     QCPColorMap* m_map = nullptr;
     QCPColorScale* m_scale = nullptr;
 };

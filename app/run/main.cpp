@@ -4,6 +4,7 @@
 //                      [--threads K] [--parallelism P] [--json]
 //   riffle-run --validate PROJECT
 //   riffle-run --list-nodes [--json]
+//   riffle-run --set-secret NAME | --remove-secret NAME | --list-secrets
 //
 // Exit codes: 0 done, 1 runtime failure, 2 invalid project or arguments.
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #include "engine/charts/chart_history.h"
 #include "engine/core/time_format.h"
 #include "engine/graph/graph_validator.h"
+#include "engine/graph/secrets.h"
 #include "engine/runtime/executor.h"
 #include "nodes/charts/chart_config.h"
 #include "nodes/charts/chart_summary.h"
@@ -45,7 +47,9 @@ const char* kUsage =
     "usage: riffle-run PROJECT [--for DURATION] [--set NODE.PARAM=VALUE]... [--metrics-every DURATION]\n"
     "                  [--threads K] [--parallelism P] [--no-history] [--json]\n"
     "       riffle-run --validate PROJECT\n"
-    "       riffle-run --list-nodes [--json | --markdown]\n";
+    "       riffle-run --list-nodes [--json | --markdown]\n"
+    "       riffle-run --set-secret NAME    (reads the value from standard input)\n"
+    "       riffle-run --remove-secret NAME | --list-secrets\n";
 
 int usageError(const std::string& message) {
     std::cerr << "riffle-run: " << message << "\n" << kUsage;
@@ -59,6 +63,8 @@ struct Options {
     bool json = false;
     bool markdown = false;
     bool noHistory = false;
+    bool listSecrets = false;
+    std::string setSecret, removeSecret;
     int64_t forUs = 0;
     int64_t metricsEveryUs = 0;
     int threads = 0;
@@ -89,6 +95,12 @@ int parseArgs(int argc, char** argv, Options& o) {
             o.markdown = true;
         } else if (a == "--no-history") {
             o.noHistory = true;
+        } else if (a == "--list-secrets") {
+            o.listSecrets = true;
+        } else if (a == "--set-secret" || a == "--remove-secret") {
+            const std::string* v = value(a.c_str());
+            if (!v) return usageError(a + " needs the secret's name, e.g. " + a + " prod-kafka");
+            (a == "--set-secret" ? o.setSecret : o.removeSecret) = *v;
         } else if (a == "--for" || a == "--metrics-every") {
             const std::string* v = value(a.c_str());
             if (!v) return usageError(a + " needs a duration, e.g. " + a + " 10s");
@@ -118,7 +130,7 @@ int parseArgs(int argc, char** argv, Options& o) {
             return usageError("more than one project given (`" + o.project + "` and `" + a + "`)");
         }
     }
-    if (o.listNodes) return -1;
+    if (o.listNodes || o.listSecrets || !o.setSecret.empty() || !o.removeSecret.empty()) return -1;
     if (o.project.empty()) return usageError("no project given");
     return -1;
 }
@@ -194,9 +206,45 @@ int listNodes(const NodeRegistry& registry, bool json, bool markdown) {
 
 }  // namespace
 
+// The local secret store (graph/secrets.h): ${secret:NAME} references resolve from it.
+static int manageSecrets(const Options& o) {
+    auto store = SecretStore::load();
+    if (!store) {
+        std::cerr << "riffle-run: " << store.message() << "\n";
+        return kExitFailure;
+    }
+    if (o.listSecrets) {
+        for (const auto& name : store->names()) std::cout << name << "\n";
+        return kExitOk;
+    }
+    Status s;
+    if (!o.setSecret.empty()) {
+        if (isatty(STDIN_FILENO)) std::cerr << "value of `" << o.setSecret << "`: " << std::flush;
+        std::string value;
+        std::getline(std::cin, value);
+        if (!value.empty() && value.back() == '\r') value.pop_back();
+        if (value.empty()) {
+            std::cerr << "riffle-run: no value given on standard input; nothing was stored\n";
+            return kExitInvalid;
+        }
+        s = store->set(o.setSecret, value);
+        if (s) std::cout << "stored `" << o.setSecret << "` in " << store->path() << "; refer to it as ${secret:"
+                         << o.setSecret << "}\n";
+    } else {
+        s = store->remove(o.removeSecret);
+        if (s) std::cout << "removed `" << o.removeSecret << "` from " << store->path() << "\n";
+    }
+    if (!s) {
+        std::cerr << "riffle-run: " << s.message() << "\n";
+        return kExitInvalid;
+    }
+    return kExitOk;
+}
+
 int main(int argc, char** argv) {
     Options o;
     if (int code = parseArgs(argc, argv, o); code >= 0) return code;
+    if (o.listSecrets || !o.setSecret.empty() || !o.removeSecret.empty()) return manageSecrets(o);
 
     NodeRegistry registry;
     registerBuiltinNodes(registry);
@@ -250,7 +298,7 @@ int main(int argc, char** argv) {
     std::signal(SIGINT, onSignal);
     std::signal(SIGTERM, onSignal);
     if (Status s = exec.start(); !s) {
-        std::cerr << "riffle-run: " << s.message() << "\n";
+        std::cerr << "riffle-run: " << redactSecrets(s.message()) << "\n";
         return kExitFailure;
     }
 
@@ -282,7 +330,7 @@ int main(int argc, char** argv) {
     setLogLineWriter(nullptr);
     progress.clear();
     Status failure = exec.failure();
-    if (!failure.isOk()) stopReason = "failed: " + failure.message();
+    if (!failure.isOk()) stopReason = "failed: " + redactSecrets(failure.message());
     if (o.json) {
         Json report = finalReportJson(exec, seconds, failure.isOk() ? "done" : "failed", stopReason);
         if (!charts.empty()) report["charts"] = charts.json();
@@ -291,7 +339,7 @@ int main(int argc, char** argv) {
         std::cout << finalReportTable(exec, seconds, stopReason) << charts.text();
     }
     if (!failure.isOk()) {
-        std::cerr << "riffle-run: " << failure.message() << "\n";
+        std::cerr << "riffle-run: " << redactSecrets(failure.message()) << "\n";
         return kExitFailure;
     }
     return kExitOk;

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "engine/core/time_format.h"
+#include "engine/graph/secrets.h"
 
 namespace riffle {
 
@@ -152,6 +153,19 @@ void ProgressPrinter::tick(int64_t elapsedNs) {
     std::cerr << "\r\033[K" << m_status << std::flush;
 }
 
+namespace {
+
+// The link state of a connector and its overload drops, for --json.
+void addConnectorFields(Json& node, const NodeMetrics& m) {
+    node["dropped"] = NodeMetrics::get(m.dropped);
+    if (m.link() == LinkState::None) return;
+    node["link"] = std::string(linkStateName(m.link()));
+    node["link_reason"] = redactSecrets(m.linkReason());
+    node["reconnects"] = NodeMetrics::get(m.reconnects);
+}
+
+}  // namespace
+
 void ProgressPrinter::printMetrics(int64_t elapsedNs) {
     const int64_t events = sourceEvents();
     const double dt = static_cast<double>(elapsedNs - m_lastMetricsNs) / 1e9;
@@ -169,6 +183,7 @@ void ProgressPrinter::printMetrics(int64_t elapsedNs) {
                                   {"out", NodeMetrics::get(m.eventsOut)}, {"errors", NodeMetrics::get(m.errors)},
                                   {"late", NodeMetrics::get(m.late)},
                                   {"queue_fill", static_cast<double>(NodeMetrics::get(m.queueFillPermille)) / 1000}});
+            addConnectorFields(j["nodes"].back(), m);
         }
         std::cout << j.dump() << "\n" << std::flush;
     } else {
@@ -177,6 +192,8 @@ void ProgressPrinter::printMetrics(int64_t elapsedNs) {
             const NodeMetrics& m = *node.metrics;
             std::cout << "  " << node.id << " " << humanCount(static_cast<double>(NodeMetrics::get(m.eventsOut)));
             if (int64_t e = NodeMetrics::get(m.errors)) std::cout << " (" << e << " errors)";
+            if (m.link() == LinkState::Connecting) std::cout << " [connecting]";
+            if (int64_t d = NodeMetrics::get(m.dropped)) std::cout << " (" << d << " dropped)";
         }
         std::cout << "\n" << std::flush;
     }
@@ -206,6 +223,7 @@ Json finalReportJson(const Executor& exec, double seconds, const std::string& st
                    {"out", NodeMetrics::get(m.eventsOut)}, {"errors", NodeMetrics::get(m.errors)},
                    {"late", NodeMetrics::get(m.late)}, {"warnings", NodeMetrics::get(m.warnings)},
                    {"watermark", watermarkText(wm)}};
+        addConnectorFields(jn, m);
         j["nodes"].push_back(std::move(jn));
     }
     return j;
@@ -232,6 +250,17 @@ std::string finalReportTable(const Executor& exec, double seconds, const std::st
                       static_cast<long long>(NodeMetrics::get(m.late)),
                       watermarkText(NodeMetrics::get(m.watermark)).c_str());
         out += line;
+    }
+    // Connectors: where they stand with their peer, and what overload cost.
+    for (const auto& node : exec.nodes()) {
+        const NodeMetrics& m = *node.metrics;
+        const int64_t dropped = NodeMetrics::get(m.dropped), reconnects = NodeMetrics::get(m.reconnects);
+        if (m.link() == LinkState::None && dropped == 0 && reconnects == 0) continue;
+        std::string note = node.id + ": " + std::string(linkStateName(m.link()));
+        if (const std::string why = m.linkReason(); !why.empty()) note += " (" + redactSecrets(why) + ")";
+        if (reconnects) note += ", " + std::to_string(reconnects) + " reconnects";
+        if (dropped) note += ", " + std::to_string(dropped) + " dropped under overload";
+        out += note + "\n";
     }
     std::snprintf(line, sizeof line, "%.2f s, %s\n", seconds, reason.c_str());
     out += line;

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "engine/core/time_format.h"
+#include "engine/graph/secrets.h"
 
 namespace riffle {
 
@@ -93,6 +94,12 @@ std::string NodeConfig::getPath(const std::string& key) const {
     return (std::filesystem::path(m_baseDir) / path).lexically_normal().string();
 }
 
+Result<std::string> NodeConfig::getSecret(const std::string& key) const {
+    auto value = resolveSecretReferences(getString(key));
+    if (!value) return Result<std::string>::error("`" + key + "` " + value.message());
+    return value;
+}
+
 namespace {
 
 std::string shortJson(const Json& v) {
@@ -160,10 +167,18 @@ Status checkParam(const std::string& label, const ParamSpec& p, const Json& v) {
             for (const auto& c : p.choices) s += (s.empty() ? "" : ", ") + c;
             return bad("one of " + s);
         }
+        case ParamType::Secret:
+            if (!v.is_string()) return bad("a reference like ${env:NAME} or ${secret:NAME}");
+            if (!v.get<std::string>().empty() && !isSecretReference(v.get<std::string>()))
+                return Status::error(label + ": `" + p.key +
+                                     "` must be a reference like ${env:NAME} or ${secret:NAME}, never the secret "
+                                     "itself: a project file is shared and a secret must not be in it");
+            if (p.required && v.get<std::string>().empty())
+                return Status::error(label + ": `" + p.key + "` is required (" + p.help + ")");
+            return Status::ok();
         case ParamType::String:
         case ParamType::Expression:
         case ParamType::Path:
-        case ParamType::Secret:
             if (!v.is_string()) return bad("a string");
             if (p.required && v.get<std::string>().empty())
                 return Status::error(label + ": `" + p.key + "` is required (" + p.help + ")");

@@ -85,6 +85,9 @@ public:
     std::vector<NamedExpr> getNamedExprs(const std::string& key) const;
     // A Path parameter resolved against baseDir().
     std::string getPath(const std::string& key) const;
+    // A Secret (or String) parameter with its ${env:…}/${secret:…} references resolved; call it
+    // when a connection is opened, never keep the value in the config. See graph/secrets.h.
+    Result<std::string> getSecret(const std::string& key) const;
 
 private:
     std::string m_id, m_type, m_baseDir;

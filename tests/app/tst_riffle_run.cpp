@@ -98,6 +98,7 @@ private slots:
     void nodeReferenceIsUpToDate();
     void benchPrintsJson();
     void chartTablesJsonAndHistory();
+    void secretsAreStoredPrivatelyAndNeverInTheProject();
 
 private:
     // Chart history of every run goes here, never into the user's own data folder.
@@ -444,6 +445,42 @@ void TstRiffleRun::chartTablesJsonAndHistory() {
     QVERIFY(n.out.contains("chart `pages` (bar, \"Views per page\"): 5 rows"));
     QVERIFY(!n.out.contains("chart history:"));
     QVERIFY2(QDir(none.path()).isEmpty(), "--no-history wrote a file");
+}
+
+
+void TstRiffleRun::secretsAreStoredPrivatelyAndNeverInTheProject() {
+    QTemporaryDir dir;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    const QString store = dir.filePath("config/Riffle/secrets.json");
+    env.insert("RIFFLE_SECRETS_FILE", store);
+    QProcess set;
+    set.setProcessEnvironment(env);
+    set.start(RIFFLE_RUN_BIN, {"--set-secret", "prod-kafka"});
+    set.write("t0p-s3cret\n");
+    set.closeWriteChannel();
+    QVERIFY(set.waitForFinished(30000));
+    QCOMPARE(set.exitCode(), 0);
+    QVERIFY(QString::fromUtf8(set.readAllStandardOutput()).contains("refer to it as ${secret:prod-kafka}"));
+    QCOMPARE(QFile(store).permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther), QFileDevice::Permissions());
+    RunResult list = runTool(RIFFLE_RUN_BIN, {"--list-secrets"}, {}, 30000, env);
+    QCOMPARE(list.out, QString("prod-kafka\n"));
+    QVERIFY(!list.out.contains("t0p-s3cret"));
+
+    // A project that holds a secret itself is refused, naming the node and the parameter.
+    const QString path = dir.filePath("literal.riffle");
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(R"({"format": "riffle-project", "version": 1, "name": "p", "edges": [],
+      "nodes": [{"id": "mq", "type": "source.mqtt", "position": [0, 0],
+                 "params": {"topic": "t", "schema": ["v int"], "password": "t0p-s3cret"}}]})");
+    f.close();
+    RunResult bad = runTool(RIFFLE_RUN_BIN, {"--validate", path}, {}, 30000, env);
+    QCOMPARE(bad.exitCode, 2);
+    QVERIFY2(bad.out.contains("`password` must be a reference like ${env:NAME} or ${secret:NAME}"), qPrintable(bad.out));
+
+    RunResult removed = runTool(RIFFLE_RUN_BIN, {"--remove-secret", "prod-kafka"}, {}, 30000, env);
+    QCOMPARE(removed.exitCode, 0);
+    QCOMPARE(runTool(RIFFLE_RUN_BIN, {"--list-secrets"}, {}, 30000, env).out, QString());
 }
 
 QTEST_GUILESS_MAIN(TstRiffleRun)

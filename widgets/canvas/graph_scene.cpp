@@ -264,6 +264,7 @@ void GraphScene::setRunStats(const QVector<NodeStats>& stats, bool running) {
         const NodeSpec* spec = m_model->spec(it.key());
         const double rate = !s ? 0 : spec && spec->isSource() ? s->ratePerSecond : s->inRatePerSecond;
         it.value()->setRunState(running && s, rate, s ? s->errors : 0, s ? s->late : 0);
+        it.value()->setLinkState(s ? s->link : 0, s ? s->linkReason : QString(), s ? s->dropped : 0);
     }
     for (EdgeItem* e : m_edges) {
         const NodeStats* from = byId.value(QString::fromStdString(e->edge().fromNode));
@@ -660,6 +661,11 @@ QString GraphScene::nodeToolTip(const QString& id) const {
         if (!item->errorsText().isEmpty())
             html += QStringLiteral(" · %1").arg(esc(item->errorsText()));
         if (!item->lateText().isEmpty()) html += QStringLiteral(" · %1").arg(esc(item->lateText()));
+        if (!item->droppedText().isEmpty())
+            html += QStringLiteral(" · %1").arg(esc(item->droppedText()));
+        if (!item->linkReason().isEmpty())
+            html += QStringLiteral("<br/><span style='color:%1'>%2</span>")
+                        .arg(c.subtext.name(), esc(item->linkReason()));
     }
     return html;
 }

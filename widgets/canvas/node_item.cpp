@@ -157,7 +157,7 @@ public:
         QRectF pill(0, 0, fm.horizontalAdvance(rate) + 24, kPillH);
         drawPill(p, pill, c.pill, QColor());
         p->setPen(Qt::NoPen);
-        p->setBrush(c.ok);
+        p->setBrush(m_card->isConnecting() ? theme::amber() : c.ok);
         p->drawEllipse(QPointF(pill.left() + 9, pill.center().y()), 3, 3);
         p->setPen(c.text);
         if (text) p->drawText(pill.adjusted(16, 0, -6, 0), Qt::AlignCenter, rate);
@@ -174,6 +174,7 @@ public:
         };
         badge(m_card->errorsText(), theme::red());
         badge(m_card->lateText(), theme::amber().darker(c.dark ? 100 : 125));
+        badge(m_card->droppedText(), theme::amber().darker(c.dark ? 100 : 125));
     }
 
 private:
@@ -258,8 +259,23 @@ void NodeItem::setRunState(bool running, double ratePerSecond, qint64 errors, qi
         m_status->update();
 }
 
+void NodeItem::setLinkState(int link, const QString& reason, qint64 dropped) {
+    if (link == m_link && reason == m_linkReason && dropped == m_dropped) return;
+    m_link = link;
+    m_linkReason = reason;
+    m_dropped = dropped;
+    m_status->update();
+}
+
 QString NodeItem::rateText() const {
-    return m_running ? theme::formatRate(m_rate) : QString();
+    if (!m_running) return {};
+    return isConnecting() ? QObject::tr("connecting…") : theme::formatRate(m_rate);
+}
+
+QString NodeItem::droppedText() const {
+    return m_running && m_dropped > 0
+               ? theme::formatCount(static_cast<double>(m_dropped)) + QObject::tr(" dropped")
+               : QString();
 }
 
 QString NodeItem::errorsText() const {

@@ -50,6 +50,12 @@ public:
     // While `running`, a pill under the header shows `ratePerSecond`; errors and late counts show
     // as badges when non-zero.
     void setRunState(bool running, double ratePerSecond, qint64 errors, qint64 late);
+    // A connector's link (LinkState: 0 none, 1 connecting, 2 connected), why it is still
+    // connecting, and the events it dropped under overload.
+    void setLinkState(int link, const QString& reason, qint64 dropped);
+    bool isConnecting() const { return m_running && m_link == 1; }
+    QString linkReason() const { return m_linkReason; }
+    QString droppedText() const;
     bool isRunning() const { return m_running; }
     QString rateText() const;    // "48.2 K/s" while running, else ""
     QString errorsText() const;  // "12 err" while running with errors, else ""
@@ -100,6 +106,9 @@ private:
     bool m_running = false;
     double m_rate = 0;
     qint64 m_errors = 0, m_late = 0;
+    int m_link = 0;
+    QString m_linkReason;
+    qint64 m_dropped = 0;
     bool m_hovered = false;
     bool m_syncing = false;
     double m_height = 80;

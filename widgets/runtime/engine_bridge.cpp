@@ -2,6 +2,7 @@
 
 #include <QDateTime>
 
+#include "engine/graph/secrets.h"
 #include "nodes/charts/chart_config.h"
 
 namespace riffle {
@@ -42,7 +43,7 @@ QStringList EngineBridge::start(const Project& project, ExecutorOptions options)
     options.charts = m_charts;
     auto exec = Executor::create(graph, options);
     if (!exec) return {QString::fromStdString(exec.message())};
-    if (Status s = exec.value()->start(); !s) return {QString::fromStdString(s.message())};
+    if (Status s = exec.value()->start(); !s) return {QString::fromStdString(redactSecrets(s.message()))};
     m_executor = std::move(exec.value());
     m_stats.clear();
     for (const auto& n : m_executor->nodes())
@@ -96,6 +97,10 @@ void EngineBridge::sample() {
         s.late = NodeMetrics::get(m.late);
         s.queueFill = static_cast<double>(NodeMetrics::get(m.queueFillPermille)) / 1000.0;
         s.watermarkUs = NodeMetrics::get(m.watermark);
+        s.link = static_cast<int>(m.link());
+        s.linkReason = s.link ? QString::fromStdString(redactSecrets(m.linkReason())) : QString();
+        s.dropped = NodeMetrics::get(m.dropped);
+        s.reconnects = NodeMetrics::get(m.reconnects);
     }
     emit statsUpdated();
     if (m_executor->finished()) {
@@ -104,7 +109,7 @@ void EngineBridge::sample() {
         m_executor.reset();
         if (m_history) (void)m_history->endRun(m_charts->runId(), QDateTime::currentMSecsSinceEpoch() * 1000);
         m_history.reset();
-        emit finished(failure.isOk() ? QString() : QString::fromStdString(failure.message()));
+        emit finished(failure.isOk() ? QString() : QString::fromStdString(redactSecrets(failure.message())));
     }
 }
 

@@ -31,6 +31,11 @@ struct NodeStats {
     double inRatePerSecond = 0;  // events in per second since the previous sample
     double queueFill = 0;      // 0..1, fullest input queue
     qint64 watermarkUs = 0;
+    // Connectors: where they stand with their peer (LinkState), why, and overload drops.
+    int link = 0;
+    QString linkReason;
+    qint64 dropped = 0;
+    qint64 reconnects = 0;
 };
 
 class EngineBridge : public QObject {

@@ -117,11 +117,11 @@ std::string decodeBatch(std::string_view blob, Batch& batch) {
         if (t == Type::Float) {
             if (!in.take(size_t(rows) * sizeof(double), p)) return "a chunk is truncated";
             col.floats().resize(rows);
-            std::memcpy(col.floats().data(), p, size_t(rows) * sizeof(double));
+            if (rows) std::memcpy(col.floats().data(), p, size_t(rows) * sizeof(double));
         } else if (fixedWidth(t)) {
             if (!in.take(size_t(rows) * sizeof(int64_t), p)) return "a chunk is truncated";
             col.ints().resize(rows);
-            std::memcpy(col.ints().data(), p, size_t(rows) * sizeof(int64_t));
+            if (rows) std::memcpy(col.ints().data(), p, size_t(rows) * sizeof(int64_t));
         } else if (t == Type::String) {
             const char* lengths = nullptr;
             if (!in.take(size_t(rows) * sizeof(uint32_t), lengths)) return "a chunk is truncated";

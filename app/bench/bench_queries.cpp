@@ -1,6 +1,7 @@
 #include "app/bench/bench_queries.h"
 
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -211,6 +212,50 @@ Result<BenchResult> runClicksWindow(const BenchOptions& o) {
     return runPipeline(p, registry, events, o, latency);
 }
 
+// Recording replay as fast as possible: records `events` clickstream events into a temporary
+// .riffle-rec first (not timed), then times source.recording at speed 0 -> discard.
+Result<BenchResult> runReplay(const BenchOptions& o) {
+    const int64_t events = o.events > 0 ? o.events : 5'000'000;
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path dir = fs::temp_directory_path(ec) / ("riffle-bench-replay-" + std::to_string(::getpid()));
+    fs::create_directories(dir, ec);
+    const std::string rec = (dir / "clicks.riffle-rec").string();
+    struct Cleanup {
+        fs::path dir;
+        ~Cleanup() {
+            std::error_code e;
+            fs::remove_all(dir, e);
+        }
+    } cleanup{dir};
+
+    NodeRegistry registry;
+    registerBuiltinNodes(registry);
+    LatencyRecorder latency;
+    registerDiscardSink(registry, &latency);
+    {
+        Project p;
+        p.name = "replay-record";
+        p.nodes = {node("clicks", "source.clickstream",
+                        {{"rate", 0}, {"limit", events}, {"seed", 42}, {"start", "2026-01-01T00:00:00Z"}}),
+                   node("rec", "sink.recording", {{"path", rec}})};
+        p.edges = {edge("clicks", "rec")};
+        ValidatedGraph graph = validateProject(p, registry);
+        if (!graph.ok()) return Result<BenchResult>::error(graph.problems.front().message);
+        auto exec = Executor::create(graph, ExecutorOptions{});
+        if (!exec) return Result<BenchResult>::error(exec.message());
+        if (Status s = exec.value()->start(); !s) return Result<BenchResult>::error(s.message());
+        exec.value()->wait();
+        if (Status f = exec.value()->failure(); !f) return Result<BenchResult>::error(f.message());
+    }
+    Project p;
+    p.name = "replay";
+    p.nodes = {node("replay", "source.recording", {{"path", rec}, {"speed", 0}}),
+               node("sink", "bench.discard", Json::object())};
+    p.edges = {edge("replay", "sink")};
+    return runPipeline(p, registry, events, o, latency);
+}
+
 // The Nexmark queries riffle-bench runs, each from projects/nexmark/<q>.riffle.
 constexpr const char* kNexmarkQueries[] = {"q0", "q1", "q2", "q3", "q5", "q7", "q8"};
 
@@ -281,7 +326,7 @@ Result<BenchResult> runNexmark(const std::string& q, const BenchOptions& o) {
 }
 
 std::string knownQueries() {
-    std::string known = "handoff, clicks-map, clicks-window";
+    std::string known = "handoff, clicks-map, clicks-window, replay";
     for (const char* q : kNexmarkQueries) known += std::string(", nexmark-") + q;
     return known;
 }
@@ -292,6 +337,7 @@ Result<BenchResult> runBenchQuery(const std::string& query, const BenchOptions& 
     if (query == "handoff") return runHandoff(options);
     if (query == "clicks-map") return runClicksMap(options);
     if (query == "clicks-window") return runClicksWindow(options);
+    if (query == "replay") return runReplay(options);
     for (const char* q : kNexmarkQueries)
         if (query == std::string("nexmark-") + q) return runNexmark(q, options);
     return Result<BenchResult>::error("unknown query `" + query + "` (known: " + knownQueries() + ")");

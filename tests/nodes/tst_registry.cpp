@@ -3,6 +3,7 @@
 #include <QtTest/QtTest>
 
 #include "engine/graph/node_instance.h"
+#include "nodes/connectors/recording_format.h"
 #include "nodes/register_builtin_nodes.h"
 
 using namespace riffle;
@@ -24,6 +25,13 @@ Json sampleValue(const std::string& typeId, const ParamSpec& p, const QTemporary
             if (f.open(QIODevice::WriteOnly)) f.write("t,page\n2026-01-01T00:00:00Z,/home\n");
             return dir.filePath("in.csv").toStdString();
         }
+        if (typeId == "source.recording") {
+            const std::string rec = dir.filePath("in.riffle-rec").toStdString();
+            RecordingWriter writer;
+            if (!writer.create(rec, Schema::stream({{"page", Type::String}}), true)) return Json();
+            return rec;
+        }
+        if (typeId == "sink.recording") return dir.filePath("out.riffle-rec").toStdString();
         return dir.filePath(QString::fromStdString(typeId) + ".out.csv").toStdString();
     }
     if (p.key == "key") return Json::array({"_time"});

@@ -2,6 +2,11 @@
 
 #include <QApplication>
 #include <QClipboard>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QGraphicsSceneContextMenuEvent>
+#include <QMenu>
 #include <QGraphicsSceneHelpEvent>
 #include <QGraphicsSceneMouseEvent>
 #include <QGraphicsView>
@@ -301,6 +306,82 @@ QString GraphScene::addNode(const QString& typeId, QPointF scenePos) {
     sub.nodes.push_back(def);
     addSubgraph(sub, tr("Add %1").arg(QString::fromStdString(spec->displayName)));
     return QString::fromStdString(def.id);
+}
+
+void GraphScene::fillEdgeMenu(QMenu& menu, const QString& key) {
+    const int index = m_model->edgeIndex(key);
+    if (index < 0) return;
+    QAction* record = menu.addAction(tr("Record…"));
+    record->setObjectName("recordEdge");
+    record->setToolTip(tr("Capture the events on this wire into a .riffle-rec file that a Recording source replays"));
+    connect(record, &QAction::triggered, this, [this, key] {
+        const EdgeDef* edge = nullptr;
+        const int at = m_model->edgeIndex(key);
+        if (at >= 0) edge = &m_model->project().edges[static_cast<size_t>(at)];
+        if (!edge) return;
+        const QString base = m_model->filePath().isEmpty() ? QDir::homePath() : QFileInfo(m_model->filePath()).absolutePath();
+        const QString suggested = QDir(base).filePath(QString::fromStdString(edge->fromNode) + ".riffle-rec");
+        QString path;
+        if (askRecordingPath) {
+            path = askRecordingPath(suggested);
+        } else {
+            QWidget* parent = views().isEmpty() ? nullptr : views().first();
+            path = QFileDialog::getSaveFileName(parent, tr("Record the wire to"), suggested,
+                                                tr("Riffle recordings (*.riffle-rec)"));
+        }
+        if (!path.isEmpty()) recordEdge(key, path);
+    });
+}
+
+QString GraphScene::recordEdge(const QString& key, const QString& chosenPath) {
+    const int index = m_model->edgeIndex(key);
+    if (index < 0 || chosenPath.isEmpty()) return {};
+    const NodeSpec* spec = m_model->registry().find("sink.recording");
+    if (!spec) return {};
+    const EdgeDef edge = m_model->project().edges[static_cast<size_t>(index)];
+    QString path = chosenPath;
+    if (!path.endsWith(".riffle-rec")) path += ".riffle-rec";
+    // Inside the project's folder the path is stored relative to it, so the project can move.
+    if (!m_model->filePath().isEmpty()) {
+        const QDir projectDir = QFileInfo(m_model->filePath()).absoluteDir();
+        const QString relative = projectDir.relativeFilePath(path);
+        if (!relative.startsWith("..") && !QDir::isAbsolutePath(relative)) path = relative;
+    }
+    NodeDef def;
+    def.id = m_model->uniqueNodeId("recording").toStdString();
+    def.type = spec->typeId;
+    def.params = Json{{"path", path.toStdString()}};
+    // Below the wire's target (or its source), so the new card does not cover the wire.
+    const NodeDef* anchor = m_model->node(QString::fromStdString(edge.toNode));
+    if (!anchor) anchor = m_model->node(QString::fromStdString(edge.fromNode));
+    if (anchor) {
+        const QPointF pos = snapped(QPointF(anchor->x, anchor->y + 140));
+        def.x = pos.x();
+        def.y = pos.y();
+    }
+    EdgeDef wire;
+    wire.fromNode = edge.fromNode;
+    wire.fromPort = edge.fromPort;
+    wire.toNode = def.id;
+    wire.toPort = "in";
+    Subgraph sub;
+    sub.nodes.push_back(def);
+    sub.edges.push_back(wire);
+    addSubgraph(sub, tr("Record %1").arg(QString::fromStdString(edge.from())));
+    return QString::fromStdString(def.id);
+}
+
+void GraphScene::contextMenuEvent(QGraphicsSceneContextMenuEvent* event) {
+    for (QGraphicsItem* item : items(event->scenePos())) {
+        if (item->type() != EdgeItem::Type) continue;
+        QMenu menu;
+        fillEdgeMenu(menu, static_cast<EdgeItem*>(item)->key());
+        if (menu.isEmpty()) break;
+        menu.exec(event->screenPos());
+        event->accept();
+        return;
+    }
+    QGraphicsScene::contextMenuEvent(event);
 }
 
 void GraphScene::deleteSelection() {

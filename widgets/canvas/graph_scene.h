@@ -15,10 +15,12 @@
 #include <QPointer>
 #include <QStringList>
 #include <QVector>
+#include <functional>
 #include <optional>
 
 #include "widgets/runtime/engine_bridge.h"
 
+class QMenu;
 class QUndoStack;
 
 namespace riffle {
@@ -66,6 +68,17 @@ public:
     // The "✕ reason" label shown while dragging over a refusing port, else "".
     QString wireHint() const;
 
+    // ---- recording a wire ("Record…" in a wire's context menu)
+    // Fills the context menu of the wire `edgeKey` (public so that tests can trigger its actions).
+    void fillEdgeMenu(QMenu& menu, const QString& edgeKey);
+    // Adds a sink.recording node writing `path`, wired from the wire's source port, as one undo
+    // step; returns its id ("" for an unknown wire or an empty path). A path without the
+    // .riffle-rec extension gets it.
+    QString recordEdge(const QString& edgeKey, const QString& path);
+    // Asks the user where to save a recording (a QFileDialog unless a test installs a hook);
+    // "" = cancelled.
+    std::function<QString(const QString& suggested)> askRecordingPath;
+
     // Rich-text tooltips (what hovering shows).
     QString nodeToolTip(const QString& id) const;
     QString edgeToolTip(const QString& key) const;
@@ -98,6 +111,7 @@ protected:
     void mouseDoubleClickEvent(QGraphicsSceneMouseEvent* event) override;
     void keyPressEvent(QKeyEvent* event) override;
     void helpEvent(QGraphicsSceneHelpEvent* event) override;
+    void contextMenuEvent(QGraphicsSceneContextMenuEvent* event) override;
     bool event(QEvent* event) override;
 
 private:

@@ -8,6 +8,9 @@ void registerBuiltinNodes(NodeRegistry& registry) {
     registerMetricsSource(registry);
     registerNexmarkSource(registry);
     registerFileSource(registry);
+    registerTcpSource(registry);
+    registerUdpSource(registry);
+    registerWebSocketSource(registry);
     // Transforms
     registerFilter(registry);
     registerMap(registry);

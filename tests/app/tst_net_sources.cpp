@@ -148,8 +148,9 @@ struct Pipeline {
         if (options.threads == 0) options.threads = 2;
         auto created = Executor::create(g, options);
         if (!created) return created.message();
+        // A run that failed to start has nothing to stop.
+        if (Status s = created.value()->start(); !s) return s.message();
         exec = std::move(created.value());
-        if (Status s = exec->start(); !s) return s.message();
         return {};
     }
     const NodeMetrics& metrics(const std::string& id = "in") {

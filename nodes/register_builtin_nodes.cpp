@@ -9,6 +9,9 @@ void registerBuiltinNodes(NodeRegistry& registry) {
     registerNexmarkSource(registry);
     registerFileSource(registry);
     registerRecordingSource(registry);
+    registerTcpSource(registry);
+    registerUdpSource(registry);
+    registerWebSocketSource(registry);
     // Transforms
     registerFilter(registry);
     registerMap(registry);

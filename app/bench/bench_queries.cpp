@@ -3,7 +3,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <mutex>
 #include <system_error>
@@ -212,6 +218,122 @@ Result<BenchResult> runClicksWindow(const BenchOptions& o) {
     return runPipeline(p, registry, events, o, latency);
 }
 
+// source.tcp (json, 5 fields) -> discard, fed by one local client that writes `events` 100-byte
+// JSON lines as fast as it can over one connection. Measures lines parsed into events per second,
+// from the client's first byte to the last event reaching the sink.
+Result<BenchResult> runTcp(const BenchOptions& o) {
+    using R = Result<BenchResult>;
+    namespace asio = boost::asio;
+    using asio::ip::tcp;
+    const int64_t events = o.events > 0 ? o.events : 5'000'000;
+    // A free loopback port: the kernel picks one for a socket that is closed again at once.
+    unsigned short port = 0;
+    {
+        asio::io_context io;
+        tcp::acceptor probe(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+        port = probe.local_endpoint().port();
+    }
+    NodeRegistry registry;
+    registerBuiltinNodes(registry);
+    LatencyRecorder latency;
+    registerDiscardSink(registry, &latency);
+    Project p;
+    p.name = "tcp";
+    p.nodes = {
+        node("lines", "source.tcp",
+             {{"port", port},
+              {"overload", "block"},
+              {"schema", {"id int", "user string", "page string", "latency_ms int", "ok bool"}}}),
+        node("sink", "bench.discard", Json::object()),
+    };
+    p.edges = {edge("lines", "sink")};
+    ValidatedGraph graph = validateProject(p, registry);
+    if (!graph.ok()) return R::error(graph.problems.front().message);
+    ExecutorOptions eo;
+    eo.threads = o.threads;
+    auto exec = Executor::create(graph, eo);
+    if (!exec) return R::error(exec.message());
+    if (Status s = exec.value()->start(); !s) return R::error(s.message());
+
+    // 100-byte lines (newline included), ids counting up, written in 1 MiB chunks.
+    std::string chunk;
+    int64_t id = 0;
+    auto fill = [&](int64_t lines) {
+        chunk.clear();
+        char line[128];
+        for (int64_t k = 0; k < lines; ++k, ++id) {
+            int n = std::snprintf(line, sizeof line,
+                                  R"({"id":%lld,"user":"u%06lld","page":"/products/%04lld","latency_ms":%lld,"ok":true)",
+                                  static_cast<long long>(id), static_cast<long long>(id % 1000000),
+                                  static_cast<long long>(id % 10000), static_cast<long long>(id % 1000));
+            chunk.append(line, static_cast<size_t>(n));
+            chunk.append(static_cast<size_t>(std::max(0, 98 - n)), ' ');
+            chunk += "}\n";
+        }
+    };
+    std::string clientError;
+    int64_t sendStartNs = 0;
+    std::thread client([&] {
+        try {
+            asio::io_context io;
+            tcp::socket socket(io);
+            socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+            socket.set_option(tcp::no_delay(true));
+            sendStartNs = steadyNowNs();
+            constexpr int64_t kChunkLines = 10486;  // about 1 MiB
+            for (int64_t sent = 0; sent < events;) {
+                const int64_t n = std::min(kChunkLines, events - sent);
+                fill(n);
+                asio::write(socket, asio::buffer(chunk));
+                sent += n;
+            }
+        } catch (const std::exception& e) {
+            clientError = e.what();
+        }
+    });
+    const double cpu0 = processCpuSeconds();
+    const int64_t t0 = steadyNowNs();
+    const NodeMetrics* sinkMetrics = nullptr;
+    const NodeMetrics* sourceMetrics = nullptr;
+    for (const RunNodeInfo& n : exec.value()->nodes()) {
+        if (n.id == "sink") sinkMetrics = n.metrics;
+        if (n.id == "lines") sourceMetrics = n.metrics;
+    }
+    // Done when every line reached the sink; a line lost on the way would hang here, so give up
+    // once nothing has moved for 10 s.
+    int64_t last = -1, lastMoveNs = steadyNowNs();
+    for (;;) {
+        const int64_t got = NodeMetrics::get(sinkMetrics->eventsIn);
+        if (got >= events) break;
+        if (got != last) {
+            last = got;
+            lastMoveNs = steadyNowNs();
+        } else if (steadyNowNs() - lastMoveNs > 10'000'000'000) {
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    const int64_t endNs = steadyNowNs();
+    client.join();
+    BenchResult r;
+    r.seconds = static_cast<double>(endNs - (sendStartNs > 0 ? sendStartNs : t0)) / 1e9;
+    r.cpuSeconds = processCpuSeconds() - cpu0;
+    r.events = NodeMetrics::get(sinkMetrics->eventsIn);
+    const int64_t errors = NodeMetrics::get(sourceMetrics->errors);
+    exec.value()->requestStop();
+    exec.value()->wait();
+    if (!clientError.empty()) return R::error("the bench's client failed: " + clientError);
+    if (r.events != events || errors != 0)
+        return R::error(std::to_string(r.events) + " of " + std::to_string(events) + " lines arrived as events, " +
+                        std::to_string(errors) + " as errors");
+    r.p50Us = latency.percentileUs(0.5);
+    r.p99Us = latency.percentileUs(0.99);
+    r.threads = exec.value()->threadCount() + 2;  // workers, the network thread, the client
+    for (const RunNodeInfo& n : exec.value()->nodes())
+        r.busySeconds.emplace_back(n.id, static_cast<double>(NodeMetrics::get(n.metrics->busyNs)) / 1e9);
+    return r;
+}
+
 // Recording replay as fast as possible: records `events` clickstream events into a temporary
 // .riffle-rec first (not timed), then times source.recording at speed 0 -> discard.
 Result<BenchResult> runReplay(const BenchOptions& o) {
@@ -326,7 +448,7 @@ Result<BenchResult> runNexmark(const std::string& q, const BenchOptions& o) {
 }
 
 std::string knownQueries() {
-    std::string known = "handoff, clicks-map, clicks-window, replay";
+    std::string known = "handoff, clicks-map, clicks-window, replay, tcp";
     for (const char* q : kNexmarkQueries) known += std::string(", nexmark-") + q;
     return known;
 }
@@ -338,6 +460,7 @@ Result<BenchResult> runBenchQuery(const std::string& query, const BenchOptions& 
     if (query == "clicks-map") return runClicksMap(options);
     if (query == "clicks-window") return runClicksWindow(options);
     if (query == "replay") return runReplay(options);
+    if (query == "tcp") return runTcp(options);
     for (const char* q : kNexmarkQueries)
         if (query == std::string("nexmark-") + q) return runNexmark(q, options);
     return Result<BenchResult>::error("unknown query `" + query + "` (known: " + knownQueries() + ")");

@@ -1,6 +1,7 @@
 #include "nodes/connectors/push_source.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "engine/graph/secrets.h"
 
@@ -10,7 +11,36 @@ namespace {
 
 constexpr int64_t kIdlePollUs = 2000;  // how soon to look again when nothing has arrived
 
+TimeUs wallNowUs() {
+    using namespace std::chrono;
+    return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+
 }  // namespace
+
+void PushTransport::reportError(std::string_view raw, std::string error) {
+    std::lock_guard lock(m_errorsMutex);
+    if (m_errors.size() >= kMaxPendingErrors) {
+        ++m_errorsOmitted;
+    } else {
+        constexpr size_t kMaxRaw = 1024;
+        m_errors.push_back({std::string(raw.substr(0, kMaxRaw)), std::move(error), wallNowUs()});
+    }
+    m_hasErrors.store(true, std::memory_order_release);
+}
+
+void PushTransport::takeErrors(std::vector<TransportError>& out) {
+    if (!m_hasErrors.load(std::memory_order_acquire)) return;
+    std::lock_guard lock(m_errorsMutex);
+    for (auto& e : m_errors) out.push_back(std::move(e));
+    m_errors.clear();
+    if (m_errorsOmitted > 0) {
+        out.push_back({{}, std::to_string(m_errorsOmitted) + " more errors of the connection, not shown one by one",
+                       wallNowUs()});
+        m_errorsOmitted = 0;
+    }
+    m_hasErrors.store(false, std::memory_order_release);
+}
 
 PushSource::PushSource(const OperatorContext& ctx, std::vector<MetaField> meta,
                        std::unique_ptr<PushTransport> transport)
@@ -35,6 +65,14 @@ SourcePoll PushSource::poll(Emitter& out) {
     BatchPtr batch;
     ErrorRows errors(out, m_ctx.config.id());
     size_t rows = 0;
+    m_transport->takeErrors(m_transportErrors);
+    for (const auto& e : m_transportErrors) {
+        // As for a message that cannot be decoded: never ahead of the events already emitted.
+        const TimeUs t = m_lastEventTime == kMinTime ? e.time : std::min(e.time, m_lastEventTime);
+        errors.addRaw(t, e.raw, m_sequence, e.error);
+        ++rows;
+    }
+    m_transportErrors.clear();
     while (rows < kBatchRows) {
         if (m_next >= m_block.size()) {
             m_block.clear();

@@ -6,8 +6,12 @@
 //
 // Threading: the transport's threads touch only the queue and the node's metrics; everything
 // else belongs to the worker that polls.
+#include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/runtime/operator.h"
@@ -25,6 +29,29 @@ public:
     virtual Status start(MessageQueue& queue, NodeMetrics& metrics) = 0;
     // Stops and joins the threads; afterwards nothing touches the queue.
     virtual void stop() = 0;
+
+    // A problem that is not a message to decode - a connection refused over `max_connections`,
+    // a line longer than `max_message_bytes` skipped unread - reported by a network thread and
+    // emitted on `errors` by the source's next poll. `raw` is what was seen of the input (kept
+    // up to 1 KiB).
+    struct TransportError {
+        std::string raw, error;
+        TimeUs time = 0;  // wall-clock time it happened
+    };
+    // Poller: moves the reported errors into `out`; cheap when there are none.
+    void takeErrors(std::vector<TransportError>& out);
+
+protected:
+    // Any thread. At most kMaxPendingErrors wait for a poll; beyond that they are counted and
+    // reported as one row, so that a flood cannot take the memory.
+    void reportError(std::string_view raw, std::string error);
+
+private:
+    static constexpr size_t kMaxPendingErrors = 10000;
+    std::mutex m_errorsMutex;
+    std::vector<TransportError> m_errors;
+    int64_t m_errorsOmitted = 0;
+    std::atomic<bool> m_hasErrors{false};
 };
 
 class PushSource : public SourceOperator {
@@ -43,6 +70,7 @@ private:
     std::unique_ptr<MessageDecoder> m_decoder;
     NodeMetrics m_fallbackMetrics;  // when the context has none (tests)
     MessageBlock m_block;
+    std::vector<PushTransport::TransportError> m_transportErrors;
     size_t m_next = 0;         // next message of m_block
     int64_t m_sequence = 0;    // messages received, for error rows
     TimeUs m_lastEventTime = kMinTime;

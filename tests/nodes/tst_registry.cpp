@@ -34,6 +34,8 @@ Json sampleValue(const std::string& typeId, const ParamSpec& p, const QTemporary
         if (typeId == "sink.recording") return dir.filePath("out.riffle-rec").toStdString();
         return dir.filePath(QString::fromStdString(typeId) + ".out.csv").toStdString();
     }
+    if (p.key == "port") return 9000;
+    if (p.key == "url" && typeId == "source.websocket") return "ws://127.0.0.1:9/feed";
     if (p.key == "key") return Json::array({"_time"});
     if (p.key == "order_by") return "amount DESC";
     if (p.key == "left_key" || p.key == "right_key") return "page";
@@ -92,6 +94,8 @@ void TstRegistry::defaultsBuildAnOperator() {
                 Json v = sampleValue(s->typeId, p, dir);
                 if (!v.is_null()) params[p.key] = v;
             }
+        // Message connectors read json by default, which needs the messages' fields declared.
+        if (s->param("max_message_bytes") && s->param("schema")) params["schema"] = Json::array({"page string"});
         SchemaInputs inputs;
         for (size_t i = 0; i < s->inputs.size(); ++i) {
             inputs.schemas.push_back(sampleInput());

@@ -789,6 +789,12 @@ Status Executor::start() {
                 if (d.ops[k]->inst.source) d.ops[k]->inst.source->close();
             }
             for (auto& t : d.tasks) t->done = true;
+            {
+                // Nothing runs: waiting for the run to end must return at once.
+                std::lock_guard lock(d.mutex);
+                d.doneTasks = d.tasks.size();
+            }
+            d.doneCv.notify_all();
             const std::string& label = op.inst.context.nodeLabel;
             return Status::error(s.message().rfind(label, 0) == 0 ? s.message() : label + ": " + s.message());
         }

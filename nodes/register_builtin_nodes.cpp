@@ -8,6 +8,7 @@ void registerBuiltinNodes(NodeRegistry& registry) {
     registerMetricsSource(registry);
     registerNexmarkSource(registry);
     registerFileSource(registry);
+    registerMqttSource(registry);
     // Transforms
     registerFilter(registry);
     registerMap(registry);
@@ -28,6 +29,7 @@ void registerBuiltinNodes(NodeRegistry& registry) {
     // Sinks
     registerFileSink(registry);
     registerSqliteSink(registry);
+    registerMqttSink(registry);
     registerLogSink(registry);
     registerChartSinks(registry);
 }

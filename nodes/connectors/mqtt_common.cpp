@@ -244,7 +244,6 @@ void MqttClient::connectCallback(mosquitto* mosq, void* self, int rc) {
         return;
     }
     c->m_connected = true;
-    c->m_everConnected = true;
     c->m_handler.onConnected(mosq);
     c->m_metrics.setLink(LinkState::Connected);
 }

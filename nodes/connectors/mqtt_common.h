@@ -101,7 +101,6 @@ private:
     std::thread m_thread;
     std::atomic<bool> m_stop{false};
     std::atomic<bool> m_connected{false};
-    bool m_everConnected = false;  // network thread only
     std::string m_refusal;         // network thread only: why the broker refused (CONNACK)
     std::mutex m_sleepMutex;
     std::condition_variable m_sleep;

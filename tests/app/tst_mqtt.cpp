@@ -259,6 +259,7 @@ private slots:
     void overloadDropsAreCountedPerPolicy_data();
     void overloadDropsAreCountedPerPolicy();
     void sinkPublishesEveryRow();
+    void sinkFailsWhenTheBrokerNeverTookTheRows();
     void badParametersAreRefusedAtValidation();
 
 private:
@@ -553,6 +554,35 @@ void TstMqtt::sinkPublishesEveryRow() {
         QCOMPARE(row["name"].get<std::string>(), "n" + std::to_string(i + 1));
         QVERIFY(row["_time"].is_string());
     }
+}
+
+void TstMqtt::sinkFailsWhenTheBrokerNeverTookTheRows() {
+    QTemporaryDir dir;
+    QFile in(dir.filePath("in.jsonl"));
+    QVERIFY(in.open(QIODevice::WriteOnly));
+    for (int i = 1; i <= 5; ++i) in.write(QString("{\"id\": %1}\n").arg(i).toUtf8());
+    in.close();
+    const int port = freeLoopbackPort();  // nothing listens there
+    Json p = {{"format", "riffle-project"},
+              {"version", 1},
+              {"name", "sink down"},
+              {"nodes",
+               {{{"id", "file"}, {"type", "source.file"}, {"params", {{"path", "in.jsonl"}}}},
+                {{"id", "pub"},
+                 {"type", "sink.mqtt"},
+                 {"params", {{"broker", "127.0.0.1:" + std::to_string(port)}, {"topic", "t"}, {"ack_timeout", "1s"}}}}}},
+              {"edges", {{{"from", "file.out"}, {"to", "pub.in"}}}}};
+    QFile pf(dir.filePath("down.riffle"));
+    QVERIFY(pf.open(QIODevice::WriteOnly));
+    pf.write(QByteArray::fromStdString(p.dump()));
+    pf.close();
+    Run run(pf.fileName(), {"--for", "60s"});
+    run.finish(false);
+    // Rows that may be missing downstream fail the run, with the count and the fix.
+    QCOMPARE(run.exitCode(), 1);
+    QVERIFY2(run.err().contains("sink `pub`: 5 messages were not acknowledged by 127.0.0.1:" + QString::number(port) +
+                                " within 1s (5 never sent, the broker was away)"),
+             qPrintable(run.err()));
 }
 
 void TstMqtt::badParametersAreRefusedAtValidation() {

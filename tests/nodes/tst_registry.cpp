@@ -27,6 +27,7 @@ Json sampleValue(const std::string& typeId, const ParamSpec& p, const QTemporary
         return dir.filePath(QString::fromStdString(typeId) + ".out.csv").toStdString();
     }
     if (p.key == "key") return Json::array({"_time"});
+    if (p.key == "topic") return "sensors/temp";  // connectors: a topic valid to publish and subscribe
     if (p.key == "order_by") return "amount DESC";
     if (p.key == "left_key" || p.key == "right_key") return "page";
     return p.defaultValue;
@@ -84,6 +85,8 @@ void TstRegistry::defaultsBuildAnOperator() {
                 Json v = sampleValue(s->typeId, p, dir);
                 if (!v.is_null()) params[p.key] = v;
             }
+        // A JSON message source needs its fields declared (message_format.h).
+        if (s->param("max_message_bytes")) params["schema"] = Json::array({"page string"});
         SchemaInputs inputs;
         for (size_t i = 0; i < s->inputs.size(); ++i) {
             inputs.schemas.push_back(sampleInput());

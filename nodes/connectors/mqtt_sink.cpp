@@ -100,6 +100,8 @@ public:
             const bool sent = m_buffer.empty();
             const bool acked = m_qos == 0 || m_acked.load() >= m_published;
             if (sent && acked) break;
+            // Stop pressed while waiting: report what is missing now rather than after the timeout.
+            if (m_ctx.stopRequested && m_ctx.stopRequested->load(std::memory_order_relaxed)) break;
             std::this_thread::sleep_for(milliseconds(10));
         }
         if (!m_client) return;

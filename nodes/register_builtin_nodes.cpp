@@ -12,6 +12,7 @@ void registerBuiltinNodes(NodeRegistry& registry) {
     registerTcpSource(registry);
     registerUdpSource(registry);
     registerWebSocketSource(registry);
+    registerMqttSource(registry);
     // Transforms
     registerFilter(registry);
     registerMap(registry);
@@ -33,6 +34,7 @@ void registerBuiltinNodes(NodeRegistry& registry) {
     registerFileSink(registry);
     registerSqliteSink(registry);
     registerRecordingSink(registry);
+    registerMqttSink(registry);
     registerLogSink(registry);
     registerChartSinks(registry);
 }

@@ -16,6 +16,7 @@ void registerRecordingSource(NodeRegistry& registry);
 void registerTcpSource(NodeRegistry& registry);
 void registerUdpSource(NodeRegistry& registry);
 void registerWebSocketSource(NodeRegistry& registry);
+void registerMqttSource(NodeRegistry& registry);
 void registerFilter(NodeRegistry& registry);
 void registerMap(NodeRegistry& registry);
 void registerUnion(NodeRegistry& registry);
@@ -31,6 +32,7 @@ void registerWindowJoin(NodeRegistry& registry);
 void registerFileSink(NodeRegistry& registry);
 void registerSqliteSink(NodeRegistry& registry);
 void registerRecordingSink(NodeRegistry& registry);
+void registerMqttSink(NodeRegistry& registry);
 void registerLogSink(NodeRegistry& registry);
 void registerChartSinks(NodeRegistry& registry);
 

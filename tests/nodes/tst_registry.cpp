@@ -37,6 +37,7 @@ Json sampleValue(const std::string& typeId, const ParamSpec& p, const QTemporary
     if (p.key == "port") return 9000;
     if (p.key == "url" && typeId == "source.websocket") return "ws://127.0.0.1:9/feed";
     if (p.key == "key") return Json::array({"_time"});
+    if (p.key == "topic") return "sensors/temp";  // connectors: a topic valid to publish and subscribe
     if (p.key == "order_by") return "amount DESC";
     if (p.key == "left_key" || p.key == "right_key") return "page";
     return p.defaultValue;

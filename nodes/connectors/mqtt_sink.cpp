@@ -1,0 +1,222 @@
+// sink.mqtt: publishes every event as one MQTT message on a fixed topic, as a JSON object or a
+// CSV record (issue 6, SPEC section 5).
+//
+// While the broker is away the node shows "connecting" with the reason and keeps up to
+// `buffer_rows` messages, sent in order once it is back; beyond that the oldest are dropped and
+// counted on `dropped`. At the end of the run, with QoS 1, the node waits up to `ack_timeout` for
+// the broker to acknowledge every message and fails naming how many were not: rows that may be
+// missing downstream are an error, not a footnote. With QoS 0 what could not be sent is dropped.
+//
+// Threading: process(), onTimer() and finish() run on the node's worker and publish from there;
+// the MqttClient's network thread only counts acknowledgements (an atomic).
+#include <mosquitto.h>
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <stdexcept>
+#include <thread>
+
+#include "engine/core/time_format.h"
+#include "engine/graph/node_registry.h"
+#include "engine/graph/secrets.h"
+#include "nodes/common/csv.h"
+#include "nodes/common/json_row.h"
+#include "nodes/connectors/mqtt_common.h"
+#include "nodes/register_builtin_nodes.h"
+
+namespace riffle {
+
+namespace {
+
+constexpr int64_t kFlushEveryUs = 100000;  // how often buffered messages are retried
+
+class MqttSink : public Operator, private MqttHandler {
+public:
+    explicit MqttSink(const OperatorContext& ctx) : m_ctx(ctx) {}
+    ~MqttSink() override { close(); }
+
+    Status open() override {
+        const NodeConfig& config = m_ctx.config;
+        auto fail = [&](const std::string& why) { return Status::error(m_ctx.nodeLabel + ": " + redactSecrets(why)); };
+        m_topic = config.getString("topic");
+        if (m_topic.empty() || mosquitto_pub_topic_check(m_topic.c_str()) != MOSQ_ERR_SUCCESS)
+            return fail("`topic` must be a topic without wildcards (+, #), got `" + m_topic + "`");
+        m_qos = static_cast<int>(config.getInt("qos"));
+        m_retain = config.getBool("retain");
+        m_csv = config.getString("format") == "csv";
+        m_bufferRows = static_cast<size_t>(config.getInt("buffer_rows"));
+        m_ackTimeoutUs = config.getDurationUs("ack_timeout");
+        auto broker = parseMqttBroker(config.getString("broker"));
+        if (!broker) return fail(broker.message());
+        MqttOptions o;
+        o.broker = broker.value();
+        o.clientId = config.getString("client_id");
+        o.username = config.getString("username");
+        auto password = config.getSecret("password");
+        if (!password) return fail("`password`: " + password.message());
+        o.password = password.value();
+        o.cleanSession = config.getBool("clean_session");
+        o.keepaliveS = static_cast<int>(config.getDurationUs("keepalive") / 1000000);
+        o.nodeId = config.id();
+        if (!o.cleanSession && o.clientId.empty())
+            return fail("`clean_session` is off, so the broker keeps the session under the client id: set `client_id`");
+        m_client = std::make_unique<MqttClient>(std::move(o), static_cast<MqttHandler&>(*this), metrics());
+        Status s = m_client->start();
+        if (!s) return fail(s.message());
+        return Status::ok();
+    }
+
+    void process(int slot, const Batch& in, Emitter& out) override {
+        (void)slot;
+        (void)out;
+        for (size_t r = 0; r < in.rows(); ++r) {
+            std::string payload;
+            if (m_csv) appendCsvRow(payload, in, r);
+            else appendJsonRow(payload, in, r);
+            if (!payload.empty() && payload.back() == '\n') payload.pop_back();
+            m_buffer.push_back(std::move(payload));
+            if (m_buffer.size() > m_bufferRows) {
+                m_buffer.pop_front();
+                metrics().add(metrics().dropped, 1);
+            }
+        }
+        flush();
+    }
+
+    int64_t timerIntervalUs() const override { return kFlushEveryUs; }
+    void onTimer(TimeUs nowUs, Emitter& out) override {
+        (void)nowUs;
+        (void)out;
+        flush();
+    }
+
+    void finish(Emitter& out) override {
+        (void)out;
+        using namespace std::chrono;
+        const auto deadline = steady_clock::now() + microseconds(m_ackTimeoutUs);
+        while (steady_clock::now() < deadline) {
+            flush();
+            const bool sent = m_buffer.empty();
+            const bool acked = m_qos == 0 || m_acked.load() >= m_published;
+            if (sent && acked) break;
+            // Stop pressed while waiting: report what is missing now rather than after the timeout.
+            if (m_ctx.stopRequested && m_ctx.stopRequested->load(std::memory_order_relaxed)) break;
+            std::this_thread::sleep_for(milliseconds(10));
+        }
+        if (!m_client) return;
+        const int64_t unsent = static_cast<int64_t>(m_buffer.size());
+        const int64_t unacked = m_qos == 0 ? 0 : m_published - m_acked.load();
+        m_buffer.clear();
+        const std::string broker = m_client->broker().text();
+        if (m_qos == 0) {
+            if (unsent) metrics().add(metrics().dropped, unsent);
+            return;
+        }
+        if (unsent + unacked > 0)
+            throw std::runtime_error(m_ctx.nodeLabel + ": " + std::to_string(unsent + unacked) +
+                                     " messages were not acknowledged by " + broker + " within " +
+                                     formatDuration(m_ackTimeoutUs) + " (" + std::to_string(unsent) +
+                                     " never sent, the broker was away); raise `ack_timeout` or check the broker");
+    }
+
+    void close() override {
+        if (m_client) m_client->stop();
+        m_client.reset();
+    }
+
+private:
+    NodeMetrics& metrics() { return m_ctx.metrics ? *m_ctx.metrics : m_fallbackMetrics; }
+
+    void flush() {
+        if (!m_client || !m_client->connected()) return;
+        while (!m_buffer.empty()) {
+            const int rc = m_client->publish(nullptr, m_topic, m_buffer.front(), m_qos, m_retain);
+            if (rc != MOSQ_ERR_SUCCESS) {
+                if (rc == MOSQ_ERR_PAYLOAD_SIZE || rc == MOSQ_ERR_OVERSIZE_PACKET || rc == MOSQ_ERR_MALFORMED_UTF8) {
+                    // This message can never go out; keep the rest moving.
+                    metrics().add(metrics().dropped, 1);
+                    m_buffer.pop_front();
+                    continue;
+                }
+                return;  // not connected (any more): retried on the next timer
+            }
+            ++m_published;
+            m_buffer.pop_front();
+        }
+    }
+
+    void onPublished(int mid) override {
+        (void)mid;
+        m_acked.fetch_add(1, std::memory_order_acq_rel);
+    }
+
+    OperatorContext m_ctx;
+    NodeMetrics m_fallbackMetrics;
+    std::string m_topic;
+    int m_qos = 1;
+    bool m_retain = false;
+    bool m_csv = false;
+    size_t m_bufferRows = 10000;
+    int64_t m_ackTimeoutUs = 10000000;
+    std::unique_ptr<MqttClient> m_client;
+    std::deque<std::string> m_buffer;  // messages not handed to libmosquitto yet
+    int64_t m_published = 0;           // handed to libmosquitto (worker only)
+    std::atomic<int64_t> m_acked{0};   // acknowledged (QoS 1) or written (QoS 0)
+};
+
+}  // namespace
+
+void registerMqttSink(NodeRegistry& registry) {
+    NodeSpec spec;
+    spec.typeId = "sink.mqtt";
+    spec.displayName = "MQTT";
+    spec.category = "sink";
+    spec.description =
+        "Publishes every event as one MQTT message (a JSON object or a CSV record) on a topic. With QoS 1 the run "
+        "fails when the broker has not acknowledged every message at the end.";
+    spec.inputs = {{"in", "Events to publish"}};
+    spec.isSink = true;
+
+    ParamSpec topic = makeParam("topic", ParamType::String, "", "The topic to publish on (no wildcards)");
+    topic.required = true;
+    topic.group = "MQTT";
+    spec.params.push_back(topic);
+    spec.params.push_back(
+        mqttQosParam("MQTT", "0: at most once; 1: at least once (the broker acknowledges every message)"));
+    ParamSpec retain = makeParam("retain", ParamType::Bool, false,
+                                 "The broker keeps the last message for clients that subscribe later");
+    retain.group = "MQTT";
+    spec.params.push_back(retain);
+    ParamSpec format = makeParam("format", ParamType::Choice, "json",
+                                 "json: one object per event, `_time` first; csv: one record, fields in schema order");
+    format.choices = {"json", "csv"};
+    format.group = "MQTT";
+    spec.params.push_back(format);
+    for (auto& p : mqttConnectionParams("MQTT")) spec.params.push_back(std::move(p));
+    ParamSpec buffer = makeParam("buffer_rows", ParamType::Int, 10000,
+                                 "Messages kept while the broker is away; beyond that the oldest are dropped and "
+                                 "counted",
+                                 "messages", 1, 100000000);
+    buffer.group = "MQTT";
+    spec.params.push_back(buffer);
+    ParamSpec ackTimeout = makeParam("ack_timeout", ParamType::Duration, "10s",
+                                     "At the end of the run, how long to wait for the broker to take every message",
+                                     {}, 0, 3600);
+    ackTimeout.group = "MQTT";
+    spec.params.push_back(ackTimeout);
+
+    spec.schemaRule = [](const NodeConfig& config, const SchemaInputs&) -> Result<std::vector<SchemaPtr>> {
+        using R = Result<std::vector<SchemaPtr>>;
+        const std::string topic = config.getString("topic");
+        if (topic.empty() || mosquitto_pub_topic_check(topic.c_str()) != MOSQ_ERR_SUCCESS)
+            return R::error("`topic` must be a topic without wildcards (+, #), got `" + topic + "`");
+        auto broker = parseMqttBroker(config.getString("broker"));
+        if (!broker) return R::error(broker.message());
+        return std::vector<SchemaPtr>{};
+    };
+    spec.createOperator = [](const OperatorContext& ctx) { return std::make_unique<MqttSink>(ctx); };
+    registry.add(std::move(spec));
+}
+
+}  // namespace riffle

@@ -5,6 +5,7 @@
 //   riffle-run --validate PROJECT
 //   riffle-run --list-nodes [--json]
 //   riffle-run --set-secret NAME | --remove-secret NAME | --list-secrets
+//   riffle-run --infer-schema NODE PROJECT [--for DURATION]
 //
 // Exit codes: 0 done, 1 runtime failure, 2 invalid project or arguments.
 #include <unistd.h>
@@ -22,10 +23,12 @@
 #include "engine/charts/chart_history.h"
 #include "engine/core/time_format.h"
 #include "engine/graph/graph_validator.h"
+#include "engine/graph/node_instance.h"
 #include "engine/graph/secrets.h"
 #include "engine/runtime/executor.h"
 #include "nodes/charts/chart_config.h"
 #include "nodes/charts/chart_summary.h"
+#include "nodes/connectors/schema_sampling.h"
 #include "nodes/register_builtin_nodes.h"
 #include "nodes/sinks/log_output.h"
 
@@ -47,6 +50,7 @@ const char* kUsage =
     "usage: riffle-run PROJECT [--for DURATION] [--set NODE.PARAM=VALUE]... [--metrics-every DURATION]\n"
     "                  [--threads K] [--parallelism P] [--no-history] [--json]\n"
     "       riffle-run --validate PROJECT\n"
+    "       riffle-run --infer-schema NODE PROJECT [--for DURATION]   (reads NODE's first messages)\n"
     "       riffle-run --list-nodes [--json | --markdown]\n"
     "       riffle-run --set-secret NAME    (reads the value from standard input)\n"
     "       riffle-run --remove-secret NAME | --list-secrets\n";
@@ -65,6 +69,7 @@ struct Options {
     bool noHistory = false;
     bool listSecrets = false;
     std::string setSecret, removeSecret;
+    std::string inferNode;
     int64_t forUs = 0;
     int64_t metricsEveryUs = 0;
     int threads = 0;
@@ -95,6 +100,10 @@ int parseArgs(int argc, char** argv, Options& o) {
             o.markdown = true;
         } else if (a == "--no-history") {
             o.noHistory = true;
+        } else if (a == "--infer-schema") {
+            const std::string* v = value(a.c_str());
+            if (!v) return usageError("--infer-schema needs a node id, e.g. --infer-schema clicks PROJECT");
+            o.inferNode = *v;
         } else if (a == "--list-secrets") {
             o.listSecrets = true;
         } else if (a == "--set-secret" || a == "--remove-secret") {
@@ -241,6 +250,32 @@ static int manageSecrets(const Options& o) {
     return kExitOk;
 }
 
+// Reads the first messages of a message source and prints the `schema` they suggest.
+static int inferSchema(const Project& project, const NodeRegistry& registry, const Options& o) {
+    const NodeDef* node = nullptr;
+    for (const auto& n : project.nodes)
+        if (n.id == o.inferNode) node = &n;
+    if (!node) {
+        std::cerr << "riffle-run: the project has no node `" << o.inferNode << "`\n";
+        return kExitInvalid;
+    }
+    const NodeSpec* spec = registry.find(node->type);
+    if (!spec) {
+        std::cerr << "riffle-run: node `" << node->id << "` has the unknown type `" << node->type << "`\n";
+        return kExitInvalid;
+    }
+    const int64_t timeoutMs = o.forUs ? o.forUs / 1000 : 5000;
+    auto sampled = inferMessageSchema(*spec, node->id, node->params, project.baseDir(), 100, timeoutMs);
+    if (!sampled) {
+        std::cerr << "riffle-run: " << sampled.message() << "\n";
+        return kExitFailure;
+    }
+    std::cout << nodeLabel(*spec, node->id) << ": " << sampled->schema.size() << " fields from "
+              << sampled->objects << " JSON messages; put them in the node's `schema`:\n"
+              << Json(sampled->schema).dump() << "\n";
+    return kExitOk;
+}
+
 int main(int argc, char** argv) {
     Options o;
     if (int code = parseArgs(argc, argv, o); code >= 0) return code;
@@ -262,6 +297,7 @@ int main(int argc, char** argv) {
             return kExitInvalid;
         }
     }
+    if (!o.inferNode.empty()) return inferSchema(project, registry, o);
     ValidatedGraph graph = validateProject(project, registry);
     if (o.validate) {
         for (const auto& p : graph.problems) std::cout << o.project << ": " << p.message << "\n";

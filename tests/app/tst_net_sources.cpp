@@ -23,6 +23,7 @@
 #include "engine/graph/node_registry.h"
 #include "engine/graph/project.h"
 #include "engine/runtime/executor.h"
+#include "nodes/connectors/schema_sampling.h"
 #include "nodes/register_builtin_nodes.h"
 
 using namespace riffle;
@@ -303,6 +304,7 @@ private slots:
     void websocketReconnectsAfterServerRestart();
     void websocketServerDownStopsCleanly();
     void websocketRefusesWss();
+    void inferSchemaFromTheFirstMessages();
 };
 
 void TstNetSources::tcpManyClientsEveryIdOnce() {
@@ -580,6 +582,46 @@ void TstNetSources::websocketRefusesWss() {
     QCOMPARE(QString::fromStdString(p.start("source.websocket", {{"url", "wss://127.0.0.1:9/"}, {"format", "raw"}})),
              QString("source `in`: `url` `wss://127.0.0.1:9/`: wss:// (WebSocket over TLS) is not supported yet; use "
                      "a ws:// address"));
+}
+
+void TstNetSources::inferSchemaFromTheFirstMessages() {
+    NodeRegistry registry;
+    registerBuiltinNodes(registry);
+    const unsigned short port = freePort();
+    Json params = {{"port", port}};
+    Result<SampledSchema> sampled = Result<SampledSchema>::error("not run");
+    std::thread sampler([&] {
+        sampled = inferMessageSchema(*registry.find("source.tcp"), "lines", params, {}, 4, 10000);
+    });
+    // The sampler listens once the source is open; connect when it does.
+    std::unique_ptr<Client> client;
+    for (int i = 0; i < 200 && !client; ++i) {
+        try {
+            client = std::make_unique<Client>(port);
+        } catch (const std::exception&) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    }
+    QVERIFY(client);
+    // Key order of first appearance; int and float widen to float; a key that is null in one
+    // message takes its type from another; `peer`, which the source adds, is left out.
+    client->send("{\"id\": 1, \"page\": \"/a\", \"ms\": 3, \"ok\": true}\n");
+    client->send("not json\n");
+    client->send("{\"id\": 2, \"page\": null, \"ms\": 2.5, \"at\": \"2026-11-24T10:00:00Z\", \"peer\": \"x\"}\n");
+    client->send("{\"id\": 3, \"page\": \"/b\", \"tags\": [1, 2]}\n");
+    sampler.join();
+    QVERIFY2(sampled, sampled.message().c_str());
+    QCOMPARE(sampled->messages, size_t(4));
+    QCOMPARE(sampled->objects, size_t(3));
+    QCOMPARE(Json(sampled->schema).dump(),
+             Json({"id int", "page string", "ms float", "ok bool", "at time", "tags string"}).dump());
+
+    // Nothing arrives: the reason says so.
+    auto none = inferMessageSchema(*registry.find("source.tcp"), "lines", Json{{"port", freePort()}}, {}, 4, 300);
+    QVERIFY(!none);
+    QCOMPARE(none.message(), std::string("source `lines`: no message arrived within 300ms"));
+    auto notMessages = inferMessageSchema(*registry.find("source.clickstream"), "c", Json::object(), {}, 4, 300);
+    QCOMPARE(notMessages.message().rfind("source `c` is not a message source", 0), size_t(0));
 }
 
 QTEST_GUILESS_MAIN(TstNetSources)

@@ -1,0 +1,96 @@
+#include "nodes/connectors/schema_sampling.h"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "engine/core/time_format.h"
+#include "engine/graph/node_instance.h"
+#include "engine/graph/secrets.h"
+#include "engine/runtime/collecting_emitter.h"
+#include "nodes/common/file_values.h"
+#include "nodes/common/json_row.h"
+
+namespace riffle {
+
+Result<SampledSchema> inferMessageSchema(const NodeSpec& spec, const std::string& nodeId, Json params,
+                                         const std::string& baseDir, size_t maxMessages, int64_t timeoutMs,
+                                         const std::atomic<bool>* cancel) {
+    using R = Result<SampledSchema>;
+    const std::string label = nodeLabel(spec, nodeId);
+    if (!spec.isSource() || !spec.param("format") || !spec.param("max_message_bytes"))
+        return R::error(label + " is not a message source; only Kafka, MQTT, TCP, UDP and WebSocket sources "
+                                "can infer their fields");
+    if (!params.is_object()) params = Json::object();
+    params["format"] = "raw";
+    params["schema"] = Json::array();
+    params["time_field"] = "";
+    if (spec.param("group")) {
+        std::random_device rd;
+        params["group"] = "riffle-sample-" + std::to_string(rd());
+    }
+    if (spec.param("start")) params["start"] = "earliest";
+    auto inst = instantiateNode(spec, nodeId, params, {}, baseDir);
+    if (!inst) return R::error(inst.message());
+    NodeInstance& node = inst.value();
+    if (Status s = node.source->open(); !s) return R::error(redactSecrets(s.message()));
+
+    CollectingEmitter out(node.context.outputSchemas);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+    while (out.rows(0) < maxMessages && std::chrono::steady_clock::now() < deadline &&
+           !(cancel && cancel->load())) {
+        const SourcePoll p = node.source->poll(out);
+        if (p.state == SourcePoll::State::Ended) break;
+        if (p.state == SourcePoll::State::Wait)
+            std::this_thread::sleep_for(std::chrono::microseconds(std::clamp<int64_t>(p.waitUs, 100, 50000)));
+    }
+    node.source->close();
+
+    // The fields the connector adds (topic, key, peer...) come after `value`; they are not the
+    // message's own.
+    const Schema& raw = *node.context.outputSchemas.at(0);
+    const int valueIndex = raw.indexOf("value");
+    std::vector<std::string> added;
+    for (size_t k = static_cast<size_t>(valueIndex) + 1; k < raw.size(); ++k) added.push_back(raw.field(k).name);
+
+    SampledSchema sampled;
+    std::vector<std::string> names;
+    std::vector<Type> types;
+    for (const auto& row : out.rowValues(0)) {
+        if (sampled.messages >= maxMessages) break;
+        ++sampled.messages;
+        const Value& v = row.at(static_cast<size_t>(valueIndex));
+        if (v.isNull()) continue;
+        Json doc = Json::parse(v.s, nullptr, false);
+        if (doc.is_discarded() || !doc.is_object()) continue;
+        ++sampled.objects;
+        for (auto it = doc.begin(); it != doc.end(); ++it) {
+            if (std::find(added.begin(), added.end(), it.key()) != added.end() || it.key() == kTimeField) continue;
+            auto at = std::find(names.begin(), names.end(), it.key());
+            const Type t = classifyJson(it.value());
+            if (at == names.end()) {
+                names.push_back(it.key());
+                types.push_back(t);
+            } else {
+                Type& known = types[static_cast<size_t>(at - names.begin())];
+                known = widenType(known, t);
+            }
+        }
+    }
+    if (sampled.messages == 0) {
+        std::string why = label + ": no message arrived within " + formatDuration(timeoutMs * 1000);
+        if (node.metrics->link() == LinkState::Connecting)
+            why += " (still connecting: " + redactSecrets(node.metrics->linkReason()) + ")";
+        return R::error(why);
+    }
+    if (sampled.objects == 0)
+        return R::error(label + ": none of the first " + std::to_string(sampled.messages) +
+                        " messages is a JSON object; read them with format raw or declare `schema` for csv");
+    for (size_t i = 0; i < names.size(); ++i)
+        sampled.schema.push_back(names[i] + " " +
+                                 std::string(typeName(types[i] == Type::Null ? Type::String : types[i])));
+    return R(std::move(sampled));
+}
+
+}  // namespace riffle

@@ -3,6 +3,9 @@
 // input schema's fields, and follows undo/redo without losing the field being typed in.
 #include <QtTest/QtTest>
 
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+
 #include "engine/expr/expression.h"
 #include "engine/graph/graph_validator.h"
 #include "nodes/register_builtin_nodes.h"
@@ -121,6 +124,7 @@ private slots:
     void writtenValuesValidateWithRiffleRun();
     void secretsAreOnlyStoredAsReferences();
     void schemasAndRunningMetricsAreShown();
+    void inferFromStreamSetsTheSchema();
     void screenshots();
 };
 
@@ -703,6 +707,57 @@ void TstInspector::screenshots() {
         QVERIFY(grab(s.inspector).save(QStringLiteral("/tmp/inspector-empty-%1.png").arg(name)));
     }
     QApplication::setPalette(light);
+}
+
+void TstInspector::inferFromStreamSetsTheSchema() {
+    namespace asio = boost::asio;
+    Studio s;
+    unsigned short port = 0;
+    {
+        asio::io_context io;
+        asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
+        port = a.local_endpoint().port();
+    }
+    Subgraph sub;
+    NodeDef n;
+    n.id = "lines";
+    n.type = "source.tcp";
+    n.params = {{"port", port}};
+    sub.nodes.push_back(n);
+    s.undo.push(new AddSubgraphCommand(&s.model, sub, QStringLiteral("Add lines")));
+    s.inspector.setNode("lines");
+    auto* button = s.inspector.findChild<QPushButton*>("inferSchema");
+    QVERIFY(button);
+    QSignalSpy finished(&s.inspector, &Inspector::inferenceFinished);
+    button->click();
+    QVERIFY(s.inspector.inferring());
+    QVERIFY(!button->isEnabled());
+    // The source listens once it is open; a client connects and sends three lines.
+    asio::io_context io;
+    asio::ip::tcp::socket socket(io);
+    bool connected = false;
+    for (int i = 0; i < 100 && !connected; ++i) {
+        boost::system::error_code ec;
+        socket.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
+        connected = !ec;
+        if (!connected) {
+            socket.close();
+            QTest::qWait(30);
+        }
+    }
+    QVERIFY(connected);
+    const std::string lines = "{\"user\": \"u1\", \"clicks\": 3}\n{\"user\": \"u2\", \"clicks\": 4.5}\n"
+                              "{\"user\": \"u3\", \"at\": \"2026-11-24T10:00:00Z\"}\n";
+    asio::write(socket, asio::buffer(lines));
+    QVERIFY(finished.wait(15000));
+    QCOMPARE(finished.at(0).at(1).toBool(), true);
+    QCOMPARE(s.param("lines", "schema").dump(), Json({"user string", "clicks float", "at time"}).dump());
+    auto* status = s.inspector.findChild<QLabel*>("inferStatus");
+    QVERIFY(status);
+    QCOMPARE(status->text(), QStringLiteral("3 fields from 3 messages"));
+    // One undo step takes it back.
+    s.undo.undo();
+    QVERIFY(s.param("lines", "schema").is_null());
 }
 
 QTEST_MAIN(TstInspector)

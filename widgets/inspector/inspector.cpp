@@ -12,11 +12,14 @@
 #include <QPainterPath>
 #include <QRegularExpression>
 #include <QScrollArea>
+#include <QPushButton>
 #include <QStackedWidget>
+#include <QThread>
 #include <QTreeWidget>
 #include <QUndoStack>
 #include <QVBoxLayout>
 
+#include "nodes/connectors/schema_sampling.h"
 #include "widgets/inspector/inspector_style.h"
 #include "widgets/inspector/param_editors.h"
 #include "widgets/model/commands.h"
@@ -274,6 +277,10 @@ void Inspector::changeEvent(QEvent* e) {
 }
 
 Inspector::~Inspector() {
+    if (m_inferThread) {
+        m_inferCancel->store(true);
+        m_inferThread->wait();
+    }
     finishEditing();
     // Deleting the form while this object is whole: the fields report to it as they go.
     m_editors.clear();
@@ -329,6 +336,8 @@ void Inspector::rebuild() {
     m_schemaBox = nullptr;
     m_schemaLayout = nullptr;
     m_statsBox = nullptr;
+    m_inferButton = nullptr;
+    m_inferStatus = nullptr;
     m_titleShown.clear();
     const NodeDef* node = m_model->node(m_nodeId);
     if (!node) {
@@ -532,10 +541,70 @@ QWidget* Inspector::buildParams(const NodeSpec& spec) {
                 h->addLayout(v, 1);
             }
             sl->addWidget(row);
+            if (p->key == "schema" && spec.isSource() && spec.param("max_message_bytes"))
+                sl->addWidget(buildInferRow(section));
         }
         layout->addWidget(section);
     }
     return box;
+}
+
+QWidget* Inspector::buildInferRow(QWidget* parent) {
+    auto* row = new QWidget(parent);
+    auto* h = new QHBoxLayout(row);
+    h->setContentsMargins(0, 0, 0, 0);
+    h->setSpacing(8);
+    m_inferButton = new QPushButton(tr("Infer from stream"), row);
+    m_inferButton->setObjectName(QStringLiteral("inferSchema"));
+    m_inferButton->setToolTip(tr("Connects now, reads the first 100 messages (up to 5 s) and sets "
+                                 "`schema` to the fields they have"));
+    m_inferStatus = new QLabel(row);
+    m_inferStatus->setObjectName(QStringLiteral("inferStatus"));
+    m_inferStatus->setWordWrap(true);
+    m_inferStatus->setFont(inspector_style::smallFont(font()));
+    setRole(m_inferStatus, QPalette::WindowText, inspector_style::hintColor(palette()));
+    h->addWidget(m_inferButton, 0, Qt::AlignTop);
+    h->addWidget(m_inferStatus, 1);
+    connect(m_inferButton, &QPushButton::clicked, this, [this] { inferSchema(); });
+    return row;
+}
+
+void Inspector::inferSchema(int timeoutMs) {
+    const NodeDef* node = m_model->node(m_nodeId);
+    const NodeSpec* spec = node ? m_model->spec(m_nodeId) : nullptr;
+    if (!spec || m_inferThread) return;
+    struct Outcome {
+        Result<SampledSchema> sampled = Result<SampledSchema>::error("stopped");
+    };
+    auto outcome = std::make_shared<Outcome>();
+    m_inferCancel = std::make_shared<std::atomic<bool>>(false);
+    const std::string id = node->id, baseDir = m_model->project().baseDir();
+    const Json params = node->params;
+    auto cancel = m_inferCancel;
+    m_inferThread = QThread::create([outcome, cancel, spec, id, params, baseDir, timeoutMs] {
+        outcome->sampled = inferMessageSchema(*spec, id, params, baseDir, 100, timeoutMs, cancel.get());
+    });
+    if (m_inferButton) m_inferButton->setEnabled(false);
+    if (m_inferStatus) m_inferStatus->setText(tr("Reading the first messages…"));
+    const QString nodeId = m_nodeId;
+    connect(m_inferThread, &QThread::finished, this, [this, outcome, nodeId] {
+        m_inferThread->deleteLater();
+        m_inferThread = nullptr;
+        const auto& r = outcome->sampled;
+        QString text;
+        if (r && !r->schema.empty() && m_model->node(nodeId)) {
+            m_undo->push(new SetParamCommand(m_model, nodeId, QStringLiteral("schema"), Json(r->schema)));
+            text = (r->schema.size() == 1 ? tr("1 field from %2 messages") : tr("%1 fields from %2 messages"))
+                       .arg(r->schema.size())
+                       .arg(r->objects);
+        } else {
+            text = r ? tr("The messages have no fields") : QString::fromStdString(r.message());
+        }
+        if (m_inferButton) m_inferButton->setEnabled(true);
+        if (m_inferStatus && m_nodeId == nodeId) m_inferStatus->setText(text);
+        emit inferenceFinished(text, r && !r->schema.empty());
+    });
+    m_inferThread->start();
 }
 
 void Inspector::refreshValues() {

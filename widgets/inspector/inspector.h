@@ -21,6 +21,8 @@
 #include "engine/core/types.h"
 
 class QLabel;
+class QPushButton;
+class QThread;
 class QLineEdit;
 class QScrollArea;
 class QStackedWidget;
@@ -59,6 +61,13 @@ public:
     QLineEdit* titleEdit() const { return m_title; }
     // The node's problems as the banner above the form shows them.
     QStringList shownProblems() const { return m_shownProblems; }
+    // Message sources: reads the node's first messages on a thread and sets its `schema` to the
+    // fields they show (one undo step); inferenceFinished() tells how it went.
+    void inferSchema(int timeoutMs = 5000);
+    bool inferring() const { return m_inferThread != nullptr; }
+
+signals:
+    void inferenceFinished(const QString& result, bool ok);
 
 protected:
     void changeEvent(QEvent* e) override;
@@ -101,6 +110,13 @@ private:
     bool m_schemasShown = false;
     QWidget* m_statsBox = nullptr;
     std::map<QString, QLabel*> m_statValues;
+
+    QWidget* buildInferRow(QWidget* parent);
+
+    QPointer<QThread> m_inferThread;
+    std::shared_ptr<std::atomic<bool>> m_inferCancel;
+    QPushButton* m_inferButton = nullptr;
+    QLabel* m_inferStatus = nullptr;
 
     std::vector<ParamEditor*> m_editors;
     std::map<ParamEditor*, int> m_editorPort;

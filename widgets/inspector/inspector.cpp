@@ -594,9 +594,8 @@ void Inspector::inferSchema(int timeoutMs) {
         QString text;
         if (r && !r->schema.empty() && m_model->node(nodeId)) {
             m_undo->push(new SetParamCommand(m_model, nodeId, QStringLiteral("schema"), Json(r->schema)));
-            text = (r->schema.size() == 1 ? tr("1 field from %2 messages") : tr("%1 fields from %2 messages"))
-                       .arg(r->schema.size())
-                       .arg(r->objects);
+            text = r->schema.size() == 1 ? tr("1 field from %1 messages").arg(r->objects)
+                                          : tr("%1 fields from %2 messages").arg(r->schema.size()).arg(r->objects);
         } else {
             text = r ? tr("The messages have no fields") : QString::fromStdString(r.message());
         }

@@ -8,6 +8,7 @@ void registerBuiltinNodes(NodeRegistry& registry) {
     registerMetricsSource(registry);
     registerNexmarkSource(registry);
     registerFileSource(registry);
+    registerKafkaSource(registry);
     // Transforms
     registerFilter(registry);
     registerMap(registry);
@@ -28,6 +29,7 @@ void registerBuiltinNodes(NodeRegistry& registry) {
     // Sinks
     registerFileSink(registry);
     registerSqliteSink(registry);
+    registerKafkaSink(registry);
     registerLogSink(registry);
     registerChartSinks(registry);
 }

@@ -12,6 +12,7 @@ void registerClickstreamSource(NodeRegistry& registry);
 void registerMetricsSource(NodeRegistry& registry);
 void registerNexmarkSource(NodeRegistry& registry);
 void registerFileSource(NodeRegistry& registry);
+void registerKafkaSource(NodeRegistry& registry);
 void registerFilter(NodeRegistry& registry);
 void registerMap(NodeRegistry& registry);
 void registerUnion(NodeRegistry& registry);
@@ -26,6 +27,7 @@ void registerAlertThreshold(NodeRegistry& registry);
 void registerWindowJoin(NodeRegistry& registry);
 void registerFileSink(NodeRegistry& registry);
 void registerSqliteSink(NodeRegistry& registry);
+void registerKafkaSink(NodeRegistry& registry);
 void registerLogSink(NodeRegistry& registry);
 void registerChartSinks(NodeRegistry& registry);
 

@@ -48,6 +48,7 @@ struct KafkaMockCluster::Impl {
     Delivery delivery;
     int brokers = 0;
     std::map<std::string, int> partitions;
+    std::string lastError;
 
     ~Impl() {
         if (producer) {
@@ -70,17 +71,30 @@ Result<std::unique_ptr<KafkaMockCluster>> KafkaMockCluster::create(int brokers) 
     if (!im.owner) return R::error(std::string("cannot create a librdkafka handle: ") + err);
     im.cluster = rd_kafka_mock_cluster_new(im.owner, brokers);
     if (!im.cluster) return R::error("cannot create the librdkafka mock cluster");
+    if (Status s = c->newProducer(); !s) return R::error(s.message());
+    return R(std::move(c));
+}
+
+Status KafkaMockCluster::newProducer() {
+    Impl& im = *m_impl;
+    if (im.producer) {
+        rd_kafka_purge(im.producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        rd_kafka_destroy(im.producer);
+        im.producer = nullptr;
+    }
+    char err[512] = {0};
     rd_kafka_conf_t* conf = quietConf();
     set(conf, "bootstrap.servers", rd_kafka_mock_cluster_bootstraps(im.cluster));
     set(conf, "message.max.bytes", "50000000");
     set(conf, "linger.ms", "5");
+    set(conf, "reconnect.backoff.max.ms", "1000");
     set(conf, "batch.num.messages", "10000");
     set(conf, "queue.buffering.max.messages", "1000000");
     rd_kafka_conf_set_opaque(conf, &im.delivery);
     rd_kafka_conf_set_dr_msg_cb(conf, onDelivery);
     im.producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-    if (!im.producer) return R::error(std::string("cannot create the test producer: ") + err);
-    return R(std::move(c));
+    if (!im.producer) return Status::error(std::string("cannot create the test producer: ") + err);
+    return Status::ok();
 }
 
 KafkaMockCluster::~KafkaMockCluster() = default;
@@ -95,8 +109,17 @@ Status KafkaMockCluster::createTopic(const std::string& topic, int partitions) {
     return Status::ok();
 }
 
+const std::string& KafkaMockCluster::lastError() const { return m_impl->lastError; }
+
 Status KafkaMockCluster::produce(const std::string& topic, const std::vector<KafkaTestMessage>& messages,
                                  int timeoutMs) {
+    Status s = produceNow(topic, messages, timeoutMs);
+    m_impl->lastError = s.message();
+    return s;
+}
+
+Status KafkaMockCluster::produceNow(const std::string& topic, const std::vector<KafkaTestMessage>& messages,
+                                    int timeoutMs) {
     Impl& im = *m_impl;
     im.delivery = Delivery{};
     const int64_t start = steadyMs();
@@ -130,6 +153,8 @@ void KafkaMockCluster::setAllBrokersDown(bool down) {
         if (down) rd_kafka_mock_broker_set_down(m_impl->cluster, id);
         else rd_kafka_mock_broker_set_up(m_impl->cluster, id);
     }
+    // The test's own producer starts afresh after an outage (Riffle's clients must cope alone).
+    if (!down) (void)newProducer();
 }
 
 std::vector<KafkaTestMessage> KafkaMockCluster::readAll(const std::string& topic, size_t expected, int timeoutMs) {

@@ -34,6 +34,8 @@ public:
     Status createTopic(const std::string& topic, int partitions);
     // Produces and waits until every message is acknowledged (bounded by timeoutMs).
     Status produce(const std::string& topic, const std::vector<KafkaTestMessage>& messages, int timeoutMs = 60000);
+    // The message of the last failed produce(), for test output.
+    const std::string& lastError() const;
     // Takes every broker down (closing its connections and refusing new ones) or up again.
     void setAllBrokersDown(bool down);
     // Reads `topic` from the beginning of every partition until `expected` messages came or
@@ -42,6 +44,8 @@ public:
 
 private:
     KafkaMockCluster() = default;
+    Status newProducer();
+    Status produceNow(const std::string& topic, const std::vector<KafkaTestMessage>& messages, int timeoutMs);
     struct Impl;
     std::unique_ptr<Impl> m_impl;
 };

@@ -24,6 +24,7 @@
 
 #include "engine/graph/node_registry.h"
 #include "engine/graph/secrets.h"
+#include "nodes/common/utf8.h"
 #include "nodes/connectors/kafka_common.h"
 #include "nodes/connectors/message_format.h"
 #include "nodes/register_builtin_nodes.h"
@@ -43,6 +44,22 @@ const std::vector<MetaField> kMeta = {MetaField::Key, MetaField::Topic, MetaFiel
 TimeUs wallNowUs() {
     using namespace std::chrono;
     return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// The message as an `errors` row keeps it: its first bytes, with every byte that is not UTF-8
+// replaced by U+FFFD, so that a sink that writes text (sink.file) can keep the row.
+std::string errorRaw(std::string_view payload) {
+    payload = payload.substr(0, kMaxErrorRawBytes);
+    std::string out;
+    for (;;) {
+        const size_t bad = findInvalidUtf8(payload);
+        if (bad == std::string_view::npos) break;
+        out.append(payload.substr(0, bad));
+        out += "\xEF\xBF\xBD";
+        payload.remove_prefix(bad + 1);
+    }
+    out.append(payload);
+    return out;
 }
 
 int64_t steadyMs() {
@@ -191,7 +208,7 @@ private:
         if (!why.empty()) {
             // An error row must not move the watermark past events still to come.
             const TimeUs t = m_lastEventTime == kMinTime ? arrival : std::min(arrival, m_lastEventTime);
-            errors.addRaw(t, payload.substr(0, kMaxErrorRawBytes), m.offset,
+            errors.addRaw(t, errorRaw(payload), m.offset,
                           "topic `" + std::string(topic) + "` partition " + std::to_string(m.partition) + " offset " +
                               std::to_string(m.offset) + ": " + why);
         } else if (batch.rows() > before) {

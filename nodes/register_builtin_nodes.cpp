@@ -13,6 +13,7 @@ void registerBuiltinNodes(NodeRegistry& registry) {
     registerUdpSource(registry);
     registerWebSocketSource(registry);
     registerMqttSource(registry);
+    registerKafkaSource(registry);
     // Transforms
     registerFilter(registry);
     registerMap(registry);
@@ -35,6 +36,7 @@ void registerBuiltinNodes(NodeRegistry& registry) {
     registerSqliteSink(registry);
     registerRecordingSink(registry);
     registerMqttSink(registry);
+    registerKafkaSink(registry);
     registerLogSink(registry);
     registerChartSinks(registry);
 }

@@ -17,6 +17,7 @@ void registerTcpSource(NodeRegistry& registry);
 void registerUdpSource(NodeRegistry& registry);
 void registerWebSocketSource(NodeRegistry& registry);
 void registerMqttSource(NodeRegistry& registry);
+void registerKafkaSource(NodeRegistry& registry);
 void registerFilter(NodeRegistry& registry);
 void registerMap(NodeRegistry& registry);
 void registerUnion(NodeRegistry& registry);
@@ -33,6 +34,7 @@ void registerFileSink(NodeRegistry& registry);
 void registerSqliteSink(NodeRegistry& registry);
 void registerRecordingSink(NodeRegistry& registry);
 void registerMqttSink(NodeRegistry& registry);
+void registerKafkaSink(NodeRegistry& registry);
 void registerLogSink(NodeRegistry& registry);
 void registerChartSinks(NodeRegistry& registry);
 

@@ -4,7 +4,8 @@
 //
 // QUERY: handoff (queue throughput between two threads, in batches), clicks-map (clickstream ->
 // filter -> map -> discarding sink), clicks-window (clickstream -> filter -> 10 s tumbling count
-// per page -> discarding sink), tcp (one local client writes 100-byte JSON lines into source.tcp ->
+// per page -> discarding sink), kafka (source.kafka reading pre-produced 100-byte JSON messages from an
+// in-process librdkafka mock cluster -> counting sink), tcp (one local client writes 100-byte JSON lines into source.tcp ->
 // discarding sink), nexmark-q0 q1 q2 q3 q5 q7 q8 (projects/nexmark/qN.riffle with
 // its sinks replaced by a discarding sink), replay (source.recording at speed 0 of a clickstream
 // recorded beforehand, untimed -> discarding sink), the pipelines through the real planner and executor.
@@ -31,8 +32,7 @@ namespace {
 
 const char* kUsage =
     "usage: riffle-bench QUERY [--events N] [--threads K] [--json]\n"
-    "QUERY: handoff | clicks-map | clicks-window | replay | tcp |
-"
+    "QUERY: handoff | clicks-map | clicks-window | kafka | replay | tcp |\n"
     "       nexmark-q0 | nexmark-q1 | nexmark-q2 | nexmark-q3 | nexmark-q5 | nexmark-q7 | nexmark-q8 |\n"
     "       studio-open | studio-pan | studio-responsive | ui-render | ui-live\n";
 

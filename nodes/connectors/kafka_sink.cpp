@@ -1,0 +1,280 @@
+// sink.kafka: writes every event as one Kafka message through librdkafka's producer.
+//
+// The message is the row as JSON (appendJsonRow, `_time` included) or as one CSV record; its key
+// is the `key` expression (none when the expression is empty or NULL) and its Kafka timestamp is
+// the event's `_time`. The producer is idempotent (enable.idempotence): librdkafka's retries
+// after a broker failure neither duplicate nor reorder messages within a partition.
+//
+// Delivery errors: librdkafka retries by itself while a broker is away; a message it finally
+// gives up on (rejected by the broker, or not delivered within `delivery_timeout`) is counted on
+// the node's `errors` counter and fails the run with the first reason: a stream with messages
+// silently missing would be worse. finish() waits for the outstanding messages, bounded.
+//
+// Threading: process(), onTimer(), finish() and close() run on a worker, one at a time; delivery
+// reports are served by rd_kafka_poll() on that same worker. librdkafka's own threads only call
+// the KafkaLinkWatch callbacks.
+#include <chrono>
+#include <stdexcept>
+
+#include "engine/expr/expression.h"
+#include "engine/graph/node_registry.h"
+#include "engine/graph/secrets.h"
+#include "nodes/common/csv.h"
+#include "nodes/common/file_values.h"
+#include "nodes/common/json_row.h"
+#include "nodes/common/utf8.h"
+#include "nodes/connectors/kafka_common.h"
+#include "nodes/register_builtin_nodes.h"
+
+namespace riffle {
+
+namespace {
+
+constexpr int kFlushMs = 10000;       // finish(): how long outstanding messages may take
+constexpr int kQueueFullWaitMs = 50;  // back-pressure step when librdkafka's queue is full
+
+int64_t steadyMs() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+Result<expr::ExpressionPtr> compileKey(const NodeConfig& config, const Schema& input) {
+    using R = Result<expr::ExpressionPtr>;
+    const std::string text = config.getString("key");
+    if (text.empty()) return R(expr::ExpressionPtr{});
+    auto e = expr::compile(text, input);
+    if (!e) return R::error("`key`: " + e.message());
+    return e;
+}
+
+class KafkaSink : public Operator {
+public:
+    explicit KafkaSink(const OperatorContext& ctx)
+        : m_ctx(ctx),
+          m_metrics(ctx.metrics ? ctx.metrics : &m_fallbackMetrics),
+          m_watch(m_metrics, ctx.config.getString("brokers")),
+          m_csv(ctx.config.getString("format") == "csv") {}
+    ~KafkaSink() override { close(); }
+
+    Status open() override {
+        const NodeConfig& c = m_ctx.config;
+        auto fail = [&](const std::string& m) { return Status::error(m_ctx.nodeLabel + ": " + redactSecrets(m)); };
+        if (m_ctx.inputSchemas.empty() || !m_ctx.inputSchemas[0]) return fail("has no input");
+        auto key = compileKey(c, *m_ctx.inputSchemas[0]);
+        if (!key) return fail(key.message());
+        m_key = key.value();
+        const std::string topic = c.getString("topic");
+        if (topic.empty()) return fail("`topic` is empty: name the topic to write to");
+
+        auto conf = makeKafkaConf(c, &m_watch);
+        if (!conf) return fail(conf.message());
+        rd_kafka_conf_t* k = conf.value().get();
+        for (const auto& [name, value] :
+             {std::pair<std::string, std::string>{"enable.idempotence", "true"},
+              {"linger.ms", "5"},
+              {"message.timeout.ms", std::to_string(c.getDurationUs("delivery_timeout") / 1000)}})
+            if (Status s = setKafkaProperty(k, name, value); !s) return fail(s.message());
+        rd_kafka_conf_set_dr_msg_cb(k, onDelivery);
+
+        char err[512] = {0};
+        m_metrics->setLink(LinkState::Connecting, "connecting to brokers " + c.getString("brokers"));
+        m_rk = rd_kafka_new(RD_KAFKA_PRODUCER, k, err, sizeof err);
+        if (!m_rk) return fail(std::string("cannot create the Kafka producer: ") + err);
+        conf.value().release();  // rd_kafka_new owns it now
+        m_topic = rd_kafka_topic_new(m_rk, topic.c_str(), nullptr);
+        if (!m_topic) {
+            close();
+            return fail("cannot use topic `" + topic + "`: " + rd_kafka_err2str(rd_kafka_last_error()));
+        }
+        for (size_t col = 0; col < m_ctx.inputSchemas[0]->size(); ++col)
+            if (m_ctx.inputSchemas[0]->field(col).type == Type::String) m_stringColumns.push_back(col);
+        return Status::ok();
+    }
+
+    void process(int, const Batch& in, Emitter& out) override {
+        ErrorRows errors(out, m_ctx.config.id());
+        expr::EvalStats stats;
+        if (m_key) {
+            m_keyColumn = Column(m_key->type());
+            m_keyArena.reset();
+            m_key->evaluate(in, m_keyColumn, m_keyArena, stats);
+            if (stats.warnings) m_metrics->add(m_metrics->warnings, stats.warnings);
+        }
+        const auto& times = in.column(0).ints();
+        for (size_t r = 0; r < in.rows(); ++r) {
+            if (!checkUtf8(in, r, errors)) continue;
+            m_payload.clear();
+            if (m_csv) appendCsvRow(m_payload, in, r);
+            else appendJsonRow(m_payload, in, r);
+            if (!m_payload.empty() && m_payload.back() == '\n') m_payload.pop_back();
+            std::string_view key;
+            bool hasKey = false;
+            if (m_key && !m_keyColumn.isNull(r)) {
+                hasKey = true;
+                if (m_keyColumn.type() == Type::String) {
+                    key = m_keyColumn.strings()[r];
+                } else {
+                    m_keyText.clear();
+                    appendCellText(m_keyText, m_keyColumn, r);
+                    key = m_keyText;
+                }
+            }
+            produce(key, hasKey, in.column(0).isNull(r) ? -1 : times[r] / 1000);
+        }
+        rd_kafka_poll(m_rk, 0);
+        checkFailures();
+    }
+
+    int64_t timerIntervalUs() const override { return 100'000; }
+
+    void onTimer(TimeUs, Emitter&) override {
+        if (!m_rk) return;
+        rd_kafka_poll(m_rk, 0);  // delivery reports, statistics, errors
+        checkFailures();
+    }
+
+    void finish(Emitter&) override {
+        if (!m_rk) return;
+        const int64_t start = steadyMs();
+        while (rd_kafka_outq_len(m_rk) > 0 && steadyMs() - start < kFlushMs) rd_kafka_flush(m_rk, 100);
+        rd_kafka_poll(m_rk, 0);
+        checkFailures();
+        const int left = rd_kafka_outq_len(m_rk);
+        if (left > 0) {
+            std::string why = m_watch.lastProblem();
+            throw std::runtime_error(m_ctx.nodeLabel + ": " + std::to_string(left) +
+                                     " messages were not delivered to `" + m_ctx.config.getString("topic") +
+                                     "` within " + std::to_string(kFlushMs / 1000) + " s" +
+                                     (why.empty() ? std::string() : " (" + why + ")"));
+        }
+    }
+
+    void close() override {
+        if (!m_rk) return;
+        // Reached after finish() (nothing outstanding) or after a failure: drop what is left
+        // rather than wait for brokers that may be gone.
+        rd_kafka_purge(m_rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        rd_kafka_poll(m_rk, 0);
+        if (m_topic) rd_kafka_topic_destroy(m_topic);
+        m_topic = nullptr;
+        rd_kafka_destroy(m_rk);
+        m_rk = nullptr;
+    }
+
+private:
+    static void onDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
+        auto* self = static_cast<KafkaSink*>(m->_private);
+        if (!self) return;
+        if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            self->m_watch.up();
+            return;
+        }
+        if (m->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || m->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) return;
+        if (self->m_failed++ == 0) self->m_firstFailure = redactSecrets(rd_kafka_err2str(m->err));
+        self->m_metrics->add(self->m_metrics->errors, 1);
+    }
+
+    void produce(std::string_view key, bool hasKey, int64_t timestampMs) {
+        for (;;) {
+            const rd_kafka_resp_err_t err = rd_kafka_producev(
+                m_rk, RD_KAFKA_V_RKT(m_topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                RD_KAFKA_V_VALUE(m_payload.data(), m_payload.size()),
+                RD_KAFKA_V_KEY(hasKey ? key.data() : nullptr, hasKey ? key.size() : 0),
+                RD_KAFKA_V_TIMESTAMP(timestampMs > 0 ? timestampMs : 0), RD_KAFKA_V_OPAQUE(this), RD_KAFKA_V_END);
+            if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
+            if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL &&
+                !(m_ctx.stopRequested && m_ctx.stopRequested->load(std::memory_order_relaxed))) {
+                // librdkafka holds as many messages as it may: wait for deliveries (back-pressure
+                // on the pipeline), a short step at a time so that Stop is never held up long.
+                rd_kafka_poll(m_rk, kQueueFullWaitMs);
+                checkFailures();
+                continue;
+            }
+            if (m_failed++ == 0) m_firstFailure = rd_kafka_err2str(err);
+            m_metrics->add(m_metrics->errors, 1);
+            checkFailures();
+            return;
+        }
+    }
+
+    void checkFailures() {
+        char fatal[512] = {0};
+        if (m_rk && rd_kafka_fatal_error(m_rk, fatal, sizeof fatal) != RD_KAFKA_RESP_ERR_NO_ERROR)
+            throw std::runtime_error(m_ctx.nodeLabel + ": the Kafka producer failed: " + redactSecrets(fatal));
+        if (m_failed == 0) return;
+        throw std::runtime_error(m_ctx.nodeLabel + ": Kafka did not accept " + std::to_string(m_failed) +
+                                 (m_failed == 1 ? " message" : " messages") + " for topic `" +
+                                 m_ctx.config.getString("topic") + "`: " + m_firstFailure);
+    }
+
+    bool checkUtf8(const Batch& in, size_t row, ErrorRows& errors) {
+        for (size_t c : m_stringColumns) {
+            if (in.column(c).isNull(row)) continue;
+            const size_t bad = findInvalidUtf8(in.column(c).strings()[row]);
+            if (bad == std::string_view::npos) continue;
+            errors.add(in, row,
+                       "field `" + in.schema().field(c).name + "` is not valid UTF-8 (byte " +
+                           std::to_string(bad + 1) + ")");
+            return false;
+        }
+        return true;
+    }
+
+    OperatorContext m_ctx;
+    NodeMetrics m_fallbackMetrics;
+    NodeMetrics* m_metrics;
+    KafkaLinkWatch m_watch;
+    const bool m_csv;
+    rd_kafka_t* m_rk = nullptr;
+    rd_kafka_topic_t* m_topic = nullptr;
+    expr::ExpressionPtr m_key;
+    Column m_keyColumn;
+    StringArena m_keyArena;
+    std::vector<size_t> m_stringColumns;
+    std::string m_payload, m_keyText;
+    int64_t m_failed = 0;          // messages Kafka did not take
+    std::string m_firstFailure;
+};
+
+}  // namespace
+
+void registerKafkaSink(NodeRegistry& registry) {
+    NodeSpec spec;
+    spec.typeId = "sink.kafka";
+    spec.displayName = "Kafka";
+    spec.category = "sink";
+    spec.description =
+        "Writes every event as a Kafka message (JSON or CSV) with an idempotent producer; the key is an "
+        "expression, the Kafka timestamp is `_time`. A message Kafka does not accept fails the run.";
+    spec.inputs = {{"in", "Events to write"}};
+    spec.isSink = true;
+
+    ParamSpec topic = makeParam("topic", ParamType::String, Json(), "The topic to write to");
+    topic.required = true;
+    ParamSpec key = makeParam("key", ParamType::Expression, "",
+                              "The message key, an expression over the event (e.g. user_id); empty: no key");
+    ParamSpec format = makeParam("format", ParamType::Choice, "json",
+                                 "json: one object per message, `_time` included; csv: one record, fields in "
+                                 "input order");
+    format.choices = {"json", "csv"};
+    ParamSpec timeout = makeParam("delivery_timeout", ParamType::Duration, "5m",
+                                  "How long librdkafka retries a message while brokers are away before the run fails",
+                                  "", 1, 24 * 3600);
+    std::vector<ParamSpec> params = kafkaConnectionParams("Kafka");
+    params.insert(params.begin() + 1, {topic, key, format, timeout});
+    for (auto& p : params) {
+        p.group = "Kafka";
+        spec.params.push_back(std::move(p));
+    }
+    spec.schemaRule = [](const NodeConfig& config, const SchemaInputs& in) -> Result<std::vector<SchemaPtr>> {
+        using R = Result<std::vector<SchemaPtr>>;
+        if (in.schemas.empty() || !in.schemas[0]) return R(std::vector<SchemaPtr>{});
+        auto k = compileKey(config, *in.schemas[0]);
+        if (!k) return R::error(k.message());
+        return R(std::vector<SchemaPtr>{});
+    };
+    spec.createOperator = [](const OperatorContext& ctx) { return std::make_unique<KafkaSink>(ctx); };
+    registry.add(std::move(spec));
+}
+
+}  // namespace riffle

@@ -1,0 +1,331 @@
+// source.kafka: reads one or more Kafka topics through librdkafka's high-level consumer.
+//
+// Consumer groups: every riffle-run process (or studio run) with the same `group` joins one
+// Kafka consumer group, so several processes on one topic share its partitions; Kafka rebalances
+// when one joins or leaves. `start` applies only where the group has no committed offset yet.
+//
+// Delivery guarantee: AT-LEAST-ONCE for clean stops and broker failures, not exactly-once.
+// librdkafka's automatic offset store is off: the offset of a message is stored only after its
+// row (or its `errors` row) has been handed downstream by poll(); stored offsets are committed
+// every second and, synchronously but bounded, by close(). A broker that goes away and comes back
+// therefore resumes at the last committed offset: events after it may be read twice, none is
+// lost. A crash of the process (not a clean stop) may lose the events that were handed downstream
+// but not yet written by a sink when their offsets were committed, at most about a second of
+// data; exactly-once will come with checkpoints (offsets committed with the sinks' state).
+//
+// Link state: "connecting" with librdkafka's reason (redacted) until a broker answers, again when
+// every broker is gone; librdkafka keeps reconnecting by itself, so nothing fails.
+//
+// Threading: poll() and close() run on a worker (one at a time); librdkafka's own threads only
+// call the KafkaLinkWatch callbacks. The consumer is polled with a zero timeout, never blocking.
+#include <chrono>
+#include <cstring>
+#include <stdexcept>
+
+#include "engine/graph/node_registry.h"
+#include "engine/graph/secrets.h"
+#include "nodes/common/utf8.h"
+#include "nodes/connectors/kafka_common.h"
+#include "nodes/connectors/message_format.h"
+#include "nodes/register_builtin_nodes.h"
+
+namespace riffle {
+
+namespace {
+
+constexpr int64_t kIdlePollUs = 2000;          // how soon to look again when nothing came
+constexpr int kCommitOnCloseMs = 3000;         // bound for the final commit
+constexpr int kCloseMs = 3000;                 // bound for leaving the group
+constexpr size_t kMaxErrorRawBytes = 64 * 1024;  // an `errors` row keeps at most this much
+
+const std::vector<MetaField> kMeta = {MetaField::Key, MetaField::Topic, MetaField::Partition, MetaField::Offset,
+                                      MetaField::Timestamp};
+
+TimeUs wallNowUs() {
+    using namespace std::chrono;
+    return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// The message as an `errors` row keeps it: its first bytes, with every byte that is not UTF-8
+// replaced by U+FFFD, so that a sink that writes text (sink.file) can keep the row.
+std::string errorRaw(std::string_view payload) {
+    payload = payload.substr(0, kMaxErrorRawBytes);
+    std::string out;
+    for (;;) {
+        const size_t bad = findInvalidUtf8(payload);
+        if (bad == std::string_view::npos) break;
+        out.append(payload.substr(0, bad));
+        out += "\xEF\xBF\xBD";
+        payload.remove_prefix(bad + 1);
+    }
+    out.append(payload);
+    return out;
+}
+
+int64_t steadyMs() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+void onRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts, void* opaque) {
+    const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        if (cooperative) {
+            if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk, parts)) rd_kafka_error_destroy(e);
+        } else {
+            rd_kafka_assign(rk, parts);
+        }
+        if (opaque) static_cast<KafkaLinkWatch*>(opaque)->up();
+    } else {
+        // With auto commit on, librdkafka commits the stored offsets of revoked partitions first.
+        if (cooperative) {
+            if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk, parts)) rd_kafka_error_destroy(e);
+        } else {
+            rd_kafka_assign(rk, nullptr);
+        }
+    }
+}
+
+class KafkaSource : public SourceOperator {
+public:
+    explicit KafkaSource(const OperatorContext& ctx)
+        : m_ctx(ctx),
+          m_metrics(ctx.metrics ? ctx.metrics : &m_fallbackMetrics),
+          m_watch(m_metrics, ctx.config.getString("brokers")) {}
+    ~KafkaSource() override { close(); }
+
+    Status open() override {
+        const NodeConfig& c = m_ctx.config;
+        auto fail = [&](const std::string& m) { return Status::error(m_ctx.nodeLabel + ": " + redactSecrets(m)); };
+        auto decoder = MessageDecoder::create(c, m_ctx.outputSchemas.at(0), kMeta);
+        if (!decoder) return fail(decoder.message());
+        m_decoder = std::move(decoder.value());
+        const auto topics = splitKafkaList(c.getString("topic"));
+        if (topics.empty()) return fail("`topic` is empty: name the topic to read (several separated by commas)");
+        if (c.getString("group").empty()) return fail("`group` is empty: name the consumer group");
+
+        auto conf = makeKafkaConf(c, &m_watch);
+        if (!conf) return fail(conf.message());
+        rd_kafka_conf_t* k = conf.value().get();
+        for (const auto& [key, value] : {std::pair<std::string, std::string>{"group.id", c.getString("group")},
+                                         {"auto.offset.reset", c.getString("start")},
+                                         {"enable.auto.commit", "true"},
+                                         {"enable.auto.offset.store", "false"},
+                                         {"auto.commit.interval.ms", "1000"},
+                                         {"enable.partition.eof", "false"},
+                                         // Keep a deeper local queue so that poll() rarely finds
+                                         // it empty while a fetch is on its way.
+                                         {"queued.min.messages", "500000"},
+                                         {"fetch.wait.max.ms", "100"}})
+            if (Status s = setKafkaProperty(k, key, value); !s) return fail(s.message());
+        rd_kafka_conf_set_rebalance_cb(k, onRebalance);
+
+        char err[512] = {0};
+        m_metrics->setLink(LinkState::Connecting, "connecting to brokers " + c.getString("brokers"));
+        m_rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.value().get(), err, sizeof err);
+        if (!m_rk) return fail(std::string("cannot create the Kafka consumer: ") + err);
+        conf.value().release();  // rd_kafka_new owns it now
+        rd_kafka_poll_set_consumer(m_rk);
+
+        rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(topics.size()));
+        for (const auto& t : topics) rd_kafka_topic_partition_list_add(list, t.c_str(), RD_KAFKA_PARTITION_UA);
+        const rd_kafka_resp_err_t sub = rd_kafka_subscribe(m_rk, list);
+        rd_kafka_topic_partition_list_destroy(list);
+        if (sub != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            destroyHandle(false);
+            return fail("cannot subscribe to `" + c.getString("topic") + "`: " + rd_kafka_err2str(sub));
+        }
+        return Status::ok();
+    }
+
+    SourcePoll poll(Emitter& out) override {
+        if (!m_rk) return SourcePoll::ended();
+        BatchPtr batch;
+        size_t handled = 0;
+        {
+            ErrorRows errors(out, m_ctx.config.id());
+            const TimeUs arrival = wallNowUs();
+            while (handled < kBatchRows) {
+                rd_kafka_message_t* m = rd_kafka_consumer_poll(m_rk, 0);
+                if (!m) break;
+                if (m->err) {
+                    consumerError(m);
+                    rd_kafka_message_destroy(m);
+                    continue;
+                }
+                ++handled;
+                if (!batch) batch = out.newBatch(0);
+                decodeOne(*m, arrival, *batch, errors);
+                rd_kafka_message_destroy(m);
+            }
+            if (batch && !batch->empty()) out.push(0, std::move(batch));
+            errors.flush();
+        }
+        // Only now, with the rows handed on, may their offsets be committed.
+        storeOffsets();
+        if (handled == 0) return SourcePoll::waitFor(kIdlePollUs);
+        if (!m_watch.connected() || m_metrics->link() != LinkState::Connected) m_watch.up();
+        return SourcePoll::more();
+    }
+
+    void close() override {
+        if (!m_rk) return;
+        storeOffsets();
+        const int64_t start = steadyMs();
+        // Final commit of what was handed downstream, asynchronously with a bound: a broker that
+        // is gone must not hang Stop (the auto commit has sent most offsets already).
+        rd_kafka_queue_t* q = rd_kafka_queue_new(m_rk);
+        if (rd_kafka_commit_queue(m_rk, nullptr, q, nullptr, nullptr) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            while (steadyMs() - start < kCommitOnCloseMs) {
+                rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 100);
+                if (!ev) continue;
+                const bool done = rd_kafka_event_type(ev) == RD_KAFKA_EVENT_OFFSET_COMMIT;
+                rd_kafka_event_destroy(ev);
+                if (done) break;
+            }
+        }
+        rd_kafka_queue_destroy(q);
+        destroyHandle(true);
+    }
+
+private:
+    void decodeOne(const rd_kafka_message_t& m, TimeUs arrival, Batch& batch, ErrorRows& errors) {
+        MessageMeta meta;
+        const char* topic = rd_kafka_topic_name(m.rkt);
+        meta.topic = topic;
+        if (m.key) {
+            meta.key = std::string_view(static_cast<const char*>(m.key), m.key_len);
+            meta.hasKey = true;
+        }
+        meta.partition = m.partition;
+        meta.offset = m.offset;
+        rd_kafka_timestamp_type_t tsType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+        const int64_t tsMs = rd_kafka_message_timestamp(&m, &tsType);
+        if (tsType != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE && tsMs >= 0) meta.timestamp = tsMs * 1000;
+        const std::string_view payload(m.payload ? static_cast<const char*>(m.payload) : "", m.len);
+        const size_t before = batch.rows();
+        std::string why = m_decoder->decode(payload, meta, arrival, batch);
+        if (!why.empty()) {
+            // An error row must not move the watermark past events still to come.
+            const TimeUs t = m_lastEventTime == kMinTime ? arrival : std::min(arrival, m_lastEventTime);
+            errors.addRaw(t, errorRaw(payload), m.offset,
+                          "topic `" + std::string(topic) + "` partition " + std::to_string(m.partition) + " offset " +
+                              std::to_string(m.offset) + ": " + why);
+        } else if (batch.rows() > before) {
+            m_lastEventTime = batch.column(0).ints()[before];
+        }
+        remember(topic, m.partition, m.offset + 1);
+    }
+
+    void remember(const char* topic, int32_t partition, int64_t next) {
+        for (auto it = m_pending.rbegin(); it != m_pending.rend(); ++it)
+            if (it->partition == partition && it->topic == topic) {
+                it->next = std::max(it->next, next);
+                return;
+            }
+        m_pending.push_back({topic, partition, next});
+    }
+
+    void storeOffsets() {
+        if (m_pending.empty() || !m_rk) return;
+        rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(m_pending.size()));
+        for (const auto& p : m_pending) rd_kafka_topic_partition_list_add(list, p.topic.c_str(), p.partition)->offset = p.next;
+        // Fails for partitions revoked meanwhile; their new owner reads them again (at-least-once).
+        rd_kafka_offsets_store(m_rk, list);
+        rd_kafka_topic_partition_list_destroy(list);
+        m_pending.clear();
+    }
+
+    void consumerError(const rd_kafka_message_t* m) {
+        const std::string topic = m->rkt ? rd_kafka_topic_name(m->rkt) : m_ctx.config.getString("topic");
+        switch (m->err) {
+            case RD_KAFKA_RESP_ERR__PARTITION_EOF: return;
+            case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+            case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+                m_metrics->setLink(LinkState::Connecting,
+                                   "topic `" + topic + "` does not exist on brokers " +
+                                       m_ctx.config.getString("brokers") + "; waiting for it");
+                return;
+            case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+            case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
+                m_metrics->setLink(LinkState::Connecting,
+                                   redactSecrets(rd_kafka_message_errstr(m)) + "; check `username` and `password`");
+                return;
+            default: break;
+        }
+        char fatal[512] = {0};
+        if (rd_kafka_fatal_error(m_rk, fatal, sizeof fatal) != RD_KAFKA_RESP_ERR_NO_ERROR)
+            throw std::runtime_error(m_ctx.nodeLabel + ": Kafka consumer failed: " + redactSecrets(fatal));
+        m_watch.problem(rd_kafka_message_errstr(m));
+    }
+
+    void destroyHandle(bool leaveGroup) {
+        if (!m_rk) return;
+        if (leaveGroup) {
+            const int64_t start = steadyMs();
+            rd_kafka_queue_t* q = rd_kafka_queue_get_consumer(m_rk);
+            if (q) {
+                if (rd_kafka_error_t* e = rd_kafka_consumer_close_queue(m_rk, q)) {
+                    rd_kafka_error_destroy(e);
+                } else {
+                    while (!rd_kafka_consumer_closed(m_rk) && steadyMs() - start < kCloseMs)
+                        rd_kafka_queue_poll_callback(q, 100);
+                }
+                rd_kafka_queue_destroy(q);
+            }
+        }
+        // The consumer has left its group (or gave up within the bound): destroy must not try again.
+        rd_kafka_destroy_flags(m_rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+        m_rk = nullptr;
+    }
+
+    struct Pending {
+        std::string topic;
+        int32_t partition = 0;
+        int64_t next = 0;
+    };
+
+    OperatorContext m_ctx;
+    NodeMetrics m_fallbackMetrics;  // when the context has none (tests)
+    NodeMetrics* m_metrics;
+    KafkaLinkWatch m_watch;
+    rd_kafka_t* m_rk = nullptr;
+    std::unique_ptr<MessageDecoder> m_decoder;
+    std::vector<Pending> m_pending;  // offsets to store once the rows are handed on
+    TimeUs m_lastEventTime = kMinTime;
+};
+
+}  // namespace
+
+void registerKafkaSource(NodeRegistry& registry) {
+    NodeSpec spec;
+    spec.typeId = "source.kafka";
+    spec.displayName = "Kafka";
+    spec.category = "source";
+    spec.description =
+        "Reads Kafka topics as a consumer group member: processes with the same group share the partitions. "
+        "Offsets are committed after the events are handed on (at-least-once); key, topic, partition, offset "
+        "and the Kafka timestamp are fields.";
+    spec.outputs = {{"out", "One event per message"}};
+
+    ParamSpec topic = makeParam("topic", ParamType::String, Json(), "The topic to read; several separated by commas");
+    topic.required = true;
+    ParamSpec group = makeParam("group", ParamType::String, "riffle",
+                                "Consumer group: processes with the same group share the topic's partitions");
+    ParamSpec start = makeParam("start", ParamType::Choice, "latest",
+                                "Where a group without committed offsets starts: earliest (the oldest message "
+                                "kept) or latest (only new messages)");
+    start.choices = {"earliest", "latest"};
+    std::vector<ParamSpec> params = kafkaConnectionParams("Kafka");
+    params.insert(params.begin() + 1, {topic, group, start});
+    for (size_t i = 1; i < 4; ++i) params[i].group = "Kafka";
+    for (auto& p : params) spec.params.push_back(std::move(p));
+    for (auto& p : messageFormatParams("Kafka")) spec.params.push_back(std::move(p));
+    for (auto& p : sourceTimeParams("2s")) spec.params.push_back(std::move(p));
+
+    spec.schemaRule = [](const NodeConfig& config, const SchemaInputs&) { return messageSourceSchema(config, kMeta); };
+    spec.createSource = [](const OperatorContext& ctx) { return std::make_unique<KafkaSource>(ctx); };
+    registry.add(std::move(spec));
+}
+
+}  // namespace riffle

@@ -13,6 +13,7 @@
 //
 // Threading: GUI thread only.
 #include <QPointer>
+#include <QThread>
 #include <QString>
 #include <QWidget>
 #include <map>
@@ -22,7 +23,6 @@
 
 class QLabel;
 class QPushButton;
-class QThread;
 class QLineEdit;
 class QScrollArea;
 class QStackedWidget;

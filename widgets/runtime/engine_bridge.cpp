@@ -46,8 +46,12 @@ QStringList EngineBridge::start(const Project& project, ExecutorOptions options)
     if (Status s = exec.value()->start(); !s) return {QString::fromStdString(redactSecrets(s.message()))};
     m_executor = std::move(exec.value());
     m_stats.clear();
-    for (const auto& n : m_executor->nodes())
-        m_stats.push_back({QString::fromStdString(n.id), QString::fromStdString(n.spec->typeId)});
+    for (const auto& n : m_executor->nodes()) {
+        NodeStats s;
+        s.id = QString::fromStdString(n.id);
+        s.type = QString::fromStdString(n.spec->typeId);
+        m_stats.push_back(s);
+    }
     m_lastSampleNs = steadyNowNs();
     m_timer.start();
     return {};

@@ -62,13 +62,14 @@ Result<SampledSchema> inferMessageSchema(const NodeSpec& spec, const std::string
         ++sampled.messages;
         const Value& v = row.at(static_cast<size_t>(valueIndex));
         if (v.isNull()) continue;
-        Json doc = Json::parse(v.s, nullptr, false);
+        // ordered_json keeps the keys in the order the message has them.
+        nlohmann::ordered_json doc = nlohmann::ordered_json::parse(v.s, nullptr, false);
         if (doc.is_discarded() || !doc.is_object()) continue;
         ++sampled.objects;
         for (auto it = doc.begin(); it != doc.end(); ++it) {
             if (std::find(added.begin(), added.end(), it.key()) != added.end() || it.key() == kTimeField) continue;
             auto at = std::find(names.begin(), names.end(), it.key());
-            const Type t = classifyJson(it.value());
+            const Type t = classifyJson(Json::parse(it.value().dump()));
             if (at == names.end()) {
                 names.push_back(it.key());
                 types.push_back(t);

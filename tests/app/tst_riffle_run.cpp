@@ -362,7 +362,7 @@ void TstRiffleRun::benchPrintsJson() {
     for (const char* node : {"nexmark", "convert", "out"}) QVERIFY2(j1["busy_s"].contains(node), node);
     RunResult bad = runTool(RIFFLE_BENCH_BIN, {"nexmark-q99"});
     QCOMPARE(bad.exitCode, 2);
-    QVERIFY2(bad.err.contains("unknown query `nexmark-q99` (known: handoff, clicks-map, clicks-window, nexmark-q0, "
+    QVERIFY2(bad.err.contains("unknown query `nexmark-q99` (known: handoff, clicks-map, clicks-window, kafka, replay, tcp, nexmark-q0, "
                               "nexmark-q1, nexmark-q2, nexmark-q3, nexmark-q5, nexmark-q7, nexmark-q8)"),
              qPrintable(bad.err));
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <QButtonGroup>
+#include <QDateTime>
 #include <QFile>
 #include <QHBoxLayout>
 #include <QKeyEvent>
@@ -155,6 +156,10 @@ void ChartPanel::enableTimeAxis() {
     m_plot->axisRect()->setRangeDrag(Qt::Horizontal);
     m_plot->axisRect()->setRangeZoom(Qt::Horizontal);
     m_plot->axisRect()->setRangeZoomFactor(0.85, 1);
+    // Until data arrives, the axis shows the span ending now, so its times read as times.
+    const double now = double(QDateTime::currentMSecsSinceEpoch()) / 1000.0;
+    const double span = m_spanUs > 0 ? double(m_spanUs) / 1e6 : 300.0;
+    m_plot->xAxis->setRange(now - span, now + span * 0.02);
     connect(m_plot->xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this] {
         // Ranges the panel sets itself are drawn in the frame that sets them.
         if (m_settingRange) return;

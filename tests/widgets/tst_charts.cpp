@@ -3,6 +3,8 @@
 #include <qcustomplot.h>
 #include <QXmlStreamReader>
 #include <QtTest/QtTest>
+
+#include <algorithm>
 #include <cmath>
 
 #include "widgets/dashboard/bar_panel.h"
@@ -158,6 +160,27 @@ void TstCharts::earlyFiringsAreReplacedByTheFinalRow() {
         if (plot->graph(i)->pen().style() == Qt::DashLine && plot->graph(i)->data()->size() == 2)
             ++dashed;
     QCOMPARE(dashed, 1);
+
+    // Stacked areas too: each series' window in progress is a dashed tail, stacked on the ones
+    // below, and the filled area ends at the last final point.
+    ChartConfig stackedConfig = configFor("timeseries");
+    auto stacked = makePanel(stackedConfig);
+    stacked->setOptions({{"style", "areas"}, {"stacked", true}});
+    auto* sts = qobject_cast<TimeseriesPanel*>(stacked.get());
+    stacked->appendRows({row(kT0, "a", 5), row(kT0, "b", 3), row(kT0 + 10 * kSec, "a", 1, false),
+                         row(kT0 + 10 * kSec, "b", 4, false)});
+    settle(stacked.get());
+    QVERIFY(sts);
+    auto* splot = plotOf(stacked.get());
+    std::vector<double> tailEnds;
+    for (int i = 0; i < splot->graphCount(); ++i) {
+        QCPGraph* g = splot->graph(i);
+        if (g->pen().style() != Qt::DashLine || g->data()->isEmpty()) continue;
+        QCOMPARE(g->data()->size(), 2);
+        tailEnds.push_back((g->data()->constEnd() - 1)->value);
+    }
+    std::sort(tailEnds.begin(), tailEnds.end());
+    QCOMPARE(tailEnds, std::vector<double>({1.0, 5.0}));  // a = 1, then b = 4 on top of a
     panel->appendRows({row(kT0 + 10 * kSec, "a", 7, true)});
     panel->appendRows({row(kT0 + 10 * kSec, "a", 3, false)});  // late early firing: ignored
     const auto points = ts->seriesPoints("a");

@@ -306,7 +306,19 @@ FrameResult SeriesStore::buildFrameLocked(const FrameRequest& request) {
             }
             sumX.swap(nextX);
             sumY.swap(nextY);
-            decimateMinMax(ownX.data(), stackedY.data(), ownX.size(), request.xMin, request.xMax,
+            // The window in progress stays apart here too: the solid area ends at the last final
+            // point, and the tail (stacked like the rest) is drawn from there.
+            size_t solidPoints = ownX.size();
+            if (solidEnd < ln) {
+                const double tailStart = lx[solidEnd > 0 ? solidEnd - 1 : 0];
+                const size_t t = size_t(std::lower_bound(ownX.begin(), ownX.end(), tailStart) - ownX.begin());
+                if (t < ownX.size()) {
+                    solidPoints = t + 1;
+                    out.tailX.assign(ownX.begin() + std::ptrdiff_t(t), ownX.end());
+                    out.tailY.assign(stackedY.begin() + std::ptrdiff_t(t), stackedY.end());
+                }
+            }
+            decimateMinMax(ownX.data(), stackedY.data(), solidPoints, request.xMin, request.xMax,
                            request.columns, out.x, out.y);
         }
         result.series.push_back(std::move(out));

@@ -117,6 +117,10 @@ void TstCharts::timeseriesHoldsExactlyTheRowsGiven() {
     auto panel = makePanel(configFor("timeseries"));
     auto* ts = qobject_cast<TimeseriesPanel*>(panel.get());
     QVERIFY(ts);
+    // Before any data the axis takes the panel's width (an empty legend must not narrow it).
+    settle(panel.get());
+    QVERIFY2(plotOf(panel.get())->axisRect()->width() > 500,
+             qPrintable(QString::number(plotOf(panel.get())->axisRect()->width())));
     std::vector<ChartRow> rows;
     for (int i = 0; i < 5; ++i) {
         rows.push_back(row(kT0 + i * kSec, "a", i * 1.5));
@@ -135,6 +139,8 @@ void TstCharts::timeseriesHoldsExactlyTheRowsGiven() {
     settle(panel.get());
     QCOMPARE(ts->drawnPointCount("a"), 5);
     QCOMPARE(ts->drawnPointCount("b"), 5);
+    QVERIFY(plotOf(panel.get())->legend->visible());
+    QVERIFY(plotOf(panel.get())->axisRect()->width() > 500);
     // Several y fields: one series per key and field.
     ChartConfig two = configFor("timeseries");
     two.y = {"clicks", "views"};

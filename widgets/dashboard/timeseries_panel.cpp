@@ -24,11 +24,11 @@ TimeseriesPanel::TimeseriesPanel(const ChartConfig& config, QWidget* parent)
     p->yAxis->setTicker(QSharedPointer<QCPAxisTicker>(new chart::ValueTicker));
     p->xAxis->ticker()->setTickCount(6);
     p->yAxis->ticker()->setTickCount(5);
-    // The legend goes in a row above the axis rect, so it never hides data.
+    // The legend goes in a row above the axis rect once it has series to list (showLegend()).
+    // Until then it stays hidden in the axis rect's inset layout: an empty legend in the grid
+    // would narrow the grid's column, and with it the axis rect.
     p->legend->setVisible(false);
-    p->axisRect()->insetLayout()->take(p->legend);
     p->plotLayout()->insertRow(0);
-    p->plotLayout()->addElement(0, 0, p->legend);
     p->plotLayout()->setRowStretchFactor(0, 0.001);
     p->plotLayout()->setRowSpacing(0);
     p->legend->setFillOrder(QCPLegend::foColumnsFirst);
@@ -112,7 +112,7 @@ void TimeseriesPanel::onClear() {
     m_graphs.clear();
     m_colors.clear();
     m_last = FrameResult();
-    plot()->legend->setVisible(false);
+    showLegend(false);
 }
 
 void TimeseriesPanel::onOptionsChanged() {
@@ -203,13 +203,27 @@ void TimeseriesPanel::onFrame(FrameResult result) {
     const int legendColumns = std::max(1, width() / kLegendColumnWidth);
     if (plot()->legend->wrap() != legendColumns) plot()->legend->setWrap(legendColumns);
     const int legendRows = (int(m_graphs.size()) + legendColumns - 1) / legendColumns;
-    plot()->legend->setVisible(m_graphs.size() > 1 && legendRows * (fontMetrics().height() + 2) < height() / 3);
+    showLegend(m_graphs.size() > 1 && legendRows * (fontMetrics().height() + 2) < height() / 3);
     updateYRange();
     replot();
     if (m_redraw) {
         m_redraw = false;
         markDirty();
     }
+}
+
+void TimeseriesPanel::showLegend(bool shown) {
+    QCustomPlot* p = plot();
+    QCPLegend* legend = p->legend;
+    const bool inRow = legend->layout() == p->plotLayout();
+    if (shown && !inRow) {
+        p->axisRect()->insetLayout()->take(legend);
+        p->plotLayout()->addElement(0, 0, legend);
+    } else if (!shown && inRow) {
+        p->plotLayout()->take(legend);
+        p->axisRect()->insetLayout()->addElement(legend, Qt::AlignTop | Qt::AlignRight);
+    }
+    legend->setVisible(shown);
 }
 
 TimeseriesPanel::Graphs& TimeseriesPanel::graphsFor(const QString& key) {

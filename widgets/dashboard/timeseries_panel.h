@@ -56,6 +56,8 @@ private:
     };
     void onFrame(FrameResult result);
     Graphs& graphsFor(const QString& key);
+    // The legend sits in a row above the axis rect while shown, so it never hides data.
+    void showLegend(bool shown);
     void styleGraphs();
     void updateYRange();
     void showTooltip(QMouseEvent* event);

@@ -84,6 +84,7 @@ private slots:
     void factoryMakesTheContent();
     void menuRequests();
     void handEditedEntriesAreMadeValid();
+    void narrowDashboardStacksPanels();
     void screenshots();
 
 private:
@@ -404,6 +405,35 @@ void TstDashboard::handEditedEntriesAreMadeValid() {
     QCOMPARE(dashboard::find(l, "b")->cells, QRect(3, 6, 6, 4));
     QCOMPARE(dashboard::find(l, "d")->cells,
              QRect(6, 0, 6, 4));  // no valid entry: first free place
+}
+
+void TstDashboard::narrowDashboardStacksPanels() {
+    const QRect saved = cells("top_pages");
+    m_dash->resize(560, 700);
+    QApplication::processEvents();
+    // One panel per row, full width, in layout order; the saved layout is untouched.
+    const QStringList ids = m_dash->panelIds();
+    QVERIFY(ids.size() >= 2);
+    int bottom = 0;
+    for (const QString& id : ids) {
+        const QRect g = m_dash->panelFrame(id)->geometry();
+        QCOMPARE(g.left(), kGap);
+        QCOMPARE(g.right(), m_dash->gridArea()->width() - kGap - 1);
+        QVERIFY(g.top() > bottom);
+        bottom = g.bottom();
+        QVERIFY(!m_dash->panelFrame(id)->resizeGrip()->isVisible());
+    }
+    QCOMPARE(cells("top_pages"), saved);
+    // Moving a stacked panel is off (its place is not its layout cell).
+    QWidget* handle = m_dash->panelFrame("top_pages")->titleBar();
+    QTest::mousePress(handle, Qt::LeftButton, {}, handle->rect().center());
+    QTest::mouseMove(handle, handle->rect().center() + QPoint(0, 120));
+    QTest::mouseRelease(handle, Qt::LeftButton, {}, handle->rect().center() + QPoint(0, 120));
+    QCOMPARE(m_undo->count(), 0);
+    // Wide again: the grid as saved.
+    m_dash->resize(1000, 760);
+    QApplication::processEvents();
+    QCOMPARE(m_dash->panelFrame("top_pages")->geometry(), m_dash->cellRect(saved));
 }
 
 void TstDashboard::screenshots() {

@@ -23,6 +23,9 @@ constexpr int kFrameIntervalMs = 16;  // display rate, at most 60 Hz
 // The share of one core all panels together may spend drawing while data streams in; each panel
 // slows its frame rate (down to 30 Hz) to keep within its part.
 constexpr double kDrawBudget = 0.4;
+// Narrower than this, the grid's columns are too thin for a chart: panels are shown one per row,
+// full width and in layout order (the saved layout is kept for a wider dashboard).
+constexpr int kStackBelowPx = 720;
 constexpr int kMinGridWidth = 400;
 
 }  // namespace
@@ -310,18 +313,38 @@ void DashboardWidget::applyGeometry() {
         }
         return;
     }
+    const bool stacked = isStacked();
     for (PanelFrame* f : std::as_const(m_frames)) {
         f->show();
-        f->resizeGrip()->show();
+        f->resizeGrip()->setVisible(!stacked);
     }
-    placeFrames(m_layout, nullptr);
+    const dashboard::Layout shown = stacked ? stackedLayout(m_layout) : m_layout;
+    updateGridHeight(rowCount(shown));
+    placeFrames(shown, nullptr);
+}
+
+bool DashboardWidget::isStacked() const {
+    return m_grid->width() < kStackBelowPx;
+}
+
+dashboard::Layout DashboardWidget::stackedLayout(dashboard::Layout layout) {
+    std::stable_sort(layout.begin(), layout.end(), [](const Placement& a, const Placement& b) {
+        return std::make_pair(a.cells.y(), a.cells.x()) < std::make_pair(b.cells.y(), b.cells.x());
+    });
+    int y = 0;
+    for (Placement& p : layout) {
+        p.cells = QRect(0, y, kColumns, p.cells.height());
+        y += p.cells.height();
+    }
+    return layout;
 }
 
 // ---- dragging
 
 void DashboardWidget::onDragStarted(PanelFrame* frame, PanelFrame::DragKind kind,
                                     QPoint globalPos) {
-    if (!m_maximized.isEmpty() || !dashboard::find(m_layout, frame->nodeId())) return;
+    // Stacked panels are not where the layout puts them: moving them would move something else.
+    if (!m_maximized.isEmpty() || isStacked() || !dashboard::find(m_layout, frame->nodeId())) return;
     Drag d;
     d.frame = frame;
     d.kind = kind;

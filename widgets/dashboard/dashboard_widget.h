@@ -97,6 +97,9 @@ private:
     void removePanel(const QString& nodeId);
     PanelFrame* makeFrame(const QString& nodeId);
     void applyGeometry();
+    // True when the grid is too narrow for its columns; see kStackBelowPx.
+    bool isStacked() const;
+    static dashboard::Layout stackedLayout(dashboard::Layout layout);
     void placeFrames(const dashboard::Layout& layout, const PanelFrame* except);
     void updateGridHeight(int rows);
     void onDragStarted(PanelFrame* frame, PanelFrame::DragKind kind, QPoint globalPos);

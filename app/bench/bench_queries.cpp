@@ -102,7 +102,7 @@ Result<BenchResult> runHandoff(const BenchOptions& o) {
         batch->setRows(rows);
         sent += static_cast<int64_t>(rows);
         batch->setOriginNs(steadyNowNs());
-        Message msg{Message::Kind::Data, 0, std::move(batch)};
+        Message msg{Message::Kind::Data, 0, std::move(batch), nullptr};
         while (!channel.queue.push(msg)) std::this_thread::yield();
     }
     consumer.join();

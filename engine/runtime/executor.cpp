@@ -78,6 +78,14 @@ struct OpRuntime {
     bool idleForwarded = false;
     bool finished = false;
     bool failed = false;
+    bool closed = false;
+    // Closes the operator once; a failure while closing is only logged by the caller's guard.
+    void close() {
+        if (closed) return;
+        closed = true;
+        if (inst.op) inst.op->close();
+        if (inst.source) inst.source->close();
+    }
     // Sources only.
     TimeUs maxEventTime = kMinTime;
     int64_t outOfOrdernessUs = 0;
@@ -137,6 +145,9 @@ public:
     void deliverWatermark(OpRuntime& op, int slot, TimeUs wm);
     void deliverIdle(OpRuntime& op, int slot);
     void deliverEnd(OpRuntime& op, int slot);
+    void deliverMarker(OpRuntime& op, const ProgressMarkerPtr& marker);
+    // Hands `marker` to every wire leaving `op`, then releases op's own hold (progress_marker.h).
+    void forwardMarker(OpRuntime& op, const ProgressMarkerPtr& marker);
 
 private:
     template <typename F>
@@ -153,6 +164,7 @@ private:
     void checkDone();
 
 public:
+    void closeSources();
     Executor::Impl* exec() const { return m_exec; }
 
 private:
@@ -176,6 +188,9 @@ public:
         return true;
     }
     int errorsPort() const override { return m_op.errorsPort; }
+    void mark(ProgressMarkerPtr marker) override {
+        if (marker) m_task.forwardMarker(m_op, marker);
+    }
 
 private:
     Task& m_task;
@@ -284,11 +299,21 @@ struct Executor::Impl {
         if (!t->done) more = t->run();
         if (t->done) {
             // Stays queued forever, so nothing schedules it again.
-            std::lock_guard lock(mutex);
-            if (++doneTasks == tasks.size()) {
-                cv.notify_all();
-                doneCv.notify_all();
+            {
+                std::lock_guard lock(mutex);
+                if (doneTasks + 1 < tasks.size()) {
+                    ++doneTasks;
+                    return;
+                }
             }
+            // The last task: every sink has processed everything, so the sources' final
+            // progress is known. They close (a Kafka source commits) before the run counts as
+            // ended.
+            for (auto& task : tasks) task->closeSources();
+            std::lock_guard lock(mutex);
+            ++doneTasks;
+            cv.notify_all();
+            doneCv.notify_all();
             return;
         }
         t->queued.store(false);
@@ -340,7 +365,7 @@ void Task::routeShared(OpRuntime& op, int port, const ConstBatchPtr& batch) {
     if (PeekTap* tap = op.peeks[static_cast<size_t>(port)].load(std::memory_order_acquire)) tap->offer(*batch);
     for (const Target& t : op.outputs[static_cast<size_t>(port)]) {
         if (t.local) deliverData(*t.local, t.slot, batch);
-        else send(t.channel, Message{Message::Kind::Data, 0, batch});
+        else send(t.channel, Message{Message::Kind::Data, 0, batch, nullptr});
     }
 }
 
@@ -419,7 +444,7 @@ void Task::forwardWatermark(OpRuntime& op, TimeUs wm) {
     for (auto& port : op.outputs)
         for (const Target& t : port) {
             if (t.local) deliverWatermark(*t.local, t.slot, wm);
-            else send(t.channel, Message{Message::Kind::Watermark, wm, nullptr});
+            else send(t.channel, Message{Message::Kind::Watermark, wm, nullptr, nullptr});
         }
 }
 
@@ -427,8 +452,30 @@ void Task::forwardIdle(OpRuntime& op) {
     for (auto& port : op.outputs)
         for (const Target& t : port) {
             if (t.local) deliverIdle(*t.local, t.slot);
-            else send(t.channel, Message{Message::Kind::Idle, 0, nullptr});
+            else send(t.channel, Message{Message::Kind::Idle, 0, nullptr, nullptr});
         }
+}
+
+void Task::deliverMarker(OpRuntime& op, const ProgressMarkerPtr& marker) {
+    // A failed node processed nothing: its hold is never released, so the rows are never
+    // reported as processed.
+    if (op.failed) return;
+    if (op.inst.op) guard(op, [&] { op.inst.op->onMarker(marker); });
+    if (op.failed) return;
+    forwardMarker(op, marker);
+}
+
+void Task::forwardMarker(OpRuntime& op, const ProgressMarkerPtr& marker) {
+    int wires = 0;
+    for (const auto& port : op.outputs) wires += static_cast<int>(port.size());
+    // Every branch holds it before any can release, so a fast branch cannot end it early.
+    marker->hold(wires);
+    for (const auto& port : op.outputs)
+        for (const Target& t : port) {
+            if (t.local) deliverMarker(*t.local, marker);
+            else send(t.channel, Message{Message::Kind::Marker, 0, nullptr, marker});
+        }
+    marker->release();
 }
 
 void Task::finishOp(OpRuntime& op) {
@@ -449,7 +496,7 @@ void Task::finishOp(OpRuntime& op) {
     for (auto& port : op.outputs)
         for (const Target& t : port) {
             if (t.local) deliverEnd(*t.local, t.slot);
-            else send(t.channel, Message{Message::Kind::End, 0, nullptr});
+            else send(t.channel, Message{Message::Kind::End, 0, nullptr, nullptr});
         }
 }
 
@@ -551,6 +598,7 @@ bool Task::runInputs() {
             case Message::Kind::Watermark: deliverWatermark(head, ch->consumerSlot, msg.watermark); break;
             case Message::Kind::Idle: deliverIdle(head, ch->consumerSlot); break;
             case Message::Kind::End: deliverEnd(head, ch->consumerSlot); break;
+            case Message::Kind::Marker: deliverMarker(head, msg.marker); break;
         }
     }
     head.metrics()->queueFillPermille.store(fullest, std::memory_order_relaxed);
@@ -564,10 +612,15 @@ void Task::checkDone() {
     for (OpRuntime* op : ops)
         if (!op->finished) return;
     done = true;
-    for (OpRuntime* op : ops) {
-        if (op->inst.op) guard(*op, [&] { op->inst.op->close(); });
-        if (op->inst.source) guard(*op, [&] { op->inst.source->close(); });
-    }
+    // Sources close when the whole run has ended (Executor::Impl::runTask): the progress markers
+    // they sent are released only once the sinks have processed them, after the source is done.
+    for (OpRuntime* op : ops)
+        if (!op->inst.source) guard(*op, [&] { op->close(); });
+}
+
+void Task::closeSources() {
+    for (OpRuntime* op : ops)
+        if (op->inst.source) guard(*op, [&] { op->close(); });
 }
 
 bool Task::run() {
@@ -605,12 +658,7 @@ Executor::~Executor() {
         for (auto& w : m_impl->workers)
             if (w.joinable()) w.join();
     }
-    for (auto& t : m_impl->tasks)
-        if (!t->done)
-            for (OpRuntime* op : t->ops) {
-                if (op->inst.op) op->inst.op->close();
-                if (op->inst.source) op->inst.source->close();
-            }
+    for (auto& op : m_impl->ops) op->close();
 }
 
 Result<std::unique_ptr<Executor>> Executor::create(const ValidatedGraph& graph, ExecutorOptions options) {
@@ -784,10 +832,7 @@ Status Executor::start() {
             s = Status::error(e.what());
         }
         if (!s) {
-            for (size_t k = 0; k < i; ++k) {
-                if (d.ops[k]->inst.op) d.ops[k]->inst.op->close();
-                if (d.ops[k]->inst.source) d.ops[k]->inst.source->close();
-            }
+            for (size_t k = 0; k < i; ++k) d.ops[k]->close();
             for (auto& t : d.tasks) t->done = true;
             {
                 // Nothing runs: waiting for the run to end must return at once.

@@ -17,6 +17,7 @@
 #include "engine/core/status.h"
 #include "engine/graph/params.h"
 #include "engine/runtime/metrics.h"
+#include "engine/runtime/progress_marker.h"
 
 namespace riffle {
 
@@ -34,6 +35,12 @@ public:
     // schema); the operator then pushes a copy.
     virtual bool forwardInput(int port) { (void)port; return false; }
     virtual int errorsPort() const = 0;
+    // Sources: puts `marker` into the stream behind every row pushed so far, on every port (see
+    // progress_marker.h); the creator's hold on it passes to the runtime. An emitter with
+    // nothing downstream (tests) has processed everything: it releases the hold at once.
+    virtual void mark(ProgressMarkerPtr marker) {
+        if (marker) marker->release();
+    }
 };
 
 // Everything an operator gets when it is created.
@@ -69,6 +76,11 @@ public:
     virtual int64_t timerIntervalUs() const { return 0; }
     // Processing-time tick (for emit_every, timeouts); `nowUs` is wall-clock time.
     virtual void onTimer(TimeUs nowUs, Emitter& out) { (void)nowUs; (void)out; }
+    // A source's progress marker has arrived behind every row before it on one input: a sink
+    // writes out what it buffers now (the source may then commit those rows as processed). A
+    // sink whose writes complete later may hold() the marker and release() it once they have.
+    // The runtime passes it on to every output afterwards.
+    virtual void onMarker(const ProgressMarkerPtr& marker) { (void)marker; }
     // Every input has ended: emit what is left and flush.
     virtual void finish(Emitter& out) { (void)out; }
     // Releases resources; called once, after finish() or on failure.

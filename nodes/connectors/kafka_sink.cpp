@@ -10,11 +10,18 @@
 // the node's `errors` counter and fails the run with the first reason: a stream with messages
 // silently missing would be worse. finish() waits for the outstanding messages, bounded.
 //
+// Progress markers (at-least-once from source.kafka or any source that commits): a marker is
+// held until every message produced before it has been acknowledged by Kafka, so that an
+// upstream source commits its offsets only for rows that are really in the topic.
+//
 // Threading: process(), onTimer(), finish() and close() run on a worker, one at a time; delivery
 // reports are served by rd_kafka_poll() on that same worker. librdkafka's own threads only call
 // the KafkaLinkWatch callbacks.
 #include <chrono>
+#include <cstdint>
+#include <deque>
 #include <stdexcept>
+#include <utility>
 
 #include "engine/expr/expression.h"
 #include "engine/graph/node_registry.h"
@@ -52,7 +59,7 @@ public:
     explicit KafkaSink(const OperatorContext& ctx)
         : m_ctx(ctx),
           m_metrics(ctx.metrics ? ctx.metrics : &m_fallbackMetrics),
-          m_watch(m_metrics, ctx.config.getString("brokers")),
+          m_watch(this, m_metrics, ctx.config.getString("brokers")),
           m_csv(ctx.config.getString("format") == "csv") {}
     ~KafkaSink() override { close(); }
 
@@ -123,6 +130,13 @@ public:
         }
         rd_kafka_poll(m_rk, 0);
         checkFailures();
+        releaseDelivered();
+    }
+
+    void onMarker(const ProgressMarkerPtr& marker) override {
+        if (m_settledBelow == m_nextSeq) return;  // everything before it is in Kafka already
+        marker->hold();
+        m_heldMarkers.emplace_back(m_nextSeq, marker);
     }
 
     int64_t timerIntervalUs() const override { return 100'000; }
@@ -131,6 +145,7 @@ public:
         if (!m_rk) return;
         rd_kafka_poll(m_rk, 0);  // delivery reports, statistics, errors
         checkFailures();
+        releaseDelivered();
     }
 
     void finish(Emitter&) override {
@@ -139,6 +154,7 @@ public:
         while (rd_kafka_outq_len(m_rk) > 0 && steadyMs() - start < kFlushMs) rd_kafka_flush(m_rk, 100);
         rd_kafka_poll(m_rk, 0);
         checkFailures();
+        releaseDelivered();
         const int left = rd_kafka_outq_len(m_rk);
         if (left > 0) {
             std::string why = m_watch.lastProblem();
@@ -162,10 +178,19 @@ public:
     }
 
 private:
-    static void onDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
-        auto* self = static_cast<KafkaSink*>(m->_private);
-        if (!self) return;
+    // The handle's opaque (the link watch, see makeKafkaConf) leads back to the sink.
+    struct SinkWatch : KafkaLinkWatch {
+        SinkWatch(KafkaSink* s, NodeMetrics* metrics, std::string brokers)
+            : KafkaLinkWatch(metrics, std::move(brokers)), sink(s) {}
+        KafkaSink* sink;
+    };
+
+    // Served by rd_kafka_poll() on the sink's worker. A message's opaque is its sequence number.
+    static void onDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+        if (!opaque) return;
+        KafkaSink* self = static_cast<SinkWatch*>(static_cast<KafkaLinkWatch*>(opaque))->sink;
         if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            self->settled(reinterpret_cast<uintptr_t>(m->_private));
             self->m_watch.up();
             return;
         }
@@ -180,8 +205,12 @@ private:
                 m_rk, RD_KAFKA_V_RKT(m_topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                 RD_KAFKA_V_VALUE(m_payload.data(), m_payload.size()),
                 RD_KAFKA_V_KEY(hasKey ? key.data() : nullptr, hasKey ? key.size() : 0),
-                RD_KAFKA_V_TIMESTAMP(timestampMs > 0 ? timestampMs : 0), RD_KAFKA_V_OPAQUE(this), RD_KAFKA_V_END);
-            if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
+                RD_KAFKA_V_TIMESTAMP(timestampMs > 0 ? timestampMs : 0), RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<uintptr_t>(m_nextSeq))), RD_KAFKA_V_END);
+            if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+                ++m_nextSeq;
+                m_delivered.push_back(0);
+                return;
+            }
             if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL &&
                 !(m_ctx.stopRequested && m_ctx.stopRequested->load(std::memory_order_relaxed))) {
                 // librdkafka holds as many messages as it may: wait for deliveries (back-pressure
@@ -194,6 +223,25 @@ private:
             m_metrics->add(m_metrics->errors, 1);
             checkFailures();
             return;
+        }
+    }
+
+    // Message `seq` is in Kafka; advances the point below which every message is.
+    void settled(uint64_t seq) {
+        if (seq < m_settledBelow || seq >= m_nextSeq) return;
+        m_delivered[seq - m_settledBelow] = 1;
+        while (!m_delivered.empty() && m_delivered.front()) {
+            m_delivered.pop_front();
+            ++m_settledBelow;
+        }
+    }
+
+    // Releases the markers whose messages before them are all in Kafka.
+    void releaseDelivered() {
+        while (!m_heldMarkers.empty() && m_heldMarkers.front().first <= m_settledBelow) {
+            ProgressMarkerPtr marker = std::move(m_heldMarkers.front().second);
+            m_heldMarkers.pop_front();
+            marker->release();
         }
     }
 
@@ -223,7 +271,7 @@ private:
     OperatorContext m_ctx;
     NodeMetrics m_fallbackMetrics;
     NodeMetrics* m_metrics;
-    KafkaLinkWatch m_watch;
+    SinkWatch m_watch;
     const bool m_csv;
     rd_kafka_t* m_rk = nullptr;
     rd_kafka_topic_t* m_topic = nullptr;
@@ -233,6 +281,11 @@ private:
     std::vector<size_t> m_stringColumns;
     std::string m_payload, m_keyText;
     int64_t m_failed = 0;          // messages Kafka did not take
+    // Delivery order per message (seq from 0): m_delivered[i] is message m_settledBelow + i.
+    uint64_t m_nextSeq = 0;
+    uint64_t m_settledBelow = 0;
+    std::deque<uint8_t> m_delivered;
+    std::deque<std::pair<uint64_t, ProgressMarkerPtr>> m_heldMarkers;  // (messages before it, marker)
     std::string m_firstFailure;
 };
 

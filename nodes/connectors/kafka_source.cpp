@@ -4,14 +4,15 @@
 // Kafka consumer group, so several processes on one topic share its partitions; Kafka rebalances
 // when one joins or leaves. `start` applies only where the group has no committed offset yet.
 //
-// Delivery guarantee: AT-LEAST-ONCE for clean stops and broker failures, not exactly-once.
-// librdkafka's automatic offset store is off: the offset of a message is stored only after its
-// row (or its `errors` row) has been handed downstream by poll(); stored offsets are committed
-// every second and, synchronously but bounded, by close(). A broker that goes away and comes back
-// therefore resumes at the last committed offset: events after it may be read twice, none is
-// lost. A crash of the process (not a clean stop) may lose the events that were handed downstream
-// but not yet written by a sink when their offsets were committed, at most about a second of
-// data; exactly-once will come with checkpoints (offsets committed with the sinks' state).
+// Delivery guarantee: AT-LEAST-ONCE, not exactly-once. librdkafka's automatic offset store is
+// off. After each poll that read messages, the source puts a progress marker behind their rows
+// (engine/runtime/progress_marker.h); the marker comes back once every sink the rows reach has
+// written them (or their `errors` rows), and only then are the offsets stored. Stored offsets
+// are committed every second and, bounded, by close(), which the runtime calls after the last
+// sink is done. A broker that goes away and comes back, a clean stop, and a crash all resume at
+// the last committed offset: events after it may be read twice, none is lost. Rows held in a
+// window's memory count as processed once the window has them; exactly-once (offsets committed
+// with the operators' state) will come with checkpoints.
 //
 // Link state: "connecting" with librdkafka's reason (redacted) until a broker answers, again when
 // every broker is gone; librdkafka keeps reconnecting by itself, so nothing fails.
@@ -20,7 +21,9 @@
 // call the KafkaLinkWatch callbacks. The consumer is polled with a zero timeout, never blocking.
 #include <chrono>
 #include <cstring>
+#include <mutex>
 #include <stdexcept>
+#include <utility>
 
 #include "engine/graph/node_registry.h"
 #include "engine/graph/secrets.h"
@@ -67,6 +70,41 @@ int64_t steadyMs() {
     return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
+// The next offset to read, per topic partition.
+struct PendingOffset {
+    std::string topic;
+    int32_t partition = 0;
+    int64_t next = 0;
+};
+
+void rememberOffset(std::vector<PendingOffset>& offsets, const std::string_view topic, int32_t partition,
+                    int64_t next) {
+    for (auto it = offsets.rbegin(); it != offsets.rend(); ++it)
+        if (it->partition == partition && it->topic == topic) {
+            it->next = std::max(it->next, next);
+            return;
+        }
+    offsets.push_back({std::string(topic), partition, next});
+}
+
+// Offsets whose rows every sink has written, handed from the worker that released a marker to
+// the source's poll(). Shared with the markers, so it outlives a source that is gone.
+class OffsetLedger {
+public:
+    void processed(std::vector<PendingOffset> offsets) {
+        std::lock_guard lock(m_mutex);
+        for (auto& o : offsets) rememberOffset(m_ready, o.topic, o.partition, o.next);
+    }
+    std::vector<PendingOffset> takeProcessed() {
+        std::lock_guard lock(m_mutex);
+        return std::exchange(m_ready, {});
+    }
+
+private:
+    std::mutex m_mutex;
+    std::vector<PendingOffset> m_ready;
+};
+
 void onRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts, void* opaque) {
     const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
@@ -103,6 +141,9 @@ public:
         const auto topics = splitKafkaList(c.getString("topic"));
         if (topics.empty()) return fail("`topic` is empty: name the topic to read (several separated by commas)");
         if (c.getString("group").empty()) return fail("`group` is empty: name the consumer group");
+        const int64_t sessionMs = c.getDurationUs("session_timeout") / 1000;
+        if (sessionMs < 1000 || sessionMs > 3'600'000)
+            return fail("`session_timeout` must be between 1s and 1h, got " + c.getString("session_timeout"));
 
         auto conf = makeKafkaConf(c, &m_watch);
         if (!conf) return fail(conf.message());
@@ -112,6 +153,7 @@ public:
                                          {"enable.auto.commit", "true"},
                                          {"enable.auto.offset.store", "false"},
                                          {"auto.commit.interval.ms", "1000"},
+                                         {"session.timeout.ms", std::to_string(sessionMs)},
                                          {"enable.partition.eof", "false"},
                                          // Keep a deeper local queue so that poll() rarely finds
                                          // it empty while a fetch is on its way.
@@ -140,6 +182,7 @@ public:
 
     SourcePoll poll(Emitter& out) override {
         if (!m_rk) return SourcePoll::ended();
+        storeOffsets(m_ledger->takeProcessed());
         BatchPtr batch;
         size_t handled = 0;
         {
@@ -161,8 +204,8 @@ public:
             if (batch && !batch->empty()) out.push(0, std::move(batch));
             errors.flush();
         }
-        // Only now, with the rows handed on, may their offsets be committed.
-        storeOffsets();
+        // Their offsets may be committed once every sink has written the rows.
+        markHandedOn(out);
         if (handled == 0) return SourcePoll::waitFor(kIdlePollUs);
         if (!m_watch.connected() || m_metrics->link() != LinkState::Connected) m_watch.up();
         return SourcePoll::more();
@@ -170,7 +213,8 @@ public:
 
     void close() override {
         if (!m_rk) return;
-        storeOffsets();
+        // The runtime closes sources after every sink is done: the last markers are back.
+        storeOffsets(m_ledger->takeProcessed());
         const int64_t start = steadyMs();
         // Final commit of what was handed downstream, asynchronously with a bound: a broker that
         // is gone must not hang Stop (the auto commit has sent most offsets already).
@@ -214,26 +258,24 @@ private:
         } else if (batch.rows() > before) {
             m_lastEventTime = batch.column(0).ints()[before];
         }
-        remember(topic, m.partition, m.offset + 1);
+        rememberOffset(m_pending, topic, m.partition, m.offset + 1);
     }
 
-    void remember(const char* topic, int32_t partition, int64_t next) {
-        for (auto it = m_pending.rbegin(); it != m_pending.rend(); ++it)
-            if (it->partition == partition && it->topic == topic) {
-                it->next = std::max(it->next, next);
-                return;
-            }
-        m_pending.push_back({topic, partition, next});
+    // Sends the offsets read so far with a marker; the ledger gets them back when it is released.
+    void markHandedOn(Emitter& out) {
+        if (m_pending.empty()) return;
+        out.mark(std::make_shared<ProgressMarker>(
+            [ledger = m_ledger, offsets = std::move(m_pending)]() mutable { ledger->processed(std::move(offsets)); }));
+        m_pending.clear();
     }
 
-    void storeOffsets() {
-        if (m_pending.empty() || !m_rk) return;
-        rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(m_pending.size()));
-        for (const auto& p : m_pending) rd_kafka_topic_partition_list_add(list, p.topic.c_str(), p.partition)->offset = p.next;
+    void storeOffsets(const std::vector<PendingOffset>& offsets) {
+        if (offsets.empty() || !m_rk) return;
+        rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size()));
+        for (const auto& p : offsets) rd_kafka_topic_partition_list_add(list, p.topic.c_str(), p.partition)->offset = p.next;
         // Fails for partitions revoked meanwhile; their new owner reads them again (at-least-once).
         rd_kafka_offsets_store(m_rk, list);
         rd_kafka_topic_partition_list_destroy(list);
-        m_pending.clear();
     }
 
     void consumerError(const rd_kafka_message_t* m) {
@@ -279,19 +321,14 @@ private:
         m_rk = nullptr;
     }
 
-    struct Pending {
-        std::string topic;
-        int32_t partition = 0;
-        int64_t next = 0;
-    };
-
     OperatorContext m_ctx;
     NodeMetrics m_fallbackMetrics;  // when the context has none (tests)
     NodeMetrics* m_metrics;
     KafkaLinkWatch m_watch;
     rd_kafka_t* m_rk = nullptr;
     std::unique_ptr<MessageDecoder> m_decoder;
-    std::vector<Pending> m_pending;  // offsets to store once the rows are handed on
+    std::vector<PendingOffset> m_pending;  // read since the last marker
+    std::shared_ptr<OffsetLedger> m_ledger = std::make_shared<OffsetLedger>();
     TimeUs m_lastEventTime = kMinTime;
 };
 
@@ -304,7 +341,7 @@ void registerKafkaSource(NodeRegistry& registry) {
     spec.category = "source";
     spec.description =
         "Reads Kafka topics as a consumer group member: processes with the same group share the partitions. "
-        "Offsets are committed after the events are handed on (at-least-once); key, topic, partition, offset "
+        "Offsets are committed once every sink has written the events (at-least-once); key, topic, partition, offset "
         "and the Kafka timestamp are fields.";
     spec.outputs = {{"out", "One event per message"}};
 
@@ -316,9 +353,14 @@ void registerKafkaSource(NodeRegistry& registry) {
                                 "Where a group without committed offsets starts: earliest (the oldest message "
                                 "kept) or latest (only new messages)");
     start.choices = {"earliest", "latest"};
+    // Shorter than Kafka's 45 s: a crashed run's partitions go to the next run or the other
+    // processes of the group sooner. Brokers accept 6 s and more by default.
+    ParamSpec session = makeParam("session_timeout", ParamType::Duration, "10s",
+                                  "How long the group waits for a process that stopped answering (crashed) "
+                                  "before its partitions go to the others");
     std::vector<ParamSpec> params = kafkaConnectionParams("Kafka");
-    params.insert(params.begin() + 1, {topic, group, start});
-    for (size_t i = 1; i < 4; ++i) params[i].group = "Kafka";
+    params.insert(params.begin() + 1, {topic, group, start, session});
+    for (size_t i = 1; i < 5; ++i) params[i].group = "Kafka";
     for (auto& p : params) spec.params.push_back(std::move(p));
     for (auto& p : messageFormatParams("Kafka")) spec.params.push_back(std::move(p));
     for (auto& p : sourceTimeParams("2s")) spec.params.push_back(std::move(p));

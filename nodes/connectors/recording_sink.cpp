@@ -11,6 +11,8 @@
 // Threading: an Operator; called by one worker at a time.
 #include <filesystem>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
 #include "engine/graph/node_registry.h"
 #include "nodes/connectors/recording_format.h"
@@ -46,6 +48,13 @@ public:
     }
 
     int64_t timerIntervalUs() const override { return kFlushIntervalUs; }
+    // Held until the rows before it are in the file (the next flush), so that a source commits
+    // only recorded rows without a transaction per marker.
+    void onMarker(const ProgressMarkerPtr& marker) override {
+        if (m_writer.pendingBytes() == 0) return;
+        marker->hold();
+        m_heldMarkers.push_back(marker);
+    }
     void onTimer(TimeUs, Emitter&) override { flush(); }
     void finish(Emitter&) override { flush(); }
     void close() override { m_writer.close(); }
@@ -61,12 +70,14 @@ private:
         const std::string why = m_writer.flush();
         if (!why.empty())
             throw std::runtime_error(m_ctx.nodeLabel + ": cannot write to `" + m_path + "`: " + why);
+        for (auto& marker : std::exchange(m_heldMarkers, {})) marker->release();
     }
 
     OperatorContext m_ctx;
     std::string m_path;
     bool m_overwrite;
     RecordingWriter m_writer;
+    std::vector<ProgressMarkerPtr> m_heldMarkers;
 };
 
 Result<std::vector<SchemaPtr>> recordingSinkSchema(const NodeConfig& config, const SchemaInputs&) {

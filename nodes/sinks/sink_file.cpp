@@ -62,6 +62,13 @@ public:
         if (m_buffer.size() >= kWriteBytes) writeBuffer();
     }
 
+    // A source waits for its rows to be written before it commits them (progress_marker.h).
+    void onMarker(const ProgressMarkerPtr&) override {
+        writeBuffer();
+        if (m_file && std::fflush(m_file) != 0)
+            throw std::runtime_error(m_ctx.nodeLabel + ": cannot write `" + m_path + "`: " + std::strerror(errno));
+    }
+
     void finish(Emitter& out) override {
         (void)out;
         writeBuffer();

@@ -144,6 +144,11 @@ public:
         return Json::parse(lines.last().toStdString(), nullptr, false);
     }
     QString err() const { return m_err; }
+    // What it printed on stderr so far, for a failure message.
+    QString errorOutput() {
+        m_err += QString::fromUtf8(m_p.readAllStandardError());
+        return m_err;
+    }
 
 private:
     QProcess m_p;
@@ -171,6 +176,7 @@ private slots:
     void readsEveryMessageWithMetadataAndCountsMalformed();
     void consumerGroupSharesPartitions();
     void brokerDownAndUpLosesNothing();
+    void offsetsAreCommittedOnlyOnceTheSinksWroteTheRows();
     void sinkWritesKeysAndTimestamps();
     void kcatInteroperates();
     void deadBrokerShowsConnectingAndStops();
@@ -313,6 +319,60 @@ void TstKafka::brokerDownAndUpLosesNothing() {
     QCOMPARE(nodeResult(result, "in")["errors"].get<int64_t>(), 0);
     const auto ids = idsOf(readJsonl(dir.filePath("outage_out.jsonl")));
     for (int i = 0; i < 1000; ++i) QVERIFY2(ids.count(i) >= 1, ("lost id " + std::to_string(i)).c_str());
+}
+
+void TstKafka::offsetsAreCommittedOnlyOnceTheSinksWroteTheRows() {
+    // Run 1 reads 500 messages into sink.kafka on a second cluster whose brokers are down: no
+    // row is written, so no offset may be committed, however long it runs; stopped, it fails
+    // with the undelivered rows named (a stop commits what the sinks wrote: nothing). Run 2, same
+    // group, therefore reads all 500 again, into a file; it stops cleanly, and with the rows
+    // written its offsets are committed: run 3 reads only the 100 messages produced after it.
+    // (Each run waits for the mock cluster's rebalance, about `session_timeout` after a leave.)
+    auto kc = newCluster();
+    QVERIFY(kc->createTopic("events", 3));
+    QVERIFY2(kc->produce("events", msgs(0, 500)).isOk(), kc->lastError().c_str());
+    auto down = newCluster();
+    down->setAllBrokersDown(true);
+    QTemporaryDir dir;
+    const QString toDeadKafka = writeProject(
+        dir, "dead_sink",
+        Json::array({kafkaSource(kc->bootstraps(), "events", "g-commit"),
+                     {{"id", "k"}, {"type", "sink.kafka"}, {"params", {{"brokers", down->bootstraps()}, {"topic", "copy"}}}}}),
+        Json::array({{{"from", "in.out"}, {"to", "k.in"}}}));
+    {
+        RiffleRun run({toDeadKafka});
+        QVERIFY2(run.waitHandled("in", 500), qPrintable(run.errorOutput()));
+        QTest::qWait(3000);  // three auto-commit intervals: a hand-over commit would be in
+        int code = 0;
+        run.stop(code);
+        QCOMPARE(code, 1);
+        QVERIFY2(run.err().contains("500 messages were not delivered to `copy`"), qPrintable(run.err()));
+    }
+    const QString toFile = readerProject(dir, "again", kc->bootstraps(), "events", "g-commit");
+    {
+        RiffleRun run({toFile});
+        QVERIFY2(run.waitHandled("in", 500), "run 2 did not read the uncommitted messages again");
+        int code = 0;
+        run.stop(code);
+        QCOMPARE(code, 0);
+        const auto ids = idsOf(readJsonl(dir.filePath("again_out.jsonl")));
+        QCOMPARE(ids.size(), size_t(500));
+        for (int i = 0; i < 500; ++i) QVERIFY2(ids.count(i) == 1, ("id " + std::to_string(i)).c_str());
+    }
+    QVERIFY2(kc->produce("events", msgs(500, 600)).isOk(), kc->lastError().c_str());
+    {
+        RiffleRun run({toFile});
+        QVERIFY(run.waitHandled("in", 100));
+        QTest::qWait(1000);  // anything more than the new messages would arrive now
+        int code = 0;
+        const Json result = run.stop(code);
+        QCOMPARE(code, 0);
+        QCOMPARE(nodeResult(result, "in")["out"].get<int64_t>(), 100);
+        const auto ids = idsOf(readJsonl(dir.filePath("again_out.jsonl")));
+        QCOMPARE(ids.size(), size_t(100));
+        QCOMPARE(*ids.begin(), int64_t(500));
+        QCOMPARE(*ids.rbegin(), int64_t(599));
+    }
 }
 
 void TstKafka::sinkWritesKeysAndTimestamps() {

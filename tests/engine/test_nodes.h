@@ -29,6 +29,11 @@ struct TestWorld {
     std::atomic<int> slowSinkDelayUs{0};
     std::atomic<bool> sinkGateOpen{true};  // while false, the sink holds its first batch
     std::atomic<bool> throwInSink{false};
+    // Progress markers (source param `mark`): the source marks after every batch; released
+    // markers report how many of its events were emitted before them.
+    std::atomic<int64_t> markedProcessed{0};  // the most events a released marker covered
+    std::atomic<int> markersEarly{0};         // released before some sink had those events
+    std::atomic<int64_t> processedAtSourceClose{-1};
 };
 
 inline SchemaPtr testSchema() {
@@ -39,9 +44,15 @@ inline SchemaPtr testSchema() {
 
 class VectorSource : public SourceOperator {
 public:
-    VectorSource(TestWorld& w, std::string id, int64_t batchRows, bool endless, bool failOpen)
-        : m_world(w), m_id(std::move(id)), m_batchRows(batchRows), m_endless(endless), m_failOpen(failOpen) {}
+    VectorSource(TestWorld& w, std::string id, int64_t batchRows, bool endless, bool failOpen, bool mark)
+        : m_world(w),
+          m_id(std::move(id)),
+          m_batchRows(batchRows),
+          m_endless(endless),
+          m_failOpen(failOpen),
+          m_mark(mark) {}
     Status open() override { return m_failOpen ? Status::error("cannot reach the moon") : Status::ok(); }
+    void close() override { m_world.processedAtSourceClose = m_world.markedProcessed.load(); }
     SourcePoll poll(Emitter& out) override {
         std::vector<TestEvent> events;
         {
@@ -58,6 +69,15 @@ public:
             b->commitRow();
         }
         out.push(0, std::move(b));
+        if (m_mark) {
+            const auto emitted = static_cast<int64_t>(m_next);
+            out.mark(std::make_shared<ProgressMarker>([&world = m_world, emitted] {
+                std::lock_guard lock(world.mutex);
+                for (const auto& [sink, events] : world.received)
+                    if (static_cast<int64_t>(events.size()) < emitted) ++world.markersEarly;
+                if (emitted > world.markedProcessed) world.markedProcessed = emitted;
+            }));
+        }
         return SourcePoll::more();
     }
 
@@ -67,6 +87,7 @@ private:
     int64_t m_batchRows;
     bool m_endless;
     bool m_failOpen;
+    bool m_mark;
     size_t m_next = 0;
 };
 
@@ -114,12 +135,14 @@ inline void registerTestNodes(NodeRegistry& registry, TestWorld& world) {
     src.params.push_back(makeParam("batch_rows", ParamType::Int, 2, "rows per batch"));
     src.params.push_back(makeParam("endless", ParamType::Bool, false, "never end"));
     src.params.push_back(makeParam("fail_open", ParamType::Bool, false, "open() fails"));
+    src.params.push_back(makeParam("mark", ParamType::Bool, false, "a progress marker after every batch"));
     src.schemaRule = [](const NodeConfig&, const SchemaInputs&) -> Result<std::vector<SchemaPtr>> {
         return std::vector<SchemaPtr>{testSchema()};
     };
     src.createSource = [&world](const OperatorContext& ctx) {
         return std::make_unique<VectorSource>(world, ctx.config.id(), ctx.config.getInt("batch_rows"),
-                                              ctx.config.getBool("endless"), ctx.config.getBool("fail_open"));
+                                              ctx.config.getBool("endless"), ctx.config.getBool("fail_open"),
+                                              ctx.config.getBool("mark"));
     };
     registry.add(std::move(src));
 

@@ -73,6 +73,8 @@ private slots:
     void peekSamplesNewestEventsOfEveryInstance();
     void statelessNodesAreFusedIntoProducerTask();
     void openFailureNamesNodeAndRunsNothing();
+    void progressMarkersComeBackOnlyAfterEverySinkHasTheRows();
+    void progressMarkersOfAFailedRunNeverComeBack();
     void parallelNexmarkMakesTheSameStream_data();
     void parallelNexmarkMakesTheSameStream();
     void parallelClickstreamSharesOutLimitAndTime();
@@ -252,6 +254,51 @@ void TstRuntime::statelessNodesAreFusedIntoProducerTask() {
     QCOMPARE(exec->nodes()[0].task, exec->nodes()[1].task);
     QVERIFY(exec->nodes()[2].task != exec->nodes()[1].task);
     QCOMPARE(h.world.received["out"].size(), size_t(50));
+}
+
+void TstRuntime::progressMarkersComeBackOnlyAfterEverySinkHasTheRows() {
+    // Two sinks, one through a fused filter: a marker is released only when both have every row
+    // emitted before it, none while a sink holds its first batch, and all of them before the
+    // source closes (a Kafka source commits then).
+    Harness h;
+    h.world.sourceEvents["src"] = ordered(3000, 0, kSec);
+    h.world.sinkGateOpen = false;
+    h.node("src", "test.source", {{"batch_rows", 7}, {"mark", true}});
+    h.node("keep", "transform.filter", {{"where", "value >= 0"}});
+    h.node("a", "test.sink");
+    h.node("b", "test.sink");
+    h.edge("src", "keep");
+    h.edge("keep", "a");
+    h.edge("src", "b");
+    ExecutorOptions o;
+    o.queueCapacity = 8;
+    o.threads = 2;
+    auto exec = h.start(o);
+    QTRY_VERIFY_WITH_TIMEOUT(NodeMetrics::get(h.metrics(*exec, "src").eventsOut) > 0, 10000);
+    QTest::qWait(200);
+    QCOMPARE(h.world.markedProcessed.load(), int64_t(0));
+    h.world.sinkGateOpen = true;
+    QVERIFY(exec->waitFor(20000));
+    QVERIFY(exec->failure().isOk());
+    QCOMPARE(h.world.received["a"].size(), size_t(3000));
+    QCOMPARE(h.world.received["b"].size(), size_t(3000));
+    QCOMPARE(h.world.markersEarly.load(), 0);
+    QCOMPARE(h.world.markedProcessed.load(), int64_t(3000));
+    QCOMPARE(h.world.processedAtSourceClose.load(), int64_t(3000));
+}
+
+void TstRuntime::progressMarkersOfAFailedRunNeverComeBack() {
+    Harness h;
+    h.world.sourceEvents["src"] = ordered(100, 0, kSec);
+    h.world.throwInSink = true;
+    h.node("src", "test.source", {{"mark", true}});
+    h.node("out", "test.sink");
+    h.edge("src", "out");
+    auto exec = h.start();
+    QVERIFY(exec->waitFor(10000));
+    QVERIFY(!exec->failure().isOk());
+    exec.reset();
+    QCOMPARE(h.world.markedProcessed.load(), int64_t(0));
 }
 
 void TstRuntime::openFailureNamesNodeAndRunsNothing() {

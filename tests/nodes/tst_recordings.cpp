@@ -161,6 +161,7 @@ private slots:
     void loop();
     void problems();
     void damagedChunkGoesToErrors();
+    void progressMarkerWaitsForTheNextWrite();
 
 private:
     QTemporaryDir m_dir;
@@ -361,6 +362,36 @@ void TstRecordings::damagedChunkGoesToErrors() {
     QCOMPARE(errors.size(), size_t(1));
     QCOMPARE(errors[0][3].toString(),
              "chunk 2 of `" + rec + "` is damaged (a chunk is truncated); its events are skipped");
+}
+
+void TstRecordings::progressMarkerWaitsForTheNextWrite() {
+    // The sink writes every 0.5 s, not per marker: a marker behind unwritten rows is held until
+    // they are in the file; one behind nothing new passes at once.
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("marked.riffle-rec").toStdString();
+    auto sink = openSink(path, allTypesSchema());
+    QVERIFY2(sink.isOk(), sink.message().c_str());
+    CollectingEmitter emitter(sink->context.outputSchemas);
+    auto pool = BatchPool::create();
+    BatchPtr b = pool->acquire(allTypesSchema());
+    const auto row = timedRow(kT0, 1);
+    for (size_t c = 0; c < row.size(); ++c) b->appendValue(c, row[c]);
+    b->commitRow();
+    sink->op->process(0, *b, emitter);
+    bool written = false;
+    auto marker = std::make_shared<ProgressMarker>([&] { written = true; });
+    sink->op->onMarker(marker);
+    marker->release();  // the runtime's hold, after onMarker
+    QVERIFY(!written);
+    sink->op->onTimer(kT0, emitter);
+    QVERIFY(written);
+    bool again = false;
+    auto next = std::make_shared<ProgressMarker>([&] { again = true; });
+    sink->op->onMarker(next);
+    next->release();
+    QVERIFY(again);
+    sink->op->finish(emitter);
+    sink->op->close();
 }
 
 QTEST_GUILESS_MAIN(TstRecordings)

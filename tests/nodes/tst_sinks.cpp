@@ -135,6 +135,7 @@ private slots:
     void jsonlOutput();
     void invalidUtf8GoesToErrors();
     void fileOpenError();
+    void fileHasTheRowsWhenAProgressMarkerPasses();
     void csvRoundTripThroughSource();
     void sqliteAppend();
     void sqliteUpsert();
@@ -157,6 +158,21 @@ void TstSinks::csvOutput() {
                                          "2026-11-24T10:00:01.000Z,\"a,\"\"b\"\"\nc\",,3.0,false,\n"
                                          "2026-11-24T10:00:02.000Z,\"\",-7,0.1,,2026-11-24T10:00:00.000Z\n"));
     QCOMPARE(sink->out->rows(sink->out->errorsPort()), size_t(0));
+}
+
+void TstSinks::fileHasTheRowsWhenAProgressMarkerPasses() {
+    // A source commits rows once the marker behind them has passed the sink: they must be in the
+    // file by then, not in the sink's write buffer.
+    const std::string file = path("marked.jsonl");
+    auto sink = makeSink("sink.file", {{"path", file}});
+    QVERIFY2(sink.isOk(), sink.message().c_str());
+    sink->node.op->process(0, *makeBatch(eventSchema(), sampleRows()), *sink->out);
+    QCOMPARE(readFile(file), std::string());  // buffered
+    sink->node.op->onMarker(std::make_shared<ProgressMarker>(nullptr));
+    const std::string written = readFile(file);
+    QCOMPARE(std::count(written.begin(), written.end(), '\n'), 3L);
+    sink->node.op->finish(*sink->out);
+    sink->node.op->close();
 }
 
 void TstSinks::jsonlOutput() {

@@ -1,11 +1,17 @@
-// sink.mqtt: publishes every event as one MQTT message on a fixed topic, as a JSON object or a
-// CSV record (issue 6, SPEC section 5).
+// sink.mqtt: publishes every event as one MQTT message, as a JSON object or a CSV record
+// (issue 6, SPEC section 5), on a fixed topic or one per event: `{field}` in `topic` is replaced
+// by the event's value of that field ("sensors/{device}/alert"). A value that cannot be a topic
+// level (NULL, empty, or holding + or #) sends the event to `errors` with the field named.
 //
 // While the broker is away the node shows "connecting" with the reason and keeps up to
 // `buffer_rows` messages, sent in order once it is back; beyond that the oldest are dropped and
 // counted on `dropped`. At the end of the run, with QoS 1, the node waits up to `ack_timeout` for
 // the broker to acknowledge every message and fails naming how many were not: rows that may be
 // missing downstream are an error, not a footnote. With QoS 0 what could not be sent is dropped.
+//
+// Progress markers (at-least-once from source.kafka): a marker is held until every message that
+// entered the sink before it is acknowledged (QoS 1; the broker acknowledges in order), handed to
+// libmosquitto (QoS 0), or dropped and counted.
 //
 // Threading: process(), onTimer() and finish() run on the node's worker and publish from there;
 // the MqttClient's network thread only counts acknowledgements (an atomic).
@@ -21,6 +27,7 @@
 #include "engine/graph/node_registry.h"
 #include "engine/graph/secrets.h"
 #include "nodes/common/csv.h"
+#include "nodes/common/file_values.h"
 #include "nodes/common/json_row.h"
 #include "nodes/connectors/mqtt_common.h"
 #include "nodes/register_builtin_nodes.h"
@@ -31,6 +38,48 @@ namespace {
 
 constexpr int64_t kFlushEveryUs = 100000;  // how often buffered messages are retried
 
+// `topic` split at its `{field}` placeholders: literal text, or a field name.
+struct TopicPart {
+    std::string text;
+    bool field = false;
+};
+
+Result<std::vector<TopicPart>> parseTopic(const std::string& topic) {
+    using R = Result<std::vector<TopicPart>>;
+    std::vector<TopicPart> parts;
+    size_t at = 0;
+    while (at < topic.size()) {
+        const size_t open = topic.find('{', at);
+        if (open == std::string::npos) {
+            parts.push_back({topic.substr(at), false});
+            break;
+        }
+        if (open > at) parts.push_back({topic.substr(at, open - at), false});
+        const size_t close = topic.find('}', open);
+        if (close == std::string::npos || close == open + 1)
+            return R::error("`topic`: a placeholder is written {field}, got `" + topic + "`");
+        parts.push_back({topic.substr(open + 1, close - open - 1), true});
+        at = close + 1;
+    }
+    std::string fixed;
+    for (const auto& p : parts) fixed += p.field ? "x" : p.text;
+    if (fixed.empty() || mosquitto_pub_topic_check(fixed.c_str()) != MOSQ_ERR_SUCCESS)
+        return R::error("`topic` must be a topic without wildcards (+, #), got `" + topic + "`");
+    return parts;
+}
+
+// The placeholders of `topic` must be fields of `input` (when the node is wired).
+Status checkTopicFields(const std::vector<TopicPart>& parts, const Schema* input) {
+    if (!input) return Status::ok();
+    for (const auto& p : parts)
+        if (p.field && input->indexOf(p.text) < 0) {
+            std::string names;
+            for (size_t c = 0; c < input->size(); ++c) names += (c ? ", " : "") + input->field(c).name;
+            return Status::error("`topic`: {" + p.text + "} is not a field of the input (fields: " + names + ")");
+        }
+    return Status::ok();
+}
+
 class MqttSink : public Operator, private MqttHandler {
 public:
     explicit MqttSink(const OperatorContext& ctx) : m_ctx(ctx) {}
@@ -39,9 +88,12 @@ public:
     Status open() override {
         const NodeConfig& config = m_ctx.config;
         auto fail = [&](const std::string& why) { return Status::error(m_ctx.nodeLabel + ": " + redactSecrets(why)); };
-        m_topic = config.getString("topic");
-        if (m_topic.empty() || mosquitto_pub_topic_check(m_topic.c_str()) != MOSQ_ERR_SUCCESS)
-            return fail("`topic` must be a topic without wildcards (+, #), got `" + m_topic + "`");
+        auto parts = parseTopic(config.getString("topic"));
+        if (!parts) return fail(parts.message());
+        const Schema* input = m_ctx.inputSchemas.empty() ? nullptr : m_ctx.inputSchemas[0].get();
+        if (Status s = checkTopicFields(parts.value(), input); !s) return fail(s.message());
+        for (const auto& p : parts.value())
+            m_topicParts.push_back({p.text, p.field ? input->indexOf(p.text) : -1});
         m_qos = static_cast<int>(config.getInt("qos"));
         m_retain = config.getBool("retain");
         m_csv = config.getString("format") == "csv";
@@ -69,19 +121,30 @@ public:
 
     void process(int slot, const Batch& in, Emitter& out) override {
         (void)slot;
-        (void)out;
+        ErrorRows errors(out, m_ctx.config.id());
         for (size_t r = 0; r < in.rows(); ++r) {
-            std::string payload;
-            if (m_csv) appendCsvRow(payload, in, r);
-            else appendJsonRow(payload, in, r);
-            if (!payload.empty() && payload.back() == '\n') payload.pop_back();
-            m_buffer.push_back(std::move(payload));
+            Message m;
+            if (std::string why = topicOf(in, r, m.topic); !why.empty()) {
+                errors.add(in, r, why);
+                continue;
+            }
+            if (m_csv) appendCsvRow(m.payload, in, r);
+            else appendJsonRow(m.payload, in, r);
+            if (!m.payload.empty() && m.payload.back() == '\n') m.payload.pop_back();
+            m_buffer.push_back(std::move(m));
+            ++m_entered;
             if (m_buffer.size() > m_bufferRows) {
                 m_buffer.pop_front();
-                metrics().add(metrics().dropped, 1);
+                drop();
             }
         }
         flush();
+    }
+
+    void onMarker(const ProgressMarkerPtr& marker) override {
+        if (settled() >= m_entered) return;
+        marker->hold();
+        m_heldMarkers.emplace_back(m_entered, marker);
     }
 
     int64_t timerIntervalUs() const override { return kFlushEveryUs; }
@@ -107,12 +170,13 @@ public:
         if (!m_client) return;
         const int64_t unsent = static_cast<int64_t>(m_buffer.size());
         const int64_t unacked = m_qos == 0 ? 0 : m_published - m_acked.load();
-        m_buffer.clear();
         const std::string broker = m_client->broker().text();
         if (m_qos == 0) {
-            if (unsent) metrics().add(metrics().dropped, unsent);
+            for (; !m_buffer.empty(); m_buffer.pop_front()) drop();
+            releaseSettled();
             return;
         }
+        m_buffer.clear();
         if (unsent + unacked > 0)
             throw std::runtime_error(m_ctx.nodeLabel + ": " + std::to_string(unsent + unacked) +
                                      " messages were not acknowledged by " + broker + " within " +
@@ -128,22 +192,64 @@ public:
 private:
     NodeMetrics& metrics() { return m_ctx.metrics ? *m_ctx.metrics : m_fallbackMetrics; }
 
-    void flush() {
-        if (!m_client || !m_client->connected()) return;
-        while (!m_buffer.empty()) {
-            const int rc = m_client->publish(nullptr, m_topic, m_buffer.front(), m_qos, m_retain);
-            if (rc != MOSQ_ERR_SUCCESS) {
-                if (rc == MOSQ_ERR_PAYLOAD_SIZE || rc == MOSQ_ERR_OVERSIZE_PACKET || rc == MOSQ_ERR_MALFORMED_UTF8) {
-                    // This message can never go out; keep the rest moving.
-                    metrics().add(metrics().dropped, 1);
-                    m_buffer.pop_front();
-                    continue;
-                }
-                return;  // not connected (any more): retried on the next timer
+    // The topic of row `row`; an empty string, or why the row has none.
+    std::string topicOf(const Batch& in, size_t row, std::string& topic) {
+        for (const auto& part : m_topicParts) {
+            if (part.column < 0) {
+                topic += part.text;
+                continue;
             }
-            ++m_published;
-            m_buffer.pop_front();
+            const Column& col = in.column(static_cast<size_t>(part.column));
+            if (col.isNull(row)) return "`topic`: {" + part.text + "} is NULL";
+            const size_t before = topic.size();
+            if (col.type() == Type::String) topic += col.strings()[row];
+            else appendCellText(topic, col, row);
+            const std::string_view value = std::string_view(topic).substr(before);
+            if (value.empty()) return "`topic`: {" + part.text + "} is empty";
+            if (value.find_first_of("+#") != std::string_view::npos || value.find('\0') != std::string_view::npos)
+                return "`topic`: {" + part.text + "} is `" + std::string(value) +
+                       "`, which cannot be in a topic (+, # and NUL are not allowed)";
         }
+        return {};
+    }
+
+    void drop() {
+        ++m_droppedCount;
+        metrics().add(metrics().dropped, 1);
+    }
+
+    // Messages that left the sink's hands: acknowledged (QoS 1) or handed on (QoS 0), or dropped.
+    int64_t settled() const { return (m_qos == 0 ? m_published : m_acked.load()) + m_droppedCount; }
+
+    void releaseSettled() {
+        const int64_t done = settled();
+        while (!m_heldMarkers.empty() && m_heldMarkers.front().first <= done) {
+            ProgressMarkerPtr marker = std::move(m_heldMarkers.front().second);
+            m_heldMarkers.pop_front();
+            marker->release();
+        }
+    }
+
+    void flush() {
+        if (m_client && m_client->connected()) {
+            while (!m_buffer.empty()) {
+                const Message& m = m_buffer.front();
+                const int rc = m_client->publish(nullptr, m.topic, m.payload, m_qos, m_retain);
+                if (rc != MOSQ_ERR_SUCCESS) {
+                    if (rc == MOSQ_ERR_PAYLOAD_SIZE || rc == MOSQ_ERR_OVERSIZE_PACKET ||
+                        rc == MOSQ_ERR_MALFORMED_UTF8) {
+                        // This message can never go out; keep the rest moving.
+                        drop();
+                        m_buffer.pop_front();
+                        continue;
+                    }
+                    break;  // not connected (any more): retried on the next timer
+                }
+                ++m_published;
+                m_buffer.pop_front();
+            }
+        }
+        releaseSettled();
     }
 
     void onPublished(int mid) override {
@@ -153,16 +259,26 @@ private:
 
     OperatorContext m_ctx;
     NodeMetrics m_fallbackMetrics;
-    std::string m_topic;
+    struct TopicSlot {
+        std::string text;
+        int column = -1;  // a placeholder's input column, or -1 for literal text
+    };
+    std::vector<TopicSlot> m_topicParts;
     int m_qos = 1;
     bool m_retain = false;
     bool m_csv = false;
     size_t m_bufferRows = 10000;
     int64_t m_ackTimeoutUs = 10000000;
     std::unique_ptr<MqttClient> m_client;
-    std::deque<std::string> m_buffer;  // messages not handed to libmosquitto yet
-    int64_t m_published = 0;           // handed to libmosquitto (worker only)
-    std::atomic<int64_t> m_acked{0};   // acknowledged (QoS 1) or written (QoS 0)
+    struct Message {
+        std::string topic, payload;
+    };
+    std::deque<Message> m_buffer;     // messages not handed to libmosquitto yet
+    int64_t m_entered = 0;            // rows that became messages (worker only)
+    int64_t m_published = 0;          // handed to libmosquitto (worker only)
+    int64_t m_droppedCount = 0;       // dropped (buffer full, or too big to send)
+    std::atomic<int64_t> m_acked{0};  // acknowledged (QoS 1) or written (QoS 0)
+    std::deque<std::pair<int64_t, ProgressMarkerPtr>> m_heldMarkers;  // (messages before it, marker)
 };
 
 }  // namespace
@@ -173,12 +289,15 @@ void registerMqttSink(NodeRegistry& registry) {
     spec.displayName = "MQTT";
     spec.category = "sink";
     spec.description =
-        "Publishes every event as one MQTT message (a JSON object or a CSV record) on a topic. With QoS 1 the run "
-        "fails when the broker has not acknowledged every message at the end.";
+        "Publishes every event as one MQTT message (a JSON object or a CSV record) on a topic, which may name "
+        "fields: sensors/{device}/alert. With QoS 1 the run fails when the broker has not acknowledged every "
+        "message at the end.";
     spec.inputs = {{"in", "Events to publish"}};
     spec.isSink = true;
 
-    ParamSpec topic = makeParam("topic", ParamType::String, "", "The topic to publish on (no wildcards)");
+    ParamSpec topic = makeParam("topic", ParamType::String, "",
+                                "The topic to publish on (no wildcards); {field} is replaced by the event's value "
+                                "of that field");
     topic.required = true;
     topic.group = "MQTT";
     spec.params.push_back(topic);
@@ -206,11 +325,12 @@ void registerMqttSink(NodeRegistry& registry) {
     ackTimeout.group = "MQTT";
     spec.params.push_back(ackTimeout);
 
-    spec.schemaRule = [](const NodeConfig& config, const SchemaInputs&) -> Result<std::vector<SchemaPtr>> {
+    spec.schemaRule = [](const NodeConfig& config, const SchemaInputs& inputs) -> Result<std::vector<SchemaPtr>> {
         using R = Result<std::vector<SchemaPtr>>;
-        const std::string topic = config.getString("topic");
-        if (topic.empty() || mosquitto_pub_topic_check(topic.c_str()) != MOSQ_ERR_SUCCESS)
-            return R::error("`topic` must be a topic without wildcards (+, #), got `" + topic + "`");
+        auto parts = parseTopic(config.getString("topic"));
+        if (!parts) return R::error(parts.message());
+        const Schema* input = inputs.schemas.empty() ? nullptr : inputs.schemas[0].get();
+        if (Status s = checkTopicFields(parts.value(), input); !s) return R::error(s.message());
         auto broker = parseMqttBroker(config.getString("broker"));
         if (!broker) return R::error(broker.message());
         return std::vector<SchemaPtr>{};

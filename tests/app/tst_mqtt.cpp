@@ -270,6 +270,8 @@ private slots:
     void overloadDropsAreCountedPerPolicy();
     void sinkPublishesEveryRow();
     void sinkFailsWhenTheBrokerNeverTookTheRows();
+    void sinkTopicNamesTheEventsFields();
+    void sinkHoldsAProgressMarkerUntilTheBrokerAcknowledged();
     void badParametersAreRefusedAtValidation();
 
 private:
@@ -608,6 +610,131 @@ void TstMqtt::badParametersAreRefusedAtValidation() {
     const QString out = QString::fromUtf8(p.readAllStandardOutput());
     QCOMPARE(p.exitCode(), 2);
     QVERIFY2(out.contains("source `src`: `topic`: `a/#/b` is not a valid MQTT subscription"), qPrintable(out));
+}
+
+void TstMqtt::sinkTopicNamesTheEventsFields() {
+    // topic `alerts/{device}`: each event goes to its device's topic; an event whose device is
+    // NULL, empty or holds a wildcard goes to `errors` with the reason, and the rest still go out.
+    // A placeholder that is not a field is refused before anything runs.
+    Broker broker(freeLoopbackPort());
+    QVERIFY2(broker.start(), qPrintable(broker.log()));
+    QTemporaryDir dir;
+    QFile in(dir.filePath("in.jsonl"));
+    QVERIFY(in.open(QIODevice::WriteOnly));
+    const char* devices[] = {"a", "b", "c"};
+    for (int i = 0; i < 30; ++i)
+        in.write(QString("{\"_time\": \"2026-01-01T00:00:%1.000Z\", \"id\": %2, \"device\": \"%3\"}\n")
+                     .arg(i, 2, 10, QChar('0'))
+                     .arg(i)
+                     .arg(devices[i % 3])
+                     .toUtf8());
+    in.write("{\"_time\": \"2026-01-01T00:00:40.000Z\", \"id\": 100, \"device\": null}\n");
+    in.write("{\"_time\": \"2026-01-01T00:00:41.000Z\", \"id\": 101, \"device\": \"\"}\n");
+    in.write("{\"_time\": \"2026-01-01T00:00:42.000Z\", \"id\": 102, \"device\": \"x+y\"}\n");
+    in.close();
+    auto project = [&](const std::string& topic) {
+        Json p = {{"format", "riffle-project"},
+                  {"version", 1},
+                  {"name", "per device"},
+                  {"nodes",
+                   {{{"id", "file"}, {"type", "source.file"}, {"params", {{"path", "in.jsonl"}}}},
+                    {{"id", "pub"},
+                     {"type", "sink.mqtt"},
+                     {"params", {{"broker", "127.0.0.1:" + std::to_string(broker.port())}, {"topic", topic}}}},
+                    {{"id", "bad"}, {"type", "sink.file"}, {"params", {{"path", "bad.jsonl"}}}}}},
+                  {"edges", {{{"from", "file.out"}, {"to", "pub.in"}}, {{"from", "pub.errors"}, {"to", "bad.in"}}}}};
+        QFile pf(dir.filePath("per_device.riffle"));
+        if (!pf.open(QIODevice::WriteOnly)) qFatal("cannot write the project");
+        pf.write(QByteArray::fromStdString(p.dump()));
+        return pf.fileName();
+    };
+
+    QProcess check;
+    check.start(RIFFLE_RUN_BIN, {"--validate", project("alerts/{devcie}")});
+    QVERIFY(check.waitForFinished(kHangGuardMs));
+    QCOMPARE(check.exitCode(), 2);
+    const QString problem = QString::fromUtf8(check.readAllStandardOutput());
+    QVERIFY2(problem.contains("sink `pub`: `topic`: {devcie} is not a field of the input (fields: _time, id, device)"),
+             qPrintable(problem));
+
+    QProcess sub;
+    sub.start("mosquitto_sub", {"-h", "127.0.0.1", "-p", QString::number(broker.port()), "-t", "alerts/#", "-v",
+                                "-q", "1", "-C", "30", "-i", "test-sub"});
+    QVERIFY(sub.waitForStarted());
+    QVERIFY(broker.waitSubscribed("test-sub"));
+    Run run(project("alerts/{device}"), {"--for", "60s"});
+    QVERIFY2(sub.waitForFinished(kHangGuardMs), qPrintable(broker.log()));
+    const Json result = run.finish(false);
+    QVERIFY2(run.exitCode() == 0, qPrintable(run.err()));
+    QCOMPARE(nodeResult(result, "pub")["errors"].get<int64_t>(), 3);
+    std::map<std::string, std::set<int64_t>> idsByTopic;
+    for (const QByteArray& line : sub.readAllStandardOutput().trimmed().split('\n')) {
+        const int space = line.indexOf(' ');
+        idsByTopic[line.left(space).toStdString()].insert(
+            Json::parse(line.mid(space + 1).toStdString())["id"].get<int64_t>());
+    }
+    QCOMPARE(idsByTopic.size(), size_t(3));
+    for (int d = 0; d < 3; ++d) {
+        const auto& ids = idsByTopic["alerts/" + std::string(devices[d])];
+        QCOMPARE(ids.size(), size_t(10));
+        for (int64_t id : ids) QCOMPARE(id % 3, int64_t(d));
+    }
+    const std::vector<Json> bad = readJsonl(dir.filePath("bad.jsonl"));
+    QCOMPARE(bad.size(), size_t(3));
+    QCOMPARE(bad[0]["error"].get<std::string>(), std::string("`topic`: {device} is NULL"));
+    QCOMPARE(bad[1]["error"].get<std::string>(), std::string("`topic`: {device} is empty"));
+    QCOMPARE(bad[2]["error"].get<std::string>(),
+             std::string("`topic`: {device} is `x+y`, which cannot be in a topic (+, # and NUL are not allowed)"));
+    QCOMPARE(bad[2]["id"].get<int64_t>(), int64_t(102));
+}
+
+void TstMqtt::sinkHoldsAProgressMarkerUntilTheBrokerAcknowledged() {
+    // A Kafka source commits rows once the marker behind them comes back from every sink; sink.mqtt
+    // must keep it while the rows wait for a broker that is away, and let it go once the broker
+    // has acknowledged them (QoS 1).
+    Broker broker(freeLoopbackPort());
+    QVERIFY2(broker.start(), qPrintable(broker.log()));
+    const SchemaPtr schema = std::make_shared<const Schema>(Schema::stream({{"id", Type::Int}}));
+    const NodeSpec& spec = *registry().find("sink.mqtt");
+    auto inst = instantiateNode(spec, "pub",
+                                {{"broker", "127.0.0.1:" + std::to_string(broker.port())}, {"topic", "held"},
+                                 {"qos", 1}, {"client_id", "riffle-held"}},
+                                SchemaInputs{{schema}, {0}});
+    QVERIFY2(inst.isOk(), inst.message().c_str());
+    NodeInstance node = std::move(inst.value());
+    NodeMetrics& m = *node.metrics;
+    node.context.metrics = &m;
+    node.op = spec.createOperator(node.context);
+    QVERIFY(node.op->open().isOk());
+    QVERIFY2(waitUntil([&] { return m.link() == LinkState::Connected; }), m.linkReason().c_str());
+    broker.stop();
+    QVERIFY2(waitUntil([&] { return m.link() == LinkState::Connecting; }), m.linkReason().c_str());
+
+    CollectingEmitter out(node.context.outputSchemas);
+    BatchPtr batch = BatchPool::create()->acquire(schema);
+    for (int i = 1; i <= 5; ++i) {
+        batch->column(0).appendTime(1767225600000000 + i);
+        batch->column(1).appendInt(i);
+        batch->commitRow();
+    }
+    node.op->process(0, *batch, out);
+    bool processed = false;
+    auto marker = std::make_shared<ProgressMarker>([&] { processed = true; });
+    node.op->onMarker(marker);
+    marker->release();  // the runtime's own hold, after onMarker
+    for (int i = 0; i < 5; ++i) {
+        QTest::qWait(60);
+        node.op->onTimer(0, out);
+    }
+    QVERIFY2(!processed, "released while the broker was away");
+    QVERIFY2(broker.start(), qPrintable(broker.log()));
+    QVERIFY2(waitUntil([&] {
+                 node.op->onTimer(0, out);
+                 return processed;
+             }),
+             m.linkReason().c_str());
+    node.op->finish(out);
+    node.op->close();
 }
 
 QTEST_GUILESS_MAIN(TstMqtt)

@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost-dev libsqlite3-dev sqlite3 nlohmann-json3-dev
   qt6-base-dev qt6-base-dev-tools libqt6svg6-dev libqcustomplot-dev
-  libsimdjson-dev librdkafka-dev libmosquitto-dev
+  libsimdjson-dev librdkafka-dev libmosquitto-dev libssl-dev openssl
   mosquitto mosquitto-clients kcat
   xvfb xauth
 )

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
+#include <stdexcept>
 #include <system_error>
 #include <thread>
 
@@ -120,15 +121,34 @@ int workerCount(int requested) {
     return requested > 0 ? requested : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
+// `project` validated and planned (not started yet).
+Result<std::unique_ptr<Executor>> createPipeline(const Project& project, const NodeRegistry& registry,
+                                                 const ExecutorOptions& options) {
+    ValidatedGraph graph = validateProject(project, registry);
+    if (!graph.ok()) return Result<std::unique_ptr<Executor>>::error(graph.problems.front().message);
+    return Executor::create(graph, options);
+}
+
+// Worker threads and each node's busy time, from a finished run.
+void addRunStats(BenchResult& r, const Executor& exec) {
+    r.threads = exec.threadCount();
+    for (const RunNodeInfo& n : exec.nodes())
+        r.busySeconds.emplace_back(n.id, static_cast<double>(NodeMetrics::get(n.metrics->busyNs)) / 1e9);
+}
+
+const NodeMetrics& nodeMetrics(const Executor& exec, const std::string& id) {
+    for (const RunNodeInfo& n : exec.nodes())
+        if (n.id == id) return *n.metrics;
+    throw std::logic_error("the bench pipeline has no node " + id);
+}
+
 Result<BenchResult> runPipeline(const Project& project, NodeRegistry& registry, int64_t events,
                                 const BenchOptions& o, LatencyRecorder& latency) {
-    ValidatedGraph graph = validateProject(project, registry);
-    if (!graph.ok()) return Result<BenchResult>::error(graph.problems.front().message);
     ExecutorOptions eo;
     eo.threads = o.threads;
     // One generator instance per worker, as Flink sets source parallelism to the slots.
     eo.sourceParallelism = workerCount(o.threads);
-    auto exec = Executor::create(graph, eo);
+    auto exec = createPipeline(project, registry, eo);
     if (!exec) return Result<BenchResult>::error(exec.message());
     const double cpu0 = processCpuSeconds();
     const int64_t t0 = steadyNowNs();
@@ -141,9 +161,7 @@ Result<BenchResult> runPipeline(const Project& project, NodeRegistry& registry, 
     r.events = events;
     r.p50Us = latency.percentileUs(0.5);
     r.p99Us = latency.percentileUs(0.99);
-    r.threads = exec.value()->threadCount();
-    for (const RunNodeInfo& n : exec.value()->nodes())
-        r.busySeconds.emplace_back(n.id, static_cast<double>(NodeMetrics::get(n.metrics->busyNs)) / 1e9);
+    addRunStats(r, *exec.value());
     return r;
 }
 
@@ -249,11 +267,9 @@ Result<BenchResult> runTcp(const BenchOptions& o) {
         node("sink", "bench.discard", Json::object()),
     };
     p.edges = {edge("lines", "sink")};
-    ValidatedGraph graph = validateProject(p, registry);
-    if (!graph.ok()) return R::error(graph.problems.front().message);
     ExecutorOptions eo;
     eo.threads = o.threads;
-    auto exec = Executor::create(graph, eo);
+    auto exec = createPipeline(p, registry, eo);
     if (!exec) return R::error(exec.message());
     if (Status s = exec.value()->start(); !s) return R::error(s.message());
 
@@ -295,17 +311,13 @@ Result<BenchResult> runTcp(const BenchOptions& o) {
     });
     const double cpu0 = processCpuSeconds();
     const int64_t t0 = steadyNowNs();
-    const NodeMetrics* sinkMetrics = nullptr;
-    const NodeMetrics* sourceMetrics = nullptr;
-    for (const RunNodeInfo& n : exec.value()->nodes()) {
-        if (n.id == "sink") sinkMetrics = n.metrics;
-        if (n.id == "lines") sourceMetrics = n.metrics;
-    }
+    const NodeMetrics& sinkMetrics = nodeMetrics(*exec.value(), "sink");
+    const NodeMetrics& sourceMetrics = nodeMetrics(*exec.value(), "lines");
     // Done when every line reached the sink; a line lost on the way would hang here, so give up
     // once nothing has moved for 10 s.
     int64_t last = -1, lastMoveNs = steadyNowNs();
     for (;;) {
-        const int64_t got = NodeMetrics::get(sinkMetrics->eventsIn);
+        const int64_t got = NodeMetrics::get(sinkMetrics.eventsIn);
         if (got >= events) break;
         if (got != last) {
             last = got;
@@ -320,8 +332,8 @@ Result<BenchResult> runTcp(const BenchOptions& o) {
     BenchResult r;
     r.seconds = static_cast<double>(endNs - (sendStartNs > 0 ? sendStartNs : t0)) / 1e9;
     r.cpuSeconds = processCpuSeconds() - cpu0;
-    r.events = NodeMetrics::get(sinkMetrics->eventsIn);
-    const int64_t errors = NodeMetrics::get(sourceMetrics->errors);
+    r.events = NodeMetrics::get(sinkMetrics.eventsIn);
+    const int64_t errors = NodeMetrics::get(sourceMetrics.errors);
     exec.value()->requestStop();
     exec.value()->wait();
     if (!clientError.empty()) return R::error("the bench's client failed: " + clientError);
@@ -330,9 +342,8 @@ Result<BenchResult> runTcp(const BenchOptions& o) {
                         std::to_string(errors) + " as errors");
     r.p50Us = latency.percentileUs(0.5);
     r.p99Us = latency.percentileUs(0.99);
-    r.threads = exec.value()->threadCount() + 2;  // workers, the network thread, the client
-    for (const RunNodeInfo& n : exec.value()->nodes())
-        r.busySeconds.emplace_back(n.id, static_cast<double>(NodeMetrics::get(n.metrics->busyNs)) / 1e9);
+    addRunStats(r, *exec.value());
+    r.threads += 2;  // the network thread, the client
     return r;
 }
 
@@ -364,9 +375,7 @@ Result<BenchResult> runReplay(const BenchOptions& o) {
                         {{"rate", 0}, {"limit", events}, {"seed", 42}, {"start", "2026-01-01T00:00:00Z"}}),
                    node("rec", "sink.recording", {{"path", rec}})};
         p.edges = {edge("clicks", "rec")};
-        ValidatedGraph graph = validateProject(p, registry);
-        if (!graph.ok()) return Result<BenchResult>::error(graph.problems.front().message);
-        auto exec = Executor::create(graph, ExecutorOptions{});
+        auto exec = createPipeline(p, registry, ExecutorOptions{});
         if (!exec) return Result<BenchResult>::error(exec.message());
         if (Status s = exec.value()->start(); !s) return Result<BenchResult>::error(s.message());
         exec.value()->wait();
@@ -380,20 +389,8 @@ Result<BenchResult> runReplay(const BenchOptions& o) {
     return runPipeline(p, registry, events, o, latency);
 }
 
-// A sink that counts the rows it gets (riffle-bench's kafka query stops the run at a count).
-class CountSink : public Operator {
-public:
-    explicit CountSink(std::atomic<int64_t>* count) : m_count(count) {}
-    void process(int, const Batch& in, Emitter&) override {
-        m_count->fetch_add(static_cast<int64_t>(in.rows()), std::memory_order_relaxed);
-    }
-
-private:
-    std::atomic<int64_t>* m_count;
-};
-
 // source.kafka reading pre-produced 100-byte JSON messages from an in-process librdkafka mock
-// cluster (3 brokers, 25 000 messages per partition), parsed into events, into a counting sink.
+// cluster (3 brokers, 25 000 messages per partition), parsed into events, into a discarding sink.
 // Timed from the first event to the last: joining the consumer group first takes the mock
 // coordinator's fixed initial rebalance delay (3 s), which says nothing about Riffle; producing
 // is not timed either.
@@ -432,18 +429,8 @@ Result<BenchResult> runKafka(const BenchOptions& o) {
 
     NodeRegistry registry;
     registerBuiltinNodes(registry);
-    std::atomic<int64_t> count{0};
-    {
-        NodeSpec s;
-        s.typeId = "bench.count";
-        s.displayName = "Count";
-        s.category = "sink";
-        s.description = "Counts events (riffle-bench only).";
-        s.inputs = {{"in", "Events", false}};
-        s.isSink = true;
-        s.createOperator = [&count](const OperatorContext&) { return std::make_unique<CountSink>(&count); };
-        registry.add(std::move(s));
-    }
+    LatencyRecorder latency;
+    registerDiscardSink(registry, &latency);
     Project p;
     p.name = "kafka";
     p.nodes = {
@@ -453,27 +440,25 @@ Result<BenchResult> runKafka(const BenchOptions& o) {
               {"group", "riffle-bench"},
               {"start", "earliest"},
               {"schema", {"id int", "user string", "page string", "latency_ms int", "ok bool", "pad string"}}}),
-        node("sink", "bench.count", Json::object()),
+        node("sink", "bench.discard", Json::object()),
     };
     p.edges = {edge("clicks", "sink")};
-    ValidatedGraph graph = validateProject(p, registry);
-    if (!graph.ok()) return R::error(graph.problems.front().message);
     ExecutorOptions eo;
     eo.threads = o.threads;
-    auto exec = Executor::create(graph, eo);
+    auto exec = createPipeline(p, registry, eo);
     if (!exec) return R::error(exec.message());
     const double cpu0 = processCpuSeconds();
     const int64_t t0 = steadyNowNs();
     if (Status s = exec.value()->start(); !s) return R::error(s.message());
-    const NodeMetrics* source = nullptr;
-    for (const RunNodeInfo& n : exec.value()->nodes())
-        if (n.id == "clicks") source = n.metrics;
+    const NodeMetrics& source = nodeMetrics(*exec.value(), "clicks");
+    const NodeMetrics& sink = nodeMetrics(*exec.value(), "sink");
+    auto arrived = [&] { return NodeMetrics::get(sink.eventsIn); };
     const int64_t deadline = t0 + 600'000'000'000LL;
     int64_t tFirst = 0;
-    while (count.load() + NodeMetrics::get(source->errors) < events && steadyNowNs() < deadline &&
+    while (arrived() + NodeMetrics::get(source.errors) < events && steadyNowNs() < deadline &&
            !exec.value()->finished())
     {
-        if (tFirst == 0 && count.load() > 0) tFirst = steadyNowNs();
+        if (tFirst == 0 && arrived() > 0) tFirst = steadyNowNs();
         std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
     BenchResult r;
@@ -482,15 +467,14 @@ Result<BenchResult> runKafka(const BenchOptions& o) {
     exec.value()->requestStop();
     exec.value()->wait();
     if (Status f = exec.value()->failure(); !f) return R::error(f.message());
-    if (count.load() < events)
-        return R::error("only " + std::to_string(count.load()) + " of " + std::to_string(events) + " messages arrived");
+    if (arrived() < events)
+        return R::error("only " + std::to_string(arrived()) + " of " + std::to_string(events) + " messages arrived");
+    if (const int64_t errors = NodeMetrics::get(source.errors); errors > 0)
+        return R::error(std::to_string(errors) + " messages went to errors");
     r.events = events;
-    r.threads = exec.value()->threadCount();
-    for (const RunNodeInfo& n : exec.value()->nodes()) {
-        r.busySeconds.emplace_back(n.id, static_cast<double>(NodeMetrics::get(n.metrics->busyNs)) / 1e9);
-        if (n.id == "clicks" && NodeMetrics::get(n.metrics->errors) > 0)
-            return R::error(std::to_string(NodeMetrics::get(n.metrics->errors)) + " messages went to errors");
-    }
+    r.p50Us = latency.percentileUs(0.5);
+    r.p99Us = latency.percentileUs(0.99);
+    addRunStats(r, *exec.value());
     return r;
 }
 

@@ -79,7 +79,7 @@ struct OpRuntime {
     bool finished = false;
     bool failed = false;
     bool closed = false;
-    // Closes the operator once; a failure while closing is only logged by the caller's guard.
+    // Closes the operator once; what it throws is the caller's to catch (Task::guard).
     void close() {
         if (closed) return;
         closed = true;

@@ -8,8 +8,11 @@
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -199,11 +202,20 @@ struct Client {
 };
 
 // A WebSocket server on one loopback port, one client at a time, run on its own thread; send()
-// writes text frames to the connected client. stop() drops everything as a crash would.
-class WsServer {
+// writes text frames to the connected client. stop() drops everything as a crash would. With Tls
+// it speaks wss:// with the certificate and key given to useCertificate().
+template <bool Tls>
+class BasicWsServer {
+    using Stream = std::conditional_t<Tls, websocket::stream<beast::ssl_stream<tcp::socket>>,
+                                      websocket::stream<tcp::socket>>;
+
 public:
-    explicit WsServer(unsigned short port) : m_port(port) {}
-    ~WsServer() { stop(); }
+    explicit BasicWsServer(unsigned short port) : m_port(port) {}
+    ~BasicWsServer() { stop(); }
+    void useCertificate(const QString& certPem, const QString& keyPem) {
+        m_ssl.use_certificate_chain_file(certPem.toStdString());
+        m_ssl.use_private_key_file(keyPem.toStdString(), asio::ssl::context::pem);
+    }
     void start() {
         m_io = std::make_unique<asio::io_context>();
         m_acceptor = std::make_unique<tcp::acceptor>(*m_io);
@@ -241,14 +253,26 @@ private:
     void accept() {
         m_acceptor->async_accept([this](const boost::system::error_code& ec, tcp::socket s) {
             if (ec) return;
-            m_ws = std::make_unique<websocket::stream<tcp::socket>>(std::move(s));
-            m_ws->async_accept([this](const boost::system::error_code& ec2) {
-                if (ec2) return;
-                ++m_clients;
-                ++m_seen;
-                readUntilClosed();
-            });
+            if constexpr (Tls) {
+                m_ws = std::make_unique<Stream>(std::move(s), m_ssl);
+                // A client that does not trust the certificate ends here.
+                m_ws->next_layer().async_handshake(asio::ssl::stream_base::server,
+                                                   [this](const boost::system::error_code& ec2) {
+                                                       if (!ec2) acceptWebSocket();
+                                                   });
+            } else {
+                m_ws = std::make_unique<Stream>(std::move(s));
+                acceptWebSocket();
+            }
             accept();
+        });
+    }
+    void acceptWebSocket() {
+        m_ws->async_accept([this](const boost::system::error_code& ec) {
+            if (ec) return;
+            ++m_clients;
+            ++m_seen;
+            readUntilClosed();
         });
     }
     void readUntilClosed() {
@@ -264,11 +288,25 @@ private:
     unsigned short m_port;
     std::unique_ptr<asio::io_context> m_io;
     std::unique_ptr<tcp::acceptor> m_acceptor;
-    std::unique_ptr<websocket::stream<tcp::socket>> m_ws;
+    asio::ssl::context m_ssl{asio::ssl::context::tls_server};
+    std::unique_ptr<Stream> m_ws;
     beast::flat_buffer m_in;
     std::thread m_thread;
     std::atomic<int> m_clients{0}, m_seen{0};
 };
+
+using WsServer = BasicWsServer<false>;
+using WssServer = BasicWsServer<true>;
+
+// A self-signed certificate for the IP address 127.0.0.1 (not for the name localhost), made by
+// the openssl command: cert.pem and key.pem in `dir`.
+bool makeCertificate(const QTemporaryDir& dir) {
+    QProcess p;
+    p.start("openssl", {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=riffle-test",
+                        "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", dir.filePath("key.pem"), "-out",
+                        dir.filePath("cert.pem")});
+    return p.waitForFinished(60000) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
+}
 
 std::vector<std::string> idFrames(int from, int to) {
     std::vector<std::string> out;
@@ -303,7 +341,8 @@ private slots:
     void udpDatagramsArrive();
     void websocketReconnectsAfterServerRestart();
     void websocketServerDownStopsCleanly();
-    void websocketRefusesWss();
+    void wssTrustsItsCaFileAndChecksTheHost();
+    void wssUnreadableCaFileIsRefusedAtStart();
     void inferSchemaFromTheFirstMessages();
 };
 
@@ -577,11 +616,60 @@ void TstNetSources::websocketServerDownStopsCleanly() {
     QCOMPARE(p.world.count("out"), size_t(0));
 }
 
-void TstNetSources::websocketRefusesWss() {
+void TstNetSources::wssTrustsItsCaFileAndChecksTheHost() {
+    // A wss:// server with a self-signed certificate for 127.0.0.1: refused with the system's CAs,
+    // refused when the url names another host (localhost) even with the certificate trusted, and
+    // read in full with `ca_file` and the right host.
+    QTemporaryDir dir;
+    QVERIFY2(makeCertificate(dir), "the openssl command could not make a test certificate");
+    const unsigned short port = freePort();
+    WssServer server(port);
+    server.useCertificate(dir.filePath("cert.pem"), dir.filePath("key.pem"));
+    server.start();
+    const std::string url = "wss://127.0.0.1:" + std::to_string(port) + "/feed";
+    const std::string verifyFailed = "failed: certificate verify failed";
+    {
+        Pipeline p;
+        QCOMPARE(QString::fromStdString(p.start("source.websocket", {{"url", url}, {"format", "raw"}})), QString());
+        QVERIFY(waitUntil([&] { return p.metrics().linkReason().find("retrying") != std::string::npos; }));
+        QVERIFY2(p.metrics().linkReason().rfind("the TLS handshake with " + url + " " + verifyFailed, 0) == 0,
+                 p.metrics().linkReason().c_str());
+        QCOMPARE(p.metrics().link(), LinkState::Connecting);
+        QVERIFY(p.stop());
+    }
+    {
+        Pipeline p;
+        const std::string otherHost = "wss://localhost:" + std::to_string(port) + "/feed";
+        QCOMPARE(QString::fromStdString(p.start(
+                     "source.websocket",
+                     {{"url", otherHost}, {"format", "raw"}, {"ca_file", dir.filePath("cert.pem").toStdString()}})),
+                 QString());
+        QVERIFY(waitUntil([&] { return p.metrics().linkReason().find("retrying") != std::string::npos; }));
+        QVERIFY2(p.metrics().linkReason().find(verifyFailed) != std::string::npos, p.metrics().linkReason().c_str());
+        QVERIFY(p.stop());
+    }
+    QCOMPARE(server.clientsSeen(), 0);
     Pipeline p;
-    QCOMPARE(QString::fromStdString(p.start("source.websocket", {{"url", "wss://127.0.0.1:9/"}, {"format", "raw"}})),
-             QString("source `in`: `url` `wss://127.0.0.1:9/`: wss:// (WebSocket over TLS) is not supported yet; use "
-                     "a ws:// address"));
+    QCOMPARE(QString::fromStdString(p.start("source.websocket", {{"url", url},
+                                                                 {"schema", {"id int", "name string"}},
+                                                                 {"ca_file", dir.filePath("cert.pem").toStdString()}})),
+             QString());
+    QVERIFY(waitUntil([&] { return server.hasClient(); }));
+    QVERIFY(waitUntil([&] { return p.metrics().link() == LinkState::Connected; }));
+    QCOMPARE(p.metrics().linkReason(), "connected to " + url);
+    server.send(idFrames(0, 50));
+    QVERIFY(waitUntil([&] { return p.world.count("out") == 50; }));
+    QCOMPARE(ids(p.world.get("out")), idRange(0, 50));
+    QCOMPARE(p.errors(), int64_t(0));
+    QVERIFY(p.stop());
+}
+
+void TstNetSources::wssUnreadableCaFileIsRefusedAtStart() {
+    Pipeline p;
+    const QString why = QString::fromStdString(
+        p.start("source.websocket", {{"url", "wss://127.0.0.1:9/"}, {"format", "raw"}, {"ca_file", "/nonexistent/ca.pem"}}));
+    QVERIFY2(why.startsWith("source `in`: `ca_file` `/nonexistent/ca.pem`: cannot read certificates from it ("), qPrintable(why));
+    QVERIFY2(why.endsWith("); it must hold PEM certificates"), qPrintable(why));
 }
 
 void TstNetSources::inferSchemaFromTheFirstMessages() {

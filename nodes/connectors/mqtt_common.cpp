@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <fstream>
 #include <random>
 
 #include "engine/graph/secrets.h"
@@ -41,10 +42,15 @@ Result<MqttAddress> parseMqttBroker(std::string_view text) {
     const std::string hint = " (write host:port, e.g. 127.0.0.1:1883 or mqtt://broker.local:1883)";
     if (const size_t scheme = s.find("://"); scheme != std::string_view::npos) {
         const std::string_view name = s.substr(0, scheme);
-        if (name == "mqtts" || name == "ssl" || name == "wss" || name == "ws")
-            return R::error("`broker`: `" + std::string(name) + "://` is not supported yet, only plain mqtt://");
-        if (name != "mqtt" && name != "tcp")
+        if (name == "wss" || name == "ws")
+            return R::error("`broker`: MQTT over WebSocket (`" + std::string(name) +
+                            "://`) is not supported; use mqtt:// or mqtts://");
+        if (name == "mqtts" || name == "ssl") {
+            a.tls = true;
+            a.port = 8883;
+        } else if (name != "mqtt" && name != "tcp") {
             return R::error("`broker`: unknown scheme `" + std::string(name) + "://`" + hint);
+        }
         s.remove_prefix(scheme + 3);
     }
     if (!s.empty() && s.back() == '/') s.remove_suffix(1);
@@ -82,7 +88,7 @@ Result<MqttAddress> parseMqttBroker(std::string_view text) {
 std::vector<ParamSpec> mqttConnectionParams(const std::string& group) {
     std::vector<ParamSpec> out;
     out.push_back(makeParam("broker", ParamType::String, "127.0.0.1:1883",
-                            "The MQTT broker as host:port or mqtt://host:port"));
+                            "The MQTT broker as host:port, mqtt://host:port, or mqtts://host:port for TLS"));
     out.push_back(makeParam("client_id", ParamType::String, "",
                             "The MQTT client id; empty: a unique one is generated (then `clean_session` must be on)"));
     out.push_back(makeParam("username", ParamType::String, "", "User name for the broker; empty: none"));
@@ -93,8 +99,32 @@ std::vector<ParamSpec> mqttConnectionParams(const std::string& group) {
                             "QoS 1 messages while the node is away (needs a fixed `client_id`)"));
     out.push_back(makeParam("keepalive", ParamType::Duration, "30s",
                             "How often the connection is checked when nothing else is sent", {}, 5, 3600));
+    out.push_back(makeParam("ca_file", ParamType::Path, "",
+                            "mqtts:// only: PEM certificates to trust instead of the system's (a private CA or a "
+                            "self-signed broker); relative to the project's folder"));
     for (auto& p : out) p.group = group;
     return out;
+}
+
+Result<MqttOptions> mqttOptionsFrom(const NodeConfig& config) {
+    using R = Result<MqttOptions>;
+    auto broker = parseMqttBroker(config.getString("broker"));
+    if (!broker) return R::error(broker.message());
+    MqttOptions o;
+    o.broker = broker.value();
+    o.clientId = config.getString("client_id");
+    o.username = config.getString("username");
+    auto password = config.getSecret("password");
+    if (!password) return R::error("`password`: " + password.message());
+    o.password = password.value();
+    o.cleanSession = config.getBool("clean_session");
+    o.keepaliveS = static_cast<int>(config.getDurationUs("keepalive") / 1000000);
+    o.caFile = config.getPath("ca_file");
+    o.nodeId = config.id();
+    if (!o.cleanSession && o.clientId.empty())
+        return R::error("`clean_session` is off, so the broker keeps the session under the client id: set "
+                        "`client_id` to a fixed name");
+    return o;
 }
 
 ParamSpec mqttQosParam(const std::string& group, const std::string& help) {
@@ -135,6 +165,17 @@ Status MqttClient::start() {
             return Status::error(std::string("`username`/`password`: ") + mosquitto_strerror(rc));
     } else if (!m_options.password.empty()) {
         return Status::error("`password` is set but `username` is empty: MQTT sends a password only with a user name");
+    }
+    if (m_options.broker.tls) {
+        // Without `ca_file`, the system's trusted CAs (Debian keeps them in /etc/ssl/certs).
+        const bool own = !m_options.caFile.empty();
+        if (own && !std::ifstream(m_options.caFile).good())
+            return Status::error("`ca_file` `" + m_options.caFile + "` cannot be read; it must hold PEM certificates");
+        int rc = mosquitto_tls_set(m_mosq, own ? m_options.caFile.c_str() : nullptr, own ? nullptr : "/etc/ssl/certs",
+                                   nullptr, nullptr, nullptr);
+        if (rc == MOSQ_ERR_SUCCESS) rc = mosquitto_tls_opts_set(m_mosq, 1 /* verify the broker */, nullptr, nullptr);
+        if (rc != MOSQ_ERR_SUCCESS) return Status::error(std::string("cannot set up TLS: ") + mosquitto_strerror(rc));
+        mosquitto_log_callback_set(m_mosq, &MqttClient::logCallback);
     }
     mosquitto_connect_callback_set(m_mosq, &MqttClient::connectCallback);
     mosquitto_disconnect_callback_set(m_mosq, &MqttClient::disconnectCallback);
@@ -193,9 +234,8 @@ void MqttClient::run() {
                 const int err = errno;
                 first = false;
                 if (rc != MOSQ_ERR_SUCCESS) {
-                    m_metrics.setLink(LinkState::Connecting,
-                                      redactSecrets(describeConnectError(rc, err, m_options.broker)) +
-                                          ", retrying in " + std::to_string(delay) + " s");
+                    m_metrics.setLink(LinkState::Connecting, redactSecrets(describeFailure(rc, err)) +
+                                                                 ", retrying in " + std::to_string(delay) + " s");
                     waitBackoff(delay);
                     delay = std::min(delay * 2, kMaxBackoffS);
                     continue;
@@ -222,7 +262,7 @@ void MqttClient::run() {
             } else if (!m_refusal.empty()) {
                 why = m_refusal;
             } else {
-                why = describeConnectError(rc, err, m_options.broker);
+                why = describeFailure(rc, err);
             }
             m_metrics.setLink(LinkState::Connecting,
                               redactSecrets(why) + ", retrying in " + std::to_string(delay) + " s");
@@ -235,6 +275,26 @@ void MqttClient::run() {
     } catch (...) {
         m_metrics.setLink(LinkState::Connecting, "MQTT thread stopped by an unknown error");
     }
+}
+
+std::string MqttClient::describeFailure(int rc, int err) {
+    if (m_options.broker.tls && (rc == MOSQ_ERR_TLS || !m_tlsError.empty())) {
+        std::string why = m_tlsError.empty() ? mosquitto_strerror(rc) : m_tlsError;
+        m_tlsError.clear();
+        return "the TLS handshake with " + m_options.broker.text() + " failed: " + why;
+    }
+    return describeConnectError(rc, err, m_options.broker);
+}
+
+// libmosquitto logs OpenSSL's reason ("OpenSSL Error[0]: error:0A000086:SSL routines::certificate
+// verify failed") and returns only MOSQ_ERR_TLS: keep the reason's last part for the node.
+void MqttClient::logCallback(mosquitto*, void* self, int level, const char* text) {
+    if (level != MOSQ_LOG_ERR || !text) return;
+    const std::string_view line(text);
+    if (line.find("OpenSSL Error") == std::string_view::npos) return;
+    const size_t colon = line.rfind(':');
+    auto* c = static_cast<MqttClient*>(self);
+    if (c->m_tlsError.empty()) c->m_tlsError = std::string(colon == std::string_view::npos ? line : line.substr(colon + 1));
 }
 
 void MqttClient::connectCallback(mosquitto* mosq, void* self, int rc) {

@@ -3,6 +3,10 @@
 // libmosquitto client driven by a network thread of our own that connects, reconnects with
 // backoff (1 s, doubling up to 30 s) and reports the link state on the node's metrics.
 //
+// mqtts:// (port 8883 by default) is MQTT over TLS: the broker's certificate must chain to the
+// system's trusted CAs or to those in `ca_file`, and must name the broker's host. A failed check
+// keeps the node "connecting" with OpenSSL's reason ("certificate verify failed").
+//
 // Why not mosquitto_loop_start(): its reconnect loop says nothing when an attempt fails (a
 // refused connection calls no callback), so the node could not show why it is still
 // "connecting", and its sleep cannot be cut short by Stop. Our thread runs mosquitto_loop() with
@@ -32,14 +36,15 @@ namespace riffle {
 struct MqttAddress {
     std::string host = "127.0.0.1";
     int port = 1883;
+    bool tls = false;  // mqtts://
     std::string text() const { return host + ":" + std::to_string(port); }
 };
 
-// "host:port", "mqtt://host:port", "host" (port 1883), "[::1]:1883"; empty: 127.0.0.1:1883.
-// The message says what is wrong and the fix.
+// "host:port", "mqtt://host:port", "mqtts://host" (TLS, port 8883), "host" (port 1883),
+// "[::1]:1883"; empty: 127.0.0.1:1883. The message says what is wrong and the fix.
 Result<MqttAddress> parseMqttBroker(std::string_view text);
 
-// broker, client_id, username, password, clean_session, keepalive, in `group`.
+// broker, client_id, username, password, clean_session, keepalive, ca_file, in `group`.
 std::vector<ParamSpec> mqttConnectionParams(const std::string& group);
 // A `qos` parameter (0 or 1).
 ParamSpec mqttQosParam(const std::string& group, const std::string& help);
@@ -65,8 +70,13 @@ struct MqttOptions {
     std::string username, password;
     bool cleanSession = true;
     int keepaliveS = 30;
+    std::string caFile;    // mqtts://: PEM certificates to trust; empty: the system's
     std::string nodeId;    // for the generated client id
 };
+
+// The options of a node with mqttConnectionParams(), secrets resolved; the message names the
+// parameter that is wrong.
+Result<MqttOptions> mqttOptionsFrom(const NodeConfig& config);
 
 class MqttClient {
 public:
@@ -93,6 +103,8 @@ private:
     static void disconnectCallback(mosquitto*, void* self, int rc);
     static void messageCallback(mosquitto*, void* self, const mosquitto_message* msg);
     static void publishCallback(mosquitto*, void* self, int mid);
+    static void logCallback(mosquitto*, void* self, int level, const char* text);
+    std::string describeFailure(int rc, int err);
 
     MqttOptions m_options;
     MqttHandler& m_handler;
@@ -102,6 +114,7 @@ private:
     std::atomic<bool> m_stop{false};
     std::atomic<bool> m_connected{false};
     std::string m_refusal;         // network thread only: why the broker refused (CONNACK)
+    std::string m_tlsError;        // network thread only: OpenSSL's last reason, from the log
     std::mutex m_sleepMutex;
     std::condition_variable m_sleep;
 };

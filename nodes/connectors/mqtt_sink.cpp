@@ -99,21 +99,9 @@ public:
         m_csv = config.getString("format") == "csv";
         m_bufferRows = static_cast<size_t>(config.getInt("buffer_rows"));
         m_ackTimeoutUs = config.getDurationUs("ack_timeout");
-        auto broker = parseMqttBroker(config.getString("broker"));
-        if (!broker) return fail(broker.message());
-        MqttOptions o;
-        o.broker = broker.value();
-        o.clientId = config.getString("client_id");
-        o.username = config.getString("username");
-        auto password = config.getSecret("password");
-        if (!password) return fail("`password`: " + password.message());
-        o.password = password.value();
-        o.cleanSession = config.getBool("clean_session");
-        o.keepaliveS = static_cast<int>(config.getDurationUs("keepalive") / 1000000);
-        o.nodeId = config.id();
-        if (!o.cleanSession && o.clientId.empty())
-            return fail("`clean_session` is off, so the broker keeps the session under the client id: set `client_id`");
-        m_client = std::make_unique<MqttClient>(std::move(o), static_cast<MqttHandler&>(*this), metrics());
+        auto options = mqttOptionsFrom(config);
+        if (!options) return fail(options.message());
+        m_client = std::make_unique<MqttClient>(std::move(options.value()), static_cast<MqttHandler&>(*this), metrics());
         Status s = m_client->start();
         if (!s) return fail(s.message());
         return Status::ok();

@@ -59,26 +59,13 @@ public:
         Status topicOk = checkSubscriptionTopic(m_topic);
         if (!topicOk) return topicOk;
         m_qos = static_cast<int>(config.getInt("qos"));
-        auto broker = parseMqttBroker(config.getString("broker"));
-        if (!broker) return Status::error(broker.message());
-        MqttOptions o;
-        o.broker = broker.value();
-        o.clientId = config.getString("client_id");
-        o.username = config.getString("username");
-        auto password = config.getSecret("password");
-        if (!password) return Status::error("`password`: " + password.message());
-        o.password = password.value();
-        o.cleanSession = config.getBool("clean_session");
-        o.keepaliveS = static_cast<int>(config.getDurationUs("keepalive") / 1000000);
-        o.nodeId = config.id();
-        if (!o.cleanSession && o.clientId.empty())
-            return Status::error("`clean_session` is off, so the broker keeps the session under the client id: set "
-                                 "`client_id` to a fixed name");
+        auto options = mqttOptionsFrom(config);
+        if (!options) return Status::error(options.message());
         m_queue = &queue;
         // A block must fit the queue many times over: under drop_newest a block that does not
         // fit is dropped whole, so an oversized one would lose messages the queue had room for.
         m_blockMessages = std::clamp<size_t>(static_cast<size_t>(config.getInt("queue_size")) / 4, 1, kBlockMessages);
-        m_client = std::make_unique<MqttClient>(std::move(o), static_cast<MqttHandler&>(*this), metrics);
+        m_client = std::make_unique<MqttClient>(std::move(options.value()), static_cast<MqttHandler&>(*this), metrics);
         return m_client->start();
     }
 

@@ -26,6 +26,7 @@
 #include "engine/graph/node_instance.h"
 #include "engine/runtime/collecting_emitter.h"
 #include "nodes/register_builtin_nodes.h"
+#include "test_tls.h"
 
 using Json = nlohmann::json;
 using namespace riffle;
@@ -60,9 +61,10 @@ bool waitUntil(const std::function<bool()>& done, int timeoutMs = kHangGuardMs) 
 }
 
 // One mosquitto process on 127.0.0.1:port, with its log collected; killed by the destructor.
+// With `certDir` (cert.pem, key.pem) it speaks MQTT over TLS only.
 class Broker {
 public:
-    explicit Broker(int port) : m_port(port) {
+    explicit Broker(int port, const QString& certDir = {}) : m_port(port) {
         QFile conf(m_dir.filePath("mosquitto.conf"));
         if (!conf.open(QIODevice::WriteOnly)) qFatal("cannot write the broker config");
         // The log goes to a file: a pipe nobody reads while mosquitto_pub runs would fill and
@@ -77,6 +79,9 @@ public:
                        // write into our temporary folder.
                        .arg(QString::fromLocal8Bit(::getpwuid(::getuid())->pw_name))
                        .toUtf8());
+        // Settings of the listener above.
+        if (!certDir.isEmpty())
+            conf.write(QString("certfile %1/cert.pem\nkeyfile %1/key.pem\n").arg(certDir).toUtf8());
     }
     ~Broker() { stop(); }
 
@@ -120,9 +125,11 @@ QString brokerDrops(Broker& broker) {
 }
 
 // mosquitto_pub: `lines` one message each (-l), or `whole` as one message (-s), or an empty one.
-bool publish(int port, const QString& topic, int qos, const QByteArray& data, bool lines = true) {
+bool publish(int port, const QString& topic, int qos, const QByteArray& data, bool lines = true,
+             const QStringList& extra = {}) {
     QProcess p;
     QStringList args{"-h", "127.0.0.1", "-p", QString::number(port), "-t", topic, "-q", QString::number(qos)};
+    args << extra;
     if (data.isEmpty()) args << "-n";
     else args << (lines ? "-l" : "-s");
     p.start("mosquitto_pub", args);
@@ -272,6 +279,7 @@ private slots:
     void sinkFailsWhenTheBrokerNeverTookTheRows();
     void sinkTopicNamesTheEventsFields();
     void sinkHoldsAProgressMarkerUntilTheBrokerAcknowledged();
+    void mqttsTrustsItsCaFileAndChecksTheHost();
     void badParametersAreRefusedAtValidation();
 
 private:
@@ -735,6 +743,56 @@ void TstMqtt::sinkHoldsAProgressMarkerUntilTheBrokerAcknowledged() {
              m.linkReason().c_str());
     node.op->finish(out);
     node.op->close();
+}
+
+void TstMqtt::mqttsTrustsItsCaFileAndChecksTheHost() {
+    // A broker speaking TLS with a self-signed certificate for 127.0.0.1: refused with the
+    // system's CAs, refused when the address names another host (localhost) even with the
+    // certificate trusted, and read in full with `ca_file` and the right host.
+    QTemporaryDir certs;
+    QVERIFY2(makeTestCertificate(certs), "the openssl command could not make a test certificate");
+    Broker broker(freeLoopbackPort(), certs.path());
+    QVERIFY2(broker.start(), qPrintable(broker.log()));
+    const std::string port = std::to_string(broker.port());
+    const std::string caFile = certs.filePath("cert.pem").toStdString();
+    auto reasonWith = [&](const Json& params) {
+        const NodeSpec& spec = *registry().find("source.mqtt");
+        auto inst = instantiateNode(spec, "tls", params, {});
+        if (!inst) return inst.message();
+        NodeInstance node = std::move(inst.value());
+        node.context.metrics = node.metrics.get();
+        node.source = spec.createSource(node.context);
+        if (Status s = node.source->open(); !s) return s.message();
+        waitUntil([&] { return node.metrics->linkReason().find("retrying") != std::string::npos; });
+        std::string reason = node.metrics->linkReason();
+        node.source->close();
+        return reason;
+    };
+    const std::string untrusted = reasonWith({{"broker", "mqtts://127.0.0.1:" + port}, {"topic", "t"}, {"format", "raw"}});
+    QVERIFY2(untrusted.rfind("the TLS handshake with 127.0.0.1:" + port + " failed: certificate verify failed, retrying in 1 s", 0) == 0,
+             untrusted.c_str());
+    const std::string otherHost = reasonWith(
+        {{"broker", "mqtts://localhost:" + port}, {"topic", "t"}, {"format", "raw"}, {"ca_file", caFile}});
+    QVERIFY2(otherHost.find("certificate verify failed") != std::string::npos, otherHost.c_str());
+    QCOMPARE(QString::fromStdString(reasonWith({{"broker", "mqtts://127.0.0.1:" + port}, {"topic", "t"}, {"format", "raw"},
+                                                {"ca_file", "/nonexistent/ca.pem"}})),
+             QString("source `tls`: `ca_file` `/nonexistent/ca.pem` cannot be read; it must hold PEM certificates"));
+
+    QTemporaryDir dir;
+    const QString project = writeSourceProject(dir, {{"broker", "mqtts://127.0.0.1:" + port},
+                                                     {"topic", "secure/ids"},
+                                                     {"client_id", "riffle-tls"},
+                                                     {"ca_file", caFile},
+                                                     {"schema", {"id int"}}});
+    Run run(project);
+    QVERIFY2(broker.waitSubscribed("riffle-tls"), qPrintable(broker.log()));
+    QVERIFY(publish(broker.port(), "secure/ids", 1, idLines(1, 200), true, {"--cafile", certs.filePath("cert.pem")}));
+    QVERIFY(run.waitHandled("src", 200));
+    const Json result = run.finish();
+    QVERIFY2(run.exitCode() == 0, qPrintable(run.err()));
+    QCOMPARE(nodeResult(result, "src")["out"].get<int64_t>(), 200);
+    QCOMPARE(nodeResult(result, "src")["link"].get<std::string>(), std::string("connected"));
+    QCOMPARE(readJsonl(dir.filePath("out.jsonl")).size(), size_t(200));
 }
 
 QTEST_GUILESS_MAIN(TstMqtt)

@@ -28,6 +28,7 @@
 #include "engine/runtime/executor.h"
 #include "nodes/connectors/schema_sampling.h"
 #include "nodes/register_builtin_nodes.h"
+#include "test_tls.h"
 
 using namespace riffle;
 namespace asio = boost::asio;
@@ -297,16 +298,6 @@ private:
 
 using WsServer = BasicWsServer<false>;
 using WssServer = BasicWsServer<true>;
-
-// A self-signed certificate for the IP address 127.0.0.1 (not for the name localhost), made by
-// the openssl command: cert.pem and key.pem in `dir`.
-bool makeCertificate(const QTemporaryDir& dir) {
-    QProcess p;
-    p.start("openssl", {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=riffle-test",
-                        "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", dir.filePath("key.pem"), "-out",
-                        dir.filePath("cert.pem")});
-    return p.waitForFinished(60000) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
-}
 
 std::vector<std::string> idFrames(int from, int to) {
     std::vector<std::string> out;
@@ -621,7 +612,7 @@ void TstNetSources::wssTrustsItsCaFileAndChecksTheHost() {
     // refused when the url names another host (localhost) even with the certificate trusted, and
     // read in full with `ca_file` and the right host.
     QTemporaryDir dir;
-    QVERIFY2(makeCertificate(dir), "the openssl command could not make a test certificate");
+    QVERIFY2(makeTestCertificate(dir), "the openssl command could not make a test certificate");
     const unsigned short port = freePort();
     WssServer server(port);
     server.useCertificate(dir.filePath("cert.pem"), dir.filePath("key.pem"));

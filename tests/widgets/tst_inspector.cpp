@@ -125,6 +125,7 @@ private slots:
     void secretsAreOnlyStoredAsReferences();
     void schemasAndRunningMetricsAreShown();
     void inferFromStreamSetsTheSchema();
+    void labelsKeepAbbreviations();
     void screenshots();
 };
 
@@ -648,6 +649,15 @@ QPalette darkPalette() {
 }
 
 }  // namespace
+
+void TstInspector::labelsKeepAbbreviations() {
+    QCOMPARE(paramLabel("client_id"), QString("Client ID"));
+    QCOMPARE(paramLabel("qos"), QString("QoS"));
+    QCOMPARE(paramLabel("ca_file"), QString("CA file"));
+    QCOMPARE(paramLabel("url"), QString("URL"));
+    QCOMPARE(paramLabel("max_out_of_orderness"), QString("Max out of orderness"));
+    QCOMPARE(paramLabel("identity"), QString("Identity"));  // only whole words
+}
 
 void TstInspector::screenshots() {
     const QPalette light = QApplication::style()->standardPalette();

@@ -1181,8 +1181,13 @@ ParamEditor* createParamEditor(const ParamSpec& spec, const ParamEditorContext& 
 }
 
 QString paramLabel(const std::string& key) {
-    QString s = QString::fromStdString(key);
-    s.replace('_', ' ');
+    // Abbreviations keep their usual spelling: "client_id" is "Client ID", "qos" is "QoS".
+    static const QHash<QString, QString> kWords = {{"id", "ID"},   {"qos", "QoS"}, {"ca", "CA"},
+                                                   {"url", "URL"}, {"tls", "TLS"}, {"csv", "CSV"}};
+    QStringList words = QString::fromStdString(key).split('_', Qt::SkipEmptyParts);
+    for (QString& w : words)
+        if (auto it = kWords.find(w); it != kWords.end()) w = *it;
+    QString s = words.join(' ');
     if (!s.isEmpty()) s[0] = s[0].toUpper();
     return s;
 }

@@ -216,7 +216,7 @@ public:
         // The runtime closes sources after every sink is done: the last markers are back.
         storeOffsets(m_ledger->takeProcessed());
         const int64_t start = steadyMs();
-        // Final commit of what was handed downstream, asynchronously with a bound: a broker that
+        // Final commit of what the sinks wrote, asynchronously with a bound: a broker that
         // is gone must not hang Stop (the auto commit has sent most offsets already).
         rd_kafka_queue_t* q = rd_kafka_queue_new(m_rk);
         if (rd_kafka_commit_queue(m_rk, nullptr, q, nullptr, nullptr) == RD_KAFKA_RESP_ERR_NO_ERROR) {

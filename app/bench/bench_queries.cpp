@@ -177,6 +177,19 @@ void registerDiscardSink(NodeRegistry& registry, LatencyRecorder* latency) {
     registry.add(std::move(s));
 }
 
+// The built-in nodes and bench.discard, which records latency into `latency`. Not movable: the
+// sink keeps a pointer to `latency`.
+struct BenchNodes {
+    NodeRegistry registry;
+    LatencyRecorder latency;
+    BenchNodes() {
+        registerBuiltinNodes(registry);
+        registerDiscardSink(registry, &latency);
+    }
+    BenchNodes(const BenchNodes&) = delete;
+    BenchNodes& operator=(const BenchNodes&) = delete;
+};
+
 NodeDef node(std::string id, std::string type, Json params) {
     NodeDef n;
     n.id = std::move(id);
@@ -196,10 +209,8 @@ EdgeDef edge(std::string from, std::string to) {
 
 Result<BenchResult> runClicksMap(const BenchOptions& o) {
     const int64_t events = o.events > 0 ? o.events : 20'000'000;
-    NodeRegistry registry;
-    registerBuiltinNodes(registry);
-    LatencyRecorder latency;
-    registerDiscardSink(registry, &latency);
+    BenchNodes bench;
+    auto& [registry, latency] = bench;
     Project p;
     p.name = "clicks-map";
     p.nodes = {
@@ -220,10 +231,8 @@ Result<BenchResult> runClicksMap(const BenchOptions& o) {
 // advances 10 us per event, so a window closes every million events.
 Result<BenchResult> runClicksWindow(const BenchOptions& o) {
     const int64_t events = o.events > 0 ? o.events : 20'000'000;
-    NodeRegistry registry;
-    registerBuiltinNodes(registry);
-    LatencyRecorder latency;
-    registerDiscardSink(registry, &latency);
+    BenchNodes bench;
+    auto& [registry, latency] = bench;
     Project p;
     p.name = "clicks-window";
     p.nodes = {
@@ -253,10 +262,8 @@ Result<BenchResult> runTcp(const BenchOptions& o) {
         tcp::acceptor probe(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
         port = probe.local_endpoint().port();
     }
-    NodeRegistry registry;
-    registerBuiltinNodes(registry);
-    LatencyRecorder latency;
-    registerDiscardSink(registry, &latency);
+    BenchNodes bench;
+    auto& [registry, latency] = bench;
     Project p;
     p.name = "tcp";
     p.nodes = {
@@ -364,10 +371,8 @@ Result<BenchResult> runReplay(const BenchOptions& o) {
         }
     } cleanup{dir};
 
-    NodeRegistry registry;
-    registerBuiltinNodes(registry);
-    LatencyRecorder latency;
-    registerDiscardSink(registry, &latency);
+    BenchNodes bench;
+    auto& [registry, latency] = bench;
     {
         Project p;
         p.name = "replay-record";
@@ -427,10 +432,8 @@ Result<BenchResult> runKafka(const BenchOptions& o) {
         if (Status s = kc.produce("bench", batch, 120000); !s) return R::error(s.message());
     }
 
-    NodeRegistry registry;
-    registerBuiltinNodes(registry);
-    LatencyRecorder latency;
-    registerDiscardSink(registry, &latency);
+    BenchNodes bench;
+    auto& [registry, latency] = bench;
     Project p;
     p.name = "kafka";
     p.nodes = {
@@ -527,10 +530,8 @@ Result<BenchResult> runNexmark(const std::string& q, const BenchOptions& o) {
     if (!loaded) return Result<BenchResult>::error(path.value() + ": " + loaded.message());
     Project p = std::move(loaded.value());
 
-    NodeRegistry registry;
-    registerBuiltinNodes(registry);
-    LatencyRecorder latency;
-    registerDiscardSink(registry, &latency);
+    BenchNodes bench;
+    auto& [registry, latency] = bench;
     const double eventRate = std::max(1.0, static_cast<double>(events) / kNexmarkEventTimeSeconds);
     for (NodeDef& n : p.nodes) {
         const NodeSpec* spec = registry.find(n.type);

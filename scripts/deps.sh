@@ -4,10 +4,10 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake ninja-build ccache pkg-config git
+  build-essential cmake ninja-build ccache pkg-config git clang libclang-rt-14-dev
   libboost-dev libsqlite3-dev sqlite3 nlohmann-json3-dev
   qt6-base-dev qt6-base-dev-tools libqt6svg6-dev libqcustomplot-dev
-  libsimdjson-dev librdkafka-dev libmosquitto-dev libssl-dev openssl
+  libsimdjson-dev librdkafka-dev libmosquitto-dev libssl-dev openssl libre2-dev
   mosquitto mosquitto-clients kcat
   xvfb xauth
 )

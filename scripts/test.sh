@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds everything with warnings as errors, AddressSanitizer and UndefinedBehaviorSanitizer
-# (the `ci` preset) and runs the whole test suite.
+# (the `ci` preset), fuzzes each parser of outside input for 30 s (scripts/fuzz.sh) and runs the
+# whole test suite. Arguments go to ctest (and skip the fuzzing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -10,4 +11,9 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 export QT_QPA_PLATFORM=offscreen
 cmake --preset ci >/dev/null
 cmake --build --preset ci
+# A short fuzzing smoke of every parser of outside input (clang, ASan + UBSan; docs/hardening.md),
+# before the suite so that ctest's summary is the last word. RIFFLE_FUZZ_SECONDS=0 skips it.
+if [ "${RIFFLE_FUZZ_SECONDS:-30}" != 0 ] && [ $# -eq 0 ]; then
+  scripts/fuzz.sh "${RIFFLE_FUZZ_SECONDS:-30}"
+fi
 ctest --preset ci -j2 "$@"

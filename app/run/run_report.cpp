@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "engine/core/time_format.h"
+#include "engine/graph/project_settings.h"
 #include "engine/graph/secrets.h"
 
 namespace riffle {
@@ -179,10 +180,16 @@ void ProgressPrinter::printMetrics(int64_t elapsedNs) {
                   {"events_per_s", rate}, {"nodes", Json::array()}};
         for (const auto& node : m_exec.nodes()) {
             const NodeMetrics& m = *node.metrics;
-            j["nodes"].push_back({{"id", node.id}, {"in", NodeMetrics::get(m.eventsIn)},
-                                  {"out", NodeMetrics::get(m.eventsOut)}, {"errors", NodeMetrics::get(m.errors)},
-                                  {"late", NodeMetrics::get(m.late)},
-                                  {"queue_fill", static_cast<double>(NodeMetrics::get(m.queueFillPermille)) / 1000}});
+            j["nodes"].push_back(
+                {{"id", node.id},
+                 {"in", NodeMetrics::get(m.eventsIn)},
+                 {"out", NodeMetrics::get(m.eventsOut)},
+                 {"errors", NodeMetrics::get(m.errors)},
+                 {"late", NodeMetrics::get(m.late)},
+                 {"state_keys", NodeMetrics::get(m.stateKeys)},
+                 {"state_bytes", NodeMetrics::get(m.stateBytes)},
+                 {"queue_fill",
+                  static_cast<double>(NodeMetrics::get(m.queueFillPermille)) / 1000}});
             addConnectorFields(j["nodes"].back(), m);
         }
         std::cout << j.dump() << "\n" << std::flush;
@@ -219,10 +226,16 @@ Json finalReportJson(const Executor& exec, double seconds, const std::string& st
     for (const auto& node : exec.nodes()) {
         const NodeMetrics& m = *node.metrics;
         int64_t wm = NodeMetrics::get(m.watermark);
-        Json jn = {{"id", node.id}, {"type", node.spec->typeId}, {"in", NodeMetrics::get(m.eventsIn)},
-                   {"out", NodeMetrics::get(m.eventsOut)}, {"errors", NodeMetrics::get(m.errors)},
-                   {"late", NodeMetrics::get(m.late)}, {"warnings", NodeMetrics::get(m.warnings)},
-                   {"watermark", watermarkText(wm)}};
+        Json jn = {{"id", node.id},
+                   {"type", node.spec->typeId},
+                   {"in", NodeMetrics::get(m.eventsIn)},
+                   {"out", NodeMetrics::get(m.eventsOut)},
+                   {"errors", NodeMetrics::get(m.errors)},
+                   {"late", NodeMetrics::get(m.late)},
+                   {"warnings", NodeMetrics::get(m.warnings)},
+                   {"watermark", watermarkText(wm)},
+                   {"state_keys_peak", NodeMetrics::get(m.stateKeysPeak)},
+                   {"state_bytes_peak", NodeMetrics::get(m.stateBytesPeak)}};
         addConnectorFields(jn, m);
         j["nodes"].push_back(std::move(jn));
     }
@@ -238,16 +251,22 @@ std::string finalReportTable(const Executor& exec, double seconds, const std::st
         typeWidth = std::max(typeWidth, node.spec->typeId.size());
     }
     const int iw = static_cast<int>(idWidth), tw = static_cast<int>(typeWidth);
-    std::snprintf(line, sizeof line, "%-*s  %-*s  %12s  %12s  %8s  %8s  %s\n", iw, "node", tw, "type", "in",
-                  "out", "errors", "late", "watermark");
+    std::snprintf(line, sizeof line, "%-*s  %-*s  %12s  %12s  %8s  %8s  %-22s  %s\n", iw, "node",
+                  tw, "type", "in", "out", "errors", "late", "state (peak)", "watermark");
     out += line;
     for (const auto& node : exec.nodes()) {
         const NodeMetrics& m = *node.metrics;
-        std::snprintf(line, sizeof line, "%-*s  %-*s  %12lld  %12lld  %8lld  %8lld  %s\n", iw, node.id.c_str(), tw,
-                      node.spec->typeId.c_str(), static_cast<long long>(NodeMetrics::get(m.eventsIn)),
+        const int64_t keys = NodeMetrics::get(m.stateKeysPeak),
+                      bytes = NodeMetrics::get(m.stateBytesPeak);
+        const std::string state =
+            bytes > 0 ? humanCount(static_cast<double>(keys)) + " keys, " + formatByteSize(bytes)
+                      : "-";
+        std::snprintf(line, sizeof line, "%-*s  %-*s  %12lld  %12lld  %8lld  %8lld  %-22s  %s\n",
+                      iw, node.id.c_str(), tw, node.spec->typeId.c_str(),
+                      static_cast<long long>(NodeMetrics::get(m.eventsIn)),
                       static_cast<long long>(NodeMetrics::get(m.eventsOut)),
                       static_cast<long long>(NodeMetrics::get(m.errors)),
-                      static_cast<long long>(NodeMetrics::get(m.late)),
+                      static_cast<long long>(NodeMetrics::get(m.late)), state.c_str(),
                       watermarkText(NodeMetrics::get(m.watermark)).c_str());
         out += line;
     }

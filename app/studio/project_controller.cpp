@@ -1,5 +1,6 @@
 #include "app/studio/project_controller.h"
 
+#include "engine/core/json_text.h"
 #include "widgets/model/commands.h"
 
 #include <QCryptographicHash>
@@ -184,13 +185,21 @@ QList<RecoveryFile> ProjectController::recoveryCandidates() const {
         if (fi.absoluteFilePath() == m_recoveryPath) continue;
         QFile f(fi.absoluteFilePath());
         if (!f.open(QIODevice::ReadOnly)) continue;
-        const Json doc = Json::parse(f.readAll().toStdString(), nullptr, false);
-        if (!doc.is_object() || !doc.contains("x-riffle-recovery")) continue;
+        Json doc;
+        if (parseJsonInto(f.readAll().toStdString(), doc) || !doc.is_object() ||
+            !doc.contains("x-riffle-recovery") || !doc["x-riffle-recovery"].is_object())
+            continue;
         const Json& meta = doc["x-riffle-recovery"];
+        auto text = [&](const char* key) {
+            const auto it = meta.find(key);
+            return it != meta.end() && it->is_string()
+                       ? QString::fromStdString(it->get<std::string>())
+                       : QString();
+        };
         RecoveryFile r;
         r.recoveryPath = fi.absoluteFilePath();
-        r.originalPath = QString::fromStdString(meta.value("original_path", ""));
-        r.savedAt = QDateTime::fromString(QString::fromStdString(meta.value("saved_at", "")), Qt::ISODate);
+        r.originalPath = text("original_path");
+        r.savedAt = QDateTime::fromString(text("saved_at"), Qt::ISODate);
         out << r;
     }
     return out;
@@ -199,8 +208,9 @@ QList<RecoveryFile> ProjectController::recoveryCandidates() const {
 QString ProjectController::restore(const RecoveryFile& file) {
     QFile f(file.recoveryPath);
     if (!f.open(QIODevice::ReadOnly)) return tr("%1: cannot read the recovery file").arg(file.recoveryPath);
-    Json doc = Json::parse(f.readAll().toStdString(), nullptr, false);
-    if (!doc.is_object()) return tr("%1: the recovery file is damaged").arg(file.recoveryPath);
+    Json doc;
+    if (parseJsonInto(f.readAll().toStdString(), doc) || !doc.is_object())
+        return tr("%1: the recovery file is damaged").arg(file.recoveryPath);
     doc.erase("x-riffle-recovery");
     auto p = Project::fromJsonText(doc.dump());
     if (!p) return QString::fromStdString(p.message());

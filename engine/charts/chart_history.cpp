@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "engine/core/json_text.h"
 #include "engine/core/time_format.h"
 
 namespace riffle {
@@ -184,8 +185,8 @@ std::vector<ChartRow> ChartHistory::load(const std::string& node, int64_t runId,
         r.series = std::string(columnText(st, 2));
         if (sqlite3_column_type(st, 3) != SQLITE_NULL) r.values = decodeValues(columnText(st, 3));
         if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
-            Json cells = Json::parse(columnText(st, 4), nullptr, false);
-            if (cells.is_array())
+            Json cells;
+            if (!parseJsonInto(columnText(st, 4), cells) && cells.is_array())
                 for (const Json& c : cells) r.cells.push_back(c.is_string() ? c.get<std::string>() : c.dump());
         }
         rows.push_back(std::move(r));

@@ -73,6 +73,12 @@ public:
     void resizeNull(size_t n);
 
     Value get(size_t row) const;
+    // Bytes its vectors hold (capacity), for state-size metrics.
+    size_t bytesHeld() const {
+        return m_valid.capacity() + m_ints.capacity() * sizeof(int64_t) +
+               m_floats.capacity() * sizeof(double) +
+               m_strings.capacity() * sizeof(std::string_view);
+    }
 
 private:
     Type m_type = Type::Null;
@@ -115,6 +121,12 @@ public:
     // `src`'s string blocks alive instead.
     void appendRowsFrom(const Batch& src, const std::vector<uint32_t>& rows);
     Value get(size_t row, size_t col) const { return m_columns[col].get(row); }
+    // Bytes held by the columns and the string arena, for state-size metrics.
+    size_t bytesHeld() const {
+        size_t n = m_arena.bytesUsed();
+        for (const Column& c : m_columns) n += c.bytesHeld();
+        return n;
+    }
 
     // Steady-clock nanoseconds when the events of this batch entered the engine (set by the
     // runtime as they leave their source and carried along), for end-to-end latency.

@@ -133,20 +133,29 @@ std::optional<TimeUs> parseIso8601(std::string_view s) {
 
 std::optional<TimeUs> timeFromNumber(double v, TimeFormat format) {
     if (!std::isfinite(v)) return std::nullopt;
+    double us = 0;
     switch (format) {
-        case TimeFormat::EpochS: return static_cast<TimeUs>(std::llround(v * 1e6));
-        case TimeFormat::EpochMs: return static_cast<TimeUs>(std::llround(v * 1e3));
-        case TimeFormat::EpochUs: return static_cast<TimeUs>(std::llround(v));
+        case TimeFormat::EpochS:
+            us = v * 1e6;
+            break;
+        case TimeFormat::EpochMs:
+            us = v * 1e3;
+            break;
+        case TimeFormat::EpochUs:
+            us = v;
+            break;
         case TimeFormat::Iso8601: return std::nullopt;
         case TimeFormat::Auto: {
-            double a = std::fabs(v);
+            const double a = std::fabs(v);
             // Seconds until the year 5138, then milliseconds, then microseconds.
-            if (a < 1e11) return static_cast<TimeUs>(std::llround(v * 1e6));
-            if (a < 1e14) return static_cast<TimeUs>(std::llround(v * 1e3));
-            return static_cast<TimeUs>(std::llround(v));
+            us = a < 1e11 ? v * 1e6 : a < 1e14 ? v * 1e3 : v;
+            break;
         }
     }
-    return std::nullopt;
+    // Beyond about 290 000 years a time no longer fits, and the extremes are the engine's
+    // "no time yet" / "end of time" markers: such a number is not a time.
+    if (!(std::fabs(us) < 9.2e18)) return std::nullopt;
+    return static_cast<TimeUs>(std::llround(us));
 }
 
 std::optional<TimeUs> parseTime(std::string_view text, TimeFormat format) {
@@ -162,11 +171,13 @@ std::optional<TimeUs> parseTime(std::string_view text, TimeFormat format) {
 }
 
 std::string formatIso8601Ms(TimeUs t) {
-    int64_t ms = t >= 0 ? t / 1000 : -((-t + 999) / 1000);
-    int64_t secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
-    int64_t msPart = ms - secs * 1000;
-    int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
-    int64_t sod = secs - days * 86400;
+    // Floor division that never negates, so kMinTime formats too.
+    auto floorDiv = [](int64_t a, int64_t b) { return a / b - (a % b < 0 ? 1 : 0); };
+    const int64_t ms = floorDiv(t, 1000);
+    const int64_t secs = floorDiv(ms, 1000);
+    const int64_t msPart = ms - secs * 1000;
+    const int64_t days = floorDiv(secs, 86400);
+    const int64_t sod = secs - days * 86400;
     int64_t y;
     unsigned m, d;
     civilFromDays(days, y, m, d);
@@ -188,22 +199,39 @@ std::optional<int64_t> parseDuration(std::string_view text) {
         while (p < text.size() && (std::isdigit(static_cast<unsigned char>(text[p])) || text[p] == '.'))
             ++p;
         if (p == start) return std::nullopt;
-        auto num = parseNumber(text.substr(start, p - start));
-        if (!num || *num < 0) return std::nullopt;
+        const std::string_view digits = text.substr(start, p - start);
         size_t unitStart = p;
         while (p < text.size() && std::isalpha(static_cast<unsigned char>(text[p]))) ++p;
         std::string_view unit = text.substr(unitStart, p - unitStart);
-        double mult;
+        int64_t mult;
         if (unit == "us") mult = 1;
-        else if (unit == "ms") mult = 1e3;
-        else if (unit == "s") mult = 1e6;
-        else if (unit == "m" || unit == "min") mult = 60e6;
-        else if (unit == "h") mult = 3600e6;
-        else if (unit == "d") mult = 86400e6;
+        else if (unit == "ms")
+            mult = 1000;
+        else if (unit == "s")
+            mult = 1000000;
+        else if (unit == "m" || unit == "min")
+            mult = 60000000;
+        else if (unit == "h")
+            mult = 3600000000LL;
+        else if (unit == "d")
+            mult = 86400000000LL;
         else return std::nullopt;
-        double us = *num * mult;
-        if (us > 9.2e18) return std::nullopt;
-        total += static_cast<int64_t>(std::llround(us));
+        int64_t us = 0;
+        if (digits.find('.') == std::string_view::npos) {
+            // Whole numbers are exact (a double would round past 2^53 us, about 285 years).
+            int64_t n = 0;
+            for (char c : digits)
+                if (__builtin_mul_overflow(n, 10, &n) || __builtin_add_overflow(n, c - '0', &n))
+                    return std::nullopt;
+            if (__builtin_mul_overflow(n, mult, &us)) return std::nullopt;
+        } else {
+            auto num = parseNumber(digits);
+            if (!num) return std::nullopt;
+            const double d = *num * static_cast<double>(mult);
+            if (!(d < 9.2e18)) return std::nullopt;
+            us = static_cast<int64_t>(std::llround(d));
+        }
+        if (__builtin_add_overflow(total, us, &total)) return std::nullopt;
     }
     return total;
 }

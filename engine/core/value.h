@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/core/types.h"
 
@@ -32,5 +33,16 @@ struct Value {
     std::string toDisplayString() const;
     bool operator==(const Value& o) const;
 };
+
+// Bytes held on the heap by a string (none within its small-string buffer) and by a vector of
+// values, for state-size metrics.
+inline size_t heapBytes(const std::string& s) {
+    return s.size() > 15 ? s.capacity() : 0;
+}
+inline size_t valuesBytes(const std::vector<Value>& values) {
+    size_t n = values.capacity() * sizeof(Value);
+    for (const Value& v : values) n += heapBytes(v.s);
+    return n;
+}
 
 }  // namespace riffle

@@ -3,15 +3,11 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
-// GCC 12 reports a false -Wmaybe-uninitialized inside <regex>'s std::function members when
-// optimizing with sanitizers (GCC bug 105562); the warning is silenced for that header only.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <regex>
-#pragma GCC diagnostic pop
 
+#include <re2/re2.h>
 #include <nlohmann/json.hpp>
 
+#include "engine/core/json_text.h"
 #include "engine/core/time_format.h"
 #include "engine/expr/compiler.h"
 #include "engine/expr/text_util.h"
@@ -385,13 +381,22 @@ struct JsonPath {
     }
 };
 
-std::optional<std::regex> makeRegex(std::string_view pattern, std::string& error) {
-    try {
-        return std::regex(pattern.begin(), pattern.end(), std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-        error = e.what();
-        return std::nullopt;
+// Regular expressions run on RE2: linear time in the input, memory bounded by kRegexMaxMemBytes,
+// no recursion, so no event can hang or crash a node (std::regex recursed once per character).
+// The syntax is RE2's (docs/expressions.md says how it differs from Java's).
+constexpr int64_t kRegexMaxMemBytes = 8 << 20;
+
+std::shared_ptr<const re2::RE2> makeRegex(std::string_view pattern, std::string& error) {
+    re2::RE2::Options options;
+    options.set_log_errors(false);
+    options.set_max_mem(kRegexMaxMemBytes);
+    auto re =
+        std::make_shared<const re2::RE2>(re2::StringPiece(pattern.data(), pattern.size()), options);
+    if (!re->ok()) {
+        error = re->error();
+        return nullptr;
     }
+    return re;
 }
 
 // Trims characters of `chars` (code points) from one or both ends.
@@ -535,43 +540,39 @@ KernelPtr buildReplace(Args& a) {
     });
 }
 
-// REGEXP_EXTRACT(s, pattern[, group]) and REGEXP(s, pattern).
+// REGEXP_EXTRACT(s, pattern[, group]) and REGEXP(s, pattern). A literal pattern is compiled
+// once, with the expression; a pattern from data is compiled again only when it changes.
 KernelPtr buildRegexp(Args& a) {
     a.want(0, Type::String);
     a.want(1, Type::String);
     const bool extract = a.node.name == "REGEXP_EXTRACT";
     if (a.ks.size() > 2) a.want(2, Type::Int);
-    std::shared_ptr<const std::regex> fixed;
+    std::shared_ptr<const re2::RE2> fixed;
     if (a.isConst(1) && !a.constant(1).null) {
         std::string err;
-        auto re = makeRegex(a.constant(1).s, err);
-        if (!re)
+        fixed = makeRegex(a.constant(1).s, err);
+        if (!fixed)
             a.c.fail(a.argNode(1).pos,
                      "invalid regular expression '" + a.constant(1).s + "': " + err);
-        fixed = std::make_shared<const std::regex>(std::move(*re));
     }
     return a.make(extract ? Type::String : Type::Bool, [fixed, extract](const FnCall& c) {
         c.propagateNulls();
-        std::shared_ptr<const std::regex> re = fixed;
+        std::shared_ptr<const re2::RE2> re = fixed;
         std::string lastPattern;
-        bool lastOk = false;
-        std::cmatch m;
+        bool havePattern = false;
+        std::vector<re2::StringPiece> groups;
         for (size_t i = 0; i < c.rows; ++i) {
-            if (!c.out.validity()[i]) continue;
             auto& valid = c.out.validity()[i];
+            if (!valid) continue;
             if (!fixed) {
                 const std::string_view p = c.args[1]->strings()[i];
-                if (!re || p != lastPattern) {
+                if (!havePattern || p != lastPattern) {
                     lastPattern = std::string(p);
+                    havePattern = true;
                     std::string err;
-                    auto compiled = makeRegex(p, err);
-                    lastOk = compiled.has_value();
-                    if (lastOk)
-                        re = std::make_shared<const std::regex>(std::move(*compiled));
-                    else
-                        re.reset();
+                    re = makeRegex(p, err);
                 }
-                if (!lastOk) {
+                if (!re) {
                     valid = 0;
                     c.warn(i,
                            "invalid regular expression '" + lastPattern + "' in `" + c.text + "`");
@@ -579,35 +580,26 @@ KernelPtr buildRegexp(Args& a) {
                 }
             }
             const std::string_view s = c.args[0]->strings()[i];
-            bool found = false;
-            try {
-                found = std::regex_search(s.data(), s.data() + s.size(), m, *re);
-            } catch (const std::regex_error&) {
-                valid = 0;
-                c.warn(i, "regular expression too complex for the input in `" + c.text + "`");
-                continue;
-            }
+            const re2::StringPiece text(s.data(), s.size());
             if (!extract) {
-                c.out.ints()[i] = found;
+                c.out.ints()[i] = re->Match(text, 0, text.size(), re2::RE2::UNANCHORED, nullptr, 0);
                 continue;
             }
             const int64_t group = c.args.size() > 2 ? c.args[2]->ints()[i] : 0;
-            if (!found) {
-                valid = 0;
-                continue;
-            }
-            if (group < 0 || static_cast<size_t>(group) >= m.size()) {
+            if (group < 0 || group > re->NumberOfCapturingGroups()) {
                 valid = 0;
                 c.warn(i, "group " + std::to_string(group) + " does not exist in `" + c.text + "`");
                 continue;
             }
-            if (!m[static_cast<size_t>(group)].matched) {
-                valid = 0;
+            groups.assign(static_cast<size_t>(group) + 1, re2::StringPiece());
+            if (!re->Match(text, 0, text.size(), re2::RE2::UNANCHORED, groups.data(),
+                           static_cast<int>(group) + 1) ||
+                groups[static_cast<size_t>(group)].data() == nullptr) {
+                valid = 0;  // no match, or the group took no part in it
                 continue;
             }
-            const auto& g = m[static_cast<size_t>(group)];
-            c.out.strings()[i] =
-                s.substr(static_cast<size_t>(g.first - s.data()), static_cast<size_t>(g.length()));
+            const re2::StringPiece& g = groups[static_cast<size_t>(group)];
+            c.out.strings()[i] = s.substr(static_cast<size_t>(g.data() - s.data()), g.size());
         }
     });
 }
@@ -900,8 +892,8 @@ KernelPtr buildJsonValue(Args& a) {
                 path = &dynamic;
             }
             const std::string_view s = c.args[0]->strings()[i];
-            nlohmann::json doc = nlohmann::json::parse(s.begin(), s.end(), nullptr, false);
-            if (doc.is_discarded()) {
+            nlohmann::json doc;
+            if (parseJsonInto(s, doc)) {
                 c.warn(i, "invalid JSON in `" + c.text + "`");
                 continue;
             }

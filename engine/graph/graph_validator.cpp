@@ -4,6 +4,8 @@
 #include <map>
 #include <queue>
 
+#include "engine/core/json_text.h"
+#include "engine/core/utf8.h"
 #include "engine/graph/node_instance.h"
 
 namespace riffle {
@@ -27,6 +29,10 @@ std::string portList(const std::vector<PortSpec>& ports) {
 ValidatedGraph validateProject(const Project& project, const NodeRegistry& registry) {
     ValidatedGraph g;
     const std::string base = project.baseDir();
+    if (auto settings = readProjectSettings(project.settings))
+        g.settings = settings.value();
+    else
+        g.problems.push_back({"", settings.message()});
 
     // Nodes and their parameters.
     std::vector<LogicalNode> nodes;
@@ -182,6 +188,9 @@ ValidatedGraph validateProject(const Project& project, const NodeRegistry& regis
 }
 
 Status applyOverride(Project& project, const std::string& assignment) {
+    if (!isValidUtf8(assignment))
+        return Status::error("--set takes NODE.PARAM=VALUE in UTF-8; byte " +
+                             std::to_string(findInvalidUtf8(assignment) + 1) + " is not");
     auto eq = assignment.find('=');
     auto dot = assignment.find('.');
     if (eq == std::string::npos || dot == std::string::npos || dot > eq || dot == 0 || dot + 1 == eq)
@@ -192,11 +201,7 @@ Status applyOverride(Project& project, const std::string& assignment) {
     NodeDef* n = project.node(nodeId);
     if (!n) return Status::error("--set " + assignment + ": the project has no node `" + nodeId + "`");
     Json value;
-    try {
-        value = Json::parse(text);
-    } catch (const Json::exception&) {
-        value = text;
-    }
+    if (parseJsonInto(text, value)) value = text;  // not JSON: the text itself
     n->params[key] = value;
     return Status::ok();
 }

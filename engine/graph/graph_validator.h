@@ -7,6 +7,7 @@
 
 #include "engine/graph/node_registry.h"
 #include "engine/graph/project.h"
+#include "engine/graph/project_settings.h"
 
 namespace riffle {
 
@@ -34,6 +35,7 @@ struct ValidatedGraph {
     std::vector<LogicalNode> nodes;  // in topological order (sources first)
     std::vector<ResolvedEdge> edges;
     std::vector<Problem> problems;
+    ProjectSettings settings;
     bool ok() const { return problems.empty(); }
     int indexOf(std::string_view nodeId) const;
 };

@@ -37,7 +37,13 @@ int64_t NodeConfig::getInt(const std::string& key) const {
     if (!has(key)) return 0;
     const Json& v = m_params[key];
     if (v.is_number_integer()) return v.get<int64_t>();
-    if (v.is_number()) return static_cast<int64_t>(v.get<double>());
+    if (v.is_number()) {  // saturates: a float beyond int64 must not be undefined behaviour
+        const double d = v.get<double>();
+        if (std::isnan(d)) return 0;
+        if (d >= 9.2233720368547758e18) return INT64_MAX;
+        if (d <= -9.2233720368547758e18) return INT64_MIN;
+        return static_cast<int64_t>(d);
+    }
     return 0;
 }
 

@@ -1,5 +1,7 @@
 #include "engine/graph/project.h"
 
+#include "engine/core/json_text.h"
+
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -11,49 +13,6 @@ namespace riffle {
 namespace {
 
 constexpr int kMaxNesting = 64;
-
-// Deep nesting is refused before parsing, so that no parser or destructor recursion can blow
-// the stack on a hostile file.
-Status checkNesting(std::string_view text) {
-    int depth = 0, line = 1, col = 0;
-    bool inString = false, escape = false;
-    for (char c : text) {
-        ++col;
-        if (c == '\n') {
-            ++line;
-            col = 0;
-        }
-        if (inString) {
-            if (escape) escape = false;
-            else if (c == '\\') escape = true;
-            else if (c == '"') inString = false;
-            continue;
-        }
-        if (c == '"') inString = true;
-        else if (c == '{' || c == '[') {
-            if (++depth > kMaxNesting)
-                return Status::error(std::to_string(line) + ":" + std::to_string(col) +
-                                     ": nesting deeper than " + std::to_string(kMaxNesting) +
-                                     " levels; a project file is never this deep");
-        } else if (c == '}' || c == ']') {
-            --depth;
-        }
-    }
-    return Status::ok();
-}
-
-std::string lineCol(std::string_view text, size_t byteOffset) {
-    int line = 1, col = 1;
-    for (size_t i = 0; i < byteOffset && i < text.size(); ++i) {
-        if (text[i] == '\n') {
-            ++line;
-            col = 1;
-        } else {
-            ++col;
-        }
-    }
-    return std::to_string(line) + ":" + std::to_string(col);
-}
 
 std::string typeOf(const Json& v) {
     switch (v.type()) {
@@ -172,19 +131,20 @@ std::string Project::baseDir() const {
 
 Result<Project> Project::fromJsonText(std::string_view text) {
     using R = Result<Project>;
-    if (Status s = checkNesting(text); !s) return R::error(s.message());
     Json doc;
-    try {
-        doc = Json::parse(text.begin(), text.end());
-    } catch (const Json::parse_error& e) {
-        std::string what = e.what();
-        auto pos = what.find("syntax error");
-        std::string reason = pos == std::string::npos ? what : what.substr(pos);
-        if (e.byte == 0 || e.byte > text.size()) {
-            if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+    if (auto problem = parseJsonInto(text, doc, kMaxNesting)) {
+        using Kind = JsonProblem::Kind;
+        const std::string where = lineColumn(text, problem->byte) + ": ";
+        switch (problem->kind) {
+            case Kind::Empty:
                 return R::error("the file is empty; a project is a JSON object");
+            case Kind::TooDeep:
+                return R::error(where + problem->reason + "; a project file is never this deep");
+            case Kind::Syntax:
+                return R::error(where + "invalid JSON: " + problem->reason);
+            default:
+                return R::error(where + problem->reason);
         }
-        return R::error(lineCol(text, e.byte > 0 ? e.byte - 1 : 0) + ": invalid JSON: " + reason);
     }
     if (!doc.is_object()) return R::error("a project must be a JSON object, got " + typeOf(doc));
     if (!doc.contains("format") || doc["format"] != "riffle-project")

@@ -15,6 +15,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "engine/core/json_text.h"
+
 namespace riffle {
 
 namespace {
@@ -101,8 +103,8 @@ Result<SecretStore> SecretStore::load(const std::string& path) {
     std::stringstream text;
     text << in.rdbuf();
     if (!in.good() && !in.eof()) return R::error("cannot read the secret store `" + path + "`");
-    Json doc = Json::parse(text.str(), nullptr, false);
-    if (doc.is_discarded() || !doc.is_object())
+    Json doc;
+    if (parseJsonInto(text.str(), doc) || !doc.is_object())
         return R::error("the secret store `" + path + "` is not a JSON object of names and values");
     for (auto it = doc.begin(); it != doc.end(); ++it) {
         if (!it.value().is_string())

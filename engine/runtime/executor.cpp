@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "engine/graph/node_instance.h"
+#include "engine/graph/project_settings.h"
 #include "engine/runtime/channel.h"
 
 namespace riffle {
@@ -97,6 +98,12 @@ struct OpRuntime {
     // Timers.
     int64_t timerIntervalNs = 0;
     int64_t nextTimerNs = 0;
+    // The state this instance last reported (Operator::stateSize) and when to ask again.
+    // Asked again after 200 ms, or sooner once as many rows arrived as could fill the room left
+    // under memory_limit at the growth seen so far.
+    StateSize reportedState;
+    int64_t nextStateSampleNs = 0;
+    int64_t rowsSinceStateSample = 0, rowsBeforeStateSample = 0;
     NodeMetrics* metrics() { return inst.metrics.get(); }
     int addSlot(int logical) {
         slotLogical.push_back(logical);
@@ -152,6 +159,7 @@ public:
 private:
     template <typename F>
     void guard(OpRuntime& op, F&& f);
+    void sampleState(OpRuntime& op, int64_t nowNs);
     void send(Channel* ch, Message msg);
     bool flushOutbox();
     void recomputeWatermark(OpRuntime& op);
@@ -219,6 +227,9 @@ struct Executor::Impl {
     bool started = false;
     bool shutdown = false;
     Status failure;
+    // memory_limit: what the state of every node together may hold (ProjectSettings).
+    int64_t memoryLimitBytes = 0;
+    std::atomic<int64_t> stateBytes{0};
 
     void schedule(Task* t) {
         t->dirty.store(true);
@@ -330,6 +341,11 @@ void Task::guard(OpRuntime& op, F&& f) {
     if (op.failed) return;
     try {
         f();
+        if (op.inst.op) {
+            const int64_t now = steadyNowNs();
+            if (now >= op.nextStateSampleNs || op.rowsSinceStateSample >= op.rowsBeforeStateSample)
+                sampleState(op, now);
+        }
     } catch (const std::exception& e) {
         op.failed = true;
         m_exec->fail(op.inst.context.nodeLabel + ": " + e.what());
@@ -337,6 +353,70 @@ void Task::guard(OpRuntime& op, F&& f) {
         op.failed = true;
         m_exec->fail(op.inst.context.nodeLabel + ": unexpected failure");
     }
+}
+
+namespace {
+
+void addAndRaisePeak(std::atomic<int64_t>& now, std::atomic<int64_t>& peak, int64_t delta) {
+    const int64_t value = now.fetch_add(delta, std::memory_order_relaxed) + delta;
+    int64_t seen = peak.load(std::memory_order_relaxed);
+    while (value > seen && !peak.compare_exchange_weak(seen, value, std::memory_order_relaxed)) {
+    }
+}
+
+std::string countText(int64_t n) {
+    std::string digits = std::to_string(n), out;
+    for (size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0) out += ' ';
+        out += digits[i];
+    }
+    return out;
+}
+
+}  // namespace
+
+// Publishes the operator's state size (instances of one node add up in its metrics) and holds
+// the total of every node to memory_limit: the node whose growth passes it fails, named with its
+// keys and what they are, before the machine would swap.
+void Task::sampleState(OpRuntime& op, int64_t nowNs) {
+    const StateSize s = op.inst.op->stateSize();
+    const int64_t keyDelta = s.keys - op.reportedState.keys,
+                  byteDelta = s.bytes - op.reportedState.bytes;
+    op.reportedState = s;
+    // A runaway key passes the limit by little before the node fails: the next look comes
+    // after 200 ms, or after half the rows that could fill the room left at the larger of the
+    // growth per row seen since the last look and the bytes per key held - but never before
+    // rows for a sixteenth of the keys arrived, so walking the state stays cheap per row (and
+    // the limit is passed by at most about a sixteenth).
+    const int64_t headroom =
+        m_exec->memoryLimitBytes - m_exec->stateBytes.load(std::memory_order_relaxed) - byteDelta;
+    const int64_t perRow =
+        std::max(op.rowsSinceStateSample > 0 ? byteDelta / op.rowsSinceStateSample : 0,
+                 s.keys > 0 ? s.bytes / s.keys : 0);
+    op.nextStateSampleNs = nowNs + 200'000'000;
+    op.rowsSinceStateSample = 0;
+    op.rowsBeforeStateSample =
+        perRow > 0
+            ? std::max({int64_t(256), s.keys / 16, std::max<int64_t>(headroom, 0) / perRow / 2})
+            : INT64_MAX;
+    if (keyDelta == 0 && byteDelta == 0) return;
+    NodeMetrics& m = *op.metrics();
+    addAndRaisePeak(m.stateKeys, m.stateKeysPeak, keyDelta);
+    addAndRaisePeak(m.stateBytes, m.stateBytesPeak, byteDelta);
+    const int64_t total =
+        m_exec->stateBytes.fetch_add(byteDelta, std::memory_order_relaxed) + byteDelta;
+    if (byteDelta <= 0 || total <= m_exec->memoryLimitBytes) return;
+    op.failed = true;
+    const int64_t others = total - s.bytes;
+    m_exec->fail(
+        op.inst.context.nodeLabel + ": its state grew to " + countText(s.keys) + " " + s.what +
+        " (" + formatByteSize(s.bytes) + "), which passes the project's memory_limit of " +
+        formatByteSize(m_exec->memoryLimitBytes) +
+        (others > 0 ? " together with the " + formatByteSize(others) + " the other nodes hold"
+                    : "") +
+        "; keep fewer " + s.what +
+        " (fewer group_by values, shorter windows or lateness) or raise "
+        "`memory_limit` in the project's settings");
 }
 
 void Task::route(OpRuntime& op, int port, BatchPtr batch) {
@@ -383,6 +463,7 @@ void Task::deliverData(OpRuntime& op, int slot, const ConstBatchPtr& input) {
     m_currentInput = &input;
     const int64_t t0 = steadyNowNs();
     OpEmitter out(*this, op);
+    op.rowsSinceStateSample += static_cast<int64_t>(batch.rows());
     guard(op, [&] { op.inst.op->process(op.slotLogical[static_cast<size_t>(slot)], batch, out); });
     m.add(m.busyNs, steadyNowNs() - t0);
     m_currentOriginNs = saved;
@@ -666,6 +747,8 @@ Result<std::unique_ptr<Executor>> Executor::create(const ValidatedGraph& graph, 
     if (!graph.ok()) return R::error(graph.problems.front().message);
     auto impl = std::make_unique<Impl>();
     impl->options = options;
+    impl->memoryLimitBytes = graph.settings.memoryLimitBytes > 0 ? graph.settings.memoryLimitBytes
+                                                                 : defaultMemoryLimitBytes();
     const size_t n = graph.nodes.size();
 
     // Instances: a parallel source runs as `sourceParallelism` instances, each making its share

@@ -30,6 +30,12 @@ struct NodeMetrics {
     std::atomic<int64_t> busyNs{0};             // time spent inside the operator
 
     std::atomic<int64_t> reconnects{0};         // times a connector lost its peer and retried
+    // What a stateful node holds between events (Operator::stateSize), sampled a few times a
+    // second on its worker: now, and the most since the run started.
+    std::atomic<int64_t> stateKeys{0};
+    std::atomic<int64_t> stateBytes{0};
+    std::atomic<int64_t> stateKeysPeak{0};
+    std::atomic<int64_t> stateBytesPeak{0};
 
     void add(std::atomic<int64_t>& c, int64_t n) { c.fetch_add(n, std::memory_order_relaxed); }
     static int64_t get(const std::atomic<int64_t>& c) { return c.load(std::memory_order_relaxed); }

@@ -63,6 +63,15 @@ struct OperatorContext {
     ChartHub* charts = nullptr;
 };
 
+// What a stateful operator holds between calls: its keys (groups of open windows, dedupe keys,
+// rows waiting in a join window, ...), about how many bytes they take, and what a key is, for
+// messages ("groups in open windows").
+struct StateSize {
+    int64_t keys = 0;
+    int64_t bytes = 0;
+    const char* what = "keys";
+};
+
 class Operator {
 public:
     virtual ~Operator() = default;
@@ -85,6 +94,9 @@ public:
     virtual void finish(Emitter& out) { (void)out; }
     // Releases resources; called once, after finish() or on failure.
     virtual void close() {}
+    // The state held now. Called on the operator's thread between the calls above, a few times
+    // a second, so it may walk the state; the runtime shows it and holds it to memory_limit.
+    virtual StateSize stateSize() const { return {}; }
 };
 
 struct SourcePoll {

@@ -4,9 +4,10 @@
 #include <filesystem>
 #include <map>
 
+#include "engine/core/json_text.h"
+#include "engine/core/utf8.h"
 #include "nodes/common/file_values.h"
 #include "nodes/common/json_row.h"
-#include "nodes/common/utf8.h"
 
 namespace riffle {
 
@@ -101,11 +102,10 @@ Result<std::vector<Field>> inferFileSchema(const std::string& path, FileFormat f
                 continue;
             ++rows;
             // Json keeps keys sorted; the ordered parse gives the order of the file.
-            const char* begin = line.text.data();
-            const char* end = begin + line.text.size();
-            Json obj = Json::parse(begin, end, nullptr, false);
-            if (!obj.is_object()) continue;
-            const auto ordered = nlohmann::ordered_json::parse(begin, end, nullptr, false);
+            Json obj;
+            if (parseJsonInto(line.text, obj) || !obj.is_object()) continue;
+            nlohmann::ordered_json ordered;
+            if (parseJsonInto(line.text, ordered)) continue;
             ++objects;
             for (const auto& [key, unused] : ordered.items()) {
                 auto it = index.find(key);

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/core/json_text.h"
 #include "engine/graph/secrets.h"
 
 namespace riffle {
@@ -33,7 +34,8 @@ void onLog(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
 int onStats(rd_kafka_t*, char* json, size_t len, void* opaque) {
     if (!opaque) return 0;
     try {
-        const auto stats = nlohmann::json::parse(json, json + len);
+        nlohmann::json stats;
+        if (parseJsonInto(std::string_view(json, len), stats)) return 0;
         const auto brokers = stats.find("brokers");
         if (brokers == stats.end() || !brokers->is_object()) return 0;
         bool anyUp = false;

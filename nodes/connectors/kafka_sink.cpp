@@ -23,13 +23,13 @@
 #include <stdexcept>
 #include <utility>
 
+#include "engine/core/utf8.h"
 #include "engine/expr/expression.h"
 #include "engine/graph/node_registry.h"
 #include "engine/graph/secrets.h"
 #include "nodes/common/csv.h"
 #include "nodes/common/file_values.h"
 #include "nodes/common/json_row.h"
-#include "nodes/common/utf8.h"
 #include "nodes/connectors/kafka_common.h"
 #include "nodes/register_builtin_nodes.h"
 

@@ -25,9 +25,9 @@
 #include <stdexcept>
 #include <utility>
 
+#include "engine/core/utf8.h"
 #include "engine/graph/node_registry.h"
 #include "engine/graph/secrets.h"
-#include "nodes/common/utf8.h"
 #include "nodes/connectors/kafka_common.h"
 #include "nodes/connectors/message_format.h"
 #include "nodes/register_builtin_nodes.h"

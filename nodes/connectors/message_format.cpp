@@ -6,9 +6,9 @@
 #include <cmath>
 #include <unordered_map>
 
+#include "engine/core/utf8.h"
 #include "nodes/common/file_format.h"
 #include "nodes/common/line_reader.h"
-#include "nodes/common/utf8.h"
 
 namespace riffle {
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "engine/core/json_text.h"
 #include "engine/core/time_format.h"
 
 namespace riffle {
@@ -99,6 +100,9 @@ std::string decodeBatch(std::string_view blob, Batch& batch) {
     if (columns != batch.columnCount())
         return "a chunk has " + std::to_string(columns) + " columns, the schema " +
                std::to_string(batch.columnCount());
+    // Every row takes at least 8 bytes (its `_time`): a larger count is a damaged chunk, refused
+    // before anything is allocated for it.
+    if (size_t(rows) * sizeof(int64_t) > blob.size()) return "a chunk is truncated";
     for (size_t c = 0; c < columns; ++c) {
         Column& col = batch.column(c);
         uint8_t type = 0, allValid = 0;
@@ -158,8 +162,9 @@ std::string schemaToJson(const Schema& schema) {
 
 Result<Schema> schemaFromJson(std::string_view text) {
     using R = Result<Schema>;
-    nlohmann::json j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
-    if (j.is_discarded() || !j.is_array() || j.empty()) return R::error("its schema is unreadable");
+    nlohmann::json j;
+    if (parseJsonInto(text, j) || !j.is_array() || j.empty())
+        return R::error("its schema is unreadable");
     std::vector<Field> fields;
     for (const auto& f : j) {
         if (!f.is_object() || !f.contains("name") || !f.contains("type") || !f["name"].is_string() ||

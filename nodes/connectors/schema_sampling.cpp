@@ -5,6 +5,7 @@
 #include <random>
 #include <thread>
 
+#include "engine/core/json_text.h"
 #include "engine/core/time_format.h"
 #include "engine/graph/node_instance.h"
 #include "engine/graph/secrets.h"
@@ -63,13 +64,13 @@ Result<SampledSchema> inferMessageSchema(const NodeSpec& spec, const std::string
         const Value& v = row.at(static_cast<size_t>(valueIndex));
         if (v.isNull()) continue;
         // ordered_json keeps the keys in the order the message has them.
-        nlohmann::ordered_json doc = nlohmann::ordered_json::parse(v.s, nullptr, false);
-        if (doc.is_discarded() || !doc.is_object()) continue;
+        nlohmann::ordered_json doc;
+        if (parseJsonInto(v.s, doc) || !doc.is_object()) continue;
         ++sampled.objects;
         for (auto it = doc.begin(); it != doc.end(); ++it) {
             if (std::find(added.begin(), added.end(), it.key()) != added.end() || it.key() == kTimeField) continue;
             auto at = std::find(names.begin(), names.end(), it.key());
-            const Type t = classifyJson(Json::parse(it.value().dump()));
+            const Type t = classifyJson(Json(it.value()));
             if (at == names.end()) {
                 names.push_back(it.key());
                 types.push_back(t);

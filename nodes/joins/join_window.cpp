@@ -199,6 +199,7 @@ public:
     }
 
     size_t size() const { return m_used; }
+    size_t bytesHeld() const { return m_slots.capacity() * sizeof(Entry); }
     void clear() {
         if (m_used) std::fill(m_slots.begin(), m_slots.end(), Entry{});
         m_used = 0;
@@ -356,7 +357,19 @@ public:
         flushErrors(out);
     }
 
-    WindowJoinStateSize stateSize() const override {
+    StateSize stateSize() const override {
+        StateSize s{0, 0, "events waiting in open join windows"};
+        for (const auto& [start, w] : m_windows)
+            for (const SideBuffer& side : w->sides) {
+                s.keys += static_cast<int64_t>(side.rows.rows());
+                s.bytes += static_cast<int64_t>(side.rows.bytesHeld() +
+                                                side.next.capacity() * sizeof(uint32_t) +
+                                                side.index.bytesHeld());
+            }
+        return s;
+    }
+
+    WindowJoinStateSize joinState() const override {
         WindowJoinStateSize s;
         s.windows = m_windows.size();
         for (const auto& [start, w] : m_windows) {

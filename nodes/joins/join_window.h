@@ -17,7 +17,7 @@ struct WindowJoinStateSize {
 class WindowJoinIntrospection {
 public:
     virtual ~WindowJoinIntrospection() = default;
-    virtual WindowJoinStateSize stateSize() const = 0;
+    virtual WindowJoinStateSize joinState() const = 0;
 };
 
 }  // namespace riffle

@@ -11,11 +11,11 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "engine/core/utf8.h"
 #include "engine/graph/node_registry.h"
 #include "nodes/common/csv.h"
 #include "nodes/common/file_format.h"
 #include "nodes/common/json_row.h"
-#include "nodes/common/utf8.h"
 #include "nodes/register_builtin_nodes.h"
 
 namespace riffle {

@@ -14,8 +14,8 @@
 #include <stdexcept>
 
 #include "engine/core/time_format.h"
+#include "engine/core/utf8.h"
 #include "engine/graph/node_registry.h"
-#include "nodes/common/utf8.h"
 #include "nodes/register_builtin_nodes.h"
 
 namespace riffle {

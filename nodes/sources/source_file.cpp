@@ -14,13 +14,14 @@
 #include <chrono>
 #include <optional>
 
+#include "engine/core/json_text.h"
 #include "engine/core/time_format.h"
+#include "engine/core/utf8.h"
 #include "engine/graph/node_registry.h"
 #include "nodes/common/csv.h"
 #include "nodes/common/file_format.h"
 #include "nodes/common/file_values.h"
 #include "nodes/common/json_row.h"
-#include "nodes/common/utf8.h"
 #include "nodes/register_builtin_nodes.h"
 
 namespace riffle {
@@ -349,11 +350,12 @@ private:
         if (bad != std::string_view::npos)
             return setError(line, text,
                             lineText(line) + "not valid UTF-8 (byte " + std::to_string(bad + 1) + ")", fallback);
-        try {
-            m_json = Json::parse(text.data(), text.data() + text.size());
-        } catch (const Json::parse_error& e) {
-            return setError(line, text, lineText(line) + "not valid JSON (at byte " + std::to_string(e.byte) + ")",
-                            fallback);
+        if (auto problem = parseJsonInto(text, m_json)) {
+            const std::string why =
+                problem->kind == JsonProblem::Kind::Syntax
+                    ? "not valid JSON (at byte " + std::to_string(problem->byte + 1) + ")"
+                    : problem->reason;
+            return setError(line, text, lineText(line) + why, fallback);
         }
         if (!m_json.is_object())
             return setError(line, text, lineText(line) + "expected a JSON object, got " + m_json.type_name(),

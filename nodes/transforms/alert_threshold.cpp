@@ -160,6 +160,15 @@ public:
 
     void finish(Emitter& out) override { flush(out); }
 
+    StateSize stateSize() const override {
+        constexpr size_t kEntryBytes = sizeof(decltype(m_groups)::value_type) + 2 * sizeof(void*);
+        StateSize s{static_cast<int64_t>(m_groups.size()), 0, "groups pending or firing"};
+        size_t bytes = m_groups.bucket_count() * sizeof(void*);
+        for (const auto& [key, state] : m_groups) bytes += kEntryBytes + heapBytes(key);
+        s.bytes = static_cast<int64_t>(bytes);
+        return s;
+    }
+
 private:
     struct State {
         TimeUs since = 0;

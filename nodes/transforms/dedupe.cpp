@@ -129,6 +129,17 @@ public:
 
     size_t keysHeld() const { return m_lastPassed.size(); }
 
+    StateSize stateSize() const override {
+        constexpr size_t kEntryBytes =
+            sizeof(decltype(m_lastPassed)::value_type) + 2 * sizeof(void*);
+        StateSize s{static_cast<int64_t>(m_lastPassed.size()), 0, "keys seen within `within`"};
+        size_t bytes = m_lastPassed.bucket_count() * sizeof(void*) +
+                       m_expiry.size() * sizeof(std::pair<TimeUs, std::string>);
+        for (const auto& [key, time] : m_lastPassed) bytes += kEntryBytes + 2 * heapBytes(key);
+        s.bytes = static_cast<int64_t>(bytes);
+        return s;
+    }
+
 private:
     NodeMetrics* m_metrics;
     expr::ExpressionPtr m_key;

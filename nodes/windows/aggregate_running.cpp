@@ -81,6 +81,12 @@ public:
 
     void finish(Emitter& out) override { emitChanged(out); }
 
+    StateSize stateSize() const override {
+        StateSize s{0, 0, "groups (a running aggregate keeps every group for the whole run)"};
+        addGroupsState(m_groups, m_aggregates, s);
+        return s;
+    }
+
 private:
     void emitChanged(Emitter& out) {
         if (m_changed.empty()) return;

@@ -206,6 +206,23 @@ public:
 
     void finish(Emitter& out) override { onWatermark(kMaxTime, out); }
 
+    StateSize stateSize() const override {
+        StateSize s{0, 0, "candidate rows waiting for the watermark"};
+        size_t bytes = 0;
+        for (const auto& [time, slot] : m_slots) {
+            bytes +=
+                slot.index.size() * (sizeof(std::pair<std::string, size_t>) + 2 * sizeof(void*)) +
+                slot.partitions.capacity() * sizeof(Partition);
+            for (const Partition& p : slot.partitions) {
+                s.keys += static_cast<int64_t>(p.rows.size());
+                bytes += p.rows.capacity() * sizeof(Candidate) + valuesBytes(p.cutoff);
+                for (const Candidate& c : p.rows) bytes += valuesBytes(c.keys) + valuesBytes(c.row);
+            }
+        }
+        s.bytes = static_cast<int64_t>(bytes);
+        return s;
+    }
+
 private:
     struct Candidate {
         std::vector<Value> keys;  // order_by values

@@ -56,6 +56,13 @@ public:
         return out;
     }
 
+    StateSize size() {
+        std::lock_guard lock(m_mutex);
+        StateSize s{0, 0, "groups in closed windows waiting to be merged"};
+        for (const auto& [end, w] : m_windows) addGroupsState(w.groups, m_aggregates, s);
+        return s;
+    }
+
 private:
     const agg::AggregateSet m_aggregates;  // immutable, so shared by the threads of the partials
     std::mutex m_mutex;
@@ -157,6 +164,13 @@ public:
     }
 
     int64_t timerIntervalUs() const override { return m_settings.emitEveryUs; }
+
+    StateSize stateSize() const override {
+        if (m_phase == Phase::Merge) return m_combiner->size();
+        StateSize s{0, 0, "groups in open windows"};
+        for (const auto& [end, w] : m_windows) addGroupsState(w.groups, m_aggregates, s);
+        return s;
+    }
 
     const agg::AggregateSet& aggregates() const { return m_aggregates; }
     void setCombiner(std::shared_ptr<WindowCombiner> combiner) { m_combiner = std::move(combiner); }

@@ -130,6 +130,17 @@ Group& groupFor(GroupMap& groups, GroupKeyEncoder& keys, const agg::AggregateSet
     return groups.emplace(key, std::move(g)).first->second;
 }
 
+void addGroupsState(const GroupMap& groups, const agg::AggregateSet& aggregates, StateSize& size) {
+    // A node of std::unordered_map: the pair, a next pointer and the cached hash.
+    constexpr size_t kEntryBytes = sizeof(GroupMap::value_type) + 2 * sizeof(void*);
+    size.keys += static_cast<int64_t>(groups.size());
+    size_t bytes = groups.bucket_count() * sizeof(void*);
+    for (const auto& [key, g] : groups)
+        bytes +=
+            kEntryBytes + heapBytes(key) + aggregates.stateBytes(*g.state) + valuesBytes(g.key);
+    size.bytes += static_cast<int64_t>(bytes);
+}
+
 size_t ResultWriter::appendGroup(Group& g, TimeUs time, Emitter& out) {
     g.dirty = false;
     if (!m_batch) m_batch = out.newBatch(0);

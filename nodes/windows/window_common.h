@@ -65,6 +65,10 @@ using GroupMap = std::unordered_map<std::string, Group>;
 Group& groupFor(GroupMap& groups, GroupKeyEncoder& keys, const agg::AggregateSet& aggregates, const Batch& in,
                 size_t row, bool* inserted = nullptr);
 
+// The groups' share of a node's state (Operator::stateSize): one key per group, and the bytes of
+// its hash-map entry, key, group values and aggregate state.
+void addGroupsState(const GroupMap& groups, const agg::AggregateSet& aggregates, StateSize& size);
+
 // Builds result batches (port 0) for one window or running-aggregate node. Rows start with
 // `_time`, the group_by values and the aggregates (groupedAggregateFields()).
 class ResultWriter {

@@ -128,6 +128,23 @@ public:
 
     int64_t timerIntervalUs() const override { return m_settings.emitEveryUs; }
 
+    StateSize stateSize() const override {
+        constexpr size_t kEntryBytes =
+            sizeof(decltype(m_keys_sessions)::value_type) + 2 * sizeof(void*);
+        StateSize s{0, 0, "open sessions"};
+        size_t bytes = m_keys_sessions.bucket_count() * sizeof(void*) +
+                       m_due.size() * sizeof(std::pair<TimeUs, std::string>);
+        for (const auto& [key, k] : m_keys_sessions) {
+            s.keys += static_cast<int64_t>(k.sessions.size());
+            bytes += kEntryBytes + heapBytes(key) + valuesBytes(k.key) +
+                     k.sessions.capacity() * sizeof(Session);
+            for (const Session& session : k.sessions)
+                bytes += m_aggregates.stateBytes(*session.state);
+        }
+        s.bytes = static_cast<int64_t>(bytes);
+        return s;
+    }
+
     void onTimer(TimeUs, Emitter& out) override {
         for (auto& [key, k] : m_keys_sessions)
             for (Session& s : k.sessions)

@@ -92,6 +92,7 @@ private slots:
     void fraudAlertsFireAndResolvePerUser();
     void sigintStopsCleanlyWithSinksFlushed();
     void validateReportsEveryProblem();
+    void memoryLimitFailsTheNodeWhoseStatePassesIt();
     void brokenProjectsExitTwoWithThePlaceNamed();
     void badArgumentsExitTwo();
     void listNodesDescribesTheCatalog();
@@ -181,7 +182,16 @@ void TstRiffleRun::clickAnalyticsWindowsAddUp() {
     for (const char* id : {"views_per_page", "funnel", "latency", "uniques"}) {
         QCOMPARE(nodeResult(result, id)["late"].get<int64_t>(), 0);
         QCOMPARE(QString::fromStdString(nodeResult(result, id)["watermark"]), QString("end"));
+        // Each window reports the state it held (sampled after its first batch at the latest).
+        QVERIFY(nodeResult(result, id)["state_keys_peak"].get<int64_t>() > 0);
+        QVERIFY(nodeResult(result, id)["state_bytes_peak"].get<int64_t>() > 0);
     }
+    QCOMPARE(nodeResult(result, "clicks")["state_bytes_peak"].get<int64_t>(), 0);
+    // The uniques window's HyperLogLog sketches make its state larger per key than a count's.
+    QVERIFY(nodeResult(result, "uniques")["state_bytes_peak"].get<int64_t>() /
+                nodeResult(result, "uniques")["state_keys_peak"].get<int64_t>() >
+            nodeResult(result, "views_per_page")["state_bytes_peak"].get<int64_t>() /
+                nodeResult(result, "views_per_page")["state_keys_peak"].get<int64_t>());
     const QString db = dir.filePath("out/analytics.db");
     QCOMPARE(query(db, "SELECT SUM(views) FROM views_per_page")[0][0], std::string("300000"));
     QCOMPARE(query(db, "SELECT COUNT(*) FROM views_per_page WHERE final = 0")[0][0], std::string("0"));
@@ -273,6 +283,46 @@ void TstRiffleRun::validateReportsEveryProblem() {
     QCOMPARE(analytics.exitCode, 0);
 }
 
+// A window over a million distinct users in one hour would fill memory; with memory_limit it
+// fails, naming the node, its keys and the limit, instead of the machine swapping.
+void TstRiffleRun::memoryLimitFailsTheNodeWhoseStatePassesIt() {
+    QTemporaryDir dir;
+    auto write = [&](const QString& name, const QString& limit) {
+        QFile f(dir.filePath(name));
+        if (!f.open(QIODevice::WriteOnly)) qFatal("cannot write %s", qPrintable(name));
+        f.write(
+            QString(
+                R"json({"format": "riffle-project", "version": 1, "settings": {"memory_limit": %1},
+          "nodes": [{"id": "clicks", "type": "source.clickstream",
+                     "params": {"rate": 0, "limit": 3000000, "users": 1000000}},
+                    {"id": "per_user", "type": "window.tumbling",
+                     "params": {"size": "1h", "group_by": ["user_id"],
+                                "aggregates": [{"name": "n", "expr": "COUNT(*)"}]}},
+                    {"id": "log", "type": "sink.log"}],
+          "edges": [{"from": "clicks.out", "to": "per_user.in"}, {"from": "per_user.out", "to": "log.in"}]})json")
+                .arg(limit)
+                .toUtf8());
+        return f.fileName();
+    };
+    RunResult r = riffleRun({write("tight.riffle", "\"2 MiB\""), "--json"});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains(QRegularExpression(
+                 "window `per_user`: its state grew to [0-9 ]+ groups in open windows \\([0-9.]+ "
+                 "MiB\\), which "
+                 "passes the project's memory_limit of 2 MiB; keep fewer groups in open windows")),
+             qPrintable(r.err));
+    const Json result = lastJsonLine(r.out);
+    QVERIFY(nodeResult(result, "clicks")["out"].get<int64_t>() < 3000000);  // stopped early
+    QVERIFY(nodeResult(result, "per_user")["state_bytes_peak"].get<int64_t>() > 2 * 1024 * 1024);
+
+    RunResult bad = riffleRun({"--validate", write("bad.riffle", "\"lots\"")});
+    QCOMPARE(bad.exitCode, 2);
+    QVERIFY2(bad.out.contains(
+                 "bad.riffle: settings: `memory_limit` must be a number of bytes or a size like "
+                 "\"4GiB\" (at least 1 MiB), got `lots`"),
+             qPrintable(bad.out));
+}
+
 void TstRiffleRun::brokenProjectsExitTwoWithThePlaceNamed() {
     QTemporaryDir dir;
     QFile f(dir.filePath("truncated.riffle"));
@@ -298,6 +348,19 @@ void TstRiffleRun::brokenProjectsExitTwoWithThePlaceNamed() {
     QCOMPARE(t.exitCode, 2);
     QVERIFY2(t.err.contains("transform `f`: `where`: 1:8: expected an expression after `=`"), qPrintable(t.err));
     QVERIFY(t.err.contains("nothing was run"));
+
+    // A number beyond a double is a message with its place, not an uncaught exception.
+    QFile huge(dir.filePath("huge.riffle"));
+    QVERIFY(huge.open(QIODevice::WriteOnly));
+    huge.write(R"({"format": "riffle-project", "version": 1,
+      "nodes": [{"id": "c", "type": "source.clickstream", "params": {"rate": 1e400}}]})");
+    huge.close();
+    RunResult h = riffleRun({"--validate", huge.fileName()});
+    QCOMPARE(h.exitCode, 2);
+    QVERIFY2(h.err.contains(
+                 "huge.riffle: 2:78: the number 1e400 is too large (a number must fit a double)"),
+             qPrintable(h.err));
+    QVERIFY2(!h.err.contains("terminate") && !h.err.contains("exception"), qPrintable(h.err));
 
     RunResult missing = riffleRun({dir.filePath("nope.riffle")});
     QCOMPARE(missing.exitCode, 2);

@@ -232,6 +232,7 @@ private slots:
     void fieldReferenceOutputsOwnStrings();
     void deepNestingIsAnError();
     void longChainIsAnError();
+    void regexOverALongValueNeitherRecursesNorHangs();
     void astForAggregates();
     void compileArgumentOfAggregate();
     void concurrentEvaluation();
@@ -470,6 +471,45 @@ void TstExpressions::longChainIsAnError() {
     for (int i = 1; i < 3000; ++i) in += ", " + std::to_string(i);
     in += ")";
     QVERIFY(compile(in, schema).isOk());
+}
+
+// std::regex recursed once per character here and overflowed the stack; RE2 runs in linear time.
+void TstExpressions::regexOverALongValueNeitherRecursesNorHangs() {
+    SchemaPtr schema = std::make_shared<Schema>(Schema::stream({{"msg", Type::String}}));
+    std::string value;
+    while (value.size() < 100 * 1024) value += "abba";
+    auto in = std::make_unique<Batch>();
+    in->reset(schema);
+    in->column(0).appendTime(0);
+    in->appendString(1, value);
+    in->commitRow();
+    in->column(0).appendTime(0);
+    in->appendString(1, value + "c");
+    in->commitRow();
+    auto e = compile("REGEXP_EXTRACT(msg, '((a|b)*)c?', 1)", *schema);
+    QVERIFY2(e.isOk(), e.message().c_str());
+    Column out;
+    StringArena arena;
+    EvalStats stats;
+    e.value()->evaluate(*in, out, arena, stats);
+    QCOMPARE(out.size(), size_t(2));
+    QCOMPARE(std::string(out.strings()[0]), value);
+    QCOMPARE(std::string(out.strings()[1]), value);
+    QCOMPARE(stats.warnings, int64_t(0));
+
+    auto any = compile("REGEXP(msg, '(a|b|ab|ba)*c$')", *schema);
+    QVERIFY2(any.isOk(), any.message().c_str());
+    Column matched;
+    any.value()->evaluate(*in, matched, arena, stats);
+    QCOMPARE(matched.ints()[0], int64_t(0));
+    QCOMPARE(matched.ints()[1], int64_t(1));
+
+    // What RE2 does not accept is refused when the expression is compiled, with RE2's reason.
+    auto backReference = compile("REGEXP(msg, '(a)\\1')", *schema);
+    QVERIFY(!backReference.isOk());
+    QCOMPARE(
+        backReference.message(),
+        std::string("1:13: invalid regular expression '(a)\\1': invalid escape sequence: \\1"));
 }
 
 void TstExpressions::astForAggregates() {

@@ -8,12 +8,12 @@
 
 #include "engine/core/batch.h"
 #include "engine/core/time_format.h"
+#include "engine/core/utf8.h"
 #include "nodes/common/csv.h"
 #include "nodes/common/file_format.h"
 #include "nodes/common/file_values.h"
 #include "nodes/common/json_row.h"
 #include "nodes/common/line_reader.h"
-#include "nodes/common/utf8.h"
 
 using namespace riffle;
 

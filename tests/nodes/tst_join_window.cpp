@@ -84,7 +84,7 @@ struct JoinHarness {
     WindowJoinStateSize state() const {
         auto* s = dynamic_cast<const WindowJoinIntrospection*>(node.op.get());
         if (!s) qFatal("join.window does not implement WindowJoinIntrospection");
-        return s->stateSize();
+        return s->joinState();
     }
     int64_t late() const { return NodeMetrics::get(node.metrics->late); }
 };

@@ -73,6 +73,7 @@ private slots:
     void jsonlTypes();
     void csvMalformedRows();
     void jsonlMalformedRows();
+    void jsonlNumberBeyondDoubleIsOneError();
     void unreadableTime();
     void processingTime();
     void timeColumnFromSinkOutput();
@@ -280,6 +281,26 @@ void TstSourceFile::jsonlMalformedRows() {
                           "line 4 is longer than 1 KiB",
                           "line 5: expected a JSON object, got array",
                           "line 6: field `n`: expected int, got true",
+                      }));
+}
+
+void TstSourceFile::jsonlNumberBeyondDoubleIsOneError() {
+    const std::string path = writeFile("overflow.jsonl",
+                                       "{\"page\":\"/a\",\"n\":1}\n"
+                                       "{\"page\":\"/b\",\"rate\":1e400}\n"
+                                       "{\"page\":\"/c\",\"n\":-1e999999}\n"
+                                       "{\"page\":\"/d\",\"n\":4}\n");
+    auto src = makeSource({{"path", path}, {"schema", {"page string", "n int"}}});
+    QVERIFY2(src.isOk(), src.message().c_str());
+    QVERIFY(drain(*src).state == SourcePoll::State::Ended);
+    std::vector<std::string> pages;
+    for (const auto& row : src->out->rowValues(0)) pages.push_back(row[1].s);
+    QCOMPARE(pages, (std::vector<std::string>{"/a", "/d"}));
+    std::vector<std::string> reasons;
+    for (const auto& e : src->out->rowValues(src->errorsPort())) reasons.push_back(e[3].s);
+    QCOMPARE(reasons, (std::vector<std::string>{
+                          "line 2: the number 1e400 is too large (a number must fit a double)",
+                          "line 3: the number -1e999999 is too large (a number must fit a double)",
                       }));
 }
 

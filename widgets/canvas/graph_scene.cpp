@@ -18,6 +18,7 @@
 #include <cmath>
 #include <utility>
 
+#include "engine/core/json_text.h"
 #include "widgets/canvas/canvas_style.h"
 #include "widgets/canvas/edge_item.h"
 #include "widgets/canvas/node_item.h"
@@ -270,6 +271,7 @@ void GraphScene::setRunStats(const QVector<NodeStats>& stats, bool running) {
         const double rate = !s ? 0 : spec && spec->isSource() ? s->ratePerSecond : s->inRatePerSecond;
         it.value()->setRunState(running && s, rate, s ? s->errors : 0, s ? s->late : 0);
         it.value()->setLinkState(s ? s->link : 0, s ? s->linkReason : QString(), s ? s->dropped : 0);
+        it.value()->setStateSize(s ? s->stateKeys : 0, s ? s->stateBytes : 0);
     }
     for (EdgeItem* e : m_edges) {
         const NodeStats* from = byId.value(QString::fromStdString(e->edge().fromNode));
@@ -419,8 +421,9 @@ void GraphScene::paste() {
     // Nodes copied here, or their JSON from a text editor.
     const QByteArray bytes =
         mime->hasFormat(kSubgraphMimeType) ? mime->data(kSubgraphMimeType) : mime->text().toUtf8();
-    const Json doc = Json::parse(bytes.toStdString(), nullptr, false);
-    if (doc.is_discarded() || !doc.is_object() || !doc.contains("nodes")) return;
+    Json doc;
+    if (parseJsonInto(bytes.toStdString(), doc) || !doc.is_object() || !doc.contains("nodes"))
+        return;
     auto sub = Subgraph::fromJson(doc);
     if (!sub || sub->nodes.empty()) return;
     QPointF offset;
@@ -744,6 +747,8 @@ QString GraphScene::nodeToolTip(const QString& id) const {
         if (!item->lateText().isEmpty()) html += QStringLiteral(" · %1").arg(esc(item->lateText()));
         if (!item->droppedText().isEmpty())
             html += QStringLiteral(" · %1").arg(esc(item->droppedText()));
+        if (!item->stateText().isEmpty())
+            html += QStringLiteral("<br/>%1 %2").arg(tr("State:"), esc(item->stateText()));
         if (!item->linkReason().isEmpty())
             html += QStringLiteral("<br/><span style='color:%1'>%2</span>")
                         .arg(c.subtext.name(), esc(item->linkReason()));

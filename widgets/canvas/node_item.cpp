@@ -11,6 +11,7 @@
 #include <QStyleOptionGraphicsItem>
 #include <cmath>
 
+#include "engine/graph/project_settings.h"
 #include "widgets/canvas/canvas_style.h"
 #include "widgets/canvas/edge_item.h"
 #include "widgets/model/graph_model.h"
@@ -175,6 +176,7 @@ public:
         badge(m_card->errorsText(), theme::red());
         badge(m_card->lateText(), theme::amber().darker(c.dark ? 100 : 125));
         badge(m_card->droppedText(), theme::amber().darker(c.dark ? 100 : 125));
+        badge(m_card->stateText(), c.subtext);
     }
 
 private:
@@ -265,6 +267,20 @@ void NodeItem::setLinkState(int link, const QString& reason, qint64 dropped) {
     m_linkReason = reason;
     m_dropped = dropped;
     m_status->update();
+}
+
+void NodeItem::setStateSize(qint64 keys, qint64 bytes) {
+    if (keys == m_stateKeys && bytes == m_stateBytes) return;
+    m_stateKeys = keys;
+    m_stateBytes = bytes;
+    m_status->update();
+}
+
+QString NodeItem::stateText() const {
+    if (!m_running || m_stateBytes <= 0) return {};
+    return QObject::tr("%1 keys · %2")
+        .arg(theme::formatCount(static_cast<double>(m_stateKeys)),
+             QString::fromStdString(formatByteSize(m_stateBytes)));
 }
 
 QString NodeItem::rateText() const {

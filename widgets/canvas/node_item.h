@@ -53,6 +53,9 @@ public:
     // A connector's link (LinkState: 0 none, 1 connecting, 2 connected), why it is still
     // connecting, and the events it dropped under overload.
     void setLinkState(int link, const QString& reason, qint64 dropped);
+    // A stateful node's state while running: keys and bytes, shown as a badge.
+    void setStateSize(qint64 keys, qint64 bytes);
+    QString stateText() const;
     bool isConnecting() const { return m_running && m_link == 1; }
     QString linkReason() const { return m_linkReason; }
     QString droppedText() const;
@@ -109,6 +112,7 @@ private:
     int m_link = 0;
     QString m_linkReason;
     qint64 m_dropped = 0;
+    qint64 m_stateKeys = 0, m_stateBytes = 0;
     bool m_hovered = false;
     bool m_syncing = false;
     double m_height = 80;

@@ -105,6 +105,8 @@ void EngineBridge::sample() {
         s.linkReason = s.link ? QString::fromStdString(redactSecrets(m.linkReason())) : QString();
         s.dropped = NodeMetrics::get(m.dropped);
         s.reconnects = NodeMetrics::get(m.reconnects);
+        s.stateKeys = NodeMetrics::get(m.stateKeys);
+        s.stateBytes = NodeMetrics::get(m.stateBytes);
     }
     emit statsUpdated();
     if (m_executor->finished()) {

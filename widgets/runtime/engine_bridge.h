@@ -36,6 +36,9 @@ struct NodeStats {
     QString linkReason;
     qint64 dropped = 0;
     qint64 reconnects = 0;
+    // Stateful nodes: what they hold now (Operator::stateSize).
+    qint64 stateKeys = 0;
+    qint64 stateBytes = 0;
 };
 
 class EngineBridge : public QObject {

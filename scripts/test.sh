@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds everything with warnings as errors, AddressSanitizer and UndefinedBehaviorSanitizer
-# (the `ci` preset), fuzzes each parser of outside input for 30 s (scripts/fuzz.sh) and runs the
-# whole test suite. Arguments go to ctest (and skip the fuzzing).
+# (the `ci` preset), fuzzes each parser of outside input for 30 s (scripts/fuzz.sh), runs the
+# runtime's tests under ThreadSanitizer and then the whole test suite. Arguments go to ctest (and
+# skip the fuzzing and ThreadSanitizer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -15,5 +16,11 @@ cmake --build --preset ci
 # before the suite so that ctest's summary is the last word. RIFFLE_FUZZ_SECONDS=0 skips it.
 if [ "${RIFFLE_FUZZ_SECONDS:-30}" != 0 ] && [ $# -eq 0 ]; then
   scripts/fuzz.sh "${RIFFLE_FUZZ_SECONDS:-30}"
+fi
+# The runtime's tests under ThreadSanitizer (the `tsan` preset): workers, queues, markers, state.
+if [ $# -eq 0 ]; then
+  cmake --preset tsan >/dev/null
+  cmake --build --preset tsan --target tst_runtime
+  TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1 second_deadlock_stack=1}" build/tsan/tests/tst_runtime -silent
 fi
 ctest --preset ci -j2 "$@"

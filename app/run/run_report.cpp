@@ -258,9 +258,10 @@ std::string finalReportTable(const Executor& exec, double seconds, const std::st
         const NodeMetrics& m = *node.metrics;
         const int64_t keys = NodeMetrics::get(m.stateKeysPeak),
                       bytes = NodeMetrics::get(m.stateBytesPeak);
-        const std::string state =
-            bytes > 0 ? humanCount(static_cast<double>(keys)) + " keys, " + formatByteSize(bytes)
-                      : "-";
+        const std::string state = bytes > 0 ? humanCount(static_cast<double>(keys)) +
+                                                  (keys == 1 ? " key, " : " keys, ") +
+                                                  formatByteSize(bytes)
+                                            : "-";
         std::snprintf(line, sizeof line, "%-*s  %-*s  %12lld  %12lld  %8lld  %8lld  %-22s  %s\n",
                       iw, node.id.c_str(), tw, node.spec->typeId.c_str(),
                       static_cast<long long>(NodeMetrics::get(m.eventsIn)),

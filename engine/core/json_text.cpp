@@ -119,14 +119,6 @@ std::optional<JsonProblem> parseInto(std::string_view text, J& out, int maxDepth
     return std::nullopt;
 }
 
-template <typename J>
-Result<J> parseDocument(std::string_view text, int maxDepth) {
-    J doc;
-    if (auto problem = parseInto(text, doc, maxDepth))
-        return Result<J>::error(lineColumn(text, problem->byte) + ": " + problem->reason);
-    return Result<J>(std::move(doc));
-}
-
 }  // namespace
 
 std::optional<JsonProblem> parseJsonInto(std::string_view text, nlohmann::json& out, int maxDepth) {
@@ -149,14 +141,6 @@ std::string lineColumn(std::string_view text, size_t byte) {
         }
     }
     return std::to_string(line) + ":" + std::to_string(column);
-}
-
-Result<nlohmann::json> parseJsonDocument(std::string_view text, int maxDepth) {
-    return parseDocument<nlohmann::json>(text, maxDepth);
-}
-
-Result<nlohmann::ordered_json> parseOrderedJsonDocument(std::string_view text, int maxDepth) {
-    return parseDocument<nlohmann::ordered_json>(text, maxDepth);
 }
 
 }  // namespace riffle

@@ -14,8 +14,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/core/status.h"
-
 namespace riffle {
 
 // Deeper than this is refused: no Riffle document or event needs more, and it keeps every
@@ -37,10 +35,5 @@ std::optional<JsonProblem> parseJsonInto(std::string_view text, nlohmann::ordere
 
 // "line:column" (both 1-based) of a byte offset, for messages about documents.
 std::string lineColumn(std::string_view text, size_t byte);
-
-// A whole document: the message is "line:column: reason".
-Result<nlohmann::json> parseJsonDocument(std::string_view text, int maxDepth = kMaxJsonDepth);
-Result<nlohmann::ordered_json> parseOrderedJsonDocument(std::string_view text,
-                                                        int maxDepth = kMaxJsonDepth);
 
 }  // namespace riffle

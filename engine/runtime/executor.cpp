@@ -341,7 +341,7 @@ void Task::guard(OpRuntime& op, F&& f) {
     if (op.failed) return;
     try {
         f();
-        if (op.inst.op) {
+        if (op.inst.op && !op.closed) {
             const int64_t now = steadyNowNs();
             if (now >= op.nextStateSampleNs || op.rowsSinceStateSample >= op.rowsBeforeStateSample)
                 sampleState(op, now);

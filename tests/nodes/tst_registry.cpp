@@ -3,6 +3,7 @@
 #include <QtTest/QtTest>
 
 #include "engine/graph/node_instance.h"
+#include "engine/runtime/collecting_emitter.h"
 #include "nodes/connectors/recording_format.h"
 #include "nodes/register_builtin_nodes.h"
 
@@ -55,6 +56,7 @@ class TstRegistry : public QObject {
 private slots:
     void everySpecIsDocumented();
     void defaultsBuildAnOperator();
+    void statefulNodesReportTheirState();
     void paramsRoundTripThroughJson();
     void unknownTypeGetsASuggestion();
 };
@@ -110,6 +112,55 @@ void TstRegistry::defaultsBuildAnOperator() {
             QCOMPARE(QString::fromStdString(schema->field(0).name), QString("_time"));
         }
     }
+}
+
+// Every node that is neither stateless nor a source or sink reports what it holds after a batch
+// (Operator::stateSize): what the canvas card, riffle-run's table and memory_limit read.
+void TstRegistry::statefulNodesReportTheirState() {
+    NodeRegistry registry;
+    registerBuiltinNodes(registry);
+    QTemporaryDir dir;
+    int checked = 0;
+    for (const NodeSpec* s : registry.all()) {
+        if (s->stateless || s->isSink || s->isSource()) continue;
+        const QString id = QString::fromStdString(s->typeId);
+        Json params = Json::object();
+        for (const auto& p : s->params)
+            if (p.required || p.defaultValue.is_null()) {
+                Json v = sampleValue(s->typeId, p, dir);
+                if (!v.is_null()) params[p.key] = v;
+            }
+        SchemaInputs inputs;
+        for (size_t i = 0; i < s->inputs.size(); ++i) {
+            inputs.schemas.push_back(sampleInput());
+            inputs.ports.push_back(static_cast<int>(i));
+        }
+        auto inst = instantiateNode(*s, "n", params, inputs, dir.path().toStdString());
+        QVERIFY2(inst.isOk() && inst->op, qPrintable(id));
+        QVERIFY2(inst->op->open().isOk(), qPrintable(id));
+        QCOMPARE(inst->op->stateSize().keys, int64_t(0));
+        CollectingEmitter out(inst->context.outputSchemas);
+        for (size_t slot = 0; slot < s->inputs.size(); ++slot) {
+            Batch in;
+            in.reset(sampleInput());
+            for (int r = 0; r < 50; ++r) {
+                in.column(0).appendTime(1'000'000 * r);
+                in.appendString(1, "/page/" + std::to_string(r % 10));
+                in.column(2).appendInt(r);
+                in.column(3).appendFloat(100.0 + r);  // above alert.threshold's sample condition
+                in.commitRow();
+            }
+            inst->op->process(static_cast<int>(slot), in, out);
+        }
+        const StateSize state = inst->op->stateSize();
+        QVERIFY2(state.keys > 0, qPrintable(id + " holds events but reports no keys"));
+        QVERIFY2(state.bytes >= state.keys * 8, qPrintable(id + " reports fewer bytes than keys"));
+        QVERIFY2(std::string(state.what) != "keys",
+                 qPrintable(id + " does not say what its keys are"));
+        inst->op->close();
+        ++checked;
+    }
+    QVERIFY(checked >= 8);  // tumbling, hopping, session, running, top-n, dedupe, join, alert
 }
 
 void TstRegistry::paramsRoundTripThroughJson() {

@@ -382,11 +382,17 @@ void TstCanvas::runStatsShowOnCardsAndWires() {
     s2.ratePerSecond = 12;
     s2.queueFill = 0.9;
     s2.late = 1500;
+    s2.stateKeys = 12345;
+    s2.stateBytes = 4 * 1024 * 1024 + 200 * 1024;
     c.scene.setRunStats({s1, s2}, true);
     QCOMPARE(clicks->rateText(), QString("48.2 K/s"));
     QCOMPARE(clicks->errorsText(), QString("3 err"));
     QCOMPARE(clicks->lateText(), QString());
     QCOMPARE(c.scene.nodeItem("funnel")->lateText(), QString("1.50 K late"));
+    // A stateful node shows what it holds; a source holds nothing and shows nothing.
+    QCOMPARE(c.scene.nodeItem("funnel")->stateText(), QString("12.3 K keys · 4.2 MiB"));
+    QCOMPARE(clicks->stateText(), QString());
+    QVERIFY(c.scene.nodeToolTip("funnel").contains("State: 12.3 K keys · 4.2 MiB"));
     QVERIFY(clicks->cardRect().height() > idleHeight);  // room for the pill
     EdgeItem* toFunnel = c.scene.edgeItem("clicks.out>funnel.in");
     QCOMPARE(toFunnel->rateText(), QString("48.2 K/s"));
@@ -396,6 +402,7 @@ void TstCanvas::runStatsShowOnCardsAndWires() {
     QCOMPARE(c.scene.nodeItem("funnel_db")->rateText(), QString());
 
     c.scene.setRunStats({}, false);
+    QCOMPARE(c.scene.nodeItem("funnel")->stateText(), QString());
     QCOMPARE(clicks->rateText(), QString());
     QCOMPARE(clicks->errorsText(), QString());
     QCOMPARE(toFunnel->rateText(), QString());

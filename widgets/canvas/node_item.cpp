@@ -278,7 +278,7 @@ void NodeItem::setStateSize(qint64 keys, qint64 bytes) {
 
 QString NodeItem::stateText() const {
     if (!m_running || m_stateBytes <= 0) return {};
-    return QObject::tr("%1 keys · %2")
+    return (m_stateKeys == 1 ? QObject::tr("%1 key · %2") : QObject::tr("%1 keys · %2"))
         .arg(theme::formatCount(static_cast<double>(m_stateKeys)),
              QString::fromStdString(formatByteSize(m_stateBytes)));
 }

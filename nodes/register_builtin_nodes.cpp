@@ -41,4 +41,13 @@ void registerBuiltinNodes(NodeRegistry& registry) {
     registerChartSinks(registry);
 }
 
+const NodeRegistry& builtinNodeRegistry() {
+    static const NodeRegistry registry = [] {
+        NodeRegistry r;
+        registerBuiltinNodes(r);
+        return r;
+    }();
+    return registry;
+}
+
 }  // namespace riffle

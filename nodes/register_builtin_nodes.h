@@ -6,6 +6,9 @@ namespace riffle {
 // Registers every built-in node type. Called once at start-up by riffle, riffle-run,
 // riffle-bench and the tests; explicit, so that no linker can drop a node type.
 void registerBuiltinNodes(NodeRegistry& registry);
+// A registry with every built-in node type, made on first use (thread-safe), for tools and tests
+// that need nothing else.
+const NodeRegistry& builtinNodeRegistry();
 
 // One function per node type, defined next to its operator.
 void registerClickstreamSource(NodeRegistry& registry);

@@ -21,6 +21,7 @@ fi
 if [ $# -eq 0 ]; then
   cmake --preset tsan >/dev/null
   cmake --build --preset tsan --target tst_runtime
-  TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1 second_deadlock_stack=1}" build/tsan/tests/tst_runtime -silent
+  TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp}" \
+    build/tsan/tests/tst_runtime -silent
 fi
 ctest --preset ci -j2 "$@"

@@ -253,12 +253,7 @@ QString writeSourceProject(const QTemporaryDir& dir, const Json& srcParams) {
 }
 
 const NodeRegistry& registry() {
-    static const NodeRegistry reg = [] {
-        NodeRegistry r;
-        registerBuiltinNodes(r);
-        return r;
-    }();
-    return reg;
+    return builtinNodeRegistry();
 }
 
 }  // namespace

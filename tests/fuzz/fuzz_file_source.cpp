@@ -9,7 +9,6 @@
 #include <fstream>
 
 #include "engine/graph/node_instance.h"
-#include "engine/graph/node_registry.h"
 #include "engine/runtime/collecting_emitter.h"
 #include "nodes/register_builtin_nodes.h"
 #include "tests/fuzz/fuzz_target.h"
@@ -17,15 +16,6 @@
 namespace {
 
 using namespace riffle;
-
-const NodeRegistry& registry() {
-    static const NodeRegistry reg = [] {
-        NodeRegistry r;
-        registerBuiltinNodes(r);
-        return r;
-    }();
-    return reg;
-}
 
 std::string scratchFile(const char* extension) {
     static const std::string dir = [] {
@@ -52,7 +42,7 @@ RIFFLE_FUZZ_TARGET(file_source) {
     if (pick & 2) params["schema"] = {"page string", "n int", "x float", "ok bool", "ts time"};
     if (pick & 4) params["time_field"] = "ts";
     if (pick & 8) params["time_format"] = "epoch_ms";
-    auto node = instantiateNode(*registry().find("source.file"), "f", params, {});
+    auto node = instantiateNode(*builtinNodeRegistry().find("source.file"), "f", params, {});
     if (!node) return;  // e.g. an inferred schema without the time field: refused with a message
     CollectingEmitter out(node->context.outputSchemas);
     if (!node->source->open()) return;

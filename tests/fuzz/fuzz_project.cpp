@@ -1,23 +1,9 @@
 // The project loader and validator: any file gives a project or a message, and a project it
 // loads validates (with or without problems), saves, and loads again to the same nodes and edges.
 #include "engine/graph/graph_validator.h"
-#include "engine/graph/node_registry.h"
 #include "engine/graph/project.h"
 #include "nodes/register_builtin_nodes.h"
 #include "tests/fuzz/fuzz_target.h"
-
-namespace {
-
-const riffle::NodeRegistry& registry() {
-    static const riffle::NodeRegistry reg = [] {
-        riffle::NodeRegistry r;
-        riffle::registerBuiltinNodes(r);
-        return r;
-    }();
-    return reg;
-}
-
-}  // namespace
 
 RIFFLE_FUZZ_TARGET(project) {
     auto project = riffle::Project::fromJsonText(input);
@@ -25,7 +11,8 @@ RIFFLE_FUZZ_TARGET(project) {
         FUZZ_CHECK(!project.message().empty(), "a refused project has a message");
         return;
     }
-    const riffle::ValidatedGraph graph = riffle::validateProject(*project, registry());
+    const riffle::ValidatedGraph graph =
+        riffle::validateProject(*project, riffle::builtinNodeRegistry());
     for (const auto& p : graph.problems)
         FUZZ_CHECK(!p.message.empty(), "every problem has a message");
     const std::string saved = project->toJson().dump(2);

@@ -1,7 +1,6 @@
 // `riffle-run --set NODE.PARAM=VALUE`: any assignment is applied or refused with a message, and
 // the project it gives validates and saves.
 #include "engine/graph/graph_validator.h"
-#include "engine/graph/node_registry.h"
 #include "engine/graph/project.h"
 #include "nodes/register_builtin_nodes.h"
 #include "tests/fuzz/fuzz_target.h"
@@ -20,11 +19,6 @@ constexpr std::string_view kProject = R"json({"format": "riffle-project", "versi
 }  // namespace
 
 RIFFLE_FUZZ_TARGET(set) {
-    static const riffle::NodeRegistry registry = [] {
-        riffle::NodeRegistry r;
-        riffle::registerBuiltinNodes(r);
-        return r;
-    }();
     auto project = riffle::Project::fromJsonText(kProject);
     FUZZ_CHECK(project.isOk(), "the base project loads");
     const riffle::Status s = riffle::applyOverride(*project, std::string(input));
@@ -32,7 +26,7 @@ RIFFLE_FUZZ_TARGET(set) {
         FUZZ_CHECK(!s.message().empty(), "a refused --set has a message");
         return;
     }
-    (void)riffle::validateProject(*project, registry);
+    (void)riffle::validateProject(*project, riffle::builtinNodeRegistry());
     auto again = riffle::Project::fromJsonText(project->toJson().dump());
     FUZZ_CHECK(again.isOk(), "a project changed by --set saves and loads");
 }

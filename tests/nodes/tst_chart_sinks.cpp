@@ -27,12 +27,7 @@ constexpr TimeUs kSec = 1'000'000;
 constexpr TimeUs kT0 = 1767225600000000;  // 2026-01-01T00:00:00Z
 
 const NodeRegistry& registry() {
-    static const NodeRegistry reg = [] {
-        NodeRegistry r;
-        registerBuiltinNodes(r);
-        return r;
-    }();
-    return reg;
+    return builtinNodeRegistry();
 }
 
 // Eight clicks in three 10 s windows: [0, 10) home 2, cart 1; [10, 20) home 1, cart 3;

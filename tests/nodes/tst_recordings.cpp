@@ -23,12 +23,7 @@ constexpr TimeUs kT0 = 1795514400000000;  // 2026-11-24T10:00:00Z
 constexpr TimeUs kSecond = 1000000;
 
 const NodeRegistry& registry() {
-    static const NodeRegistry reg = [] {
-        NodeRegistry r;
-        registerBuiltinNodes(r);
-        return r;
-    }();
-    return reg;
+    return builtinNodeRegistry();
 }
 
 // Validates and runs a project to its end; the first problem or failure otherwise.

@@ -49,6 +49,25 @@ SchemaPtr sampleInput() {
         Schema::stream({{"page", Type::String}, {"user_id", Type::Int}, {"amount", Type::Float}}));
 }
 
+// The node with its defaults, sample values where it has none, and sampleInput() on every input.
+Result<NodeInstance> instantiateWithSamples(const NodeSpec& s, const QTemporaryDir& dir) {
+    Json params = Json::object();
+    for (const auto& p : s.params)
+        if (p.required || p.defaultValue.is_null()) {
+            Json v = sampleValue(s.typeId, p, dir);
+            if (!v.is_null()) params[p.key] = v;
+        }
+    // Message connectors read json by default, which needs the messages' fields declared.
+    if (s.param("max_message_bytes") && s.param("schema"))
+        params["schema"] = Json::array({"page string"});
+    SchemaInputs inputs;
+    for (size_t i = 0; i < s.inputs.size(); ++i) {
+        inputs.schemas.push_back(sampleInput());
+        inputs.ports.push_back(static_cast<int>(i));
+    }
+    return instantiateNode(s, "n", params, inputs, dir.path().toStdString());
+}
+
 }  // namespace
 
 class TstRegistry : public QObject {
@@ -91,20 +110,7 @@ void TstRegistry::defaultsBuildAnOperator() {
     QTemporaryDir dir;
     for (const NodeSpec* s : registry.all()) {
         const QString id = QString::fromStdString(s->typeId);
-        Json params = Json::object();
-        for (const auto& p : s->params)
-            if (p.required || p.defaultValue.is_null()) {
-                Json v = sampleValue(s->typeId, p, dir);
-                if (!v.is_null()) params[p.key] = v;
-            }
-        // Message connectors read json by default, which needs the messages' fields declared.
-        if (s->param("max_message_bytes") && s->param("schema")) params["schema"] = Json::array({"page string"});
-        SchemaInputs inputs;
-        for (size_t i = 0; i < s->inputs.size(); ++i) {
-            inputs.schemas.push_back(sampleInput());
-            inputs.ports.push_back(static_cast<int>(i));
-        }
-        auto inst = instantiateNode(*s, "n", params, inputs, dir.path().toStdString());
+        auto inst = instantiateWithSamples(*s, dir);
         QVERIFY2(inst.isOk(), qPrintable(id + ": " + QString::fromStdString(inst.message())));
         QCOMPARE(inst->context.outputSchemas.size(), s->outputs.size());
         for (const auto& schema : inst->context.outputSchemas) {
@@ -124,18 +130,7 @@ void TstRegistry::statefulNodesReportTheirState() {
     for (const NodeSpec* s : registry.all()) {
         if (s->stateless || s->isSink || s->isSource()) continue;
         const QString id = QString::fromStdString(s->typeId);
-        Json params = Json::object();
-        for (const auto& p : s->params)
-            if (p.required || p.defaultValue.is_null()) {
-                Json v = sampleValue(s->typeId, p, dir);
-                if (!v.is_null()) params[p.key] = v;
-            }
-        SchemaInputs inputs;
-        for (size_t i = 0; i < s->inputs.size(); ++i) {
-            inputs.schemas.push_back(sampleInput());
-            inputs.ports.push_back(static_cast<int>(i));
-        }
-        auto inst = instantiateNode(*s, "n", params, inputs, dir.path().toStdString());
+        auto inst = instantiateWithSamples(*s, dir);
         QVERIFY2(inst.isOk() && inst->op, qPrintable(id));
         QVERIFY2(inst->op->open().isOk(), qPrintable(id));
         QCOMPARE(inst->op->stateSize().keys, int64_t(0));

@@ -19,12 +19,7 @@ namespace {
 constexpr TimeUs kT0 = 1795514400000000;  // 2026-11-24T10:00:00Z
 
 const NodeRegistry& registry() {
-    static const NodeRegistry reg = [] {
-        NodeRegistry r;
-        registerBuiltinNodes(r);
-        return r;
-    }();
-    return reg;
+    return builtinNodeRegistry();
 }
 
 SchemaPtr eventSchema() {

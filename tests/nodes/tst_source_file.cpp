@@ -19,12 +19,7 @@ constexpr TimeUs kT0 = 1795514400000000;  // 2026-11-24T10:00:00Z
 constexpr TimeUs kSecond = 1000000;
 
 const NodeRegistry& registry() {
-    static const NodeRegistry reg = [] {
-        NodeRegistry r;
-        registerBuiltinNodes(r);
-        return r;
-    }();
-    return reg;
+    return builtinNodeRegistry();
 }
 
 struct Source {
@@ -53,6 +48,20 @@ SourcePoll drain(Source& s, int maxPolls = 1000) {
         if (p.state == SourcePoll::State::Ended) break;
     }
     return p;
+}
+
+// The first field after `_time` of every row, as text.
+std::vector<std::string> firstFields(const Source& s) {
+    std::vector<std::string> out;
+    for (const auto& row : s.out->rowValues(0)) out.push_back(row[1].s);
+    return out;
+}
+
+// The reason of every row on `errors`.
+std::vector<std::string> errorReasons(const Source& s) {
+    std::vector<std::string> out;
+    for (const auto& e : s.out->rowValues(s.errorsPort())) out.push_back(e[3].s);
+    return out;
 }
 
 std::vector<TimeUs> times(const Source& s) {
@@ -265,23 +274,17 @@ void TstSourceFile::jsonlMalformedRows() {
     auto src = makeSource({{"path", path}, {"schema", {"page string", "n int"}}, {"max_line_bytes", 1024}});
     QVERIFY2(src.isOk(), src.message().c_str());
     drain(*src);
-    std::vector<std::string> pages;
-    for (const auto& row : src->out->rowValues(0)) pages.push_back(row[1].s);
-    QCOMPARE(pages, (std::vector<std::string>{"/a", "/g"}));
-    std::vector<std::string> reasons;
+    QCOMPARE(firstFields(*src), (std::vector<std::string>{"/a", "/g"}));
     std::vector<int64_t> lines;
-    for (const auto& e : src->out->rowValues(src->errorsPort())) {
-        lines.push_back(e[2].i);
-        reasons.push_back(e[3].s);
-    }
+    for (const auto& e : src->out->rowValues(src->errorsPort())) lines.push_back(e[2].i);
     QCOMPARE(lines, (std::vector<int64_t>{2, 3, 4, 5, 6}));
-    QCOMPARE(reasons, (std::vector<std::string>{
-                          "line 2: not valid JSON (at byte 18)",
-                          "line 3: not valid UTF-8 (byte 11)",
-                          "line 4 is longer than 1 KiB",
-                          "line 5: expected a JSON object, got array",
-                          "line 6: field `n`: expected int, got true",
-                      }));
+    QCOMPARE(errorReasons(*src), (std::vector<std::string>{
+                                     "line 2: not valid JSON (at byte 18)",
+                                     "line 3: not valid UTF-8 (byte 11)",
+                                     "line 4 is longer than 1 KiB",
+                                     "line 5: expected a JSON object, got array",
+                                     "line 6: field `n`: expected int, got true",
+                                 }));
 }
 
 void TstSourceFile::jsonlNumberBeyondDoubleIsOneError() {
@@ -293,15 +296,12 @@ void TstSourceFile::jsonlNumberBeyondDoubleIsOneError() {
     auto src = makeSource({{"path", path}, {"schema", {"page string", "n int"}}});
     QVERIFY2(src.isOk(), src.message().c_str());
     QVERIFY(drain(*src).state == SourcePoll::State::Ended);
-    std::vector<std::string> pages;
-    for (const auto& row : src->out->rowValues(0)) pages.push_back(row[1].s);
-    QCOMPARE(pages, (std::vector<std::string>{"/a", "/d"}));
-    std::vector<std::string> reasons;
-    for (const auto& e : src->out->rowValues(src->errorsPort())) reasons.push_back(e[3].s);
-    QCOMPARE(reasons, (std::vector<std::string>{
-                          "line 2: the number 1e400 is too large (a number must fit a double)",
-                          "line 3: the number -1e999999 is too large (a number must fit a double)",
-                      }));
+    QCOMPARE(firstFields(*src), (std::vector<std::string>{"/a", "/d"}));
+    QCOMPARE(errorReasons(*src),
+             (std::vector<std::string>{
+                 "line 2: the number 1e400 is too large (a number must fit a double)",
+                 "line 3: the number -1e999999 is too large (a number must fit a double)",
+             }));
 }
 
 void TstSourceFile::unreadableTime() {

@@ -391,6 +391,8 @@ void TstCanvas::runStatsShowOnCardsAndWires() {
     QCOMPARE(c.scene.nodeItem("funnel")->lateText(), QString("1.50 K late"));
     // A stateful node shows what it holds; a source holds nothing and shows nothing.
     QCOMPARE(c.scene.nodeItem("funnel")->stateText(), QString("12.3 K keys · 4.2 MiB"));
+    QCOMPARE(c.scene.nodeItem("funnel")->stateShortText(),
+             QString("4.2 MiB"));  // when space is short
     QCOMPARE(clicks->stateText(), QString());
     QVERIFY(c.scene.nodeToolTip("funnel").contains("State: 12.3 K keys · 4.2 MiB"));
     QVERIFY(clicks->cardRect().height() > idleHeight);  // room for the pill

@@ -163,8 +163,13 @@ public:
         p->setPen(c.text);
         if (text) p->drawText(pill.adjusted(16, 0, -6, 0), Qt::AlignCenter, rate);
         double x = pill.right() + 5;
-        auto badge = [&](const QString& label, const QColor& colour) {
-            if (label.isEmpty()) return;
+        // A badge that does not fit the card shows its short form, or nothing; the card's
+        // tooltip always has every count in full.
+        auto badge = [&](QString label, const QColor& colour, const QString& shortLabel = {}) {
+            const double right = boundingRect().right() - 1;
+            if (!label.isEmpty() && x + fm.horizontalAdvance(label) + 14 > right)
+                label = shortLabel;
+            if (label.isEmpty() || x + fm.horizontalAdvance(label) + 14 > right) return;
             QColor fill = colour;
             fill.setAlphaF(c.dark ? 0.28f : 0.16f);
             const QRectF r(x, 0, fm.horizontalAdvance(label) + 14, kPillH);
@@ -176,7 +181,7 @@ public:
         badge(m_card->errorsText(), theme::red());
         badge(m_card->lateText(), theme::amber().darker(c.dark ? 100 : 125));
         badge(m_card->droppedText(), theme::amber().darker(c.dark ? 100 : 125));
-        badge(m_card->stateText(), c.subtext);
+        badge(m_card->stateText(), c.subtext, m_card->stateShortText());
     }
 
 private:
@@ -281,6 +286,11 @@ QString NodeItem::stateText() const {
     return (m_stateKeys == 1 ? QObject::tr("%1 key · %2") : QObject::tr("%1 keys · %2"))
         .arg(theme::formatCount(static_cast<double>(m_stateKeys)),
              QString::fromStdString(formatByteSize(m_stateBytes)));
+}
+
+QString NodeItem::stateShortText() const {
+    if (!m_running || m_stateBytes <= 0) return {};
+    return QString::fromStdString(formatByteSize(m_stateBytes));
 }
 
 QString NodeItem::rateText() const {

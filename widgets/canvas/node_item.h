@@ -56,6 +56,7 @@ public:
     // A stateful node's state while running: keys and bytes, shown as a badge.
     void setStateSize(qint64 keys, qint64 bytes);
     QString stateText() const;
+    QString stateShortText() const;  // the bytes alone, for a card with little room
     bool isConnecting() const { return m_running && m_link == 1; }
     QString linkReason() const { return m_linkReason; }
     QString droppedText() const;

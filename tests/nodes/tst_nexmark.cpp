@@ -25,14 +25,7 @@ using namespace riffle;
 
 namespace {
 
-const NodeRegistry& registry() {
-    static const NodeRegistry r = [] {
-        NodeRegistry reg;
-        registerBuiltinNodes(reg);
-        return reg;
-    }();
-    return r;
-}
+const NodeRegistry& registry() { return builtinNodeRegistry(); }
 
 const TimeUs kStart = *parseIso8601("2026-01-01T00:00:00Z");
 

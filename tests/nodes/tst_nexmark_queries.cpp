@@ -32,14 +32,7 @@ constexpr uint64_t kSeed = 1;  // the projects' seed
 constexpr double kEventRate = 10000;
 const char* const kStartText = "2026-01-01T00:00:00Z";
 
-const NodeRegistry& registry() {
-    static const NodeRegistry r = [] {
-        NodeRegistry reg;
-        registerBuiltinNodes(reg);
-        return reg;
-    }();
-    return r;
-}
+const NodeRegistry& registry() { return builtinNodeRegistry(); }
 
 std::string projectPath(const std::string& q) {
     return QStringLiteral(RIFFLE_SOURCE_DIR "/projects/nexmark/%1.riffle").arg(QString::fromStdString(q)).toStdString();

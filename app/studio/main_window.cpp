@@ -17,6 +17,7 @@
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
+#include <QStringListModel>
 #include <QTabWidget>
 #include <QToolBar>
 #include <QToolButton>
@@ -161,6 +162,7 @@ MainWindow::MainWindow(const NodeRegistry& registry, QSettings* settings, QWidge
         updateTitle();
         updatePill();
         updateActions();
+        updateFindTitles();
         if (m_doc.hasProject()) QTimer::singleShot(0, m_view, [this] { m_view->fitToView(); });
     });
     connect(m_scene, &GraphScene::selectionChangedToNodes, this, [this](const QStringList& ids) {
@@ -277,7 +279,9 @@ void MainWindow::buildActions() {
         if (!path.isEmpty()) openFile(path);
     });
     make("save", tr("&Save"), "save", QKeySequence::Save, [this] { saveDocument(false); });
-    make("saveAs", tr("Save &As…"), "save-as", QKeySequence::SaveAs, [this] { saveDocument(true); });
+    // Written out: the platform's standard keys leave Save As without one on most Linux desktops.
+    make("saveAs", tr("Save &As…"), "save-as", QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S),
+         [this] { saveDocument(true); });
     make("close", tr("&Close Project"), "", QKeySequence::Close, [this] {
         if (maybeSave()) {
             m_doc.close();
@@ -292,7 +296,12 @@ void MainWindow::buildActions() {
     m_actions["undo"] = undo;
     QAction* redo = m_doc.undoStack()->createRedoAction(this, tr("&Redo"));
     redo->setIcon(theme::actionIcon("redo"));
-    redo->setShortcut(QKeySequence::Redo);
+    // Both habits: Ctrl+Shift+Z (the platform's) and Ctrl+Y.
+    QList<QKeySequence> redoKeys = QKeySequence::keyBindings(QKeySequence::Redo);
+    for (const QKeySequence& k :
+         {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), QKeySequence(Qt::CTRL | Qt::Key_Y)})
+        if (!redoKeys.contains(k)) redoKeys << k;
+    redo->setShortcuts(redoKeys);
     m_actions["redo"] = redo;
 
     make("cut", tr("Cu&t"), "cut", QKeySequence::Cut, [this] { m_scene->cutSelection(); });
@@ -378,17 +387,29 @@ void MainWindow::buildToolBar() {
     bar->addSeparator();
 
     m_find = new QLineEdit;
+    m_find->setObjectName("findNode");
     m_find->setPlaceholderText(tr("Find node (Ctrl+F)"));
     m_find->setClearButtonEnabled(true);
     m_find->setMaximumWidth(220);
+    m_findTitles = new QStringListModel(m_find);
+    auto* completer = new QCompleter(m_findTitles, m_find);
+    completer->setCaseSensitivity(Qt::CaseInsensitive);
+    completer->setFilterMode(Qt::MatchContains);
+    m_find->setCompleter(completer);
     connect(m_find, &QLineEdit::returnPressed, this, [this] {
         const QString text = m_find->text().trimmed();
         if (text.isEmpty()) return;
-        for (const NodeDef& n : m_doc.model()->project().nodes) {
-            const QString id = QString::fromStdString(n.id);
-            if (id.compare(text, Qt::CaseInsensitive) == 0 ||
-                m_doc.model()->displayTitle(id).compare(text, Qt::CaseInsensitive) == 0 ||
-                m_doc.model()->displayTitle(id).contains(text, Qt::CaseInsensitive) || id.contains(text, Qt::CaseInsensitive)) {
+        // An exact id or title first (a suggestion chosen from the list), else the first node
+        // whose id or title contains the text.
+        for (const bool exact : {true, false}) {
+            for (const NodeDef& n : m_doc.model()->project().nodes) {
+                const QString id = QString::fromStdString(n.id);
+                const QString title = m_doc.model()->displayTitle(id);
+                const bool match = exact ? id.compare(text, Qt::CaseInsensitive) == 0 ||
+                                               title.compare(text, Qt::CaseInsensitive) == 0
+                                         : id.contains(text, Qt::CaseInsensitive) ||
+                                               title.contains(text, Qt::CaseInsensitive);
+                if (!match) continue;
                 selectAndReveal(id);
                 m_view->setFocus();
                 return;
@@ -509,13 +530,15 @@ void MainWindow::updateActions() {
     m_actions["run"]->setEnabled(open && !running);
     m_actions["stop"]->setEnabled(running);
     m_find->setEnabled(open);
+}
+
+void MainWindow::updateFindTitles() {
+    // The completer lives as long as the field and only its list changes: this runs while the
+    // completer itself is handling a key (Enter selects a node, which edits nothing but may
+    // follow an edit), so replacing the completer here would delete it under its own feet.
     QStringList titles;
     for (const NodeDef& n : m_doc.model()->project().nodes) titles << m_doc.model()->displayTitle(QString::fromStdString(n.id));
-    auto* completer = new QCompleter(titles, m_find);
-    completer->setCaseSensitivity(Qt::CaseInsensitive);
-    completer->setFilterMode(Qt::MatchContains);
-    delete m_find->completer();
-    m_find->setCompleter(completer);
+    if (m_findTitles->stringList() != titles) m_findTitles->setStringList(titles);
 }
 
 QString MainWindow::openFile(const QString& path, bool quiet) {
@@ -630,6 +653,7 @@ void MainWindow::onStats() {
 void MainWindow::onModelEdited() {
     if (m_bridge.isRunning() && m_doc.model()->validated().ok()) m_restartTimer.start();
     updateActions();
+    updateFindTitles();
 }
 
 void MainWindow::openPeek(const QString& edgeKey) {

@@ -25,6 +25,7 @@ class QDockWidget;
 class QLineEdit;
 class QPlainTextEdit;
 class QSplitter;
+class QStringListModel;
 class QStackedWidget;
 class QTabWidget;
 class QToolButton;
@@ -96,6 +97,7 @@ private:
     void updateTitle();
     void updatePill();
     void updateActions();
+    void updateFindTitles();
     void onStats();
     void onFinished(const QString& error);
     void onModelEdited();
@@ -134,6 +136,7 @@ private:
     QDockWidget* m_bottomDock = nullptr;
     QToolButton* m_pill = nullptr;
     QLineEdit* m_find = nullptr;
+    QStringListModel* m_findTitles = nullptr;
     QLabel* m_pathLabel = nullptr;
     QLabel* m_threadsLabel = nullptr;
     QLabel* m_cpuLabel = nullptr;

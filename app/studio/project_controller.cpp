@@ -28,10 +28,13 @@ QString examplesFolder() { return QDir(QStringLiteral(RIFFLE_SOURCE_DIR "/projec
 
 ProjectReach projectReach(const Project& project, const NodeRegistry& registry) {
     ProjectReach r;
+    const QString base = QString::fromStdString(project.baseDir());
     for (const NodeDef& n : project.nodes) {
         const NodeSpec* spec = registry.find(n.type);
         if (!spec) continue;
-        const QString who = QString("`%1` (%2)").arg(QString::fromStdString(n.id), QString::fromStdString(spec->displayName));
+        // Read in a dialog, not in markdown: no backticks, and each path as the run will use it.
+        const QString who = QString("%1 (%2)").arg(QString::fromStdString(n.id),
+                                                   QString::fromStdString(spec->displayName));
         auto value = [&](const ParamSpec& p) {
             const Json& v = n.params.contains(p.key) ? n.params[p.key] : p.defaultValue;
             return v.is_string() ? QString::fromStdString(v.get<std::string>()) : QString::fromStdString(v.dump());
@@ -45,7 +48,8 @@ ProjectReach projectReach(const Project& project, const NodeRegistry& registry) 
             else if (p.type == ParamType::Path) {
                 const QString path = value(p);
                 if (path.isEmpty() || path == "null") continue;
-                (spec->isSink ? r.writes : r.reads) << who + ": " + path;
+                const QString full = QDir::cleanPath(QDir(base).absoluteFilePath(path));
+                (spec->isSink ? r.writes : r.reads) << who + ": " + QDir::toNativeSeparators(full);
             }
         }
         if (!port.isEmpty()) r.listensOn << who + ": " + (bind.isEmpty() ? "127.0.0.1" : bind) + ":" + port;
@@ -101,9 +105,14 @@ QString ProjectController::saveAs(const QString& path) {
     if (path.isEmpty()) return tr("no file name given");
     const QString abs = QFileInfo(path).absoluteFilePath();
     const std::string old = m_model.project().path;
+    const QString oldName = m_model.projectName();
     m_model.setFilePath(abs);
+    // A new project is named after the file it is first saved as.
+    if (oldName.isEmpty() || oldName == tr("Untitled"))
+        m_model.setProjectName(QFileInfo(abs).completeBaseName());
     if (Status s = m_model.project().save(abs.toStdString()); !s) {
         m_model.setFilePath(QString::fromStdString(old));
+        m_model.setProjectName(oldName);
         return QString::fromStdString(s.message());
     }
     m_undo.setClean();

@@ -3,9 +3,10 @@
 #include <QtWidgets/QtWidgets>
 
 #include "app/studio/main_window.h"
-#include "nodes/register_builtin_nodes.h"
 #include "engine/charts/chart_history.h"
+#include "nodes/register_builtin_nodes.h"
 #include "widgets/canvas/graph_scene.h"
+#include "widgets/canvas/graph_view.h"
 #include "widgets/dashboard/bar_panel.h"
 #include "widgets/dashboard/dashboard_feed.h"
 #include "widgets/dashboard/dashboard_widget.h"
@@ -51,6 +52,9 @@ private slots:
     void dashboardShowsExactlyWhatTheChartSinksReceived();
     void dashboardShowsTheLastRunAfterAReopen();
     void dashboardExportsAndDetaches();
+    void findNodeByKeyboardSelectsTheSuggestion();
+    void redoAndSaveAsHaveTheirShortcuts();
+    void saveAsNamesAnUntitledProject();
 
 private:
     QString writeChartProject();
@@ -162,8 +166,9 @@ void TstStudio::projectFromElsewhereAsksOnceBeforeItsFirstRun() {
     QCOMPARE(asked.size(), 1);
     QVERIFY(asked[0].listensOn.isEmpty());
     QCOMPARE(asked[0].writes.size(), 2);
-    QCOMPARE(asked[0].writes[0], QString("`db` (SQLite): out/clicks.db"));
-    QVERIFY(asked[0].writes[1].endsWith(": out/clicks.csv"));
+    // Plain text (no markdown backticks in a dialog) and the full path the run will write to.
+    QCOMPARE(asked[0].writes[0], QString("db (SQLite): ") + m_dir->filePath("out/clicks.db"));
+    QVERIFY(asked[0].writes[1].endsWith(": " + m_dir->filePath("out/clicks.csv")));
     answer = true;
     QVERIFY(w->run());
     QCOMPARE(asked.size(), 2);
@@ -432,6 +437,79 @@ void TstStudio::dashboardExportsAndDetaches() {
     QVERIFY(!w->isDashboardDetached());
     QCOMPARE(w->dashboard()->window(), w.get());
     QVERIFY(w->dashboardFeed()->panel("views"));
+}
+
+void TstStudio::findNodeByKeyboardSelectsTheSuggestion() {
+    // Ctrl+F, part of a title, Down, Enter: this crashed the studio (the completer was replaced
+    // while it handled the Enter key).
+    auto w = makeWindow();
+    QCOMPARE(w->openFile(copyExample("click_analytics.riffle"), true), QString());
+    auto* find = w->findChild<QLineEdit*>("findNode");
+    QVERIFY(find);
+    QApplication::setActiveWindow(w.get());
+    QVERIFY(QTest::qWaitForWindowActive(w.get()));
+    w->view()->setFocus();
+    QTest::keyClick(w->view(), Qt::Key_F, Qt::ControlModifier);
+    QTRY_VERIFY(find->hasFocus());
+    QTest::keyClicks(find, "funnel");
+    QAbstractItemView* popup = find->completer()->popup();
+    QTRY_VERIFY(popup->isVisible());
+    QCOMPARE(find->completer()->completionCount(), 3);  // Funnel per minute, funnel table, Funnel
+    QTest::keyClick(popup, Qt::Key_Down);
+    QTest::keyClick(popup, Qt::Key_Return);
+    QTRY_VERIFY(!popup->isVisible());
+    QCOMPARE(find->text(), QString("Funnel per minute"));
+    QCOMPARE(w->scene()->selectedNodeIds(), QStringList{"funnel"});
+    // Again, after an edit has changed the titles: the list follows the project.
+    w->document()->undoStack()->push(
+        new SetTitleCommand(w->document()->model(), "funnel_table", "Conversion"));
+    QTest::keyClick(w->view(), Qt::Key_F,
+                    Qt::ControlModifier);  // selects the old text: typing replaces it
+    QTRY_VERIFY(find->hasFocus());
+    QTest::keyClicks(find, "conv");
+    QTRY_VERIFY(popup->isVisible());
+    QTest::keyClick(popup, Qt::Key_Down);
+    QTest::keyClick(popup, Qt::Key_Return);
+    QCOMPARE(find->text(), QString("Conversion"));
+    QCOMPARE(w->scene()->selectedNodeIds(), QStringList{"funnel_table"});
+    // Typed without the list: an exact id or title, else the first node containing the text.
+    find->setText("UNIQUES");
+    QTest::keyClick(find, Qt::Key_Return);
+    QCOMPARE(w->scene()->selectedNodeIds(), QStringList{"uniques"});
+    find->setText("per minute");
+    QTest::keyClick(find, Qt::Key_Return);
+    QCOMPARE(w->scene()->selectedNodeIds(), QStringList{"funnel"});
+}
+
+void TstStudio::redoAndSaveAsHaveTheirShortcuts() {
+    auto w = makeWindow();
+    QCOMPARE(w->openFile(copyExample("click_analytics.riffle"), true), QString());
+    QVERIFY(w->action("redo")->shortcuts().contains(QKeySequence(Qt::CTRL | Qt::Key_Y)));
+    QVERIFY(
+        w->action("redo")->shortcuts().contains(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z)));
+    QCOMPARE(w->action("saveAs")->shortcut(), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
+    // Pressed on the canvas, Ctrl+Y redoes what Ctrl+Z undid.
+    w->document()->undoStack()->push(
+        new SetTitleCommand(w->document()->model(), "clicks", "Shop clicks"));
+    QApplication::setActiveWindow(w.get());
+    QVERIFY(QTest::qWaitForWindowActive(w.get()));
+    w->view()->setFocus();
+    QTest::keyClick(w->view(), Qt::Key_Z, Qt::ControlModifier);
+    QCOMPARE(w->document()->model()->displayTitle("clicks"), QString("Clicks"));
+    QTest::keyClick(w->view(), Qt::Key_Y, Qt::ControlModifier);
+    QCOMPARE(w->document()->model()->displayTitle("clicks"), QString("Shop clicks"));
+}
+
+void TstStudio::saveAsNamesAnUntitledProject() {
+    auto w = makeWindow();
+    w->document()->newProject();
+    QCOMPARE(w->document()->model()->projectName(), QString("Untitled"));
+    QCOMPARE(w->document()->saveAs(m_dir->filePath("shop funnel.riffle")), QString());
+    QCOMPARE(w->document()->model()->projectName(), QString("shop funnel"));
+    QVERIFY(readAll(m_dir->filePath("shop funnel.riffle")).contains("\"name\": \"shop funnel\""));
+    // A project that has a name keeps it under another file name.
+    QCOMPARE(w->document()->saveAs(m_dir->filePath("copy.riffle")), QString());
+    QCOMPARE(w->document()->model()->projectName(), QString("shop funnel"));
 }
 
 QTEST_MAIN(TstStudio)

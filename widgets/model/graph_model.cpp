@@ -25,6 +25,10 @@ void GraphModel::setDashboard(Json dashboard) {
 
 void GraphModel::setFilePath(const QString& path) { m_project.path = path.toStdString(); }
 
+void GraphModel::setProjectName(const QString& name) {
+    m_project.name = name.toStdString();
+}
+
 const NodeDef* GraphModel::node(const QString& id) const { return m_project.node(id.toStdString()); }
 
 const NodeSpec* GraphModel::spec(const QString& nodeId) const {

@@ -36,6 +36,9 @@ public:
     // The file path the project was loaded from or saved to ("" for a new project).
     QString filePath() const { return QString::fromStdString(m_project.path); }
     void setFilePath(const QString& path);
+    // The project's `name` (shown on the welcome page's cards); not an undoable edit.
+    QString projectName() const { return QString::fromStdString(m_project.name); }
+    void setProjectName(const QString& name);
 
     // ---- reading
     const NodeDef* node(const QString& id) const;

@@ -380,6 +380,8 @@ void TstCanvas::runStatsShowOnCardsAndWires() {
     NodeStats s2;
     s2.id = "funnel";
     s2.ratePerSecond = 12;
+    s2.inRatePerSecond = 0.4;  // a bursty input, last seen 8 s ago
+    s2.inIdleSeconds = 8.4;
     s2.queueFill = 0.9;
     s2.late = 1500;
     s2.stateKeys = 12345;
@@ -389,6 +391,8 @@ void TstCanvas::runStatsShowOnCardsAndWires() {
     QCOMPARE(clicks->errorsText(), QString("3 err"));
     QCOMPARE(clicks->lateText(), QString());
     QCOMPARE(c.scene.nodeItem("funnel")->lateText(), QString("1.50 K late"));
+    // A node's card shows what flows in, with the age of the last event when it is bursty.
+    QCOMPARE(c.scene.nodeItem("funnel")->rateText(), QString("24/min · 8 s ago"));
     // A stateful node shows what it holds; a source holds nothing and shows nothing.
     QCOMPARE(c.scene.nodeItem("funnel")->stateText(), QString("12.3 K keys · 4.2 MiB"));
     QCOMPARE(c.scene.nodeItem("funnel")->stateShortText(),

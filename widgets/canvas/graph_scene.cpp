@@ -268,8 +268,10 @@ void GraphScene::setRunStats(const QVector<NodeStats>& stats, bool running) {
         // A source's pill shows what it makes; every other node's what flows into it, so a
         // window that fires every minute still shows the stream it is aggregating.
         const NodeSpec* spec = m_model->spec(it.key());
-        const double rate = !s ? 0 : spec && spec->isSource() ? s->ratePerSecond : s->inRatePerSecond;
-        it.value()->setRunState(running && s, rate, s ? s->errors : 0, s ? s->late : 0);
+        const bool source = spec && spec->isSource();
+        const double rate = !s ? 0 : source ? s->ratePerSecond : s->inRatePerSecond;
+        const double idle = !s ? -1 : source ? s->idleSeconds : s->inIdleSeconds;
+        it.value()->setRunState(running && s, rate, idle, s ? s->errors : 0, s ? s->late : 0);
         it.value()->setLinkState(s ? s->link : 0, s ? s->linkReason : QString(), s ? s->dropped : 0);
         it.value()->setStateSize(s ? s->stateKeys : 0, s ? s->stateBytes : 0);
     }

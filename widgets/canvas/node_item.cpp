@@ -251,12 +251,15 @@ void NodeItem::setProblems(const QStringList& problems) {
     update();
 }
 
-void NodeItem::setRunState(bool running, double ratePerSecond, qint64 errors, qint64 late) {
-    if (running == m_running && ratePerSecond == m_rate && errors == m_errors && late == m_late)
+void NodeItem::setRunState(bool running, double ratePerSecond, double idleSeconds, qint64 errors,
+                           qint64 late) {
+    if (running == m_running && ratePerSecond == m_rate && idleSeconds == m_idle &&
+        errors == m_errors && late == m_late)
         return;
     const bool relayout = running != m_running;
     m_running = running;
     m_rate = running ? ratePerSecond : 0;
+    m_idle = running ? idleSeconds : -1;
     m_errors = running ? errors : 0;
     m_late = running ? late : 0;
     m_status->setVisible(m_running);
@@ -295,7 +298,7 @@ QString NodeItem::stateShortText() const {
 
 QString NodeItem::rateText() const {
     if (!m_running) return {};
-    return isConnecting() ? QObject::tr("connecting…") : theme::formatRate(m_rate);
+    return isConnecting() ? QObject::tr("connecting…") : theme::formatRate(m_rate, m_idle);
 }
 
 QString NodeItem::droppedText() const {

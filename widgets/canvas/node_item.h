@@ -49,7 +49,8 @@ public:
     const QStringList& problems() const { return m_problems; }
     // While `running`, a pill under the header shows `ratePerSecond`; errors and late counts show
     // as badges when non-zero.
-    void setRunState(bool running, double ratePerSecond, qint64 errors, qint64 late);
+    void setRunState(bool running, double ratePerSecond, double idleSeconds, qint64 errors,
+                     qint64 late);
     // A connector's link (LinkState: 0 none, 1 connecting, 2 connected), why it is still
     // connecting, and the events it dropped under overload.
     void setLinkState(int link, const QString& reason, qint64 dropped);
@@ -109,6 +110,7 @@ private:
     QStringList m_problems;
     bool m_running = false;
     double m_rate = 0;
+    double m_idle = -1;
     qint64 m_errors = 0, m_late = 0;
     int m_link = 0;
     QString m_linkReason;

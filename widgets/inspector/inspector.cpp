@@ -785,7 +785,7 @@ void Inspector::setStats(const NodeStats* stats) {
     };
     set("in", theme::formatCount(static_cast<double>(stats->eventsIn)));
     set("out", theme::formatCount(static_cast<double>(stats->eventsOut)));
-    set("rate", theme::formatRate(stats->ratePerSecond));
+    set("rate", theme::formatRate(stats->ratePerSecond, stats->idleSeconds));
     set("errors", theme::formatCount(static_cast<double>(stats->errors)),
         stats->errors > 0 ? inspector_style::errorColor(palette()) : QColor());
     set("late", theme::formatCount(static_cast<double>(stats->late)),

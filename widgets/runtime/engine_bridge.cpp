@@ -52,7 +52,13 @@ QStringList EngineBridge::start(const Project& project, ExecutorOptions options)
         s.type = QString::fromStdString(n.spec->typeId);
         m_stats.push_back(s);
     }
-    m_lastSampleNs = steadyNowNs();
+    m_rates.assign(static_cast<size_t>(m_stats.size()), RateMeter{});
+    m_inRates = m_rates;
+    const int64_t now = steadyNowNs();
+    for (size_t i = 0; i < m_rates.size(); ++i) {
+        m_rates[i].add(now, 0);
+        m_inRates[i].add(now, 0);
+    }
     m_timer.start();
     return {};
 }
@@ -84,17 +90,19 @@ void EngineBridge::requestStop() {
 void EngineBridge::sample() {
     if (!m_executor) return;
     const qint64 now = steadyNowNs();
-    const double dt = static_cast<double>(now - m_lastSampleNs) / 1e9;
-    m_lastSampleNs = now;
     const auto& nodes = m_executor->nodes();
     for (int i = 0; i < m_stats.size(); ++i) {
-        const NodeMetrics& m = *nodes[static_cast<size_t>(i)].metrics;
+        const auto at = static_cast<size_t>(i);
+        const NodeMetrics& m = *nodes[at].metrics;
         NodeStats& s = m_stats[i];
         const qint64 out = NodeMetrics::get(m.eventsOut);
         const qint64 in = NodeMetrics::get(m.eventsIn);
-        const qint64 moved = nodes[static_cast<size_t>(i)].spec->isSink ? in - s.eventsIn : out - s.eventsOut;
-        s.ratePerSecond = dt > 0 ? static_cast<double>(moved) / dt : 0;
-        s.inRatePerSecond = dt > 0 ? static_cast<double>(in - s.eventsIn) / dt : 0;
+        m_rates[at].add(now, nodes[at].spec->isSink ? in : out);
+        m_inRates[at].add(now, in);
+        s.ratePerSecond = m_rates[at].perSecond();
+        s.idleSeconds = m_rates[at].idleSeconds();
+        s.inRatePerSecond = m_inRates[at].perSecond();
+        s.inIdleSeconds = m_inRates[at].idleSeconds();
         s.eventsIn = in;
         s.eventsOut = out;
         s.errors = NodeMetrics::get(m.errors);

@@ -17,6 +17,7 @@
 #include "engine/graph/graph_validator.h"
 #include "engine/graph/node_registry.h"
 #include "engine/runtime/executor.h"
+#include "widgets/runtime/rate_meter.h"
 
 namespace riffle {
 
@@ -27,8 +28,13 @@ struct NodeStats {
     qint64 eventsOut = 0;
     qint64 errors = 0;
     qint64 late = 0;
-    double ratePerSecond = 0;  // events out per second since the previous sample (in, for sinks)
-    double inRatePerSecond = 0;  // events in per second since the previous sample
+    // Events per second (RateMeter: over 5 s for a steady stream, over up to 60 s for a bursty
+    // one such as a window's output): out (in, for sinks), and in.
+    double ratePerSecond = 0;
+    double inRatePerSecond = 0;
+    // Seconds since the matching count last grew (-1: never), for "… · 8 s ago".
+    double idleSeconds = -1;
+    double inIdleSeconds = -1;
     double queueFill = 0;      // 0..1, fullest input queue
     qint64 watermarkUs = 0;
     // Connectors: where they stand with their peer (LinkState), why, and overload drops.
@@ -78,8 +84,8 @@ private:
     std::shared_ptr<ChartHub> m_charts;
     std::unique_ptr<ChartHistory> m_history;  // to record the end of the run
     QVector<NodeStats> m_stats;
+    std::vector<RateMeter> m_rates, m_inRates;  // per node, as m_stats
     QTimer m_timer;
-    qint64 m_lastSampleNs = 0;
 };
 
 }  // namespace riffle

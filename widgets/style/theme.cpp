@@ -103,6 +103,21 @@ QString formatCount(double value) {
     return QString::number(std::llround(value));
 }
 
-QString formatRate(double perSecond) { return formatCount(perSecond) + "/s"; }
+QString formatRate(double perSecond) {
+    // A slow stream must not round to "0/s": one decimal below 10/s, per minute below 1/s.
+    if (perSecond > 0 && perSecond < 1) return QString::number(perSecond * 60, 'g', 2) + "/min";
+    if (perSecond > 0 && perSecond < 10) return QString::number(perSecond, 'f', 1) + "/s";
+    return formatCount(perSecond) + "/s";
+}
+
+QString formatRate(double perSecond, double idleSeconds) {
+    const QString rate = formatRate(perSecond);
+    if (idleSeconds < 2) return rate;
+    const auto s = static_cast<qint64>(idleSeconds);
+    const QString age = s < 120    ? QObject::tr("%1 s ago").arg(s)
+                        : s < 7200 ? QObject::tr("%1 min ago").arg(s / 60)
+                                   : QObject::tr("%1 h ago").arg(s / 3600);
+    return rate + " · " + age;
+}
 
 }  // namespace riffle::theme

@@ -41,7 +41,10 @@ QFont scaledFont(const QFont& base, double factor, QFont::Weight weight = QFont:
 
 // 48200 -> "48.2 K", 1234567 -> "1.23 M", 12 -> "12".
 QString formatCount(double value);
-// Events per second: "48.2 K/s".
+// Events per second: "48.2 K/s", "8.6/s"; below 1/s per minute: "12/min".
 QString formatRate(double perSecond);
+// The rate, and when the last event is 2 s old or more, its age: "0.8/s · 8 s ago"
+// (`idleSeconds` < 0: nothing yet).
+QString formatRate(double perSecond, double idleSeconds);
 
 }  // namespace riffle::theme

@@ -199,7 +199,7 @@ MainWindow::MainWindow(const NodeRegistry& registry, QSettings* settings, QWidge
         // Stop, and start again in onFinished(): the GUI thread never waits for the drain.
         log(tr("Applying the change: restarting the pipeline"));
         m_restarting = true;
-        m_bridge.requestStop();
+        m_bridge.requestStop(true);
     });
 
     m_cpuTimer.setInterval(1000);
@@ -578,7 +578,8 @@ bool MainWindow::run() {
         return false;
     }
     if (m_doc.model()->project().nodes.empty()) return false;
-    if (!m_doc.isTrusted()) {
+    // A restart that applies the user's own edit goes on without asking again.
+    if (!m_restarting && !m_doc.isTrusted()) {
         const ProjectReach reach = projectReach(m_doc.model()->project(), m_registry);
         if (!reach.empty() && !askToRun(reach)) {
             log(tr("Not started: the run was not confirmed"));
@@ -600,7 +601,8 @@ bool MainWindow::run() {
         return false;
     }
     if (!m_restarting) m_runClock.start();
-    m_feed->startRun(m_bridge.charts());
+    // After an edit the charts go on: only the panels the edit changed start again.
+    m_feed->startRun(m_bridge.charts(), m_restarting);
     log(tr("Running %1 on %2").arg(m_doc.displayName(), plural(m_bridge.threadCount(), tr("thread"), tr("threads"))));
     m_threadsLabel->setText(tr("Engine: %1").arg(plural(m_bridge.threadCount(), tr("thread"), tr("threads"))));
     if (!m_peekEdge.isEmpty()) openPeek(m_peekEdge);

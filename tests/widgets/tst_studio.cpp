@@ -7,6 +7,7 @@
 #include "nodes/register_builtin_nodes.h"
 #include "widgets/canvas/graph_scene.h"
 #include "widgets/canvas/graph_view.h"
+#include "widgets/canvas/node_item.h"
 #include "widgets/dashboard/bar_panel.h"
 #include "widgets/dashboard/dashboard_feed.h"
 #include "widgets/dashboard/dashboard_widget.h"
@@ -55,6 +56,7 @@ private slots:
     void findNodeByKeyboardSelectsTheSuggestion();
     void redoAndSaveAsHaveTheirShortcuts();
     void saveAsNamesAnUntitledProject();
+    void editWhileRunningKeepsTheChartsAndAsksNothing();
 
 private:
     QString writeChartProject();
@@ -510,6 +512,75 @@ void TstStudio::saveAsNamesAnUntitledProject() {
     // A project that has a name keeps it under another file name.
     QCOMPARE(w->document()->saveAs(m_dir->filePath("copy.riffle")), QString());
     QCOMPARE(w->document()->model()->projectName(), QString("shop funnel"));
+}
+
+void TstStudio::editWhileRunningKeepsTheChartsAndAsksNothing() {
+    const QString path = m_dir->filePath("live.riffle");
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(R"json({"format": "riffle-project", "version": 1, "name": "Live",
+      "nodes": [
+        {"id": "clicks", "type": "source.clickstream", "x": 0, "y": 0, "params": {"rate": 2000}},
+        {"id": "per_second", "type": "window.tumbling", "x": 300, "y": 0, "params": {"size": "1s",
+            "aggregates": [{"name": "views", "expr": "COUNT(*)"}]}},
+        {"id": "views", "type": "sink.chart.timeseries", "x": 600, "y": 0, "title": "Views", "params": {}},
+        {"id": "rows", "type": "sink.chart.table", "x": 600, "y": 140, "title": "Rows", "params": {}},
+        {"id": "log", "type": "sink.file", "x": 300, "y": 140, "params": {"path": "out/views.jsonl"}}],
+      "edges": [{"from": "clicks.out", "to": "per_second.in"}, {"from": "per_second.out", "to": "views.in"},
+                {"from": "per_second.out", "to": "rows.in"}, {"from": "per_second.out", "to": "log.in"}]})json");
+    f.close();
+    auto w = makeWindow();
+    int asked = 0;
+    w->askToRun = [&](const ProjectReach&) { return ++asked, true; };
+    QCOMPARE(w->openFile(path, true), QString());
+    QVERIFY(w->run());
+    QCOMPARE(asked, 1);
+    auto* views = qobject_cast<TimeseriesPanel*>(w->dashboardFeed()->panel("views"));
+    QVERIFY(views);
+    QTRY_VERIFY_WITH_TIMEOUT(!views->seriesNames().isEmpty() &&
+                                 views->seriesPoints(views->seriesNames().front()).size() >= 2,
+                             15000);
+    const QString series = views->seriesNames().front();
+    const auto before = views->seriesPoints(series);
+
+    // A parameter edit restarts the pipeline; the chart keeps every point it had, and the
+    // project is not questioned again.
+    w->document()->undoStack()->push(
+        new SetParamCommand(w->document()->model(), "clicks", "rate", 1000));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        eventsOut(*w->bridge(), "clicks") >= 0 && eventsOut(*w->bridge(), "clicks") < 1000, 10000);
+    QVERIFY(w->isRunning());
+    QCOMPARE(qobject_cast<TimeseriesPanel*>(w->dashboardFeed()->panel("views")),
+             views);  // the same panel
+    auto after = views->seriesPoints(series);
+    QVERIFY(after.size() >= before.size());
+    QVERIFY(std::equal(before.begin(), before.end(), after.begin()));
+    QTRY_VERIFY_WITH_TIMEOUT(views->seriesPoints(series).size() > before.size() + 1,
+                             15000);  // and goes on
+    QCOMPARE(asked, 1);
+
+    // Wire > Record: the same, and the new card lands where it covers no other card.
+    const QString rec =
+        w->scene()->recordEdge("clicks.out>per_second.in", m_dir->filePath("clicks"));
+    QCOMPARE(rec, QString("recording"));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        eventsOut(*w->bridge(), "recording") > 0 || eventsOut(*w->bridge(), "clicks") > 0, 10000);
+    QTest::qWait(1000);
+    QVERIFY(w->isRunning());
+    QCOMPARE(asked, 1);
+    const QRectF card = w->scene()->nodeItem(rec)->sceneBoundingRect();
+    for (const NodeDef& n : w->document()->model()->project().nodes) {
+        const QString id = QString::fromStdString(n.id);
+        if (id != rec)
+            QVERIFY2(!card.intersects(w->scene()->nodeItem(id)->sceneBoundingRect()),
+                     qPrintable(id));
+    }
+    w->stop();
+    QTRY_VERIFY_WITH_TIMEOUT(!w->isRunning(), 10000);
+    // One run in the chart history, not one per edit.
+    auto history = ChartHistory::open(chartHistoryPathFor(path.toStdString()));
+    QVERIFY(history);
+    QCOMPARE(history.value()->runCount(), qint64(1));
 }
 
 QTEST_MAIN(TstStudio)

@@ -302,14 +302,38 @@ QString GraphScene::addNode(const QString& typeId, QPointF scenePos) {
     NodeDef def;
     def.id = m_model->uniqueNodeId(typeId.section('.', -1)).toStdString();
     def.type = spec->typeId;
-    // Centred under the cursor, its header where the pointer is.
-    const QPointF topLeft = snapped(scenePos - QPointF(NodeItem::kWidth / 2, 15));
+    // Centred under the cursor, its header where the pointer is, or the nearest free place.
+    const QPointF topLeft = freeSpot(snapped(scenePos - QPointF(NodeItem::kWidth / 2, 15)));
     def.x = topLeft.x();
     def.y = topLeft.y();
     Subgraph sub;
     sub.nodes.push_back(def);
     addSubgraph(sub, tr("Add %1").arg(QString::fromStdString(spec->displayName)));
     return QString::fromStdString(def.id);
+}
+
+QPointF GraphScene::freeSpot(QPointF topLeft) const {
+    // A card is about this tall before it exists; keep a grid step between cards.
+    constexpr double kCardHeight = 110;
+    const double gap = canvas::kGridStep;
+    auto isFree = [&](QPointF p) {
+        const QRectF r(p, QSizeF(NodeItem::kWidth, kCardHeight));
+        for (const NodeItem* n : m_nodes)
+            if (n->sceneBoundingRect().adjusted(-gap, -gap, gap, gap).intersects(r)) return false;
+        return true;
+    };
+    // Rings of places around the wanted one, nearest first: below, right, above, left.
+    const double dx = NodeItem::kWidth + 2 * gap, dy = kCardHeight + 2 * gap;
+    for (int ring = 0; ring < 20; ++ring) {
+        for (int i = -ring; i <= ring; ++i) {
+            for (const QPointF step :
+                 {QPointF(i, ring), QPointF(ring, i), QPointF(i, -ring), QPointF(-ring, i)}) {
+                const QPointF p = snapped(topLeft + QPointF(step.x() * dx, step.y() * dy));
+                if (isFree(p)) return p;
+            }
+        }
+    }
+    return topLeft;
 }
 
 void GraphScene::fillEdgeMenu(QMenu& menu, const QString& key) {
@@ -359,7 +383,7 @@ QString GraphScene::recordEdge(const QString& key, const QString& chosenPath) {
     const NodeDef* anchor = m_model->node(QString::fromStdString(edge.toNode));
     if (!anchor) anchor = m_model->node(QString::fromStdString(edge.fromNode));
     if (anchor) {
-        const QPointF pos = snapped(QPointF(anchor->x, anchor->y + 140));
+        const QPointF pos = freeSpot(snapped(QPointF(anchor->x, anchor->y + 140)));
         def.x = pos.x();
         def.y = pos.y();
     }

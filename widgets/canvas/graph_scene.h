@@ -94,6 +94,8 @@ public slots:
     // Adds a node of `typeId` with its default parameters, centred under `scenePos`; returns its
     // id ("" for an unknown type).
     QString addNode(const QString& typeId, QPointF scenePos);
+    // `topLeft` if a new card placed there covers no other, else the nearest place that is free.
+    QPointF freeSpot(QPointF topLeft) const;
 
 signals:
     void selectionChangedToNodes(const QStringList& ids);

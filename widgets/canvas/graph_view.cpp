@@ -13,6 +13,7 @@
 
 #include "widgets/canvas/canvas_style.h"
 #include "widgets/canvas/graph_scene.h"
+#include "widgets/canvas/node_item.h"
 #include "widgets/canvas/quick_add_popup.h"
 #include "widgets/model/graph_model.h"
 
@@ -43,7 +44,12 @@ GraphView::GraphView(GraphScene* scene, QWidget* parent)
     m_scene->setPalette(palette());
     m_scene->setFont(font());
     m_quickAdd = new QuickAddPopup(scene, this);
-    connect(m_quickAdd, &QuickAddPopup::nodeAdded, this, [this] { setFocus(); });
+    connect(m_quickAdd, &QuickAddPopup::nodeAdded, this, [this](const QString& id) {
+        setFocus();
+        // All of the new card in view, even when it was added at the viewport's edge.
+        if (const NodeItem* item = m_scene->nodeItem(id))
+            ensureVisible(item->sceneBoundingRect(), 40, 40);
+    });
     connect(scene->model(), &GraphModel::reset, this, [this] {
         m_fitPending = true;
         if (isVisible())

@@ -52,10 +52,9 @@ void DashboardFeed::setHistoryPath(const QString& path) {
     refreshChangedPanels();
 }
 
-void DashboardFeed::startRun(std::shared_ptr<ChartHub> hub) {
+void DashboardFeed::startRun(std::shared_ptr<ChartHub> hub, bool goingOn) {
     m_hub = std::move(hub);
-    m_panelKeys.clear();
-    for (const QString& id : m_dashboard->panelIds()) m_dashboard->refreshPanel(id);
+    refreshPanels(goingOn);
     m_dashboard->setRunning(true);
 }
 
@@ -135,6 +134,11 @@ QWidget* DashboardFeed::makePanel(const QString& nodeId) {
 
 void DashboardFeed::refreshChangedPanels() {
     if (m_dashboard->isRunning()) return;  // a change while running restarts the run
+    refreshPanels(true);
+}
+
+void DashboardFeed::refreshPanels(bool onlyChanged) {
+    if (!onlyChanged) m_panelKeys.clear();
     for (const QString& id : m_dashboard->panelIds()) {
         const QByteArray before = m_panelKeys.value(id);
         const QByteArray after = [&] {

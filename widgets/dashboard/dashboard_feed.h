@@ -30,8 +30,9 @@ public:
     // The project's history file (empty: none, e.g. an unsaved project). Rebuilds the panels.
     void setHistoryPath(const QString& path);
     QString historyPath() const { return m_historyPath; }
-    // A run started: the panels start empty and follow `hub`'s channels.
-    void startRun(std::shared_ptr<ChartHub> hub);
+    // A run started: the panels start empty and follow `hub`'s channels. `goingOn`: the run
+    // restarted to apply an edit, and every panel the edit did not change keeps what it shows.
+    void startRun(std::shared_ptr<ChartHub> hub, bool goingOn = false);
     // The run ended: takes what is left in the channels and greys the live dots.
     void stopRun();
     // Moves everything waiting in the channels into the panels (the frame timer calls it).
@@ -52,6 +53,7 @@ signals:
 private:
     QWidget* makePanel(const QString& nodeId);
     void refreshChangedPanels();
+    void refreshPanels(bool onlyChanged);
     void onExportRequested(const QString& nodeId, const QString& format);
 
     DashboardWidget* m_dashboard;

@@ -14,6 +14,14 @@ EngineBridge::EngineBridge(const NodeRegistry& registry, QObject* parent) : QObj
 
 EngineBridge::~EngineBridge() {
     if (m_executor) m_executor->requestStop();
+    endHistoryRun();
+}
+
+void EngineBridge::endHistoryRun() {
+    if (!m_history) return;
+    (void)m_history->endRun(m_historyRun, QDateTime::currentMSecsSinceEpoch() * 1000);
+    m_history.reset();
+    m_historyRun = 0;
 }
 
 QStringList EngineBridge::start(const Project& project, ExecutorOptions options) {
@@ -22,28 +30,46 @@ QStringList EngineBridge::start(const Project& project, ExecutorOptions options)
         m_executor->wait();
         m_executor.reset();
         m_timer.stop();
-        if (m_history) (void)m_history->endRun(m_charts->runId(), QDateTime::currentMSecsSinceEpoch() * 1000);
     }
+    const std::string historyPath =
+        project.path.empty() ? std::string() : chartHistoryPathFor(project.path);
+    const bool goOn = m_keepHistoryRun && m_history && historyPath == m_historyPath;
+    m_keepHistoryRun = false;
+    if (!goOn) endHistoryRun();
     ValidatedGraph graph = validateProject(project, m_registry);
     QStringList problems;
     for (const auto& p : graph.problems) problems << QString::fromStdString(p.message);
-    if (!problems.isEmpty()) return problems;
+    if (!problems.isEmpty()) {
+        endHistoryRun();
+        return problems;
+    }
     m_charts = makeChartHub(graph);
-    m_history.reset();
-    if (!m_charts->nodeIds().empty() && !project.path.empty()) {
-        const std::string path = chartHistoryPathFor(project.path);
+    if (goOn && !m_charts->nodeIds().empty()) {
+        m_charts->setHistory(historyPath, m_historyRun);
+    } else {
+        endHistoryRun();
+    }
+    if (!m_history && !m_charts->nodeIds().empty() && !historyPath.empty()) {
         const TimeUs now = QDateTime::currentMSecsSinceEpoch() * 1000;
         // Without a history the charts still run live; the run just is not kept.
-        if (auto h = ChartHistory::open(path))
+        if (auto h = ChartHistory::open(historyPath))
             if (auto run = h.value()->beginRun(now, historyRetentionUs(project.settings))) {
-                m_charts->setHistory(path, run.value());
+                m_charts->setHistory(historyPath, run.value());
                 m_history = std::move(h.value());
+                m_historyPath = historyPath;
+                m_historyRun = run.value();
             }
     }
     options.charts = m_charts;
     auto exec = Executor::create(graph, options);
-    if (!exec) return {QString::fromStdString(exec.message())};
-    if (Status s = exec.value()->start(); !s) return {QString::fromStdString(redactSecrets(s.message()))};
+    if (!exec) {
+        endHistoryRun();
+        return {QString::fromStdString(exec.message())};
+    }
+    if (Status s = exec.value()->start(); !s) {
+        endHistoryRun();
+        return {QString::fromStdString(redactSecrets(s.message()))};
+    }
     m_executor = std::move(exec.value());
     m_stats.clear();
     for (const auto& n : m_executor->nodes()) {
@@ -83,8 +109,10 @@ void EngineBridge::closePeek(const std::shared_ptr<PeekTap>& tap) {
     if (m_executor) m_executor->closePeek(tap);
 }
 
-void EngineBridge::requestStop() {
-    if (m_executor) m_executor->requestStop();
+void EngineBridge::requestStop(bool restarting) {
+    if (!m_executor) return;
+    m_keepHistoryRun = restarting;
+    m_executor->requestStop();
 }
 
 void EngineBridge::sample() {
@@ -121,8 +149,9 @@ void EngineBridge::sample() {
         m_timer.stop();
         const Status failure = m_executor->failure();
         m_executor.reset();
-        if (m_history) (void)m_history->endRun(m_charts->runId(), QDateTime::currentMSecsSinceEpoch() * 1000);
-        m_history.reset();
+        // Failed, or stopped for good: the run ends here. Restarting: start() goes on with it.
+        if (!failure.isOk()) m_keepHistoryRun = false;
+        if (!m_keepHistoryRun) endHistoryRun();
         emit finished(failure.isOk() ? QString() : QString::fromStdString(redactSecrets(failure.message())));
     }
 }

@@ -55,10 +55,13 @@ public:
 
     // Validates and starts `project`. Returns the problems (empty when it started). A running
     // pipeline is stopped first. Chart sinks publish on charts(); when the project has a path,
-    // their final rows also go to its chart history (chartHistoryPathFor) as a new run.
+    // their final rows also go to its chart history (chartHistoryPathFor) as a new run, or
+    // as more of the previous run after a stop that kept it open (requestStop(true)).
     QStringList start(const Project& project, ExecutorOptions options = {});
-    // Asks the pipeline to stop; finished() follows once every sink has flushed.
-    void requestStop();
+    // Asks the pipeline to stop; finished() follows once every sink has flushed. With
+    // `restarting`, the chart history's run stays open for the next start() to go on with: an
+    // edit applied while running is one run to the person watching the dashboard.
+    void requestStop(bool restarting = false);
     bool isRunning() const { return m_executor != nullptr; }
     const QVector<NodeStats>& stats() const { return m_stats; }
     // Events per second leaving every source together, at the last sample.
@@ -79,10 +82,14 @@ signals:
 
 private:
     void sample();
+    void endHistoryRun();
     const NodeRegistry& m_registry;
     std::unique_ptr<Executor> m_executor;
     std::shared_ptr<ChartHub> m_charts;
     std::unique_ptr<ChartHistory> m_history;  // to record the end of the run
+    std::string m_historyPath;
+    int64_t m_historyRun = 0;
+    bool m_keepHistoryRun = false;
     QVector<NodeStats> m_stats;
     std::vector<RateMeter> m_rates, m_inRates;  // per node, as m_stats
     QTimer m_timer;

@@ -14,6 +14,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPlainTextEdit>
+#include <QScreen>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
@@ -101,8 +102,10 @@ MainWindow::MainWindow(const NodeRegistry& registry, QSettings* settings, QWidge
     editor->setObjectName("editorSplitter");
     editor->addWidget(m_view);
     editor->addWidget(m_dashboard);
-    editor->setStretchFactor(0, 5);
-    editor->setStretchFactor(1, 4);
+    // When the inspector comes and goes, or the window is resized, the dashboard takes the
+    // difference: the canvas (and what is under the pointer) stays where it is.
+    editor->setStretchFactor(0, 0);
+    editor->setStretchFactor(1, 1);
     editor->setChildrenCollapsible(false);
     m_stack = new QStackedWidget;
     m_stack->addWidget(m_welcome);
@@ -163,10 +166,12 @@ MainWindow::MainWindow(const NodeRegistry& registry, QSettings* settings, QWidge
         updatePill();
         updateActions();
         updateFindTitles();
-        if (m_doc.hasProject()) QTimer::singleShot(0, m_view, [this] { m_view->fitToView(); });
+        if (m_doc.hasProject()) QTimer::singleShot(0, m_view, [this] { m_view->fitReadable(); });
     });
     connect(m_scene, &GraphScene::selectionChangedToNodes, this, [this](const QStringList& ids) {
         m_inspector->setNode(ids.size() == 1 ? ids.front() : QString());
+        // The inspector takes room only when there is one node to show.
+        if (m_doc.hasProject()) m_inspectorDock->setVisible(ids.size() == 1);
         onStats();
         updateActions();
     });
@@ -218,9 +223,9 @@ MainWindow::MainWindow(const NodeRegistry& registry, QSettings* settings, QWidge
 
     m_welcome->setExamples(examplePaths());
     m_welcome->setRecentFiles(m_doc.recentFiles());
-    showEditor(false);
     resize(1440, 900);
     restoreLayout();
+    showEditor(false);
     updateTitle();
     updatePill();
     updateActions();
@@ -466,10 +471,12 @@ void MainWindow::buildDocks() {
     m_bottomDock->setObjectName("bottomDock");
     m_bottomDock->setWidget(m_bottomTabs);
     addDockWidget(Qt::BottomDockWidgetArea, m_bottomDock);
-    resizeDocks({m_paletteDock, m_inspectorDock}, {250, 390}, Qt::Horizontal);
-    resizeDocks({m_bottomDock}, {190}, Qt::Vertical);
+    resizeDocks({m_paletteDock, m_inspectorDock}, {240, 380}, Qt::Horizontal);
+    resizeDocks({m_bottomDock}, {170}, Qt::Vertical);
     connect(m_problems, &ProblemsPanel::countChanged, this, [this](int n) {
         m_bottomTabs->setTabText(0, n ? tr("Problems (%1)").arg(n) : tr("Problems"));
+        // Nothing left to show: the problems list gives its room back.
+        if (n == 0 && m_bottomTabs->currentWidget() == m_problems) m_bottomDock->hide();
     });
 }
 
@@ -485,8 +492,19 @@ void MainWindow::buildStatusBar() {
 
 void MainWindow::showEditor(bool editor) {
     m_stack->setCurrentIndex(editor ? 1 : 0);
-    for (QDockWidget* d : {m_paletteDock, m_inspectorDock, m_bottomDock}) d->setVisible(editor);
+    // The palette always; the inspector and the output only when they have something to show.
+    m_paletteDock->setVisible(editor);
+    m_inspectorDock->setVisible(editor && m_scene->selectedNodeIds().size() == 1);
+    m_bottomDock->setVisible(editor && m_problems->count() > 0);
     if (!editor) m_welcome->setRecentFiles(m_doc.recentFiles());
+    if (editor && m_splitDefault) {
+        // First time: the canvas gets most of the room (3 : 2), once the window has its size.
+        m_splitDefault = false;
+        QTimer::singleShot(0, this, [this] {
+            const int total = m_editor->width();
+            if (total > 0) m_editor->setSizes({total * 3 / 5, total - total * 3 / 5});
+        });
+    }
 }
 
 void MainWindow::updateTitle() {
@@ -740,11 +758,13 @@ bool MainWindow::saveDocument(bool as) {
 }
 
 void MainWindow::restoreLayout() {
-    restoreGeometry(m_settings->value("window/geometry").toByteArray());
+    if (!restoreGeometry(m_settings->value("window/geometry").toByteArray())) {
+        // First start: the whole screen, which a canvas and a dashboard side by side need.
+        if (const QScreen* s = screen()) setGeometry(s->availableGeometry());
+    }
     restoreState(m_settings->value("window/state").toByteArray());
-    // The dashboard gets a little more room than the canvas: it is what one watches while running.
-    if (!m_editor->restoreState(m_settings->value("window/editorSplitter").toByteArray()))
-        m_editor->setSizes({360, 640});
+    m_splitDefault =
+        !m_editor->restoreState(m_settings->value("window/editorSplitter").toByteArray());
 }
 
 void MainWindow::saveLayout() {

@@ -147,7 +147,9 @@ private:
     QTimer m_cpuTimer;
     double m_lastCpuSeconds = 0;
     qint64 m_lastCpuSampleMs = 0;
-    bool m_restarting = false;  // stopped to apply a change; onFinished() starts it again
+    bool m_restarting = false;
+    bool m_splitDefault = true;  // no splitter sizes saved: set them when the editor first shows //
+                                 // stopped to apply a change; onFinished() starts it again
     QString m_peekEdge;      // the wire the Peek tab shows, reopened after a restart
 };
 

@@ -13,6 +13,7 @@
 #include "widgets/dashboard/dashboard_widget.h"
 #include "widgets/dashboard/table_panel.h"
 #include "widgets/dashboard/timeseries_panel.h"
+#include "widgets/inspector/inspector.h"
 #include "widgets/model/commands.h"
 #include "widgets/panels/peek_panel.h"
 #include "widgets/panels/problems_panel.h"
@@ -57,6 +58,7 @@ private slots:
     void redoAndSaveAsHaveTheirShortcuts();
     void saveAsNamesAnUntitledProject();
     void editWhileRunningKeepsTheChartsAndAsksNothing();
+    void layoutGivesTheCanvasTheRoomAndIsRemembered();
 
 private:
     QString writeChartProject();
@@ -581,6 +583,56 @@ void TstStudio::editWhileRunningKeepsTheChartsAndAsksNothing() {
     auto history = ChartHistory::open(chartHistoryPathFor(path.toStdString()));
     QVERIFY(history);
     QCOMPARE(history.value()->runCount(), qint64(1));
+}
+
+void TstStudio::layoutGivesTheCanvasTheRoomAndIsRemembered() {
+    auto w = makeWindow();
+    w->resize(1920, 1080);
+    QCOMPARE(w->openFile(copyExample("click_analytics.riffle"), true), QString());
+    QTest::qWait(50);  // the first layout and the fit
+    auto* editor = w->findChild<QSplitter*>("editorSplitter");
+    QVERIFY(editor);
+    // The canvas has the most room; the inspector and the output take none while empty.
+    QVERIFY2(w->view()->width() > w->dashboard()->width(),
+             qPrintable(QString("%1 vs %2").arg(w->view()->width()).arg(w->dashboard()->width())));
+    QVERIFY(w->view()->width() >= 900);
+    QVERIFY(!w->inspector()->isVisible());
+    QVERIFY(!w->problems()->isVisible());
+    // It opens at a zoom where a card can be read, not shrunk to fit.
+    QVERIFY(w->view()->zoom() >= GraphView::kReadableZoom);
+    QVERIFY(w->view()
+                ->mapFromScene(w->scene()->nodeItem("clicks")->sceneBoundingRect().topLeft())
+                .x() >= 0);
+
+    // Selecting a node brings the inspector; the canvas keeps its width (the dashboard gives way).
+    const int canvasWidth = w->view()->width();
+    w->selectAndReveal("clicks");
+    QTRY_VERIFY(w->inspector()->isVisible());
+    QTest::qWait(20);
+    QCOMPARE(w->view()->width(), canvasWidth);
+    w->scene()->clearSelection();
+    QTRY_VERIFY(!w->inspector()->isVisible());
+
+    // A run refused for problems shows them; fixing them hides the list again.
+    w->document()->undoStack()->push(
+        new SetParamCommand(w->document()->model(), "clicks", "rate", "fast"));
+    QTRY_COMPARE(w->problems()->count(), 1);
+    QVERIFY(!w->problems()->isVisible());  // typing is not interrupted by the list
+    QVERIFY(!w->run());
+    QVERIFY(w->problems()->isVisible());
+    w->document()->undoStack()->undo();
+    QTRY_VERIFY(!w->problems()->isVisible());
+
+    // The sizes the user gives are there after a restart.
+    editor->setSizes({700, 1000});
+    const QList<int> sizes = editor->sizes();
+    w->close();
+    w.reset();
+    auto w2 = makeWindow();
+    w2->resize(1920, 1080);
+    QCOMPARE(w2->openFile(copyExample("click_analytics.riffle"), true), QString());
+    QTest::qWait(50);
+    QCOMPARE(w2->findChild<QSplitter*>("editorSplitter")->sizes(), sizes);
 }
 
 QTEST_MAIN(TstStudio)

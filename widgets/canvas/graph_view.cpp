@@ -54,9 +54,15 @@ GraphView::GraphView(GraphScene* scene, QWidget* parent)
         m_fitPending = true;
         if (isVisible())
             QTimer::singleShot(0, this, [this] {
-                if (m_fitPending) fitToView();
+                if (m_fitPending) fitReadable();
             });
     });
+    // The empty-canvas hint covers the whole viewport: repaint all of it when it comes or goes
+    // (a new card alone would repaint only its own rectangle and leave the hint behind it).
+    for (auto signal : {&GraphModel::nodeAdded, &GraphModel::nodeRemoved})
+        connect(scene->model(), signal, this, [this] {
+            if (m_scene->nodeCount() <= 1) viewport()->update();
+        });
 }
 
 double GraphView::zoom() const {
@@ -87,6 +93,21 @@ void GraphView::zoomOut() {
 }
 void GraphView::resetZoom() {
     setZoom(1.0, QRectF(viewport()->rect()).center());
+}
+
+void GraphView::fitReadable() {
+    fitToView();
+    const QRectF r = m_scene->nodesBoundingRect();
+    if (r.isEmpty() || zoom() >= kReadableZoom) return;
+    // Too big to fit at a size one can read: readable, from the graph's top left (its sources),
+    // and the rest a pan away.
+    setTransform(QTransform::fromScale(kReadableZoom, kReadableZoom));
+    const QSizeF view = QSizeF(viewport()->size()) / kReadableZoom;
+    const double margin = 40;
+    const double top = r.height() + 2 * margin <= view.height() ? r.center().y() - view.height() / 2
+                                                                : r.top() - margin;
+    centerOn(QPointF(r.left() - margin + view.width() / 2, top + view.height() / 2));
+    emit zoomChanged(kReadableZoom);
 }
 
 void GraphView::fitToView() {
@@ -336,7 +357,7 @@ void GraphView::changeEvent(QEvent* event) {
 
 void GraphView::resizeEvent(QResizeEvent* event) {
     QGraphicsView::resizeEvent(event);
-    if (m_fitPending && isVisible() && !viewport()->size().isEmpty()) fitToView();
+    if (m_fitPending && isVisible() && !viewport()->size().isEmpty()) fitReadable();
 }
 
 }  // namespace riffle

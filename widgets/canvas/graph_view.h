@@ -22,6 +22,9 @@ public:
     static constexpr const char* kNodeTypeMime = "application/x-riffle-node-type";
     static constexpr double kMinZoom = 0.1;
     static constexpr double kMaxZoom = 4.0;
+    // The smallest zoom at which a card's title and rate can be read (about 9 px text); a
+    // project opens at no less than this.
+    static constexpr double kReadableZoom = 0.75;
 
     explicit GraphView(GraphScene* scene, QWidget* parent = nullptr);
     GraphScene* graphScene() const { return m_scene; }
@@ -36,6 +39,8 @@ public slots:
     void zoomOut();
     void resetZoom();
     void fitToView();
+    // As fitToView(), but never below kReadableZoom: then the graph's top left is in view.
+    void fitReadable();
     // Opens the quick-add search at the cursor (or the middle of the view when it is elsewhere).
     void openQuickAdd();
     void openQuickAddAt(QPoint viewportPos);

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "engine/core/time_format.h"
+#include "engine/graph/node_reference.h"
 #include "engine/graph/project_settings.h"
 #include "engine/graph/secrets.h"
 
@@ -70,31 +71,7 @@ std::string nodeCatalogMarkdown(const NodeRegistry& registry) {
         "# Node reference\n\nGenerated from the node declarations by `riffle-run --list-nodes --markdown`; "
         "do not edit by hand.\n\nEvery node also has an `errors` output port that carries the events it "
         "could not process, with `error` and `node` fields added.\n";
-    for (const NodeSpec* s : registry.all()) {
-        out += "\n## `" + s->typeId + "` — " + s->displayName + "\n\n" + s->description + "\n\n";
-        auto ports = [](const std::vector<PortSpec>& ps) {
-            std::string t;
-            for (const auto& p : ps) t += (t.empty() ? "`" : ", `") + p.name + "`";
-            return t.empty() ? std::string("none") : t;
-        };
-        out += "Inputs: " + ports(s->inputs) + ". Outputs: " + ports(s->outputs) + ".\n";
-        if (s->params.empty()) continue;
-        out += "\n| parameter | type | default | description |\n|---|---|---|---|\n";
-        for (const auto& p : s->params) {
-            std::string type(paramTypeName(p.type));
-            if (!p.choices.empty()) {
-                type.clear();
-                for (const auto& c : p.choices) type += (type.empty() ? "" : " / ") + c;
-            }
-            std::string def = p.defaultValue.is_null() ? "" : "`" + p.defaultValue.dump() + "`";
-            std::string help = p.help;
-            if (!p.unit.empty()) help += " (" + p.unit + ")";
-            if (p.required) help += " Required.";
-            for (auto& c : help)
-                if (c == '|') c = '/';
-            out += "| `" + p.key + "` | " + type + " | " + def + " | " + help + " |\n";
-        }
-    }
+    for (const NodeSpec* s : registry.all()) out += "\n" + nodeReferenceMarkdown(*s);
     return out;
 }
 

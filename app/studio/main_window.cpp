@@ -6,6 +6,8 @@
 #include <QCloseEvent>
 #include <QCompleter>
 #include <QDateTime>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
@@ -20,15 +22,17 @@
 #include <QStatusBar>
 #include <QStringListModel>
 #include <QTabWidget>
+#include <QTextBrowser>
 #include <QToolBar>
 #include <QToolButton>
 #include <QVBoxLayout>
 
 #include "engine/charts/chart_history.h"
+#include "engine/graph/node_reference.h"
 #include "widgets/canvas/graph_scene.h"
+#include "widgets/canvas/graph_view.h"
 #include "widgets/dashboard/dashboard_feed.h"
 #include "widgets/dashboard/dashboard_widget.h"
-#include "widgets/canvas/graph_view.h"
 #include "widgets/inspector/inspector.h"
 #include "widgets/palette/palette_widget.h"
 #include "widgets/panels/peek_panel.h"
@@ -176,6 +180,14 @@ MainWindow::MainWindow(const NodeRegistry& registry, QSettings* settings, QWidge
         updateActions();
     });
     connect(m_scene, &GraphScene::edgeActivated, this, &MainWindow::openPeek);
+    connect(m_scene, &GraphScene::peekRequested, this,
+            [this](const QString& node, const QString& port) { openPeekOf(node, port); });
+    connect(m_scene, &GraphScene::renameRequested, this, [this](const QString& id) {
+        selectAndReveal(id);
+        m_inspectorDock->show();
+        m_inspector->editTitle();
+    });
+    connect(m_scene, &GraphScene::referenceRequested, this, &MainWindow::showReference);
     connect(m_scene, &GraphScene::nodeActivated, this, [this](const QString&) {
         m_inspectorDock->show();
         m_inspectorDock->raise();
@@ -623,7 +635,7 @@ bool MainWindow::run() {
     m_feed->startRun(m_bridge.charts(), m_restarting);
     log(tr("Running %1 on %2").arg(m_doc.displayName(), plural(m_bridge.threadCount(), tr("thread"), tr("threads"))));
     m_threadsLabel->setText(tr("Engine: %1").arg(plural(m_bridge.threadCount(), tr("thread"), tr("threads"))));
-    if (!m_peekEdge.isEmpty()) openPeek(m_peekEdge);
+    if (!m_peekPort.first.isEmpty()) openPeekOf(m_peekPort.first, m_peekPort.second);
     updatePill();
     updateActions();
     return true;
@@ -677,15 +689,38 @@ void MainWindow::onModelEdited() {
 }
 
 void MainWindow::openPeek(const QString& edgeKey) {
-    m_peekEdge = edgeKey;
     const int i = m_doc.model()->edgeIndex(edgeKey);
-    m_bottomDock->show();
-    m_bottomTabs->setCurrentWidget(m_peek);
     if (i < 0) return;
     const EdgeDef& e = m_doc.model()->project().edges[static_cast<size_t>(i)];
+    openPeekOf(QString::fromStdString(e.fromNode), QString::fromStdString(e.fromPort));
+}
+
+void MainWindow::openPeekOf(const QString& nodeId, const QString& port) {
+    m_peekPort = {nodeId, port};
+    m_bottomDock->show();
+    m_bottomTabs->setCurrentWidget(m_peek);
+    if (!m_doc.model()->node(nodeId)) return;
     if (m_peek->tap()) m_bridge.closePeek(m_peek->tap());
-    const QString title = QString::fromStdString(e.from() + " → " + e.to());
-    m_peek->setTap(m_bridge.openPeek(QString::fromStdString(e.fromNode), QString::fromStdString(e.fromPort)), title);
+    m_peek->setTap(m_bridge.openPeek(nodeId, port), nodeId + "." + port);
+}
+
+void MainWindow::showReference(const QString& typeId) {
+    const NodeSpec* spec = m_registry.find(typeId.toStdString());
+    if (!spec) return;
+    auto* dialog = new QDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setObjectName("nodeReference");
+    dialog->setWindowTitle(tr("%1 — Reference").arg(QString::fromStdString(spec->displayName)));
+    auto* text = new QTextBrowser(dialog);
+    text->setMarkdown(QString::fromStdString(nodeReferenceMarkdown(*spec)));
+    text->setOpenExternalLinks(true);
+    auto* layout = new QVBoxLayout(dialog);
+    layout->addWidget(text);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, dialog);
+    connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::close);
+    layout->addWidget(buttons);
+    dialog->resize(760, 560);
+    dialog->show();
 }
 
 void MainWindow::updateHistoryPath() {

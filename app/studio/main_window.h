@@ -102,6 +102,8 @@ private:
     void onFinished(const QString& error);
     void onModelEdited();
     void openPeek(const QString& edgeKey);
+    void openPeekOf(const QString& nodeId, const QString& port);
+    void showReference(const QString& typeId);
     void findNode();
     void log(const QString& line);
     bool maybeSave();
@@ -150,7 +152,8 @@ private:
     bool m_restarting = false;
     bool m_splitDefault = true;  // no splitter sizes saved: set them when the editor first shows //
                                  // stopped to apply a change; onFinished() starts it again
-    QString m_peekEdge;      // the wire the Peek tab shows, reopened after a restart
+    std::pair<QString, QString>
+        m_peekPort;  // node and port the Peek tab shows, reopened after a restart
 };
 
 }  // namespace riffle

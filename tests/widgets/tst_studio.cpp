@@ -8,6 +8,7 @@
 #include "widgets/canvas/graph_scene.h"
 #include "widgets/canvas/graph_view.h"
 #include "widgets/canvas/node_item.h"
+#include "widgets/canvas/quick_add_popup.h"
 #include "widgets/dashboard/bar_panel.h"
 #include "widgets/dashboard/dashboard_feed.h"
 #include "widgets/dashboard/dashboard_widget.h"
@@ -59,6 +60,7 @@ private slots:
     void saveAsNamesAnUntitledProject();
     void editWhileRunningKeepsTheChartsAndAsksNothing();
     void layoutGivesTheCanvasTheRoomAndIsRemembered();
+    void contextMenusOnCardsWiresAndTheCanvas();
 
 private:
     QString writeChartProject();
@@ -633,6 +635,83 @@ void TstStudio::layoutGivesTheCanvasTheRoomAndIsRemembered() {
     QCOMPARE(w2->openFile(copyExample("click_analytics.riffle"), true), QString());
     QTest::qWait(50);
     QCOMPARE(w2->findChild<QSplitter*>("editorSplitter")->sizes(), sizes);
+}
+
+namespace {
+QStringList actionTexts(const QMenu& menu) {
+    QStringList out;
+    for (QAction* a : menu.actions())
+        if (!a->isSeparator()) out << a->text();
+    return out;
+}
+QAction* menuAction(const QMenu& menu, const char* name) {
+    for (QAction* a : menu.actions())
+        if (a->objectName() == name) return a;
+    return nullptr;
+}
+}  // namespace
+
+void TstStudio::contextMenusOnCardsWiresAndTheCanvas() {
+    auto w = makeWindow();
+    QCOMPARE(w->openFile(copyExample("click_analytics.riffle"), true), QString());
+    QVERIFY(w->run());
+    GraphScene* scene = w->scene();
+    const size_t nodes = w->document()->model()->project().nodes.size();
+
+    QMenu card;
+    scene->fillNodeMenu(card, "sections");
+    QCOMPARE(actionTexts(card), QStringList({"Rename…", "Duplicate", "Delete", "Peek Output",
+                                             "Record Output…", "Reference: Map"}));
+    QCOMPARE(scene->selectedNodeIds(), QStringList{"sections"});  // right-click selects the card
+    menuAction(card, "renameNode")->trigger();
+    QTRY_VERIFY(w->inspector()->isVisible());
+    QCOMPARE(w->inspector()->titleEdit()->selectedText(), QString("Page section"));
+    menuAction(card, "duplicateNode")->trigger();
+    QCOMPARE(w->document()->model()->project().nodes.size(), nodes + 1);
+    w->document()->undoStack()->undo();
+    // Peek at the card's output without a wire to click.
+    menuAction(card, "peekNode")->trigger();
+    QVERIFY(w->peek()->isVisible());
+    QVERIFY(w->peek()->tap());
+    QTRY_VERIFY_WITH_TIMEOUT(w->peek()->table()->rowCount() > 0, 10000);
+    // The reference comes from the node's declaration.
+    menuAction(card, "nodeReference")->trigger();
+    auto* reference = w->findChild<QDialog*>("nodeReference");
+    QVERIFY(reference && reference->isVisible());
+    const QString text = reference->findChild<QTextBrowser*>()->toPlainText();
+    QVERIFY2(text.contains("transform.map — Map") && text.contains("fields"),
+             qPrintable(text.left(300)));
+    reference->close();
+    // Record the card's output: a Recording node wired from it, on a free spot.
+    scene->askRecordingPath = [&](const QString& suggested) {
+        return suggested.endsWith("/sections.riffle-rec") ? m_dir->filePath("sections") : QString();
+    };
+    menuAction(card, "recordNode")->trigger();
+    QVERIFY(w->document()->model()->node("recording"));
+    QCOMPARE(w->document()->model()->edgeIndex("sections.out>recording.in") >= 0, true);
+    // Right-clicked again (the new card is selected now): Delete removes the card clicked.
+    QMenu again;
+    scene->fillNodeMenu(again, "sections");
+    menuAction(again, "deleteNode")->trigger();
+    QVERIFY(!w->document()->model()->node("sections"));
+    QVERIFY(w->document()->model()->node("recording"));
+    w->stop();
+    QTRY_VERIFY_WITH_TIMEOUT(!w->isRunning(), 10000);
+
+    QMenu wire;
+    scene->fillEdgeMenu(wire, "clicks.out>funnel.in");
+    QCOMPARE(actionTexts(wire), QStringList({"Peek", "Record…", "Delete"}));
+    menuAction(wire, "deleteEdge")->trigger();
+    QCOMPARE(w->document()->model()->edgeIndex("clicks.out>funnel.in"), -1);
+
+    QMenu canvas;
+    scene->fillCanvasMenu(canvas, QPointF(-400, -400));
+    QCOMPARE(actionTexts(canvas), QStringList({"Add Node…", "Paste", "Select All", "Fit to View"}));
+    w->view()->setZoom(2.0, QPointF(0, 0));
+    menuAction(canvas, "fitView")->trigger();
+    QVERIFY(w->view()->zoom() < 1.0);
+    menuAction(canvas, "addNode")->trigger();
+    QTRY_VERIFY(w->view()->quickAddPopup()->isVisible());
 }
 
 QTEST_MAIN(TstStudio)

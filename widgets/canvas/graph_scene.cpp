@@ -336,37 +336,113 @@ QPointF GraphScene::freeSpot(QPointF topLeft) const {
     return topLeft;
 }
 
+QString GraphScene::askRecording(const QString& fromNode) {
+    const QString base = m_model->filePath().isEmpty()
+                             ? QDir::homePath()
+                             : QFileInfo(m_model->filePath()).absolutePath();
+    const QString suggested = QDir(base).filePath(fromNode + ".riffle-rec");
+    if (askRecordingPath) return askRecordingPath(suggested);
+    QWidget* parent = views().isEmpty() ? nullptr : views().first();
+    return QFileDialog::getSaveFileName(parent, tr("Record to"), suggested,
+                                        tr("Riffle recordings (*.riffle-rec)"));
+}
+
 void GraphScene::fillEdgeMenu(QMenu& menu, const QString& key) {
     const int index = m_model->edgeIndex(key);
     if (index < 0) return;
+    const EdgeDef edge = m_model->project().edges[static_cast<size_t>(index)];
+    const QString from = QString::fromStdString(edge.fromNode),
+                  port = QString::fromStdString(edge.fromPort);
+    QAction* peek = menu.addAction(tr("Peek"), this, [this, key] { emit edgeActivated(key); });
+    peek->setObjectName("peekEdge");
+    peek->setToolTip(tr("Show the newest events on this wire while the pipeline runs"));
     QAction* record = menu.addAction(tr("Record…"));
     record->setObjectName("recordEdge");
     record->setToolTip(tr("Capture the events on this wire into a .riffle-rec file that a Recording source replays"));
-    connect(record, &QAction::triggered, this, [this, key] {
-        const EdgeDef* edge = nullptr;
-        const int at = m_model->edgeIndex(key);
-        if (at >= 0) edge = &m_model->project().edges[static_cast<size_t>(at)];
-        if (!edge) return;
-        const QString base = m_model->filePath().isEmpty() ? QDir::homePath() : QFileInfo(m_model->filePath()).absolutePath();
-        const QString suggested = QDir(base).filePath(QString::fromStdString(edge->fromNode) + ".riffle-rec");
-        QString path;
-        if (askRecordingPath) {
-            path = askRecordingPath(suggested);
-        } else {
-            QWidget* parent = views().isEmpty() ? nullptr : views().first();
-            path = QFileDialog::getSaveFileName(parent, tr("Record the wire to"), suggested,
-                                                tr("Riffle recordings (*.riffle-rec)"));
-        }
+    connect(record, &QAction::triggered, this, [this, key, from] {
+        const QString path = askRecording(from);
         if (!path.isEmpty()) recordEdge(key, path);
     });
+    menu.addSeparator();
+    QAction* remove = menu.addAction(tr("Delete"), this, [this, key] {
+        m_undo->push(new RemoveItemsCommand(m_model, {}, {key}));
+    });
+    remove->setObjectName("deleteEdge");
+}
+
+void GraphScene::fillNodeMenu(QMenu& menu, const QString& id) {
+    const NodeSpec* spec = m_model->spec(id);
+    if (!m_model->node(id)) return;
+    // The menu acts on what is selected; right-clicking outside the selection selects that card.
+    if (!selectedNodeIds().contains(id)) selectNode(id);
+    const QString out = spec && !spec->outputs.empty()
+                            ? QString::fromStdString(spec->outputs.front().name)
+                            : QString();
+    auto add = [&](const QString& text, const char* name, auto slot, QKeySequence key = {}) {
+        QAction* a = menu.addAction(text, this, slot);
+        a->setObjectName(name);
+        if (!key.isEmpty()) a->setShortcut(key);
+        return a;
+    };
+    add(
+        tr("Rename…"), "renameNode", [this, id] { emit renameRequested(id); },
+        QKeySequence(Qt::Key_F2));
+    add(
+        tr("Duplicate"), "duplicateNode", [this] { duplicateSelection(); },
+        QKeySequence(Qt::CTRL | Qt::Key_D));
+    add(
+        tr("Delete"), "deleteNode", [this] { deleteSelection(); }, QKeySequence::Delete);
+    menu.addSeparator();
+    add(tr("Peek Output"), "peekNode", [this, id, out] {
+        emit peekRequested(id, out);
+    })->setEnabled(!out.isEmpty());
+    add(tr("Record Output…"), "recordNode", [this, id, out] {
+        const QString path = askRecording(id);
+        if (!path.isEmpty()) recordPort(id, out, path);
+    })->setEnabled(!out.isEmpty());
+    menu.addSeparator();
+    const QString type = spec ? QString::fromStdString(spec->typeId) : QString();
+    add(tr("Reference: %1")
+            .arg(spec ? QString::fromStdString(spec->displayName) : tr("unknown type")),
+        "nodeReference", [this, type] { emit referenceRequested(type); })
+        ->setEnabled(spec != nullptr);
+}
+
+void GraphScene::fillCanvasMenu(QMenu& menu, QPointF scenePos) {
+    QAction* add = menu.addAction(tr("Add Node…"), this,
+                                  [this, scenePos] { emit addNodeRequested(scenePos); });
+    add->setObjectName("addNode");
+    add->setShortcut(QKeySequence(Qt::Key_Tab));
+    QAction* paste = menu.addAction(tr("Paste"), this, [this, scenePos] {
+        m_cursor = scenePos;  // where the menu was opened
+        this->paste();
+    });
+    paste->setObjectName("pasteHere");
+    paste->setShortcut(QKeySequence::Paste);
+    const QMimeData* clip = QApplication::clipboard()->mimeData();
+    paste->setEnabled(clip && (clip->hasFormat(kSubgraphMimeType) || clip->hasText()));
+    menu.addSeparator();
+    QAction* all = menu.addAction(tr("Select All"), this, [this] { selectAll(); });
+    all->setObjectName("selectAllNodes");
+    all->setEnabled(!m_nodes.isEmpty());
+    QAction* fit = menu.addAction(tr("Fit to View"), this, [this] { emit fitRequested(); });
+    fit->setObjectName("fitView");
+    fit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
 }
 
 QString GraphScene::recordEdge(const QString& key, const QString& chosenPath) {
     const int index = m_model->edgeIndex(key);
-    if (index < 0 || chosenPath.isEmpty()) return {};
+    if (index < 0) return {};
+    const EdgeDef& edge = m_model->project().edges[static_cast<size_t>(index)];
+    return recordPort(QString::fromStdString(edge.fromNode), QString::fromStdString(edge.fromPort),
+                      chosenPath, QString::fromStdString(edge.toNode));
+}
+
+QString GraphScene::recordPort(const QString& nodeId, const QString& port,
+                               const QString& chosenPath, const QString& near) {
+    const NodeDef* from = m_model->node(nodeId);
     const NodeSpec* spec = m_model->registry().find("sink.recording");
-    if (!spec) return {};
-    const EdgeDef edge = m_model->project().edges[static_cast<size_t>(index)];
+    if (!from || !spec || chosenPath.isEmpty()) return {};
     QString path = chosenPath;
     if (!path.endsWith(".riffle-rec")) path += ".riffle-rec";
     // Inside the project's folder the path is stored relative to it, so the project can move.
@@ -379,37 +455,41 @@ QString GraphScene::recordEdge(const QString& key, const QString& chosenPath) {
     def.id = m_model->uniqueNodeId("recording").toStdString();
     def.type = spec->typeId;
     def.params = Json{{"path", path.toStdString()}};
-    // Below the wire's target (or its source), so the new card does not cover the wire.
-    const NodeDef* anchor = m_model->node(QString::fromStdString(edge.toNode));
-    if (!anchor) anchor = m_model->node(QString::fromStdString(edge.fromNode));
-    if (anchor) {
-        const QPointF pos = freeSpot(snapped(QPointF(anchor->x, anchor->y + 140)));
-        def.x = pos.x();
-        def.y = pos.y();
-    }
+    // Below the wire's target (or the node), on a free spot, so the new card covers nothing.
+    const NodeDef* anchor = near.isEmpty() ? nullptr : m_model->node(near);
+    if (!anchor) anchor = from;
+    const QPointF pos = freeSpot(snapped(QPointF(anchor->x, anchor->y + 140)));
+    def.x = pos.x();
+    def.y = pos.y();
     EdgeDef wire;
-    wire.fromNode = edge.fromNode;
-    wire.fromPort = edge.fromPort;
+    wire.fromNode = from->id;
+    wire.fromPort = port.toStdString();
     wire.toNode = def.id;
     wire.toPort = "in";
     Subgraph sub;
     sub.nodes.push_back(def);
     sub.edges.push_back(wire);
-    addSubgraph(sub, tr("Record %1").arg(QString::fromStdString(edge.from())));
+    addSubgraph(sub, tr("Record %1").arg(QString::fromStdString(wire.from())));
     return QString::fromStdString(def.id);
 }
 
 void GraphScene::contextMenuEvent(QGraphicsSceneContextMenuEvent* event) {
+    QMenu menu;
     for (QGraphicsItem* item : items(event->scenePos())) {
-        if (item->type() != EdgeItem::Type) continue;
-        QMenu menu;
-        fillEdgeMenu(menu, static_cast<EdgeItem*>(item)->key());
-        if (menu.isEmpty()) break;
-        menu.exec(event->screenPos());
-        event->accept();
-        return;
+        if (item->type() == EdgeItem::Type) {
+            fillEdgeMenu(menu, static_cast<EdgeItem*>(item)->key());
+            break;
+        }
+        QGraphicsItem* top = item;
+        while (top->parentItem()) top = top->parentItem();
+        if (top->type() == NodeItem::Type) {
+            fillNodeMenu(menu, static_cast<NodeItem*>(top)->nodeId());
+            break;
+        }
     }
-    QGraphicsScene::contextMenuEvent(event);
+    if (menu.isEmpty()) fillCanvasMenu(menu, event->scenePos());
+    menu.exec(event->screenPos());
+    event->accept();
 }
 
 void GraphScene::deleteSelection() {

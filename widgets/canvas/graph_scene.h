@@ -68,16 +68,26 @@ public:
     // The "✕ reason" label shown while dragging over a refusing port, else "".
     QString wireHint() const;
 
-    // ---- recording a wire ("Record…" in a wire's context menu)
-    // Fills the context menu of the wire `edgeKey` (public so that tests can trigger its actions).
+    // ---- context menus (public so that tests can trigger their actions)
+    // A wire: Peek, Record…, Delete.
     void fillEdgeMenu(QMenu& menu, const QString& edgeKey);
+    // A card (right-clicking one that is not selected selects it alone): Rename…, Duplicate,
+    // Delete, Peek Output, Record Output…, Reference.
+    void fillNodeMenu(QMenu& menu, const QString& nodeId);
+    // The empty canvas at `scenePos`: Add Node…, Paste, Select All, Fit to View.
+    void fillCanvasMenu(QMenu& menu, QPointF scenePos);
     // Adds a sink.recording node writing `path`, wired from the wire's source port, as one undo
     // step; returns its id ("" for an unknown wire or an empty path). A path without the
     // .riffle-rec extension gets it.
     QString recordEdge(const QString& edgeKey, const QString& path);
+    // The same from a node's output port (wired or not); the card goes near `near` if given.
+    QString recordPort(const QString& nodeId, const QString& port, const QString& path,
+                       const QString& near = {});
     // Asks the user where to save a recording (a QFileDialog unless a test installs a hook);
     // "" = cancelled.
     std::function<QString(const QString& suggested)> askRecordingPath;
+    // askRecordingPath or the save dialog, suggesting <node>.riffle-rec next to the project.
+    QString askRecording(const QString& fromNode);
 
     // Rich-text tooltips (what hovering shows).
     QString nodeToolTip(const QString& id) const;
@@ -105,6 +115,12 @@ signals:
     void nodeActivated(const QString& id);
     // A wire was dropped on a port that refuses it.
     void wireRefused(const QString& reason);
+    // Asked for from the context menus; the view and the main window act on them.
+    void peekRequested(const QString& nodeId, const QString& port);
+    void renameRequested(const QString& nodeId);
+    void referenceRequested(const QString& typeId);
+    void addNodeRequested(QPointF scenePos);
+    void fitRequested();
 
 protected:
     void mousePressEvent(QGraphicsSceneMouseEvent* event) override;

@@ -50,6 +50,9 @@ GraphView::GraphView(GraphScene* scene, QWidget* parent)
         if (const NodeItem* item = m_scene->nodeItem(id))
             ensureVisible(item->sceneBoundingRect(), 40, 40);
     });
+    connect(scene, &GraphScene::addNodeRequested, this,
+            [this](QPointF scenePos) { openQuickAddAt(mapFromScene(scenePos)); });
+    connect(scene, &GraphScene::fitRequested, this, &GraphView::fitToView);
     connect(scene->model(), &GraphModel::reset, this, [this] {
         m_fitPending = true;
         if (isVisible())

@@ -768,6 +768,12 @@ void Inspector::rebuildSchemas() {
     }
 }
 
+void Inspector::editTitle() {
+    if (!m_title) return;
+    m_title->setFocus(Qt::OtherFocusReason);
+    m_title->selectAll();
+}
+
 void Inspector::setStats(const NodeStats* stats) {
     if (!m_statsBox) return;
     if (!stats || stats->id != m_nodeId) {

@@ -59,6 +59,8 @@ public:
     // problems panel.
     ParamEditor* editor(const QString& key) const;
     QLineEdit* titleEdit() const { return m_title; }
+    // Puts the cursor in the shown node's title, all of it selected (Rename…).
+    void editTitle();
     // The node's problems as the banner above the form shows them.
     QStringList shownProblems() const { return m_shownProblems; }
     // Message sources: reads the node's first messages on a thread and sets its `schema` to the

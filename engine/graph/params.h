@@ -26,6 +26,13 @@ enum class ParamType {
 };
 std::string_view paramTypeName(ParamType t);
 
+// A list parameter that names fields of the node's input: which of them the studio offers.
+enum class FieldPick {
+    Any,      // every field (group_by, series_by, key)
+    Numbers,  // numeric fields only (a chart's y)
+    None,     // not input fields at all (a lookup's columns come from its file)
+};
+
 struct ParamSpec {
     std::string key;
     ParamType type = ParamType::String;
@@ -36,6 +43,7 @@ struct ParamSpec {
     std::vector<std::string> choices;  // Choice
     std::string unit;                  // "events/s", "ms", ...
     std::string group;                 // inspector group ("Source", "Time", ...)
+    FieldPick picks = FieldPick::Any;  // StringList of a node with inputs: the fields offered
 };
 
 // Shorthand for the common case: key, type, default, one line of help, and optionally the unit

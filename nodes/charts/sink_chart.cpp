@@ -110,9 +110,11 @@ private:
     std::vector<ChartRow> m_pending;
 };
 
-ParamSpec param(std::string key, ParamType type, Json def, std::string help, std::string group) {
+ParamSpec param(std::string key, ParamType type, Json def, std::string help, std::string group,
+                FieldPick picks = FieldPick::Any) {
     ParamSpec p = makeParam(std::move(key), type, std::move(def), std::move(help));
     p.group = std::move(group);
+    p.picks = picks;
     return p;
 }
 
@@ -134,13 +136,13 @@ void addChart(NodeRegistry& registry, const std::string& kind, const std::string
         param("y", ParamType::StringList, Json::array(),
               kind == "table" ? "Not used by tables (every field is a column)"
                               : "Numeric fields to draw; the first number in the input when empty",
-              "Data"),
+              "Data", FieldPick::Numbers),
         param("series_by", ParamType::StringList, Json::array(),
               "Fields whose values name the series; for time series and heatmaps the string fields "
               "when empty",
               "Data"),
-        param("history", ParamType::Duration, "15m", "How much time the live view keeps (older data comes from history)",
-              "Data"),
+        param("history", ParamType::Duration, "15m",
+              "How much time the live view keeps (older data comes from history)", "Data"),
     };
     for (ParamSpec& o : options) {
         o.group = "Look";

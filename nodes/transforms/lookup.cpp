@@ -626,6 +626,7 @@ void registerLookup(NodeRegistry& registry) {
         makeParam("fields", ParamType::StringList, Json::array(),
                   "Table columns to add, in this order; empty = every column but the table key");
     fields.group = "Match";
+    fields.picks = FieldPick::None;  // the table's columns, not the input's fields
     s.params = {table, sqliteTable, key, tableKey, fields};
     s.stateless = true;  // the table never changes after open()
     s.schemaRule = [](const NodeConfig& config,

@@ -126,6 +126,9 @@ private slots:
     void schemasAndRunningMetricsAreShown();
     void inferFromStreamSetsTheSchema();
     void labelsKeepAbbreviations();
+    void aSuggestionChosenWithTheKeyboardIsAddedAlone();
+    void theYFieldPickerOffersOnlyNumbers();
+    void separateEditsOfOneParameterUndoOneByOne();
     void screenshots();
 };
 
@@ -768,6 +771,67 @@ void TstInspector::inferFromStreamSetsTheSchema() {
     // One undo step takes it back.
     s.undo.undo();
     QVERIFY(s.param("lines", "schema").is_null());
+}
+
+void TstInspector::aSuggestionChosenWithTheKeyboardIsAddedAlone() {
+    // Typing a prefix, Down, Enter used to add both the suggestion and the prefix.
+    Studio s;
+    s.inspector.setNode(QStringLiteral("funnel"));
+    auto* add = s.input<QLineEdit>("group_by");
+    add->setFocus();
+    QTest::keyClicks(add, QStringLiteral("dev"));
+    QAbstractItemView* popup = add->completer()->popup();
+    QTRY_VERIFY(popup->isVisible());
+    const QString first = add->completer()->completionModel()->index(0, 0).data().toString();
+    QCOMPARE(first, QString("device"));
+    QTest::keyClick(popup, Qt::Key_Down);
+    QTest::keyClick(popup, Qt::Key_Return);
+    QTest::qWait(50);
+    QTRY_COMPARE(s.param("funnel", "group_by"),
+                 strings({"device"}));  // anything queued after the key
+    QCOMPARE(s.param("funnel", "group_by"), strings({"device"}));
+    QCOMPARE(add->text(), QString());
+    QCOMPARE(s.undo.count(), 1);
+}
+
+void TstInspector::theYFieldPickerOffersOnlyNumbers() {
+    Studio s;
+    s.inspector.setNode(QStringLiteral("views_chart"));
+    auto* menu = s.inspector.editor("y")->findChild<QMenu*>(QStringLiteral("fieldMenu"));
+    QVERIFY(menu);
+    QStringList offered;
+    for (QAction* a : menu->actions()) offered << a->text();
+    QStringList numbers;
+    for (const Field& f : s.model.inputSchema("views_chart")->fields())
+        if (isNumeric(f.type) && f.name != "_time") numbers << QString::fromStdString(f.name);
+    QVERIFY(!numbers.isEmpty());
+    QCOMPARE(offered, numbers);
+    QVERIFY(!offered.contains("section"));  // a string field: the chart would refuse it
+    // series_by takes any field.
+    auto* seriesMenu =
+        s.inspector.editor("series_by")->findChild<QMenu*>(QStringLiteral("fieldMenu"));
+    QStringList series;
+    for (QAction* a : seriesMenu->actions()) series << a->text();
+    QVERIFY(series.contains("section"));
+}
+
+void TstInspector::separateEditsOfOneParameterUndoOneByOne() {
+    // Three picks of `y`, each a moment apart, are three steps; quick successive changes of one
+    // field (a spin box's arrows, typing) still make one.
+    Studio s;
+    s.undo.push(new SetParamCommand(&s.model, "latency_chart", "y", strings({"p99_ms"})));
+    QTest::qWait(SetParamCommand::kMergeWithinMs + 100);
+    s.undo.push(new SetParamCommand(&s.model, "latency_chart", "y", strings({"p99_ms", "avg_ms"})));
+    QTest::qWait(SetParamCommand::kMergeWithinMs + 100);
+    s.undo.push(new SetParamCommand(&s.model, "latency_chart", "y", strings({"avg_ms"})));
+    QCOMPARE(s.undo.count(), 3);
+    s.undo.undo();
+    QCOMPARE(s.param("latency_chart", "y"), strings({"p99_ms", "avg_ms"}));
+    s.undo.push(new SetParamCommand(&s.model, "latency", "size", "20s"));
+    s.undo.push(new SetParamCommand(&s.model, "latency", "size", "30s"));
+    QCOMPARE(s.undo.count(), 3);
+    s.undo.undo();
+    QCOMPARE(s.param("latency", "size"), Json("10s"));
 }
 
 QTEST_MAIN(TstInspector)

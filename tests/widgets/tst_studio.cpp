@@ -61,6 +61,7 @@ private slots:
     void editWhileRunningKeepsTheChartsAndAsksNothing();
     void layoutGivesTheCanvasTheRoomAndIsRemembered();
     void contextMenusOnCardsWiresAndTheCanvas();
+    void aChartWithAProblemSaysWhyInsteadOfDrawing();
 
 private:
     QString writeChartProject();
@@ -712,6 +713,25 @@ void TstStudio::contextMenusOnCardsWiresAndTheCanvas() {
     QVERIFY(w->view()->zoom() < 1.0);
     menuAction(canvas, "addNode")->trigger();
     QTRY_VERIFY(w->view()->quickAddPopup()->isVisible());
+}
+
+void TstStudio::aChartWithAProblemSaysWhyInsteadOfDrawing() {
+    auto w = makeWindow();
+    QCOMPARE(w->openFile(writeChartProject(), true), QString());
+    QVERIFY(w->dashboardFeed()->panel("views"));
+    auto placeholders = [&] {
+        QStringList out;
+        for (QLabel* l : w->dashboard()->findChildren<QLabel*>("panelPlaceholder"))
+            out << l->text();
+        return out.join(" | ");
+    };
+    w->document()->undoStack()->push(
+        new SetParamCommand(w->document()->model(), "views", "y_max", "high"));
+    QTRY_VERIFY(!w->dashboardFeed()->panel("views"));
+    QVERIFY2(placeholders().contains("`y_max`"), qPrintable(placeholders()));
+    w->document()->undoStack()->undo();
+    QTRY_VERIFY(w->dashboardFeed()->panel("views"));
+    QVERIFY(!placeholders().contains("`y_max`"));
 }
 
 QTEST_MAIN(TstStudio)

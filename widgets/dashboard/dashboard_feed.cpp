@@ -81,31 +81,46 @@ void DashboardFeed::drain() {
 
 ChartPanel* DashboardFeed::panel(const QString& nodeId) const { return m_panels.value(nodeId).data(); }
 
-QWidget* DashboardFeed::makePanel(const QString& nodeId) {
-    m_panels.remove(nodeId);
+DashboardFeed::PanelSource DashboardFeed::panelSource(const QString& nodeId) const {
+    PanelSource src;
     const ValidatedGraph& graph = m_model->validated();
-    const std::string id = nodeId.toStdString();
-    const int index = graph.indexOf(id);
+    const int index = graph.indexOf(nodeId.toStdString());
     const LogicalNode* node = index >= 0 ? &graph.nodes[static_cast<size_t>(index)] : nullptr;
     if (!node || node->inputs.schemas.empty() || !node->inputs.schemas[0]) {
-        m_panelKeys[nodeId] = "unconnected";
-        return messageLabel(tr("Connect this chart to a stream to see it here"));
+        src.problem = tr("Connect this chart to a stream to see it here");
+        src.key = "unconnected";
+        return src;
     }
-    const ChartConfig* running = m_hub ? m_hub->config(id) : nullptr;
-    auto resolved = running ? Result<ChartConfig>(*running)
-                            : resolveChartConfig(node->config, *node->inputs.schemas[0], node->def->title);
-    if (!resolved) {
-        m_panelKeys[nodeId] = QByteArray::fromStdString(resolved.message());
-        return messageLabel(QString::fromStdString(resolved.message()));
+    // A chart whose settings have a problem says so rather than drawing what it drew before.
+    const QStringList problems = m_model->problemsOf(nodeId);
+    auto resolved = resolveChartConfig(node->config, *node->inputs.schemas[0], node->def->title);
+    if (!problems.isEmpty() || !resolved) {
+        src.problem =
+            problems.isEmpty() ? QString::fromStdString(resolved.message()) : problems.join("\n");
+        src.key = "problem:" + src.problem.toUtf8();
+        return src;
     }
-    const ChartConfig& config = resolved.value();
-    m_panelKeys[nodeId] = QByteArray::fromStdString(
-        Json{config.kind, config.title, config.x, config.y, config.seriesBy, config.columns, config.historyUs,
-             node->config.params()}
+    const ChartConfig& k = resolved.value();
+    src.key = QByteArray::fromStdString(
+        Json{k.kind, k.title, k.x, k.y, k.seriesBy, k.columns, k.historyUs, node->config.params()}
             .dump());
+    src.config = std::move(resolved.value());
+    src.options = node->config.params();
+    return src;
+}
+
+QWidget* DashboardFeed::makePanel(const QString& nodeId) {
+    m_panels.remove(nodeId);
+    PanelSource src = panelSource(nodeId);
+    m_panelKeys[nodeId] = src.key;
+    if (!src.config) return messageLabel(src.problem);
+    const std::string id = nodeId.toStdString();
+    // While running, the chart draws what the running pipeline sends.
+    const ChartConfig* running = m_hub ? m_hub->config(id) : nullptr;
+    const ChartConfig& config = running ? *running : *src.config;
 
     ChartPanel* p = ChartPanel::create(config);
-    p->setOptions(node->config.params());
+    p->setOptions(src.options);
     m_panels.insert(nodeId, p);
     m_waitingSinceNs.remove(nodeId);
     connect(p, &ChartPanel::frameRendered, this, [this, nodeId] {
@@ -133,27 +148,24 @@ QWidget* DashboardFeed::makePanel(const QString& nodeId) {
 }
 
 void DashboardFeed::refreshChangedPanels() {
-    if (m_dashboard->isRunning()) return;  // a change while running restarts the run
-    refreshPanels(true);
+    if (!m_dashboard->isRunning()) {
+        refreshPanels(true);
+        return;
+    }
+    // While running, a valid change restarts the run (and startRun() refreshes); one that
+    // leaves a chart with a problem must show it now, not keep drawing the old chart.
+    for (const QString& id : m_dashboard->panelIds()) {
+        const QByteArray key = panelSource(id).key;
+        if (key.startsWith("problem:") && key != m_panelKeys.value(id))
+            m_dashboard->refreshPanel(id);
+    }
 }
 
 void DashboardFeed::refreshPanels(bool onlyChanged) {
     if (!onlyChanged) m_panelKeys.clear();
     for (const QString& id : m_dashboard->panelIds()) {
         const QByteArray before = m_panelKeys.value(id);
-        const QByteArray after = [&] {
-            const ValidatedGraph& graph = m_model->validated();
-            const int index = graph.indexOf(id.toStdString());
-            if (index < 0) return QByteArray("unconnected");
-            const LogicalNode& n = graph.nodes[static_cast<size_t>(index)];
-            if (n.inputs.schemas.empty() || !n.inputs.schemas[0]) return QByteArray("unconnected");
-            auto c = resolveChartConfig(n.config, *n.inputs.schemas[0], n.def->title);
-            if (!c) return QByteArray::fromStdString(c.message());
-            const ChartConfig& k = c.value();
-            return QByteArray::fromStdString(
-                Json{k.kind, k.title, k.x, k.y, k.seriesBy, k.columns, k.historyUs, n.config.params()}.dump());
-        }();
-        if (before.isEmpty() || before != after) m_dashboard->refreshPanel(id);
+        if (before.isEmpty() || before != panelSource(id).key) m_dashboard->refreshPanel(id);
     }
 }
 

@@ -12,9 +12,11 @@
 #include <QObject>
 #include <QPointer>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "engine/charts/chart_feed.h"
+#include "nodes/charts/chart_config.h"
 
 namespace riffle {
 
@@ -51,6 +53,14 @@ signals:
     void exported(const QString& path);
 
 private:
+    // What a panel is made from: the chart's config and options, or why there is none.
+    struct PanelSource {
+        std::optional<ChartConfig> config;
+        Json options;
+        QString problem;
+        QByteArray key;  // changes exactly when the panel must be made again
+    };
+    PanelSource panelSource(const QString& nodeId) const;
     QWidget* makePanel(const QString& nodeId);
     void refreshChangedPanels();
     void refreshPanels(bool onlyChanged);

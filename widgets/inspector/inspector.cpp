@@ -472,7 +472,6 @@ QWidget* Inspector::buildParams(const NodeSpec& spec) {
     labelWidth = std::min(labelWidth, 140);
     const int fieldHeight = QLineEdit().sizeHint().height();
 
-    const NodeDef* node = m_model->node(m_nodeId);
     ParamEditorContext base;
     base.baseDir = fromStd(m_model->project().baseDir());
     base.writesPath = spec.isSink;
@@ -486,7 +485,8 @@ QWidget* Inspector::buildParams(const NodeSpec& spec) {
         for (const ParamSpec* p : params) {
             ParamEditorContext ctx = base;
             ctx.picksInputFields = p->type == ParamType::StringList && !spec.inputs.empty() &&
-                                   !(node->type == "transform.lookup" && p->key == "fields");
+                                   p->picks != FieldPick::None;
+            ctx.numbersOnly = p->picks == FieldPick::Numbers;
             ctx.aggregates = p->type == ParamType::NamedExprList && p->key == "aggregates";
             ParamEditor* editor = createParamEditor(*p, ctx, section);
             m_editors.push_back(editor);

@@ -593,10 +593,15 @@ private:
     bool m_hoverCross = false;
 };
 
+// Whether Enter goes to `c` (a suggestion is current in its list) rather than to its field.
+bool completerHasIt(const QCompleter* c) {
+    return c->popup()->isVisible() && c->popup()->currentIndex().isValid();
+}
+
 class StringListEditor : public ParamEditor {
 public:
     StringListEditor(const ParamSpec& spec, const ParamEditorContext& context)
-        : ParamEditor(spec), m_picks(context.picksInputFields) {
+        : ParamEditor(spec), m_picks(context.picksInputFields), m_numbersOnly(context.numbersOnly) {
         m_chips = new QWidget(this);
         m_chips->setObjectName(QStringLiteral("chips"));
         m_flow = new FlowLayout(m_chips, 4);
@@ -624,6 +629,10 @@ public:
         completer->setCaseSensitivity(Qt::CaseInsensitive);
         completer->setFilterMode(Qt::MatchContains);
         m_add->setCompleter(completer);
+        // While a suggestion is current, Enter is the completer's: it hands the key to the field
+        // first, then emits activated() with the suggestion. Adding on the field's own Enter
+        // too added the item twice, and changing the list under the completer made it emit the
+        // typed prefix as well.
         connect(completer, QOverload<const QString&>::of(&QCompleter::activated), this,
                 [this](const QString& text) {
                     // The completer writes the text into the field after this; clear it after.
@@ -635,13 +644,14 @@ public:
                         },
                         Qt::QueuedConnection);
                 });
-        connect(m_add, &QLineEdit::returnPressed, this, [this] {
+        connect(m_add, &QLineEdit::returnPressed, this, [this, completer] {
+            if (completerHasIt(completer)) return;
             addItem(m_add->text());
             m_add->clear();
         });
-        connect(m_add, &QLineEdit::editingFinished, this, [this] {
+        connect(m_add, &QLineEdit::editingFinished, this, [this, completer] {
             // Leaving the field keeps what was typed: the model has it once the focus moves.
-            if (m_add->text().trimmed().isEmpty()) return;
+            if (m_add->text().trimmed().isEmpty() || completerHasIt(completer)) return;
             addItem(m_add->text());
             m_add->clear();
         });
@@ -671,7 +681,8 @@ private:
         QStringList out;
         if (inputSchema())
             for (const Field& f : inputSchema()->fields())
-                if (f.name != kTimeField) out << fromStd(f.name);
+                if (f.name != kTimeField && (!m_numbersOnly || isNumeric(f.type)))
+                    out << fromStd(f.name);
         return out;
     }
     void addItem(const QString& text) {
@@ -755,6 +766,7 @@ private:
     }
 
     bool m_picks;
+    bool m_numbersOnly;
     QStringList m_items;
     QWidget* m_chips;
     FlowLayout* m_flow;

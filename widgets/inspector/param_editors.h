@@ -26,6 +26,8 @@ namespace riffle {
 struct ParamEditorContext {
     // A StringList of input field names (group_by): offer the input schema's fields.
     bool picksInputFields = false;
+    // ... of which only the numeric ones (a chart's y).
+    bool numbersOnly = false;
     // A NamedExprList of aggregate calls (a window's `aggregates`) rather than scalar expressions.
     bool aggregates = false;
     // Folder that relative paths resolve against ("" for an unsaved project).

@@ -1,5 +1,6 @@
 #include "widgets/model/commands.h"
 
+#include <QDateTime>
 #include <algorithm>
 #include <set>
 
@@ -142,9 +143,14 @@ void MoveNodesCommand::undo() {
 
 // ---- SetParamCommand
 
-SetParamCommand::SetParamCommand(GraphModel* model, const QString& nodeId, const QString& key, Json value,
-                                 QUndoCommand* parent)
-    : QUndoCommand(parent), m_model(model), m_nodeId(nodeId), m_key(key), m_new(std::move(value)) {
+SetParamCommand::SetParamCommand(GraphModel* model, const QString& nodeId, const QString& key,
+                                 Json value, QUndoCommand* parent)
+    : QUndoCommand(parent),
+      m_model(model),
+      m_nodeId(nodeId),
+      m_key(key),
+      m_new(std::move(value)),
+      m_atMs(QDateTime::currentMSecsSinceEpoch()) {
     if (const NodeDef* n = model->node(nodeId)) {
         const std::string k = key.toStdString();
         if (n->params.is_object() && n->params.contains(k)) m_old = n->params[k];
@@ -157,16 +163,23 @@ void SetParamCommand::undo() { m_model->setParam(m_nodeId, m_key, m_old); }
 
 bool SetParamCommand::mergeWith(const QUndoCommand* other) {
     const auto* o = static_cast<const SetParamCommand*>(other);
-    if (o->m_nodeId != m_nodeId || o->m_key != m_key) return false;
+    if (o->m_nodeId != m_nodeId || o->m_key != m_key || o->m_atMs - m_atMs > kMergeWithinMs)
+        return false;
     m_new = o->m_new;
+    m_atMs = o->m_atMs;
     if (m_new == m_old) setObsolete(true);
     return true;
 }
 
 // ---- SetTitleCommand
 
-SetTitleCommand::SetTitleCommand(GraphModel* model, const QString& nodeId, const QString& title, QUndoCommand* parent)
-    : QUndoCommand(parent), m_model(model), m_nodeId(nodeId), m_new(title) {
+SetTitleCommand::SetTitleCommand(GraphModel* model, const QString& nodeId, const QString& title,
+                                 QUndoCommand* parent)
+    : QUndoCommand(parent),
+      m_model(model),
+      m_nodeId(nodeId),
+      m_new(title),
+      m_atMs(QDateTime::currentMSecsSinceEpoch()) {
     if (const NodeDef* n = model->node(nodeId)) m_old = QString::fromStdString(n->title);
     setText(QObject::tr("Rename %1").arg(model->displayTitle(nodeId)));
 }
@@ -176,8 +189,10 @@ void SetTitleCommand::undo() { m_model->setTitle(m_nodeId, m_old); }
 
 bool SetTitleCommand::mergeWith(const QUndoCommand* other) {
     const auto* o = static_cast<const SetTitleCommand*>(other);
-    if (o->m_nodeId != m_nodeId) return false;
+    if (o->m_nodeId != m_nodeId || o->m_atMs - m_atMs > SetParamCommand::kMergeWithinMs)
+        return false;
     m_new = o->m_new;
+    m_atMs = o->m_atMs;
     if (m_new == m_old) setObsolete(true);
     return true;
 }

@@ -73,8 +73,11 @@ private:
 
 // Sets one parameter (null = back to the default). Consecutive edits of the same parameter merge
 // into one command, so typing an expression is one undo step.
+// Changes of one parameter (or one title) that follow each other within kMergeWithinMs are one
+// undo step (a spin box's arrows, a slider); edits further apart are separate steps.
 class SetParamCommand : public QUndoCommand {
 public:
+    static constexpr qint64 kMergeWithinMs = 1000;
     SetParamCommand(GraphModel* model, const QString& nodeId, const QString& key, Json value,
                     QUndoCommand* parent = nullptr);
     void redo() override;
@@ -86,6 +89,7 @@ private:
     GraphModel* m_model;
     QString m_nodeId, m_key;
     Json m_old, m_new;
+    qint64 m_atMs;  // when the newest change of this step was made
 };
 
 class SetTitleCommand : public QUndoCommand {
@@ -99,6 +103,7 @@ public:
 private:
     GraphModel* m_model;
     QString m_nodeId, m_old, m_new;
+    qint64 m_atMs;
 };
 
 class AddEdgeCommand : public QUndoCommand {

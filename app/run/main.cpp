@@ -298,6 +298,24 @@ int main(int argc, char** argv) {
         }
     }
     if (!o.inferNode.empty()) return inferSchema(project, registry, o);
+    if (!o.validate) {
+        // A JSON source without a schema: read its first messages, say what they hold, and run.
+        auto inferred = inferMissingSchemas(project, registry, nullptr, [&](const std::string& id) {
+            std::cerr << "riffle-run: `" << id
+                      << "` has no `schema`: reading its first messages (up to "
+                      << kRunInferTimeoutMs / 1000 << " s)\n";
+        });
+        if (!inferred) {
+            std::cerr << "riffle-run: " << inferred.message() << "\n";
+            return kExitFailure;
+        }
+        for (const InferredSchema& s : inferred.value()) {
+            std::cerr << "riffle-run: `" << s.nodeId << "`: inferred `schema` from "
+                      << s.sampled.objects << " JSON messages: " << Json(s.sampled.schema).dump()
+                      << "\n";
+            project.node(s.nodeId)->params["schema"] = s.sampled.schema;
+        }
+    }
     ValidatedGraph graph = validateProject(project, registry);
     if (o.validate) {
         for (const auto& p : graph.problems) std::cout << o.project << ": " << p.message << "\n";

@@ -29,11 +29,14 @@
 
 #include "engine/charts/chart_history.h"
 #include "engine/graph/node_reference.h"
+#include "nodes/connectors/schema_sampling.h"
 #include "widgets/canvas/graph_scene.h"
 #include "widgets/canvas/graph_view.h"
+#include "widgets/canvas/node_item.h"
 #include "widgets/dashboard/dashboard_feed.h"
 #include "widgets/dashboard/dashboard_widget.h"
 #include "widgets/inspector/inspector.h"
+#include "widgets/model/commands.h"
 #include "widgets/palette/palette_widget.h"
 #include "widgets/panels/peek_panel.h"
 #include "widgets/panels/problems_panel.h"
@@ -244,6 +247,12 @@ MainWindow::MainWindow(const NodeRegistry& registry, QSettings* settings, QWidge
 }
 
 MainWindow::~MainWindow() {
+    if (m_inferThread) {
+        m_inferCancel->store(true);
+        m_inferThread->disconnect(this);
+        m_inferThread->wait();
+        delete m_inferThread;
+    }
     if (m_bridge.isRunning()) m_bridge.requestStop();
     // The document and the bridge are members, so they die before the child widgets that show
     // them: cut every signal they send, then delete the views while the model is still there.
@@ -532,7 +541,10 @@ void MainWindow::updateTitle() {
 void MainWindow::updatePill() {
     QString text, bg, fg = "white";
     const int problems = m_problems->count();
-    if (m_bridge.isRunning()) {
+    if (m_inferThread) {
+        text = tr("Reading the first messages…");
+        bg = theme::amber().darker(115).name();
+    } else if (m_bridge.isRunning()) {
         text = tr("Running · %1 ev/s · %2")
                    .arg(theme::formatCount(m_bridge.sourceRate()), formatElapsed(m_runClock.elapsed()));
         bg = "#2f9e44";
@@ -557,8 +569,8 @@ void MainWindow::updateActions() {
     for (const char* n : {"save", "saveAs", "close", "selectAll", "paste", "find", "zoomIn", "zoomOut", "fit"})
         m_actions[n]->setEnabled(open);
     for (const char* n : {"cut", "copy", "duplicate", "delete"}) m_actions[n]->setEnabled(selection);
-    m_actions["run"]->setEnabled(open && !running);
-    m_actions["stop"]->setEnabled(running);
+    m_actions["run"]->setEnabled(open && !running && !m_inferThread);
+    m_actions["stop"]->setEnabled(running || m_inferThread);
     m_find->setEnabled(open);
 }
 
@@ -597,8 +609,87 @@ void MainWindow::offerRecovery() {
     }
 }
 
+bool MainWindow::confirmTrust() {
+    if (m_restarting || m_doc.isTrusted()) return true;
+    const ProjectReach reach = projectReach(m_doc.model()->project(), m_registry);
+    if (!reach.empty() && !askToRun(reach)) {
+        log(tr("Not started: the run was not confirmed"));
+        return false;
+    }
+    m_doc.trust();
+    return true;
+}
+
+void MainWindow::inferSchemasThenRun(const std::vector<std::string>& nodes) {
+    // The sources connect for this: only after the user agreed to what the project reaches.
+    if (!confirmTrust()) return;
+    QStringList ids;
+    for (const std::string& id : nodes) {
+        ids << QString::fromStdString(id);
+        if (NodeItem* item = m_scene->nodeItem(ids.back()))
+            item->setActivity(tr("reading first messages…"));
+    }
+    log(tr("%1: no schema yet; reading the first messages to infer it").arg(ids.join(", ")));
+    auto outcome = std::make_shared<Result<std::vector<InferredSchema>>>(
+        Result<std::vector<InferredSchema>>::error("stopped"));
+    m_inferCancel = std::make_shared<std::atomic<bool>>(false);
+    m_inferThread = QThread::create([outcome, cancel = m_inferCancel,
+                                     project = m_doc.model()->project(), registry = &m_registry] {
+        *outcome = inferMissingSchemas(project, *registry, cancel.get());
+    });
+    connect(m_inferThread, &QThread::finished, this, [this, outcome, ids] {
+        const bool cancelled = m_inferCancel && m_inferCancel->load();
+        m_inferThread->deleteLater();
+        m_inferThread = nullptr;
+        m_inferCancel.reset();
+        for (const QString& id : ids)
+            if (NodeItem* item = m_scene->nodeItem(id)) item->setActivity({});
+        updatePill();
+        updateActions();
+        if (cancelled) {
+            log(tr("Stopped before the run started"));
+            return;
+        }
+        if (!*outcome) {
+            const QString why = QString::fromStdString(outcome->message());
+            log(tr("Not started: %1").arg(why));
+            m_problems->setRunProblems({why});
+            m_bottomDock->show();
+            m_bottomTabs->setCurrentWidget(m_problems);
+            return;
+        }
+        // One undoable edit puts what was inferred into the project; then the run starts.
+        QStringList names;
+        for (const InferredSchema& s : outcome->value()) names << QString::fromStdString(s.nodeId);
+        auto* edit = new QUndoCommand(tr("Infer the schema of %1").arg(names.join(", ")));
+        for (const InferredSchema& s : outcome->value()) {
+            new SetParamCommand(m_doc.model(), QString::fromStdString(s.nodeId), "schema",
+                                Json(s.sampled.schema), edit);
+            log(tr("%1: inferred schema from %2 JSON messages: %3")
+                    .arg(QString::fromStdString(s.nodeId))
+                    .arg(s.sampled.objects)
+                    .arg(QString::fromStdString(Json(s.sampled.schema).dump())));
+        }
+        m_doc.undoStack()->push(edit);
+        run();
+    });
+    m_inferThread->start();
+    updatePill();
+    updateActions();
+}
+
 bool MainWindow::run() {
-    if (!m_doc.hasProject()) return false;
+    if (!m_doc.hasProject() || m_inferThread) return false;
+    // A JSON source without a schema reads its first messages before the run (a bounded wait,
+    // shown on its card); run() is called again when they are in.
+    if (!m_restarting) {
+        const std::vector<std::string> pending =
+            nodesNeedingSchema(m_doc.model()->project(), m_registry);
+        if (!pending.empty()) {
+            inferSchemasThenRun(pending);
+            return false;
+        }
+    }
     const ValidatedGraph& g = m_doc.model()->validated();
     if (!g.ok()) {
         m_bottomDock->show();
@@ -609,14 +700,7 @@ bool MainWindow::run() {
     }
     if (m_doc.model()->project().nodes.empty()) return false;
     // A restart that applies the user's own edit goes on without asking again.
-    if (!m_restarting && !m_doc.isTrusted()) {
-        const ProjectReach reach = projectReach(m_doc.model()->project(), m_registry);
-        if (!reach.empty() && !askToRun(reach)) {
-            log(tr("Not started: the run was not confirmed"));
-            return false;
-        }
-        m_doc.trust();
-    }
+    if (!confirmTrust()) return false;
     // A relative path in an untitled project resolves against the home folder.
     Project project = m_doc.model()->project();
     if (project.path.empty()) project.path = QDir::home().filePath("untitled.riffle").toStdString();
@@ -642,6 +726,7 @@ bool MainWindow::run() {
 }
 
 void MainWindow::stop() {
+    if (m_inferCancel) m_inferCancel->store(true);
     if (!m_bridge.isRunning()) return;
     m_restartTimer.stop();
     m_restarting = false;

@@ -14,6 +14,7 @@
 #include <QSettings>
 #include <QTimer>
 #include <QToolButton>
+#include <atomic>
 #include <functional>
 #include <memory>
 
@@ -105,6 +106,8 @@ private:
     void openPeekOf(const QString& nodeId, const QString& port);
     void showReference(const QString& typeId);
     void findNode();
+    bool confirmTrust();
+    void inferSchemasThenRun(const std::vector<std::string>& nodes);
     void log(const QString& line);
     bool maybeSave();
     bool saveDocument(bool as);
@@ -150,8 +153,11 @@ private:
     double m_lastCpuSeconds = 0;
     qint64 m_lastCpuSampleMs = 0;
     bool m_restarting = false;
-    bool m_splitDefault = true;  // no splitter sizes saved: set them when the editor first shows //
-                                 // stopped to apply a change; onFinished() starts it again
+    bool m_splitDefault = true;
+    QThread* m_inferThread = nullptr;  // reading sources' first messages before a run
+    std::shared_ptr<std::atomic<bool>>
+        m_inferCancel;  // no splitter sizes saved: set them when the editor first shows //
+                        // stopped to apply a change; onFinished() starts it again
     std::pair<QString, QString>
         m_peekPort;  // node and port the Peek tab shows, reopened after a restart
 };

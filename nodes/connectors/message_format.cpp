@@ -117,9 +117,15 @@ Result<std::vector<SchemaPtr>> messageSourceSchema(const NodeConfig& config, con
         fields.push_back({"value", Type::String});
     } else {
         const auto declared = config.getStringList("schema");
+        if (declared.empty() && *format == MessageFormat::Json)
+            return R::error(
+                "`schema` is empty: Run fills it in from the first messages, or declare the fields "
+                "as "
+                "\"name type\", e.g. [\"page string\", \"latency_ms int\"]");
         if (declared.empty())
-            return R::error("`schema` is empty: declare the fields of the messages as \"name type\", e.g. "
-                            "[\"page string\", \"latency_ms int\"], or read them whole with format raw");
+            return R::error(
+                "`schema` is empty: declare the columns of the messages as \"name type\", e.g. "
+                "[\"page string\", \"latency_ms int\"], or read them whole with format raw");
         auto parsed = parseSchemaList(declared);
         if (!parsed) return R::error(parsed.message());
         fields = std::move(parsed.value());

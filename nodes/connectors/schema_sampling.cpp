@@ -15,9 +15,10 @@
 
 namespace riffle {
 
-Result<SampledSchema> inferMessageSchema(const NodeSpec& spec, const std::string& nodeId, Json params,
-                                         const std::string& baseDir, size_t maxMessages, int64_t timeoutMs,
-                                         const std::atomic<bool>* cancel) {
+Result<SampledSchema> inferMessageSchema(const NodeSpec& spec, const std::string& nodeId,
+                                         Json params, const std::string& baseDir,
+                                         size_t maxMessages, int64_t timeoutMs,
+                                         const std::atomic<bool>* cancel, int64_t settleMs) {
     using R = Result<SampledSchema>;
     const std::string label = nodeLabel(spec, nodeId);
     if (!spec.isSource() || !spec.param("format") || !spec.param("max_message_bytes"))
@@ -38,9 +39,15 @@ Result<SampledSchema> inferMessageSchema(const NodeSpec& spec, const std::string
     if (Status s = node.source->open(); !s) return R::error(redactSecrets(s.message()));
 
     CollectingEmitter out(node.context.outputSchemas);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+    bool settling = false;
     while (out.rows(0) < maxMessages && std::chrono::steady_clock::now() < deadline &&
            !(cancel && cancel->load())) {
+        if (settleMs >= 0 && !settling && out.rows(0) > 0) {
+            settling = true;
+            deadline = std::min(
+                deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(settleMs));
+        }
         const SourcePoll p = node.source->poll(out);
         if (p.state == SourcePoll::State::Ended) break;
         if (p.state == SourcePoll::State::Wait)
@@ -93,6 +100,52 @@ Result<SampledSchema> inferMessageSchema(const NodeSpec& spec, const std::string
         sampled.schema.push_back(names[i] + " " +
                                  std::string(typeName(types[i] == Type::Null ? Type::String : types[i])));
     return R(std::move(sampled));
+}
+
+bool needsSchemaAtRun(const NodeSpec& spec, const Json& params) {
+    const ParamSpec* format = spec.param("format");
+    if (!spec.isSource() || !format || !spec.param("schema") || !spec.param("max_message_bytes"))
+        return false;
+    auto value = [&](const char* key, const Json& def) {
+        return params.is_object() && params.contains(key) && !params[key].is_null() ? params[key]
+                                                                                    : def;
+    };
+    const Json f = value("format", format->defaultValue);
+    const Json schema = value("schema", Json::array());
+    return f == "json" && (schema.is_array() || schema.is_null()) && schema.empty();
+}
+
+std::vector<std::string> nodesNeedingSchema(const Project& project, const NodeRegistry& registry) {
+    std::vector<std::string> out;
+    for (const NodeDef& n : project.nodes)
+        if (const NodeSpec* spec = registry.find(n.type); spec && needsSchemaAtRun(*spec, n.params))
+            out.push_back(n.id);
+    return out;
+}
+
+Result<std::vector<InferredSchema>> inferMissingSchemas(
+    const Project& project, const NodeRegistry& registry, const std::atomic<bool>* cancel,
+    const std::function<void(const std::string&)>& progress) {
+    using R = Result<std::vector<InferredSchema>>;
+    std::vector<InferredSchema> out;
+    for (const std::string& id : nodesNeedingSchema(project, registry)) {
+        const NodeDef* node = project.node(id);
+        const NodeSpec* spec = registry.find(node->type);
+        if (progress) progress(id);
+        auto sampled = inferMessageSchema(*spec, id, node->params, project.baseDir(), 100,
+                                          kRunInferTimeoutMs, cancel, kRunInferSettleMs);
+        if (cancel && cancel->load()) return R::error("stopped");
+        if (!sampled)
+            return R::error(sampled.message() +
+                            "; its `schema` is empty and was to be inferred from the first "
+                            "messages: send some, or declare the fields as \"name type\"");
+        if (sampled->schema.empty())
+            return R::error(nodeLabel(*spec, id) +
+                            ": the first messages are JSON objects without fields; declare "
+                            "`schema` as \"name type\"");
+        out.push_back({id, std::move(sampled.value())});
+    }
+    return R(std::move(out));
 }
 
 }  // namespace riffle

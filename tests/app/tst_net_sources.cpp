@@ -29,6 +29,7 @@
 #include "nodes/connectors/schema_sampling.h"
 #include "nodes/register_builtin_nodes.h"
 #include "test_tls.h"
+#include "tests/common/json_line_sender.h"
 
 using namespace riffle;
 namespace asio = boost::asio;
@@ -335,6 +336,7 @@ private slots:
     void wssTrustsItsCaFileAndChecksTheHost();
     void wssUnreadableCaFileIsRefusedAtStart();
     void inferSchemaFromTheFirstMessages();
+    void riffleRunInfersAnEmptySchemaAndRuns();
 };
 
 void TstNetSources::tcpManyClientsEveryIdOnce() {
@@ -701,6 +703,62 @@ void TstNetSources::inferSchemaFromTheFirstMessages() {
     QCOMPARE(none.message(), std::string("source `lines`: no message arrived within 300ms"));
     auto notMessages = inferMessageSchema(*registry.find("source.clickstream"), "c", Json::object(), {}, 4, 300);
     QCOMPARE(notMessages.message().rfind("source `c` is not a message source", 0), size_t(0));
+}
+
+void TstNetSources::riffleRunInfersAnEmptySchemaAndRuns() {
+    // A JSON source with no `schema`: riffle-run reads its first messages, prints the schema
+    // they suggest, puts it in (in memory; the file is not changed) and runs.
+    QTemporaryDir dir;
+    const unsigned short port = freePort();
+    const QString project = dir.filePath("lines.riffle");
+    const std::string text = Json{
+        {"format", "riffle-project"},
+        {"version", 1},
+        {"name", "Lines"},
+        {"nodes",
+         {{{"id", "lines"}, {"type", "source.tcp"}, {"params", {{"port", port}}}},
+          {{"id", "slow"}, {"type", "transform.filter"}, {"params", {{"where", "ms > 3"}}}},
+          {{"id", "out"}, {"type", "sink.file"}, {"params", {{"path", "out.jsonl"}}}}}},
+        {"edges",
+         {{{"from", "lines.out"}, {"to", "slow.in"}},
+          {{"from", "slow.out"},
+           {"to", "out.in"}}}}}.dump(2);
+    QFile f(project);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(text.c_str());
+    f.close();
+    QProcess run;
+    run.setWorkingDirectory(dir.path());
+    run.start(RIFFLE_RUN_BIN, {"--for", "3s", project});
+    QVERIFY(run.waitForStarted());
+    {
+        JsonLineSender sender(port);
+        QVERIFY(run.waitForFinished(60000));
+        QVERIFY(sender.sent() > 0);
+    }
+    const QString err = QString::fromUtf8(run.readAllStandardError());
+    QVERIFY2(run.exitCode() == 0, qPrintable(err));
+    QVERIFY2(err.contains(
+                 "riffle-run: `lines` has no `schema`: reading its first messages (up to 15 s)"),
+             qPrintable(err));
+    QVERIFY2(err.contains(QRegularExpression(
+                 "riffle-run: `lines`: inferred `schema` from \\d+ JSON messages: "
+                 "\\[\"id int\",\"page string\",\"ms float\"\\]")),
+             qPrintable(err));
+    // The filter, type-checked against the inferred fields, ran on the messages of the run.
+    QFile out(dir.filePath("out.jsonl"));
+    QVERIFY(out.open(QIODevice::ReadOnly));
+    const QList<QByteArray> rows = out.readAll().trimmed().split('\n');
+    QVERIFY(rows.size() > 3);
+    for (const QByteArray& row : rows) {
+        const Json j = Json::parse(row.toStdString());
+        QVERIFY(j["ms"].get<double>() > 3);
+        QVERIFY(j["page"].is_string());
+    }
+    // The project file is as it was.
+    QFile again(project);
+    QVERIFY(again.open(QIODevice::ReadOnly));
+    QCOMPARE(again.readAll().toStdString(), text);
 }
 
 QTEST_GUILESS_MAIN(TstNetSources)

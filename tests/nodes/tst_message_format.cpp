@@ -85,9 +85,16 @@ private slots:
     }
 
     void schemaProblemsNameTheParameter() {
-        QCOMPARE(messageSourceSchema(config("json", {}), {}).message(),
-                 std::string("`schema` is empty: declare the fields of the messages as \"name type\", e.g. "
-                             "[\"page string\", \"latency_ms int\"], or read them whole with format raw"));
+        QCOMPARE(
+            messageSourceSchema(config("json", {}), {}).message(),
+            std::string(
+                "`schema` is empty: Run fills it in from the first messages, or declare the fields "
+                "as \"name type\", e.g. [\"page string\", \"latency_ms int\"]"));
+        QCOMPARE(
+            messageSourceSchema(config("csv", {}), {}).message(),
+            std::string(
+                "`schema` is empty: declare the columns of the messages as \"name type\", e.g. "
+                "[\"page string\", \"latency_ms int\"], or read them whole with format raw"));
         QCOMPARE(messageSourceSchema(config("json", {"topic string"}), {MetaField::Topic}).message(),
                  std::string("the field `topic` in `schema` clashes with the `topic` field this source adds; "
                              "rename it"));

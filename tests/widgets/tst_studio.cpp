@@ -5,6 +5,7 @@
 #include "app/studio/main_window.h"
 #include "engine/charts/chart_history.h"
 #include "nodes/register_builtin_nodes.h"
+#include "tests/common/json_line_sender.h"
 #include "widgets/canvas/graph_scene.h"
 #include "widgets/canvas/graph_view.h"
 #include "widgets/canvas/node_item.h"
@@ -62,6 +63,7 @@ private slots:
     void layoutGivesTheCanvasTheRoomAndIsRemembered();
     void contextMenusOnCardsWiresAndTheCanvas();
     void aChartWithAProblemSaysWhyInsteadOfDrawing();
+    void runInfersTheSchemaOfAJsonSourceFirst();
 
 private:
     QString writeChartProject();
@@ -732,6 +734,56 @@ void TstStudio::aChartWithAProblemSaysWhyInsteadOfDrawing() {
     w->document()->undoStack()->undo();
     QTRY_VERIFY(w->dashboardFeed()->panel("views"));
     QVERIFY(!placeholders().contains("`y_max`"));
+}
+
+void TstStudio::runInfersTheSchemaOfAJsonSourceFirst() {
+    const unsigned short port = freeTcpPort();
+    QVERIFY(port);
+    const QString path = m_dir->filePath("lines.riffle");
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(Json{
+        {"format", "riffle-project"},
+        {"version", 1},
+        {"name", "Lines"},
+        {"nodes",
+         {{{"id", "lines"}, {"type", "source.tcp"}, {"params", {{"port", port}}}},
+          {{"id", "slow"}, {"type", "transform.filter"}, {"params", {{"where", "ms > 3"}}}},
+          {{"id", "log"}, {"type", "sink.log"}, {"params", {{"limit", 0}}}}}},
+        {"edges",
+         {{{"from", "lines.out"}, {"to", "slow.in"}}, {{"from", "slow.out"}, {"to", "log.in"}}}}}
+                .dump(2)
+                .c_str());
+    f.close();
+    auto w = makeWindow();
+    QCOMPARE(w->openFile(path, true), QString());
+    QVERIFY(
+        !w->document()->model()->validated().ok());  // no schema yet: the filter cannot be checked
+
+    // Stopped while it reads: nothing runs, nothing changes.
+    QVERIFY(!w->run());
+    QCOMPARE(w->statusPillText(), QString("Reading the first messages…"));
+    QCOMPARE(w->scene()->nodeItem("lines")->activity(), QString("reading first messages…"));
+    QVERIFY(w->action("stop")->isEnabled());
+    w->stop();
+    QTRY_COMPARE_WITH_TIMEOUT(w->scene()->nodeItem("lines")->activity(), QString(), 10000);
+    QVERIFY(!w->isRunning());
+    QCOMPARE(w->document()->undoStack()->count(), 0);
+
+    // Run with messages coming: the schema is read, put in as one edit, and the run starts.
+    QVERIFY(!w->run());
+    JsonLineSender sender(port);
+    QTRY_VERIFY_WITH_TIMEOUT(w->isRunning(), 30000);
+    QCOMPARE(w->scene()->nodeItem("lines")->activity(), QString());
+    QCOMPARE(w->document()->model()->node("lines")->params["schema"],
+             Json({"id int", "page string", "ms float"}));
+    QCOMPARE(w->document()->undoStack()->count(), 1);
+    QCOMPARE(w->document()->undoStack()->undoText(), QString("Infer the schema of lines"));
+    QTRY_VERIFY_WITH_TIMEOUT(eventsOut(*w->bridge(), "slow") > 0, 20000);
+    w->stop();
+    QTRY_VERIFY_WITH_TIMEOUT(!w->isRunning(), 10000);
+    w->document()->undoStack()->undo();
+    QVERIFY(!w->document()->model()->node("lines")->params.contains("schema"));  // as in the file
 }
 
 QTEST_MAIN(TstStudio)

@@ -145,7 +145,7 @@ public:
     }
 
     void paint(QPainter* p, const QStyleOptionGraphicsItem*, QWidget*) override {
-        if (!m_card->isRunning()) return;
+        if (!m_card->isRunning() && m_card->activity().isEmpty()) return;
         const QPalette pal = scene() ? scene()->palette() : QPalette();
         const canvas::Colors& c = canvas::colors(pal);
         const bool text =
@@ -154,11 +154,12 @@ public:
         const QFont pillFont = scaledFont(scene() ? scene()->font() : QFont(), 0.85, true);
         const QFontMetricsF fm(pillFont);
         p->setFont(pillFont);
-        const QString rate = m_card->rateText();
+        const bool busy = !m_card->activity().isEmpty();
+        const QString rate = busy ? m_card->activity() : m_card->rateText();
         QRectF pill(0, 0, fm.horizontalAdvance(rate) + 24, kPillH);
         drawPill(p, pill, c.pill, QColor());
         p->setPen(Qt::NoPen);
-        p->setBrush(m_card->isConnecting() ? theme::amber() : c.ok);
+        p->setBrush(busy || m_card->isConnecting() ? theme::amber() : c.ok);
         p->drawEllipse(QPointF(pill.left() + 9, pill.center().y()), 3, 3);
         p->setPen(c.text);
         if (text) p->drawText(pill.adjusted(16, 0, -6, 0), Qt::AlignCenter, rate);
@@ -262,7 +263,18 @@ void NodeItem::setRunState(bool running, double ratePerSecond, double idleSecond
     m_idle = running ? idleSeconds : -1;
     m_errors = running ? errors : 0;
     m_late = running ? late : 0;
-    m_status->setVisible(m_running);
+    m_status->setVisible(m_running || !m_activity.isEmpty());
+    if (relayout)
+        layout();
+    else
+        m_status->update();
+}
+
+void NodeItem::setActivity(const QString& text) {
+    if (text == m_activity) return;
+    const bool relayout = text.isEmpty() != m_activity.isEmpty();
+    m_activity = text;
+    m_status->setVisible(m_running || !m_activity.isEmpty());
     if (relayout)
         layout();
     else
@@ -318,7 +330,7 @@ QString NodeItem::lateText() const {
 }
 
 double NodeItem::portsTop() const {
-    return kHeaderH + kSublineH + (m_running ? kStatusH : 0);
+    return kHeaderH + kSublineH + (m_running || !m_activity.isEmpty() ? kStatusH : 0);
 }
 
 void NodeItem::layout() {

@@ -62,6 +62,10 @@ public:
     QString linkReason() const { return m_linkReason; }
     QString droppedText() const;
     bool isRunning() const { return m_running; }
+    // Something the node is doing before the run (e.g. "reading first messages…"), shown in
+    // the status row with an amber dot; "" for none.
+    void setActivity(const QString& text);
+    const QString& activity() const { return m_activity; }
     QString rateText() const;    // "48.2 K/s" while running, else ""
     QString errorsText() const;  // "12 err" while running with errors, else ""
     QString lateText() const;    // "5 late" while running with late events, else ""
@@ -109,6 +113,7 @@ private:
     QVector<Port> m_ports;
     QStringList m_problems;
     bool m_running = false;
+    QString m_activity;
     double m_rate = 0;
     double m_idle = -1;
     qint64 m_errors = 0, m_late = 0;

@@ -163,11 +163,19 @@ void addChart(NodeRegistry& registry, const std::string& kind, const std::string
 void registerChartSinks(NodeRegistry& registry) {
     ParamSpec style = makeParam("style", ParamType::Choice, "lines", "Draw lines or filled areas");
     style.choices = {"lines", "areas"};
-    addChart(registry, "timeseries", "Time series chart",
-             "Draws numbers over time, one line per series; the window still in progress is dashed.",
-             {style, makeParam("stacked", ParamType::Bool, false, "Stack the series on each other"),
-              makeParam("y_min", ParamType::Float, nullptr, "Fixed bottom of the y axis; automatic when empty"),
-              makeParam("y_max", ParamType::Float, nullptr, "Fixed top of the y axis; automatic when empty")});
+    addChart(
+        registry, "timeseries", "Time series chart",
+        "Draws numbers over time, one line per series; the window still in progress is a hollow "
+        "dot.",
+        {style, makeParam("stacked", ParamType::Bool, false, "Stack the series on each other"),
+         makeParam(
+             "max_series", ParamType::Int, 10,
+             "Draw at most this many series, the largest in view; the legend counts the others",
+             "series", 1, 1000),
+         makeParam("y_min", ParamType::Float, nullptr,
+                   "Fixed bottom of the y axis; automatic when empty"),
+         makeParam("y_max", ParamType::Float, nullptr,
+                   "Fixed top of the y axis; automatic when empty")});
     addChart(registry, "bar", "Bar chart", "Compares the latest value per category, largest first.",
              {makeParam("top_n", ParamType::Int, 20, "How many categories to show", "bars", 1, 500)});
     addChart(registry, "gauge", "Gauge",

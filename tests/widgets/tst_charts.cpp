@@ -81,6 +81,22 @@ std::vector<ChartRow> pageRows() {
     return rows;
 }
 
+// "" when the axis' tick labels each stand clear of the next, else which two touch.
+QString overlappingTicks(QCPAxis* axis) {
+    const QVector<double> ticks = axis->tickVector();
+    const QVector<QString> labels = axis->tickVectorLabels();
+    const QFontMetrics fm(axis->tickLabelFont());
+    for (int i = 1; i < ticks.size(); ++i) {
+        const double gap =
+            std::fabs(axis->coordToPixel(ticks[i]) - axis->coordToPixel(ticks[i - 1]));
+        const double need =
+            (fm.horizontalAdvance(labels[i]) + fm.horizontalAdvance(labels[i - 1])) / 2.0 + 4;
+        if (gap < need)
+            return labels[i - 1] + " / " + labels[i] + QString(" (%1 < %2 px)").arg(gap).arg(need);
+    }
+    return {};
+}
+
 QByteArray readAll(const QString& path) {
     QFile f(path);
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
@@ -110,6 +126,11 @@ private slots:
     void heatmapCellValues();
     void exportsAreValidFiles();
     void csvHasExactHeaderAndRows();
+    void tickLabelsStandApartAtAnyWidth();
+    void barValueLabelsFitTheirPanel();
+    void gaugeCaptionFitsANarrowPanel();
+    void tableColumnsAllShowInANarrowPanel();
+    void manySeriesDrawTheLargestWithACompactLegend();
     void screenshots();
 };
 
@@ -159,16 +180,22 @@ void TstCharts::earlyFiringsAreReplacedByTheFinalRow() {
     QCOMPARE(int(ts->seriesPoints("a").size()), 2);
     QCOMPARE(ts->seriesFinalFlags("a").back(), false);
     settle(panel.get());
-    // The window in progress: drawn as a separate (dashed) tail from the last final point.
+    // The window in progress: a hollow dot of its own, not joined by a line to the last final
+    // point (a partial count drawn as the end of the line read as a drop).
     auto* plot = plotOf(panel.get());
-    int dashed = 0;
-    for (int i = 0; i < plot->graphCount(); ++i)
-        if (plot->graph(i)->pen().style() == Qt::DashLine && plot->graph(i)->data()->size() == 2)
-            ++dashed;
-    QCOMPARE(dashed, 1);
+    int dots = 0;
+    for (int i = 0; i < plot->graphCount(); ++i) {
+        QCPGraph* g = plot->graph(i);
+        if (g->lineStyle() != QCPGraph::lsNone) continue;
+        QCOMPARE(g->scatterStyle().shape(), QCPScatterStyle::ssCircle);
+        QCOMPARE(g->data()->size(), 1);
+        QCOMPARE(g->data()->constBegin()->value, 2.0);
+        ++dots;
+    }
+    QCOMPARE(dots, 1);
 
-    // Stacked areas too: each series' window in progress is a dashed tail, stacked on the ones
-    // below, and the filled area ends at the last final point.
+    // Stacked areas too: each series' window in progress is a dot stacked on the ones below,
+    // and the filled area ends at the last final point.
     ChartConfig stackedConfig = configFor("timeseries");
     auto stacked = makePanel(stackedConfig);
     stacked->setOptions({{"style", "areas"}, {"stacked", true}});
@@ -181,8 +208,8 @@ void TstCharts::earlyFiringsAreReplacedByTheFinalRow() {
     std::vector<double> tailEnds;
     for (int i = 0; i < splot->graphCount(); ++i) {
         QCPGraph* g = splot->graph(i);
-        if (g->pen().style() != Qt::DashLine || g->data()->isEmpty()) continue;
-        QCOMPARE(g->data()->size(), 2);
+        if (g->lineStyle() != QCPGraph::lsNone || g->data()->isEmpty()) continue;
+        QCOMPARE(g->data()->size(), 1);
         tailEnds.push_back((g->data()->constEnd() - 1)->value);
     }
     std::sort(tailEnds.begin(), tailEnds.end());
@@ -370,7 +397,10 @@ void TstCharts::legendClickTogglesASeries() {
     QVERIFY(plot->legend->visible());
     QCOMPARE(plot->legend->itemCount(), 2);
     QVERIFY(ts->yRange().second >= 2000);
-    QCPAbstractLegendItem* itemB = plot->legend->item(1);
+    // The largest series first.
+    QCOMPARE(qobject_cast<QCPPlottableLegendItem*>(plot->legend->item(0))->plottable()->name(),
+             QString("b"));
+    QCPAbstractLegendItem* itemB = plot->legend->item(0);
     const QPoint at = itemB->outerRect().center();
     QTest::mouseClick(plot, Qt::LeftButton, {}, at);
     QVERIFY(!ts->isSeriesVisible("b"));
@@ -698,6 +728,145 @@ void TstCharts::screenshots() {
             QVERIFY(panel->grab().save(QString("/tmp/charts-%1-%2.png").arg(kind, name)));
         }
     }
+}
+
+void TstCharts::tickLabelsStandApartAtAnyWidth() {
+    // Seen: "02.004.006.008.0010.0 K" under a bar chart 300 px wide.
+    for (const QSize size : {QSize(260, 200), QSize(420, 240), QSize(900, 320)}) {
+        auto bar = makePanel(configFor("bar"), size);
+        std::vector<ChartRow> rows;
+        for (int i = 0; i < 8; ++i) {
+            ChartRow r = row(kT0, "", 10300.0 / (i + 1));
+            r.category = "/page" + std::to_string(i);
+            rows.push_back(r);
+        }
+        bar->appendRows(rows);
+        settle(bar.get());
+        plotOf(bar.get())->replot();
+        const QString barTicks = overlappingTicks(plotOf(bar.get())->xAxis);
+        QVERIFY2(barTicks.isEmpty(),
+                 qPrintable(QString("%1 px: %2").arg(size.width()).arg(barTicks)));
+        QVERIFY(plotOf(bar.get())->xAxis->tickVector().size() >= 2);
+        for (const QString& label : plotOf(bar.get())->xAxis->tickVectorLabels())
+            QVERIFY2(!label.contains(".00"), qPrintable(label));  // "2 K", not "2.00 K"
+
+        auto ts = makePanel(configFor("timeseries"), size);
+        ts->appendRows(pageRows());
+        settle(ts.get());
+        plotOf(ts.get())->replot();
+        const QString timeTicks = overlappingTicks(plotOf(ts.get())->xAxis);
+        QVERIFY2(timeTicks.isEmpty(),
+                 qPrintable(QString("%1 px: %2").arg(size.width()).arg(timeTicks)));
+    }
+}
+
+void TstCharts::barValueLabelsFitTheirPanel() {
+    // Seen: "10.3" for 10.3 K, the rest cut at the panel's edge.
+    auto panel = makePanel(configFor("bar"), {280, 220});
+    std::vector<ChartRow> rows;
+    for (int i = 0; i < 5; ++i) {
+        ChartRow r = row(kT0, "", 10300.0 - i * 2000);
+        r.category = "/p" + std::to_string(i);
+        rows.push_back(r);
+    }
+    panel->appendRows(rows);
+    settle(panel.get());
+    QCustomPlot* plot = plotOf(panel.get());
+    plot->replot();
+    settle(panel.get());  // the axis rect's width is known after the first layout
+    plot->replot();
+    const auto labels = plot->findChildren<QCPItemText*>();
+    QVERIFY(!labels.isEmpty());
+    bool sawLargest = false;
+    for (QCPItemText* label : labels) {
+        if (!label->visible()) continue;
+        const double right = label->position->pixelPosition().x() +
+                             QFontMetrics(label->font()).horizontalAdvance(label->text());
+        QVERIFY2(right <= plot->axisRect()->right() + 1,
+                 qPrintable(QString("%1 ends at %2, the axis at %3")
+                                .arg(label->text())
+                                .arg(right)
+                                .arg(plot->axisRect()->right())));
+        sawLargest = sawLargest || label->text().trimmed() == "10.3 K";
+    }
+    QVERIFY(sawLargest);
+}
+
+void TstCharts::gaugeCaptionFitsANarrowPanel() {
+    ChartConfig config = configFor("gauge");
+    config.y = {"unique_users_per_minute_in_the_shop"};
+    auto panel = makePanel(config, {170, 150});
+    auto* gauge = qobject_cast<GaugePanel*>(panel.get());
+    panel->appendRows({row(kT0, "", 4000), row(kT0 + 60 * kSec, "", 4030, false)});
+    settle(panel.get());
+    QVERIFY2(gauge->captionWidth() <= panel->width() - 16,
+             qPrintable(QString("%1: %2 px").arg(gauge->captionText()).arg(gauge->captionWidth())));
+    QVERIFY(gauge->captionText().contains("…"));
+    QVERIFY(gauge->captionText().endsWith("(so far)"));  // what matters stays whole
+    // With room, the name is whole.
+    panel->resize(700, 300);
+    settle(panel.get());
+    QVERIFY(gauge->captionText().startsWith("unique_users_per_minute_in_the_shop"));
+}
+
+void TstCharts::tableColumnsAllShowInANarrowPanel() {
+    // Seen: only `_time` in view, the other columns behind a scrollbar.
+    ChartConfig config = configFor("table");
+    config.columns = {"_time", "window_start", "window_end", "step", "users", "conversion"};
+    auto panel = makePanel(config, {420, 240});
+    auto* table = qobject_cast<TablePanel*>(panel.get());
+    std::vector<ChartRow> rows;
+    for (int i = 0; i < 4; ++i) {
+        ChartRow r = row(kT0 + i * 60 * kSec, "", i);
+        r.cells = {"2026-11-24T10:0" + std::to_string(i) + ":00.000Z",
+                   "2026-11-24T10:0" + std::to_string(i) + ":00.000Z",
+                   "2026-11-24T10:0" + std::to_string(i + 1) + ":00.000Z",
+                   "checkout",
+                   std::to_string(1200 + i),
+                   "0.031"};
+        rows.push_back(r);
+    }
+    panel->appendRows(rows);
+    settle(panel.get());
+    QTableView* view = table->view();
+    int total = 0;
+    for (int c = 0; c < 6; ++c) total += view->columnWidth(c);
+    QVERIFY2(total <= view->viewport()->width(),
+             qPrintable(QString("%1 > %2").arg(total).arg(view->viewport()->width())));
+    // Times read as times of day; the full value is in the tooltip (and the CSV).
+    const QModelIndex first = view->model()->index(0, 0);
+    QCOMPARE(first.data(Qt::DisplayRole).toString(), QString("10:03:00"));
+    QCOMPARE(first.data(Qt::ToolTipRole).toString(), QString("2026-11-24T10:03:00.000Z"));
+    QCOMPARE(table->csvTable()[1].front(), QString("2026-11-24T10:03:00.000Z"));
+}
+
+void TstCharts::manySeriesDrawTheLargestWithACompactLegend() {
+    // Seen: a time series grouped by page drew ~300 series as a cloud of dots with no legend.
+    auto panel = makePanel(configFor("timeseries"), {640, 360});
+    auto* ts = qobject_cast<TimeseriesPanel*>(panel.get());
+    std::vector<ChartRow> rows;
+    for (int w = 0; w < 6; ++w)
+        for (int p = 0; p < 300; ++p)
+            rows.push_back(row(kT0 + w * 10 * kSec, "/page/" + std::to_string(p), p + 1));
+    panel->appendRows(rows);
+    settle(panel.get());
+    QCOMPARE(ts->seriesNames().size(), 300);
+    const QStringList drawn = ts->drawnSeries();
+    QCOMPARE(drawn.size(), 10);
+    QCOMPARE(drawn.front(), QString("/page/299"));  // the largest first
+    QCOMPARE(drawn.back(), QString("/page/290"));
+    QCOMPARE(ts->drawnPointCount("/page/5"), 0);
+    // Two legend rows at most: the largest, then how many are left out.
+    const QStringList legend = ts->legendEntries();
+    const int columns = std::max(1, panel->width() / 96);
+    QVERIFY(legend.size() <= 2 * columns);
+    QCOMPARE(legend.last(), QString("+%1 more").arg(300 - (legend.size() - 1)));
+    QCOMPARE(legend.first(), QString("/page/299"));
+    QVERIFY(plotOf(panel.get())->legend->visible());
+    // max_series shows more.
+    panel->setOptions({{"max_series", 50}});
+    settle(panel.get());
+    QCOMPARE(ts->drawnSeries().size(), 50);
 }
 
 QTEST_MAIN(TstCharts)

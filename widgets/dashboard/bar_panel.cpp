@@ -98,6 +98,7 @@ void BarPanel::draw() {
     QVector<double> keys, finals, pendings;
     QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
     double maxValue = 0, minValue = 0;
+    int labelWidth = 0;  // the widest value label, in pixels
     while (m_labels.size() < n) {
         auto* label = new QCPItemText(p);
         label->setClipToAxisRect(false);
@@ -121,15 +122,22 @@ void BarPanel::draw() {
         minValue = std::min(minValue, v);
         m_labels[i]->position->setCoords(v, i);
         m_labels[i]->setText(QStringLiteral(" ") + chart::formatValue(e.value));
+        labelWidth = std::max(
+            labelWidth, QFontMetrics(m_labels[i]->font()).horizontalAdvance(m_labels[i]->text()));
     }
     p->yAxis->setTicker(ticker);
     m_finalBars->setData(keys, finals, true);
     m_pendingBars->setData(keys, pendings, true);
     p->yAxis->setRange(-0.6, std::max(n, 1) - 0.4);
     const double lo = hasOptionNumber("y_min") ? optionNumber("y_min", 0) : minValue;
-    // Room on the right for the value labels.
-    const double hi =
-        hasOptionNumber("y_max") ? optionNumber("y_max", 1) : (maxValue > 0 ? maxValue * 1.15 : 1);
+    // Room on the right for the longest value label: the largest bar ends that many pixels
+    // (and a little more) before the axis does.
+    double hi = hasOptionNumber("y_max") ? optionNumber("y_max", 1) : (maxValue > 0 ? maxValue : 1);
+    if (!hasOptionNumber("y_max")) {
+        const double axisPx = std::max(60, p->axisRect()->width());
+        const double barPx = std::max(axisPx * 0.4, axisPx - labelWidth - 10);
+        hi = lo + (hi - lo) * axisPx / barPx;
+    }
     p->xAxis->setRange(lo, hi);
     replot();
 }

@@ -226,7 +226,11 @@ void ChartPanel::noteFrameCost(double ms) {
 }
 
 void ChartPanel::replot() {
-    if (m_plot) m_plot->replot(QCustomPlot::rpQueuedReplot);
+    if (!m_plot) return;
+    for (QCPAxisRect* rect : m_plot->axisRects())
+        for (QCPAxis* axis : rect->axes(QCPAxis::atBottom | QCPAxis::atTop))
+            chart::fitTickCount(axis);
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
 void ChartPanel::setDroppedRows(qint64 rows) {
@@ -331,10 +335,7 @@ void ChartPanel::keyPressEvent(QKeyEvent* event) {
 void ChartPanel::resizeEvent(QResizeEvent* event) {
     QWidget::resizeEvent(event);
     placeDroppedLabel();
-    // Time labels ("11:22:00") need about 70 px each: fewer ticks on a narrow panel.
-    if (m_plot && dynamic_cast<chart::TimeTicker*>(m_plot->xAxis->ticker().data()))
-        m_plot->xAxis->ticker()->setTickCount(std::clamp(width() / 110, 2, 8));
-    markDirty();
+    markDirty();  // the axes' tick counts follow the width (chart::fitTickCount)
 }
 
 void ChartPanel::changeEvent(QEvent* event) {

@@ -150,7 +150,39 @@ QString TimeTicker::getTickLabel(double tick, const QLocale&, QChar, int) {
 }
 
 QString ValueTicker::getTickLabel(double tick, const QLocale&, QChar, int) {
-    return formatValue(tick);
+    return formatTick(tick);
+}
+
+QString formatTick(double value) {
+    QString s = formatValue(std::fabs(value) < 1e-12 ? 0 : value);
+    // "2.00 K" -> "2 K", "2.50 K" -> "2.5 K": a tick is a round number.
+    const int space = s.indexOf(QLatin1Char(' '));
+    QString number = space < 0 ? s : s.left(space);
+    if (number.contains(QLatin1Char('.'))) {
+        while (number.endsWith(QLatin1Char('0'))) number.chop(1);
+        if (number.endsWith(QLatin1Char('.'))) number.chop(1);
+    }
+    return space < 0 ? number : number + s.mid(space);
+}
+
+void fitTickCount(QCPAxis* axis) {
+    if (!axis || !axis->visible() || axis->orientation() != Qt::Horizontal || !axis->ticker())
+        return;
+    const int width = axis->axisRect()->width();
+    if (width <= 0) return;
+    const QFontMetrics fm(axis->tickLabelFont());
+    int label = 0;
+    if (dynamic_cast<TimeTicker*>(axis->ticker().data())) {
+        label = fm.horizontalAdvance(axis->range().size() >= 86400 ? QStringLiteral("Dec 30 00:00")
+                                                                   : QStringLiteral("00:00:00"));
+    } else {
+        const QCPRange r = axis->range();
+        for (double v : {r.lower, r.upper, r.lower + r.size() / 3, r.lower + r.size() * 2 / 3})
+            label = std::max(label, fm.horizontalAdvance(formatTick(v)));
+    }
+    // A gap of two characters between labels, and room for the nice step to add a tick or two.
+    const int slot = label + 2 * fm.averageCharWidth() + 8;
+    axis->ticker()->setTickCount(std::clamp(int(width / (slot * 1.4)), 1, 8));
 }
 
 }  // namespace riffle::chart

@@ -56,7 +56,14 @@ private:
     double m_span = 0;
 };
 
-// Value ticks as formatValue writes them.
+// Value ticks as formatValue writes them, without trailing zeros ("2 K", "2.5 K").
+QString formatTick(double value);
+
+// As many ticks on a horizontal axis as its labels need to stand apart at its current width
+// (a narrow panel gets fewer; QCustomPlot's tick count is a wish it rounds to a nice step).
+void fitTickCount(QCPAxis* axis);
+
+// Value ticks as formatTick writes them.
 class ValueTicker : public QCPAxisTicker {
 protected:
     QString getTickLabel(double tick, const QLocale& locale, QChar formatChar,

@@ -88,6 +88,14 @@ QString GaugePanel::valueText() const {
     return unit.isEmpty() || std::isnan(value()) ? number : number + QLatin1Char(' ') + unit;
 }
 
+QString GaugePanel::captionText() const {
+    return m_detailText->text();
+}
+
+int GaugePanel::captionWidth() const {
+    return QFontMetrics(m_detailText->font()).horizontalAdvance(m_detailText->text());
+}
+
 std::vector<double> GaugePanel::sparkline() const {
     std::vector<double> out;
     for (const auto& [time, e] : m_values) out.push_back(e.value);
@@ -137,6 +145,20 @@ void GaugePanel::draw() {
                            delta > 0 ? QStringLiteral("+") : QString(), chart::formatValue(delta));
     }
     if (!m_values.empty() && !m_values.rbegin()->second.final) detail += tr("  (so far)");
+    // The caption fits the panel: a smaller font down to 80 %, then cut in the middle of the name.
+    QFont small = theme::scaledFont(font(), 0.95);
+    const int captionRoom = std::max(40, width() - 16);
+    while (small.pointSizeF() > font().pointSizeF() * 0.8 &&
+           QFontMetrics(small).horizontalAdvance(detail) > captionRoom)
+        small.setPointSizeF(small.pointSizeF() * 0.92);
+    const QFontMetrics fm(small);
+    if (fm.horizontalAdvance(detail) > captionRoom) {
+        const QString rest = detail.mid(name.size());
+        detail = fm.elidedText(name, Qt::ElideMiddle,
+                               std::max(20, captionRoom - fm.horizontalAdvance(rest))) +
+                 rest;
+    }
+    m_detailText->setFont(small);
     m_detailText->setText(detail);
 
     QVector<QCPGraphData> data;

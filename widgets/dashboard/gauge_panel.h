@@ -26,6 +26,9 @@ public:
     int trend() const;
     Level level() const;
     QString valueText() const;
+    // The caption under the number (name, trend, "so far") as drawn, and its width in pixels.
+    QString captionText() const;
+    int captionWidth() const;
     // Values the sparkline shows, oldest first.
     std::vector<double> sparkline() const;
     std::vector<QStringList> csvTable() const override;

@@ -11,6 +11,21 @@
 
 namespace riffle {
 
+namespace {
+
+// "2026-11-24T10:00:05.000Z" shows as "10:00:05" (the date and zero milliseconds make a column
+// too wide for a panel); the tooltip and the CSV keep the full time.
+QString compactTime(const QString& text) {
+    if (text.size() < 20 || text.size() > 24 || text[4] != QLatin1Char('-') ||
+        text[10] != QLatin1Char('T') || !text.endsWith(QLatin1Char('Z')))
+        return text;
+    QString t = text.mid(11, text.size() - 12);  // HH:mm:ss[.zzz]
+    if (t.endsWith(QLatin1String(".000"))) t.chop(4);
+    return t;
+}
+
+}  // namespace
+
 // Newest row at index 0.
 class TableRowsModel : public QAbstractTableModel {
 public:
@@ -27,7 +42,8 @@ public:
         if (!index.isValid() || size_t(index.row()) >= m_rows.size()) return {};
         const QStringList& row = m_rows[size_t(index.row())];
         const QString text = index.column() < row.size() ? row[index.column()] : QString();
-        if (role == Qt::DisplayRole || role == Qt::ToolTipRole) return text;
+        if (role == Qt::ToolTipRole) return text;
+        if (role == Qt::DisplayRole) return compactTime(text);
         if (role == Qt::UserRole) {
             // Sort key: numbers as numbers, the rest as text.
             bool ok = false;
@@ -115,6 +131,9 @@ TablePanel::TablePanel(const ChartConfig& config, QWidget* parent) : ChartPanel(
     m_view->setTextElideMode(Qt::ElideRight);
     m_proxy->sort(-1);
     setContent(m_view);
+    connect(m_view->horizontalHeader(), &QHeaderView::sectionResized, this, [this] {
+        if (!m_fitting) m_userWidths = true;  // the user's widths stay
+    });
 }
 
 QStringList TablePanel::columns() const {
@@ -141,13 +160,37 @@ void TablePanel::draw() {
     const bool first = m_model->rowCount() == 0;
     m_model->prepend(std::move(m_pending), kMaxRows);
     m_pending.clear();
-    // Size the columns to the first rows once; later the user's widths stay.
-    if (first && m_model->rowCount() > 0) {
-        m_view->resizeColumnsToContents();
-        for (int c = 0; c < m_model->columnCount(); ++c)
-            m_view->setColumnWidth(c, std::min(m_view->columnWidth(c) + 16, 320));
-    }
+    // Size the columns to the first rows; until the user sets a width, again with the panel.
+    if (first && m_model->rowCount() > 0) fitColumns();
     emit frameRendered();
+}
+
+void TablePanel::fitColumns() {
+    if (m_userWidths || m_model->columnCount() == 0) return;
+    m_fitting = true;
+    m_view->resizeColumnsToContents();
+    const int n = m_model->columnCount();
+    std::vector<int> widths(static_cast<size_t>(n));
+    for (int c = 0; c < n; ++c) widths[size_t(c)] = std::min(m_view->columnWidth(c) + 16, 320);
+    // Every column in view: take from the widest first, down to a width that still shows a
+    // few characters (the cell's tooltip has the rest).
+    const int room = m_view->viewport()->width();
+    const int floor = std::max(48, room / (2 * n));
+    int total = 0;
+    for (int w : widths) total += w;
+    while (total > room) {
+        auto widest = std::max_element(widths.begin(), widths.end());
+        if (*widest <= floor) break;
+        --*widest;
+        --total;
+    }
+    for (int c = 0; c < n; ++c) m_view->setColumnWidth(c, widths[size_t(c)]);
+    m_fitting = false;
+}
+
+void TablePanel::resizeEvent(QResizeEvent* event) {
+    ChartPanel::resizeEvent(event);
+    if (m_model->rowCount() > 0) fitColumns();
 }
 
 void TablePanel::onClear() {
@@ -173,7 +216,13 @@ void TablePanel::sortByColumn(int column, Qt::SortOrder order) {
 std::vector<QStringList> TablePanel::csvTable() const {
     std::vector<QStringList> table;
     table.push_back(m_model->columns());
-    for (int r = 0; r < m_proxy->rowCount(); ++r) table.push_back(rowAt(r));
+    // The full values (a time with its date), as the tooltips show them.
+    for (int r = 0; r < m_proxy->rowCount(); ++r) {
+        QStringList row;
+        for (int c = 0; c < m_proxy->columnCount(); ++c)
+            row << m_proxy->index(r, c).data(Qt::ToolTipRole).toString();
+        table.push_back(row);
+    }
     return table;
 }
 

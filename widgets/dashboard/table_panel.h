@@ -34,8 +34,12 @@ protected:
     void onRows(const std::vector<ChartRow>& rows) override;
     void draw() override;
     void onClear() override;
+    void resizeEvent(QResizeEvent* event) override;
 
 private:
+    void fitColumns();
+    bool m_fitting = false;
+    bool m_userWidths = false;
     TableRowsModel* m_model = nullptr;
     QSortFilterProxyModel* m_proxy = nullptr;
     QTableView* m_view = nullptr;

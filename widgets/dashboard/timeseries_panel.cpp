@@ -13,9 +13,41 @@ namespace {
 
 constexpr int kLegendColumnWidth = 96;  // px per legend entry, so names are not cut
 constexpr int kDenseSeriesPoints = 600;  // beyond this, a series is drawn without antialiasing
+constexpr int kMaxLegendRows = 2;
 
+// What a series weighs in the visible range: the sum of its magnitudes (decimated points are
+// enough to rank series).
+double weight(const FrameSeries& s) {
+    double w = 0;
+    for (double y : s.y)
+        if (!std::isnan(y)) w += std::fabs(y);
+    for (size_t i = 0; i < s.tailY.size(); ++i)
+        if (!std::isnan(s.tailY[i])) w += std::fabs(s.tailY[i]);
+    return w;
+}
 
 }  // namespace
+
+// The legend's last entry when it cannot list every series: "+12 more".
+class TimeseriesPanel::MoreLegendItem : public QCPAbstractLegendItem {
+public:
+    explicit MoreLegendItem(QCPLegend* legend) : QCPAbstractLegendItem(legend) {
+        setSelectable(false);
+    }
+    QString text;
+
+protected:
+    void draw(QCPPainter* painter) override {
+        painter->setFont(mFont);
+        painter->setPen(QPen(mTextColor));
+        painter->drawText(mRect, Qt::AlignLeft | Qt::AlignVCenter, text);
+    }
+    QSize minimumOuterSizeHint() const override {
+        const QFontMetrics fm(mFont);
+        return QSize(fm.horizontalAdvance(text) + mMargins.left() + mMargins.right(),
+                     fm.height() + mMargins.top() + mMargins.bottom());
+    }
+};
 
 TimeseriesPanel::TimeseriesPanel(const ChartConfig& config, QWidget* parent)
     : ChartPanel(config, parent) {
@@ -160,12 +192,22 @@ void TimeseriesPanel::draw() {
 void TimeseriesPanel::onFrame(FrameResult result) {
     m_inFlight = false;
     m_last = std::move(result);
+    // The largest series in view, at most max_series of them.
+    std::vector<std::pair<double, const FrameSeries*>> ranked;
+    for (const FrameSeries& s : m_last.series) ranked.push_back({weight(s), &s});
+    std::stable_sort(ranked.begin(), ranked.end(),
+                     [](const auto& a, const auto& b) { return a.first > b.first; });
+    const size_t maxSeries = size_t(std::max(1, optionInt("max_series", 10)));
+    if (ranked.size() > maxSeries) ranked.resize(maxSeries);
     QStringList keys;
-    for (const FrameSeries& s : m_last.series) keys << QString::fromStdString(s.key);
+    for (const auto& [w, s] : ranked) keys << QString::fromStdString(s->key);
+    m_drawn = keys;
+    QStringList all;
+    for (const FrameSeries& s : m_last.series) all << QString::fromStdString(s.key);
     bool keysChanged = keys.size() != int(m_graphs.size());
     for (const QString& key : keys) keysChanged = keysChanged || !m_graphs.count(key);
     if (keysChanged) {
-        m_colors = chart::assignColors(keys);
+        m_colors = chart::assignColors(all);  // by every key: a series keeps its colour
         for (auto it = m_graphs.begin(); it != m_graphs.end();) {
             if (!keys.contains(it->first)) {
                 plot()->removeGraph(it->second.solid);
@@ -178,7 +220,8 @@ void TimeseriesPanel::onFrame(FrameResult result) {
     }
     bool restyle = keysChanged;
     QVector<QCPGraphData> data;
-    for (const FrameSeries& s : m_last.series) {
+    for (const auto& [w, sp] : ranked) {
+        const FrameSeries& s = *sp;
         Graphs& g = graphsFor(QString::fromStdString(s.key));
         data.resize(int(s.x.size()));
         for (size_t i = 0; i < s.x.size(); ++i) data[int(i)] = QCPGraphData(s.x[i], s.y[i]);
@@ -192,24 +235,60 @@ void TimeseriesPanel::onFrame(FrameResult result) {
             g.dense = dense;
             restyle = true;
         }
-        data.resize(int(s.tailX.size()));
-        for (size_t i = 0; i < s.tailX.size(); ++i)
-            data[int(i)] = QCPGraphData(s.tailX[i], s.tailY[i]);
+        // The store's tail starts at the last final point (to join a line to it); only the
+        // windows in progress are drawn, as dots of their own.
+        const size_t from =
+            !s.x.empty() && !s.tailX.empty() && s.tailX.front() == s.x.back() ? 1 : 0;
+        data.resize(int(s.tailX.size() - std::min(from, s.tailX.size())));
+        for (size_t i = from; i < s.tailX.size(); ++i)
+            data[int(i - from)] = QCPGraphData(s.tailX[i], s.tailY[i]);
         g.tail->data()->set(data, true);
     }
     if (restyle) styleGraphs();
-    // The legend may take a third of the panel's height at most; beyond that the hover tooltip
-    // names the series.
-    const int legendColumns = std::max(1, width() / kLegendColumnWidth);
-    if (plot()->legend->wrap() != legendColumns) plot()->legend->setWrap(legendColumns);
-    const int legendRows = (int(m_graphs.size()) + legendColumns - 1) / legendColumns;
-    showLegend(m_graphs.size() > 1 && legendRows * (fontMetrics().height() + 2) < height() / 3);
+    updateLegend(int(all.size()));
     updateYRange();
     replot();
     if (m_redraw) {
         m_redraw = false;
         markDirty();
     }
+}
+
+void TimeseriesPanel::updateLegend(int seriesCount) {
+    QCPLegend* legend = plot()->legend;
+    const int columns = std::max(1, width() / kLegendColumnWidth);
+    if (legend->wrap() != columns) legend->setWrap(columns);
+    // At most two rows (one on a short panel); the last place says how many are left out.
+    const int rows = height() < 220 ? 1 : kMaxLegendRows;
+    int listed = std::min(int(m_drawn.size()), columns * rows);
+    if (listed < seriesCount) listed = std::min(listed, columns * rows - 1);
+    const QStringList keys = m_drawn.mid(0, std::max(0, listed));
+    const int more = seriesCount - int(keys.size());
+    if (keys != m_legendKeys || (more > 0) != (m_more != nullptr)) {
+        legend->clearItems();  // deletes the items, m_more among them
+        m_more = nullptr;
+        for (const QString& key : keys)
+            if (auto it = m_graphs.find(key); it != m_graphs.end())
+                legend->addItem(new QCPPlottableLegendItem(legend, it->second.solid));
+        if (more > 0) {
+            m_more = new MoreLegendItem(legend);
+            legend->addItem(m_more);
+        }
+        m_legendKeys = keys;
+        styleGraphs();
+    }
+    if (m_more) {
+        m_more->text = tr("+%1 more").arg(more);
+        m_more->setTextColor(chart::mutedTextColor(palette()));
+        m_more->setFont(legend->font());
+    }
+    showLegend(seriesCount > 1 && (!keys.isEmpty() || m_more));
+}
+
+QStringList TimeseriesPanel::legendEntries() const {
+    QStringList out = m_legendKeys;
+    if (m_more) out << m_more->text;
+    return out;
 }
 
 void TimeseriesPanel::showLegend(bool shown) {
@@ -232,6 +311,7 @@ TimeseriesPanel::Graphs& TimeseriesPanel::graphsFor(const QString& key) {
     Graphs g;
     g.solid = plot()->addGraph();
     g.solid->setName(key);
+    g.solid->removeFromLegend();  // updateLegend() lists the largest
     g.tail = plot()->addGraph();
     g.tail->setName(key);
     g.tail->removeFromLegend();
@@ -250,8 +330,10 @@ void TimeseriesPanel::styleGraphs() {
         const bool hidden = m_hidden.contains(key);
         g.solid->setPen(QPen(c, g.dense ? 1 : 2));
         g.solid->setAntialiased(!g.dense);
-        QPen tailPen(theme::mix(c, base, 0.35), 2, Qt::DashLine);
-        g.tail->setPen(tailPen);
+        // In progress: a hollow dot per window, no line (and no fill) to it.
+        g.tail->setPen(QPen(c, 1.6));
+        g.tail->setLineStyle(QCPGraph::lsNone);
+        g.tail->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(c, 1.6), base, 7));
         if (m_areas || m_stacked) {
             QColor fill = c;
             fill.setAlpha(m_stacked ? (dark ? 150 : 120) : (dark ? 70 : 55));

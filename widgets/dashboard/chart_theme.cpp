@@ -70,7 +70,9 @@ void applyTheme(QCustomPlot* plot, const QPalette& palette) {
     QFont tickFont = plot->font();
     tickFont.setPointSizeF(std::max(7.5, tickFont.pointSizeF() * 0.85));
     for (QCPAxisRect* rect : plot->axisRects()) {
-        rect->setBackground(bg);
+        // The plot's background shows through: filling the axis rect again costs a frame a
+        // second full-size fill.
+        rect->setBackground(Qt::NoBrush);
         for (QCPAxis* a : rect->axes()) {
             a->setBasePen(QPen(axis, 1));
             a->setTickPen(QPen(axis, 1));

@@ -109,10 +109,11 @@ MainWindow::MainWindow(const NodeRegistry& registry, QSettings* settings, QWidge
     editor->setObjectName("editorSplitter");
     editor->addWidget(m_view);
     editor->addWidget(m_dashboard);
-    // When the inspector comes and goes, or the window is resized, the dashboard takes the
-    // difference: the canvas (and what is under the pointer) stays where it is.
-    editor->setStretchFactor(0, 0);
-    editor->setStretchFactor(1, 1);
+    // When the inspector comes and goes, or the window is resized, both share the difference
+    // (3 : 2); the canvas keeps its top left where it is (GraphView's resize anchor), so the
+    // cards do not move under the pointer.
+    editor->setStretchFactor(0, 3);
+    editor->setStretchFactor(1, 2);
     editor->setChildrenCollapsible(false);
     m_stack = new QStackedWidget;
     m_stack->addWidget(m_welcome);

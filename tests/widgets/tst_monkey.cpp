@@ -41,7 +41,11 @@ namespace {
 class Monkey {
 public:
     Monkey(MainWindow& w, const NodeRegistry& registry, uint32_t seed, const QString& dir)
-        : m_w(w), m_registry(registry), m_rng(seed), m_dir(dir), m_log(qEnvironmentVariableIsSet("RIFFLE_MONKEY_LOG")) {
+        : m_w(w),
+          m_registry(registry),
+          m_rng(seed),
+          m_dir(dir),
+          m_log(qEnvironmentVariableIsSet("RIFFLE_MONKEY_LOG")) {
         for (const NodeSpec* s : registry.all()) m_types << QString::fromStdString(s->typeId);
         const QDir projects(QStringLiteral(RIFFLE_SOURCE_DIR "/projects"));
         for (const QString& f : projects.entryList({"*.riffle"}, QDir::Files)) {
@@ -54,11 +58,11 @@ public:
     // One random action; returns its name (for the failure message).
     QString step() {
         const std::vector<std::pair<int, QString>> actions = {
-            {14, "addNode"},  {16, "wire"},       {6, "delete"},   {10, "undo"},        {6, "redo"},
-            {10, "param"},    {3, "title"},       {4, "find"},     {3, "run"},          {2, "stop"},
-            {6, "menu"},      {6, "keys"},        {4, "select"},   {4, "inspector"},    {2, "clipboard"},
-            {1, "open"},      {1, "new"},         {1, "save"},     {2, "peek"},         {1, "detach"},
-            {2, "zoom"},      {1, "quickAdd"},    {1, "move"},
+            {14, "addNode"}, {16, "wire"},    {6, "delete"}, {10, "undo"},     {6, "redo"},
+            {10, "param"},   {3, "title"},    {4, "find"},   {3, "run"},       {2, "stop"},
+            {6, "menu"},     {6, "keys"},     {4, "select"}, {4, "inspector"}, {2, "clipboard"},
+            {1, "open"},     {1, "new"},      {1, "save"},   {2, "peek"},      {1, "detach"},
+            {2, "zoom"},     {1, "quickAdd"}, {1, "move"},
         };
         int total = 0;
         for (const auto& a : actions) total += a.first;
@@ -71,7 +75,8 @@ public:
             }
             pick -= a.first;
         }
-        if (!m_w.document()->hasProject() && name != "open" && name != "new") name = uniform(0, 1) ? "open" : "new";
+        if (!m_w.document()->hasProject() && name != "open" && name != "new")
+            name = uniform(0, 1) ? "open" : "new";
         const QString detail = act(name);
         if (m_log) qInfo().noquote() << name << detail;
         return name + " " + detail;
@@ -83,25 +88,33 @@ public:
         const Project& p = m_w.document()->model()->project();
         GraphScene* scene = m_w.scene();
         if (scene->nodeCount() != int(p.nodes.size()))
-            return QString("the canvas shows %1 cards for %2 nodes").arg(scene->nodeCount()).arg(p.nodes.size());
+            return QString("the canvas shows %1 cards for %2 nodes")
+                .arg(scene->nodeCount())
+                .arg(p.nodes.size());
         for (const NodeDef& n : p.nodes)
-            if (!scene->nodeItem(QString::fromStdString(n.id))) return "no card for " + QString::fromStdString(n.id);
+            if (!scene->nodeItem(QString::fromStdString(n.id)))
+                return "no card for " + QString::fromStdString(n.id);
         for (const EdgeDef& e : p.edges)
             if (!scene->edgeItem(edgeKey(e))) return "no wire for " + edgeKey(e);
         auto back = Project::fromJsonText(p.toJsonText());
-        if (!back) return "the project does not load back: " + QString::fromStdString(back.message());
-        if (back.value().toJsonText() != p.toJsonText()) return "the project changes when loaded back";
+        if (!back)
+            return "the project does not load back: " + QString::fromStdString(back.message());
+        if (back.value().toJsonText() != p.toJsonText())
+            return "the project changes when loaded back";
         return {};
     }
 
 private:
     int uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(m_rng); }
     template <typename T>
-    const T& any(const QList<T>& list) { return list[uniform(0, int(list.size()) - 1)]; }
+    const T& any(const QList<T>& list) {
+        return list[uniform(0, int(list.size()) - 1)];
+    }
 
     QStringList nodeIds() const {
         QStringList out;
-        for (const NodeDef& n : m_w.document()->model()->project().nodes) out << QString::fromStdString(n.id);
+        for (const NodeDef& n : m_w.document()->model()->project().nodes)
+            out << QString::fromStdString(n.id);
         return out;
     }
     QStringList edgeKeys() const {
@@ -111,23 +124,34 @@ private:
     }
     QPointF randomScenePos() {
         const QRect r = m_w.view()->viewport()->rect();
-        return m_w.view()->mapToScene(QPoint(uniform(0, std::max(1, r.width())), uniform(0, std::max(1, r.height()))));
+        return m_w.view()->mapToScene(
+            QPoint(uniform(0, std::max(1, r.width())), uniform(0, std::max(1, r.height()))));
     }
 
     Json randomValue(const ParamSpec& p) {
         switch (uniform(0, 9)) {
-            case 0: return Json();  // back to the default
-            case 1: return "";
-            case 2: return uniform(-5, 100000);
-            case 3: return -1.5;
-            case 4: return "x" + std::to_string(uniform(0, 99));
-            case 5: return Json::array({"a", "page"});
-            case 6: return 1e300;
-            case 7: return "10s";
+            case 0:
+                return Json();  // back to the default
+            case 1:
+                return "";
+            case 2:
+                return uniform(-5, 100000);
+            case 3:
+                return -1.5;
+            case 4:
+                return "x" + std::to_string(uniform(0, 99));
+            case 5:
+                return Json::array({"a", "page"});
+            case 6:
+                return 1e300;
+            case 7:
+                return "10s";
             case 8:
-                if (!p.choices.empty()) return p.choices[size_t(uniform(0, int(p.choices.size()) - 1))];
+                if (!p.choices.empty())
+                    return p.choices[size_t(uniform(0, int(p.choices.size()) - 1))];
                 return p.defaultValue;
-            default: return p.defaultValue;
+            default:
+                return p.defaultValue;
         }
     }
 
@@ -146,8 +170,10 @@ private:
             const NodeSpec* a = model->spec(from);
             const NodeSpec* b = model->spec(to);
             if (!a || !b || a->outputs.empty() || b->inputs.empty()) return "skipped";
-            const QString out = QString::fromStdString(a->outputs[size_t(uniform(0, int(a->outputs.size()) - 1))].name);
-            const QString in = QString::fromStdString(b->inputs[size_t(uniform(0, int(b->inputs.size()) - 1))].name);
+            const QString out = QString::fromStdString(
+                a->outputs[size_t(uniform(0, int(a->outputs.size()) - 1))].name);
+            const QString in = QString::fromStdString(
+                b->inputs[size_t(uniform(0, int(b->inputs.size()) - 1))].name);
             if (!scene->beginWire(from, out, true)) return "refused to begin";
             const QPointF target = scene->nodeItem(to)->portScenePos(in, false);
             scene->moveWire(target);
@@ -155,7 +181,8 @@ private:
                 scene->cancelWire();
                 return "cancelled";
             }
-            return from + "." + out + " > " + to + "." + in + (scene->finishWire(target) ? " added" : " refused");
+            return from + "." + out + " > " + to + "." + in +
+                   (scene->finishWire(target) ? " added" : " refused");
         }
         if (name == "delete") {
             if (uniform(0, 2) == 0 && !edgeKeys().isEmpty()) {
@@ -182,22 +209,26 @@ private:
             if (!spec || spec->params.empty()) return "no params";
             const ParamSpec& p = spec->params[size_t(uniform(0, int(spec->params.size()) - 1))];
             // Never a real port, host or file outside the test: sources would reach out.
-            if (p.key == "port" || p.key == "bind" || p.key == "brokers" || p.key == "broker" || p.key == "url" ||
-                p.type == ParamType::Path)
+            if (p.key == "port" || p.key == "bind" || p.key == "brokers" || p.key == "broker" ||
+                p.key == "url" || p.type == ParamType::Path)
                 return "skipped " + QString::fromStdString(p.key);
             const Json v = randomValue(p);
             undo->push(new SetParamCommand(model, id, QString::fromStdString(p.key), v));
-            return id + "." + QString::fromStdString(p.key) + " = " + QString::fromStdString(v.dump());
+            return id + "." + QString::fromStdString(p.key) + " = " +
+                   QString::fromStdString(v.dump());
         }
         if (name == "title" && !nodes.isEmpty()) {
             const QString id = any(nodes);
-            undo->push(new SetTitleCommand(model, id, uniform(0, 3) ? QString("Node %1").arg(uniform(0, 50)) : QString()));
+            undo->push(new SetTitleCommand(
+                model, id, uniform(0, 3) ? QString("Node %1").arg(uniform(0, 50)) : QString()));
             return id;
         }
         if (name == "find") {
             auto* find = m_w.findChild<QLineEdit*>("findNode");
             m_w.action("find")->trigger();
-            const QString text = nodes.isEmpty() ? QString("zz") : model->displayTitle(any(nodes)).left(uniform(1, 4));
+            const QString text = nodes.isEmpty()
+                                     ? QString("zz")
+                                     : model->displayTitle(any(nodes)).left(uniform(1, 4));
             find->setText(QString());
             QTest::keyClicks(find, text);
             QAbstractItemView* popup = find->completer()->popup();
@@ -217,9 +248,12 @@ private:
         if (name == "menu") {
             QMenu menu;
             const int which = uniform(0, 2);
-            if (which == 0 && !nodes.isEmpty()) scene->fillNodeMenu(menu, any(nodes));
-            else if (which == 1 && !edgeKeys().isEmpty()) scene->fillEdgeMenu(menu, any(edgeKeys()));
-            else scene->fillCanvasMenu(menu, randomScenePos());
+            if (which == 0 && !nodes.isEmpty())
+                scene->fillNodeMenu(menu, any(nodes));
+            else if (which == 1 && !edgeKeys().isEmpty())
+                scene->fillEdgeMenu(menu, any(edgeKeys()));
+            else
+                scene->fillCanvasMenu(menu, randomScenePos());
             QList<QAction*> actions;
             for (QAction* a : menu.actions())
                 if (!a->isSeparator() && a->isEnabled()) actions << a;
@@ -232,11 +266,18 @@ private:
         }
         if (name == "keys") {
             const std::vector<std::pair<int, Qt::KeyboardModifiers>> keys = {
-                {Qt::Key_Z, Qt::ControlModifier}, {Qt::Key_Y, Qt::ControlModifier},
-                {Qt::Key_Z, Qt::ControlModifier | Qt::ShiftModifier}, {Qt::Key_D, Qt::ControlModifier},
-                {Qt::Key_A, Qt::ControlModifier}, {Qt::Key_Delete, Qt::NoModifier}, {Qt::Key_Escape, Qt::NoModifier},
-                {Qt::Key_0, Qt::ControlModifier}, {Qt::Key_C, Qt::ControlModifier}, {Qt::Key_V, Qt::ControlModifier},
-                {Qt::Key_X, Qt::ControlModifier}, {Qt::Key_F2, Qt::NoModifier}};
+                {Qt::Key_Z, Qt::ControlModifier},
+                {Qt::Key_Y, Qt::ControlModifier},
+                {Qt::Key_Z, Qt::ControlModifier | Qt::ShiftModifier},
+                {Qt::Key_D, Qt::ControlModifier},
+                {Qt::Key_A, Qt::ControlModifier},
+                {Qt::Key_Delete, Qt::NoModifier},
+                {Qt::Key_Escape, Qt::NoModifier},
+                {Qt::Key_0, Qt::ControlModifier},
+                {Qt::Key_C, Qt::ControlModifier},
+                {Qt::Key_V, Qt::ControlModifier},
+                {Qt::Key_X, Qt::ControlModifier},
+                {Qt::Key_F2, Qt::NoModifier}};
             const auto& [key, mods] = keys[size_t(uniform(0, int(keys.size()) - 1))];
             m_w.view()->setFocus();
             QTest::keyClick(m_w.view(), Qt::Key(key), mods);
@@ -257,13 +298,16 @@ private:
             const QString id = any(nodes);
             m_w.selectAndReveal(id);
             QList<QLineEdit*> fields = m_w.inspector()->findChildren<QLineEdit*>();
-            fields.erase(std::remove_if(fields.begin(), fields.end(), [](QLineEdit* f) { return !f->isVisible() || f->isReadOnly(); }),
-                         fields.end());
+            fields.erase(
+                std::remove_if(fields.begin(), fields.end(),
+                               [](QLineEdit* f) { return !f->isVisible() || f->isReadOnly(); }),
+                fields.end());
             if (fields.isEmpty()) return id + ": no fields";
             QLineEdit* f = any(fields);
             f->setFocus();
             f->selectAll();
-            const QStringList texts = {"", "1", "abc", "10s", "page", "COUNT(*)", "-3", "((", "1e999", "page = 'x'"};
+            const QStringList texts = {"",         "1",  "abc", "10s",   "page",
+                                       "COUNT(*)", "-3", "((",  "1e999", "page = 'x'"};
             QTest::keyClicks(f, any(texts));
             QTest::keyClick(f, uniform(0, 1) ? Qt::Key_Return : Qt::Key_Tab);
             return id + ": " + f->objectName();
@@ -271,10 +315,18 @@ private:
         if (name == "clipboard") {
             if (!nodes.isEmpty()) scene->selectNode(any(nodes));
             switch (uniform(0, 3)) {
-                case 0: scene->copySelection(); return "copy";
-                case 1: scene->cutSelection(); return "cut";
-                case 2: scene->duplicateSelection(); return "duplicate";
-                default: scene->paste(); return "paste";
+                case 0:
+                    scene->copySelection();
+                    return "copy";
+                case 1:
+                    scene->cutSelection();
+                    return "cut";
+                case 2:
+                    scene->duplicateSelection();
+                    return "duplicate";
+                default:
+                    scene->paste();
+                    return "paste";
             }
         }
         if (name == "open") {
@@ -287,7 +339,8 @@ private:
             return "new";
         }
         if (name == "save") {
-            const QString path = QDir(m_dir).filePath(QString("saved_%1.riffle").arg(uniform(0, 3)));
+            const QString path =
+                QDir(m_dir).filePath(QString("saved_%1.riffle").arg(uniform(0, 3)));
             return path + ": " + m_w.document()->saveAs(path);
         }
         if (name == "peek" && !edgeKeys().isEmpty()) {
@@ -310,7 +363,8 @@ private:
             QuickAddPopup* popup = m_w.view()->quickAddPopup();
             if (!popup->isVisible()) return "not shown";
             QWidget* search = popup->findChild<QLineEdit*>();
-            if (search) QTest::keyClicks(search, any(QStringList{"win", "filter", "chart", "zz", ""}));
+            if (search)
+                QTest::keyClicks(search, any(QStringList{"win", "filter", "chart", "zz", ""}));
             if (search) QTest::keyClick(search, uniform(0, 2) ? Qt::Key_Return : Qt::Key_Escape);
             popup->hide();
             return "done";
@@ -318,7 +372,8 @@ private:
         if (name == "move" && !nodes.isEmpty()) {
             const QString id = any(nodes);
             const NodeDef* n = model->node(id);
-            undo->push(new MoveNodesCommand(model, {{id, {QPointF(n->x, n->y), randomScenePos()}}}));
+            undo->push(
+                new MoveNodesCommand(model, {{id, {QPointF(n->x, n->y), randomScenePos()}}}));
             return id;
         }
         return "skipped";
@@ -347,7 +402,9 @@ void TstMonkey::initTestCase() {
 void TstMonkey::randomUserActions_data() {
     QTest::addColumn<uint>("seed");
     QTest::addColumn<int>("steps");
-    const int steps = qEnvironmentVariableIsSet("RIFFLE_MONKEY_STEPS") ? qEnvironmentVariableIntValue("RIFFLE_MONKEY_STEPS") : 1200;
+    const int steps = qEnvironmentVariableIsSet("RIFFLE_MONKEY_STEPS")
+                          ? qEnvironmentVariableIntValue("RIFFLE_MONKEY_STEPS")
+                          : 1200;
     if (qEnvironmentVariableIsSet("RIFFLE_MONKEY_SEED")) {
         const uint seed = qEnvironmentVariable("RIFFLE_MONKEY_SEED").toUInt();
         QTest::addRow("seed %u", seed) << seed << steps;
@@ -367,9 +424,8 @@ void TstMonkey::randomUserActions() {
     w->askToRestore = [](const RecoveryFile&) { return false; };
     w->askToSave = [] { return int(QMessageBox::Discard); };
     w->scene()->askRecordingPath = [&](const QString&) { return dir.filePath("rec"); };
-    w->dashboardFeed()->askSavePath = [&](const QString&, const QString& suggested, const QString&) {
-        return dir.filePath(suggested);
-    };
+    w->dashboardFeed()->askSavePath = [&](const QString&, const QString& suggested,
+                                          const QString&) { return dir.filePath(suggested); };
     w->resize(1400, 900);
     w->show();
     QApplication::setActiveWindow(w.get());

@@ -32,7 +32,9 @@ GraphView::GraphView(GraphScene* scene, QWidget* parent)
     QPixmapCache::setCacheLimit(std::max(QPixmapCache::cacheLimit(), 96 * 1024));
     setOptimizationFlag(DontAdjustForAntialiasing);  // items' bounds include their antialiasing
     setTransformationAnchor(NoAnchor);
-    setResizeAnchor(AnchorViewCenter);
+    // A narrower view (the inspector appearing) cuts off the right, not both sides: the cards
+    // stay where they are on screen.
+    setResizeAnchor(NoAnchor);
     setDragMode(RubberBandDrag);
     setRubberBandSelectionMode(Qt::IntersectsItemShape);
     setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);

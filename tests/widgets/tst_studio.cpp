@@ -64,6 +64,7 @@ private slots:
     void contextMenusOnCardsWiresAndTheCanvas();
     void aChartWithAProblemSaysWhyInsteadOfDrawing();
     void runInfersTheSchemaOfAJsonSourceFirst();
+    void reopeningAProjectShowsItsLastRun();
 
 private:
     QString writeChartProject();
@@ -789,6 +790,22 @@ void TstStudio::runInfersTheSchemaOfAJsonSourceFirst() {
     QTRY_VERIFY_WITH_TIMEOUT(!w->isRunning(), 10000);
     w->document()->undoStack()->undo();
     QVERIFY(!w->document()->model()->node("lines")->params.contains("schema"));  // as in the file
+}
+
+void TstStudio::reopeningAProjectShowsItsLastRun() {
+    // In one session: run a project, open another, come back: the charts show the last run.
+    const QString path = writeChartProject();
+    auto w = makeWindow();
+    QCOMPARE(w->openFile(path, true), QString());
+    QVERIFY(w->run());
+    QTRY_VERIFY_WITH_TIMEOUT(!w->isRunning(), 10000);
+    QCOMPARE(w->openFile(copyExample("click_analytics.riffle"), true), QString());
+    QCOMPARE(w->openFile(path, true), QString());
+    auto* views = qobject_cast<TimeseriesPanel*>(w->dashboardFeed()->panel("views"));
+    QVERIFY(views);
+    const double w0 = QDateTime::fromString("2026-11-24T10:00:00Z", Qt::ISODate).toSecsSinceEpoch();
+    const std::vector<std::pair<double, double>> a{{w0, 2}, {w0 + 10, 1}};
+    QCOMPARE(views->seriesPoints("/a"), a);
 }
 
 QTEST_MAIN(TstStudio)

@@ -60,6 +60,9 @@ void DashboardFeed::startRun(std::shared_ptr<ChartHub> hub, bool goingOn) {
 
 void DashboardFeed::stopRun() {
     drain();
+    // The run is over: a panel made from now on (another project opened and this one again,
+    // an option changed) shows it from the history, as before any run.
+    m_hub.reset();
     m_dashboard->setRunning(false);
 }
 

@@ -164,7 +164,8 @@ MainWindow::MainWindow(const NodeRegistry& registry, QSettings* settings, QWidge
         log(tr("Exported %1").arg(QDir::toNativeSeparators(path)));
     });
     connect(&m_doc, &ProjectController::projectChanged, this, [this] {
-        if (m_bridge.isRunning()) stop();
+        if (m_bridge.isRunning() || m_inferThread)
+            stop();  // a schema being read is for the old project
         m_peek->clear(tr("Click a wire on the canvas while the pipeline runs to see its newest events."));
         m_inspector->setNode({});
         updateHistoryPath();

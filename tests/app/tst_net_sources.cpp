@@ -245,8 +245,10 @@ public:
         if (!m_io) return;
         m_io->stop();
         if (m_thread.joinable()) m_thread.join();
-        m_ws.reset();
+        // The listener goes first: once the client's connection drops it may reconnect at
+        // once, and must find the port closed (it raced into the old listener's backlog).
         m_acceptor.reset();
+        m_ws.reset();
         m_io.reset();
         m_clients = 0;
     }

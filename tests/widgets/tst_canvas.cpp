@@ -109,6 +109,7 @@ class TstCanvas : public QObject {
 private slots:
     void initTestCase() { registerBuiltinNodes(m_registry); }
     void cardsMirrorTheProject();
+    void quickAddAtTheEdgePutsTheWholeCardInView();
     void dropFromPaletteAddsNodeAndUndoRemovesIt();
     void wireByDraggingPortToPort();
     void illTypedWireIsRefusedWithTheModelsReason();
@@ -598,6 +599,41 @@ void TstCanvas::emptyCanvasShowsHint() {
         for (int x = shot.width() / 4; x < shot.width() * 3 / 4; ++x)
             if (std::abs(shot.pixelColor(x, y).lightness() - bg.lightness()) > 40) ++differing;
     QVERIFY(differing > 200);
+
+    // The first card makes the whole hint go: the repaint covers the viewport, not just the card
+    // (the hint used to stay drawn around a new card, crossed by its wires).
+    struct PaintRegions : QObject {
+        QRegion painted;
+        bool eventFilter(QObject*, QEvent* e) override {
+            if (e->type() == QEvent::Paint) painted += static_cast<QPaintEvent*>(e)->region();
+            return false;
+        }
+    } regions;
+    c.view.viewport()->installEventFilter(&regions);
+    QCoreApplication::processEvents();
+    regions.painted = QRegion();
+    c.scene.addNode("transform.filter", c.view.mapToScene(QPoint(100, 100)));
+    QTRY_VERIFY(!regions.painted.isEmpty());
+    QCoreApplication::processEvents();
+    QVERIFY2(regions.painted.contains(c.view.viewport()->rect().center()),
+             "the hint in the middle of the viewport is repainted");
+    c.view.viewport()->removeEventFilter(&regions);
+}
+
+void TstCanvas::quickAddAtTheEdgePutsTheWholeCardInView() {
+    Canvas c(m_registry, loadExample("click_analytics.riffle"));
+    const QRect vp = c.view.viewport()->rect();
+    c.view.openQuickAddAt(QPoint(vp.right() - 4, vp.bottom() - 4));
+    QuickAddPopup* popup = c.view.quickAddPopup();
+    QTRY_VERIFY(popup->isVisible());
+    QLineEdit* search = popup->findChild<QLineEdit*>();
+    QVERIFY(search);
+    QTest::keyClicks(search, "filter");
+    QTest::keyClick(search, Qt::Key_Return);
+    QTRY_VERIFY(c.scene.nodeItem("filter"));
+    const QRectF visible = c.view.mapToScene(vp).boundingRect();
+    QVERIFY2(visible.contains(c.scene.nodeItem("filter")->sceneBoundingRect()),
+             "the new card is all in view");
 }
 
 void TstCanvas::pan200NodesFrameTimes() {

@@ -494,7 +494,11 @@ void MainWindow::buildDocks() {
     m_bottomDock->setObjectName("bottomDock");
     m_bottomDock->setWidget(m_bottomTabs);
     addDockWidget(Qt::BottomDockWidgetArea, m_bottomDock);
-    resizeDocks({m_paletteDock, m_inspectorDock}, {240, 380}, Qt::Horizontal);
+    // On a laptop screen the inspector takes a little less, for the canvas and the dashboard.
+    const QScreen* screen = QGuiApplication::primaryScreen();
+    const bool small = screen && screen->availableGeometry().width() < 1500;
+    resizeDocks({m_paletteDock, m_inspectorDock}, {small ? 220 : 240, small ? 320 : 380},
+                Qt::Horizontal);
     resizeDocks({m_bottomDock}, {170}, Qt::Vertical);
     connect(m_problems, &ProblemsPanel::countChanged, this, [this](int n) {
         m_bottomTabs->setTabText(0, n ? tr("Problems (%1)").arg(n) : tr("Problems"));

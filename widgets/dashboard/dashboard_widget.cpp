@@ -26,7 +26,9 @@ constexpr double kDrawBudget = 0.4;
 // Narrower than this, the grid's columns are too thin for a chart: panels are shown one per row,
 // full width and in layout order (the saved layout is kept for a wider dashboard).
 constexpr int kStackBelowPx = 720;
-constexpr int kMinGridWidth = 400;
+// One panel per row still reads at this width (tick counts and labels follow it), so a small
+// screen with the inspector open does not need to scroll the dashboard sideways.
+constexpr int kMinGridWidth = 260;
 
 }  // namespace
 

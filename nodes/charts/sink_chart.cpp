@@ -158,6 +158,24 @@ void addChart(NodeRegistry& registry, const std::string& kind, const std::string
     registry.add(std::move(s));
 }
 
+// The value axis: a unit for its label and a fixed range (`what` says which axis it is).
+std::vector<ParamSpec> valueAxisOptions(const std::string& what, bool withUnit = true) {
+    std::vector<ParamSpec> out;
+    if (withUnit)
+        out.push_back(
+            makeParam("unit", ParamType::String, "", "Unit written after the " + what + "'s name"));
+    out.push_back(makeParam("y_min", ParamType::Float, nullptr,
+                            "Fixed bottom of the " + what + "; automatic when empty"));
+    out.push_back(makeParam("y_max", ParamType::Float, nullptr,
+                            "Fixed top of the " + what + "; automatic when empty"));
+    return out;
+}
+
+std::vector<ParamSpec> joined(std::vector<ParamSpec> a, const std::vector<ParamSpec>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+}
+
 }  // namespace
 
 void registerChartSinks(NodeRegistry& registry) {
@@ -167,17 +185,17 @@ void registerChartSinks(NodeRegistry& registry) {
         registry, "timeseries", "Time series chart",
         "Draws numbers over time, one line per series; the window still in progress is a hollow "
         "dot.",
-        {style, makeParam("stacked", ParamType::Bool, false, "Stack the series on each other"),
-         makeParam(
-             "max_series", ParamType::Int, 10,
-             "Draw at most this many series, the largest in view; the legend counts the others",
-             "series", 1, 1000),
-         makeParam("y_min", ParamType::Float, nullptr,
-                   "Fixed bottom of the y axis; automatic when empty"),
-         makeParam("y_max", ParamType::Float, nullptr,
-                   "Fixed top of the y axis; automatic when empty")});
+        joined(
+            {style, makeParam("stacked", ParamType::Bool, false, "Stack the series on each other"),
+             makeParam(
+                 "max_series", ParamType::Int, 10,
+                 "Draw at most this many series, the largest in view; the legend counts the others",
+                 "series", 1, 1000)},
+            valueAxisOptions("y axis")));
     addChart(registry, "bar", "Bar chart", "Compares the latest value per category, largest first.",
-             {makeParam("top_n", ParamType::Int, 20, "How many categories to show", "bars", 1, 500)});
+             joined({makeParam("top_n", ParamType::Int, 20, "How many categories to show", "bars",
+                               1, 500)},
+                    valueAxisOptions("value axis")));
     addChart(registry, "gauge", "Gauge",
              "Shows the latest value as a big number with its trend, a sparkline and threshold colours.",
              {makeParam("unit", ParamType::String, "", "Unit written after the number"),
@@ -186,9 +204,11 @@ void registerChartSinks(NodeRegistry& registry) {
     addChart(registry, "table", "Table", "Lists the newest rows, sortable by any column.",
              {makeParam("rows", ParamType::Int, 1000, "Newest rows kept", "rows", 1, 100000)});
     addChart(registry, "histogram", "Histogram", "Shows how the values of a field are distributed.",
-             {makeParam("bins", ParamType::Int, 30, "Number of bins", "bins", 2, 500)});
+             joined({makeParam("bins", ParamType::Int, 30, "Number of bins", "bins", 2, 500)},
+                    valueAxisOptions("range the bins cover")));
     addChart(registry, "heatmap", "Heatmap",
-             "Colours a grid of time × series by value, e.g. views per page per minute.", {});
+             "Colours a grid of time × series by value, e.g. views per page per minute.",
+             valueAxisOptions("colour scale", false));
 }
 
 }  // namespace riffle

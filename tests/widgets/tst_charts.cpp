@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "nodes/register_builtin_nodes.h"
 #include "widgets/dashboard/bar_panel.h"
 #include "widgets/dashboard/chart_theme.h"
 #include "widgets/dashboard/gauge_panel.h"
@@ -131,6 +132,7 @@ private slots:
     void gaugeCaptionFitsANarrowPanel();
     void tableColumnsAllShowInANarrowPanel();
     void manySeriesDrawTheLargestWithACompactLegend();
+    void everyOptionAPanelReadsIsDeclaredInItsSpec();
     void screenshots();
 };
 
@@ -867,6 +869,31 @@ void TstCharts::manySeriesDrawTheLargestWithACompactLegend() {
     panel->setOptions({{"max_series", 50}});
     settle(panel.get());
     QCOMPARE(ts->drawnSeries().size(), 50);
+}
+
+void TstCharts::everyOptionAPanelReadsIsDeclaredInItsSpec() {
+    // The project loader refuses parameters a node does not declare, so an option a panel reads
+    // without its spec declaring it could never be set.
+    const NodeRegistry& registry = builtinNodeRegistry();
+    for (const char* kind : {"timeseries", "bar", "gauge", "table", "histogram", "heatmap"}) {
+        ChartConfig config = configFor(kind);
+        config.columns = {"window_end", "page", "clicks"};
+        auto panel = makePanel(config);
+        std::vector<ChartRow> rows = pageRows();
+        for (ChartRow& r : rows) {
+            r.category = r.series;
+            r.cells = {"2026-11-24T10:00:00.000Z", r.series, "1"};
+        }
+        panel->setOptions(Json::object());
+        panel->appendRows(rows);
+        settle(panel.get());
+        const NodeSpec* spec = registry.find(std::string("sink.chart.") + kind);
+        QVERIFY(spec);
+        for (const QString& key : panel->optionsRead())
+            QVERIFY2(spec->param(key.toStdString()),
+                     qPrintable(QString("%1 reads `%2`").arg(kind, key)));
+        QVERIFY(kind == std::string("table") || !panel->optionsRead().isEmpty());
+    }
 }
 
 QTEST_MAIN(TstCharts)

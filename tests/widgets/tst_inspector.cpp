@@ -8,6 +8,7 @@
 
 #include "engine/expr/expression.h"
 #include "engine/graph/graph_validator.h"
+#include "engine/graph/secrets.h"
 #include "nodes/register_builtin_nodes.h"
 #include "widgets/inspector/expression_edit.h"
 #include "widgets/inspector/inspector.h"

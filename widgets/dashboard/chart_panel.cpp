@@ -353,14 +353,20 @@ void ChartPanel::changeEvent(QEvent* event) {
     }
 }
 
-double ChartPanel::optionNumber(const char* key, double fallback) const {
+const nlohmann::json* ChartPanel::option(const char* key) const {
+    m_optionsRead.insert(QString::fromLatin1(key));
     auto it = m_options.find(key);
-    return it != m_options.end() && it->is_number() ? it->get<double>() : fallback;
+    return it == m_options.end() ? nullptr : &*it;
+}
+
+double ChartPanel::optionNumber(const char* key, double fallback) const {
+    const nlohmann::json* v = option(key);
+    return v && v->is_number() ? v->get<double>() : fallback;
 }
 
 bool ChartPanel::hasOptionNumber(const char* key) const {
-    auto it = m_options.find(key);
-    return it != m_options.end() && it->is_number();
+    const nlohmann::json* v = option(key);
+    return v && v->is_number();
 }
 
 int ChartPanel::optionInt(const char* key, int fallback) const {
@@ -368,14 +374,13 @@ int ChartPanel::optionInt(const char* key, int fallback) const {
 }
 
 bool ChartPanel::optionBool(const char* key, bool fallback) const {
-    auto it = m_options.find(key);
-    return it != m_options.end() && it->is_boolean() ? it->get<bool>() : fallback;
+    const nlohmann::json* v = option(key);
+    return v && v->is_boolean() ? v->get<bool>() : fallback;
 }
 
 QString ChartPanel::optionString(const char* key, const QString& fallback) const {
-    auto it = m_options.find(key);
-    return it != m_options.end() && it->is_string() ? QString::fromStdString(it->get<std::string>())
-                                                    : fallback;
+    const nlohmann::json* v = option(key);
+    return v && v->is_string() ? QString::fromStdString(v->get<std::string>()) : fallback;
 }
 
 QSize ChartPanel::exportSize(int width, int height) const {

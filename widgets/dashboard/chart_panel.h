@@ -15,6 +15,7 @@
 //
 // Threading: GUI thread only. The history loader is called from a worker thread.
 #include <QElapsedTimer>
+#include <QSet>
 #include <QTimer>
 #include <QWidget>
 #include <functional>
@@ -47,6 +48,8 @@ public:
     // The node's params; the keys read: style ("lines"|"areas"), stacked, top_n, unit, warn_at,
     // alert_at, bins, y_min, y_max (null or absent: the default).
     void setOptions(const nlohmann::json& params);
+    // Every option key the panel has read so far (a test checks that its spec declares them).
+    const QSet<QString>& optionsRead() const { return m_optionsRead; }
     const nlohmann::json& options() const { return m_options; }
 
     void appendRows(const std::vector<ChartRow>& rows);
@@ -129,6 +132,8 @@ protected:
     void setXRangeQuietly(double lower, double upper);
     double newestX() const { return m_newestX; }
     // Option helpers: the value, or `fallback` when absent, null or of another type.
+    // The node's parameter `key` (every read is noted in optionsRead()).
+    const nlohmann::json* option(const char* key) const;
     double optionNumber(const char* key, double fallback) const;
     bool hasOptionNumber(const char* key) const;
     int optionInt(const char* key, int fallback) const;
@@ -144,6 +149,7 @@ protected:
     HistoryLoader m_historyLoader;
 
 private:
+    mutable QSet<QString> m_optionsRead;
     void updateLiveButton();
     void applyFollowRange();
     void noteFrameCost(double ms);

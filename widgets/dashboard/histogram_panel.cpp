@@ -69,7 +69,7 @@ void HistogramPanel::onClear() {
 }
 
 void HistogramPanel::draw() {
-    const int bins = std::clamp(optionInt("bins", 30), 1, 500);
+    const int bins = std::clamp(optionInt("bins", 30), 2, 500);  // the spec's range
     double lo = INFINITY, hi = -INFINITY;
     for (const Entry& e : m_entries) {
         lo = std::min(lo, e.value);

@@ -1,5 +1,7 @@
 #include "widgets/inspector/param_editors.h"
 
+#include "engine/graph/secrets.h"
+
 #include <QAbstractSpinBox>
 #include <QCheckBox>
 #include <QComboBox>
@@ -431,7 +433,8 @@ protected:
 
 private:
     void onText(const QString& t) {
-        if (spec().type == ParamType::Secret && !t.isEmpty() && !isSecretReference(t)) {
+        if (spec().type == ParamType::Secret && !t.isEmpty() &&
+            !isSecretReference(t.toStdString())) {
             // Not stored: the project file must never hold a secret itself.
             setMessage(tr("Not saved: a secret typed here would be written into the project file. "
                           "Write a reference such as ${env:NAME} or ${secret:NAME}."),
@@ -1225,14 +1228,6 @@ QString durationProblem(const QString& text, const ParamSpec& spec) {
     if (spec.max && seconds > *spec.max)
         return QObject::tr("Must be at most %1").arg(fmt(*spec.max));
     return {};
-}
-
-bool isSecretReference(const QString& text) {
-    static const QRegularExpression kReference(
-        QStringLiteral("\\$\\{(env|secret):[A-Za-z_][A-Za-z0-9_.\\-]*\\}"));
-    QString rest = text;
-    rest.remove(kReference);
-    return rest.size() < text.size() && !rest.contains(QLatin1String("${"));
 }
 
 }  // namespace riffle

@@ -116,8 +116,4 @@ QString paramLabel(const std::string& key);
 // a unit ("Add a unit: 10s, 10ms, 10m or 10h"), a value out of the spec's range says the limit.
 QString durationProblem(const QString& text, const ParamSpec& spec);
 
-// True when `text` is a reference to a secret (contains ${env:NAME} or ${secret:NAME} and no
-// other `${`), so that saving it does not put the secret itself in the project file.
-bool isSecretReference(const QString& text);
-
 }  // namespace riffle

@@ -29,6 +29,7 @@
 
 #include "engine/charts/chart_history.h"
 #include "engine/graph/node_reference.h"
+#include "engine/graph/project_diff.h"
 #include "nodes/connectors/schema_sampling.h"
 #include "widgets/canvas/graph_scene.h"
 #include "widgets/canvas/graph_view.h"
@@ -711,6 +712,7 @@ bool MainWindow::run() {
     Project project = m_doc.model()->project();
     if (project.path.empty()) project.path = QDir::home().filePath("untitled.riffle").toStdString();
     const QStringList problems = m_bridge.start(project);
+    m_runningProject = m_doc.model()->project();
     m_problems->setRunProblems(problems);
     if (!problems.isEmpty()) {
         for (const QString& p : problems) log(tr("Could not start: %1").arg(p));
@@ -774,7 +776,11 @@ void MainWindow::onStats() {
 }
 
 void MainWindow::onModelEdited() {
-    if (m_bridge.isRunning() && m_doc.model()->validated().ok()) m_restartTimer.start();
+    // An edit that changes only how things look (a chart's options, a title, a position) reaches
+    // the dashboard at once; anything else restarts the pipeline.
+    if (m_bridge.isRunning() && m_doc.model()->validated().ok() &&
+        !runsTheSame(m_runningProject, m_doc.model()->project(), m_registry))
+        m_restartTimer.start();
     updateActions();
     updateFindTitles();
 }

@@ -153,6 +153,7 @@ private:
     double m_lastCpuSeconds = 0;
     qint64 m_lastCpuSampleMs = 0;
     bool m_restarting = false;
+    Project m_runningProject;  // as it was when the pipeline started (edits compare against it)
     bool m_splitDefault = true;
     QThread* m_inferThread = nullptr;  // reading sources' first messages before a run
     std::shared_ptr<std::atomic<bool>>

@@ -44,6 +44,9 @@ struct ParamSpec {
     std::string unit;                  // "events/s", "ms", ...
     std::string group;                 // inspector group ("Source", "Time", ...)
     FieldPick picks = FieldPick::Any;  // StringList of a node with inputs: the fields offered
+    // Only how the result is shown (a chart's look): a change reaches a running pipeline's
+    // dashboard at once, with no restart (runsTheSame()).
+    bool live = false;
 };
 
 // Shorthand for the common case: key, type, default, one line of help, and optionally the unit

@@ -146,6 +146,7 @@ void addChart(NodeRegistry& registry, const std::string& kind, const std::string
     };
     for (ParamSpec& o : options) {
         o.group = "Look";
+        o.live = true;  // read by the panel only: a change shows at once, even while running
         s.params.push_back(std::move(o));
     }
     s.isSink = true;

@@ -7,6 +7,7 @@
 
 #include "engine/graph/graph_validator.h"
 #include "engine/graph/project.h"
+#include "engine/graph/project_diff.h"
 #include "nodes/register_builtin_nodes.h"
 
 using namespace riffle;
@@ -74,6 +75,7 @@ private slots:
     void validationNamesNodeAndField_data();
     void validationNamesNodeAndField();
     void overridesSetParameters();
+    void onlyEditsThatChangeTheRunNeedARestart();
 };
 
 static void addProjectRows() {
@@ -255,6 +257,34 @@ void TstProject::overridesSetParameters() {
              QString("--set zz.limit=1: the project has no node `zz`"));
     QCOMPARE(QString::fromStdString(applyOverride(p.value(), "limit=1").message()),
              QString("--set takes NODE.PARAM=VALUE, got `limit=1`"));
+}
+
+void TstProject::onlyEditsThatChangeTheRunNeedARestart() {
+    const NodeRegistry& registry = builtinNodeRegistry();
+    auto loaded =
+        Project::load(std::string(RIFFLE_SOURCE_DIR) + "/projects/click_analytics.riffle");
+    QVERIFY(loaded);
+    const Project before = loaded.value();
+    auto edited = [&](const std::function<void(Project&)>& edit) {
+        Project p = before;
+        edit(p);
+        return runsTheSame(before, p, registry);
+    };
+    QVERIFY(edited([](Project&) {}));
+    // How it looks: positions, titles, the dashboard, a chart's look.
+    QVERIFY(edited([](Project& p) { p.node("clicks")->x += 40; }));
+    QVERIFY(edited([](Project& p) { p.node("clicks")->title = "Shop"; }));
+    QVERIFY(edited([](Project& p) { p.dashboard = Json::object(); }));
+    QVERIFY(edited([](Project& p) { p.node("views_chart")->params["y_max"] = 5000; }));
+    QVERIFY(edited([](Project& p) { p.node("views_chart")->params["style"] = "areas"; }));
+    QVERIFY(edited([](Project& p) { p.node("top_pages")->params["top_n"] = 5; }));
+    // What it does.
+    QVERIFY(!edited([](Project& p) { p.node("clicks")->params["rate"] = 10; }));
+    QVERIFY(!edited([](Project& p) { p.node("views_chart")->params["y"] = Json::array(); }));
+    QVERIFY(!edited([](Project& p) { p.edges.pop_back(); }));
+    QVERIFY(!edited([](Project& p) { p.nodes.pop_back(); }));
+    QVERIFY(!edited([](Project& p) { p.settings["memory_limit"] = "1GiB"; }));
+    QVERIFY(!edited([](Project& p) { std::swap(p.edges.front().toNode, p.edges.back().toNode); }));
 }
 
 QTEST_GUILESS_MAIN(TstProject)

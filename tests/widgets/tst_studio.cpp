@@ -65,9 +65,11 @@ private slots:
     void aChartWithAProblemSaysWhyInsteadOfDrawing();
     void runInfersTheSchemaOfAJsonSourceFirst();
     void reopeningAProjectShowsItsLastRun();
+    void aChartsLookChangesWhileRunningWithoutARestart();
 
 private:
     QString writeChartProject();
+    QString writeGeneratorProject();
     std::unique_ptr<MainWindow> makeWindow();
     QString copyExample(const QString& name);
 
@@ -522,10 +524,11 @@ void TstStudio::saveAsNamesAnUntitledProject() {
     QCOMPARE(w->document()->model()->projectName(), QString("shop funnel"));
 }
 
-void TstStudio::editWhileRunningKeepsTheChartsAndAsksNothing() {
+// Clicks at 2000/s counted per second, drawn as a time series and a table, and logged to a file.
+QString TstStudio::writeGeneratorProject() {
     const QString path = m_dir->filePath("live.riffle");
     QFile f(path);
-    QVERIFY(f.open(QIODevice::WriteOnly));
+    if (!f.open(QIODevice::WriteOnly)) return {};
     f.write(R"json({"format": "riffle-project", "version": 1, "name": "Live",
       "nodes": [
         {"id": "clicks", "type": "source.clickstream", "x": 0, "y": 0, "params": {"rate": 2000}},
@@ -537,6 +540,11 @@ void TstStudio::editWhileRunningKeepsTheChartsAndAsksNothing() {
       "edges": [{"from": "clicks.out", "to": "per_second.in"}, {"from": "per_second.out", "to": "views.in"},
                 {"from": "per_second.out", "to": "rows.in"}, {"from": "per_second.out", "to": "log.in"}]})json");
     f.close();
+    return path;
+}
+
+void TstStudio::editWhileRunningKeepsTheChartsAndAsksNothing() {
+    const QString path = writeGeneratorProject();
     auto w = makeWindow();
     int asked = 0;
     w->askToRun = [&](const ProjectReach&) { return ++asked, true; };
@@ -806,6 +814,34 @@ void TstStudio::reopeningAProjectShowsItsLastRun() {
     const double w0 = QDateTime::fromString("2026-11-24T10:00:00Z", Qt::ISODate).toSecsSinceEpoch();
     const std::vector<std::pair<double, double>> a{{w0, 2}, {w0 + 10, 1}};
     QCOMPARE(views->seriesPoints("/a"), a);
+}
+
+void TstStudio::aChartsLookChangesWhileRunningWithoutARestart() {
+    auto w = makeWindow();
+    QCOMPARE(w->openFile(writeGeneratorProject(), true), QString());
+    QVERIFY(w->run());
+    auto* views = qobject_cast<TimeseriesPanel*>(w->dashboardFeed()->panel("views"));
+    QVERIFY(views);
+    QTRY_VERIFY_WITH_TIMEOUT(eventsOut(*w->bridge(), "clicks") > 4000, 15000);
+    const qint64 before = eventsOut(*w->bridge(), "clicks");
+    // A look option (declared live): the same panel shows it at once; the pipeline goes on.
+    w->document()->undoStack()->push(
+        new SetParamCommand(w->document()->model(), "views", "y_max", 12345));
+    QTRY_COMPARE(views->yRange().second, 12345.0);
+    QCOMPARE(qobject_cast<TimeseriesPanel*>(w->dashboardFeed()->panel("views")), views);
+    QTest::qWait(1000);  // longer than the restart delay
+    QVERIFY2(eventsOut(*w->bridge(), "clicks") > before, "not restarted: the counters went on");
+    // A title and a position are looks too; a rate is not.
+    w->document()->undoStack()->push(new SetTitleCommand(w->document()->model(), "clicks", "Shop"));
+    QTest::qWait(1000);
+    QVERIFY(eventsOut(*w->bridge(), "clicks") > before);
+    w->document()->undoStack()->push(
+        new SetParamCommand(w->document()->model(), "clicks", "rate", 100));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        eventsOut(*w->bridge(), "clicks") >= 0 && eventsOut(*w->bridge(), "clicks") < before,
+        10000);
+    w->stop();
+    QTRY_VERIFY_WITH_TIMEOUT(!w->isRunning(), 10000);
 }
 
 QTEST_MAIN(TstStudio)

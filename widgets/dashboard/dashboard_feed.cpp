@@ -104,9 +104,9 @@ DashboardFeed::PanelSource DashboardFeed::panelSource(const QString& nodeId) con
         return src;
     }
     const ChartConfig& k = resolved.value();
-    src.key = QByteArray::fromStdString(
-        Json{k.kind, k.title, k.x, k.y, k.seriesBy, k.columns, k.historyUs, node->config.params()}
-            .dump());
+    src.configKey = QByteArray::fromStdString(
+        Json{k.kind, k.title, k.x, k.y, k.seriesBy, k.columns, k.historyUs}.dump());
+    src.key = src.configKey + QByteArray::fromStdString(node->config.params().dump());
     src.config = std::move(resolved.value());
     src.options = node->config.params();
     return src;
@@ -116,6 +116,7 @@ QWidget* DashboardFeed::makePanel(const QString& nodeId) {
     m_panels.remove(nodeId);
     PanelSource src = panelSource(nodeId);
     m_panelKeys[nodeId] = src.key;
+    m_panelConfigKeys[nodeId] = src.configKey;
     if (!src.config) return messageLabel(src.problem);
     const std::string id = nodeId.toStdString();
     // While running, the chart draws what the running pipeline sends.
@@ -155,12 +156,19 @@ void DashboardFeed::refreshChangedPanels() {
         refreshPanels(true);
         return;
     }
-    // While running, a valid change restarts the run (and startRun() refreshes); one that
-    // leaves a chart with a problem must show it now, not keep drawing the old chart.
+    // While running, a change of a chart's data restarts the run (and startRun() refreshes);
+    // a change of its look only (live options) goes to the panel as it is, data and all; one
+    // that leaves a chart with a problem must show it now, not keep drawing the old chart.
     for (const QString& id : m_dashboard->panelIds()) {
-        const QByteArray key = panelSource(id).key;
-        if (key.startsWith("problem:") && key != m_panelKeys.value(id))
+        const PanelSource src = panelSource(id);
+        if (src.key == m_panelKeys.value(id)) continue;
+        ChartPanel* p = panel(id);
+        if (src.config && p && src.configKey == m_panelConfigKeys.value(id)) {
+            p->setOptions(src.options);
+            m_panelKeys[id] = src.key;
+        } else if (src.key.startsWith("problem:")) {
             m_dashboard->refreshPanel(id);
+        }
     }
 }
 

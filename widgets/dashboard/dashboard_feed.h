@@ -58,7 +58,8 @@ private:
         std::optional<ChartConfig> config;
         Json options;
         QString problem;
-        QByteArray key;  // changes exactly when the panel must be made again
+        QByteArray key;        // changes when the panel must be made again or restyled
+        QByteArray configKey;  // the part that needs the panel made again (the rest: options)
     };
     PanelSource panelSource(const QString& nodeId) const;
     QWidget* makePanel(const QString& nodeId);
@@ -72,6 +73,7 @@ private:
     std::shared_ptr<ChartHub> m_hub;
     QHash<QString, QPointer<ChartPanel>> m_panels;
     QHash<QString, QByteArray> m_panelKeys;  // what each panel was made from, to see changes
+    QHash<QString, QByteArray> m_panelConfigKeys;
     QHash<QString, qint64> m_waitingSinceNs;  // oldest rows appended and not drawn yet, by panel
     std::vector<double> m_latencyMs;
 };

@@ -713,18 +713,8 @@ void TstNetSources::riffleRunInfersAnEmptySchemaAndRuns() {
     QTemporaryDir dir;
     const unsigned short port = freePort();
     const QString project = dir.filePath("lines.riffle");
-    const std::string text = Json{
-        {"format", "riffle-project"},
-        {"version", 1},
-        {"name", "Lines"},
-        {"nodes",
-         {{{"id", "lines"}, {"type", "source.tcp"}, {"params", {{"port", port}}}},
-          {{"id", "slow"}, {"type", "transform.filter"}, {"params", {{"where", "ms > 3"}}}},
-          {{"id", "out"}, {"type", "sink.file"}, {"params", {{"path", "out.jsonl"}}}}}},
-        {"edges",
-         {{{"from", "lines.out"}, {"to", "slow.in"}},
-          {{"from", "slow.out"},
-           {"to", "out.in"}}}}}.dump(2);
+    const std::string text =
+        linesProjectText(port, {{"type", "sink.file"}, {"params", {{"path", "out.jsonl"}}}});
     QFile f(project);
     QVERIFY(f.open(QIODevice::WriteOnly));
     f.write(text.c_str());

@@ -9,8 +9,27 @@
 
 #include <atomic>
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
+
+// A project reading what JsonLineSender sends: `lines` (source.tcp on `port`, JSON, no schema)
+// -> `slow` (filter ms > 3) -> `sink` (the node given, with id "sink"), as canonical text.
+inline std::string linesProjectText(unsigned short port, const nlohmann::json& sink) {
+    nlohmann::json s = sink;
+    s["id"] = "sink";
+    return nlohmann::json{
+        {"format", "riffle-project"},
+        {"version", 1},
+        {"name", "Lines"},
+        {"nodes",
+         {{{"id", "lines"}, {"type", "source.tcp"}, {"params", {{"port", port}}}},
+          {{"id", "slow"}, {"type", "transform.filter"}, {"params", {{"where", "ms > 3"}}}},
+          s}},
+        {"edges",
+         {{{"from", "lines.out"}, {"to", "slow.in"}}, {{"from", "slow.out"}, {"to", "sink.in"}}}}}
+        .dump(2);
+}
 
 // A TCP port on 127.0.0.1 that nothing listens on right now.
 inline unsigned short freeTcpPort() {

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake ninja-build ccache pkg-config git clang libclang-rt-14-dev
+  build-essential cmake ninja-build ccache pkg-config git clang clang-format libclang-rt-14-dev
   libboost-dev libsqlite3-dev sqlite3 nlohmann-json3-dev
   qt6-base-dev qt6-base-dev-tools libqt6svg6-dev libqcustomplot-dev
   libsimdjson-dev librdkafka-dev libmosquitto-dev libssl-dev openssl libre2-dev

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds everything with warnings as errors, AddressSanitizer and UndefinedBehaviorSanitizer
-# (the `ci` preset), fuzzes each parser of outside input for 30 s (scripts/fuzz.sh), runs the
+# Checks the C++ formatting (scripts/check-format.sh), builds everything with warnings as errors,
+# AddressSanitizer and UndefinedBehaviorSanitizer (the `ci` preset), fuzzes each parser of outside input for 30 s (scripts/fuzz.sh), runs the
 # runtime's tests under ThreadSanitizer and then the whole test suite. Arguments go to ctest (and
 # skip the fuzzing and ThreadSanitizer).
 set -euo pipefail
@@ -10,6 +10,8 @@ source scripts/env.sh
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 export QT_QPA_PLATFORM=offscreen
+# Every C++ file as .clang-format says (scripts/check-format.sh), before anything is built.
+[ $# -ne 0 ] || scripts/check-format.sh
 cmake --preset ci >/dev/null
 cmake --build --preset ci
 # A short fuzzing smoke of every parser of outside input (clang, ASan + UBSan; docs/hardening.md),

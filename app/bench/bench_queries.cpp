@@ -48,7 +48,8 @@ public:
         std::lock_guard lock(m_mutex);
         if (m_samples.empty()) return 0;
         auto k = static_cast<size_t>(p * static_cast<double>(m_samples.size() - 1));
-        std::nth_element(m_samples.begin(), m_samples.begin() + static_cast<long>(k), m_samples.end());
+        std::nth_element(m_samples.begin(), m_samples.begin() + static_cast<long>(k),
+                         m_samples.end());
         return static_cast<double>(m_samples[k]) / 1e3;
     }
 
@@ -75,7 +76,8 @@ Result<BenchResult> runHandoff(const BenchOptions& o) {
     const auto schema = std::make_shared<const Schema>(Schema::stream({{"value", Type::Int}}));
     auto pool = BatchPool::create();
     Channel channel(64);
-    const int64_t batches = (events + static_cast<int64_t>(kBatchRows) - 1) / static_cast<int64_t>(kBatchRows);
+    const int64_t batches =
+        (events + static_cast<int64_t>(kBatchRows) - 1) / static_cast<int64_t>(kBatchRows);
     LatencyRecorder latency;
     const double cpu0 = processCpuSeconds();
     const int64_t t0 = steadyNowNs();
@@ -95,7 +97,8 @@ Result<BenchResult> runHandoff(const BenchOptions& o) {
     int64_t sent = 0;
     for (int64_t b = 0; b < batches; ++b) {
         BatchPtr batch = pool->acquire(schema);
-        const size_t rows = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(kBatchRows), events - sent));
+        const size_t rows =
+            static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(kBatchRows), events - sent));
         auto& times = batch->column(0);
         auto& values = batch->column(1);
         times.resizeNull(rows);
@@ -118,14 +121,17 @@ Result<BenchResult> runHandoff(const BenchOptions& o) {
 }
 
 int workerCount(int requested) {
-    return requested > 0 ? requested : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return requested > 0 ? requested
+                         : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
 // `project` validated and planned (not started yet).
-Result<std::unique_ptr<Executor>> createPipeline(const Project& project, const NodeRegistry& registry,
+Result<std::unique_ptr<Executor>> createPipeline(const Project& project,
+                                                 const NodeRegistry& registry,
                                                  const ExecutorOptions& options) {
     ValidatedGraph graph = validateProject(project, registry);
-    if (!graph.ok()) return Result<std::unique_ptr<Executor>>::error(graph.problems.front().message);
+    if (!graph.ok())
+        return Result<std::unique_ptr<Executor>>::error(graph.problems.front().message);
     return Executor::create(graph, options);
 }
 
@@ -133,7 +139,8 @@ Result<std::unique_ptr<Executor>> createPipeline(const Project& project, const N
 void addRunStats(BenchResult& r, const Executor& exec) {
     r.threads = exec.threadCount();
     for (const RunNodeInfo& n : exec.nodes())
-        r.busySeconds.emplace_back(n.id, static_cast<double>(NodeMetrics::get(n.metrics->busyNs)) / 1e9);
+        r.busySeconds.emplace_back(n.id,
+                                   static_cast<double>(NodeMetrics::get(n.metrics->busyNs)) / 1e9);
 }
 
 const NodeMetrics& nodeMetrics(const Executor& exec, const std::string& id) {
@@ -173,7 +180,9 @@ void registerDiscardSink(NodeRegistry& registry, LatencyRecorder* latency) {
     s.description = "Drops events; records their latency (riffle-bench only).";
     s.inputs = {{"in", "Events", false}};
     s.isSink = true;
-    s.createOperator = [latency](const OperatorContext&) { return std::make_unique<DiscardSink>(latency); };
+    s.createOperator = [latency](const OperatorContext&) {
+        return std::make_unique<DiscardSink>(latency);
+    };
     registry.add(std::move(s));
 }
 
@@ -216,11 +225,13 @@ Result<BenchResult> runClicksMap(const BenchOptions& o) {
     p.nodes = {
         node("clicks", "source.clickstream",
              {{"rate", 0}, {"limit", events}, {"seed", 42}, {"start", "2026-01-01T00:00:00Z"}}),
-        node("not_bots", "transform.filter", {{"where", "latency_ms < 5000 AND device IS NOT NULL"}}),
+        node("not_bots", "transform.filter",
+             {{"where", "latency_ms < 5000 AND device IS NOT NULL"}}),
         node("enrich", "transform.map",
-             {{"fields", Json::array({{{"name", "is_purchase"}, {"expr", "event = 'purchase'"}},
-                                      {{"name", "amount_eur"}, {"expr", "COALESCE(amount, 0.0) * 0.92"}},
-                                      {{"name", "slow"}, {"expr", "latency_ms > 800"}}})}}),
+             {{"fields",
+               Json::array({{{"name", "is_purchase"}, {"expr", "event = 'purchase'"}},
+                            {{"name", "amount_eur"}, {"expr", "COALESCE(amount, 0.0) * 0.92"}},
+                            {{"name", "slow"}, {"expr", "latency_ms > 800"}}})}}),
         node("sink", "bench.discard", Json::object()),
     };
     p.edges = {edge("clicks", "not_bots"), edge("not_bots", "enrich"), edge("enrich", "sink")};
@@ -240,7 +251,9 @@ Result<BenchResult> runClicksWindow(const BenchOptions& o) {
              {{"rate", 0}, {"limit", events}, {"seed", 42}, {"start", "2026-01-01T00:00:00Z"}}),
         node("not_bots", "transform.filter", {{"where", "latency_ms < 5000"}}),
         node("per_page", "window.tumbling",
-             {{"size", "10s"}, {"group_by", {"page"}}, {"aggregates", Json::array({{{"name", "views"}, {"expr", "COUNT(*)"}}})}}),
+             {{"size", "10s"},
+              {"group_by", {"page"}},
+              {"aggregates", Json::array({{{"name", "views"}, {"expr", "COUNT(*)"}}})}}),
         node("sink", "bench.discard", Json::object()),
     };
     p.edges = {edge("clicks", "not_bots"), edge("not_bots", "per_page"), edge("per_page", "sink")};
@@ -287,10 +300,11 @@ Result<BenchResult> runTcp(const BenchOptions& o) {
         chunk.clear();
         char line[128];
         for (int64_t k = 0; k < lines; ++k, ++id) {
-            int n = std::snprintf(line, sizeof line,
-                                  R"({"id":%lld,"user":"u%06lld","page":"/products/%04lld","latency_ms":%lld,"ok":true)",
-                                  static_cast<long long>(id), static_cast<long long>(id % 1000000),
-                                  static_cast<long long>(id % 10000), static_cast<long long>(id % 1000));
+            int n = std::snprintf(
+                line, sizeof line,
+                R"({"id":%lld,"user":"u%06lld","page":"/products/%04lld","latency_ms":%lld,"ok":true)",
+                static_cast<long long>(id), static_cast<long long>(id % 1000000),
+                static_cast<long long>(id % 10000), static_cast<long long>(id % 1000));
             chunk.append(line, static_cast<size_t>(n));
             chunk.append(static_cast<size_t>(std::max(0, 98 - n)), ' ');
             chunk += "}\n";
@@ -345,8 +359,8 @@ Result<BenchResult> runTcp(const BenchOptions& o) {
     exec.value()->wait();
     if (!clientError.empty()) return R::error("the bench's client failed: " + clientError);
     if (r.events != events || errors != 0)
-        return R::error(std::to_string(r.events) + " of " + std::to_string(events) + " lines arrived as events, " +
-                        std::to_string(errors) + " as errors");
+        return R::error(std::to_string(r.events) + " of " + std::to_string(events) +
+                        " lines arrived as events, " + std::to_string(errors) + " as errors");
     r.p50Us = latency.percentileUs(0.5);
     r.p99Us = latency.percentileUs(0.99);
     addRunStats(r, *exec.value());
@@ -360,7 +374,8 @@ Result<BenchResult> runReplay(const BenchOptions& o) {
     const int64_t events = o.events > 0 ? o.events : 5'000'000;
     namespace fs = std::filesystem;
     std::error_code ec;
-    const fs::path dir = fs::temp_directory_path(ec) / ("riffle-bench-replay-" + std::to_string(::getpid()));
+    const fs::path dir =
+        fs::temp_directory_path(ec) / ("riffle-bench-replay-" + std::to_string(::getpid()));
     fs::create_directories(dir, ec);
     const std::string rec = (dir / "clicks.riffle-rec").string();
     struct Cleanup {
@@ -376,9 +391,10 @@ Result<BenchResult> runReplay(const BenchOptions& o) {
     {
         Project p;
         p.name = "replay-record";
-        p.nodes = {node("clicks", "source.clickstream",
-                        {{"rate", 0}, {"limit", events}, {"seed", 42}, {"start", "2026-01-01T00:00:00Z"}}),
-                   node("rec", "sink.recording", {{"path", rec}})};
+        p.nodes = {
+            node("clicks", "source.clickstream",
+                 {{"rate", 0}, {"limit", events}, {"seed", 42}, {"start", "2026-01-01T00:00:00Z"}}),
+            node("rec", "sink.recording", {{"path", rec}})};
         p.edges = {edge("clicks", "rec")};
         auto exec = createPipeline(p, registry, ExecutorOptions{});
         if (!exec) return Result<BenchResult>::error(exec.message());
@@ -417,7 +433,8 @@ Result<BenchResult> runKafka(const BenchOptions& o) {
             char buf[160];
             // 100 bytes: {"id":..,"user":"u..","page":"/p/..","latency_ms":..,"ok":..,"pad":".."}
             int n = std::snprintf(buf, sizeof buf,
-                                  "{\"id\":%lld,\"user\":\"u%05lld\",\"page\":\"/products/%03lld\",\"latency_ms\":%lld,"
+                                  "{\"id\":%lld,\"user\":\"u%05lld\",\"page\":\"/products/"
+                                  "%03lld\",\"latency_ms\":%lld,"
                                   "\"ok\":%s,\"pad\":\"",
                                   static_cast<long long>(i), static_cast<long long>(i % 50000),
                                   static_cast<long long>(i % 997), static_cast<long long>(i % 1500),
@@ -442,7 +459,9 @@ Result<BenchResult> runKafka(const BenchOptions& o) {
               {"topic", "bench"},
               {"group", "riffle-bench"},
               {"start", "earliest"},
-              {"schema", {"id int", "user string", "page string", "latency_ms int", "ok bool", "pad string"}}}),
+              {"schema",
+               {"id int", "user string", "page string", "latency_ms int", "ok bool",
+                "pad string"}}}),
         node("sink", "bench.discard", Json::object()),
     };
     p.edges = {edge("clicks", "sink")};
@@ -459,8 +478,7 @@ Result<BenchResult> runKafka(const BenchOptions& o) {
     const int64_t deadline = t0 + 600'000'000'000LL;
     int64_t tFirst = 0;
     while (arrived() + NodeMetrics::get(source.errors) < events && steadyNowNs() < deadline &&
-           !exec.value()->finished())
-    {
+           !exec.value()->finished()) {
         if (tFirst == 0 && arrived() > 0) tFirst = steadyNowNs();
         std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
@@ -471,7 +489,8 @@ Result<BenchResult> runKafka(const BenchOptions& o) {
     exec.value()->wait();
     if (Status f = exec.value()->failure(); !f) return R::error(f.message());
     if (arrived() < events)
-        return R::error("only " + std::to_string(arrived()) + " of " + std::to_string(events) + " messages arrived");
+        return R::error("only " + std::to_string(arrived()) + " of " + std::to_string(events) +
+                        " messages arrived");
     if (const int64_t errors = NodeMetrics::get(source.errors); errors > 0)
         return R::error(std::to_string(errors) + " messages went to errors");
     r.events = events;
@@ -514,7 +533,8 @@ Result<std::string> findNexmarkProject(const std::string& q) {
         if (std::filesystem::is_regular_file(file, ec)) return file.lexically_normal().string();
         looked += (looked.empty() ? "" : ", ") + file.lexically_normal().string();
     }
-    return Result<std::string>::error("cannot find the project of nexmark-" + q + " (looked for " + looked + ")");
+    return Result<std::string>::error("cannot find the project of nexmark-" + q + " (looked for " +
+                                      looked + ")");
 }
 
 // Runs projects/nexmark/<q>.riffle as a benchmark: every sink becomes bench.discard under the
@@ -565,7 +585,8 @@ Result<BenchResult> runBenchQuery(const std::string& query, const BenchOptions& 
     if (query == "kafka") return runKafka(options);
     for (const char* q : kNexmarkQueries)
         if (query == std::string("nexmark-") + q) return runNexmark(q, options);
-    return Result<BenchResult>::error("unknown query `" + query + "` (known: " + knownQueries() + ")");
+    return Result<BenchResult>::error("unknown query `" + query + "` (known: " + knownQueries() +
+                                      ")");
 }
 
 Json benchResultJson(const std::string& query, const BenchOptions& options, const BenchResult& r) {

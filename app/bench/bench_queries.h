@@ -23,8 +23,12 @@ struct BenchResult {
     double p50Us = 0, p99Us = 0;
     int threads = 1;
     std::vector<std::pair<std::string, double>> busySeconds;  // per node: time inside the operator
-    double eventsPerSecond() const { return seconds > 0 ? static_cast<double>(events) / seconds : 0; }
-    double eventsPerCpuSecond() const { return cpuSeconds > 0 ? static_cast<double>(events) / cpuSeconds : 0; }
+    double eventsPerSecond() const {
+        return seconds > 0 ? static_cast<double>(events) / seconds : 0;
+    }
+    double eventsPerCpuSecond() const {
+        return cpuSeconds > 0 ? static_cast<double>(events) / cpuSeconds : 0;
+    }
 };
 
 Result<BenchResult> runBenchQuery(const std::string& query, const BenchOptions& options);

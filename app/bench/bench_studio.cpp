@@ -2,8 +2,8 @@
 //
 //   studio-open        open the largest example project and show it: ms from the call to the
 //                      first complete paint (median of 7, and the worst)
-//   studio-pan         a 200-node project, panned 10 px per frame: ms per repaint (median, p99, max)
-//   studio-responsive  click_analytics with its source at full speed: how late the GUI thread
+//   studio-pan         a 200-node project, panned 10 px per frame: ms per repaint (median, p99,
+//   max) studio-responsive  click_analytics with its source at full speed: how late the GUI thread
 //                      handles input events posted every 20 ms while the pipeline runs (p50, p99,
 //                      max ms), and the engine's events/s meanwhile
 //
@@ -94,9 +94,10 @@ Json studioOpen() {
 Project bigProject() {
     Project p;
     p.name = "200 nodes";
-    const char* chain[] = {"source.clickstream", "transform.filter", "transform.map", "transform.dedupe",
-                           "window.tumbling", "transform.filter", "transform.map", "transform.topn",
-                           "transform.filter", "sink.log"};
+    const char* chain[] = {
+        "source.clickstream", "transform.filter", "transform.map", "transform.dedupe",
+        "window.tumbling",    "transform.filter", "transform.map", "transform.topn",
+        "transform.filter",   "sink.log"};
     for (int c = 0; c < 20; ++c) {
         for (int k = 0; k < 10; ++k) {
             NodeDef n;
@@ -105,10 +106,12 @@ Project bigProject() {
             n.x = 260.0 * k;
             n.y = 200.0 * c;
             if (n.type == "transform.filter") n.params = {{"where", "TRUE"}};
-            if (n.type == "transform.map") n.params = {{"fields", Json::array()}, {"keep_input", true}};
+            if (n.type == "transform.map")
+                n.params = {{"fields", Json::array()}, {"keep_input", true}};
             if (n.type == "transform.dedupe") n.params = {{"key", "user_id"}, {"within", "1m"}};
             if (n.type == "window.tumbling")
-                n.params = {{"size", "10s"}, {"group_by", {"page"}},
+                n.params = {{"size", "10s"},
+                            {"group_by", {"page"}},
                             {"aggregates", {{{"name", "views"}, {"expr", "COUNT(*)"}}}}};
             if (n.type == "transform.topn") n.params = {{"n", 3}, {"order_by", {"views DESC"}}};
             p.nodes.push_back(n);
@@ -149,7 +152,8 @@ Json studioPan() {
     QApplication::processEvents();
     std::vector<double> fitMs;
     for (int i = 0; i < 100; ++i) {
-        view->horizontalScrollBar()->setValue(view->horizontalScrollBar()->value() + (i % 20 < 10 ? 10 : -10));
+        view->horizontalScrollBar()->setValue(view->horizontalScrollBar()->value() +
+                                              (i % 20 < 10 ? 10 : -10));
         QElapsedTimer t;
         t.start();
         view->viewport()->repaint();
@@ -199,7 +203,9 @@ Json studioResponsive(double seconds) {
 
 }  // namespace
 
-bool isStudioBench(const std::string& query) { return query.rfind("studio-", 0) == 0 || query.rfind("ui-", 0) == 0; }
+bool isStudioBench(const std::string& query) {
+    return query.rfind("studio-", 0) == 0 || query.rfind("ui-", 0) == 0;
+}
 
 int runStudioBench(const std::string& query, int argc, char** argv, bool json) {
     if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") &&
@@ -209,13 +215,20 @@ int runStudioBench(const std::string& query, int argc, char** argv, bool json) {
     QApplication app(qtArgc, argv);
     (void)argc;
     Json r;
-    if (query == "studio-open") r = studioOpen();
-    else if (query == "studio-pan") r = studioPan();
-    else if (query == "studio-responsive") r = studioResponsive(10.0);
-    else if (query == "ui-render") r = uiRender();
-    else if (query == "ui-live") r = uiLive(10.0);
+    if (query == "studio-open")
+        r = studioOpen();
+    else if (query == "studio-pan")
+        r = studioPan();
+    else if (query == "studio-responsive")
+        r = studioResponsive(10.0);
+    else if (query == "ui-render")
+        r = uiRender();
+    else if (query == "ui-live")
+        r = uiLive(10.0);
     else {
-        std::fprintf(stderr, "riffle-bench: unknown query `%s` (studio: studio-open, studio-pan, studio-responsive, ui-render, ui-live)\n",
+        std::fprintf(stderr,
+                     "riffle-bench: unknown query `%s` (studio: studio-open, studio-pan, "
+                     "studio-responsive, ui-render, ui-live)\n",
                      query.c_str());
         return 2;
     }

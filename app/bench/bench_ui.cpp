@@ -4,6 +4,7 @@
 
 #include <sys/resource.h>
 
+#include <qcustomplot.h>
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QEventLoop>
@@ -12,7 +13,6 @@
 #include <QTemporaryDir>
 #include <QTimer>
 #include <algorithm>
-#include <qcustomplot.h>
 
 #include "app/studio/main_window.h"
 #include "nodes/register_builtin_nodes.h"
@@ -36,7 +36,8 @@ void runEventLoopFor(int ms) {
 double threadCpuSeconds() {
     rusage u{};
     getrusage(RUSAGE_THREAD, &u);
-    return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+    return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 }  // namespace
@@ -77,7 +78,8 @@ Json uiRender() {
     panel->renderFrame();
     QElapsedTimer wait;
     wait.start();
-    while (rendered == 0 && wait.elapsed() < 10'000) QApplication::processEvents(QEventLoop::AllEvents, 5);
+    while (rendered == 0 && wait.elapsed() < 10'000)
+        QApplication::processEvents(QEventLoop::AllEvents, 5);
 
     std::vector<double> paintMs, replotMs;
     QElapsedTimer wall;
@@ -89,7 +91,8 @@ Json uiRender() {
         panel->appendRows(rows);
         const int before = rendered;
         panel->renderFrame();
-        while (rendered == before && wall.elapsed() < 60'000) QApplication::processEvents(QEventLoop::AllEvents, 1);
+        while (rendered == before && wall.elapsed() < 60'000)
+            QApplication::processEvents(QEventLoop::AllEvents, 1);
         // What the GUI thread spent on the frame: QCustomPlot's replot plus putting it on screen.
         QElapsedTimer t;
         t.start();
@@ -158,7 +161,8 @@ Json uiLive(double seconds) {
     const qint64 events = clicks() - events0;
     probe.stop();
     const std::vector<double> all = window.dashboardFeed()->latencySamplesMs();
-    const std::vector<double> latency(all.begin() + std::ptrdiff_t(std::min(latencyFrom, all.size())), all.end());
+    const std::vector<double> latency(
+        all.begin() + std::ptrdiff_t(std::min(latencyFrom, all.size())), all.end());
     window.stop();
     while (window.isRunning()) QApplication::processEvents(QEventLoop::AllEvents, 50);
     return Json{{"seconds", elapsed},

@@ -14,7 +14,8 @@ namespace riffle {
 inline double percentile(std::vector<double> v, double p) {
     if (v.empty()) return 0;
     std::sort(v.begin(), v.end());
-    const size_t i = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5));
+    const size_t i =
+        std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5));
     return v[i];
 }
 
@@ -31,8 +32,9 @@ public:
             if (m_postedNs >= 0) return;
             const QPointF pos(100 + (m_step++ % 50) * 4, 100);
             m_postedNs = m_clock.nsecsElapsed();
-            QCoreApplication::postEvent(target, new QMouseEvent(QEvent::MouseMove, pos, target->mapToGlobal(pos),
-                                                                 Qt::NoButton, Qt::NoButton, Qt::NoModifier));
+            QCoreApplication::postEvent(
+                target, new QMouseEvent(QEvent::MouseMove, pos, target->mapToGlobal(pos),
+                                        Qt::NoButton, Qt::NoButton, Qt::NoModifier));
         });
         m_poster.start(periodMs);
     }

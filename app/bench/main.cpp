@@ -4,13 +4,14 @@
 //
 // QUERY: handoff (queue throughput between two threads, in batches), clicks-map (clickstream ->
 // filter -> map -> discarding sink), clicks-window (clickstream -> filter -> 10 s tumbling count
-// per page -> discarding sink), kafka (source.kafka reading pre-produced 100-byte JSON messages from an
-// in-process librdkafka mock cluster -> counting sink), tcp (one local client writes 100-byte JSON lines into source.tcp ->
-// discarding sink), nexmark-q0 q1 q2 q3 q5 q7 q8 (projects/nexmark/qN.riffle with
-// its sinks replaced by a discarding sink), replay (source.recording at speed 0 of a clickstream
-// recorded beforehand, untimed -> discarding sink), the pipelines through the real planner and executor.
-// Prints events/s, events per CPU-second of the whole process, and p50/p99 latency.
-// studio-open, studio-pan, studio-responsive measure the studio (see bench_studio.cpp).
+// per page -> discarding sink), kafka (source.kafka reading pre-produced 100-byte JSON messages
+// from an in-process librdkafka mock cluster -> counting sink), tcp (one local client writes
+// 100-byte JSON lines into source.tcp -> discarding sink), nexmark-q0 q1 q2 q3 q5 q7 q8
+// (projects/nexmark/qN.riffle with its sinks replaced by a discarding sink), replay
+// (source.recording at speed 0 of a clickstream recorded beforehand, untimed -> discarding sink),
+// the pipelines through the real planner and executor. Prints events/s, events per CPU-second of
+// the whole process, and p50/p99 latency. studio-open, studio-pan, studio-responsive measure the
+// studio (see bench_studio.cpp).
 #include <time.h>
 
 #include <algorithm>
@@ -33,7 +34,8 @@ namespace {
 const char* kUsage =
     "usage: riffle-bench QUERY [--events N] [--threads K] [--json]\n"
     "QUERY: handoff | clicks-map | clicks-window | kafka | replay | tcp |\n"
-    "       nexmark-q0 | nexmark-q1 | nexmark-q2 | nexmark-q3 | nexmark-q5 | nexmark-q7 | nexmark-q8 |\n"
+    "       nexmark-q0 | nexmark-q1 | nexmark-q2 | nexmark-q3 | nexmark-q5 | nexmark-q7 | "
+    "nexmark-q8 |\n"
     "       studio-open | studio-pan | studio-responsive | ui-render | ui-live\n";
 
 int usageError(const std::string& message) {
@@ -64,8 +66,10 @@ int main(int argc, char** argv) {
                 v = 0;
             }
             if (v < 1) return usageError(a + " needs a positive number, got `" + args[i] + "`");
-            if (a == "--events") o.events = v;
-            else o.threads = static_cast<int>(std::min<long long>(v, 256));
+            if (a == "--events")
+                o.events = v;
+            else
+                o.threads = static_cast<int>(std::min<long long>(v, 256));
         } else if (a.rfind("--", 0) == 0) {
             return usageError("unknown option `" + a + "`");
         } else if (query.empty()) {
@@ -88,13 +92,14 @@ int main(int argc, char** argv) {
     if (json) {
         std::cout << benchResultJson(query, o, r).dump() << "\n";
     } else {
-        std::printf("%s: %lld events in %.3f s (%d threads)\n", query.c_str(), static_cast<long long>(r.events),
-                    r.seconds, r.threads);
+        std::printf("%s: %lld events in %.3f s (%d threads)\n", query.c_str(),
+                    static_cast<long long>(r.events), r.seconds, r.threads);
         std::printf("  %.2f M events/s\n", r.eventsPerSecond() / 1e6);
-        std::printf("  %.2f M events per CPU-second (%.2f CPU-seconds)\n", r.eventsPerCpuSecond() / 1e6,
-                    r.cpuSeconds);
+        std::printf("  %.2f M events per CPU-second (%.2f CPU-seconds)\n",
+                    r.eventsPerCpuSecond() / 1e6, r.cpuSeconds);
         std::printf("  latency p50 %.1f us, p99 %.1f us\n", r.p50Us, r.p99Us);
-        for (const auto& [node, seconds] : r.busySeconds) std::printf("  %-16s busy %.3f s\n", node.c_str(), seconds);
+        for (const auto& [node, seconds] : r.busySeconds)
+            std::printf("  %-16s busy %.3f s\n", node.c_str(), seconds);
     }
     return 0;
 }

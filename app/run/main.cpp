@@ -47,10 +47,12 @@ void onSignal(int) {
 }
 
 const char* kUsage =
-    "usage: riffle-run PROJECT [--for DURATION] [--set NODE.PARAM=VALUE]... [--metrics-every DURATION]\n"
+    "usage: riffle-run PROJECT [--for DURATION] [--set NODE.PARAM=VALUE]... [--metrics-every "
+    "DURATION]\n"
     "                  [--threads K] [--parallelism P] [--no-history] [--json]\n"
     "       riffle-run --validate PROJECT\n"
-    "       riffle-run --infer-schema NODE PROJECT [--for DURATION]   (reads NODE's first messages)\n"
+    "       riffle-run --infer-schema NODE PROJECT [--for DURATION]   (reads NODE's first "
+    "messages)\n"
     "       riffle-run --list-nodes [--json | --markdown]\n"
     "       riffle-run --set-secret NAME    (reads the value from standard input)\n"
     "       riffle-run --remove-secret NAME | --list-secrets\n";
@@ -102,7 +104,9 @@ int parseArgs(int argc, char** argv, Options& o) {
             o.noHistory = true;
         } else if (a == "--infer-schema") {
             const std::string* v = value(a.c_str());
-            if (!v) return usageError("--infer-schema needs a node id, e.g. --infer-schema clicks PROJECT");
+            if (!v)
+                return usageError(
+                    "--infer-schema needs a node id, e.g. --infer-schema clicks PROJECT");
             o.inferNode = *v;
         } else if (a == "--list-secrets") {
             o.listSecrets = true;
@@ -148,7 +152,8 @@ int parseArgs(int argc, char** argv, Options& o) {
 // the history store their final rows go to.
 class ChartTables {
 public:
-    ChartTables(const ValidatedGraph& graph, const Project& project, const std::string& projectPath, bool history)
+    ChartTables(const ValidatedGraph& graph, const Project& project, const std::string& projectPath,
+                bool history)
         : m_hub(makeChartHub(graph)) {
         for (const std::string& id : m_hub->nodeIds()) m_summaries.emplace_back(*m_hub->config(id));
         if (m_summaries.empty() || !history) return;
@@ -173,13 +178,15 @@ public:
     }
     void finish() {
         drain();
-        for (ChartSummary& s : m_summaries) s.addDropped(m_hub->channel(s.config().nodeId)->rowsDropped());
+        for (ChartSummary& s : m_summaries)
+            s.addDropped(m_hub->channel(s.config().nodeId)->rowsDropped());
         if (m_history) (void)m_history->endRun(m_runId, wallClockUs());
     }
     std::string text() const {
         std::string out;
         for (const ChartSummary& s : m_summaries) out += "\n" + s.text();
-        if (m_history) out += "\nchart history: " + m_historyPath + " (run " + std::to_string(m_runId) + ")\n";
+        if (m_history)
+            out += "\nchart history: " + m_historyPath + " (run " + std::to_string(m_runId) + ")\n";
         return out;
     }
     Json json() const {
@@ -190,7 +197,8 @@ public:
 
 private:
     static TimeUs wallClockUs() {
-        return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+        return std::chrono::duration_cast<std::chrono::microseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
             .count();
     }
     std::shared_ptr<ChartHub> m_hub;
@@ -237,8 +245,9 @@ static int manageSecrets(const Options& o) {
             return kExitInvalid;
         }
         s = store->set(o.setSecret, value);
-        if (s) std::cout << "stored `" << o.setSecret << "` in " << store->path() << "; refer to it as ${secret:"
-                         << o.setSecret << "}\n";
+        if (s)
+            std::cout << "stored `" << o.setSecret << "` in " << store->path()
+                      << "; refer to it as ${secret:" << o.setSecret << "}\n";
     } else {
         s = store->remove(o.removeSecret);
         if (s) std::cout << "removed `" << o.removeSecret << "` from " << store->path() << "\n";
@@ -261,11 +270,13 @@ static int inferSchema(const Project& project, const NodeRegistry& registry, con
     }
     const NodeSpec* spec = registry.find(node->type);
     if (!spec) {
-        std::cerr << "riffle-run: node `" << node->id << "` has the unknown type `" << node->type << "`\n";
+        std::cerr << "riffle-run: node `" << node->id << "` has the unknown type `" << node->type
+                  << "`\n";
         return kExitInvalid;
     }
     const int64_t timeoutMs = o.forUs ? o.forUs / 1000 : 5000;
-    auto sampled = inferMessageSchema(*spec, node->id, node->params, project.baseDir(), 100, timeoutMs);
+    auto sampled =
+        inferMessageSchema(*spec, node->id, node->params, project.baseDir(), 100, timeoutMs);
     if (!sampled) {
         std::cerr << "riffle-run: " << sampled.message() << "\n";
         return kExitFailure;
@@ -320,16 +331,18 @@ int main(int argc, char** argv) {
     if (o.validate) {
         for (const auto& p : graph.problems) std::cout << o.project << ": " << p.message << "\n";
         if (!graph.ok()) {
-            std::cout << graph.problems.size() << (graph.problems.size() == 1 ? " problem" : " problems") << "\n";
+            std::cout << graph.problems.size()
+                      << (graph.problems.size() == 1 ? " problem" : " problems") << "\n";
             return kExitInvalid;
         }
-        std::cout << o.project << ": OK (" << project.nodes.size() << " nodes, " << project.edges.size()
-                  << " edges)\n";
+        std::cout << o.project << ": OK (" << project.nodes.size() << " nodes, "
+                  << project.edges.size() << " edges)\n";
         return kExitOk;
     }
     if (!graph.ok()) {
         for (const auto& p : graph.problems) std::cerr << o.project << ": " << p.message << "\n";
-        std::cerr << "riffle-run: the project is not valid; nothing was run (check with --validate)\n";
+        std::cerr
+            << "riffle-run: the project is not valid; nothing was run (check with --validate)\n";
         return kExitInvalid;
     }
 
@@ -386,7 +399,8 @@ int main(int argc, char** argv) {
     Status failure = exec.failure();
     if (!failure.isOk()) stopReason = "failed: " + redactSecrets(failure.message());
     if (o.json) {
-        Json report = finalReportJson(exec, seconds, failure.isOk() ? "done" : "failed", stopReason);
+        Json report =
+            finalReportJson(exec, seconds, failure.isOk() ? "done" : "failed", stopReason);
         if (!charts.empty()) report["charts"] = charts.json();
         std::cout << report.dump() << "\n";
     } else {

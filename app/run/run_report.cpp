@@ -20,13 +20,18 @@ Json nodeCatalogJson(const NodeRegistry& registry) {
         j["category"] = s->category;
         j["description"] = s->description;
         j["inputs"] = Json::array();
-        for (const auto& p : s->inputs) j["inputs"].push_back({{"name", p.name}, {"help", p.help}, {"multiple", p.multiple}});
+        for (const auto& p : s->inputs)
+            j["inputs"].push_back({{"name", p.name}, {"help", p.help}, {"multiple", p.multiple}});
         j["outputs"] = Json::array();
-        for (const auto& p : s->outputs) j["outputs"].push_back({{"name", p.name}, {"help", p.help}});
+        for (const auto& p : s->outputs)
+            j["outputs"].push_back({{"name", p.name}, {"help", p.help}});
         j["params"] = Json::array();
         for (const auto& p : s->params) {
-            Json jp = {{"key", p.key}, {"type", paramTypeName(p.type)}, {"default", p.defaultValue},
-                       {"help", p.help}, {"required", p.required}};
+            Json jp = {{"key", p.key},
+                       {"type", paramTypeName(p.type)},
+                       {"default", p.defaultValue},
+                       {"help", p.help},
+                       {"required", p.required}};
             if (p.min) jp["min"] = *p.min;
             if (p.max) jp["max"] = *p.max;
             if (!p.choices.empty()) jp["choices"] = p.choices;
@@ -68,8 +73,10 @@ std::string nodeCatalogText(const NodeRegistry& registry) {
 
 std::string nodeCatalogMarkdown(const NodeRegistry& registry) {
     std::string out =
-        "# Node reference\n\nGenerated from the node declarations by `riffle-run --list-nodes --markdown`; "
-        "do not edit by hand.\n\nEvery node also has an `errors` output port that carries the events it "
+        "# Node reference\n\nGenerated from the node declarations by `riffle-run --list-nodes "
+        "--markdown`; "
+        "do not edit by hand.\n\nEvery node also has an `errors` output port that carries the "
+        "events it "
         "could not process, with `error` and `node` fields added.\n";
     for (const NodeSpec* s : registry.all()) out += "\n" + nodeReferenceMarkdown(*s);
     return out;
@@ -78,10 +85,14 @@ std::string nodeCatalogMarkdown(const NodeRegistry& registry) {
 std::string humanCount(double n) {
     char buf[32];
     double a = n < 0 ? -n : n;
-    if (a >= 1e9) std::snprintf(buf, sizeof buf, "%.2f G", n / 1e9);
-    else if (a >= 1e6) std::snprintf(buf, sizeof buf, "%.2f M", n / 1e6);
-    else if (a >= 1e4) std::snprintf(buf, sizeof buf, "%.1f K", n / 1e3);
-    else std::snprintf(buf, sizeof buf, "%.0f", n);
+    if (a >= 1e9)
+        std::snprintf(buf, sizeof buf, "%.2f G", n / 1e9);
+    else if (a >= 1e6)
+        std::snprintf(buf, sizeof buf, "%.2f M", n / 1e6);
+    else if (a >= 1e4)
+        std::snprintf(buf, sizeof buf, "%.1f K", n / 1e3);
+    else
+        std::snprintf(buf, sizeof buf, "%.0f", n);
     return buf;
 }
 
@@ -119,11 +130,12 @@ int64_t ProgressPrinter::sourceEvents() const {
 void ProgressPrinter::tick(int64_t elapsedNs) {
     if (!m_tty || elapsedNs - m_lastTickNs < 1'000'000'000) return;
     const int64_t events = sourceEvents();
-    m_rate = static_cast<double>(events - m_lastEvents) * 1e9 / static_cast<double>(elapsedNs - m_lastTickNs);
+    m_rate = static_cast<double>(events - m_lastEvents) * 1e9 /
+             static_cast<double>(elapsedNs - m_lastTickNs);
     m_lastEvents = events;
     m_lastTickNs = elapsedNs;
-    std::string status = "Running " + clockText(elapsedNs) + " · " + humanCount(m_rate) + " ev/s · " +
-                         humanCount(static_cast<double>(events)) + " events";
+    std::string status = "Running " + clockText(elapsedNs) + " · " + humanCount(m_rate) +
+                         " ev/s · " + humanCount(static_cast<double>(events)) + " events";
     int64_t errors = sumErrors(m_exec);
     if (errors) status += " · " + humanCount(static_cast<double>(errors)) + " errors";
     std::lock_guard lock(m_mutex);
@@ -153,8 +165,10 @@ void ProgressPrinter::printMetrics(int64_t elapsedNs) {
     std::lock_guard lock(m_mutex);
     if (m_tty && !m_status.empty()) std::cerr << "\r\033[K";
     if (m_json) {
-        Json j = {{"type", "metrics"}, {"elapsed_s", static_cast<double>(elapsedNs) / 1e9},
-                  {"events_per_s", rate}, {"nodes", Json::array()}};
+        Json j = {{"type", "metrics"},
+                  {"elapsed_s", static_cast<double>(elapsedNs) / 1e9},
+                  {"events_per_s", rate},
+                  {"nodes", Json::array()}};
         for (const auto& node : m_exec.nodes()) {
             const NodeMetrics& m = *node.metrics;
             j["nodes"].push_back(
@@ -174,7 +188,8 @@ void ProgressPrinter::printMetrics(int64_t elapsedNs) {
         std::cout << clockText(elapsedNs) << "  " << humanCount(rate) << " ev/s";
         for (const auto& node : m_exec.nodes()) {
             const NodeMetrics& m = *node.metrics;
-            std::cout << "  " << node.id << " " << humanCount(static_cast<double>(NodeMetrics::get(m.eventsOut)));
+            std::cout << "  " << node.id << " "
+                      << humanCount(static_cast<double>(NodeMetrics::get(m.eventsOut)));
             if (int64_t e = NodeMetrics::get(m.errors)) std::cout << " (" << e << " errors)";
             if (m.link() == LinkState::Connecting) std::cout << " [connecting]";
             if (int64_t d = NodeMetrics::get(m.dropped)) std::cout << " (" << d << " dropped)";
@@ -197,8 +212,12 @@ void ProgressPrinter::clear() {
     m_status.clear();
 }
 
-Json finalReportJson(const Executor& exec, double seconds, const std::string& status, const std::string& reason) {
-    Json j = {{"type", "result"}, {"status", status}, {"reason", reason}, {"seconds", seconds},
+Json finalReportJson(const Executor& exec, double seconds, const std::string& status,
+                     const std::string& reason) {
+    Json j = {{"type", "result"},
+              {"status", status},
+              {"reason", reason},
+              {"seconds", seconds},
               {"nodes", Json::array()}};
     for (const auto& node : exec.nodes()) {
         const NodeMetrics& m = *node.metrics;
@@ -251,10 +270,12 @@ std::string finalReportTable(const Executor& exec, double seconds, const std::st
     // Connectors: where they stand with their peer, and what overload cost.
     for (const auto& node : exec.nodes()) {
         const NodeMetrics& m = *node.metrics;
-        const int64_t dropped = NodeMetrics::get(m.dropped), reconnects = NodeMetrics::get(m.reconnects);
+        const int64_t dropped = NodeMetrics::get(m.dropped),
+                      reconnects = NodeMetrics::get(m.reconnects);
         if (m.link() == LinkState::None && dropped == 0 && reconnects == 0) continue;
         std::string note = node.id + ": " + std::string(linkStateName(m.link()));
-        if (const std::string why = m.linkReason(); !why.empty()) note += " (" + redactSecrets(why) + ")";
+        if (const std::string why = m.linkReason(); !why.empty())
+            note += " (" + redactSecrets(why) + ")";
         if (reconnects) note += ", " + std::to_string(reconnects) + " reconnects";
         if (dropped) note += ", " + std::to_string(dropped) + " dropped under overload";
         out += note + "\n";

@@ -24,7 +24,8 @@ std::string watermarkText(int64_t wm);
 // printLine() is safe to call from worker threads (sink.log output).
 class ProgressPrinter {
 public:
-    ProgressPrinter(const Executor& exec, bool tty, bool json) : m_exec(exec), m_tty(tty), m_json(json) {}
+    ProgressPrinter(const Executor& exec, bool tty, bool json)
+        : m_exec(exec), m_tty(tty), m_json(json) {}
     void tick(int64_t elapsedNs);
     void printMetrics(int64_t elapsedNs);
     void printLine(const std::string& line);
@@ -41,7 +42,8 @@ private:
     double m_rate = 0;
 };
 
-Json finalReportJson(const Executor& exec, double seconds, const std::string& status, const std::string& reason);
+Json finalReportJson(const Executor& exec, double seconds, const std::string& status,
+                     const std::string& reason);
 std::string finalReportTable(const Executor& exec, double seconds, const std::string& reason);
 
 }  // namespace riffle

@@ -25,22 +25,27 @@ int main(int argc, char** argv) {
     QCommandLineOption runOption("run", "Start the pipeline once the project is open.");
     parser.addOption(runOption);
     // For the documentation's screenshots: grab the window after a delay, save it and quit.
-    QCommandLineOption shotOption("screenshot", "Save a screenshot of the window to FILE and quit.", "FILE");
-    QCommandLineOption shotDelayOption("screenshot-after", "Wait MS milliseconds before the screenshot.", "MS", "2000");
+    QCommandLineOption shotOption("screenshot", "Save a screenshot of the window to FILE and quit.",
+                                  "FILE");
+    QCommandLineOption shotDelayOption("screenshot-after",
+                                       "Wait MS milliseconds before the screenshot.", "MS", "2000");
     QCommandLineOption selectOption("select", "Select the node ID once the project is open.", "ID");
     parser.addOption(shotOption);
     parser.addOption(shotDelayOption);
     parser.addOption(selectOption);
-    QCommandLineOption shotPartOption("screenshot-part", "What to grab: window (default) or inspector.", "PART", "window");
+    QCommandLineOption shotPartOption(
+        "screenshot-part", "What to grab: window (default) or inspector.", "PART", "window");
     parser.addOption(shotPartOption);
-    QCommandLineOption themeOption("theme", "Colours: system (default), light or dark.", "THEME", "system");
+    QCommandLineOption themeOption("theme", "Colours: system (default), light or dark.", "THEME",
+                                   "system");
     parser.addOption(themeOption);
     parser.process(app);
 
     const QString theme = parser.value(themeOption);
     if (theme == "dark" || theme == "light") {
         QApplication::setStyle("Fusion");
-        QApplication::setPalette(theme == "dark" ? riffle::theme::darkPalette() : QApplication::style()->standardPalette());
+        QApplication::setPalette(theme == "dark" ? riffle::theme::darkPalette()
+                                                 : QApplication::style()->standardPalette());
     }
 
     riffle::NodeRegistry registry;
@@ -53,15 +58,19 @@ int main(int argc, char** argv) {
     if (!args.isEmpty() && window.openFile(args.front()).isEmpty() && parser.isSet(runOption))
         QTimer::singleShot(300, &window, [&window] { window.run(); });
     if (parser.isSet(selectOption))
-        QTimer::singleShot(200, &window, [&window, id = parser.value(selectOption)] { window.selectAndReveal(id); });
-    if (parser.isSet(shotOption)) {
-        QTimer::singleShot(parser.value(shotDelayOption).toInt(), &window,
-                           [&window, file = parser.value(shotOption), part = parser.value(shotPartOption)] {
-            QWidget* what = part == "inspector" ? static_cast<QWidget*>(window.inspector()) : &window;
-            what->grab().save(file);
-            window.stop();
-            QApplication::quit();
+        QTimer::singleShot(200, &window, [&window, id = parser.value(selectOption)] {
+            window.selectAndReveal(id);
         });
+    if (parser.isSet(shotOption)) {
+        QTimer::singleShot(
+            parser.value(shotDelayOption).toInt(), &window,
+            [&window, file = parser.value(shotOption), part = parser.value(shotPartOption)] {
+                QWidget* what =
+                    part == "inspector" ? static_cast<QWidget*>(window.inspector()) : &window;
+                what->grab().save(file);
+                window.stop();
+                QApplication::quit();
+            });
     }
     return QApplication::exec();
 }

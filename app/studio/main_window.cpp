@@ -94,7 +94,10 @@ private:
 };
 
 MainWindow::MainWindow(const NodeRegistry& registry, QSettings* settings, QWidget* parent)
-    : QMainWindow(parent), m_registry(registry), m_settings(settings), m_doc(registry, settings),
+    : QMainWindow(parent),
+      m_registry(registry),
+      m_settings(settings),
+      m_doc(registry, settings),
       m_bridge(registry) {
     setWindowIcon(QIcon(":/icons/riffle.svg"));
     setDockNestingEnabled(true);
@@ -128,11 +131,14 @@ MainWindow::MainWindow(const NodeRegistry& registry, QSettings* settings, QWidge
     buildStatusBar();
 
     askToRun = [this](const ProjectReach& reach) {
-        QString text = tr("<p><b>%1</b> comes from elsewhere. Before its first run, this is what it "
-                          "will do on this machine:</p>")
-                           .arg(m_doc.displayName().toHtmlEscaped());
-        if (!reach.listensOn.isEmpty()) text += tr("<p>Listen on</p>") + bulletList(reach.listensOn);
-        if (!reach.connectsTo.isEmpty()) text += tr("<p>Connect to</p>") + bulletList(reach.connectsTo);
+        QString text =
+            tr("<p><b>%1</b> comes from elsewhere. Before its first run, this is what it "
+               "will do on this machine:</p>")
+                .arg(m_doc.displayName().toHtmlEscaped());
+        if (!reach.listensOn.isEmpty())
+            text += tr("<p>Listen on</p>") + bulletList(reach.listensOn);
+        if (!reach.connectsTo.isEmpty())
+            text += tr("<p>Connect to</p>") + bulletList(reach.connectsTo);
         if (!reach.reads.isEmpty()) text += tr("<p>Read</p>") + bulletList(reach.reads);
         if (!reach.writes.isEmpty()) text += tr("<p>Write</p>") + bulletList(reach.writes);
         QMessageBox box(QMessageBox::Question, tr("Run %1?").arg(m_doc.displayName()), text,
@@ -146,16 +152,17 @@ MainWindow::MainWindow(const NodeRegistry& registry, QSettings* settings, QWidge
                                                          : QFileInfo(file.originalPath).fileName();
         return QMessageBox::question(
                    this, tr("Restore unsaved changes?"),
-                   tr("Riffle did not close cleanly. Unsaved changes to %1 were saved automatically at "
+                   tr("Riffle did not close cleanly. Unsaved changes to %1 were saved "
+                      "automatically at "
                       "%2.\n\nRestore them?")
                        .arg(what, file.savedAt.toLocalTime().toString("yyyy-MM-dd HH:mm:ss")),
                    QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes) == QMessageBox::Yes;
     };
     askToSave = [this] {
-        return QMessageBox::question(this, tr("Save changes?"),
-                                     tr("%1 has unsaved changes. Save them before closing?").arg(m_doc.displayName()),
-                                     QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel,
-                                     QMessageBox::Save);
+        return QMessageBox::question(
+            this, tr("Save changes?"),
+            tr("%1 has unsaved changes. Save them before closing?").arg(m_doc.displayName()),
+            QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
     };
 
     connect(&m_doc, &ProjectController::documentStateChanged, this, &MainWindow::updateTitle);
@@ -167,11 +174,14 @@ MainWindow::MainWindow(const NodeRegistry& registry, QSettings* settings, QWidge
     connect(&m_doc, &ProjectController::projectChanged, this, [this] {
         if (m_bridge.isRunning() || m_inferThread)
             stop();  // a schema being read is for the old project
-        m_peek->clear(tr("Click a wire on the canvas while the pipeline runs to see its newest events."));
+        m_peek->clear(
+            tr("Click a wire on the canvas while the pipeline runs to see its newest events."));
         m_inspector->setNode({});
         updateHistoryPath();
         showEditor(m_doc.hasProject());
-        m_pathLabel->setText(m_doc.filePath().isEmpty() ? tr("Not saved yet") : QDir::toNativeSeparators(m_doc.filePath()));
+        m_pathLabel->setText(m_doc.filePath().isEmpty()
+                                 ? tr("Not saved yet")
+                                 : QDir::toNativeSeparators(m_doc.filePath()));
         updateTitle();
         updatePill();
         updateActions();
@@ -230,7 +240,8 @@ MainWindow::MainWindow(const NodeRegistry& registry, QSettings* settings, QWidge
         const double cpu = processCpuSeconds();
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         if (m_lastCpuSampleMs) {
-            const double pct = 100.0 * (cpu - m_lastCpuSeconds) / (static_cast<double>(now - m_lastCpuSampleMs) / 1000.0);
+            const double pct = 100.0 * (cpu - m_lastCpuSeconds) /
+                               (static_cast<double>(now - m_lastCpuSampleMs) / 1000.0);
             m_cpuLabel->setText(tr("CPU %1 %").arg(pct, 0, 'f', 0));
         }
         m_lastCpuSeconds = cpu;
@@ -272,9 +283,11 @@ MainWindow::~MainWindow() {
 QStringList MainWindow::examplePaths() const {
     QStringList out;
     const QDir dir(QStringLiteral(RIFFLE_SOURCE_DIR "/projects"));
-    for (const QString& f : dir.entryList({"*.riffle"}, QDir::Files, QDir::Name)) out << dir.filePath(f);
+    for (const QString& f : dir.entryList({"*.riffle"}, QDir::Files, QDir::Name))
+        out << dir.filePath(f);
     const QDir nexmark(dir.filePath("nexmark"));
-    for (const QString& f : nexmark.entryList({"*.riffle"}, QDir::Files, QDir::Name)) out << nexmark.filePath(f);
+    for (const QString& f : nexmark.entryList({"*.riffle"}, QDir::Files, QDir::Name))
+        out << nexmark.filePath(f);
     return out;
 }
 
@@ -284,13 +297,14 @@ QAction* MainWindow::action(const QString& name) const {
 }
 
 void MainWindow::buildActions() {
-    auto make = [this](const QString& name, const QString& text, const QString& icon, QKeySequence key,
-                       auto slot) {
+    auto make = [this](const QString& name, const QString& text, const QString& icon,
+                       QKeySequence key, auto slot) {
         auto* a = new QAction(text, this);
         if (!icon.isEmpty()) a->setIcon(theme::actionIcon(icon));
         if (!key.isEmpty()) {
             a->setShortcut(key);
-            a->setToolTip(QString("%1 (%2)").arg(QString(text).remove('&').remove("…"), key.toString(QKeySequence::NativeText)));
+            a->setToolTip(QString("%1 (%2)").arg(QString(text).remove('&').remove("…"),
+                                                 key.toString(QKeySequence::NativeText)));
         }
         connect(a, &QAction::triggered, this, slot);
         m_actions[name] = a;
@@ -301,10 +315,11 @@ void MainWindow::buildActions() {
     });
     make("open", tr("&Open…"), "open", QKeySequence::Open, [this] {
         if (!maybeSave()) return;
-        const QString start = m_doc.filePath().isEmpty() ? QStringLiteral(RIFFLE_SOURCE_DIR "/projects")
-                                                         : QFileInfo(m_doc.filePath()).absolutePath();
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open project"), start,
-                                                          tr("Riffle projects (*.riffle);;All files (*)"));
+        const QString start = m_doc.filePath().isEmpty()
+                                  ? QStringLiteral(RIFFLE_SOURCE_DIR "/projects")
+                                  : QFileInfo(m_doc.filePath()).absolutePath();
+        const QString path = QFileDialog::getOpenFileName(
+            this, tr("Open project"), start, tr("Riffle projects (*.riffle);;All files (*)"));
         if (!path.isEmpty()) openFile(path);
     });
     make("save", tr("&Save"), "save", QKeySequence::Save, [this] { saveDocument(false); });
@@ -336,21 +351,28 @@ void MainWindow::buildActions() {
     make("cut", tr("Cu&t"), "cut", QKeySequence::Cut, [this] { m_scene->cutSelection(); });
     make("copy", tr("&Copy"), "copy", QKeySequence::Copy, [this] { m_scene->copySelection(); });
     make("paste", tr("&Paste"), "paste", QKeySequence::Paste, [this] { m_scene->paste(); });
-    make("duplicate", tr("D&uplicate"), "", QKeySequence(Qt::CTRL | Qt::Key_D), [this] { m_scene->duplicateSelection(); });
-    make("delete", tr("&Delete"), "delete", QKeySequence::Delete, [this] { m_scene->deleteSelection(); });
-    make("selectAll", tr("Select &All"), "", QKeySequence::SelectAll, [this] { m_scene->selectAll(); });
+    make("duplicate", tr("D&uplicate"), "", QKeySequence(Qt::CTRL | Qt::Key_D),
+         [this] { m_scene->duplicateSelection(); });
+    make("delete", tr("&Delete"), "delete", QKeySequence::Delete,
+         [this] { m_scene->deleteSelection(); });
+    make("selectAll", tr("Select &All"), "", QKeySequence::SelectAll,
+         [this] { m_scene->selectAll(); });
     make("find", tr("&Find Node…"), "find", QKeySequence::Find, [this] { findNode(); });
     make("zoomIn", tr("Zoom &In"), "zoom-in", QKeySequence::ZoomIn, [this] { m_view->zoomIn(); });
-    make("zoomOut", tr("Zoom &Out"), "zoom-out", QKeySequence::ZoomOut, [this] { m_view->zoomOut(); });
-    make("fit", tr("&Fit to View"), "zoom-fit", QKeySequence(Qt::CTRL | Qt::Key_0), [this] { m_view->fitToView(); });
+    make("zoomOut", tr("Zoom &Out"), "zoom-out", QKeySequence::ZoomOut,
+         [this] { m_view->zoomOut(); });
+    make("fit", tr("&Fit to View"), "zoom-fit", QKeySequence(Qt::CTRL | Qt::Key_0),
+         [this] { m_view->fitToView(); });
     make("exportDashboard", tr("&Export Dashboard as PNG…"), "", QKeySequence(), [this] {
-        const QString suggested = QFileInfo(m_doc.displayName()).completeBaseName() + "-dashboard.png";
-        const QString path = m_feed->askSavePath(tr("Export dashboard"), suggested, tr("PNG images (*.png)"));
-        if (!path.isEmpty() && m_dashboard->exportPng(path)) log(tr("Exported %1").arg(QDir::toNativeSeparators(path)));
+        const QString suggested =
+            QFileInfo(m_doc.displayName()).completeBaseName() + "-dashboard.png";
+        const QString path =
+            m_feed->askSavePath(tr("Export dashboard"), suggested, tr("PNG images (*.png)"));
+        if (!path.isEmpty() && m_dashboard->exportPng(path))
+            log(tr("Exported %1").arg(QDir::toNativeSeparators(path)));
     });
-    make("detachDashboard", tr("&Detach Dashboard"), "", QKeySequence(), [this] {
-        setDashboardDetached(!m_dashboardWindow);
-    });
+    make("detachDashboard", tr("&Detach Dashboard"), "", QKeySequence(),
+         [this] { setDashboardDetached(!m_dashboardWindow); });
     make("run", tr("&Run"), "run", QKeySequence(Qt::Key_F5), [this] { run(); });
     make("stop", tr("S&top"), "stop", QKeySequence(Qt::SHIFT | Qt::Key_F5), [this] { stop(); });
     // Canvas edit keys act only when the canvas (not a text field) has focus.
@@ -381,14 +403,16 @@ void MainWindow::buildMenus() {
     QMenu* edit = menuBar()->addMenu(tr("&Edit"));
     for (const char* n : {"undo", "redo"}) edit->addAction(m_actions[n]);
     edit->addSeparator();
-    for (const char* n : {"cut", "copy", "paste", "duplicate", "delete"}) edit->addAction(m_actions[n]);
+    for (const char* n : {"cut", "copy", "paste", "duplicate", "delete"})
+        edit->addAction(m_actions[n]);
     edit->addSeparator();
     for (const char* n : {"selectAll", "find"}) edit->addAction(m_actions[n]);
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     for (const char* n : {"zoomIn", "zoomOut", "fit"}) view->addAction(m_actions[n]);
     view->addSeparator();
-    for (QDockWidget* d : {m_paletteDock, m_inspectorDock, m_bottomDock}) view->addAction(d->toggleViewAction());
+    for (QDockWidget* d : {m_paletteDock, m_inspectorDock, m_bottomDock})
+        view->addAction(d->toggleViewAction());
     view->addSeparator();
     for (const char* n : {"detachDashboard", "exportDashboard"}) view->addAction(m_actions[n]);
 
@@ -553,7 +577,8 @@ void MainWindow::updatePill() {
         bg = theme::amber().darker(115).name();
     } else if (m_bridge.isRunning()) {
         text = tr("Running · %1 ev/s · %2")
-                   .arg(theme::formatCount(m_bridge.sourceRate()), formatElapsed(m_runClock.elapsed()));
+                   .arg(theme::formatCount(m_bridge.sourceRate()),
+                        formatElapsed(m_runClock.elapsed()));
         bg = "#2f9e44";
     } else if (problems > 0 && m_doc.hasProject()) {
         text = plural(problems, tr("problem"), tr("problems"));
@@ -564,18 +589,21 @@ void MainWindow::updatePill() {
         fg = theme::isDark(palette()) ? "#d0d4da" : "#3b4048";
     }
     m_pill->setText(text);
-    m_pill->setStyleSheet(QString("QToolButton#statusPill { background: %1; color: %2; border-radius: 11px;"
-                                  " padding: 3px 12px; font-weight: 600; }")
-                              .arg(bg, fg));
+    m_pill->setStyleSheet(
+        QString("QToolButton#statusPill { background: %1; color: %2; border-radius: 11px;"
+                " padding: 3px 12px; font-weight: 600; }")
+            .arg(bg, fg));
 }
 
 void MainWindow::updateActions() {
     const bool open = m_doc.hasProject();
     const bool running = m_bridge.isRunning();
     const bool selection = open && !m_scene->selectedItems().isEmpty();
-    for (const char* n : {"save", "saveAs", "close", "selectAll", "paste", "find", "zoomIn", "zoomOut", "fit"})
+    for (const char* n :
+         {"save", "saveAs", "close", "selectAll", "paste", "find", "zoomIn", "zoomOut", "fit"})
         m_actions[n]->setEnabled(open);
-    for (const char* n : {"cut", "copy", "duplicate", "delete"}) m_actions[n]->setEnabled(selection);
+    for (const char* n : {"cut", "copy", "duplicate", "delete"})
+        m_actions[n]->setEnabled(selection);
     m_actions["run"]->setEnabled(open && !running && !m_inferThread);
     m_actions["stop"]->setEnabled(running || m_inferThread);
     m_find->setEnabled(open);
@@ -586,7 +614,8 @@ void MainWindow::updateFindTitles() {
     // completer itself is handling a key (Enter selects a node, which edits nothing but may
     // follow an edit), so replacing the completer here would delete it under its own feet.
     QStringList titles;
-    for (const NodeDef& n : m_doc.model()->project().nodes) titles << m_doc.model()->displayTitle(QString::fromStdString(n.id));
+    for (const NodeDef& n : m_doc.model()->project().nodes)
+        titles << m_doc.model()->displayTitle(QString::fromStdString(n.id));
     if (m_findTitles->stringList() != titles) m_findTitles->setStringList(titles);
 }
 
@@ -607,8 +636,10 @@ void MainWindow::offerRecovery() {
         if (askToRestore(f)) {
             if (maybeSave()) {
                 const QString error = m_doc.restore(f);
-                if (!error.isEmpty()) QMessageBox::warning(this, tr("Cannot restore"), error);
-                else log(tr("Restored unsaved changes from %1").arg(f.recoveryPath));
+                if (!error.isEmpty())
+                    QMessageBox::warning(this, tr("Cannot restore"), error);
+                else
+                    log(tr("Restored unsaved changes from %1").arg(f.recoveryPath));
             }
             return;  // one at a time; the others stay for the next start
         }
@@ -701,7 +732,9 @@ bool MainWindow::run() {
     if (!g.ok()) {
         m_bottomDock->show();
         m_bottomTabs->setCurrentWidget(m_problems);
-        log(tr("Not started: %1 to fix first").arg(plural(static_cast<qint64>(g.problems.size()), tr("problem"), tr("problems"))));
+        log(tr("Not started: %1 to fix first")
+                .arg(
+                    plural(static_cast<qint64>(g.problems.size()), tr("problem"), tr("problems"))));
         updatePill();
         return false;
     }
@@ -725,8 +758,10 @@ bool MainWindow::run() {
     if (!m_restarting) m_runClock.start();
     // After an edit the charts go on: only the panels the edit changed start again.
     m_feed->startRun(m_bridge.charts(), m_restarting);
-    log(tr("Running %1 on %2").arg(m_doc.displayName(), plural(m_bridge.threadCount(), tr("thread"), tr("threads"))));
-    m_threadsLabel->setText(tr("Engine: %1").arg(plural(m_bridge.threadCount(), tr("thread"), tr("threads"))));
+    log(tr("Running %1 on %2")
+            .arg(m_doc.displayName(), plural(m_bridge.threadCount(), tr("thread"), tr("threads"))));
+    m_threadsLabel->setText(
+        tr("Engine: %1").arg(plural(m_bridge.threadCount(), tr("thread"), tr("threads"))));
     if (!m_peekPort.first.isEmpty()) openPeekOf(m_peekPort.first, m_peekPort.second);
     updatePill();
     updateActions();
@@ -751,7 +786,8 @@ void MainWindow::onFinished(const QString& error) {
     }
     m_restarting = false;
     m_feed->stopRun();
-    if (error.isEmpty()) log(tr("Stopped after %1").arg(formatElapsed(m_runClock.elapsed())));
+    if (error.isEmpty())
+        log(tr("Stopped after %1").arg(formatElapsed(m_runClock.elapsed())));
     else {
         log(tr("Failed: %1").arg(error));
         m_problems->setRunProblems({error});
@@ -822,7 +858,9 @@ void MainWindow::showReference(const QString& typeId) {
 
 void MainWindow::updateHistoryPath() {
     const QString path = m_doc.filePath();
-    m_feed->setHistoryPath(path.isEmpty() ? QString() : QString::fromStdString(chartHistoryPathFor(path.toStdString())));
+    m_feed->setHistoryPath(path.isEmpty()
+                               ? QString()
+                               : QString::fromStdString(chartHistoryPathFor(path.toStdString())));
 }
 
 void MainWindow::setDashboardDetached(bool detached) {
@@ -835,7 +873,8 @@ void MainWindow::setDashboardDetached(bool detached) {
         auto* layout = new QVBoxLayout(m_dashboardWindow);
         layout->setContentsMargins(0, 0, 0, 0);
         layout->addWidget(m_dashboard);
-        m_dashboardWindow->resize(qMax(640, m_dashboard->width()), qMax(480, m_dashboard->height()));
+        m_dashboardWindow->resize(qMax(640, m_dashboard->width()),
+                                  qMax(480, m_dashboard->height()));
         m_dashboardWindow->show();
     } else {
         m_editor->addWidget(m_dashboard);
@@ -843,7 +882,8 @@ void MainWindow::setDashboardDetached(bool detached) {
         m_dashboardWindow->deleteLater();
         m_dashboardWindow = nullptr;
     }
-    m_actions["detachDashboard"]->setText(detached ? tr("&Attach Dashboard") : tr("&Detach Dashboard"));
+    m_actions["detachDashboard"]->setText(detached ? tr("&Attach Dashboard")
+                                                   : tr("&Detach Dashboard"));
 }
 
 void MainWindow::selectAndReveal(const QString& nodeId) {
@@ -865,17 +905,22 @@ void MainWindow::log(const QString& line) {
 bool MainWindow::maybeSave() {
     if (!m_doc.hasProject() || !m_doc.isModified()) return true;
     switch (askToSave()) {
-        case QMessageBox::Save: return saveDocument(false);
-        case QMessageBox::Discard: return true;
-        default: return false;
+        case QMessageBox::Save:
+            return saveDocument(false);
+        case QMessageBox::Discard:
+            return true;
+        default:
+            return false;
     }
 }
 
 bool MainWindow::saveDocument(bool as) {
     QString path = m_doc.filePath();
     if (as || path.isEmpty()) {
-        const QString start = path.isEmpty() ? QDir::home().filePath(m_doc.displayName() + ".riffle") : path;
-        path = QFileDialog::getSaveFileName(this, tr("Save project"), start, tr("Riffle projects (*.riffle)"));
+        const QString start =
+            path.isEmpty() ? QDir::home().filePath(m_doc.displayName() + ".riffle") : path;
+        path = QFileDialog::getSaveFileName(this, tr("Save project"), start,
+                                            tr("Riffle projects (*.riffle)"));
         if (path.isEmpty()) return false;
         if (!path.endsWith(".riffle")) path += ".riffle";
     }

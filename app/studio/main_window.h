@@ -148,7 +148,7 @@ private:
     std::map<QString, QAction*> m_actions;
 
     QElapsedTimer m_runClock;
-    QTimer m_restartTimer;   // a change while running restarts the pipeline after a short pause
+    QTimer m_restartTimer;  // a change while running restarts the pipeline after a short pause
     QTimer m_cpuTimer;
     double m_lastCpuSeconds = 0;
     qint64 m_lastCpuSampleMs = 0;

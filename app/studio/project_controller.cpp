@@ -22,7 +22,9 @@ QString hashOf(const QByteArray& bytes) {
     return QString::fromLatin1(QCryptographicHash::hash(bytes, QCryptographicHash::Sha1).toHex());
 }
 
-QString examplesFolder() { return QDir(QStringLiteral(RIFFLE_SOURCE_DIR "/projects")).canonicalPath(); }
+QString examplesFolder() {
+    return QDir(QStringLiteral(RIFFLE_SOURCE_DIR "/projects")).canonicalPath();
+}
 
 }  // namespace
 
@@ -37,12 +39,15 @@ ProjectReach projectReach(const Project& project, const NodeRegistry& registry) 
                                                    QString::fromStdString(spec->displayName));
         auto value = [&](const ParamSpec& p) {
             const Json& v = n.params.contains(p.key) ? n.params[p.key] : p.defaultValue;
-            return v.is_string() ? QString::fromStdString(v.get<std::string>()) : QString::fromStdString(v.dump());
+            return v.is_string() ? QString::fromStdString(v.get<std::string>())
+                                 : QString::fromStdString(v.dump());
         };
         QString bind, port;
         for (const ParamSpec& p : spec->params) {
-            if (p.key == "bind") bind = value(p);
-            else if (p.key == "port") port = value(p);
+            if (p.key == "bind")
+                bind = value(p);
+            else if (p.key == "port")
+                port = value(p);
             else if (p.key == "brokers" || p.key == "broker" || p.key == "url")
                 r.connectsTo << who + ": " + value(p);
             else if (p.type == ParamType::Path) {
@@ -52,19 +57,22 @@ ProjectReach projectReach(const Project& project, const NodeRegistry& registry) 
                 (spec->isSink ? r.writes : r.reads) << who + ": " + QDir::toNativeSeparators(full);
             }
         }
-        if (!port.isEmpty()) r.listensOn << who + ": " + (bind.isEmpty() ? "127.0.0.1" : bind) + ":" + port;
+        if (!port.isEmpty())
+            r.listensOn << who + ": " + (bind.isEmpty() ? "127.0.0.1" : bind) + ":" + port;
     }
     return r;
 }
 
-ProjectController::ProjectController(const NodeRegistry& registry, QSettings* settings, QObject* parent)
+ProjectController::ProjectController(const NodeRegistry& registry, QSettings* settings,
+                                     QObject* parent)
     : QObject(parent), m_registry(registry), m_settings(settings), m_model(registry) {
     m_autosave.setInterval(kAutosaveIntervalMs);
     connect(&m_autosave, &QTimer::timeout, this, &ProjectController::autosave);
     m_autosave.start();
     connect(&m_undo, &QUndoStack::cleanChanged, this, &ProjectController::documentStateChanged);
     QDir().mkpath(recoveryFolder());
-    m_recoveryPath = recoveryFolder() + "/" + QUuid::createUuid().toString(QUuid::WithoutBraces) + ".riffle";
+    m_recoveryPath =
+        recoveryFolder() + "/" + QUuid::createUuid().toString(QUuid::WithoutBraces) + ".riffle";
 }
 
 ProjectController::~ProjectController() = default;
@@ -143,7 +151,8 @@ bool ProjectController::isTrusted() const {
     if (path.isEmpty()) return true;
     const QString canonical = QFileInfo(path).canonicalFilePath();
     const QString examples = examplesFolder();
-    if (!examples.isEmpty() && canonical.startsWith(examples + "/")) return true;  // shipped with Riffle
+    if (!examples.isEmpty() && canonical.startsWith(examples + "/"))
+        return true;  // shipped with Riffle
     return m_settings->value(trustKey(), false).toBool();
 }
 
@@ -175,8 +184,9 @@ void ProjectController::autosave() {
     if (!m_open || !isModified()) return;
     Json doc = m_model.project().toJson();
     // Where the project came from, so a restore can save back to it; removed again on restore.
-    doc["x-riffle-recovery"] = {{"original_path", filePath().toStdString()},
-                                {"saved_at", QDateTime::currentDateTimeUtc().toString(Qt::ISODate).toStdString()}};
+    doc["x-riffle-recovery"] = {
+        {"original_path", filePath().toStdString()},
+        {"saved_at", QDateTime::currentDateTimeUtc().toString(Qt::ISODate).toStdString()}};
     QFile f(m_recoveryPath + ".tmp");
     if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) return;
     f.write(QByteArray::fromStdString(canonicalJsonText(doc)));
@@ -185,7 +195,9 @@ void ProjectController::autosave() {
     QFile::rename(m_recoveryPath + ".tmp", m_recoveryPath);
 }
 
-void ProjectController::removeRecoveryFile() { QFile::remove(m_recoveryPath); }
+void ProjectController::removeRecoveryFile() {
+    QFile::remove(m_recoveryPath);
+}
 
 QList<RecoveryFile> ProjectController::recoveryCandidates() const {
     QList<RecoveryFile> out;
@@ -216,7 +228,8 @@ QList<RecoveryFile> ProjectController::recoveryCandidates() const {
 
 QString ProjectController::restore(const RecoveryFile& file) {
     QFile f(file.recoveryPath);
-    if (!f.open(QIODevice::ReadOnly)) return tr("%1: cannot read the recovery file").arg(file.recoveryPath);
+    if (!f.open(QIODevice::ReadOnly))
+        return tr("%1: cannot read the recovery file").arg(file.recoveryPath);
     Json doc;
     if (parseJsonInto(f.readAll().toStdString(), doc) || !doc.is_object())
         return tr("%1: the recovery file is damaged").arg(file.recoveryPath);
@@ -228,15 +241,19 @@ QString ProjectController::restore(const RecoveryFile& file) {
     Project recovered = std::move(p.value());
     Project base;
     if (!file.originalPath.isEmpty()) {
-        if (auto orig = Project::load(file.originalPath.toStdString())) base = std::move(orig.value());
+        if (auto orig = Project::load(file.originalPath.toStdString()))
+            base = std::move(orig.value());
     }
     setProject(std::move(base), file.originalPath);
-    m_undo.push(new ReplaceProjectCommand(&m_model, std::move(recovered), tr("Restore unsaved changes")));
+    m_undo.push(
+        new ReplaceProjectCommand(&m_model, std::move(recovered), tr("Restore unsaved changes")));
     m_trustedThisSession = false;
     discardRecovery(file);
     return {};
 }
 
-void ProjectController::discardRecovery(const RecoveryFile& file) { QFile::remove(file.recoveryPath); }
+void ProjectController::discardRecovery(const RecoveryFile& file) {
+    QFile::remove(file.recoveryPath);
+}
 
 }  // namespace riffle

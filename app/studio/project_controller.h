@@ -30,7 +30,9 @@ struct RecoveryFile {
 // What a project will do to the outside world when it runs, by node: for the consent dialog.
 struct ProjectReach {
     QStringList listensOn, connectsTo, reads, writes;  // "node `x`: 127.0.0.1:9000"
-    bool empty() const { return listensOn.isEmpty() && connectsTo.isEmpty() && reads.isEmpty() && writes.isEmpty(); }
+    bool empty() const {
+        return listensOn.isEmpty() && connectsTo.isEmpty() && reads.isEmpty() && writes.isEmpty();
+    }
 };
 ProjectReach projectReach(const Project& project, const NodeRegistry& registry);
 

@@ -5,12 +5,14 @@
 namespace riffle {
 
 ChartChannel::ChartChannel(size_t slots)
-    : m_slotCount(slots < 2 ? 2 : slots), m_slots(std::make_unique<std::atomic<ChartChunk*>[]>(m_slotCount)) {
+    : m_slotCount(slots < 2 ? 2 : slots),
+      m_slots(std::make_unique<std::atomic<ChartChunk*>[]>(m_slotCount)) {
     for (size_t i = 0; i < m_slotCount; ++i) m_slots[i].store(nullptr, std::memory_order_relaxed);
 }
 
 ChartChannel::~ChartChannel() {
-    for (size_t i = 0; i < m_slotCount; ++i) delete m_slots[i].exchange(nullptr, std::memory_order_acquire);
+    for (size_t i = 0; i < m_slotCount; ++i)
+        delete m_slots[i].exchange(nullptr, std::memory_order_acquire);
 }
 
 void ChartChannel::publish(std::unique_ptr<ChartChunk> chunk) {
@@ -21,7 +23,8 @@ void ChartChannel::publish(std::unique_ptr<ChartChunk> chunk) {
     m_rowsPublished.fetch_add(static_cast<int64_t>(chunk->rows.size()), std::memory_order_relaxed);
     // Each chunk pointer is owned by whoever takes it out of its slot with exchange(): here the
     // producer, replacing an unread chunk the reader has fallen too far behind to see.
-    ChartChunk* old = m_slots[seq % m_slotCount].exchange(chunk.release(), std::memory_order_acq_rel);
+    ChartChunk* old =
+        m_slots[seq % m_slotCount].exchange(chunk.release(), std::memory_order_acq_rel);
     if (old) {
         m_rowsDropped.fetch_add(static_cast<int64_t>(old->rows.size()), std::memory_order_relaxed);
         delete old;

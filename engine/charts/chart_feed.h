@@ -41,7 +41,7 @@ struct ChartRow {
 };
 
 struct ChartChunk {
-    uint64_t seq = 0;  // publication order, from 0
+    uint64_t seq = 0;         // publication order, from 0
     int64_t publishedNs = 0;  // steady clock at publish(), to measure the way to the screen
     std::vector<ChartRow> rows;
 };

@@ -34,7 +34,8 @@ std::vector<double> decodeValues(std::string_view text) {
     size_t start = 0;
     while (true) {
         const size_t comma = text.find(',', start);
-        const std::string part(text.substr(start, comma == std::string_view::npos ? text.npos : comma - start));
+        const std::string part(
+            text.substr(start, comma == std::string_view::npos ? text.npos : comma - start));
         out.push_back(part.empty() ? std::nan("") : std::strtod(part.c_str(), nullptr));
         if (comma == std::string_view::npos) break;
         start = comma + 1;
@@ -44,7 +45,8 @@ std::vector<double> decodeValues(std::string_view text) {
 
 std::string_view columnText(sqlite3_stmt* st, int col) {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, col));
-    return p ? std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(st, col))) : std::string_view();
+    return p ? std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(st, col)))
+             : std::string_view();
 }
 
 }  // namespace
@@ -56,7 +58,8 @@ Result<std::unique_ptr<ChartHistory>> ChartHistory::open(const std::string& path
         std::filesystem::create_directories(parent, ec);
     }
     sqlite3* db = nullptr;
-    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+        SQLITE_OK) {
         std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
         sqlite3_close(db);
         return Result<std::unique_ptr<ChartHistory>>::error("chart history `" + path + "`: " + msg);
@@ -64,19 +67,20 @@ Result<std::unique_ptr<ChartHistory>> ChartHistory::open(const std::string& path
     sqlite3_busy_timeout(db, 5000);
     std::unique_ptr<ChartHistory> h(new ChartHistory(db));
     if (!h->exec("PRAGMA journal_mode=WAL") || !h->exec("PRAGMA synchronous=NORMAL") ||
-        !h->exec("CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, started_us INTEGER NOT NULL, "
-                 "ended_us INTEGER)") ||
+        !h->exec(
+            "CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, started_us INTEGER NOT NULL, "
+            "ended_us INTEGER)") ||
         !h->exec("CREATE TABLE IF NOT EXISTS points (run INTEGER NOT NULL, node TEXT NOT NULL, "
                  "time_us INTEGER NOT NULL, category TEXT, series TEXT, vals TEXT, cells TEXT)") ||
         !h->exec("CREATE INDEX IF NOT EXISTS points_by_node_time ON points (node, time_us)"))
         return Result<std::unique_ptr<ChartHistory>>::error("chart history `" + path +
-                                                           "`: " + sqlite3_errmsg(db));
+                                                            "`: " + sqlite3_errmsg(db));
     if (sqlite3_prepare_v2(db,
                            "INSERT INTO points (run, node, time_us, category, series, vals, cells) "
                            "VALUES (?, ?, ?, ?, ?, ?, ?)",
                            -1, &h->m_insert, nullptr) != SQLITE_OK)
         return Result<std::unique_ptr<ChartHistory>>::error("chart history `" + path +
-                                                           "`: " + sqlite3_errmsg(db));
+                                                            "`: " + sqlite3_errmsg(db));
     return h;
 }
 
@@ -92,9 +96,9 @@ bool ChartHistory::exec(const char* sql) const {
 Result<int64_t> ChartHistory::beginRun(TimeUs startedUs, int64_t retentionUs) {
     if (retentionUs > 0) {
         sqlite3_stmt* st = nullptr;
-        sqlite3_prepare_v2(m_db,
-                           "DELETE FROM points WHERE run IN (SELECT id FROM runs WHERE started_us < ?1);"
-                           , -1, &st, nullptr);
+        sqlite3_prepare_v2(
+            m_db, "DELETE FROM points WHERE run IN (SELECT id FROM runs WHERE started_us < ?1);",
+            -1, &st, nullptr);
         sqlite3_bind_int64(st, 1, startedUs - retentionUs);
         sqlite3_step(st);
         sqlite3_finalize(st);
@@ -108,7 +112,8 @@ Result<int64_t> ChartHistory::beginRun(TimeUs startedUs, int64_t retentionUs) {
     sqlite3_bind_int64(st, 1, startedUs);
     const int rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) return Result<int64_t>::error(std::string("chart history: ") + sqlite3_errmsg(m_db));
+    if (rc != SQLITE_DONE)
+        return Result<int64_t>::error(std::string("chart history: ") + sqlite3_errmsg(m_db));
     return static_cast<int64_t>(sqlite3_last_insert_rowid(m_db));
 }
 
@@ -119,29 +124,39 @@ Status ChartHistory::endRun(int64_t runId, TimeUs endedUs) {
     sqlite3_bind_int64(st, 2, runId);
     const int rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) return Status::error(std::string("chart history: ") + sqlite3_errmsg(m_db));
+    if (rc != SQLITE_DONE)
+        return Status::error(std::string("chart history: ") + sqlite3_errmsg(m_db));
     return Status::ok();
 }
 
-Status ChartHistory::append(int64_t runId, const std::string& node, const std::vector<ChartRow>& rows) {
+Status ChartHistory::append(int64_t runId, const std::string& node,
+                            const std::vector<ChartRow>& rows) {
     if (rows.empty()) return Status::ok();
     if (!exec("BEGIN")) return Status::error(std::string("chart history: ") + sqlite3_errmsg(m_db));
     for (const ChartRow& r : rows) {
         sqlite3_reset(m_insert);
         sqlite3_bind_int64(m_insert, 1, runId);
-        sqlite3_bind_text(m_insert, 2, node.data(), static_cast<int>(node.size()), SQLITE_TRANSIENT);
+        sqlite3_bind_text(m_insert, 2, node.data(), static_cast<int>(node.size()),
+                          SQLITE_TRANSIENT);
         sqlite3_bind_int64(m_insert, 3, r.time);
-        sqlite3_bind_text(m_insert, 4, r.category.data(), static_cast<int>(r.category.size()), SQLITE_TRANSIENT);
-        sqlite3_bind_text(m_insert, 5, r.series.data(), static_cast<int>(r.series.size()), SQLITE_TRANSIENT);
+        sqlite3_bind_text(m_insert, 4, r.category.data(), static_cast<int>(r.category.size()),
+                          SQLITE_TRANSIENT);
+        sqlite3_bind_text(m_insert, 5, r.series.data(), static_cast<int>(r.series.size()),
+                          SQLITE_TRANSIENT);
         // No values (a table's row) is NULL, so that "" can stand for a single NULL value.
         const std::string vals = encodeValues(r.values);
-        if (r.values.empty()) sqlite3_bind_null(m_insert, 6);
-        else sqlite3_bind_text(m_insert, 6, vals.data(), static_cast<int>(vals.size()), SQLITE_TRANSIENT);
+        if (r.values.empty())
+            sqlite3_bind_null(m_insert, 6);
+        else
+            sqlite3_bind_text(m_insert, 6, vals.data(), static_cast<int>(vals.size()),
+                              SQLITE_TRANSIENT);
         if (r.cells.empty()) {
             sqlite3_bind_null(m_insert, 7);
         } else {
-            const std::string cells = Json(r.cells).dump(-1, ' ', false, Json::error_handler_t::replace);
-            sqlite3_bind_text(m_insert, 7, cells.data(), static_cast<int>(cells.size()), SQLITE_TRANSIENT);
+            const std::string cells =
+                Json(r.cells).dump(-1, ' ', false, Json::error_handler_t::replace);
+            sqlite3_bind_text(m_insert, 7, cells.data(), static_cast<int>(cells.size()),
+                              SQLITE_TRANSIENT);
         }
         if (sqlite3_step(m_insert) != SQLITE_DONE) {
             const std::string msg = sqlite3_errmsg(m_db);
@@ -149,7 +164,8 @@ Status ChartHistory::append(int64_t runId, const std::string& node, const std::v
             return Status::error("chart history: " + msg);
         }
     }
-    if (!exec("COMMIT")) return Status::error(std::string("chart history: ") + sqlite3_errmsg(m_db));
+    if (!exec("COMMIT"))
+        return Status::error(std::string("chart history: ") + sqlite3_errmsg(m_db));
     return Status::ok();
 }
 
@@ -163,15 +179,16 @@ int64_t ChartHistory::lastRunWith(const std::string& node) const {
     return run;
 }
 
-std::vector<ChartRow> ChartHistory::load(const std::string& node, int64_t runId, TimeUs fromUs, TimeUs toUs,
-                                         size_t limit) const {
+std::vector<ChartRow> ChartHistory::load(const std::string& node, int64_t runId, TimeUs fromUs,
+                                         TimeUs toUs, size_t limit) const {
     // Newest first with a LIMIT, then reversed: when there are more rows, the newest are kept.
     sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(m_db,
-                       "SELECT time_us, category, series, vals, cells FROM points WHERE node = ?1 AND "
-                       "(?2 = 0 OR run = ?2) AND time_us >= ?3 AND time_us < ?4 "
-                       "ORDER BY time_us DESC, rowid DESC LIMIT ?5",
-                       -1, &st, nullptr);
+    sqlite3_prepare_v2(
+        m_db,
+        "SELECT time_us, category, series, vals, cells FROM points WHERE node = ?1 AND "
+        "(?2 = 0 OR run = ?2) AND time_us >= ?3 AND time_us < ?4 "
+        "ORDER BY time_us DESC, rowid DESC LIMIT ?5",
+        -1, &st, nullptr);
     sqlite3_bind_text(st, 1, node.data(), static_cast<int>(node.size()), SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, runId);
     sqlite3_bind_int64(st, 3, fromUs);
@@ -187,7 +204,8 @@ std::vector<ChartRow> ChartHistory::load(const std::string& node, int64_t runId,
         if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
             Json cells;
             if (!parseJsonInto(columnText(st, 4), cells) && cells.is_array())
-                for (const Json& c : cells) r.cells.push_back(c.is_string() ? c.get<std::string>() : c.dump());
+                for (const Json& c : cells)
+                    r.cells.push_back(c.is_string() ? c.get<std::string>() : c.dump());
         }
         rows.push_back(std::move(r));
     }
@@ -225,7 +243,8 @@ std::string chartHistoryPathFor(const std::string& projectPath) {
     } else {
         base = fs::temp_directory_path(ec);
     }
-    return (base / "Riffle" / "Riffle" / "history" / (abs.stem().string() + "-" + std::string(hex, 12) + ".sqlite"))
+    return (base / "Riffle" / "Riffle" / "history" /
+            (abs.stem().string() + "-" + std::string(hex, 12) + ".sqlite"))
         .string();
 }
 

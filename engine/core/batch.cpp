@@ -63,19 +63,33 @@ void Column::clear() {
 void Column::reserve(size_t n) {
     m_valid.reserve(n);
     switch (m_type) {
-        case Type::Float: m_floats.reserve(n); break;
-        case Type::String: m_strings.reserve(n); break;
-        case Type::Null: break;
-        default: m_ints.reserve(n); break;
+        case Type::Float:
+            m_floats.reserve(n);
+            break;
+        case Type::String:
+            m_strings.reserve(n);
+            break;
+        case Type::Null:
+            break;
+        default:
+            m_ints.reserve(n);
+            break;
     }
 }
 
 void Column::appendNull() {
     switch (m_type) {
-        case Type::Float: m_floats.push_back(0); break;
-        case Type::String: m_strings.emplace_back(); break;
-        case Type::Null: break;
-        default: m_ints.push_back(0); break;
+        case Type::Float:
+            m_floats.push_back(0);
+            break;
+        case Type::String:
+            m_strings.emplace_back();
+            break;
+        case Type::Null:
+            break;
+        default:
+            m_ints.push_back(0);
+            break;
     }
     m_valid.push_back(0);
 }
@@ -83,22 +97,35 @@ void Column::appendNull() {
 void Column::resizeNull(size_t n) {
     m_valid.assign(n, 0);
     switch (m_type) {
-        case Type::Float: m_floats.assign(n, 0); break;
-        case Type::String: m_strings.assign(n, {}); break;
-        case Type::Null: break;
-        default: m_ints.assign(n, 0); break;
+        case Type::Float:
+            m_floats.assign(n, 0);
+            break;
+        case Type::String:
+            m_strings.assign(n, {});
+            break;
+        case Type::Null:
+            break;
+        default:
+            m_ints.assign(n, 0);
+            break;
     }
 }
 
 Value Column::get(size_t row) const {
     if (!m_valid[row]) return Value::nullOf(m_type);
     switch (m_type) {
-        case Type::Null: return Value{};
-        case Type::Bool: return Value::ofBool(m_ints[row] != 0);
-        case Type::Int: return Value::ofInt(m_ints[row]);
-        case Type::Time: return Value::ofTime(m_ints[row]);
-        case Type::Float: return Value::ofFloat(m_floats[row]);
-        case Type::String: return Value::ofString(m_strings[row]);
+        case Type::Null:
+            return Value{};
+        case Type::Bool:
+            return Value::ofBool(m_ints[row] != 0);
+        case Type::Int:
+            return Value::ofInt(m_ints[row]);
+        case Type::Time:
+            return Value::ofTime(m_ints[row]);
+        case Type::Float:
+            return Value::ofFloat(m_floats[row]);
+        case Type::String:
+            return Value::ofString(m_strings[row]);
     }
     return {};
 }
@@ -120,12 +147,22 @@ void Batch::appendValue(size_t col, const Value& v) {
         return;
     }
     switch (c.type()) {
-        case Type::Null: c.appendNull(); break;
-        case Type::Bool: c.appendBool(v.i != 0); break;
+        case Type::Null:
+            c.appendNull();
+            break;
+        case Type::Bool:
+            c.appendBool(v.i != 0);
+            break;
         case Type::Int:
-        case Type::Time: c.appendInt(v.type == Type::Float ? static_cast<int64_t>(v.f) : v.i); break;
-        case Type::Float: c.appendFloat(v.type == Type::Float ? v.f : static_cast<double>(v.i)); break;
-        case Type::String: appendString(col, v.s); break;
+        case Type::Time:
+            c.appendInt(v.type == Type::Float ? static_cast<int64_t>(v.f) : v.i);
+            break;
+        case Type::Float:
+            c.appendFloat(v.type == Type::Float ? v.f : static_cast<double>(v.i));
+            break;
+        case Type::String:
+            appendString(col, v.s);
+            break;
     }
 }
 
@@ -138,10 +175,18 @@ void Batch::appendRowFrom(const Batch& src, size_t row) {
             continue;
         }
         switch (d.type()) {
-            case Type::Null: d.appendNull(); break;
-            case Type::Float: d.appendFloat(s.floats()[row]); break;
-            case Type::String: d.appendStringView(m_arena.store(s.strings()[row])); break;
-            default: d.appendInt(s.ints()[row]); break;
+            case Type::Null:
+                d.appendNull();
+                break;
+            case Type::Float:
+                d.appendFloat(s.floats()[row]);
+                break;
+            case Type::String:
+                d.appendStringView(m_arena.store(s.strings()[row]));
+                break;
+            default:
+                d.appendInt(s.ints()[row]);
+                break;
         }
     }
     ++m_rows;
@@ -151,7 +196,8 @@ namespace {
 
 // Appends src[rows[k]] for every k to dst, sized once and written by index.
 template <typename T>
-void gather(std::vector<T>& dst, const std::vector<T>& src, const std::vector<uint32_t>& rows, bool all) {
+void gather(std::vector<T>& dst, const std::vector<T>& src, const std::vector<uint32_t>& rows,
+            bool all) {
     if (all && dst.empty()) {
         dst = src;
         return;
@@ -173,13 +219,18 @@ void Batch::appendRowsFrom(const Batch& src, const std::vector<uint32_t>& rows) 
         Column& d = m_columns[c];
         gather(d.validity(), s.validity(), rows, all);
         switch (d.type()) {
-            case Type::Null: break;
-            case Type::Float: gather(d.floats(), s.floats(), rows, all); break;
+            case Type::Null:
+                break;
+            case Type::Float:
+                gather(d.floats(), s.floats(), rows, all);
+                break;
             case Type::String:
                 m_arena.shareBlocksOf(src.m_arena);
                 gather(d.strings(), s.strings(), rows, all);
                 break;
-            default: gather(d.ints(), s.ints(), rows, all); break;
+            default:
+                gather(d.ints(), s.ints(), rows, all);
+                break;
         }
     }
     m_rows += rows.size();
@@ -204,8 +255,10 @@ BatchPtr BatchPool::acquire(SchemaPtr schema) {
     b->reset(std::move(schema));
     std::weak_ptr<BatchPool> weak = weak_from_this();
     return BatchPtr(b, [weak](Batch* p) {
-        if (auto pool = weak.lock()) pool->release(p);
-        else delete p;
+        if (auto pool = weak.lock())
+            pool->release(p);
+        else
+            delete p;
     });
 }
 

@@ -64,11 +64,26 @@ public:
     void reserve(size_t n);
     // Appends; a String value must already live in the owning batch's arena (Batch::appendString).
     void appendNull();
-    void appendBool(bool b) { m_ints.push_back(b); m_valid.push_back(1); }
-    void appendInt(int64_t v) { m_ints.push_back(v); m_valid.push_back(1); }
-    void appendTime(TimeUs v) { m_ints.push_back(v); m_valid.push_back(1); }
-    void appendFloat(double v) { m_floats.push_back(v); m_valid.push_back(1); }
-    void appendStringView(std::string_view v) { m_strings.push_back(v); m_valid.push_back(1); }
+    void appendBool(bool b) {
+        m_ints.push_back(b);
+        m_valid.push_back(1);
+    }
+    void appendInt(int64_t v) {
+        m_ints.push_back(v);
+        m_valid.push_back(1);
+    }
+    void appendTime(TimeUs v) {
+        m_ints.push_back(v);
+        m_valid.push_back(1);
+    }
+    void appendFloat(double v) {
+        m_floats.push_back(v);
+        m_valid.push_back(1);
+    }
+    void appendStringView(std::string_view v) {
+        m_strings.push_back(v);
+        m_valid.push_back(1);
+    }
     // Resizes to n rows, all NULL (for kernels that then fill values and validity by index).
     void resizeNull(size_t n);
 
@@ -109,7 +124,9 @@ public:
     StringArena& arena() { return m_arena; }
     const StringArena& arena() const { return m_arena; }
     std::string_view storeString(std::string_view s) { return m_arena.store(s); }
-    void appendString(size_t col, std::string_view s) { m_columns[col].appendStringView(m_arena.store(s)); }
+    void appendString(size_t col, std::string_view s) {
+        m_columns[col].appendStringView(m_arena.store(s));
+    }
     void appendValue(size_t col, const Value& v);
     // After appending to every column, declare the row count (checked in debug builds).
     void setRows(size_t n) { m_rows = n; }

@@ -144,7 +144,8 @@ std::optional<TimeUs> timeFromNumber(double v, TimeFormat format) {
         case TimeFormat::EpochUs:
             us = v;
             break;
-        case TimeFormat::Iso8601: return std::nullopt;
+        case TimeFormat::Iso8601:
+            return std::nullopt;
         case TimeFormat::Auto: {
             const double a = std::fabs(v);
             // Seconds until the year 5138, then milliseconds, then microseconds.
@@ -196,7 +197,8 @@ std::optional<int64_t> parseDuration(std::string_view text) {
     size_t p = 0;
     while (p < text.size()) {
         size_t start = p;
-        while (p < text.size() && (std::isdigit(static_cast<unsigned char>(text[p])) || text[p] == '.'))
+        while (p < text.size() &&
+               (std::isdigit(static_cast<unsigned char>(text[p])) || text[p] == '.'))
             ++p;
         if (p == start) return std::nullopt;
         const std::string_view digits = text.substr(start, p - start);
@@ -204,7 +206,8 @@ std::optional<int64_t> parseDuration(std::string_view text) {
         while (p < text.size() && std::isalpha(static_cast<unsigned char>(text[p]))) ++p;
         std::string_view unit = text.substr(unitStart, p - unitStart);
         int64_t mult;
-        if (unit == "us") mult = 1;
+        if (unit == "us")
+            mult = 1;
         else if (unit == "ms")
             mult = 1000;
         else if (unit == "s")
@@ -215,7 +218,8 @@ std::optional<int64_t> parseDuration(std::string_view text) {
             mult = 3600000000LL;
         else if (unit == "d")
             mult = 86400000000LL;
-        else return std::nullopt;
+        else
+            return std::nullopt;
         int64_t us = 0;
         if (digits.find('.') == std::string_view::npos) {
             // Whole numbers are exact (a double would round past 2^53 us, about 285 years).
@@ -237,9 +241,12 @@ std::optional<int64_t> parseDuration(std::string_view text) {
 }
 
 std::string formatDuration(int64_t us) {
-    struct Unit { int64_t us; const char* name; };
+    struct Unit {
+        int64_t us;
+        const char* name;
+    };
     static const Unit kUnits[] = {{86400000000LL, "d"}, {3600000000LL, "h"}, {60000000LL, "m"},
-                                  {1000000LL, "s"}, {1000LL, "ms"}, {1, "us"}};
+                                  {1000000LL, "s"},     {1000LL, "ms"},      {1, "us"}};
     if (us == 0) return "0s";
     for (const auto& u : kUnits)
         if (us % u.us == 0) return std::to_string(us / u.us) + u.name;

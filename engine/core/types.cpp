@@ -4,12 +4,18 @@ namespace riffle {
 
 std::string_view typeName(Type t) {
     switch (t) {
-        case Type::Null: return "null";
-        case Type::Bool: return "bool";
-        case Type::Int: return "int";
-        case Type::Float: return "float";
-        case Type::String: return "string";
-        case Type::Time: return "time";
+        case Type::Null:
+            return "null";
+        case Type::Bool:
+            return "bool";
+        case Type::Int:
+            return "int";
+        case Type::Float:
+            return "float";
+        case Type::String:
+            return "string";
+        case Type::Time:
+            return "time";
     }
     return "?";
 }
@@ -23,7 +29,9 @@ std::optional<Type> typeFromName(std::string_view name) {
     return std::nullopt;
 }
 
-bool isNumeric(Type t) { return t == Type::Int || t == Type::Float; }
+bool isNumeric(Type t) {
+    return t == Type::Int || t == Type::Float;
+}
 
 Schema Schema::stream(const std::vector<Field>& fields) {
     Schema s;

@@ -8,6 +8,8 @@ namespace riffle {
 // Offset of the first byte that does not belong to a well-formed UTF-8 sequence (overlong forms,
 // surrogates and code points above U+10FFFF are ill-formed), or std::string_view::npos.
 size_t findInvalidUtf8(std::string_view text);
-inline bool isValidUtf8(std::string_view text) { return findInvalidUtf8(text) == std::string_view::npos; }
+inline bool isValidUtf8(std::string_view text) {
+    return findInvalidUtf8(text) == std::string_view::npos;
+}
 
 }  // namespace riffle

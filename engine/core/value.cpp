@@ -1,7 +1,7 @@
 #include "engine/core/value.h"
 
-#include <cmath>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 
 #include "engine/core/time_format.h"
@@ -11,9 +11,12 @@ namespace riffle {
 std::string Value::toString() const {
     if (null) return "NULL";
     switch (type) {
-        case Type::Null: return "NULL";
-        case Type::Bool: return i ? "TRUE" : "FALSE";
-        case Type::Int: return std::to_string(i);
+        case Type::Null:
+            return "NULL";
+        case Type::Bool:
+            return i ? "TRUE" : "FALSE";
+        case Type::Int:
+            return std::to_string(i);
         case Type::Float: {
             if (std::isnan(f)) return "NaN";
             if (std::isinf(f)) return f > 0 ? "Infinity" : "-Infinity";
@@ -24,8 +27,10 @@ std::string Value::toString() const {
             if (out.find_first_of(".e") == std::string::npos) out += ".0";
             return out;
         }
-        case Type::String: return s;
-        case Type::Time: return formatIso8601Ms(i);
+        case Type::String:
+            return s;
+        case Type::Time:
+            return formatIso8601Ms(i);
     }
     return "?";
 }
@@ -41,9 +46,12 @@ bool Value::operator==(const Value& o) const {
     if (null || o.null) return null == o.null;
     if (type != o.type) return false;
     switch (type) {
-        case Type::Float: return f == o.f || (std::isnan(f) && std::isnan(o.f));
-        case Type::String: return s == o.s;
-        default: return i == o.i;
+        case Type::Float:
+            return f == o.f || (std::isnan(f) && std::isnan(o.f));
+        case Type::String:
+            return s == o.s;
+        default:
+            return i == o.i;
     }
 }
 

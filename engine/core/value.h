@@ -17,13 +17,45 @@ struct Value {
     double f = 0;   // Float
     std::string s;  // String
 
-    static Value nullOf(Type t) { Value v; v.type = t; return v; }
-    static Value ofBool(bool b) { Value v; v.type = Type::Bool; v.null = false; v.i = b; return v; }
-    static Value ofInt(int64_t x) { Value v; v.type = Type::Int; v.null = false; v.i = x; return v; }
-    static Value ofFloat(double x) { Value v; v.type = Type::Float; v.null = false; v.f = x; return v; }
-    static Value ofTime(TimeUs t) { Value v; v.type = Type::Time; v.null = false; v.i = t; return v; }
+    static Value nullOf(Type t) {
+        Value v;
+        v.type = t;
+        return v;
+    }
+    static Value ofBool(bool b) {
+        Value v;
+        v.type = Type::Bool;
+        v.null = false;
+        v.i = b;
+        return v;
+    }
+    static Value ofInt(int64_t x) {
+        Value v;
+        v.type = Type::Int;
+        v.null = false;
+        v.i = x;
+        return v;
+    }
+    static Value ofFloat(double x) {
+        Value v;
+        v.type = Type::Float;
+        v.null = false;
+        v.f = x;
+        return v;
+    }
+    static Value ofTime(TimeUs t) {
+        Value v;
+        v.type = Type::Time;
+        v.null = false;
+        v.i = t;
+        return v;
+    }
     static Value ofString(std::string_view x) {
-        Value v; v.type = Type::String; v.null = false; v.s = std::string(x); return v;
+        Value v;
+        v.type = Type::String;
+        v.null = false;
+        v.s = std::string(x);
+        return v;
     }
     bool isNull() const { return null; }
     // Display form: NULL, TRUE/FALSE, 42, 2.5, text, 2026-11-24T10:00:00.000Z.

@@ -29,7 +29,8 @@ public:
     virtual const std::string& text() const = 0;
     // Evaluates over every row of `in` into `out` (reset to type() and in.rows() rows). String
     // results are stored in `arena`, normally the arena of the batch `out` belongs to.
-    virtual void evaluate(const Batch& in, Column& out, StringArena& arena, EvalStats& stats) const = 0;
+    virtual void evaluate(const Batch& in, Column& out, StringArena& arena,
+                          EvalStats& stats) const = 0;
     // One row; for tests and row-at-a-time paths.
     virtual Value evaluateRow(const Batch& in, size_t row, EvalStats& stats) const = 0;
     // For a bare field reference (`page`): the input column whose values are the result, so a

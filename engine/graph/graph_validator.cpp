@@ -43,8 +43,9 @@ ValidatedGraph validateProject(const Project& project, const NodeRegistry& regis
         n.spec = registry.find(def.type);
         if (!n.spec) {
             std::string hint = registry.suggest(def.type);
-            g.problems.push_back({def.id, "node `" + def.id + "`: unknown node type `" + def.type + "`" +
-                                              (hint.empty() ? "" : " (did you mean `" + hint + "`?)")});
+            g.problems.push_back(
+                {def.id, "node `" + def.id + "`: unknown node type `" + def.type + "`" +
+                             (hint.empty() ? "" : " (did you mean `" + hint + "`?)")});
         } else {
             std::vector<std::string> problems;
             n.config = makeConfig(*n.spec, def.id, def.params, base, problems);
@@ -80,7 +81,8 @@ ValidatedGraph validateProject(const Project& project, const NodeRegistry& regis
         if (r.fromPort < 0) {
             g.problems.push_back({e.fromNode, where + ": " + nodeLabel(*from.spec, e.fromNode) +
                                                   " has no output port `" + e.fromPort +
-                                                  "` (outputs: " + portList(from.spec->outputs) + ")"});
+                                                  "` (outputs: " + portList(from.spec->outputs) +
+                                                  ")"});
             continue;
         }
         if (r.toPort < 0) {
@@ -112,11 +114,13 @@ ValidatedGraph validateProject(const Project& project, const NodeRegistry& regis
                 g.problems.push_back({n.def->id, label + ": input `" + n.spec->inputs[p].name +
                                                      "` is not connected; wire a stream into it"});
             else if (count > 1 && !n.spec->inputs[p].multiple)
-                g.problems.push_back({n.def->id, label + ": input `" + n.spec->inputs[p].name + "` has " +
-                                                     std::to_string(count) +
-                                                     " incoming wires but takes one; use a Union node"});
+                g.problems.push_back(
+                    {n.def->id, label + ": input `" + n.spec->inputs[p].name + "` has " +
+                                    std::to_string(count) +
+                                    " incoming wires but takes one; use a Union node"});
         }
-        for (size_t s = 0; s < inEdges[i].size(); ++s) edges[inEdges[i][s]].toSlot = static_cast<int>(s);
+        for (size_t s = 0; s < inEdges[i].size(); ++s)
+            edges[inEdges[i][s]].toSlot = static_cast<int>(s);
     }
 
     // Topological order (Kahn); what is left over sits on a cycle.
@@ -174,8 +178,9 @@ ValidatedGraph validateProject(const Project& project, const NodeRegistry& regis
             n.inputs.ports.push_back(e.toPort);
         }
         if (!inputsKnown || n.inEdges.size() < n.spec->inputs.size()) continue;
-        bool nodeParamsOk = paramsOk || std::none_of(g.problems.begin(), g.problems.end(),
-                                                     [&](const Problem& p) { return p.nodeId == n.def->id; });
+        bool nodeParamsOk =
+            paramsOk || std::none_of(g.problems.begin(), g.problems.end(),
+                                     [&](const Problem& p) { return p.nodeId == n.def->id; });
         if (!nodeParamsOk) continue;
         auto schemas = outputSchemas(*n.spec, n.config, n.inputs);
         if (!schemas) {
@@ -193,13 +198,15 @@ Status applyOverride(Project& project, const std::string& assignment) {
                              std::to_string(findInvalidUtf8(assignment) + 1) + " is not");
     auto eq = assignment.find('=');
     auto dot = assignment.find('.');
-    if (eq == std::string::npos || dot == std::string::npos || dot > eq || dot == 0 || dot + 1 == eq)
+    if (eq == std::string::npos || dot == std::string::npos || dot > eq || dot == 0 ||
+        dot + 1 == eq)
         return Status::error("--set takes NODE.PARAM=VALUE, got `" + assignment + "`");
     std::string nodeId = assignment.substr(0, dot);
     std::string key = assignment.substr(dot + 1, eq - dot - 1);
     std::string text = assignment.substr(eq + 1);
     NodeDef* n = project.node(nodeId);
-    if (!n) return Status::error("--set " + assignment + ": the project has no node `" + nodeId + "`");
+    if (!n)
+        return Status::error("--set " + assignment + ": the project has no node `" + nodeId + "`");
     Json value;
     if (parseJsonInto(text, value)) value = text;  // not JSON: the text itself
     n->params[key] = value;

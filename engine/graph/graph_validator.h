@@ -12,7 +12,7 @@
 namespace riffle {
 
 struct Problem {
-    std::string nodeId;  // empty for project-level problems
+    std::string nodeId;   // empty for project-level problems
     std::string message;  // full sentence, starts with the node: "window `w`: `size` must be ..."
 };
 
@@ -26,9 +26,9 @@ struct LogicalNode {
     const NodeDef* def = nullptr;
     const NodeSpec* spec = nullptr;
     NodeConfig config;
-    SchemaInputs inputs;                  // one schema per slot
-    std::vector<SchemaPtr> outputs;       // per output port, `errors` last
-    std::vector<int> inEdges, outEdges;   // indices into ValidatedGraph::edges, by slot for inEdges
+    SchemaInputs inputs;                 // one schema per slot
+    std::vector<SchemaPtr> outputs;      // per output port, `errors` last
+    std::vector<int> inEdges, outEdges;  // indices into ValidatedGraph::edges, by slot for inEdges
 };
 
 struct ValidatedGraph {

@@ -32,8 +32,10 @@ NodeConfig makeConfig(const NodeSpec& spec, const std::string& nodeId, const Jso
     for (const auto& p : spec.params) {
         Json v = (params.is_object() && params.contains(p.key)) ? params[p.key] : p.defaultValue;
         Status s = checkParam(label, p, v);
-        if (!s) problems.push_back(s.message());
-        else filled[p.key] = v;
+        if (!s)
+            problems.push_back(s.message());
+        else
+            filled[p.key] = v;
         if (!s && !p.defaultValue.is_null()) filled[p.key] = p.defaultValue;
     }
     NodeConfig config(nodeId, spec.typeId, std::move(filled));
@@ -46,13 +48,16 @@ Result<std::vector<SchemaPtr>> outputSchemas(const NodeSpec& spec, const NodeCon
     std::vector<SchemaPtr> out;
     if (spec.schemaRule) {
         auto r = spec.schemaRule(config, inputs);
-        if (!r) return Result<std::vector<SchemaPtr>>::error(nodeLabel(spec, config.id()) + ": " + r.message());
+        if (!r)
+            return Result<std::vector<SchemaPtr>>::error(nodeLabel(spec, config.id()) + ": " +
+                                                         r.message());
         out = std::move(r.value());
     }
     const size_t declared = spec.outputs.size() - 1;  // without `errors`
     if (out.size() != declared) {
         // A rule may give one schema for all outputs (pass-through nodes).
-        SchemaPtr fill = out.empty() ? (inputs.schemas.empty() ? nullptr : inputs.schemas[0]) : out[0];
+        SchemaPtr fill =
+            out.empty() ? (inputs.schemas.empty() ? nullptr : inputs.schemas[0]) : out[0];
         out.resize(declared, fill);
     }
     if (spec.errorsSchemaRule)
@@ -80,8 +85,10 @@ Result<NodeInstance> instantiateNode(const NodeSpec& spec, const std::string& no
     inst.context.inputPorts = inputs.ports;
     inst.context.outputSchemas = std::move(schemas.value());
     inst.context.metrics = inst.metrics.get();
-    if (spec.createSource) inst.source = spec.createSource(inst.context);
-    else if (spec.createOperator) inst.op = spec.createOperator(inst.context);
+    if (spec.createSource)
+        inst.source = spec.createSource(inst.context);
+    else if (spec.createOperator)
+        inst.op = spec.createOperator(inst.context);
     if (!inst.op && !inst.source)
         return Result<NodeInstance>::error(inst.context.nodeLabel + ": could not be created");
     return inst;

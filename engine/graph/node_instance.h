@@ -25,8 +25,8 @@ Result<std::vector<SchemaPtr>> outputSchemas(const NodeSpec& spec, const NodeCon
 struct NodeInstance {
     const NodeSpec* spec = nullptr;
     OperatorContext context;
-    std::unique_ptr<Operator> op;             // transforms, windows, sinks
-    std::unique_ptr<SourceOperator> source;   // sources
+    std::unique_ptr<Operator> op;            // transforms, windows, sinks
+    std::unique_ptr<SourceOperator> source;  // sources
     std::shared_ptr<NodeMetrics> metrics = std::make_shared<NodeMetrics>();
 };
 

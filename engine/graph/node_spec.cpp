@@ -47,7 +47,8 @@ std::vector<ParamSpec> sourceTimeParams(const std::string& defaultOutOfOrderness
     ooo.type = ParamType::Duration;
     ooo.defaultValue = defaultOutOfOrderness;
     ooo.min = 0;
-    ooo.help = "How far events may arrive out of order; the watermark trails the newest event by this";
+    ooo.help =
+        "How far events may arrive out of order; the watermark trails the newest event by this";
     ooo.group = "Time";
     out.push_back(ooo);
     ParamSpec idle;
@@ -64,7 +65,8 @@ std::vector<ParamSpec> sourceTimeParams(const std::string& defaultOutOfOrderness
 void NodeRegistry::add(NodeSpec spec) {
     if (spec.typeId.empty() || m_specs.count(spec.typeId))
         throw std::logic_error("node type registered twice or without id: " + spec.typeId);
-    spec.outputs.push_back({"errors", "Events the node could not process, with `error` and `node`", false});
+    spec.outputs.push_back(
+        {"errors", "Events the node could not process, with `error` and `node`", false});
     std::string id = spec.typeId;
     m_specs.emplace(std::move(id), std::make_unique<NodeSpec>(std::move(spec)));
 }
@@ -78,7 +80,7 @@ std::vector<const NodeSpec*> NodeRegistry::all() const {
     std::vector<const NodeSpec*> out;
     for (const auto& [id, spec] : m_specs) out.push_back(spec.get());
     static const std::vector<std::string> kOrder = {"source", "transform", "window", "aggregate",
-                                                    "join", "alert", "sink"};
+                                                    "join",   "alert",     "sink"};
     auto rank = [](const NodeSpec* s) {
         auto it = std::find(kOrder.begin(), kOrder.end(), s->category);
         return it - kOrder.begin();

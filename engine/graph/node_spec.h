@@ -31,7 +31,8 @@ struct SchemaInputs {
 };
 
 // Output schemas for the declared output ports (not `errors`), or a message naming the field.
-using SchemaRule = std::function<Result<std::vector<SchemaPtr>>(const NodeConfig&, const SchemaInputs&)>;
+using SchemaRule =
+    std::function<Result<std::vector<SchemaPtr>>(const NodeConfig&, const SchemaInputs&)>;
 using OperatorFactory = std::function<std::unique_ptr<Operator>(const OperatorContext&)>;
 using SourceFactory = std::function<std::unique_ptr<SourceOperator>(const OperatorContext&)>;
 // Two-phase aggregation (as Flink's local/global aggregation): behind P producer instances, a
@@ -45,7 +46,8 @@ struct CombinedOperators {
     std::unique_ptr<Operator> merger;
 };
 // Empty when this configuration cannot be split (the node then runs as one instance).
-using CombinedFactory = std::function<std::optional<CombinedOperators>(const OperatorContext&, int partials)>;
+using CombinedFactory =
+    std::function<std::optional<CombinedOperators>(const OperatorContext&, int partials)>;
 // The `errors` port schema of a node whose inputs differ (a join): the default is the first
 // input's fields + `error`, `node`, which cannot carry an event of another input.
 using ErrorsSchemaRule = std::function<SchemaPtr(const NodeConfig&, const SchemaInputs&)>;
@@ -56,16 +58,16 @@ struct NodeSpec {
     std::string typeId;       // "window.tumbling": stable, written into project files
     int version = 1;          // bump when params change meaning; write a migration
     std::string displayName;  // "Tumbling window"
-    std::string category;     // "source", "transform", "window", "aggregate", "join", "alert", "sink"
+    std::string category;  // "source", "transform", "window", "aggregate", "join", "alert", "sink"
     std::string description;  // one or two sentences for the palette and the node reference
     std::vector<PortSpec> inputs;
     std::vector<PortSpec> outputs;  // `errors` is added by the registry, always last
     std::vector<ParamSpec> params;
     SchemaRule schemaRule;
     ErrorsSchemaRule errorsSchemaRule;  // optional; only called after schemaRule succeeded
-    OperatorFactory createOperator;  // transforms, windows, sinks
-    SourceFactory createSource;      // sources
-    CombinedFactory createCombined;  // optional, for keyed aggregations; see CombinedOperators
+    OperatorFactory createOperator;     // transforms, windows, sinks
+    SourceFactory createSource;         // sources
+    CombinedFactory createCombined;     // optional, for keyed aggregations; see CombinedOperators
     ParamMigration migrate;
     // Stateless single-input operators are fused into their producer's task (as Flink chains
     // operators); stateful ones get a task of their own and may run on another worker.

@@ -10,17 +10,28 @@ namespace riffle {
 
 std::string_view paramTypeName(ParamType t) {
     switch (t) {
-        case ParamType::Bool: return "bool";
-        case ParamType::Int: return "int";
-        case ParamType::Float: return "float";
-        case ParamType::String: return "string";
-        case ParamType::Duration: return "duration";
-        case ParamType::Expression: return "expression";
-        case ParamType::Choice: return "choice";
-        case ParamType::StringList: return "list of strings";
-        case ParamType::NamedExprList: return "list of {name, expr}";
-        case ParamType::Path: return "path";
-        case ParamType::Secret: return "secret";
+        case ParamType::Bool:
+            return "bool";
+        case ParamType::Int:
+            return "int";
+        case ParamType::Float:
+            return "float";
+        case ParamType::String:
+            return "string";
+        case ParamType::Duration:
+            return "duration";
+        case ParamType::Expression:
+            return "expression";
+        case ParamType::Choice:
+            return "choice";
+        case ParamType::StringList:
+            return "list of strings";
+        case ParamType::NamedExprList:
+            return "list of {name, expr}";
+        case ParamType::Path:
+            return "path";
+        case ParamType::Secret:
+            return "secret";
     }
     return "?";
 }
@@ -117,7 +128,8 @@ std::string shortJson(const Json& v) {
 std::string rangeText(const ParamSpec& p, bool seconds) {
     auto num = [&](double x) {
         if (seconds) return formatDuration(static_cast<int64_t>(std::llround(x * 1e6)));
-        if (x == std::floor(x) && std::fabs(x) < 1e15) return std::to_string(static_cast<int64_t>(x));
+        if (x == std::floor(x) && std::fabs(x) < 1e15)
+            return std::to_string(static_cast<int64_t>(x));
         return std::to_string(x);
     };
     if (p.min && p.max) return "between " + num(*p.min) + " and " + num(*p.max);
@@ -138,11 +150,12 @@ Status checkRange(const std::string& label, const ParamSpec& p, double x, const 
 
 Status checkParam(const std::string& label, const ParamSpec& p, const Json& v) {
     auto bad = [&](const std::string& what) {
-        return Status::error(label + ": `" + p.key + "` must be " + what + ", got `" + shortJson(v) +
-                             "`");
+        return Status::error(label + ": `" + p.key + "` must be " + what + ", got `" +
+                             shortJson(v) + "`");
     };
     if (v.is_null()) {
-        if (p.required) return Status::error(label + ": `" + p.key + "` is required (" + p.help + ")");
+        if (p.required)
+            return Status::error(label + ": `" + p.key + "` is required (" + p.help + ")");
         return Status::ok();
     }
     switch (p.type) {
@@ -162,11 +175,12 @@ Status checkParam(const std::string& label, const ParamSpec& p, const Json& v) {
             return checkRange(label, p, static_cast<double>(*us) / 1e6, v, true);
         }
         case ParamType::Choice: {
-            if (!v.is_string()) return bad("one of " + [&] {
-                std::string s;
-                for (const auto& c : p.choices) s += (s.empty() ? "" : ", ") + c;
-                return s;
-            }());
+            if (!v.is_string())
+                return bad("one of " + [&] {
+                    std::string s;
+                    for (const auto& c : p.choices) s += (s.empty() ? "" : ", ") + c;
+                    return s;
+                }());
             for (const auto& c : p.choices)
                 if (c == v.get<std::string>()) return Status::ok();
             std::string s;
@@ -176,9 +190,10 @@ Status checkParam(const std::string& label, const ParamSpec& p, const Json& v) {
         case ParamType::Secret:
             if (!v.is_string()) return bad("a reference like ${env:NAME} or ${secret:NAME}");
             if (!v.get<std::string>().empty() && !isSecretReference(v.get<std::string>()))
-                return Status::error(label + ": `" + p.key +
-                                     "` must be a reference like ${env:NAME} or ${secret:NAME}, never the secret "
-                                     "itself: a project file is shared and a secret must not be in it");
+                return Status::error(
+                    label + ": `" + p.key +
+                    "` must be a reference like ${env:NAME} or ${secret:NAME}, never the secret "
+                    "itself: a project file is shared and a secret must not be in it");
             if (p.required && v.get<std::string>().empty())
                 return Status::error(label + ": `" + p.key + "` is required (" + p.help + ")");
             return Status::ok();
@@ -196,7 +211,8 @@ Status checkParam(const std::string& label, const ParamSpec& p, const Json& v) {
                 if (!e.is_string()) return bad("a list of strings like [\"page\"]");
             return Status::ok();
         case ParamType::NamedExprList:
-            if (!v.is_array()) return bad("a list like [{\"name\": \"n\", \"expr\": \"COUNT(*)\"}]");
+            if (!v.is_array())
+                return bad("a list like [{\"name\": \"n\", \"expr\": \"COUNT(*)\"}]");
             for (size_t i = 0; i < v.size(); ++i) {
                 const Json& e = v[i];
                 if (!e.is_object() || !e.contains("name") || !e["name"].is_string() ||

@@ -39,7 +39,7 @@ struct ParamSpec {
     Json defaultValue;  // null: no default
     std::string help;   // one line, shown under the field and in --list-nodes
     bool required = false;
-    std::optional<double> min, max;   // Int, Float, Duration (in seconds for Duration)
+    std::optional<double> min, max;    // Int, Float, Duration (in seconds for Duration)
     std::vector<std::string> choices;  // Choice
     std::string unit;                  // "events/s", "ms", ...
     std::string group;                 // inspector group ("Source", "Time", ...)

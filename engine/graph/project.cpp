@@ -16,12 +16,18 @@ constexpr int kMaxNesting = 64;
 
 std::string typeOf(const Json& v) {
     switch (v.type()) {
-        case Json::value_t::null: return "null";
-        case Json::value_t::object: return "an object";
-        case Json::value_t::array: return "a list";
-        case Json::value_t::string: return "a string";
-        case Json::value_t::boolean: return "true/false";
-        default: return "a number";
+        case Json::value_t::null:
+            return "null";
+        case Json::value_t::object:
+            return "an object";
+        case Json::value_t::array:
+            return "a list";
+        case Json::value_t::string:
+            return "a string";
+        case Json::value_t::boolean:
+            return "true/false";
+        default:
+            return "a number";
     }
 }
 
@@ -107,7 +113,9 @@ std::string canonicalJsonText(const Json& doc) {
 Status migrateProject(Json& doc) {
     int version = doc["version"].get<int>();
     // Version steps go here as the format grows: if (version == 1) { ...; version = 2; }
-    if (version < 1) return Status::error("`version` " + std::to_string(version) + " is not a Riffle project version");
+    if (version < 1)
+        return Status::error("`version` " + std::to_string(version) +
+                             " is not a Riffle project version");
     doc["version"] = version;
     return Status::ok();
 }
@@ -199,7 +207,8 @@ Result<Project> Project::fromJsonText(std::string_view text) {
         }
         if (jn.contains("params")) {
             if (!jn["params"].is_object())
-                return R::error(where + ": `params` must be an object, got " + typeOf(jn["params"]));
+                return R::error(where + ": `params` must be an object, got " +
+                                typeOf(jn["params"]));
             n.params = jn["params"];
         }
         for (const auto& [k, v] : jn.items())
@@ -214,8 +223,8 @@ Result<Project> Project::fromJsonText(std::string_view text) {
     for (const auto& je : doc.value("edges", Json::array())) {
         ++index;
         std::string where = "edge " + std::to_string(index);
-        if (!je.is_object() || !je.contains("from") || !je.contains("to") || !je["from"].is_string() ||
-            !je["to"].is_string())
+        if (!je.is_object() || !je.contains("from") || !je.contains("to") ||
+            !je["from"].is_string() || !je["to"].is_string())
             return R::error(where + " must be {\"from\": \"node.port\", \"to\": \"node.port\"}");
         EdgeDef e;
         if (Status s = splitEndpoint(where + ": `from`", je["from"], e.fromNode, e.fromPort); !s)
@@ -283,7 +292,9 @@ Json Project::toJson() const {
     return doc;
 }
 
-std::string Project::toJsonText() const { return canonicalJsonText(toJson()); }
+std::string Project::toJsonText() const {
+    return canonicalJsonText(toJson());
+}
 
 Status Project::save(const std::string& filePath) const {
     const std::string tmp = filePath + ".tmp";

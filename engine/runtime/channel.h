@@ -1,8 +1,8 @@
 #pragma once
 // What moves between tasks: batches and in-band control messages over bounded single-producer
 // single-consumer queues (ARCHITECTURE "Runtime"). A full queue is back-pressure.
-#include <boost/lockfree/spsc_queue.hpp>
 #include <atomic>
+#include <boost/lockfree/spsc_queue.hpp>
 #include <cstdint>
 
 #include "engine/core/batch.h"
@@ -36,7 +36,7 @@ struct Channel {
     const size_t capacity;
     Task* producer = nullptr;
     Task* consumer = nullptr;
-    int consumerSlot = 0;  // input slot of the consumer task's head operator
+    int consumerSlot = 0;            // input slot of the consumer task's head operator
     std::atomic<int64_t> events{0};  // events that crossed this edge
 };
 

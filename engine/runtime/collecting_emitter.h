@@ -11,7 +11,9 @@ namespace riffle {
 class CollectingEmitter : public Emitter {
 public:
     explicit CollectingEmitter(std::vector<SchemaPtr> outputSchemas)
-        : m_schemas(std::move(outputSchemas)), m_pool(BatchPool::create()), m_batches(m_schemas.size()) {}
+        : m_schemas(std::move(outputSchemas)),
+          m_pool(BatchPool::create()),
+          m_batches(m_schemas.size()) {}
 
     BatchPtr newBatch(int port) override { return m_pool->acquire(m_schemas.at(port)); }
     void push(int port, BatchPtr batch) override {

@@ -115,14 +115,18 @@ struct OpRuntime {
     // Instances of one node share its metrics; instance 0 reports the watermark.
     void storeWatermark(TimeUs wm) {
         if (partition == 0) metrics()->watermark.store(wm, std::memory_order_relaxed);
-        if (siblings) siblings->watermarks[static_cast<size_t>(partition)].store(wm, std::memory_order_relaxed);
+        if (siblings)
+            siblings->watermarks[static_cast<size_t>(partition)].store(wm,
+                                                                       std::memory_order_relaxed);
     }
-    // A parallel source instance whose watermark is more than kMaxSourceDriftUs ahead of a sibling's.
+    // A parallel source instance whose watermark is more than kMaxSourceDriftUs ahead of a
+    // sibling's.
     bool aheadOfSiblings() const {
         if (!siblings || watermark == kMinTime) return false;
         for (size_t k = 0; k < siblings->watermarks.size(); ++k)
             if (static_cast<int>(k) != partition &&
-                siblings->watermarks[k].load(std::memory_order_relaxed) < watermark - kMaxSourceDriftUs)
+                siblings->watermarks[k].load(std::memory_order_relaxed) <
+                    watermark - kMaxSourceDriftUs)
                 return true;
         return false;
     }
@@ -190,7 +194,8 @@ public:
     void push(int port, BatchPtr batch) override { m_task.route(m_op, port, std::move(batch)); }
     bool forwardInput(int port) override {
         const ConstBatchPtr* input = m_task.currentInput();
-        if (!input || (*input)->schemaPtr() != m_op.inst.context.outputSchemas.at(static_cast<size_t>(port)))
+        if (!input ||
+            (*input)->schemaPtr() != m_op.inst.context.outputSchemas.at(static_cast<size_t>(port)))
             return false;
         m_task.routeShared(m_op, port, *input);
         return true;
@@ -218,8 +223,8 @@ struct Executor::Impl {
 
     std::atomic<bool> stopRequested{false};
     mutable std::mutex mutex;
-    std::condition_variable cv;       // workers park here
-    std::condition_variable doneCv;   // wait*() park here
+    std::condition_variable cv;      // workers park here
+    std::condition_variable doneCv;  // wait*() park here
     std::deque<Task*> ready;
     using TimerEntry = std::pair<int64_t, Task*>;
     std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers;
@@ -268,7 +273,8 @@ struct Executor::Impl {
     // Takes the oldest ready task that last ran on this worker, else the oldest: a task tends to
     // stay on one core with its state warm in that core's cache, and no task waits for long.
     Task* takeReady(int worker) {
-        auto it = std::find_if(ready.begin(), ready.end(), [&](Task* t) { return t->lastWorker == worker; });
+        auto it = std::find_if(ready.begin(), ready.end(),
+                               [&](Task* t) { return t->lastWorker == worker; });
         if (it == ready.end()) it = ready.begin();
         Task* t = *it;
         ready.erase(it);
@@ -333,7 +339,8 @@ struct Executor::Impl {
 };
 
 BatchPtr OpEmitter::newBatch(int port) {
-    return m_task.exec()->pool->acquire(m_op.inst.context.outputSchemas.at(static_cast<size_t>(port)));
+    return m_task.exec()->pool->acquire(
+        m_op.inst.context.outputSchemas.at(static_cast<size_t>(port)));
 }
 
 template <typename F>
@@ -439,13 +446,19 @@ void Task::routeShared(OpRuntime& op, int port, const ConstBatchPtr& batch) {
     if (!batch || batch->empty()) return;
     const auto rows = static_cast<int64_t>(batch->rows());
     NodeMetrics& m = *op.metrics();
-    if (port == op.errorsPort) m.add(m.errors, rows);
-    else if (port == op.latePort) m.add(m.late, rows);
-    else m.add(m.eventsOut, rows);
-    if (PeekTap* tap = op.peeks[static_cast<size_t>(port)].load(std::memory_order_acquire)) tap->offer(*batch);
+    if (port == op.errorsPort)
+        m.add(m.errors, rows);
+    else if (port == op.latePort)
+        m.add(m.late, rows);
+    else
+        m.add(m.eventsOut, rows);
+    if (PeekTap* tap = op.peeks[static_cast<size_t>(port)].load(std::memory_order_acquire))
+        tap->offer(*batch);
     for (const Target& t : op.outputs[static_cast<size_t>(port)]) {
-        if (t.local) deliverData(*t.local, t.slot, batch);
-        else send(t.channel, Message{Message::Kind::Data, 0, batch, nullptr});
+        if (t.local)
+            deliverData(*t.local, t.slot, batch);
+        else
+            send(t.channel, Message{Message::Kind::Data, 0, batch, nullptr});
     }
 }
 
@@ -524,16 +537,20 @@ void Task::deliverEnd(OpRuntime& op, int slot) {
 void Task::forwardWatermark(OpRuntime& op, TimeUs wm) {
     for (auto& port : op.outputs)
         for (const Target& t : port) {
-            if (t.local) deliverWatermark(*t.local, t.slot, wm);
-            else send(t.channel, Message{Message::Kind::Watermark, wm, nullptr, nullptr});
+            if (t.local)
+                deliverWatermark(*t.local, t.slot, wm);
+            else
+                send(t.channel, Message{Message::Kind::Watermark, wm, nullptr, nullptr});
         }
 }
 
 void Task::forwardIdle(OpRuntime& op) {
     for (auto& port : op.outputs)
         for (const Target& t : port) {
-            if (t.local) deliverIdle(*t.local, t.slot);
-            else send(t.channel, Message{Message::Kind::Idle, 0, nullptr, nullptr});
+            if (t.local)
+                deliverIdle(*t.local, t.slot);
+            else
+                send(t.channel, Message{Message::Kind::Idle, 0, nullptr, nullptr});
         }
 }
 
@@ -553,8 +570,10 @@ void Task::forwardMarker(OpRuntime& op, const ProgressMarkerPtr& marker) {
     marker->hold(wires);
     for (const auto& port : op.outputs)
         for (const Target& t : port) {
-            if (t.local) deliverMarker(*t.local, marker);
-            else send(t.channel, Message{Message::Kind::Marker, 0, nullptr, marker});
+            if (t.local)
+                deliverMarker(*t.local, marker);
+            else
+                send(t.channel, Message{Message::Kind::Marker, 0, nullptr, marker});
         }
     marker->release();
 }
@@ -576,13 +595,16 @@ void Task::finishOp(OpRuntime& op) {
     op.finished = true;
     for (auto& port : op.outputs)
         for (const Target& t : port) {
-            if (t.local) deliverEnd(*t.local, t.slot);
-            else send(t.channel, Message{Message::Kind::End, 0, nullptr, nullptr});
+            if (t.local)
+                deliverEnd(*t.local, t.slot);
+            else
+                send(t.channel, Message{Message::Kind::End, 0, nullptr, nullptr});
         }
 }
 
 void Task::send(Channel* ch, Message msg) {
-    if (msg.kind == Message::Kind::Data) ch->events.fetch_add(static_cast<int64_t>(msg.batch->rows()), std::memory_order_relaxed);
+    if (msg.kind == Message::Kind::Data)
+        ch->events.fetch_add(static_cast<int64_t>(msg.batch->rows()), std::memory_order_relaxed);
     if (m_outbox.empty() && ch->queue.push(msg)) {
         m_exec->schedule(ch->consumer);
         return;
@@ -641,15 +663,19 @@ bool Task::runSource(int64_t nowNs) {
     }
     if (op.lastDataNs >= nowNs) {
         op.sourceIdle = false;
-    } else if (!op.sourceIdle && op.idleTimeoutNs > 0 && nowNs - op.lastDataNs >= op.idleTimeoutNs) {
+    } else if (!op.sourceIdle && op.idleTimeoutNs > 0 &&
+               nowNs - op.lastDataNs >= op.idleTimeoutNs) {
         op.sourceIdle = true;
-        if (op.siblings) op.siblings->watermarks[static_cast<size_t>(op.partition)].store(kMaxTime, std::memory_order_relaxed);
+        if (op.siblings)
+            op.siblings->watermarks[static_cast<size_t>(op.partition)].store(
+                kMaxTime, std::memory_order_relaxed);
         forwardIdle(op);
     }
     if (poll.state == SourcePoll::State::Wait) {
         int64_t waitNs = std::clamp<int64_t>(poll.waitUs * 1000, 0, kWatermarkIntervalNs);
         if (op.idleTimeoutNs > 0 && !op.sourceIdle)
-            waitNs = std::min(waitNs, std::max<int64_t>(1'000'000, op.lastDataNs + op.idleTimeoutNs - nowNs));
+            waitNs = std::min(
+                waitNs, std::max<int64_t>(1'000'000, op.lastDataNs + op.idleTimeoutNs - nowNs));
         m_exec->scheduleAt(this, nowNs + waitNs);
         return false;
     }
@@ -675,11 +701,21 @@ bool Task::runInputs() {
         ++handled;
         if (ch->producer->blocked.load()) m_exec->schedule(ch->producer);
         switch (msg.kind) {
-            case Message::Kind::Data: deliverData(head, ch->consumerSlot, msg.batch); break;
-            case Message::Kind::Watermark: deliverWatermark(head, ch->consumerSlot, msg.watermark); break;
-            case Message::Kind::Idle: deliverIdle(head, ch->consumerSlot); break;
-            case Message::Kind::End: deliverEnd(head, ch->consumerSlot); break;
-            case Message::Kind::Marker: deliverMarker(head, msg.marker); break;
+            case Message::Kind::Data:
+                deliverData(head, ch->consumerSlot, msg.batch);
+                break;
+            case Message::Kind::Watermark:
+                deliverWatermark(head, ch->consumerSlot, msg.watermark);
+                break;
+            case Message::Kind::Idle:
+                deliverIdle(head, ch->consumerSlot);
+                break;
+            case Message::Kind::End:
+                deliverEnd(head, ch->consumerSlot);
+                break;
+            case Message::Kind::Marker:
+                deliverMarker(head, msg.marker);
+                break;
         }
     }
     head.metrics()->queueFillPermille.store(fullest, std::memory_order_relaxed);
@@ -742,7 +778,8 @@ Executor::~Executor() {
     for (auto& op : m_impl->ops) op->close();
 }
 
-Result<std::unique_ptr<Executor>> Executor::create(const ValidatedGraph& graph, ExecutorOptions options) {
+Result<std::unique_ptr<Executor>> Executor::create(const ValidatedGraph& graph,
+                                                   ExecutorOptions options) {
     using R = Result<std::unique_ptr<Executor>>;
     if (!graph.ok()) return R::error(graph.problems.front().message);
     auto impl = std::make_unique<Impl>();
@@ -760,7 +797,8 @@ Result<std::unique_ptr<Executor>> Executor::create(const ValidatedGraph& graph, 
     std::vector<std::vector<OpRuntime*>> instances(n);
     std::vector<OpRuntime*> mergerOf(n, nullptr);
     auto instancesOnPort = [&](size_t node, int port) {
-        return mergerOf[node] && port == 0 ? std::vector<OpRuntime*>{mergerOf[node]} : instances[node];
+        return mergerOf[node] && port == 0 ? std::vector<OpRuntime*>{mergerOf[node]}
+                                           : instances[node];
     };
     const int sourceParallelism = std::max(1, options.sourceParallelism);
     const TimeUs runStartUs = wallNowUs();
@@ -769,14 +807,17 @@ Result<std::unique_ptr<Executor>> Executor::create(const ValidatedGraph& graph, 
         const ResolvedEdge* single =
             ln.inEdges.size() == 1 ? &graph.edges[static_cast<size_t>(ln.inEdges[0])] : nullptr;
         const std::vector<OpRuntime*> producers =
-            single ? instancesOnPort(static_cast<size_t>(single->from), single->fromPort) : std::vector<OpRuntime*>{};
+            single ? instancesOnPort(static_cast<size_t>(single->from), single->fromPort)
+                   : std::vector<OpRuntime*>{};
         const bool fused = ln.spec->stateless && single;
 
         auto newOp = [&](int partition, int partitions) {
             auto op = std::make_unique<OpRuntime>();
             NodeInstance& inst = op->inst;
-            if (!instances[i].empty()) inst.metrics = instances[i][0]->inst.metrics;
-            else if (mergerOf[i]) inst.metrics = mergerOf[i]->inst.metrics;
+            if (!instances[i].empty())
+                inst.metrics = instances[i][0]->inst.metrics;
+            else if (mergerOf[i])
+                inst.metrics = mergerOf[i]->inst.metrics;
             inst.spec = ln.spec;
             inst.context.config = ln.config;
             inst.context.nodeLabel = nodeLabel(*ln.spec, ln.def->id);
@@ -823,7 +864,8 @@ Result<std::unique_ptr<Executor>> Executor::create(const ValidatedGraph& graph, 
             // operator of the combination is made with the merger's context.
             merger = newOp(0, 1);
             try {
-                combined = ln.spec->createCombined(merger->inst.context, static_cast<int>(producers.size()));
+                combined = ln.spec->createCombined(merger->inst.context,
+                                                   static_cast<int>(producers.size()));
             } catch (const std::exception& e) {
                 return R::error(merger->inst.context.nodeLabel + ": " + e.what());
             }
@@ -834,7 +876,8 @@ Result<std::unique_ptr<Executor>> Executor::create(const ValidatedGraph& graph, 
             for (size_t k = 0; k < producers.size(); ++k) {
                 auto partial = newOp(static_cast<int>(k) + 1, static_cast<int>(producers.size()));
                 partial->inst.op = std::move(combined->partials[k]);
-                // One more output port, internal: the wire that carries its watermarks to the merger.
+                // One more output port, internal: the wire that carries its watermarks to the
+                // merger.
                 partial->outputs.emplace_back();
                 OpRuntime* p = place(std::move(partial), producers[k]->task);
                 auto ch = std::make_unique<Channel>(options.queueCapacity);
@@ -850,21 +893,29 @@ Result<std::unique_ptr<Executor>> Executor::create(const ValidatedGraph& graph, 
             }
         } else {
             int count = 1;
-            if (fused) count = static_cast<int>(producers.size());
-            else if (ln.spec->isSource() && ln.spec->parallelSource) count = sourceParallelism;
-            auto siblings = ln.spec->isSource() && count > 1 ? std::make_shared<SourceSiblings>(static_cast<size_t>(count)) : nullptr;
+            if (fused)
+                count = static_cast<int>(producers.size());
+            else if (ln.spec->isSource() && ln.spec->parallelSource)
+                count = sourceParallelism;
+            auto siblings = ln.spec->isSource() && count > 1
+                                ? std::make_shared<SourceSiblings>(static_cast<size_t>(count))
+                                : nullptr;
             for (int k = 0; k < count; ++k) {
                 auto op = newOp(k, count);
                 op->siblings = siblings;
                 NodeInstance& inst = op->inst;
                 try {
-                    if (ln.spec->createSource) inst.source = ln.spec->createSource(inst.context);
-                    else if (ln.spec->createOperator) inst.op = ln.spec->createOperator(inst.context);
+                    if (ln.spec->createSource)
+                        inst.source = ln.spec->createSource(inst.context);
+                    else if (ln.spec->createOperator)
+                        inst.op = ln.spec->createOperator(inst.context);
                 } catch (const std::exception& e) {
                     return R::error(inst.context.nodeLabel + ": " + e.what());
                 }
-                if (!inst.source && !inst.op) return R::error(inst.context.nodeLabel + ": could not be created");
-                instances[i].push_back(place(std::move(op), fused ? producers[static_cast<size_t>(k)]->task : nullptr));
+                if (!inst.source && !inst.op)
+                    return R::error(inst.context.nodeLabel + ": could not be created");
+                instances[i].push_back(place(
+                    std::move(op), fused ? producers[static_cast<size_t>(k)]->task : nullptr));
             }
         }
         OpRuntime* shown = mergerOf[i] ? mergerOf[i] : instances[i][0];
@@ -924,7 +975,8 @@ Status Executor::start() {
             }
             d.doneCv.notify_all();
             const std::string& label = op.inst.context.nodeLabel;
-            return Status::error(s.message().rfind(label, 0) == 0 ? s.message() : label + ": " + s.message());
+            return Status::error(s.message().rfind(label, 0) == 0 ? s.message()
+                                                                  : label + ": " + s.message());
         }
     }
     const int64_t now = steadyNowNs();
@@ -943,7 +995,9 @@ Status Executor::start() {
     return Status::ok();
 }
 
-void Executor::requestStop() { m_impl->requestStop(); }
+void Executor::requestStop() {
+    m_impl->requestStop();
+}
 
 bool Executor::waitFor(int64_t timeoutMs) {
     std::unique_lock lock(m_impl->mutex);
@@ -966,7 +1020,9 @@ Status Executor::failure() const {
     return m_impl->failure;
 }
 
-const std::vector<RunNodeInfo>& Executor::nodes() const { return m_impl->nodeInfo; }
+const std::vector<RunNodeInfo>& Executor::nodes() const {
+    return m_impl->nodeInfo;
+}
 
 std::shared_ptr<PeekTap> Executor::openPeek(const std::string& nodeId, const std::string& port) {
     std::shared_ptr<PeekTap> tap;
@@ -992,7 +1048,11 @@ void Executor::closePeek(const std::shared_ptr<PeekTap>& tap) {
             op->peeks[p].compare_exchange_strong(expected, nullptr, std::memory_order_acq_rel);
         }
 }
-int Executor::taskCount() const { return static_cast<int>(m_impl->tasks.size()); }
-int Executor::threadCount() const { return m_impl->threads; }
+int Executor::taskCount() const {
+    return static_cast<int>(m_impl->tasks.size());
+}
+int Executor::threadCount() const {
+    return m_impl->threads;
+}
 
 }  // namespace riffle

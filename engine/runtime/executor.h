@@ -22,8 +22,8 @@
 namespace riffle {
 
 struct ExecutorOptions {
-    int threads = 0;             // worker threads; 0 = number of cores
-    size_t queueCapacity = 64;   // batches per channel
+    int threads = 0;            // worker threads; 0 = number of cores
+    size_t queueCapacity = 64;  // batches per channel
     // Instances of each source that can split its stream (NodeSpec::parallelSource), and of the
     // stateless nodes fused behind it; their results meet at the next stateful node. 1 = off.
     int sourceParallelism = 1;

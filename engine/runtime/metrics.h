@@ -29,7 +29,7 @@ struct NodeMetrics {
     std::atomic<int64_t> queueFillPermille{0};  // fullest input queue, 0..1000
     std::atomic<int64_t> busyNs{0};             // time spent inside the operator
 
-    std::atomic<int64_t> reconnects{0};         // times a connector lost its peer and retried
+    std::atomic<int64_t> reconnects{0};  // times a connector lost its peer and retried
     // What a stateful node holds between events (Operator::stateSize), sampled a few times a
     // second on its worker: now, and the most since the run started.
     std::atomic<int64_t> stateKeys{0};
@@ -47,7 +47,9 @@ struct NodeMetrics {
         m_linkReason = std::move(reason);
         m_link.store(static_cast<int>(state), std::memory_order_relaxed);
     }
-    LinkState link() const { return static_cast<LinkState>(m_link.load(std::memory_order_relaxed)); }
+    LinkState link() const {
+        return static_cast<LinkState>(m_link.load(std::memory_order_relaxed));
+    }
     std::string linkReason() const {
         std::lock_guard lock(m_linkMutex);
         return m_linkReason;
@@ -61,9 +63,12 @@ private:
 
 inline std::string_view linkStateName(LinkState state) {
     switch (state) {
-        case LinkState::Connecting: return "connecting";
-        case LinkState::Connected: return "connected";
-        case LinkState::None: break;
+        case LinkState::Connecting:
+            return "connecting";
+        case LinkState::Connected:
+            return "connected";
+        case LinkState::None:
+            break;
     }
     return "";
 }

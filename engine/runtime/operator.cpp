@@ -38,17 +38,24 @@ void ErrorRows::flush() {
 }
 
 SchemaPtr sourceErrorsSchema() {
-    static const SchemaPtr kSchema = std::make_shared<const Schema>(Schema::stream(
-        {{"raw", Type::String}, {"line", Type::Int}, {"error", Type::String}, {"node", Type::String}}));
+    static const SchemaPtr kSchema =
+        std::make_shared<const Schema>(Schema::stream({{"raw", Type::String},
+                                                       {"line", Type::Int},
+                                                       {"error", Type::String},
+                                                       {"node", Type::String}}));
     return kSchema;
 }
 
 SchemaPtr errorsSchemaFor(const Schema& input) {
     Schema s = input;
-    if (s.indexOf("error") < 0) s.add({"error", Type::String});
-    else s.add({"error_2", Type::String});
-    if (s.indexOf("node") < 0) s.add({"node", Type::String});
-    else s.add({"node_2", Type::String});
+    if (s.indexOf("error") < 0)
+        s.add({"error", Type::String});
+    else
+        s.add({"error_2", Type::String});
+    if (s.indexOf("node") < 0)
+        s.add({"node", Type::String});
+    else
+        s.add({"node_2", Type::String});
     return std::make_shared<const Schema>(std::move(s));
 }
 

@@ -33,7 +33,10 @@ public:
     // Hands on the batch being processed, unchanged and without a copy (for a filter that keeps
     // every row). False when this emitter cannot (no current input, or `port` has another
     // schema); the operator then pushes a copy.
-    virtual bool forwardInput(int port) { (void)port; return false; }
+    virtual bool forwardInput(int port) {
+        (void)port;
+        return false;
+    }
     virtual int errorsPort() const = 0;
     // Sources: puts `marker` into the stream behind every row pushed so far, on every port (see
     // progress_marker.h); the creator's hold on it passes to the runtime. An emitter with
@@ -46,7 +49,7 @@ public:
 // Everything an operator gets when it is created.
 struct OperatorContext {
     NodeConfig config;
-    std::string nodeLabel;  // "source `clicks`" for messages
+    std::string nodeLabel;                 // "source `clicks`" for messages
     std::vector<SchemaPtr> inputSchemas;   // one per input slot (an edge into the node)
     std::vector<int> inputPorts;           // the declared input port of each slot
     std::vector<SchemaPtr> outputSchemas;  // one per output port, `errors` last
@@ -80,11 +83,17 @@ public:
     // A batch arrived on input slot `slot`.
     virtual void process(int slot, const Batch& in, Emitter& out) = 0;
     // The watermark (minimum over the node's active inputs) advanced to `watermark`.
-    virtual void onWatermark(TimeUs watermark, Emitter& out) { (void)watermark; (void)out; }
+    virtual void onWatermark(TimeUs watermark, Emitter& out) {
+        (void)watermark;
+        (void)out;
+    }
     // How often onTimer() should run, in microseconds of processing time; 0 = never.
     virtual int64_t timerIntervalUs() const { return 0; }
     // Processing-time tick (for emit_every, timeouts); `nowUs` is wall-clock time.
-    virtual void onTimer(TimeUs nowUs, Emitter& out) { (void)nowUs; (void)out; }
+    virtual void onTimer(TimeUs nowUs, Emitter& out) {
+        (void)nowUs;
+        (void)out;
+    }
     // A source's progress marker has arrived behind every row before it on one input: a sink
     // writes out what it buffers now (the source may then commit those rows as processed). A
     // sink whose writes complete later may hold() the marker and release() it once they have.

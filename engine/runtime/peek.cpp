@@ -9,7 +9,8 @@ void PeekTap::offer(const Batch& batch) {
     const int64_t now = steadyNowNs();
     int64_t due = m_nextSampleNs.load(std::memory_order_relaxed);
     if (now < due) return;
-    if (!m_nextSampleNs.compare_exchange_strong(due, now + kSampleIntervalNs, std::memory_order_relaxed))
+    if (!m_nextSampleNs.compare_exchange_strong(due, now + kSampleIntervalNs,
+                                                std::memory_order_relaxed))
         return;  // another instance takes this sample
     std::unique_lock lock(m_mutex, std::try_to_lock);
     if (!lock.owns_lock()) return;

@@ -30,7 +30,7 @@ public:
     void offer(const Batch& batch);
 
     struct Snapshot {
-        std::vector<std::string> fields;  // column names of the port's schema
+        std::vector<std::string> fields;             // column names of the port's schema
         std::vector<std::vector<std::string>> rows;  // oldest first
         int64_t rowsSeen = 0;  // every row that passed the port since the tap was opened
     };

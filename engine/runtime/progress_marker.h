@@ -23,7 +23,8 @@ namespace riffle {
 
 class ProgressMarker {
 public:
-    explicit ProgressMarker(std::function<void()> onProcessed) : m_onProcessed(std::move(onProcessed)) {}
+    explicit ProgressMarker(std::function<void()> onProcessed)
+        : m_onProcessed(std::move(onProcessed)) {}
     ProgressMarker(const ProgressMarker&) = delete;
     ProgressMarker& operator=(const ProgressMarker&) = delete;
 
@@ -32,7 +33,8 @@ public:
     void hold(int n = 1) { m_holders.fetch_add(n, std::memory_order_relaxed); }
     // A holder is done with it; the last one runs `onProcessed`.
     void release() {
-        if (m_holders.fetch_sub(1, std::memory_order_acq_rel) == 1 && m_onProcessed) m_onProcessed();
+        if (m_holders.fetch_sub(1, std::memory_order_acq_rel) == 1 && m_onProcessed)
+            m_onProcessed();
     }
     bool processed() const { return m_holders.load(std::memory_order_acquire) == 0; }
 

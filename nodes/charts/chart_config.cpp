@@ -16,9 +16,12 @@ bool isWindowBookkeeping(const std::string& name) {
 
 }  // namespace
 
-bool isChartType(std::string_view typeId) { return typeId.substr(0, kChartTypePrefix.size()) == kChartTypePrefix; }
+bool isChartType(std::string_view typeId) {
+    return typeId.substr(0, kChartTypePrefix.size()) == kChartTypePrefix;
+}
 
-Result<ChartConfig> resolveChartConfig(const NodeConfig& config, const Schema& input, const std::string& title) {
+Result<ChartConfig> resolveChartConfig(const NodeConfig& config, const Schema& input,
+                                       const std::string& title) {
     using R = Result<ChartConfig>;
     ChartConfig c;
     c.nodeId = config.id();
@@ -34,7 +37,8 @@ Result<ChartConfig> resolveChartConfig(const NodeConfig& config, const Schema& i
     auto missing = [&](const std::string& param, const std::string& name) {
         std::string fields;
         for (const Field& f : input.fields()) fields += (fields.empty() ? "" : ", ") + f.name;
-        return R::error("`" + param + "` field `" + name + "` is not in the input (it has " + fields + ")");
+        return R::error("`" + param + "` field `" + name + "` is not in the input (it has " +
+                        fields + ")");
     };
 
     c.seriesBy = config.getStringList("series_by");
@@ -54,12 +58,14 @@ Result<ChartConfig> resolveChartConfig(const NodeConfig& config, const Schema& i
                     break;
                 }
             if (c.x.empty())
-                return R::error("a bar chart needs a category field: the input has no string field, set `x`");
+                return R::error(
+                    "a bar chart needs a category field: the input has no string field, set `x`");
         }
     } else if (auto t = typeOf(c.x); !t) {
         return missing("x", c.x);
     } else if (c.xIsTime && *t != Type::Time) {
-        return R::error("`x` field `" + c.x + "` must be a time, it is " + std::string(typeName(*t)));
+        return R::error("`x` field `" + c.x + "` must be a time, it is " +
+                        std::string(typeName(*t)));
     }
 
     // Series: by default the string fields (a window grouped by page draws one line per page).
@@ -72,15 +78,18 @@ Result<ChartConfig> resolveChartConfig(const NodeConfig& config, const Schema& i
         auto t = typeOf(y);
         if (!t) return missing("y", y);
         if (!isNumeric(*t))
-            return R::error("`y` field `" + y + "` must be a number, it is " + std::string(typeName(*t)));
+            return R::error("`y` field `" + y + "` must be a number, it is " +
+                            std::string(typeName(*t)));
     }
     if (c.y.empty() && c.kind != "table") {
         for (const Field& f : input.fields())
-            if (isNumeric(f.type) && !isWindowBookkeeping(f.name) && !contains(c.seriesBy, f.name)) {
+            if (isNumeric(f.type) && !isWindowBookkeeping(f.name) &&
+                !contains(c.seriesBy, f.name)) {
                 c.y.push_back(f.name);
                 break;
             }
-        if (c.y.empty()) return R::error("the input has no number to draw; set `y` to a numeric field");
+        if (c.y.empty())
+            return R::error("the input has no number to draw; set `y` to a numeric field");
     }
     if (c.kind == "table")
         for (const Field& f : input.fields()) c.columns.push_back(f.name);
@@ -91,7 +100,8 @@ Result<ChartConfig> resolveChartConfig(const NodeConfig& config, const Schema& i
 std::shared_ptr<ChartHub> makeChartHub(const ValidatedGraph& graph) {
     auto hub = std::make_shared<ChartHub>();
     for (const LogicalNode& n : graph.nodes) {
-        if (!isChartType(n.spec->typeId) || n.inputs.schemas.empty() || !n.inputs.schemas[0]) continue;
+        if (!isChartType(n.spec->typeId) || n.inputs.schemas.empty() || !n.inputs.schemas[0])
+            continue;
         auto c = resolveChartConfig(n.config, *n.inputs.schemas[0], n.def->title);
         if (c) hub->add(c.value());
     }

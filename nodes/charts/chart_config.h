@@ -17,7 +17,8 @@ bool isChartType(std::string_view typeId);
 // `title` is the node's title from the project (may be empty). Errors do not name the node: the
 // caller does ("sink `views`: `y` field `page` must be a number, it is string"), as for every
 // schema rule.
-Result<ChartConfig> resolveChartConfig(const NodeConfig& config, const Schema& input, const std::string& title);
+Result<ChartConfig> resolveChartConfig(const NodeConfig& config, const Schema& input,
+                                       const std::string& title);
 
 // A hub with one channel per chart node of a validated graph (empty when it has none).
 std::shared_ptr<ChartHub> makeChartHub(const ValidatedGraph& graph);

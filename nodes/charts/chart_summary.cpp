@@ -16,8 +16,10 @@ constexpr size_t kMaxTableRows = 1000;
 std::string number(double v) {
     if (std::isnan(v)) return "NULL";
     char buf[32];
-    if (v == std::floor(v) && std::fabs(v) < 1e15) std::snprintf(buf, sizeof buf, "%.0f", v);
-    else std::snprintf(buf, sizeof buf, "%.4g", v);
+    if (v == std::floor(v) && std::fabs(v) < 1e15)
+        std::snprintf(buf, sizeof buf, "%.0f", v);
+    else
+        std::snprintf(buf, sizeof buf, "%.4g", v);
     return buf;
 }
 
@@ -37,13 +39,16 @@ void ChartSummary::add(const std::vector<ChartRow>& rows) {
     }
 }
 
-std::pair<std::vector<std::string>, std::vector<std::vector<std::string>>> ChartSummary::table(size_t maxRows) const {
+std::pair<std::vector<std::string>, std::vector<std::vector<std::string>>> ChartSummary::table(
+    size_t maxRows) const {
     std::vector<std::string> header;
     std::vector<std::vector<std::string>> rows;
     const ChartConfig& c = m_config;
     if (c.kind == "table") {
         header = c.columns;
-        for (auto it = m_tableRows.rbegin(); it != m_tableRows.rend() && rows.size() < maxRows; ++it) rows.push_back(*it);
+        for (auto it = m_tableRows.rbegin(); it != m_tableRows.rend() && rows.size() < maxRows;
+             ++it)
+            rows.push_back(*it);
         return {header, rows};
     }
     if (c.kind == "histogram") {
@@ -53,7 +58,8 @@ std::pair<std::vector<std::string>, std::vector<std::vector<std::string>>> Chart
         header = {c.y.empty() ? "value" : c.y[0], "count", "min", "median", "max"};
         if (!v.empty()) {
             std::sort(v.begin(), v.end());
-            rows.push_back({"", std::to_string(v.size()), number(v.front()), number(v[v.size() / 2]), number(v.back())});
+            rows.push_back({"", std::to_string(v.size()), number(v.front()),
+                            number(v[v.size() / 2]), number(v.back())});
         }
         return {header, rows};
     }
@@ -66,9 +72,11 @@ std::pair<std::vector<std::string>, std::vector<std::vector<std::string>>> Chart
             std::vector<std::string> row{std::get<1>(key)};
             if (!c.seriesBy.empty()) row.push_back(std::get<2>(key));
             for (double v : values) row.push_back(number(v));
-            sorted.emplace_back(values.empty() || std::isnan(values[0]) ? -INFINITY : values[0], std::move(row));
+            sorted.emplace_back(values.empty() || std::isnan(values[0]) ? -INFINITY : values[0],
+                                std::move(row));
         }
-        std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+        std::stable_sort(sorted.begin(), sorted.end(),
+                         [](const auto& a, const auto& b) { return a.first > b.first; });
         for (auto& [v, row] : sorted) {
             if (rows.size() >= maxRows) break;
             rows.push_back(std::move(row));
@@ -93,15 +101,16 @@ std::pair<std::vector<std::string>, std::vector<std::vector<std::string>>> Chart
 
 std::string ChartSummary::text(size_t maxRows) const {
     auto [header, rows] = table(maxRows);
-    std::string out = "chart `" + m_config.nodeId + "` (" + m_config.kind + ", \"" + m_config.title + "\"): " +
-                      std::to_string(m_received) + " rows";
+    std::string out = "chart `" + m_config.nodeId + "` (" + m_config.kind + ", \"" +
+                      m_config.title + "\"): " + std::to_string(m_received) + " rows";
     if (m_dropped) out += ", " + std::to_string(m_dropped) + " dropped";
     out += "\n";
     if (rows.empty()) return out + "  (no data)\n";
     std::vector<size_t> width(header.size(), 0);
     for (size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
     for (const auto& r : rows)
-        for (size_t i = 0; i < r.size() && i < width.size(); ++i) width[i] = std::max(width[i], r[i].size());
+        for (size_t i = 0; i < r.size() && i < width.size(); ++i)
+            width[i] = std::max(width[i], r[i].size());
     auto line = [&](const std::vector<std::string>& cells) {
         std::string l = " ";
         for (size_t i = 0; i < width.size(); ++i) {
@@ -120,8 +129,9 @@ std::string ChartSummary::text(size_t maxRows) const {
 
 Json ChartSummary::json(size_t maxRows) const {
     auto [header, rows] = table(maxRows);
-    return Json{{"kind", m_config.kind}, {"title", m_config.title}, {"rows_received", m_received},
-                {"rows_dropped", m_dropped},  {"columns", header},      {"rows", rows}};
+    return Json{{"kind", m_config.kind},       {"title", m_config.title},
+                {"rows_received", m_received}, {"rows_dropped", m_dropped},
+                {"columns", header},           {"rows", rows}};
 }
 
 }  // namespace riffle

@@ -32,7 +32,8 @@ public:
 
 private:
     // Header and rows of the table, as display text.
-    std::pair<std::vector<std::string>, std::vector<std::vector<std::string>>> table(size_t maxRows) const;
+    std::pair<std::vector<std::string>, std::vector<std::vector<std::string>>> table(
+        size_t maxRows) const;
 
     ChartConfig m_config;
     int64_t m_received = 0;

@@ -65,9 +65,12 @@ public:
             row.values.reserve(m_yCols.size());
             for (int c : m_yCols) {
                 const Column& col = in.column(static_cast<size_t>(c));
-                if (col.isNull(r)) row.values.push_back(std::nan(""));
-                else if (col.type() == Type::Float) row.values.push_back(col.floats()[r]);
-                else row.values.push_back(static_cast<double>(col.ints()[r]));
+                if (col.isNull(r))
+                    row.values.push_back(std::nan(""));
+                else if (col.type() == Type::Float)
+                    row.values.push_back(col.floats()[r]);
+                else
+                    row.values.push_back(static_cast<double>(col.ints()[r]));
             }
             if (m_finalCol >= 0) {
                 const Column& fc = in.column(static_cast<size_t>(m_finalCol));
@@ -75,13 +78,15 @@ public:
             }
             if (table) {
                 row.cells.reserve(in.schema().size());
-                for (size_t c = 0; c < in.schema().size(); ++c) row.cells.push_back(in.get(r, c).toDisplayString());
+                for (size_t c = 0; c < in.schema().size(); ++c)
+                    row.cells.push_back(in.get(r, c).toDisplayString());
             }
             if (m_history && row.final) m_pending.push_back(row);
             chunk->rows.push_back(std::move(row));
         }
         if (m_pending.size() > kMaxPendingHistoryRows)
-            m_pending.erase(m_pending.begin(), m_pending.end() - static_cast<std::ptrdiff_t>(kMaxPendingHistoryRows));
+            m_pending.erase(m_pending.begin(),
+                            m_pending.end() - static_cast<std::ptrdiff_t>(kMaxPendingHistoryRows));
         if (m_channel) m_channel->publish(std::move(chunk));
     }
 
@@ -118,8 +123,8 @@ ParamSpec param(std::string key, ParamType type, Json def, std::string help, std
     return p;
 }
 
-void addChart(NodeRegistry& registry, const std::string& kind, const std::string& name, const std::string& description,
-              std::vector<ParamSpec> options) {
+void addChart(NodeRegistry& registry, const std::string& kind, const std::string& name,
+              const std::string& description, std::vector<ParamSpec> options) {
     NodeSpec s;
     s.typeId = std::string(kChartTypePrefix) + kind;
     s.displayName = name;
@@ -150,7 +155,8 @@ void addChart(NodeRegistry& registry, const std::string& kind, const std::string
         s.params.push_back(std::move(o));
     }
     s.isSink = true;
-    s.schemaRule = [](const NodeConfig& config, const SchemaInputs& in) -> Result<std::vector<SchemaPtr>> {
+    s.schemaRule = [](const NodeConfig& config,
+                      const SchemaInputs& in) -> Result<std::vector<SchemaPtr>> {
         auto c = resolveChartConfig(config, *in.schemas.at(0), {});
         if (!c) return Result<std::vector<SchemaPtr>>::error(c.message());
         return std::vector<SchemaPtr>{};
@@ -197,11 +203,14 @@ void registerChartSinks(NodeRegistry& registry) {
              joined({makeParam("top_n", ParamType::Int, 20, "How many categories to show", "bars",
                                1, 500)},
                     valueAxisOptions("value axis")));
-    addChart(registry, "gauge", "Gauge",
-             "Shows the latest value as a big number with its trend, a sparkline and threshold colours.",
-             {makeParam("unit", ParamType::String, "", "Unit written after the number"),
-              makeParam("warn_at", ParamType::Float, nullptr, "Amber from this value on; none when empty"),
-              makeParam("alert_at", ParamType::Float, nullptr, "Red from this value on; none when empty")});
+    addChart(
+        registry, "gauge", "Gauge",
+        "Shows the latest value as a big number with its trend, a sparkline and threshold colours.",
+        {makeParam("unit", ParamType::String, "", "Unit written after the number"),
+         makeParam("warn_at", ParamType::Float, nullptr,
+                   "Amber from this value on; none when empty"),
+         makeParam("alert_at", ParamType::Float, nullptr,
+                   "Red from this value on; none when empty")});
     addChart(registry, "table", "Table", "Lists the newest rows, sortable by any column.",
              {makeParam("rows", ParamType::Int, 1000, "Newest rows kept", "rows", 1, 100000)});
     addChart(registry, "histogram", "Histogram", "Shows how the values of a field are distributed.",

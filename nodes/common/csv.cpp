@@ -9,7 +9,9 @@ namespace riffle {
 CsvReader::CsvReader(std::unique_ptr<ByteInput> input, size_t maxLineBytes)
     : m_lines(std::move(input), maxLineBytes), m_maxRecordBytes(maxLineBytes) {}
 
-Status CsvReader::rewind() { return m_lines.rewind(); }
+Status CsvReader::rewind() {
+    return m_lines.rewind();
+}
 
 CsvReader::Kind CsvReader::fail(std::string message) {
     m_error = "line " + std::to_string(m_recordLine) + ": " + std::move(message);
@@ -51,8 +53,10 @@ CsvReader::Kind CsvReader::next() {
             const char c = line.text[i];
             switch (state) {
                 case State::FieldStart:
-                    if (c == '"') state = State::Quoted;
-                    else if (c == ',') endField(false);
+                    if (c == '"')
+                        state = State::Quoted;
+                    else if (c == ',')
+                        endField(false);
                     else {
                         m_data += c;
                         state = State::Unquoted;
@@ -64,11 +68,13 @@ CsvReader::Kind CsvReader::next() {
                         state = State::FieldStart;
                     } else if (c == '"') {
                         return fail("bad quote: a quote inside unquoted field " +
-                                    std::to_string(m_spans.size() + 1) + " (quote the whole field and write \"\" for a quote)");
+                                    std::to_string(m_spans.size() + 1) +
+                                    " (quote the whole field and write \"\" for a quote)");
                     } else {
                         // Copy the run up to the next delimiter at once.
                         size_t j = i;
-                        while (j < line.text.size() && line.text[j] != ',' && line.text[j] != '"') ++j;
+                        while (j < line.text.size() && line.text[j] != ',' && line.text[j] != '"')
+                            ++j;
                         m_data.append(line.text.data() + i, j - i);
                         i = j - 1;
                     }
@@ -116,7 +122,8 @@ CsvReader::Kind CsvReader::next() {
                         formatByteSize(m_lines.maxLineBytes()));
         if (m_rawCopy.size() < LineReader::kHeadBytes) {
             m_rawCopy += '\n';
-            m_rawCopy.append(line.text.substr(0, LineReader::kHeadBytes - std::min(m_rawCopy.size(), LineReader::kHeadBytes)));
+            m_rawCopy.append(line.text.substr(
+                0, LineReader::kHeadBytes - std::min(m_rawCopy.size(), LineReader::kHeadBytes)));
         }
         m_raw = m_rawCopy;
     }
@@ -158,8 +165,10 @@ void appendCsvRow(std::string& out, const Batch& batch, size_t row) {
         if (c) out += ',';
         const Column& col = batch.column(c);
         if (col.isNull(row)) continue;
-        if (col.type() == Type::String) appendCsvField(out, col.strings()[row]);
-        else appendCellText(out, col, row);
+        if (col.type() == Type::String)
+            appendCsvField(out, col.strings()[row]);
+        else
+            appendCellText(out, col, row);
     }
     out += '\n';
 }

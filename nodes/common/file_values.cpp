@@ -17,17 +17,26 @@ std::string formatFloat(double v) {
 
 void appendCellText(std::string& out, const Column& column, size_t row) {
     switch (column.type()) {
-        case Type::Null: break;
-        case Type::Bool: out += column.ints()[row] ? "true" : "false"; break;
+        case Type::Null:
+            break;
+        case Type::Bool:
+            out += column.ints()[row] ? "true" : "false";
+            break;
         case Type::Int: {
             char buf[24];
             auto res = std::to_chars(buf, buf + sizeof buf, column.ints()[row]);
             out.append(buf, res.ptr);
             break;
         }
-        case Type::Float: out += formatFloat(column.floats()[row]); break;
-        case Type::String: out += column.strings()[row]; break;
-        case Type::Time: out += formatIso8601Ms(column.ints()[row]); break;
+        case Type::Float:
+            out += formatFloat(column.floats()[row]);
+            break;
+        case Type::String:
+            out += column.strings()[row];
+            break;
+        case Type::Time:
+            out += formatIso8601Ms(column.ints()[row]);
+            break;
     }
 }
 
@@ -57,8 +66,10 @@ bool parseDecimal(std::string_view t, double& out) {
     if (t.empty()) return false;
     bool digit = false;
     for (char c : t) {
-        if (c >= '0' && c <= '9') digit = true;
-        else if (c != '.' && c != 'e' && c != 'E' && c != '-' && c != '+') return false;
+        if (c >= '0' && c <= '9')
+            digit = true;
+        else if (c != '.' && c != 'e' && c != 'E' && c != '-' && c != '+')
+            return false;
     }
     if (!digit) return false;
     auto res = std::from_chars(t.data(), t.data() + t.size(), out);
@@ -67,18 +78,25 @@ bool parseDecimal(std::string_view t, double& out) {
 
 bool parseFloat(std::string_view t, double& out) {
     if (parseDecimal(t, out)) return true;
-    if (equalsIgnoreCase(t, "nan")) out = std::nan("");
-    else if (equalsIgnoreCase(t, "infinity") || equalsIgnoreCase(t, "inf") || equalsIgnoreCase(t, "+infinity"))
+    if (equalsIgnoreCase(t, "nan"))
+        out = std::nan("");
+    else if (equalsIgnoreCase(t, "infinity") || equalsIgnoreCase(t, "inf") ||
+             equalsIgnoreCase(t, "+infinity"))
         out = INFINITY;
-    else if (equalsIgnoreCase(t, "-infinity") || equalsIgnoreCase(t, "-inf")) out = -INFINITY;
-    else return false;
+    else if (equalsIgnoreCase(t, "-infinity") || equalsIgnoreCase(t, "-inf"))
+        out = -INFINITY;
+    else
+        return false;
     return true;
 }
 
 bool parseBool(std::string_view t, bool& out) {
-    if (equalsIgnoreCase(t, "true") || t == "1") out = true;
-    else if (equalsIgnoreCase(t, "false") || t == "0") out = false;
-    else return false;
+    if (equalsIgnoreCase(t, "true") || t == "1")
+        out = true;
+    else if (equalsIgnoreCase(t, "false") || t == "0")
+        out = false;
+    else
+        return false;
     return true;
 }
 
@@ -88,16 +106,22 @@ bool parseCell(std::string_view text, Type type, TimeFormat timeFormat, Cell& ou
     out = Cell{};
     out.null = false;
     switch (type) {
-        case Type::Null: out.null = true; return true;
+        case Type::Null:
+            out.null = true;
+            return true;
         case Type::Bool: {
             bool b = false;
             if (!parseBool(text, b)) return false;
             out.i = b;
             return true;
         }
-        case Type::Int: return parseInt(text, out.i);
-        case Type::Float: return parseFloat(text, out.f);
-        case Type::String: out.s = text; return true;
+        case Type::Int:
+            return parseInt(text, out.i);
+        case Type::Float:
+            return parseFloat(text, out.f);
+        case Type::String:
+            out.s = text;
+            return true;
         case Type::Time: {
             auto t = parseTime(text, timeFormat);
             if (!t) return false;
@@ -115,12 +139,22 @@ void appendCell(Batch& batch, size_t col, const Cell& cell) {
         return;
     }
     switch (c.type()) {
-        case Type::Null: c.appendNull(); break;
-        case Type::Bool: c.appendBool(cell.i != 0); break;
+        case Type::Null:
+            c.appendNull();
+            break;
+        case Type::Bool:
+            c.appendBool(cell.i != 0);
+            break;
         case Type::Int:
-        case Type::Time: c.appendInt(cell.i); break;
-        case Type::Float: c.appendFloat(cell.f); break;
-        case Type::String: batch.appendString(col, cell.s); break;
+        case Type::Time:
+            c.appendInt(cell.i);
+            break;
+        case Type::Float:
+            c.appendFloat(cell.f);
+            break;
+        case Type::String:
+            batch.appendString(col, cell.s);
+            break;
     }
 }
 

@@ -13,7 +13,8 @@ std::string describe(const Json& v) {
 }
 
 std::string typeError(const Field& f, const Json& v) {
-    return "field `" + f.name + "`: expected " + std::string(typeName(f.type)) + ", got " + describe(v);
+    return "field `" + f.name + "`: expected " + std::string(typeName(f.type)) + ", got " +
+           describe(v);
 }
 
 }  // namespace
@@ -24,14 +25,16 @@ std::optional<TimeUs> jsonToTime(const Json& value, TimeFormat format) {
         // Integers keep full precision; only Auto needs the magnitude guess of timeFromNumber.
         const int64_t n = value.get<int64_t>();
         switch (format) {
-            case TimeFormat::EpochUs: return n;
+            case TimeFormat::EpochUs:
+                return n;
             case TimeFormat::EpochMs:
                 if (n > INT64_MAX / 1000 || n < INT64_MIN / 1000) return std::nullopt;
                 return n * 1000;
             case TimeFormat::EpochS:
                 if (n > INT64_MAX / 1000000 || n < INT64_MIN / 1000000) return std::nullopt;
                 return n * 1000000;
-            default: break;
+            default:
+                break;
         }
     }
     if (value.is_number()) return timeFromNumber(value.get<double>(), format);
@@ -51,7 +54,9 @@ std::string jsonObjectToCells(const Json& object, const Schema& schema, size_t f
         Cell& c = cells[k];
         c.null = false;
         switch (f.type) {
-            case Type::Null: c.null = true; break;
+            case Type::Null:
+                c.null = true;
+                break;
             case Type::Bool:
                 if (!v.is_boolean()) return typeError(f, v);
                 c.i = v.get<bool>();
@@ -97,17 +102,23 @@ std::string jsonObjectToCells(const Json& object, const Schema& schema, size_t f
 
 Type classifyJson(const Json& value) {
     switch (value.type()) {
-        case Json::value_t::null: return Type::Null;
-        case Json::value_t::boolean: return Type::Bool;
-        case Json::value_t::number_integer: return Type::Int;
+        case Json::value_t::null:
+            return Type::Null;
+        case Json::value_t::boolean:
+            return Type::Bool;
+        case Json::value_t::number_integer:
+            return Type::Int;
         case Json::value_t::number_unsigned:
-            return value.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX) ? Type::Float : Type::Int;
-        case Json::value_t::number_float: return Type::Float;
+            return value.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX) ? Type::Float
+                                                                            : Type::Int;
+        case Json::value_t::number_float:
+            return Type::Float;
         case Json::value_t::string: {
             const auto& s = value.get_ref<const std::string&>();
             return s.size() >= 10 && s[4] == '-' && parseIso8601(s) ? Type::Time : Type::String;
         }
-        default: return Type::String;
+        default:
+            return Type::String;
     }
 }
 
@@ -121,13 +132,27 @@ void appendJsonString(std::string& out, std::string_view text) {
         out.append(text.data() + run, i - run);
         run = i + 1;
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            case '\b':
+                out += "\\b";
+                break;
+            case '\f':
+                out += "\\f";
+                break;
             default:
                 out += "\\u00";
                 out += kHex[c >> 4];
@@ -151,18 +176,26 @@ void appendJsonRow(std::string& out, const Batch& batch, size_t row) {
             continue;
         }
         switch (col.type()) {
-            case Type::String: appendJsonString(out, col.strings()[row]); break;
+            case Type::String:
+                appendJsonString(out, col.strings()[row]);
+                break;
             case Type::Time:
                 out += '"';
                 appendCellText(out, col, row);
                 out += '"';
                 break;
             case Type::Float:
-                if (!std::isfinite(col.floats()[row])) out += "null";
-                else appendCellText(out, col, row);
+                if (!std::isfinite(col.floats()[row]))
+                    out += "null";
+                else
+                    appendCellText(out, col, row);
                 break;
-            case Type::Null: out += "null"; break;
-            default: appendCellText(out, col, row); break;
+            case Type::Null:
+                out += "null";
+                break;
+            default:
+                appendCellText(out, col, row);
+                break;
         }
     }
     out += "}\n";

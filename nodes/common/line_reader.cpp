@@ -8,7 +8,9 @@ namespace riffle {
 
 Result<std::unique_ptr<FileInput>> FileInput::open(const std::string& path) {
     std::FILE* f = std::fopen(path.c_str(), "rb");
-    if (!f) return Result<std::unique_ptr<FileInput>>::error("cannot open `" + path + "`: " + std::strerror(errno));
+    if (!f)
+        return Result<std::unique_ptr<FileInput>>::error("cannot open `" + path +
+                                                         "`: " + std::strerror(errno));
     return std::unique_ptr<FileInput>(new FileInput(f, path));
 }
 
@@ -78,7 +80,8 @@ LineReader::Line LineReader::nextRaw() {
     size_t scanFrom = m_begin;
     for (;;) {
         const char* base = m_buf.data();
-        const void* nl = scanFrom < m_end ? std::memchr(base + scanFrom, '\n', m_end - scanFrom) : nullptr;
+        const void* nl =
+            scanFrom < m_end ? std::memchr(base + scanFrom, '\n', m_end - scanFrom) : nullptr;
         // Length of the line so far, without a "\r" that may belong to "\r\n".
         if (nl) {
             const size_t pos = static_cast<const char*>(nl) - base;

@@ -86,7 +86,8 @@ public:
     };
 
     LineReader(std::unique_ptr<ByteInput> input, size_t maxLineBytes);
-    // The next line (a leading UTF-8 byte order mark removed); End at the end of input or after a read failure (see inputError()).
+    // The next line (a leading UTF-8 byte order mark removed); End at the end of input or after a
+    // read failure (see inputError()).
     Line next();
     // Starts again at line 1.
     Status rewind();

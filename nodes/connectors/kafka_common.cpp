@@ -9,7 +9,9 @@ namespace riffle {
 
 namespace {
 
-KafkaLinkWatch* watchOf(void* opaque) { return static_cast<KafkaLinkWatch*>(opaque); }
+KafkaLinkWatch* watchOf(void* opaque) {
+    return static_cast<KafkaLinkWatch*>(opaque);
+}
 
 void onError(rd_kafka_t*, int err, const char* reason, void* opaque) {
     if (!opaque) return;
@@ -43,8 +45,10 @@ int onStats(rd_kafka_t*, char* json, size_t len, void* opaque) {
             if (b.value("source", "") == "logical") continue;
             if (b.value("state", "") == "UP") anyUp = true;
         }
-        if (anyUp) watchOf(opaque)->up();
-        else watchOf(opaque)->allDown();
+        if (anyUp)
+            watchOf(opaque)->up();
+        else
+            watchOf(opaque)->allDown();
     } catch (const std::exception&) {
         // A statistics report we cannot read changes nothing.
     }
@@ -54,8 +58,9 @@ int onStats(rd_kafka_t*, char* json, size_t len, void* opaque) {
 }  // namespace
 
 std::vector<ParamSpec> kafkaConnectionParams(const std::string& group) {
-    ParamSpec protocol = makeParam("security_protocol", ParamType::Choice, "plaintext",
-                                   "How to talk to the brokers: plaintext, sasl_plaintext, sasl_ssl or ssl");
+    ParamSpec protocol =
+        makeParam("security_protocol", ParamType::Choice, "plaintext",
+                  "How to talk to the brokers: plaintext, sasl_plaintext, sasl_ssl or ssl");
     protocol.choices = {"plaintext", "sasl_plaintext", "sasl_ssl", "ssl"};
     ParamSpec mechanism = makeParam("sasl_mechanism", ParamType::Choice, "PLAIN",
                                     "SASL mechanism for sasl_plaintext and sasl_ssl");
@@ -65,7 +70,8 @@ std::vector<ParamSpec> kafkaConnectionParams(const std::string& group) {
                   "Bootstrap brokers as host:port, separated by commas"),
         makeParam("username", ParamType::String, "", "SASL user name (empty: no SASL credentials)"),
         makeParam("password", ParamType::Secret, "",
-                  "SASL password as a reference: ${env:NAME} or ${secret:NAME}, never the password itself"),
+                  "SASL password as a reference: ${env:NAME} or ${secret:NAME}, never the password "
+                  "itself"),
         protocol,
         mechanism,
     };
@@ -107,7 +113,8 @@ void KafkaLinkWatch::problem(const std::string& reason) {
     // A warning while connected (one broker of three gone) does not make the node "connecting":
     // librdkafka carries on with the others. Only the statistics or "all brokers down" do.
     if (!m_connected.load(std::memory_order_relaxed) && m_metrics)
-        m_metrics->setLink(LinkState::Connecting, "brokers " + m_brokers + ": " + text + "; retrying");
+        m_metrics->setLink(LinkState::Connecting,
+                           "brokers " + m_brokers + ": " + text + "; retrying");
 }
 
 void KafkaLinkWatch::up() {
@@ -124,7 +131,8 @@ void KafkaLinkWatch::allDown() {
     std::string reason = lastProblem();
     if (reason.empty()) reason = "no broker reachable";
     if (was || m_metrics->link() != LinkState::Connecting)
-        m_metrics->setLink(LinkState::Connecting, "brokers " + m_brokers + ": " + reason + "; retrying");
+        m_metrics->setLink(LinkState::Connecting,
+                           "brokers " + m_brokers + ": " + reason + "; retrying");
 }
 
 std::string KafkaLinkWatch::lastProblem() const {
@@ -138,8 +146,11 @@ Result<KafkaConfPtr> makeKafkaConf(const NodeConfig& config, KafkaLinkWatch* wat
     const std::string brokers = config.getString("brokers");
     if (splitKafkaList(brokers).empty())
         return R::error("`brokers` is empty: give at least one host:port, e.g. 127.0.0.1:9092");
-    auto set = [&](const std::string& k, const std::string& v) { return setKafkaProperty(conf.get(), k, v); };
-    if (Status s = set("bootstrap.servers", brokers); !s) return R::error("`brokers`: " + s.message());
+    auto set = [&](const std::string& k, const std::string& v) {
+        return setKafkaProperty(conf.get(), k, v);
+    };
+    if (Status s = set("bootstrap.servers", brokers); !s)
+        return R::error("`brokers`: " + s.message());
     if (Status s = set("client.id", "riffle-" + config.id()); !s) return R::error(s.message());
     if (Status s = set("security.protocol", config.getString("security_protocol")); !s)
         return R::error("`security_protocol`: " + s.message());
@@ -151,11 +162,15 @@ Result<KafkaConfPtr> makeKafkaConf(const NodeConfig& config, KafkaLinkWatch* wat
         if (Status s = set("sasl.mechanisms", config.getString("sasl_mechanism")); !s)
             return R::error("`sasl_mechanism`: " + s.message());
         if (!user.empty())
-            if (Status s = set("sasl.username", user); !s) return R::error("`username`: " + s.message());
+            if (Status s = set("sasl.username", user); !s)
+                return R::error("`username`: " + s.message());
         if (!password.value().empty())
-            if (Status s = set("sasl.password", password.value()); !s) return R::error("`password`: librdkafka refused it");
+            if (Status s = set("sasl.password", password.value()); !s)
+                return R::error("`password`: librdkafka refused it");
     } else if (!user.empty() || !password.value().empty()) {
-        return R::error("`username`/`password` need `security_protocol` sasl_plaintext or sasl_ssl, not " + protocol);
+        return R::error(
+            "`username`/`password` need `security_protocol` sasl_plaintext or sasl_ssl, not " +
+            protocol);
     }
     // Reconnect quickly after a broker comes back; statistics drive the link state.
     for (const auto& [k, v] : {std::pair<const char*, const char*>{"reconnect.backoff.ms", "100"},

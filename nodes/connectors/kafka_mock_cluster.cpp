@@ -99,49 +99,58 @@ Status KafkaMockCluster::newProducer() {
 
 KafkaMockCluster::~KafkaMockCluster() = default;
 
-std::string KafkaMockCluster::bootstraps() const { return rd_kafka_mock_cluster_bootstraps(m_impl->cluster); }
+std::string KafkaMockCluster::bootstraps() const {
+    return rd_kafka_mock_cluster_bootstraps(m_impl->cluster);
+}
 
 Status KafkaMockCluster::createTopic(const std::string& topic, int partitions) {
-    const rd_kafka_resp_err_t err =
-        rd_kafka_mock_topic_create(m_impl->cluster, topic.c_str(), partitions, std::min(3, m_impl->brokers));
+    const rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(
+        m_impl->cluster, topic.c_str(), partitions, std::min(3, m_impl->brokers));
     if (err) return Status::error("cannot create topic `" + topic + "`: " + rd_kafka_err2str(err));
     m_impl->partitions[topic] = partitions;
     return Status::ok();
 }
 
-const std::string& KafkaMockCluster::lastError() const { return m_impl->lastError; }
+const std::string& KafkaMockCluster::lastError() const {
+    return m_impl->lastError;
+}
 
-Status KafkaMockCluster::produce(const std::string& topic, const std::vector<KafkaTestMessage>& messages,
-                                 int timeoutMs) {
+Status KafkaMockCluster::produce(const std::string& topic,
+                                 const std::vector<KafkaTestMessage>& messages, int timeoutMs) {
     Status s = produceNow(topic, messages, timeoutMs);
     m_impl->lastError = s.message();
     return s;
 }
 
-Status KafkaMockCluster::produceNow(const std::string& topic, const std::vector<KafkaTestMessage>& messages,
-                                    int timeoutMs) {
+Status KafkaMockCluster::produceNow(const std::string& topic,
+                                    const std::vector<KafkaTestMessage>& messages, int timeoutMs) {
     Impl& im = *m_impl;
     im.delivery = Delivery{};
     const int64_t start = steadyMs();
     for (const auto& m : messages) {
         for (;;) {
             const rd_kafka_resp_err_t err = rd_kafka_producev(
-                im.producer, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                im.producer, RD_KAFKA_V_TOPIC(topic.c_str()),
+                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                 RD_KAFKA_V_VALUE(const_cast<char*>(m.value.data()), m.value.size()),
                 RD_KAFKA_V_KEY(m.hasKey ? m.key.data() : nullptr, m.hasKey ? m.key.size() : 0),
                 RD_KAFKA_V_PARTITION(m.partition >= 0 ? m.partition : RD_KAFKA_PARTITION_UA),
                 RD_KAFKA_V_TIMESTAMP(m.timestampMs), RD_KAFKA_V_END);
             if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
-            if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) return Status::error(std::string("produce: ") + rd_kafka_err2str(err));
-            if (steadyMs() - start > timeoutMs) return Status::error("produce: timed out with a full queue");
+            if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                return Status::error(std::string("produce: ") + rd_kafka_err2str(err));
+            if (steadyMs() - start > timeoutMs)
+                return Status::error("produce: timed out with a full queue");
             rd_kafka_poll(im.producer, 10);
         }
         rd_kafka_poll(im.producer, 0);
     }
-    while (im.delivery.done < static_cast<int64_t>(messages.size()) && steadyMs() - start < timeoutMs)
+    while (im.delivery.done < static_cast<int64_t>(messages.size()) &&
+           steadyMs() - start < timeoutMs)
         rd_kafka_poll(im.producer, 50);
     if (im.delivery.failed)
-        return Status::error(std::to_string(im.delivery.failed) + " messages failed: " + im.delivery.firstError);
+        return Status::error(std::to_string(im.delivery.failed) +
+                             " messages failed: " + im.delivery.firstError);
     if (im.delivery.done < static_cast<int64_t>(messages.size()))
         return Status::error("produce: only " + std::to_string(im.delivery.done) + " of " +
                              std::to_string(messages.size()) + " delivered in time");
@@ -150,14 +159,17 @@ Status KafkaMockCluster::produceNow(const std::string& topic, const std::vector<
 
 void KafkaMockCluster::setAllBrokersDown(bool down) {
     for (int id = 1; id <= m_impl->brokers; ++id) {
-        if (down) rd_kafka_mock_broker_set_down(m_impl->cluster, id);
-        else rd_kafka_mock_broker_set_up(m_impl->cluster, id);
+        if (down)
+            rd_kafka_mock_broker_set_down(m_impl->cluster, id);
+        else
+            rd_kafka_mock_broker_set_up(m_impl->cluster, id);
     }
     // The test's own producer starts afresh after an outage (Riffle's clients must cope alone).
     if (!down) (void)newProducer();
 }
 
-std::vector<KafkaTestMessage> KafkaMockCluster::readAll(const std::string& topic, size_t expected, int timeoutMs) {
+std::vector<KafkaTestMessage> KafkaMockCluster::readAll(const std::string& topic, size_t expected,
+                                                        int timeoutMs) {
     std::vector<KafkaTestMessage> out;
     rd_kafka_conf_t* conf = quietConf();
     set(conf, "bootstrap.servers", bootstraps());
@@ -169,7 +181,9 @@ std::vector<KafkaTestMessage> KafkaMockCluster::readAll(const std::string& topic
     const auto it = m_impl->partitions.find(topic);
     const int parts = it == m_impl->partitions.end() ? 1 : it->second;
     rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(parts);
-    for (int p = 0; p < parts; ++p) rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    for (int p = 0; p < parts; ++p)
+        rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset =
+            RD_KAFKA_OFFSET_BEGINNING;
     rd_kafka_assign(rk, list);
     rd_kafka_topic_partition_list_destroy(list);
     const int64_t start = steadyMs();

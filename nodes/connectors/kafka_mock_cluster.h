@@ -33,7 +33,8 @@ public:
     std::string bootstraps() const;
     Status createTopic(const std::string& topic, int partitions);
     // Produces and waits until every message is acknowledged (bounded by timeoutMs).
-    Status produce(const std::string& topic, const std::vector<KafkaTestMessage>& messages, int timeoutMs = 60000);
+    Status produce(const std::string& topic, const std::vector<KafkaTestMessage>& messages,
+                   int timeoutMs = 60000);
     // The message of the last failed produce(), for test output.
     const std::string& lastError() const;
     // Takes every broker down (closing its connections and refusing new ones) or up again.
@@ -45,7 +46,8 @@ public:
 private:
     KafkaMockCluster() = default;
     Status newProducer();
-    Status produceNow(const std::string& topic, const std::vector<KafkaTestMessage>& messages, int timeoutMs);
+    Status produceNow(const std::string& topic, const std::vector<KafkaTestMessage>& messages,
+                      int timeoutMs);
     struct Impl;
     std::unique_ptr<Impl> m_impl;
 };

@@ -65,7 +65,9 @@ public:
 
     Status open() override {
         const NodeConfig& c = m_ctx.config;
-        auto fail = [&](const std::string& m) { return Status::error(m_ctx.nodeLabel + ": " + redactSecrets(m)); };
+        auto fail = [&](const std::string& m) {
+            return Status::error(m_ctx.nodeLabel + ": " + redactSecrets(m));
+        };
         if (m_ctx.inputSchemas.empty() || !m_ctx.inputSchemas[0]) return fail("has no input");
         auto key = compileKey(c, *m_ctx.inputSchemas[0]);
         if (!key) return fail(key.message());
@@ -84,17 +86,20 @@ public:
         rd_kafka_conf_set_dr_msg_cb(k, onDelivery);
 
         char err[512] = {0};
-        m_metrics->setLink(LinkState::Connecting, "connecting to brokers " + c.getString("brokers"));
+        m_metrics->setLink(LinkState::Connecting,
+                           "connecting to brokers " + c.getString("brokers"));
         m_rk = rd_kafka_new(RD_KAFKA_PRODUCER, k, err, sizeof err);
         if (!m_rk) return fail(std::string("cannot create the Kafka producer: ") + err);
         conf.value().release();  // rd_kafka_new owns it now
         m_topic = rd_kafka_topic_new(m_rk, topic.c_str(), nullptr);
         if (!m_topic) {
             close();
-            return fail("cannot use topic `" + topic + "`: " + rd_kafka_err2str(rd_kafka_last_error()));
+            return fail("cannot use topic `" + topic +
+                        "`: " + rd_kafka_err2str(rd_kafka_last_error()));
         }
         for (size_t col = 0; col < m_ctx.inputSchemas[0]->size(); ++col)
-            if (m_ctx.inputSchemas[0]->field(col).type == Type::String) m_stringColumns.push_back(col);
+            if (m_ctx.inputSchemas[0]->field(col).type == Type::String)
+                m_stringColumns.push_back(col);
         return Status::ok();
     }
 
@@ -111,8 +116,10 @@ public:
         for (size_t r = 0; r < in.rows(); ++r) {
             if (!checkUtf8(in, r, errors)) continue;
             m_payload.clear();
-            if (m_csv) appendCsvRow(m_payload, in, r);
-            else appendJsonRow(m_payload, in, r);
+            if (m_csv)
+                appendCsvRow(m_payload, in, r);
+            else
+                appendJsonRow(m_payload, in, r);
             if (!m_payload.empty() && m_payload.back() == '\n') m_payload.pop_back();
             std::string_view key;
             bool hasKey = false;
@@ -151,7 +158,8 @@ public:
     void finish(Emitter&) override {
         if (!m_rk) return;
         const int64_t start = steadyMs();
-        while (rd_kafka_outq_len(m_rk) > 0 && steadyMs() - start < kFlushMs) rd_kafka_flush(m_rk, 100);
+        while (rd_kafka_outq_len(m_rk) > 0 && steadyMs() - start < kFlushMs)
+            rd_kafka_flush(m_rk, 100);
         rd_kafka_poll(m_rk, 0);
         checkFailures();
         releaseDelivered();
@@ -159,8 +167,9 @@ public:
         if (left > 0) {
             std::string why = m_watch.lastProblem();
             throw std::runtime_error(m_ctx.nodeLabel + ": " + std::to_string(left) +
-                                     " messages were not delivered to `" + m_ctx.config.getString("topic") +
-                                     "` within " + std::to_string(kFlushMs / 1000) + " s" +
+                                     " messages were not delivered to `" +
+                                     m_ctx.config.getString("topic") + "` within " +
+                                     std::to_string(kFlushMs / 1000) + " s" +
                                      (why.empty() ? std::string() : " (" + why + ")"));
         }
     }
@@ -194,7 +203,8 @@ private:
             self->m_watch.up();
             return;
         }
-        if (m->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || m->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) return;
+        if (m->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || m->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT)
+            return;
         if (self->m_failed++ == 0) self->m_firstFailure = redactSecrets(rd_kafka_err2str(m->err));
         self->m_metrics->add(self->m_metrics->errors, 1);
     }
@@ -205,7 +215,9 @@ private:
                 m_rk, RD_KAFKA_V_RKT(m_topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                 RD_KAFKA_V_VALUE(m_payload.data(), m_payload.size()),
                 RD_KAFKA_V_KEY(hasKey ? key.data() : nullptr, hasKey ? key.size() : 0),
-                RD_KAFKA_V_TIMESTAMP(timestampMs > 0 ? timestampMs : 0), RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<uintptr_t>(m_nextSeq))), RD_KAFKA_V_END);
+                RD_KAFKA_V_TIMESTAMP(timestampMs > 0 ? timestampMs : 0),
+                RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<uintptr_t>(m_nextSeq))),
+                RD_KAFKA_V_END);
             if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
                 ++m_nextSeq;
                 m_delivered.push_back(0);
@@ -248,9 +260,11 @@ private:
     void checkFailures() {
         char fatal[512] = {0};
         if (m_rk && rd_kafka_fatal_error(m_rk, fatal, sizeof fatal) != RD_KAFKA_RESP_ERR_NO_ERROR)
-            throw std::runtime_error(m_ctx.nodeLabel + ": the Kafka producer failed: " + redactSecrets(fatal));
+            throw std::runtime_error(m_ctx.nodeLabel +
+                                     ": the Kafka producer failed: " + redactSecrets(fatal));
         if (m_failed == 0) return;
-        throw std::runtime_error(m_ctx.nodeLabel + ": Kafka did not accept " + std::to_string(m_failed) +
+        throw std::runtime_error(m_ctx.nodeLabel + ": Kafka did not accept " +
+                                 std::to_string(m_failed) +
                                  (m_failed == 1 ? " message" : " messages") + " for topic `" +
                                  m_ctx.config.getString("topic") + "`: " + m_firstFailure);
     }
@@ -280,12 +294,13 @@ private:
     StringArena m_keyArena;
     std::vector<size_t> m_stringColumns;
     std::string m_payload, m_keyText;
-    int64_t m_failed = 0;          // messages Kafka did not take
+    int64_t m_failed = 0;  // messages Kafka did not take
     // Delivery order per message (seq from 0): m_delivered[i] is message m_settledBelow + i.
     uint64_t m_nextSeq = 0;
     uint64_t m_settledBelow = 0;
     std::deque<uint8_t> m_delivered;
-    std::deque<std::pair<uint64_t, ProgressMarkerPtr>> m_heldMarkers;  // (messages before it, marker)
+    std::deque<std::pair<uint64_t, ProgressMarkerPtr>>
+        m_heldMarkers;  // (messages before it, marker)
     std::string m_firstFailure;
 };
 
@@ -297,36 +312,44 @@ void registerKafkaSink(NodeRegistry& registry) {
     spec.displayName = "Kafka";
     spec.category = "sink";
     spec.description =
-        "Writes every event as a Kafka message (JSON or CSV) with an idempotent producer; the key is an "
-        "expression, the Kafka timestamp is `_time`. A message Kafka does not accept fails the run.";
+        "Writes every event as a Kafka message (JSON or CSV) with an idempotent producer; the key "
+        "is an "
+        "expression, the Kafka timestamp is `_time`. A message Kafka does not accept fails the "
+        "run.";
     spec.inputs = {{"in", "Events to write"}};
     spec.isSink = true;
 
     ParamSpec topic = makeParam("topic", ParamType::String, Json(), "The topic to write to");
     topic.required = true;
-    ParamSpec key = makeParam("key", ParamType::Expression, "",
-                              "The message key, an expression over the event (e.g. user_id); empty: no key");
-    ParamSpec format = makeParam("format", ParamType::Choice, "json",
-                                 "json: one object per message, `_time` included; csv: one record, fields in "
-                                 "input order");
+    ParamSpec key =
+        makeParam("key", ParamType::Expression, "",
+                  "The message key, an expression over the event (e.g. user_id); empty: no key");
+    ParamSpec format =
+        makeParam("format", ParamType::Choice, "json",
+                  "json: one object per message, `_time` included; csv: one record, fields in "
+                  "input order");
     format.choices = {"json", "csv"};
-    ParamSpec timeout = makeParam("delivery_timeout", ParamType::Duration, "5m",
-                                  "How long librdkafka retries a message while brokers are away before the run fails",
-                                  "", 1, 24 * 3600);
+    ParamSpec timeout = makeParam(
+        "delivery_timeout", ParamType::Duration, "5m",
+        "How long librdkafka retries a message while brokers are away before the run fails", "", 1,
+        24 * 3600);
     std::vector<ParamSpec> params = kafkaConnectionParams("Kafka");
     params.insert(params.begin() + 1, {topic, key, format, timeout});
     for (auto& p : params) {
         p.group = "Kafka";
         spec.params.push_back(std::move(p));
     }
-    spec.schemaRule = [](const NodeConfig& config, const SchemaInputs& in) -> Result<std::vector<SchemaPtr>> {
+    spec.schemaRule = [](const NodeConfig& config,
+                         const SchemaInputs& in) -> Result<std::vector<SchemaPtr>> {
         using R = Result<std::vector<SchemaPtr>>;
         if (in.schemas.empty() || !in.schemas[0]) return R(std::vector<SchemaPtr>{});
         auto k = compileKey(config, *in.schemas[0]);
         if (!k) return R::error(k.message());
         return R(std::vector<SchemaPtr>{});
     };
-    spec.createOperator = [](const OperatorContext& ctx) { return std::make_unique<KafkaSink>(ctx); };
+    spec.createOperator = [](const OperatorContext& ctx) {
+        return std::make_unique<KafkaSink>(ctx);
+    };
     registry.add(std::move(spec));
 }
 

@@ -36,13 +36,13 @@ namespace riffle {
 
 namespace {
 
-constexpr int64_t kIdlePollUs = 2000;          // how soon to look again when nothing came
-constexpr int kCommitOnCloseMs = 3000;         // bound for the final commit
-constexpr int kCloseMs = 3000;                 // bound for leaving the group
+constexpr int64_t kIdlePollUs = 2000;            // how soon to look again when nothing came
+constexpr int kCommitOnCloseMs = 3000;           // bound for the final commit
+constexpr int kCloseMs = 3000;                   // bound for leaving the group
 constexpr size_t kMaxErrorRawBytes = 64 * 1024;  // an `errors` row keeps at most this much
 
-const std::vector<MetaField> kMeta = {MetaField::Key, MetaField::Topic, MetaField::Partition, MetaField::Offset,
-                                      MetaField::Timestamp};
+const std::vector<MetaField> kMeta = {MetaField::Key, MetaField::Topic, MetaField::Partition,
+                                      MetaField::Offset, MetaField::Timestamp};
 
 TimeUs wallNowUs() {
     using namespace std::chrono;
@@ -77,8 +77,8 @@ struct PendingOffset {
     int64_t next = 0;
 };
 
-void rememberOffset(std::vector<PendingOffset>& offsets, const std::string_view topic, int32_t partition,
-                    int64_t next) {
+void rememberOffset(std::vector<PendingOffset>& offsets, const std::string_view topic,
+                    int32_t partition, int64_t next) {
     for (auto it = offsets.rbegin(); it != offsets.rend(); ++it)
         if (it->partition == partition && it->topic == topic) {
             it->next = std::max(it->next, next);
@@ -105,11 +105,13 @@ private:
     std::vector<PendingOffset> m_ready;
 };
 
-void onRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts, void* opaque) {
+void onRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
+                 void* opaque) {
     const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         if (cooperative) {
-            if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk, parts)) rd_kafka_error_destroy(e);
+            if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk, parts))
+                rd_kafka_error_destroy(e);
         } else {
             rd_kafka_assign(rk, parts);
         }
@@ -117,7 +119,8 @@ void onRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partiti
     } else {
         // With auto commit on, librdkafka commits the stored offsets of revoked partitions first.
         if (cooperative) {
-            if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk, parts)) rd_kafka_error_destroy(e);
+            if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk, parts))
+                rd_kafka_error_destroy(e);
         } else {
             rd_kafka_assign(rk, nullptr);
         }
@@ -134,48 +137,57 @@ public:
 
     Status open() override {
         const NodeConfig& c = m_ctx.config;
-        auto fail = [&](const std::string& m) { return Status::error(m_ctx.nodeLabel + ": " + redactSecrets(m)); };
+        auto fail = [&](const std::string& m) {
+            return Status::error(m_ctx.nodeLabel + ": " + redactSecrets(m));
+        };
         auto decoder = MessageDecoder::create(c, m_ctx.outputSchemas.at(0), kMeta);
         if (!decoder) return fail(decoder.message());
         m_decoder = std::move(decoder.value());
         const auto topics = splitKafkaList(c.getString("topic"));
-        if (topics.empty()) return fail("`topic` is empty: name the topic to read (several separated by commas)");
+        if (topics.empty())
+            return fail("`topic` is empty: name the topic to read (several separated by commas)");
         if (c.getString("group").empty()) return fail("`group` is empty: name the consumer group");
         const int64_t sessionMs = c.getDurationUs("session_timeout") / 1000;
         if (sessionMs < 1000 || sessionMs > 3'600'000)
-            return fail("`session_timeout` must be between 1s and 1h, got " + c.getString("session_timeout"));
+            return fail("`session_timeout` must be between 1s and 1h, got " +
+                        c.getString("session_timeout"));
 
         auto conf = makeKafkaConf(c, &m_watch);
         if (!conf) return fail(conf.message());
         rd_kafka_conf_t* k = conf.value().get();
-        for (const auto& [key, value] : {std::pair<std::string, std::string>{"group.id", c.getString("group")},
-                                         {"auto.offset.reset", c.getString("start")},
-                                         {"enable.auto.commit", "true"},
-                                         {"enable.auto.offset.store", "false"},
-                                         {"auto.commit.interval.ms", "1000"},
-                                         {"session.timeout.ms", std::to_string(sessionMs)},
-                                         {"enable.partition.eof", "false"},
-                                         // Keep a deeper local queue so that poll() rarely finds
-                                         // it empty while a fetch is on its way.
-                                         {"queued.min.messages", "500000"},
-                                         {"fetch.wait.max.ms", "100"}})
+        for (const auto& [key, value] :
+             {std::pair<std::string, std::string>{"group.id", c.getString("group")},
+              {"auto.offset.reset", c.getString("start")},
+              {"enable.auto.commit", "true"},
+              {"enable.auto.offset.store", "false"},
+              {"auto.commit.interval.ms", "1000"},
+              {"session.timeout.ms", std::to_string(sessionMs)},
+              {"enable.partition.eof", "false"},
+              // Keep a deeper local queue so that poll() rarely finds
+              // it empty while a fetch is on its way.
+              {"queued.min.messages", "500000"},
+              {"fetch.wait.max.ms", "100"}})
             if (Status s = setKafkaProperty(k, key, value); !s) return fail(s.message());
         rd_kafka_conf_set_rebalance_cb(k, onRebalance);
 
         char err[512] = {0};
-        m_metrics->setLink(LinkState::Connecting, "connecting to brokers " + c.getString("brokers"));
+        m_metrics->setLink(LinkState::Connecting,
+                           "connecting to brokers " + c.getString("brokers"));
         m_rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.value().get(), err, sizeof err);
         if (!m_rk) return fail(std::string("cannot create the Kafka consumer: ") + err);
         conf.value().release();  // rd_kafka_new owns it now
         rd_kafka_poll_set_consumer(m_rk);
 
-        rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(topics.size()));
-        for (const auto& t : topics) rd_kafka_topic_partition_list_add(list, t.c_str(), RD_KAFKA_PARTITION_UA);
+        rd_kafka_topic_partition_list_t* list =
+            rd_kafka_topic_partition_list_new(static_cast<int>(topics.size()));
+        for (const auto& t : topics)
+            rd_kafka_topic_partition_list_add(list, t.c_str(), RD_KAFKA_PARTITION_UA);
         const rd_kafka_resp_err_t sub = rd_kafka_subscribe(m_rk, list);
         rd_kafka_topic_partition_list_destroy(list);
         if (sub != RD_KAFKA_RESP_ERR_NO_ERROR) {
             destroyHandle(false);
-            return fail("cannot subscribe to `" + c.getString("topic") + "`: " + rd_kafka_err2str(sub));
+            return fail("cannot subscribe to `" + c.getString("topic") +
+                        "`: " + rd_kafka_err2str(sub));
         }
         return Status::ok();
     }
@@ -219,7 +231,8 @@ public:
         // Final commit of what the sinks wrote, asynchronously with a bound: a broker that
         // is gone must not hang Stop (the auto commit has sent most offsets already).
         rd_kafka_queue_t* q = rd_kafka_queue_new(m_rk);
-        if (rd_kafka_commit_queue(m_rk, nullptr, q, nullptr, nullptr) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (rd_kafka_commit_queue(m_rk, nullptr, q, nullptr, nullptr) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR) {
             while (steadyMs() - start < kCommitOnCloseMs) {
                 rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 100);
                 if (!ev) continue;
@@ -251,10 +264,12 @@ private:
         std::string why = m_decoder->decode(payload, meta, arrival, batch);
         if (!why.empty()) {
             // An error row must not move the watermark past events still to come.
-            const TimeUs t = m_lastEventTime == kMinTime ? arrival : std::min(arrival, m_lastEventTime);
+            const TimeUs t =
+                m_lastEventTime == kMinTime ? arrival : std::min(arrival, m_lastEventTime);
             errors.addRaw(t, errorRaw(payload), m.offset,
-                          "topic `" + std::string(topic) + "` partition " + std::to_string(m.partition) + " offset " +
-                              std::to_string(m.offset) + ": " + why);
+                          "topic `" + std::string(topic) + "` partition " +
+                              std::to_string(m.partition) + " offset " + std::to_string(m.offset) +
+                              ": " + why);
         } else if (batch.rows() > before) {
             m_lastEventTime = batch.column(0).ints()[before];
         }
@@ -265,23 +280,29 @@ private:
     void markHandedOn(Emitter& out) {
         if (m_pending.empty()) return;
         out.mark(std::make_shared<ProgressMarker>(
-            [ledger = m_ledger, offsets = std::move(m_pending)]() mutable { ledger->processed(std::move(offsets)); }));
+            [ledger = m_ledger, offsets = std::move(m_pending)]() mutable {
+                ledger->processed(std::move(offsets));
+            }));
         m_pending.clear();
     }
 
     void storeOffsets(const std::vector<PendingOffset>& offsets) {
         if (offsets.empty() || !m_rk) return;
-        rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size()));
-        for (const auto& p : offsets) rd_kafka_topic_partition_list_add(list, p.topic.c_str(), p.partition)->offset = p.next;
+        rd_kafka_topic_partition_list_t* list =
+            rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size()));
+        for (const auto& p : offsets)
+            rd_kafka_topic_partition_list_add(list, p.topic.c_str(), p.partition)->offset = p.next;
         // Fails for partitions revoked meanwhile; their new owner reads them again (at-least-once).
         rd_kafka_offsets_store(m_rk, list);
         rd_kafka_topic_partition_list_destroy(list);
     }
 
     void consumerError(const rd_kafka_message_t* m) {
-        const std::string topic = m->rkt ? rd_kafka_topic_name(m->rkt) : m_ctx.config.getString("topic");
+        const std::string topic =
+            m->rkt ? rd_kafka_topic_name(m->rkt) : m_ctx.config.getString("topic");
         switch (m->err) {
-            case RD_KAFKA_RESP_ERR__PARTITION_EOF: return;
+            case RD_KAFKA_RESP_ERR__PARTITION_EOF:
+                return;
             case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
             case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
                 m_metrics->setLink(LinkState::Connecting,
@@ -291,13 +312,16 @@ private:
             case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
             case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
                 m_metrics->setLink(LinkState::Connecting,
-                                   redactSecrets(rd_kafka_message_errstr(m)) + "; check `username` and `password`");
+                                   redactSecrets(rd_kafka_message_errstr(m)) +
+                                       "; check `username` and `password`");
                 return;
-            default: break;
+            default:
+                break;
         }
         char fatal[512] = {0};
         if (rd_kafka_fatal_error(m_rk, fatal, sizeof fatal) != RD_KAFKA_RESP_ERR_NO_ERROR)
-            throw std::runtime_error(m_ctx.nodeLabel + ": Kafka consumer failed: " + redactSecrets(fatal));
+            throw std::runtime_error(m_ctx.nodeLabel +
+                                     ": Kafka consumer failed: " + redactSecrets(fatal));
         m_watch.problem(rd_kafka_message_errstr(m));
     }
 
@@ -316,7 +340,8 @@ private:
                 rd_kafka_queue_destroy(q);
             }
         }
-        // The consumer has left its group (or gave up within the bound): destroy must not try again.
+        // The consumer has left its group (or gave up within the bound): destroy must not try
+        // again.
         rd_kafka_destroy_flags(m_rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
         m_rk = nullptr;
     }
@@ -340,24 +365,30 @@ void registerKafkaSource(NodeRegistry& registry) {
     spec.displayName = "Kafka";
     spec.category = "source";
     spec.description =
-        "Reads Kafka topics as a consumer group member: processes with the same group share the partitions. "
-        "Offsets are committed once every sink has written the events (at-least-once); key, topic, partition, offset "
+        "Reads Kafka topics as a consumer group member: processes with the same group share the "
+        "partitions. "
+        "Offsets are committed once every sink has written the events (at-least-once); key, topic, "
+        "partition, offset "
         "and the Kafka timestamp are fields.";
     spec.outputs = {{"out", "One event per message"}};
 
-    ParamSpec topic = makeParam("topic", ParamType::String, Json(), "The topic to read; several separated by commas");
+    ParamSpec topic = makeParam("topic", ParamType::String, Json(),
+                                "The topic to read; several separated by commas");
     topic.required = true;
-    ParamSpec group = makeParam("group", ParamType::String, "riffle",
-                                "Consumer group: processes with the same group share the topic's partitions");
-    ParamSpec start = makeParam("start", ParamType::Choice, "latest",
-                                "Where a group without committed offsets starts: earliest (the oldest message "
-                                "kept) or latest (only new messages)");
+    ParamSpec group =
+        makeParam("group", ParamType::String, "riffle",
+                  "Consumer group: processes with the same group share the topic's partitions");
+    ParamSpec start =
+        makeParam("start", ParamType::Choice, "latest",
+                  "Where a group without committed offsets starts: earliest (the oldest message "
+                  "kept) or latest (only new messages)");
     start.choices = {"earliest", "latest"};
     // Shorter than Kafka's 45 s: a crashed run's partitions go to the next run or the other
     // processes of the group sooner. Brokers accept 6 s and more by default.
-    ParamSpec session = makeParam("session_timeout", ParamType::Duration, "10s",
-                                  "How long the group waits for a process that stopped answering (crashed) "
-                                  "before its partitions go to the others");
+    ParamSpec session =
+        makeParam("session_timeout", ParamType::Duration, "10s",
+                  "How long the group waits for a process that stopped answering (crashed) "
+                  "before its partitions go to the others");
     std::vector<ParamSpec> params = kafkaConnectionParams("Kafka");
     params.insert(params.begin() + 1, {topic, group, start, session});
     for (size_t i = 1; i < 5; ++i) params[i].group = "Kafka";
@@ -365,8 +396,12 @@ void registerKafkaSource(NodeRegistry& registry) {
     for (auto& p : messageFormatParams("Kafka")) spec.params.push_back(std::move(p));
     for (auto& p : sourceTimeParams("2s")) spec.params.push_back(std::move(p));
 
-    spec.schemaRule = [](const NodeConfig& config, const SchemaInputs&) { return messageSourceSchema(config, kMeta); };
-    spec.createSource = [](const OperatorContext& ctx) { return std::make_unique<KafkaSource>(ctx); };
+    spec.schemaRule = [](const NodeConfig& config, const SchemaInputs&) {
+        return messageSourceSchema(config, kMeta);
+    };
+    spec.createSource = [](const OperatorContext& ctx) {
+        return std::make_unique<KafkaSource>(ctx);
+    };
     registry.add(std::move(spec));
 }
 

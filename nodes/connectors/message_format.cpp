@@ -24,7 +24,8 @@ std::string shortText(std::string_view text) {
 
 // One CSV record (RFC 4180) split into fields; unquoted content is a view into `record`,
 // quoted content (with "" turned into ") goes to `scratch`. Returns the reason on failure.
-std::string splitCsvRecord(std::string_view record, std::vector<CsvField>& fields, std::string& scratch) {
+std::string splitCsvRecord(std::string_view record, std::vector<CsvField>& fields,
+                           std::string& scratch) {
     fields.clear();
     scratch.clear();
     scratch.reserve(record.size());
@@ -67,7 +68,8 @@ std::string splitCsvRecord(std::string_view record, std::vector<CsvField>& field
         if (i >= record.size()) break;
         ++i;  // the comma
     }
-    for (const Span& s : spans) fields.push_back({std::string_view(scratch).substr(s.start, s.size), s.quoted});
+    for (const Span& s : spans)
+        fields.push_back({std::string_view(scratch).substr(s.start, s.size), s.quoted});
     return {};
 }
 
@@ -82,24 +84,32 @@ std::optional<MessageFormat> messageFormatFromName(std::string_view name) {
 
 Field metaFieldDeclaration(MetaField f) {
     switch (f) {
-        case MetaField::Key: return {"key", Type::String};
-        case MetaField::Topic: return {"topic", Type::String};
-        case MetaField::Partition: return {"partition", Type::Int};
-        case MetaField::Offset: return {"offset", Type::Int};
-        case MetaField::Timestamp: return {"timestamp", Type::Time};
-        case MetaField::Peer: return {"peer", Type::String};
+        case MetaField::Key:
+            return {"key", Type::String};
+        case MetaField::Topic:
+            return {"topic", Type::String};
+        case MetaField::Partition:
+            return {"partition", Type::Int};
+        case MetaField::Offset:
+            return {"offset", Type::Int};
+        case MetaField::Timestamp:
+            return {"timestamp", Type::Time};
+        case MetaField::Peer:
+            return {"peer", Type::String};
     }
     return {"key", Type::String};
 }
 
 std::vector<ParamSpec> messageFormatParams(const std::string& group) {
-    ParamSpec format = makeParam("format", ParamType::Choice, "json",
-                                 "json: one object per message; csv: one record per message, fields in `schema` "
-                                 "order; raw: the message as one `value` string");
+    ParamSpec format =
+        makeParam("format", ParamType::Choice, "json",
+                  "json: one object per message; csv: one record per message, fields in `schema` "
+                  "order; raw: the message as one `value` string");
     format.choices = {"json", "csv", "raw"};
-    ParamSpec schema = makeParam("schema", ParamType::StringList, Json::array(),
-                                 "The message's fields as \"name type\" (e.g. \"page string\", \"latency_ms int\"); "
-                                 "needed for json and csv. A missing field is NULL, an unknown one is ignored");
+    ParamSpec schema = makeParam(
+        "schema", ParamType::StringList, Json::array(),
+        "The message's fields as \"name type\" (e.g. \"page string\", \"latency_ms int\"); "
+        "needed for json and csv. A missing field is NULL, an unknown one is ignored");
     ParamSpec maxBytes = makeParam("max_message_bytes", ParamType::Int, kDefaultMaxMessageBytes,
                                    "A longer message goes to `errors` and is skipped", "bytes", 16,
                                    1024.0 * 1024 * 1024);
@@ -108,7 +118,8 @@ std::vector<ParamSpec> messageFormatParams(const std::string& group) {
     return out;
 }
 
-Result<std::vector<SchemaPtr>> messageSourceSchema(const NodeConfig& config, const std::vector<MetaField>& meta) {
+Result<std::vector<SchemaPtr>> messageSourceSchema(const NodeConfig& config,
+                                                   const std::vector<MetaField>& meta) {
     using R = Result<std::vector<SchemaPtr>>;
     const auto format = messageFormatFromName(config.getString("format"));
     if (!format) return R::error("`format` must be json, csv or raw");
@@ -132,20 +143,24 @@ Result<std::vector<SchemaPtr>> messageSourceSchema(const NodeConfig& config, con
     }
     for (MetaField m : meta) {
         Field f = metaFieldDeclaration(m);
-        if (std::any_of(fields.begin(), fields.end(), [&](const Field& x) { return x.name == f.name; }))
+        if (std::any_of(fields.begin(), fields.end(),
+                        [&](const Field& x) { return x.name == f.name; }))
             return R::error("the field `" + f.name + "` in `schema` clashes with the `" + f.name +
                             "` field this source adds; rename it");
         fields.push_back(f);
     }
     const std::string tf = config.getString("time_field");
     if (!tf.empty()) {
-        auto it = std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return f.name == tf; });
+        auto it = std::find_if(fields.begin(), fields.end(),
+                               [&](const Field& f) { return f.name == tf; });
         if (it == fields.end()) {
             std::string list;
             for (const auto& f : fields) list += (list.empty() ? "" : ", ") + f.name;
-            return R::error("`time_field` `" + tf + "` is not a field of the messages (fields: " + list + ")");
+            return R::error("`time_field` `" + tf +
+                            "` is not a field of the messages (fields: " + list + ")");
         }
-        if (it->type != Type::Time && it->type != Type::Int && it->type != Type::Float && it->type != Type::String)
+        if (it->type != Type::Time && it->type != Type::Int && it->type != Type::Float &&
+            it->type != Type::String)
             return R::error("`time_field` `" + tf + "` is a " + std::string(typeName(it->type)) +
                             "; it must hold a time, a number or an ISO-8601 string");
     }
@@ -162,7 +177,8 @@ struct MessageDecoder::Impl {
 
 MessageDecoder::~MessageDecoder() = default;
 
-Result<std::unique_ptr<MessageDecoder>> MessageDecoder::create(const NodeConfig& config, SchemaPtr schema,
+Result<std::unique_ptr<MessageDecoder>> MessageDecoder::create(const NodeConfig& config,
+                                                               SchemaPtr schema,
                                                                std::vector<MetaField> meta) {
     using R = Result<std::unique_ptr<MessageDecoder>>;
     std::unique_ptr<MessageDecoder> d(new MessageDecoder());
@@ -171,11 +187,14 @@ Result<std::unique_ptr<MessageDecoder>> MessageDecoder::create(const NodeConfig&
     auto format = messageFormatFromName(config.getString("format"));
     if (!format) return R::error("`format` must be json, csv or raw");
     d->m_format = *format;
-    d->m_timeFormat = timeFormatFromName(config.getString("time_format")).value_or(TimeFormat::Auto);
-    d->m_maxBytes = static_cast<size_t>(config.has("max_message_bytes") ? config.getInt("max_message_bytes")
-                                                                        : kDefaultMaxMessageBytes);
+    d->m_timeFormat =
+        timeFormatFromName(config.getString("time_format")).value_or(TimeFormat::Auto);
+    d->m_maxBytes =
+        static_cast<size_t>(config.has("max_message_bytes") ? config.getInt("max_message_bytes")
+                                                            : kDefaultMaxMessageBytes);
     d->m_meta = std::move(meta);
-    if (d->m_schema->size() < 1 + d->m_meta.size()) return R::error("the output schema does not fit the source");
+    if (d->m_schema->size() < 1 + d->m_meta.size())
+        return R::error("the output schema does not fit the source");
     d->m_payloadEnd = d->m_schema->size() - d->m_meta.size();
     for (size_t k = 1; k < d->m_payloadEnd; ++k) d->m_impl->indexOf[d->m_schema->field(k).name] = k;
     const std::string tf = config.getString("time_field");
@@ -188,19 +207,22 @@ Result<std::unique_ptr<MessageDecoder>> MessageDecoder::create(const NodeConfig&
 namespace {
 
 std::string typeError(const Field& f, std::string_view shown) {
-    return "field `" + f.name + "`: expected " + std::string(typeName(f.type)) + ", got " + shortText(shown);
+    return "field `" + f.name + "`: expected " + std::string(typeName(f.type)) + ", got " +
+           shortText(shown);
 }
 
 std::optional<TimeUs> timeFromInt(int64_t n, TimeFormat format) {
     switch (format) {
-        case TimeFormat::EpochUs: return n;
+        case TimeFormat::EpochUs:
+            return n;
         case TimeFormat::EpochMs:
             if (n > INT64_MAX / 1000 || n < INT64_MIN / 1000) return std::nullopt;
             return n * 1000;
         case TimeFormat::EpochS:
             if (n > INT64_MAX / 1000000 || n < INT64_MIN / 1000000) return std::nullopt;
             return n * 1000000;
-        default: return timeFromNumber(static_cast<double>(n), format);
+        default:
+            return timeFromNumber(static_cast<double>(n), format);
     }
 }
 
@@ -225,16 +247,21 @@ std::string jsonToCell(simdjson::dom::element v, const Field& field, TimeFormat 
             if (t == T::UINT64) break;  // beyond int64
             if (t == T::DOUBLE) {
                 const double d = v.get_double().value_unsafe();
-                if (std::trunc(d) != d || d < -9.2233720368547758e18 || d >= 9.2233720368547758e18) break;
+                if (std::trunc(d) != d || d < -9.2233720368547758e18 || d >= 9.2233720368547758e18)
+                    break;
                 c.i = static_cast<int64_t>(d);
                 return {};
             }
             break;
         case Type::Float:
-            if (t == T::INT64) c.f = static_cast<double>(v.get_int64().value_unsafe());
-            else if (t == T::UINT64) c.f = static_cast<double>(v.get_uint64().value_unsafe());
-            else if (t == T::DOUBLE) c.f = v.get_double().value_unsafe();
-            else break;
+            if (t == T::INT64)
+                c.f = static_cast<double>(v.get_int64().value_unsafe());
+            else if (t == T::UINT64)
+                c.f = static_cast<double>(v.get_uint64().value_unsafe());
+            else if (t == T::DOUBLE)
+                c.f = v.get_double().value_unsafe();
+            else
+                break;
             return {};
         case Type::String:
             if (t == T::STRING) {
@@ -246,14 +273,18 @@ std::string jsonToCell(simdjson::dom::element v, const Field& field, TimeFormat 
             return {};
         case Type::Time: {
             std::optional<TimeUs> time;
-            if (t == T::STRING) time = parseTime(v.get_string().value_unsafe(), timeFormat);
-            else if (t == T::INT64) time = timeFromInt(v.get_int64().value_unsafe(), timeFormat);
-            else if (t == T::DOUBLE) time = timeFromNumber(v.get_double().value_unsafe(), timeFormat);
+            if (t == T::STRING)
+                time = parseTime(v.get_string().value_unsafe(), timeFormat);
+            else if (t == T::INT64)
+                time = timeFromInt(v.get_int64().value_unsafe(), timeFormat);
+            else if (t == T::DOUBLE)
+                time = timeFromNumber(v.get_double().value_unsafe(), timeFormat);
             if (!time) break;
             c.i = *time;
             return {};
         }
-        default: break;
+        default:
+            break;
     }
     c = Cell{};
     return typeError(field, simdjson::minify(v));
@@ -276,11 +307,20 @@ std::string MessageDecoder::decodeJson(std::string_view payload) {
     if (doc.get_object().get(object)) {
         const char* got = "a number";
         switch (doc.type()) {
-            case simdjson::dom::element_type::ARRAY: got = "an array"; break;
-            case simdjson::dom::element_type::STRING: got = "a string"; break;
-            case simdjson::dom::element_type::BOOL: got = "a boolean"; break;
-            case simdjson::dom::element_type::NULL_VALUE: got = "null"; break;
-            default: break;
+            case simdjson::dom::element_type::ARRAY:
+                got = "an array";
+                break;
+            case simdjson::dom::element_type::STRING:
+                got = "a string";
+                break;
+            case simdjson::dom::element_type::BOOL:
+                got = "a boolean";
+                break;
+            case simdjson::dom::element_type::NULL_VALUE:
+                got = "null";
+                break;
+            default:
+                break;
         }
         return std::string("expected a JSON object, got ") + got;
     }
@@ -304,7 +344,8 @@ std::string MessageDecoder::decodeCsv(std::string_view payload) {
     if (!why.empty()) return why;
     const size_t expected = m_payloadEnd - 1;
     if (im.csvFields.size() != expected)
-        return "expected " + std::to_string(expected) + " fields, got " + std::to_string(im.csvFields.size());
+        return "expected " + std::to_string(expected) + " fields, got " +
+               std::to_string(im.csvFields.size());
     for (size_t k = 1; k < m_payloadEnd; ++k) {
         const CsvField& f = im.csvFields[k - 1];
         Cell& cell = m_cells[k];
@@ -325,7 +366,8 @@ std::string MessageDecoder::fillMeta(const MessageMeta& meta) {
             case MetaField::Key:
                 if (!meta.hasKey) break;
                 if (size_t bad = findInvalidUtf8(meta.key); bad != std::string_view::npos)
-                    return "the message key is not valid UTF-8 (byte " + std::to_string(bad + 1) + ")";
+                    return "the message key is not valid UTF-8 (byte " + std::to_string(bad + 1) +
+                           ")";
                 c.null = false;
                 c.s = meta.key;
                 break;
@@ -354,14 +396,19 @@ std::string MessageDecoder::fillMeta(const MessageMeta& meta) {
     return {};
 }
 
-std::string MessageDecoder::decode(std::string_view payload, const MessageMeta& meta, TimeUs arrivalUs, Batch& out) {
+std::string MessageDecoder::decode(std::string_view payload, const MessageMeta& meta,
+                                   TimeUs arrivalUs, Batch& out) {
     if (payload.size() > m_maxBytes)
-        return "the message has " + std::to_string(payload.size()) + " bytes, more than `max_message_bytes` (" +
-               formatByteSize(m_maxBytes) + ")";
+        return "the message has " + std::to_string(payload.size()) +
+               " bytes, more than `max_message_bytes` (" + formatByteSize(m_maxBytes) + ")";
     std::string why;
     switch (m_format) {
-        case MessageFormat::Json: why = decodeJson(payload); break;
-        case MessageFormat::Csv: why = decodeCsv(payload); break;
+        case MessageFormat::Json:
+            why = decodeJson(payload);
+            break;
+        case MessageFormat::Csv:
+            why = decodeCsv(payload);
+            break;
         case MessageFormat::Raw: {
             if (size_t bad = findInvalidUtf8(payload); bad != std::string_view::npos) {
                 why = "not valid UTF-8 (byte " + std::to_string(bad + 1) + ")";
@@ -379,7 +426,9 @@ std::string MessageDecoder::decode(std::string_view payload, const MessageMeta& 
         const Field& f = m_schema->field(static_cast<size_t>(m_timeIndex));
         if (c.null) return "the time field `" + f.name + "` is missing";
         switch (f.type) {
-            case Type::Time: eventTime = c.i; break;
+            case Type::Time:
+                eventTime = c.i;
+                break;
             case Type::Int: {
                 auto t = timeFromInt(c.i, m_timeFormat);
                 if (!t) return "the time field `" + f.name + "` is out of range";
@@ -398,7 +447,8 @@ std::string MessageDecoder::decode(std::string_view payload, const MessageMeta& 
                 eventTime = *t;
                 break;
             }
-            default: return "the time field `" + f.name + "` is not a time";
+            default:
+                return "the time field `" + f.name + "` is not a time";
         }
     }
     out.column(0).appendTime(eventTime);

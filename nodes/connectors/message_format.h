@@ -47,14 +47,16 @@ struct MessageMeta {
 std::vector<ParamSpec> messageFormatParams(const std::string& group);
 
 // The schema rule of a message source with these added fields.
-Result<std::vector<SchemaPtr>> messageSourceSchema(const NodeConfig& config, const std::vector<MetaField>& meta);
+Result<std::vector<SchemaPtr>> messageSourceSchema(const NodeConfig& config,
+                                                   const std::vector<MetaField>& meta);
 
 class MessageDecoder {
 public:
     // `schema` is the source's output schema (messageSourceSchema); `config` gives format,
     // time_field and time_format. Fails only for a configuration the schema rule accepted but
     // that cannot run (which should not happen) - the message names the parameter.
-    static Result<std::unique_ptr<MessageDecoder>> create(const NodeConfig& config, SchemaPtr schema,
+    static Result<std::unique_ptr<MessageDecoder>> create(const NodeConfig& config,
+                                                          SchemaPtr schema,
                                                           std::vector<MetaField> meta);
     ~MessageDecoder();
 
@@ -62,7 +64,8 @@ public:
     // or an added one such as Kafka's `timestamp`) or `arrivalUs` when there is none. On failure
     // `out` is untouched and the reason is returned ("field `clicks`: expected int, got
     // `many`").
-    std::string decode(std::string_view payload, const MessageMeta& meta, TimeUs arrivalUs, Batch& out);
+    std::string decode(std::string_view payload, const MessageMeta& meta, TimeUs arrivalUs,
+                       Batch& out);
     size_t maxMessageBytes() const { return m_maxBytes; }
 
 private:
@@ -79,7 +82,7 @@ private:
     size_t m_maxBytes = 0;
     size_t m_payloadEnd = 1;  // schema fields [1, m_payloadEnd) come from the message
     std::vector<MetaField> m_meta;
-    int m_timeIndex = -1;     // schema index of time_field, -1 for processing time
+    int m_timeIndex = -1;  // schema index of time_field, -1 for processing time
     std::vector<Cell> m_cells;
     std::vector<std::string> m_storage;  // texts a cell points to (JSON values shown as text)
 };

@@ -10,15 +10,17 @@ std::optional<OverloadPolicy> overloadPolicyFromName(std::string_view name) {
 }
 
 std::vector<ParamSpec> overloadParams(const std::string& group) {
-    ParamSpec overload = makeParam("overload", ParamType::Choice, "drop_oldest",
-                                   "When messages arrive faster than the pipeline takes them: block (wait; TCP "
-                                   "slows the sender), drop_oldest (keep the newest) or drop_newest; drops are "
-                                   "counted");
+    ParamSpec overload =
+        makeParam("overload", ParamType::Choice, "drop_oldest",
+                  "When messages arrive faster than the pipeline takes them: block (wait; TCP "
+                  "slows the sender), drop_oldest (keep the newest) or drop_newest; drops are "
+                  "counted");
     overload.choices = {"block", "drop_oldest", "drop_newest"};
     overload.group = group;
-    ParamSpec queue = makeParam("queue_size", ParamType::Int, 100000,
-                                "Messages held between the network and the pipeline before `overload` applies",
-                                "messages", 1, 100000000);
+    ParamSpec queue =
+        makeParam("queue_size", ParamType::Int, 100000,
+                  "Messages held between the network and the pipeline before `overload` applies",
+                  "messages", 1, 100000000);
     queue.group = group;
     return {overload, queue};
 }
@@ -74,7 +76,9 @@ bool MessageQueue::push(MessageBlock& block) {
         switch (m_policy) {
             case OverloadPolicy::Block:
                 // A block larger than the whole queue goes in once the queue is empty.
-                m_space.wait(lock, [&] { return m_stopped || m_messages + n <= m_capacity || m_messages == 0; });
+                m_space.wait(lock, [&] {
+                    return m_stopped || m_messages + n <= m_capacity || m_messages == 0;
+                });
                 if (m_stopped) return false;
                 break;
             case OverloadPolicy::DropOldest:

@@ -57,29 +57,38 @@ Result<MqttAddress> parseMqttBroker(std::string_view text) {
     std::string_view host = s, port;
     if (!s.empty() && s.front() == '[') {  // [::1]:1883
         const size_t close = s.find(']');
-        if (close == std::string_view::npos) return R::error("`broker`: `" + std::string(text) + "` lacks `]`" + hint);
+        if (close == std::string_view::npos)
+            return R::error("`broker`: `" + std::string(text) + "` lacks `]`" + hint);
         host = s.substr(1, close - 1);
         std::string_view rest = s.substr(close + 1);
         if (!rest.empty()) {
-            if (rest.front() != ':') return R::error("`broker`: unexpected text after `]` in `" + std::string(text) + "`" + hint);
+            if (rest.front() != ':')
+                return R::error("`broker`: unexpected text after `]` in `" + std::string(text) +
+                                "`" + hint);
             port = rest.substr(1);
-            if (port.empty()) return R::error("`broker`: the port is missing in `" + std::string(text) + "`" + hint);
+            if (port.empty())
+                return R::error("`broker`: the port is missing in `" + std::string(text) + "`" +
+                                hint);
         }
     } else if (const size_t colon = s.rfind(':'); colon != std::string_view::npos) {
         if (s.find(':') != colon)
-            return R::error("`broker`: write an IPv6 address in brackets, e.g. [::1]:1883, got `" + std::string(text) + "`");
+            return R::error("`broker`: write an IPv6 address in brackets, e.g. [::1]:1883, got `" +
+                            std::string(text) + "`");
         host = s.substr(0, colon);
         port = s.substr(colon + 1);
-        if (port.empty()) return R::error("`broker`: the port is missing in `" + std::string(text) + "`" + hint);
+        if (port.empty())
+            return R::error("`broker`: the port is missing in `" + std::string(text) + "`" + hint);
     }
     if (host.empty() || host.find_first_of(" /") != std::string_view::npos)
-        return R::error("`broker`: `" + std::string(text) + "` is not a host name or address" + hint);
+        return R::error("`broker`: `" + std::string(text) + "` is not a host name or address" +
+                        hint);
     a.host = std::string(host);
     if (!port.empty()) {
         int p = 0;
         auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
         if (ec != std::errc() || end != port.data() + port.size() || p < 1 || p > 65535)
-            return R::error("`broker`: the port must be a number from 1 to 65535, got `" + std::string(port) + "`");
+            return R::error("`broker`: the port must be a number from 1 to 65535, got `" +
+                            std::string(port) + "`");
         a.port = p;
     }
     return R(a);
@@ -87,21 +96,28 @@ Result<MqttAddress> parseMqttBroker(std::string_view text) {
 
 std::vector<ParamSpec> mqttConnectionParams(const std::string& group) {
     std::vector<ParamSpec> out;
-    out.push_back(makeParam("broker", ParamType::String, "127.0.0.1:1883",
-                            "The MQTT broker as host:port, mqtt://host:port, or mqtts://host:port for TLS"));
-    out.push_back(makeParam("client_id", ParamType::String, "",
-                            "The MQTT client id; empty: a unique one is generated (then `clean_session` must be on)"));
-    out.push_back(makeParam("username", ParamType::String, "", "User name for the broker; empty: none"));
-    out.push_back(makeParam("password", ParamType::Secret, "",
-                            "Password for the broker as ${env:NAME} or ${secret:NAME}; empty: none"));
-    out.push_back(makeParam("clean_session", ParamType::Bool, true,
-                            "Start a new session at each connection; off: the broker keeps the subscription and "
-                            "QoS 1 messages while the node is away (needs a fixed `client_id`)"));
+    out.push_back(
+        makeParam("broker", ParamType::String, "127.0.0.1:1883",
+                  "The MQTT broker as host:port, mqtt://host:port, or mqtts://host:port for TLS"));
+    out.push_back(makeParam(
+        "client_id", ParamType::String, "",
+        "The MQTT client id; empty: a unique one is generated (then `clean_session` must be on)"));
+    out.push_back(
+        makeParam("username", ParamType::String, "", "User name for the broker; empty: none"));
+    out.push_back(
+        makeParam("password", ParamType::Secret, "",
+                  "Password for the broker as ${env:NAME} or ${secret:NAME}; empty: none"));
+    out.push_back(makeParam(
+        "clean_session", ParamType::Bool, true,
+        "Start a new session at each connection; off: the broker keeps the subscription and "
+        "QoS 1 messages while the node is away (needs a fixed `client_id`)"));
     out.push_back(makeParam("keepalive", ParamType::Duration, "30s",
-                            "How often the connection is checked when nothing else is sent", {}, 5, 3600));
-    out.push_back(makeParam("ca_file", ParamType::Path, "",
-                            "mqtts:// only: PEM certificates to trust instead of the system's (a private CA or a "
-                            "self-signed broker); relative to the project's folder"));
+                            "How often the connection is checked when nothing else is sent", {}, 5,
+                            3600));
+    out.push_back(makeParam(
+        "ca_file", ParamType::Path, "",
+        "mqtts:// only: PEM certificates to trust instead of the system's (a private CA or a "
+        "self-signed broker); relative to the project's folder"));
     for (auto& p : out) p.group = group;
     return out;
 }
@@ -122,8 +138,9 @@ Result<MqttOptions> mqttOptionsFrom(const NodeConfig& config) {
     o.caFile = config.getPath("ca_file");
     o.nodeId = config.id();
     if (!o.cleanSession && o.clientId.empty())
-        return R::error("`clean_session` is off, so the broker keeps the session under the client id: set "
-                        "`client_id` to a fixed name");
+        return R::error(
+            "`clean_session` is off, so the broker keeps the session under the client id: set "
+            "`client_id` to a fixed name");
     return o;
 }
 
@@ -141,7 +158,9 @@ void mqttLibInit() {
 MqttClient::MqttClient(MqttOptions options, MqttHandler& handler, NodeMetrics& metrics)
     : m_options(std::move(options)), m_handler(handler), m_metrics(metrics) {}
 
-MqttClient::~MqttClient() { stop(); }
+MqttClient::~MqttClient() {
+    stop();
+}
 
 Status MqttClient::start() {
     mqttLibInit();
@@ -159,22 +178,28 @@ Status MqttClient::start() {
     mosquitto_threaded_set(m_mosq, true);
     mosquitto_int_option(m_mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
     if (!m_options.username.empty()) {
-        const int rc = mosquitto_username_pw_set(m_mosq, m_options.username.c_str(),
-                                                 m_options.password.empty() ? nullptr : m_options.password.c_str());
+        const int rc = mosquitto_username_pw_set(
+            m_mosq, m_options.username.c_str(),
+            m_options.password.empty() ? nullptr : m_options.password.c_str());
         if (rc != MOSQ_ERR_SUCCESS)
             return Status::error(std::string("`username`/`password`: ") + mosquitto_strerror(rc));
     } else if (!m_options.password.empty()) {
-        return Status::error("`password` is set but `username` is empty: MQTT sends a password only with a user name");
+        return Status::error(
+            "`password` is set but `username` is empty: MQTT sends a password only with a user "
+            "name");
     }
     if (m_options.broker.tls) {
         // Without `ca_file`, the system's trusted CAs (Debian keeps them in /etc/ssl/certs).
         const bool own = !m_options.caFile.empty();
         if (own && !std::ifstream(m_options.caFile).good())
-            return Status::error("`ca_file` `" + m_options.caFile + "` cannot be read; it must hold PEM certificates");
-        int rc = mosquitto_tls_set(m_mosq, own ? m_options.caFile.c_str() : nullptr, own ? nullptr : "/etc/ssl/certs",
-                                   nullptr, nullptr, nullptr);
-        if (rc == MOSQ_ERR_SUCCESS) rc = mosquitto_tls_opts_set(m_mosq, 1 /* verify the broker */, nullptr, nullptr);
-        if (rc != MOSQ_ERR_SUCCESS) return Status::error(std::string("cannot set up TLS: ") + mosquitto_strerror(rc));
+            return Status::error("`ca_file` `" + m_options.caFile +
+                                 "` cannot be read; it must hold PEM certificates");
+        int rc = mosquitto_tls_set(m_mosq, own ? m_options.caFile.c_str() : nullptr,
+                                   own ? nullptr : "/etc/ssl/certs", nullptr, nullptr, nullptr);
+        if (rc == MOSQ_ERR_SUCCESS)
+            rc = mosquitto_tls_opts_set(m_mosq, 1 /* verify the broker */, nullptr, nullptr);
+        if (rc != MOSQ_ERR_SUCCESS)
+            return Status::error(std::string("cannot set up TLS: ") + mosquitto_strerror(rc));
         mosquitto_log_callback_set(m_mosq, &MqttClient::logCallback);
     }
     mosquitto_connect_callback_set(m_mosq, &MqttClient::connectCallback);
@@ -193,9 +218,7 @@ Status MqttClient::start() {
 
 void MqttClient::stop() {
     m_stop = true;
-    {
-        std::lock_guard lock(m_sleepMutex);
-    }
+    { std::lock_guard lock(m_sleepMutex); }
     m_sleep.notify_all();
     if (m_mosq && m_connected) mosquitto_disconnect(m_mosq);
     if (m_thread.joinable()) m_thread.join();
@@ -206,10 +229,11 @@ void MqttClient::stop() {
     m_connected = false;
 }
 
-int MqttClient::publish(int* mid, const std::string& topic, std::string_view payload, int qos, bool retain) {
+int MqttClient::publish(int* mid, const std::string& topic, std::string_view payload, int qos,
+                        bool retain) {
     if (!m_mosq) return MOSQ_ERR_NO_CONN;
-    return mosquitto_publish(m_mosq, mid, topic.c_str(), static_cast<int>(payload.size()), payload.data(), qos,
-                             retain);
+    return mosquitto_publish(m_mosq, mid, topic.c_str(), static_cast<int>(payload.size()),
+                             payload.data(), qos, retain);
 }
 
 void MqttClient::waitBackoff(int seconds) {
@@ -228,14 +252,16 @@ void MqttClient::run() {
             if (!haveSocket) {
                 m_refusal.clear();
                 errno = 0;
-                const int rc = first ? mosquitto_connect_async(m_mosq, m_options.broker.host.c_str(),
-                                                               m_options.broker.port, m_options.keepaliveS)
-                                     : mosquitto_reconnect_async(m_mosq);
+                const int rc =
+                    first ? mosquitto_connect_async(m_mosq, m_options.broker.host.c_str(),
+                                                    m_options.broker.port, m_options.keepaliveS)
+                          : mosquitto_reconnect_async(m_mosq);
                 const int err = errno;
                 first = false;
                 if (rc != MOSQ_ERR_SUCCESS) {
-                    m_metrics.setLink(LinkState::Connecting, redactSecrets(describeFailure(rc, err)) +
-                                                                 ", retrying in " + std::to_string(delay) + " s");
+                    m_metrics.setLink(LinkState::Connecting,
+                                      redactSecrets(describeFailure(rc, err)) + ", retrying in " +
+                                          std::to_string(delay) + " s");
                     waitBackoff(delay);
                     delay = std::min(delay * 2, kMaxBackoffS);
                     continue;
@@ -257,7 +283,8 @@ void MqttClient::run() {
             if (wasConnected) {
                 m_metrics.add(m_metrics.reconnects, 1);
                 why = "lost the connection to " + m_options.broker.text() + " (" +
-                      (err == 0 || rc != MOSQ_ERR_ERRNO ? std::string(mosquitto_strerror(rc)) : std::strerror(err)) +
+                      (err == 0 || rc != MOSQ_ERR_ERRNO ? std::string(mosquitto_strerror(rc))
+                                                        : std::strerror(err)) +
                       ")";
             } else if (!m_refusal.empty()) {
                 why = m_refusal;
@@ -271,7 +298,8 @@ void MqttClient::run() {
         }
         m_handler.afterLoop();
     } catch (const std::exception& e) {
-        m_metrics.setLink(LinkState::Connecting, redactSecrets(std::string("MQTT thread stopped: ") + e.what()));
+        m_metrics.setLink(LinkState::Connecting,
+                          redactSecrets(std::string("MQTT thread stopped: ") + e.what()));
     } catch (...) {
         m_metrics.setLink(LinkState::Connecting, "MQTT thread stopped by an unknown error");
     }
@@ -294,13 +322,16 @@ void MqttClient::logCallback(mosquitto*, void* self, int level, const char* text
     if (line.find("OpenSSL Error") == std::string_view::npos) return;
     const size_t colon = line.rfind(':');
     auto* c = static_cast<MqttClient*>(self);
-    if (c->m_tlsError.empty()) c->m_tlsError = std::string(colon == std::string_view::npos ? line : line.substr(colon + 1));
+    if (c->m_tlsError.empty())
+        c->m_tlsError =
+            std::string(colon == std::string_view::npos ? line : line.substr(colon + 1));
 }
 
 void MqttClient::connectCallback(mosquitto* mosq, void* self, int rc) {
     auto* c = static_cast<MqttClient*>(self);
     if (rc != 0) {
-        c->m_refusal = c->m_options.broker.text() + " refused the connection: " + mosquitto_connack_string(rc);
+        c->m_refusal =
+            c->m_options.broker.text() + " refused the connection: " + mosquitto_connack_string(rc);
         return;
     }
     c->m_connected = true;

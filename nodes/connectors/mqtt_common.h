@@ -70,8 +70,8 @@ struct MqttOptions {
     std::string username, password;
     bool cleanSession = true;
     int keepaliveS = 30;
-    std::string caFile;    // mqtts://: PEM certificates to trust; empty: the system's
-    std::string nodeId;    // for the generated client id
+    std::string caFile;  // mqtts://: PEM certificates to trust; empty: the system's
+    std::string nodeId;  // for the generated client id
 };
 
 // The options of a node with mqttConnectionParams(), secrets resolved; the message names the
@@ -113,8 +113,8 @@ private:
     std::thread m_thread;
     std::atomic<bool> m_stop{false};
     std::atomic<bool> m_connected{false};
-    std::string m_refusal;         // network thread only: why the broker refused (CONNACK)
-    std::string m_tlsError;        // network thread only: OpenSSL's last reason, from the log
+    std::string m_refusal;   // network thread only: why the broker refused (CONNACK)
+    std::string m_tlsError;  // network thread only: OpenSSL's last reason, from the log
     std::mutex m_sleepMutex;
     std::condition_variable m_sleep;
 };

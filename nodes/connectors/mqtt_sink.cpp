@@ -74,8 +74,10 @@ Status checkTopicFields(const std::vector<TopicPart>& parts, const Schema* input
     for (const auto& p : parts)
         if (p.field && input->indexOf(p.text) < 0) {
             std::string names;
-            for (size_t c = 0; c < input->size(); ++c) names += (c ? ", " : "") + input->field(c).name;
-            return Status::error("`topic`: {" + p.text + "} is not a field of the input (fields: " + names + ")");
+            for (size_t c = 0; c < input->size(); ++c)
+                names += (c ? ", " : "") + input->field(c).name;
+            return Status::error("`topic`: {" + p.text +
+                                 "} is not a field of the input (fields: " + names + ")");
         }
     return Status::ok();
 }
@@ -87,7 +89,9 @@ public:
 
     Status open() override {
         const NodeConfig& config = m_ctx.config;
-        auto fail = [&](const std::string& why) { return Status::error(m_ctx.nodeLabel + ": " + redactSecrets(why)); };
+        auto fail = [&](const std::string& why) {
+            return Status::error(m_ctx.nodeLabel + ": " + redactSecrets(why));
+        };
         auto parts = parseTopic(config.getString("topic"));
         if (!parts) return fail(parts.message());
         const Schema* input = m_ctx.inputSchemas.empty() ? nullptr : m_ctx.inputSchemas[0].get();
@@ -101,7 +105,8 @@ public:
         m_ackTimeoutUs = config.getDurationUs("ack_timeout");
         auto options = mqttOptionsFrom(config);
         if (!options) return fail(options.message());
-        m_client = std::make_unique<MqttClient>(std::move(options.value()), static_cast<MqttHandler&>(*this), metrics());
+        m_client = std::make_unique<MqttClient>(std::move(options.value()),
+                                                static_cast<MqttHandler&>(*this), metrics());
         Status s = m_client->start();
         if (!s) return fail(s.message());
         return Status::ok();
@@ -116,8 +121,10 @@ public:
                 errors.add(in, r, why);
                 continue;
             }
-            if (m_csv) appendCsvRow(m.payload, in, r);
-            else appendJsonRow(m.payload, in, r);
+            if (m_csv)
+                appendCsvRow(m.payload, in, r);
+            else
+                appendJsonRow(m.payload, in, r);
             if (!m.payload.empty() && m.payload.back() == '\n') m.payload.pop_back();
             m_buffer.push_back(std::move(m));
             ++m_entered;
@@ -166,10 +173,11 @@ public:
         }
         m_buffer.clear();
         if (unsent + unacked > 0)
-            throw std::runtime_error(m_ctx.nodeLabel + ": " + std::to_string(unsent + unacked) +
-                                     " messages were not acknowledged by " + broker + " within " +
-                                     formatDuration(m_ackTimeoutUs) + " (" + std::to_string(unsent) +
-                                     " never sent, the broker was away); raise `ack_timeout` or check the broker");
+            throw std::runtime_error(
+                m_ctx.nodeLabel + ": " + std::to_string(unsent + unacked) +
+                " messages were not acknowledged by " + broker + " within " +
+                formatDuration(m_ackTimeoutUs) + " (" + std::to_string(unsent) +
+                " never sent, the broker was away); raise `ack_timeout` or check the broker");
     }
 
     void close() override {
@@ -190,11 +198,14 @@ private:
             const Column& col = in.column(static_cast<size_t>(part.column));
             if (col.isNull(row)) return "`topic`: {" + part.text + "} is NULL";
             const size_t before = topic.size();
-            if (col.type() == Type::String) topic += col.strings()[row];
-            else appendCellText(topic, col, row);
+            if (col.type() == Type::String)
+                topic += col.strings()[row];
+            else
+                appendCellText(topic, col, row);
             const std::string_view value = std::string_view(topic).substr(before);
             if (value.empty()) return "`topic`: {" + part.text + "} is empty";
-            if (value.find_first_of("+#") != std::string_view::npos || value.find('\0') != std::string_view::npos)
+            if (value.find_first_of("+#") != std::string_view::npos ||
+                value.find('\0') != std::string_view::npos)
                 return "`topic`: {" + part.text + "} is `" + std::string(value) +
                        "`, which cannot be in a topic (+, # and NUL are not allowed)";
         }
@@ -266,7 +277,8 @@ private:
     int64_t m_published = 0;          // handed to libmosquitto (worker only)
     int64_t m_droppedCount = 0;       // dropped (buffer full, or too big to send)
     std::atomic<int64_t> m_acked{0};  // acknowledged (QoS 1) or written (QoS 0)
-    std::deque<std::pair<int64_t, ProgressMarkerPtr>> m_heldMarkers;  // (messages before it, marker)
+    std::deque<std::pair<int64_t, ProgressMarkerPtr>>
+        m_heldMarkers;  // (messages before it, marker)
 };
 
 }  // namespace
@@ -277,43 +289,51 @@ void registerMqttSink(NodeRegistry& registry) {
     spec.displayName = "MQTT";
     spec.category = "sink";
     spec.description =
-        "Publishes every event as one MQTT message (a JSON object or a CSV record) on a topic, which may name "
-        "fields: sensors/{device}/alert. With QoS 1 the run fails when the broker has not acknowledged every "
+        "Publishes every event as one MQTT message (a JSON object or a CSV record) on a topic, "
+        "which may name "
+        "fields: sensors/{device}/alert. With QoS 1 the run fails when the broker has not "
+        "acknowledged every "
         "message at the end.";
     spec.inputs = {{"in", "Events to publish"}};
     spec.isSink = true;
 
-    ParamSpec topic = makeParam("topic", ParamType::String, "",
-                                "The topic to publish on (no wildcards); {field} is replaced by the event's value "
-                                "of that field");
+    ParamSpec topic = makeParam(
+        "topic", ParamType::String, "",
+        "The topic to publish on (no wildcards); {field} is replaced by the event's value "
+        "of that field");
     topic.required = true;
     topic.group = "MQTT";
     spec.params.push_back(topic);
-    spec.params.push_back(
-        mqttQosParam("MQTT", "0: at most once; 1: at least once (the broker acknowledges every message)"));
-    ParamSpec retain = makeParam("retain", ParamType::Bool, false,
-                                 "The broker keeps the last message for clients that subscribe later");
+    spec.params.push_back(mqttQosParam(
+        "MQTT", "0: at most once; 1: at least once (the broker acknowledges every message)"));
+    ParamSpec retain =
+        makeParam("retain", ParamType::Bool, false,
+                  "The broker keeps the last message for clients that subscribe later");
     retain.group = "MQTT";
     spec.params.push_back(retain);
-    ParamSpec format = makeParam("format", ParamType::Choice, "json",
-                                 "json: one object per event, `_time` first; csv: one record, fields in schema order");
+    ParamSpec format = makeParam(
+        "format", ParamType::Choice, "json",
+        "json: one object per event, `_time` first; csv: one record, fields in schema order");
     format.choices = {"json", "csv"};
     format.group = "MQTT";
     spec.params.push_back(format);
     for (auto& p : mqttConnectionParams("MQTT")) spec.params.push_back(std::move(p));
-    ParamSpec buffer = makeParam("buffer_rows", ParamType::Int, 10000,
-                                 "Messages kept while the broker is away; beyond that the oldest are dropped and "
-                                 "counted",
-                                 "messages", 1, 100000000);
+    ParamSpec buffer =
+        makeParam("buffer_rows", ParamType::Int, 10000,
+                  "Messages kept while the broker is away; beyond that the oldest are dropped and "
+                  "counted",
+                  "messages", 1, 100000000);
     buffer.group = "MQTT";
     spec.params.push_back(buffer);
-    ParamSpec ackTimeout = makeParam("ack_timeout", ParamType::Duration, "10s",
-                                     "At the end of the run, how long to wait for the broker to take every message",
-                                     {}, 0, 3600);
+    ParamSpec ackTimeout =
+        makeParam("ack_timeout", ParamType::Duration, "10s",
+                  "At the end of the run, how long to wait for the broker to take every message",
+                  {}, 0, 3600);
     ackTimeout.group = "MQTT";
     spec.params.push_back(ackTimeout);
 
-    spec.schemaRule = [](const NodeConfig& config, const SchemaInputs& inputs) -> Result<std::vector<SchemaPtr>> {
+    spec.schemaRule = [](const NodeConfig& config,
+                         const SchemaInputs& inputs) -> Result<std::vector<SchemaPtr>> {
         using R = Result<std::vector<SchemaPtr>>;
         auto parts = parseTopic(config.getString("topic"));
         if (!parts) return R::error(parts.message());
@@ -323,7 +343,9 @@ void registerMqttSink(NodeRegistry& registry) {
         if (!broker) return R::error(broker.message());
         return std::vector<SchemaPtr>{};
     };
-    spec.createOperator = [](const OperatorContext& ctx) { return std::make_unique<MqttSink>(ctx); };
+    spec.createOperator = [](const OperatorContext& ctx) {
+        return std::make_unique<MqttSink>(ctx);
+    };
     registry.add(std::move(spec));
 }
 

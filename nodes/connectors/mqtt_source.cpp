@@ -25,9 +25,9 @@ namespace riffle {
 
 namespace {
 
-constexpr size_t kBlockMessages = 256;            // hand over at the latest after this many...
-constexpr size_t kBlockBytes = 1024 * 1024;       // ...or this many bytes...
-constexpr int64_t kMaxHoldUs = 1000;              // ...or when the first one has waited this long
+constexpr size_t kBlockMessages = 256;       // hand over at the latest after this many...
+constexpr size_t kBlockBytes = 1024 * 1024;  // ...or this many bytes...
+constexpr int64_t kMaxHoldUs = 1000;         // ...or when the first one has waited this long
 
 TimeUs wallNowUs() {
     using namespace std::chrono;
@@ -40,11 +40,13 @@ int64_t steadyNowUs() {
 }
 
 Status checkSubscriptionTopic(const std::string& topic) {
-    if (topic.empty()) return Status::error("`topic` is required, e.g. sensors/+/temperature or sensors/#");
+    if (topic.empty())
+        return Status::error("`topic` is required, e.g. sensors/+/temperature or sensors/#");
     if (mosquitto_sub_topic_check(topic.c_str()) != MOSQ_ERR_SUCCESS)
-        return Status::error("`topic`: `" + topic +
-                             "` is not a valid MQTT subscription (+ must fill a whole level, # must be the last "
-                             "level: sensors/+/temp, sensors/#)");
+        return Status::error(
+            "`topic`: `" + topic +
+            "` is not a valid MQTT subscription (+ must fill a whole level, # must be the last "
+            "level: sensors/+/temp, sensors/#)");
     return Status::ok();
 }
 
@@ -64,8 +66,10 @@ public:
         m_queue = &queue;
         // A block must fit the queue many times over: under drop_newest a block that does not
         // fit is dropped whole, so an oversized one would lose messages the queue had room for.
-        m_blockMessages = std::clamp<size_t>(static_cast<size_t>(config.getInt("queue_size")) / 4, 1, kBlockMessages);
-        m_client = std::make_unique<MqttClient>(std::move(options.value()), static_cast<MqttHandler&>(*this), metrics);
+        m_blockMessages = std::clamp<size_t>(static_cast<size_t>(config.getInt("queue_size")) / 4,
+                                             1, kBlockMessages);
+        m_client = std::make_unique<MqttClient>(std::move(options.value()),
+                                                static_cast<MqttHandler&>(*this), metrics);
         return m_client->start();
     }
 
@@ -126,23 +130,27 @@ void registerMqttSource(NodeRegistry& registry) {
     spec.displayName = "MQTT";
     spec.category = "source";
     spec.description =
-        "Subscribes to an MQTT topic (wildcards + and # allowed) and makes one event per message; the topic "
+        "Subscribes to an MQTT topic (wildcards + and # allowed) and makes one event per message; "
+        "the topic "
         "it came on is the field `topic`. Reconnects with backoff when the broker goes away.";
     spec.outputs = {{"out", "One event per message"}};
 
-    ParamSpec topic = makeParam("topic", ParamType::String, "",
-                                "The topic to subscribe to; + matches one level, # the rest (sensors/+/temp)");
+    ParamSpec topic =
+        makeParam("topic", ParamType::String, "",
+                  "The topic to subscribe to; + matches one level, # the rest (sensors/+/temp)");
     topic.required = true;
     topic.group = "MQTT";
     spec.params.push_back(topic);
     spec.params.push_back(mqttQosParam(
-        "MQTT", "0: at most once; 1: at least once (the broker resends what was not acknowledged)"));
+        "MQTT",
+        "0: at most once; 1: at least once (the broker resends what was not acknowledged)"));
     for (auto& p : mqttConnectionParams("MQTT")) spec.params.push_back(std::move(p));
     for (auto& p : messageFormatParams("MQTT")) spec.params.push_back(std::move(p));
     for (auto& p : overloadParams("MQTT")) spec.params.push_back(std::move(p));
     for (auto& p : sourceTimeParams("2s")) spec.params.push_back(std::move(p));
 
-    spec.schemaRule = [](const NodeConfig& config, const SchemaInputs&) -> Result<std::vector<SchemaPtr>> {
+    spec.schemaRule = [](const NodeConfig& config,
+                         const SchemaInputs&) -> Result<std::vector<SchemaPtr>> {
         using R = Result<std::vector<SchemaPtr>>;
         Status topicOk = checkSubscriptionTopic(config.getString("topic"));
         if (!topicOk) return R::error(topicOk.message());

@@ -8,15 +8,16 @@ namespace riffle {
 
 namespace {
 
-constexpr size_t kMinRead = 16 * 1024;      // never read into less than this
+constexpr size_t kMinRead = 16 * 1024;       // never read into less than this
 constexpr size_t kFirstBuffer = 256 * 1024;  // enough for many lines per read
 
 }  // namespace
 
 std::vector<ParamSpec> listenParams(const std::string& group) {
-    ParamSpec bind = makeParam("bind", ParamType::String, "127.0.0.1",
-                               "Address to listen on: 127.0.0.1 accepts senders on this machine only, 0.0.0.0 "
-                               "any sender on the network");
+    ParamSpec bind =
+        makeParam("bind", ParamType::String, "127.0.0.1",
+                  "Address to listen on: 127.0.0.1 accepts senders on this machine only, 0.0.0.0 "
+                  "any sender on the network");
     ParamSpec port = makeParam("port", ParamType::Int, nullptr, "Port to listen on", {}, 1, 65535);
     port.required = true;
     std::vector<ParamSpec> out{bind, port};
@@ -30,7 +31,8 @@ Result<boost::asio::ip::address> parseBindAddress(const std::string& text) {
     boost::system::error_code ec;
     auto address = boost::asio::ip::make_address(text, ec);
     if (ec)
-        return R::error("`bind` `" + text + "` is not an IP address; use 127.0.0.1 (this machine only) or 0.0.0.0 "
+        return R::error("`bind` `" + text +
+                        "` is not an IP address; use 127.0.0.1 (this machine only) or 0.0.0.0 "
                         "(every network interface)");
     return R(address);
 }
@@ -52,7 +54,9 @@ TimeUs netWallNowUs() {
 }
 
 LineCutter::LineCutter(size_t maxLineBytes)
-    : m_max(maxLineBytes), m_cap(maxLineBytes + 2 + kMinRead), m_buf(std::min(kFirstBuffer, m_cap)) {}
+    : m_max(maxLineBytes),
+      m_cap(maxLineBytes + 2 + kMinRead),
+      m_buf(std::min(kFirstBuffer, m_cap)) {}
 
 char* LineCutter::writePtr() {
     if (m_buf.size() - m_end < kMinRead && m_begin > 0) {
@@ -60,7 +64,8 @@ char* LineCutter::writePtr() {
         m_end -= m_begin;
         m_begin = 0;
     }
-    if (m_buf.size() - m_end < kMinRead && m_buf.size() < m_cap) m_buf.resize(std::min(m_cap, m_buf.size() * 2));
+    if (m_buf.size() - m_end < kMinRead && m_buf.size() < m_cap)
+        m_buf.resize(std::min(m_cap, m_buf.size() * 2));
     return m_buf.data() + m_end;
 }
 
@@ -71,7 +76,8 @@ void NetThread::start(std::function<void(const std::string&)> onError) {
                 m_io.run();
                 return;  // stopped, or out of work
             } catch (const std::exception& e) {
-                if (onError) onError(std::string("internal error on the network thread: ") + e.what());
+                if (onError)
+                    onError(std::string("internal error on the network thread: ") + e.what());
             } catch (...) {
                 if (onError) onError("internal error on the network thread");
             }

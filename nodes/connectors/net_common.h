@@ -90,8 +90,10 @@ template <class OnLine, class OnTooLong>
 void LineCutter::emit(std::string_view line, OnLine& onLine, OnTooLong& onTooLong) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) return;
-    if (line.size() > m_max) onTooLong(line);
-    else onLine(line);
+    if (line.size() > m_max)
+        onTooLong(line);
+    else
+        onLine(line);
 }
 
 template <class OnLine, class OnTooLong>
@@ -127,7 +129,8 @@ void LineCutter::consume(size_t n, OnLine&& onLine, OnTooLong&& onTooLong) {
 
 template <class OnLine, class OnTooLong>
 void LineCutter::finish(OnLine&& onLine, OnTooLong&& onTooLong) {
-    if (!m_skipping && m_end > m_begin) emit(std::string_view(m_buf.data() + m_begin, m_end - m_begin), onLine, onTooLong);
+    if (!m_skipping && m_end > m_begin)
+        emit(std::string_view(m_buf.data() + m_begin, m_end - m_begin), onLine, onTooLong);
     m_begin = m_end = 0;
     m_skipping = false;
 }

@@ -35,7 +35,9 @@ void PushTransport::takeErrors(std::vector<TransportError>& out) {
     for (auto& e : m_errors) out.push_back(std::move(e));
     m_errors.clear();
     if (m_errorsOmitted > 0) {
-        out.push_back({{}, std::to_string(m_errorsOmitted) + " more errors of the connection, not shown one by one",
+        out.push_back({{},
+                       std::to_string(m_errorsOmitted) +
+                           " more errors of the connection, not shown one by one",
                        wallNowUs()});
         m_errorsOmitted = 0;
     }
@@ -46,15 +48,19 @@ PushSource::PushSource(const OperatorContext& ctx, std::vector<MetaField> meta,
                        std::unique_ptr<PushTransport> transport)
     : m_ctx(ctx), m_meta(std::move(meta)), m_transport(std::move(transport)) {}
 
-PushSource::~PushSource() { close(); }
+PushSource::~PushSource() {
+    close();
+}
 
 Status PushSource::open() {
     auto decoder = MessageDecoder::create(m_ctx.config, m_ctx.outputSchemas.at(0), m_meta);
     if (!decoder) return Status::error(m_ctx.nodeLabel + ": " + decoder.message());
     m_decoder = std::move(decoder.value());
-    const auto policy = overloadPolicyFromName(m_ctx.config.getString("overload")).value_or(OverloadPolicy::Block);
+    const auto policy =
+        overloadPolicyFromName(m_ctx.config.getString("overload")).value_or(OverloadPolicy::Block);
     NodeMetrics* metrics = m_ctx.metrics ? m_ctx.metrics : &m_fallbackMetrics;
-    m_queue = std::make_unique<MessageQueue>(static_cast<size_t>(m_ctx.config.getInt("queue_size")), policy, metrics);
+    m_queue = std::make_unique<MessageQueue>(static_cast<size_t>(m_ctx.config.getInt("queue_size")),
+                                             policy, metrics);
     Status s = m_transport->start(*m_queue, *metrics);
     if (!s) return Status::error(m_ctx.nodeLabel + ": " + redactSecrets(s.message()));
     m_started = true;
@@ -88,8 +94,10 @@ SourcePoll PushSource::poll(Emitter& out) {
         std::string why = m_decoder->decode(m_block.payload(i), m_block.meta(i), arrival, *batch);
         if (!why.empty()) {
             // An error row must not move the watermark past events still to come.
-            const TimeUs t = m_lastEventTime == kMinTime ? arrival : std::min(arrival, m_lastEventTime);
-            errors.addRaw(t, m_block.payload(i), m_sequence, "message " + std::to_string(m_sequence) + ": " + why);
+            const TimeUs t =
+                m_lastEventTime == kMinTime ? arrival : std::min(arrival, m_lastEventTime);
+            errors.addRaw(t, m_block.payload(i), m_sequence,
+                          "message " + std::to_string(m_sequence) + ": " + why);
             continue;
         }
         if (batch->rows() > before) m_lastEventTime = batch->column(0).ints()[before];

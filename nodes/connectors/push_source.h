@@ -56,7 +56,8 @@ private:
 
 class PushSource : public SourceOperator {
 public:
-    PushSource(const OperatorContext& ctx, std::vector<MetaField> meta, std::unique_ptr<PushTransport> transport);
+    PushSource(const OperatorContext& ctx, std::vector<MetaField> meta,
+               std::unique_ptr<PushTransport> transport);
     ~PushSource() override;
     Status open() override;
     SourcePoll poll(Emitter& out) override;
@@ -71,8 +72,8 @@ private:
     NodeMetrics m_fallbackMetrics;  // when the context has none (tests)
     MessageBlock m_block;
     std::vector<PushTransport::TransportError> m_transportErrors;
-    size_t m_next = 0;         // next message of m_block
-    int64_t m_sequence = 0;    // messages received, for error rows
+    size_t m_next = 0;       // next message of m_block
+    int64_t m_sequence = 0;  // messages received, for error rows
     TimeUs m_lastEventTime = kMinTime;
     bool m_started = false;
 };

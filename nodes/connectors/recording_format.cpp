@@ -39,15 +39,19 @@ struct Cursor {
     }
 };
 
-bool fixedWidth(Type t) { return t == Type::Bool || t == Type::Int || t == Type::Time || t == Type::Float; }
+bool fixedWidth(Type t) {
+    return t == Type::Bool || t == Type::Int || t == Type::Time || t == Type::Float;
+}
 
 std::string nowIso() {
     using namespace std::chrono;
-    return formatIso8601Ms(duration_cast<microseconds>(system_clock::now().time_since_epoch()).count());
+    return formatIso8601Ms(
+        duration_cast<microseconds>(system_clock::now().time_since_epoch()).count());
 }
 
 std::string notARecording(const std::string& path) {
-    return "`" + path + "` is not a Riffle recording (a .riffle-rec file written by sink.recording)";
+    return "`" + path +
+           "` is not a Riffle recording (a .riffle-rec file written by sink.recording)";
 }
 
 }  // namespace
@@ -87,7 +91,8 @@ void encodeBatch(const Batch& batch, std::string& out) {
                 std::memcpy(out.data() + lengthsAt + r * sizeof(uint32_t), &len, sizeof(len));
             }
             for (uint32_t r = 0; r < rows; ++r)
-                if (valid[r] && !strings[r].empty()) out.append(strings[r].data(), strings[r].size());
+                if (valid[r] && !strings[r].empty())
+                    out.append(strings[r].data(), strings[r].size());
         }
         // Type::Null columns hold nothing but their validity (every row NULL).
     }
@@ -115,7 +120,8 @@ std::string decodeBatch(std::string_view blob, Batch& batch) {
             valid.assign(rows, 1);
         } else {
             if (!in.take(rows, p)) return "a chunk is truncated";
-            valid.assign(reinterpret_cast<const uint8_t*>(p), reinterpret_cast<const uint8_t*>(p) + rows);
+            valid.assign(reinterpret_cast<const uint8_t*>(p),
+                         reinterpret_cast<const uint8_t*>(p) + rows);
         }
         const Type t = col.type();
         if (t == Type::Float) {
@@ -156,7 +162,8 @@ std::string decodeBatch(std::string_view blob, Batch& batch) {
 
 std::string schemaToJson(const Schema& schema) {
     nlohmann::json fields = nlohmann::json::array();
-    for (const auto& f : schema.fields()) fields.push_back({{"name", f.name}, {"type", std::string(typeName(f.type))}});
+    for (const auto& f : schema.fields())
+        fields.push_back({{"name", f.name}, {"type", std::string(typeName(f.type))}});
     return fields.dump();
 }
 
@@ -167,11 +174,13 @@ Result<Schema> schemaFromJson(std::string_view text) {
         return R::error("its schema is unreadable");
     std::vector<Field> fields;
     for (const auto& f : j) {
-        if (!f.is_object() || !f.contains("name") || !f.contains("type") || !f["name"].is_string() ||
-            !f["type"].is_string())
+        if (!f.is_object() || !f.contains("name") || !f.contains("type") ||
+            !f["name"].is_string() || !f["type"].is_string())
             return R::error("its schema is unreadable");
         auto type = typeFromName(f["type"].get<std::string>());
-        if (!type) return R::error("its schema names an unknown type `" + f["type"].get<std::string>() + "`");
+        if (!type)
+            return R::error("its schema names an unknown type `" + f["type"].get<std::string>() +
+                            "`");
         fields.push_back({f["name"].get<std::string>(), *type});
     }
     if (fields[0].name != kTimeField || fields[0].type != Type::Time)
@@ -191,10 +200,13 @@ Status RecordingWriter::create(const std::string& path, const Schema& schema, bo
     std::error_code ec;
     if (std::filesystem::exists(path, ec)) {
         if (!overwrite)
-            return Status::error("`" + path + "` already exists; set `overwrite` to true to replace it");
+            return Status::error("`" + path +
+                                 "` already exists; set `overwrite` to true to replace it");
         // The old recording and its WAL files go, so that no stale chunk survives.
-        for (const char* suffix : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(path + suffix, ec);
-        if (std::filesystem::exists(path, ec)) return Status::error("cannot replace `" + path + "`");
+        for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+            std::filesystem::remove(path + suffix, ec);
+        if (std::filesystem::exists(path, ec))
+            return Status::error("cannot replace `" + path + "`");
     }
     const std::filesystem::path parent = std::filesystem::path(path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
@@ -204,7 +216,8 @@ Status RecordingWriter::create(const std::string& path, const Schema& schema, bo
         close();
         return Status::error(message);
     };
-    if (sqlite3_open_v2(path.c_str(), &m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK)
+    if (sqlite3_open_v2(path.c_str(), &m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+        SQLITE_OK)
         return fail("cannot create `" + path + "`");
     sqlite3_busy_timeout(m_db, 5000);
     const std::string setup =
@@ -215,12 +228,14 @@ Status RecordingWriter::create(const std::string& path, const Schema& schema, bo
     if (sqlite3_exec(m_db, setup.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
         return fail("cannot write `" + path + "`");
     sqlite3_stmt* meta = nullptr;
-    if (sqlite3_prepare_v2(m_db, "INSERT INTO meta (key, value) VALUES (?, ?)", -1, &meta, nullptr) != SQLITE_OK)
+    if (sqlite3_prepare_v2(m_db, "INSERT INTO meta (key, value) VALUES (?, ?)", -1, &meta,
+                           nullptr) != SQLITE_OK)
         return fail("cannot write `" + path + "`");
-    const std::pair<std::string, std::string> rows[] = {{"format", std::string(kRecordingFormat)},
-                                                        {"version", std::to_string(kRecordingVersion)},
-                                                        {"created", nowIso()},
-                                                        {"schema", schemaToJson(schema)}};
+    const std::pair<std::string, std::string> rows[] = {
+        {"format", std::string(kRecordingFormat)},
+        {"version", std::to_string(kRecordingVersion)},
+        {"created", nowIso()},
+        {"schema", schemaToJson(schema)}};
     for (const auto& [k, v] : rows) {
         sqlite3_bind_text(meta, 1, k.data(), static_cast<int>(k.size()), SQLITE_TRANSIENT);
         sqlite3_bind_text(meta, 2, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
@@ -232,8 +247,9 @@ Status RecordingWriter::create(const std::string& path, const Schema& schema, bo
         }
     }
     sqlite3_finalize(meta);
-    if (sqlite3_prepare_v3(m_db, "INSERT INTO events (first_time, last_time, rows, data) VALUES (?, ?, ?, ?)", -1,
-                           SQLITE_PREPARE_PERSISTENT, &m_insert, nullptr) != SQLITE_OK)
+    if (sqlite3_prepare_v3(
+            m_db, "INSERT INTO events (first_time, last_time, rows, data) VALUES (?, ?, ?, ?)", -1,
+            SQLITE_PREPARE_PERSISTENT, &m_insert, nullptr) != SQLITE_OK)
         return fail("cannot write `" + path + "`");
     return Status::ok();
 }
@@ -314,9 +330,12 @@ Result<Schema> RecordingReader::open(const std::string& path) {
         const auto* v = reinterpret_cast<const char*>(sqlite3_column_text(meta, 1));
         if (!k || !v) continue;
         const std::string key = k;
-        if (key == "format") format = v;
-        else if (key == "version") version = v;
-        else if (key == "schema") schemaText = v;
+        if (key == "format")
+            format = v;
+        else if (key == "version")
+            version = v;
+        else if (key == "schema")
+            schemaText = v;
     }
     sqlite3_finalize(meta);
     if (format != kRecordingFormat) {
@@ -325,16 +344,16 @@ Result<Schema> RecordingReader::open(const std::string& path) {
     }
     if (version != std::to_string(kRecordingVersion)) {
         close();
-        return R::error("the recording `" + path + "` has format version " + version + "; this Riffle reads version " +
-                        std::to_string(kRecordingVersion));
+        return R::error("the recording `" + path + "` has format version " + version +
+                        "; this Riffle reads version " + std::to_string(kRecordingVersion));
     }
     auto schema = schemaFromJson(schemaText);
     if (!schema) {
         close();
         return R::error("the recording `" + path + "` is damaged: " + schema.message());
     }
-    if (sqlite3_prepare_v3(m_db, "SELECT first_time, last_time, rows, data FROM events ORDER BY id", -1,
-                           SQLITE_PREPARE_PERSISTENT, &m_select, nullptr) != SQLITE_OK) {
+    if (sqlite3_prepare_v3(m_db, "SELECT first_time, last_time, rows, data FROM events ORDER BY id",
+                           -1, SQLITE_PREPARE_PERSISTENT, &m_select, nullptr) != SQLITE_OK) {
         close();
         return R::error(notARecording(path));
     }
@@ -349,21 +368,30 @@ int RecordingReader::next() {
     return -1;
 }
 
-int64_t RecordingReader::firstTime() const { return sqlite3_column_int64(m_select, 0); }
-int64_t RecordingReader::lastTime() const { return sqlite3_column_int64(m_select, 1); }
-int64_t RecordingReader::rows() const { return sqlite3_column_int64(m_select, 2); }
+int64_t RecordingReader::firstTime() const {
+    return sqlite3_column_int64(m_select, 0);
+}
+int64_t RecordingReader::lastTime() const {
+    return sqlite3_column_int64(m_select, 1);
+}
+int64_t RecordingReader::rows() const {
+    return sqlite3_column_int64(m_select, 2);
+}
 
 std::string_view RecordingReader::data() const {
     const void* p = sqlite3_column_blob(m_select, 3);
     const int n = sqlite3_column_bytes(m_select, 3);
-    return p ? std::string_view(static_cast<const char*>(p), static_cast<size_t>(n)) : std::string_view();
+    return p ? std::string_view(static_cast<const char*>(p), static_cast<size_t>(n))
+             : std::string_view();
 }
 
 void RecordingReader::rewind() {
     if (m_select) sqlite3_reset(m_select);
 }
 
-std::string RecordingReader::error() const { return m_db ? sqlite3_errmsg(m_db) : "not open"; }
+std::string RecordingReader::error() const {
+    return m_db ? sqlite3_errmsg(m_db) : "not open";
+}
 
 void RecordingReader::close() {
     sqlite3_finalize(m_select);

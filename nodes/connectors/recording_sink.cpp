@@ -28,7 +28,9 @@ constexpr size_t kFlushBytes = 8u << 20;
 class RecordingSink : public Operator {
 public:
     explicit RecordingSink(const OperatorContext& ctx)
-        : m_ctx(ctx), m_path(ctx.config.getPath("path")), m_overwrite(ctx.config.getBool("overwrite")) {}
+        : m_ctx(ctx),
+          m_path(ctx.config.getPath("path")),
+          m_overwrite(ctx.config.getBool("overwrite")) {}
     ~RecordingSink() override { close(); }
 
     Status open() override {
@@ -69,7 +71,8 @@ private:
     void flush() {
         const std::string why = m_writer.flush();
         if (!why.empty())
-            throw std::runtime_error(m_ctx.nodeLabel + ": cannot write to `" + m_path + "`: " + why);
+            throw std::runtime_error(m_ctx.nodeLabel + ": cannot write to `" + m_path +
+                                     "`: " + why);
         for (auto& marker : std::exchange(m_heldMarkers, {})) marker->release();
     }
 
@@ -83,7 +86,8 @@ private:
 Result<std::vector<SchemaPtr>> recordingSinkSchema(const NodeConfig& config, const SchemaInputs&) {
     using R = Result<std::vector<SchemaPtr>>;
     const std::string path = config.getPath("path");
-    if (!path.empty() && !hasRecordingExtension(path)) return R::error(RecordingSink::extensionProblem(path));
+    if (!path.empty() && !hasRecordingExtension(path))
+        return R::error(RecordingSink::extensionProblem(path));
     return std::vector<SchemaPtr>{};
 }
 
@@ -112,12 +116,15 @@ void registerRecordingSink(NodeRegistry& registry) {
     overwrite.key = "overwrite";
     overwrite.type = ParamType::Bool;
     overwrite.defaultValue = true;
-    overwrite.help = "Replace an existing recording; when off, a run refuses to start if the file exists";
+    overwrite.help =
+        "Replace an existing recording; when off, a run refuses to start if the file exists";
     overwrite.group = "Sink";
     spec.params.push_back(overwrite);
 
     spec.schemaRule = recordingSinkSchema;
-    spec.createOperator = [](const OperatorContext& ctx) { return std::make_unique<RecordingSink>(ctx); };
+    spec.createOperator = [](const OperatorContext& ctx) {
+        return std::make_unique<RecordingSink>(ctx);
+    };
     registry.add(std::move(spec));
 }
 

@@ -33,7 +33,8 @@ int64_t steadyNowUs() {
     return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-Result<std::vector<SchemaPtr>> recordingSourceSchema(const NodeConfig& config, const SchemaInputs&) {
+Result<std::vector<SchemaPtr>> recordingSourceSchema(const NodeConfig& config,
+                                                     const SchemaInputs&) {
     using R = Result<std::vector<SchemaPtr>>;
     auto schema = readRecordingSchema(config.getPath("path"));
     if (!schema) return R::error(schema.message());
@@ -54,8 +55,8 @@ public:
         if (!schema) return Status::error(m_ctx.nodeLabel + ": " + schema.message());
         if (!(schema.value() == *m_ctx.outputSchemas.at(0)))
             return Status::error(m_ctx.nodeLabel + ": the recording `" + m_path +
-                                 "` changed since the project was checked (now: " + schema.value().toString() +
-                                 "); run again");
+                                 "` changed since the project was checked (now: " +
+                                 schema.value().toString() + "); run again");
         return Status::ok();
     }
 
@@ -72,8 +73,8 @@ public:
                     if (rc < 0) {
                         ErrorRows errors(out, m_ctx.config.id());
                         errors.addRaw(m_lastTime, {}, m_chunk,
-                                      "cannot read `" + m_path + "` after chunk " + std::to_string(m_chunk) + ": " +
-                                          m_reader.error());
+                                      "cannot read `" + m_path + "` after chunk " +
+                                          std::to_string(m_chunk) + ": " + m_reader.error());
                     }
                     m_ended = true;
                     return SourcePoll::ended();
@@ -91,8 +92,8 @@ public:
             if (!why.empty()) {
                 ErrorRows errors(out, m_ctx.config.id());
                 errors.addRaw(m_lastTime, {}, m_chunk,
-                              "chunk " + std::to_string(m_chunk) + " of `" + m_path + "` is damaged (" + why +
-                                  "); its events are skipped");
+                              "chunk " + std::to_string(m_chunk) + " of `" + m_path +
+                                  "` is damaged (" + why + "); its events are skipped");
                 return SourcePoll::more();
             }
             if (batch->empty()) continue;
@@ -129,8 +130,9 @@ private:
             m_anchorEvent = m_reader.firstTime();
             m_anchorSteady = nowUs;
         }
-        const double dueUs = static_cast<double>(m_anchorSteady) +
-                             static_cast<double>(m_reader.lastTime() + m_loopOffset - m_anchorEvent) / m_speed;
+        const double dueUs =
+            static_cast<double>(m_anchorSteady) +
+            static_cast<double>(m_reader.lastTime() + m_loopOffset - m_anchorEvent) / m_speed;
         return static_cast<int64_t>(dueUs - static_cast<double>(nowUs));
     }
 
@@ -141,8 +143,8 @@ private:
     RecordingReader m_reader;
     bool m_pending = false;  // the reader stands on a chunk not emitted yet
     bool m_ended = false;
-    int64_t m_chunk = 0;     // 1-based number of the current chunk, for messages
-    TimeUs m_lastTime = 0;   // time of the last emitted event, for error rows
+    int64_t m_chunk = 0;    // 1-based number of the current chunk, for messages
+    TimeUs m_lastTime = 0;  // time of the last emitted event, for error rows
     bool m_anchored = false;
     int64_t m_anchorEvent = 0;
     int64_t m_anchorSteady = 0;
@@ -160,7 +162,8 @@ void registerRecordingSource(NodeRegistry& registry) {
     spec.displayName = "Recording";
     spec.category = "source";
     spec.description =
-        "Replays a .riffle-rec file written by a Recording sink, at the original pace, a multiple of "
+        "Replays a .riffle-rec file written by a Recording sink, at the original pace, a multiple "
+        "of "
         "it, or as fast as possible; the same recording always gives the same results.";
     spec.outputs = {{"out", "The recorded events, with their recorded schema and event time"}};
 
@@ -177,7 +180,8 @@ void registerRecordingSource(NodeRegistry& registry) {
     speed.type = ParamType::Float;
     speed.defaultValue = 1.0;
     speed.min = 0;
-    speed.help = "Replay pace by event time: 1 = original, 2 = twice as fast, 0 = as fast as possible";
+    speed.help =
+        "Replay pace by event time: 1 = original, 2 = twice as fast, 0 = as fast as possible";
     speed.unit = "x";
     speed.group = "Source";
     spec.params.push_back(speed);
@@ -197,7 +201,9 @@ void registerRecordingSource(NodeRegistry& registry) {
     }
 
     spec.schemaRule = recordingSourceSchema;
-    spec.createSource = [](const OperatorContext& ctx) { return std::make_unique<RecordingSource>(ctx); };
+    spec.createSource = [](const OperatorContext& ctx) {
+        return std::make_unique<RecordingSource>(ctx);
+    };
     registry.add(std::move(spec));
 }
 

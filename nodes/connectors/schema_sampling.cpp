@@ -22,8 +22,10 @@ Result<SampledSchema> inferMessageSchema(const NodeSpec& spec, const std::string
     using R = Result<SampledSchema>;
     const std::string label = nodeLabel(spec, nodeId);
     if (!spec.isSource() || !spec.param("format") || !spec.param("max_message_bytes"))
-        return R::error(label + " is not a message source; only Kafka, MQTT, TCP, UDP and WebSocket sources "
-                                "can infer their fields");
+        return R::error(
+            label +
+            " is not a message source; only Kafka, MQTT, TCP, UDP and WebSocket sources "
+            "can infer their fields");
     if (!params.is_object()) params = Json::object();
     params["format"] = "raw";
     params["schema"] = Json::array();
@@ -51,7 +53,8 @@ Result<SampledSchema> inferMessageSchema(const NodeSpec& spec, const std::string
         const SourcePoll p = node.source->poll(out);
         if (p.state == SourcePoll::State::Ended) break;
         if (p.state == SourcePoll::State::Wait)
-            std::this_thread::sleep_for(std::chrono::microseconds(std::clamp<int64_t>(p.waitUs, 100, 50000)));
+            std::this_thread::sleep_for(
+                std::chrono::microseconds(std::clamp<int64_t>(p.waitUs, 100, 50000)));
     }
     node.source->close();
 
@@ -60,7 +63,8 @@ Result<SampledSchema> inferMessageSchema(const NodeSpec& spec, const std::string
     const Schema& raw = *node.context.outputSchemas.at(0);
     const int valueIndex = raw.indexOf("value");
     std::vector<std::string> added;
-    for (size_t k = static_cast<size_t>(valueIndex) + 1; k < raw.size(); ++k) added.push_back(raw.field(k).name);
+    for (size_t k = static_cast<size_t>(valueIndex) + 1; k < raw.size(); ++k)
+        added.push_back(raw.field(k).name);
 
     SampledSchema sampled;
     std::vector<std::string> names;
@@ -75,7 +79,9 @@ Result<SampledSchema> inferMessageSchema(const NodeSpec& spec, const std::string
         if (parseJsonInto(v.s, doc) || !doc.is_object()) continue;
         ++sampled.objects;
         for (auto it = doc.begin(); it != doc.end(); ++it) {
-            if (std::find(added.begin(), added.end(), it.key()) != added.end() || it.key() == kTimeField) continue;
+            if (std::find(added.begin(), added.end(), it.key()) != added.end() ||
+                it.key() == kTimeField)
+                continue;
             auto at = std::find(names.begin(), names.end(), it.key());
             const Type t = classifyJson(Json(it.value()));
             if (at == names.end()) {
@@ -94,11 +100,13 @@ Result<SampledSchema> inferMessageSchema(const NodeSpec& spec, const std::string
         return R::error(why);
     }
     if (sampled.objects == 0)
-        return R::error(label + ": none of the first " + std::to_string(sampled.messages) +
-                        " messages is a JSON object; read them with format raw or declare `schema` for csv");
+        return R::error(
+            label + ": none of the first " + std::to_string(sampled.messages) +
+            " messages is a JSON object; read them with format raw or declare `schema` for csv");
     for (size_t i = 0; i < names.size(); ++i)
-        sampled.schema.push_back(names[i] + " " +
-                                 std::string(typeName(types[i] == Type::Null ? Type::String : types[i])));
+        sampled.schema.push_back(
+            names[i] + " " +
+            std::string(typeName(types[i] == Type::Null ? Type::String : types[i])));
     return R(std::move(sampled));
 }
 

@@ -59,8 +59,10 @@ public:
         if (!ec) m_acceptor->listen(asio::socket_base::max_listen_connections, ec);
         if (ec) {
             std::string hint;
-            if (ec == asio::error::address_in_use) hint = " (another program, or another run, uses this port; choose another `port`)";
-            if (ec == asio::error::access_denied) hint = " (ports below 1024 need administrator rights; choose another `port`)";
+            if (ec == asio::error::address_in_use)
+                hint = " (another program, or another run, uses this port; choose another `port`)";
+            if (ec == asio::error::access_denied)
+                hint = " (ports below 1024 need administrator rights; choose another `port`)";
             return Status::error("cannot listen on " + m_where + ": " + netErrorText(ec) + hint);
         }
         updateLink();
@@ -86,15 +88,19 @@ private:
 
     void updateLink() {
         const size_t n = m_connections.size();
-        m_metrics->setLink(LinkState::Connected, "listening on " + m_where + ", " + std::to_string(n) +
+        m_metrics->setLink(LinkState::Connected, "listening on " + m_where + ", " +
+                                                     std::to_string(n) +
                                                      (n == 1 ? " client" : " clients"));
     }
 
     void accept() {
         m_acceptor->async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
             if (ec == asio::error::operation_aborted) return;
-            if (!ec) onAccepted(std::move(socket));
-            else reportError({}, "cannot accept a connection on " + m_where + ": " + netErrorText(ec));
+            if (!ec)
+                onAccepted(std::move(socket));
+            else
+                reportError({},
+                            "cannot accept a connection on " + m_where + ": " + netErrorText(ec));
             accept();
         });
     }
@@ -102,10 +108,12 @@ private:
     void onAccepted(tcp::socket socket) {
         boost::system::error_code ec;
         const tcp::endpoint remote = socket.remote_endpoint(ec);
-        const std::string peer = ec ? std::string("an unknown peer") : endpointText(remote.address(), remote.port());
+        const std::string peer =
+            ec ? std::string("an unknown peer") : endpointText(remote.address(), remote.port());
         if (m_connections.size() >= m_maxConnections) {
             socket.close(ec);
-            reportError({}, "connection from " + peer + " refused: more than " + std::to_string(m_maxConnections) +
+            reportError({}, "connection from " + peer + " refused: more than " +
+                                std::to_string(m_maxConnections) +
                                 " connections (`max_connections`)");
             return;
         }
@@ -159,8 +167,9 @@ private:
     }
 
     void tooLong(const Connection& c, std::string_view start) {
-        reportError(start, "a line longer than `max_message_bytes` (" + formatByteSize(m_maxLineBytes) + ") from " +
-                               c.peer + " was skipped");
+        reportError(start, "a line longer than `max_message_bytes` (" +
+                               formatByteSize(m_maxLineBytes) + ") from " + c.peer +
+                               " was skipped");
     }
 
     const std::string m_label;
@@ -185,14 +194,16 @@ void registerTcpSource(NodeRegistry& registry) {
     spec.displayName = "TCP source";
     spec.category = "source";
     spec.description =
-        "Listens on a TCP port for newline-delimited JSON, CSV or raw lines from any number of clients; the "
+        "Listens on a TCP port for newline-delimited JSON, CSV or raw lines from any number of "
+        "clients; the "
         "sender's address is the `peer` field.";
     spec.outputs = {{"out", "One event per line", false}};
     for (auto& p : listenParams("TCP")) spec.params.push_back(std::move(p));
-    ParamSpec maxConnections = makeParam("max_connections", ParamType::Int, 64,
-                                         "Clients connected at once; a client beyond it is closed and counted on "
-                                         "`errors`",
-                                         "connections", 1, 100000);
+    ParamSpec maxConnections =
+        makeParam("max_connections", ParamType::Int, 64,
+                  "Clients connected at once; a client beyond it is closed and counted on "
+                  "`errors`",
+                  "connections", 1, 100000);
     maxConnections.group = "TCP";
     spec.params.push_back(maxConnections);
     for (auto& p : messageFormatParams("TCP")) spec.params.push_back(std::move(p));

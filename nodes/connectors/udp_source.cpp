@@ -48,8 +48,10 @@ public:
         if (!ec) m_socket->bind(endpoint, ec);
         if (ec) {
             std::string hint;
-            if (ec == asio::error::address_in_use) hint = " (another program, or another run, uses this port; choose another `port`)";
-            return Status::error("cannot listen on " + m_where + " (UDP): " + netErrorText(ec) + hint);
+            if (ec == asio::error::address_in_use)
+                hint = " (another program, or another run, uses this port; choose another `port`)";
+            return Status::error("cannot listen on " + m_where + " (UDP): " + netErrorText(ec) +
+                                 hint);
         }
         // A bigger kernel buffer rides out a burst while the thread hands a block over.
         m_socket->set_option(asio::socket_base::receive_buffer_size(4 * 1024 * 1024), ec);
@@ -66,13 +68,16 @@ public:
 
 private:
     void receive() {
-        m_socket->async_receive_from(asio::buffer(m_buffer), m_sender,
-                                     [this](const boost::system::error_code& ec, size_t n) {
-                                         if (ec == asio::error::operation_aborted) return;
-                                         if (ec) reportError({}, "receiving on " + m_where + " failed: " + netErrorText(ec));
-                                         else onDatagram(n);
-                                         receive();
-                                     });
+        m_socket->async_receive_from(
+            asio::buffer(m_buffer), m_sender,
+            [this](const boost::system::error_code& ec, size_t n) {
+                if (ec == asio::error::operation_aborted) return;
+                if (ec)
+                    reportError({}, "receiving on " + m_where + " failed: " + netErrorText(ec));
+                else
+                    onDatagram(n);
+                receive();
+            });
     }
 
     void onDatagram(size_t n) {
@@ -88,14 +93,16 @@ private:
             if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
             if (line.empty()) continue;
             if (line.size() > m_maxBytes) {
-                reportError(line, "a message longer than `max_message_bytes` (" + formatByteSize(m_maxBytes) +
-                                      ") from " + peer + " was skipped");
+                reportError(line, "a message longer than `max_message_bytes` (" +
+                                      formatByteSize(m_maxBytes) + ") from " + peer +
+                                      " was skipped");
                 continue;
             }
             m_block.add(line, meta, now);
         }
         boost::system::error_code ec;
-        if (m_block.size() >= kBlockMessages || m_socket->available(ec) == 0 || ec) handOver(*m_queue, m_block);
+        if (m_block.size() >= kBlockMessages || m_socket->available(ec) == 0 || ec)
+            handOver(*m_queue, m_block);
     }
 
     const std::string m_bindText;
@@ -118,7 +125,8 @@ void registerUdpSource(NodeRegistry& registry) {
     spec.displayName = "UDP source";
     spec.category = "source";
     spec.description =
-        "Receives datagrams on a UDP port, each holding one or more newline-delimited JSON, CSV or raw lines; the "
+        "Receives datagrams on a UDP port, each holding one or more newline-delimited JSON, CSV or "
+        "raw lines; the "
         "sender's address is the `peer` field.";
     spec.outputs = {{"out", "One event per line", false}};
     for (auto& p : listenParams("UDP")) spec.params.push_back(std::move(p));

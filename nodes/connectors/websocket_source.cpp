@@ -59,7 +59,8 @@ Result<WsUrl> parseWsUrl(const std::string& url) {
     u.tls = url.rfind("wss://", 0) == 0;
     if (!u.tls && url.rfind("ws://", 0) != 0)
         return R::error("`url` `" + url +
-                        "` must start with ws:// or wss://, as in ws://127.0.0.1:8080/feed or wss://example.com/feed");
+                        "` must start with ws:// or wss://, as in ws://127.0.0.1:8080/feed or "
+                        "wss://example.com/feed");
     const std::string defaultPort = u.tls ? "443" : "80";
     std::string_view rest = std::string_view(url).substr(u.tls ? 6 : 5);
     const size_t slash = rest.find('/');
@@ -67,18 +68,23 @@ Result<WsUrl> parseWsUrl(const std::string& url) {
     u.path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
     if (!hostPort.empty() && hostPort.front() == '[') {  // [::1]:8080
         const size_t close = hostPort.find(']');
-        if (close == std::string_view::npos) return R::error("`url` `" + url + "`: the IPv6 address is not closed by ]");
+        if (close == std::string_view::npos)
+            return R::error("`url` `" + url + "`: the IPv6 address is not closed by ]");
         u.host = std::string(hostPort.substr(1, close - 1));
         hostPort = hostPort.substr(close + 1);
-        if (!hostPort.empty() && hostPort.front() != ':') return R::error("`url` `" + url + "`: expected :port after ]");
+        if (!hostPort.empty() && hostPort.front() != ':')
+            return R::error("`url` `" + url + "`: expected :port after ]");
         u.port = hostPort.empty() ? defaultPort : std::string(hostPort.substr(1));
     } else {
         const size_t colon = hostPort.rfind(':');
         u.host = std::string(hostPort.substr(0, colon));
-        u.port = colon == std::string_view::npos ? defaultPort : std::string(hostPort.substr(colon + 1));
+        u.port =
+            colon == std::string_view::npos ? defaultPort : std::string(hostPort.substr(colon + 1));
     }
-    if (u.host.empty()) return R::error("`url` `" + url + "` has no host, as in ws://127.0.0.1:8080/feed");
-    if (u.port.empty() || u.port.size() > 5 || !std::all_of(u.port.begin(), u.port.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+    if (u.host.empty())
+        return R::error("`url` `" + url + "` has no host, as in ws://127.0.0.1:8080/feed");
+    if (u.port.empty() || u.port.size() > 5 ||
+        !std::all_of(u.port.begin(), u.port.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
         std::stoi(u.port) < 1 || std::stoi(u.port) > 65535)
         return R::error("`url` `" + url + "`: the port must be a number from 1 to 65535");
     return R(u);
@@ -125,12 +131,15 @@ private:
         m_ssl.set_verify_mode(asio::ssl::verify_peer, ec);
         if (m_caFile.empty()) {
             m_ssl.set_default_verify_paths(ec);
-            if (ec) return Status::error("cannot load the system's trusted certificates: " + netErrorText(ec));
+            if (ec)
+                return Status::error("cannot load the system's trusted certificates: " +
+                                     netErrorText(ec));
         } else {
             m_ssl.load_verify_file(m_caFile, ec);
             if (ec)
-                return Status::error("`ca_file` `" + m_caFile + "`: cannot read certificates from it (" +
-                                     netErrorText(ec) + "); it must hold PEM certificates");
+                return Status::error("`ca_file` `" + m_caFile +
+                                     "`: cannot read certificates from it (" + netErrorText(ec) +
+                                     "); it must hold PEM certificates");
         }
         return Status::ok();
     }
@@ -140,21 +149,27 @@ private:
     }
 
     void connect() {
-        if (m_parts.tls) m_tls = std::make_unique<TlsStream>(m_net.io(), m_ssl);
-        else m_plain = std::make_unique<PlainStream>(m_net.io());
-        m_resolver.async_resolve(m_parts.host, m_parts.port,
-                                 [this](const boost::system::error_code& ec, tcp::resolver::results_type results) {
-                                     if (ec == asio::error::operation_aborted) return;
-                                     if (ec) return retry("cannot resolve " + m_parts.host + ": " + netErrorText(ec));
-                                     tcpLayer().expires_after(kConnectTimeout);
-                                     tcpLayer().async_connect(
-                                         results, [this](const boost::system::error_code& ec2, const tcp::endpoint&) {
-                                             if (ec2 == asio::error::operation_aborted) return;
-                                             if (ec2) return retry("cannot connect to " + m_url + ": " + netErrorText(ec2));
-                                             if (m_parts.tls) tlsHandshake();
-                                             else handshake(*m_plain);
-                                         });
-                                 });
+        if (m_parts.tls)
+            m_tls = std::make_unique<TlsStream>(m_net.io(), m_ssl);
+        else
+            m_plain = std::make_unique<PlainStream>(m_net.io());
+        m_resolver.async_resolve(
+            m_parts.host, m_parts.port,
+            [this](const boost::system::error_code& ec, tcp::resolver::results_type results) {
+                if (ec == asio::error::operation_aborted) return;
+                if (ec) return retry("cannot resolve " + m_parts.host + ": " + netErrorText(ec));
+                tcpLayer().expires_after(kConnectTimeout);
+                tcpLayer().async_connect(
+                    results, [this](const boost::system::error_code& ec2, const tcp::endpoint&) {
+                        if (ec2 == asio::error::operation_aborted) return;
+                        if (ec2)
+                            return retry("cannot connect to " + m_url + ": " + netErrorText(ec2));
+                        if (m_parts.tls)
+                            tlsHandshake();
+                        else
+                            handshake(*m_plain);
+                    });
+            });
     }
 
     void tlsHandshake() {
@@ -165,65 +180,77 @@ private:
         if (notIp) SSL_set_tlsext_host_name(ssl.native_handle(), m_parts.host.c_str());
         ssl.set_verify_callback(asio::ssl::host_name_verification(m_parts.host));
         tcpLayer().expires_after(kConnectTimeout);
-        ssl.async_handshake(asio::ssl::stream_base::client, [this](const boost::system::error_code& ec) {
-            if (ec == asio::error::operation_aborted) return;
-            if (ec) return retry("the TLS handshake with " + m_url + " failed: " + netErrorText(ec));
-            handshake(*m_tls);
-        });
+        ssl.async_handshake(asio::ssl::stream_base::client,
+                            [this](const boost::system::error_code& ec) {
+                                if (ec == asio::error::operation_aborted) return;
+                                if (ec)
+                                    return retry("the TLS handshake with " + m_url +
+                                                 " failed: " + netErrorText(ec));
+                                handshake(*m_tls);
+                            });
     }
 
     template <typename Stream>
     void handshake(Stream& ws) {
         tcpLayer().expires_never();
-        websocket::stream_base::timeout timeouts = websocket::stream_base::timeout::suggested(beast::role_type::client);
+        websocket::stream_base::timeout timeouts =
+            websocket::stream_base::timeout::suggested(beast::role_type::client);
         timeouts.handshake_timeout = kConnectTimeout;
         // A server that vanishes without closing (a pulled cable) is noticed by pings.
         timeouts.idle_timeout = std::chrono::seconds(20);
         timeouts.keep_alive_pings = true;
         ws.set_option(timeouts);
         ws.read_message_max(0);  // no limit here: over-long messages are skipped while they arrive
-        ws.async_handshake(m_parts.host + ":" + m_parts.port, m_parts.path, [this, &ws](const boost::system::error_code& ec) {
-            if (ec == asio::error::operation_aborted) return;
-            if (ec) return retry("the WebSocket handshake with " + m_url + " failed: " + netErrorText(ec));
-            m_connected = true;
-            m_backoff = kFirstRetry;
-            m_metrics->setLink(LinkState::Connected, "connected to " + m_url);
-            read(ws);
-        });
+        ws.async_handshake(m_parts.host + ":" + m_parts.port, m_parts.path,
+                           [this, &ws](const boost::system::error_code& ec) {
+                               if (ec == asio::error::operation_aborted) return;
+                               if (ec)
+                                   return retry("the WebSocket handshake with " + m_url +
+                                                " failed: " + netErrorText(ec));
+                               m_connected = true;
+                               m_backoff = kFirstRetry;
+                               m_metrics->setLink(LinkState::Connected, "connected to " + m_url);
+                               read(ws);
+                           });
     }
 
     template <typename Stream>
     void read(Stream& ws) {
-        ws.async_read_some(m_buffer, kReadChunk, [this, &ws](const boost::system::error_code& ec, size_t) {
-            if (ec == asio::error::operation_aborted) return;
-            if (ec) {
-                m_buffer.consume(m_buffer.size());
-                m_skipping = false;
-                if (ec == websocket::error::closed) return lost("the server closed the connection");
-                return lost(netErrorText(ec));
-            }
-            if (m_skipping) {
-                m_buffer.consume(m_buffer.size());
-            } else if (m_buffer.size() > m_maxBytes) {
-                const auto data = m_buffer.cdata();
-                reportError(std::string_view(static_cast<const char*>(data.data()), std::min<size_t>(data.size(), 1024)),
-                            "a message longer than `max_message_bytes` (" + formatByteSize(m_maxBytes) + ") from " +
-                                m_url + " was skipped");
-                m_skipping = true;
-                m_buffer.consume(m_buffer.size());
-            }
-            if (ws.is_message_done()) {
-                if (!m_skipping && m_buffer.size() > 0) {
-                    const auto data = m_buffer.cdata();
-                    m_block.add(std::string_view(static_cast<const char*>(data.data()), data.size()), MessageMeta{},
-                                netWallNowUs());
-                    handOver(*m_queue, m_block);
+        ws.async_read_some(
+            m_buffer, kReadChunk, [this, &ws](const boost::system::error_code& ec, size_t) {
+                if (ec == asio::error::operation_aborted) return;
+                if (ec) {
+                    m_buffer.consume(m_buffer.size());
+                    m_skipping = false;
+                    if (ec == websocket::error::closed)
+                        return lost("the server closed the connection");
+                    return lost(netErrorText(ec));
                 }
-                m_buffer.consume(m_buffer.size());
-                m_skipping = false;
-            }
-            read(ws);
-        });
+                if (m_skipping) {
+                    m_buffer.consume(m_buffer.size());
+                } else if (m_buffer.size() > m_maxBytes) {
+                    const auto data = m_buffer.cdata();
+                    reportError(std::string_view(static_cast<const char*>(data.data()),
+                                                 std::min<size_t>(data.size(), 1024)),
+                                "a message longer than `max_message_bytes` (" +
+                                    formatByteSize(m_maxBytes) + ") from " + m_url +
+                                    " was skipped");
+                    m_skipping = true;
+                    m_buffer.consume(m_buffer.size());
+                }
+                if (ws.is_message_done()) {
+                    if (!m_skipping && m_buffer.size() > 0) {
+                        const auto data = m_buffer.cdata();
+                        m_block.add(
+                            std::string_view(static_cast<const char*>(data.data()), data.size()),
+                            MessageMeta{}, netWallNowUs());
+                        handOver(*m_queue, m_block);
+                    }
+                    m_buffer.consume(m_buffer.size());
+                    m_skipping = false;
+                }
+                read(ws);
+            });
     }
 
     void lost(const std::string& why) {
@@ -237,7 +264,8 @@ private:
         tcpLayer().socket().close(ignored);
         const auto wait = m_backoff;
         m_backoff = std::min(kMaxRetry, m_backoff * 2);
-        m_metrics->setLink(LinkState::Connecting, why + ", retrying in " + std::to_string(wait.count()) + " s");
+        m_metrics->setLink(LinkState::Connecting,
+                           why + ", retrying in " + std::to_string(wait.count()) + " s");
         m_timer.expires_after(wait);
         m_timer.async_wait([this](const boost::system::error_code& ec) {
             if (ec) return;
@@ -273,29 +301,35 @@ void registerWebSocketSource(NodeRegistry& registry) {
     spec.displayName = "WebSocket source";
     spec.category = "source";
     spec.description =
-        "Connects to a WebSocket server (ws:// or wss:// over TLS) and reads its messages, one event per message; "
+        "Connects to a WebSocket server (ws:// or wss:// over TLS) and reads its messages, one "
+        "event per message; "
         "reconnects when the server goes away.";
     spec.outputs = {{"out", "One event per message", false}};
-    ParamSpec url = makeParam("url", ParamType::String, "",
-                              "The server's address, as in ws://127.0.0.1:8080/feed or wss://example.com/feed");
+    ParamSpec url =
+        makeParam("url", ParamType::String, "",
+                  "The server's address, as in ws://127.0.0.1:8080/feed or wss://example.com/feed");
     url.required = true;
     url.group = "WebSocket";
     spec.params.push_back(url);
-    ParamSpec caFile = makeParam("ca_file", ParamType::Path, "",
-                                 "wss:// only: PEM certificates to trust instead of the system's (a private CA or "
-                                 "a self-signed server); relative to the project's folder");
+    ParamSpec caFile =
+        makeParam("ca_file", ParamType::Path, "",
+                  "wss:// only: PEM certificates to trust instead of the system's (a private CA or "
+                  "a self-signed server); relative to the project's folder");
     caFile.group = "WebSocket";
     spec.params.push_back(caFile);
     for (auto& p : messageFormatParams("WebSocket")) spec.params.push_back(std::move(p));
     for (auto& p : overloadParams("WebSocket")) spec.params.push_back(std::move(p));
     for (auto& p : sourceTimeParams("2s")) spec.params.push_back(std::move(p));
-    spec.schemaRule = [](const NodeConfig& config, const SchemaInputs&) -> Result<std::vector<SchemaPtr>> {
+    spec.schemaRule = [](const NodeConfig& config,
+                         const SchemaInputs&) -> Result<std::vector<SchemaPtr>> {
         auto url = parseWsUrl(config.getString("url"));
-        if (!url && !config.getString("url").empty()) return Result<std::vector<SchemaPtr>>::error(url.message());
+        if (!url && !config.getString("url").empty())
+            return Result<std::vector<SchemaPtr>>::error(url.message());
         return messageSourceSchema(config, {});
     };
     spec.createSource = [](const OperatorContext& ctx) {
-        return std::make_unique<PushSource>(ctx, std::vector<MetaField>{}, std::make_unique<WebSocketTransport>(ctx));
+        return std::make_unique<PushSource>(ctx, std::vector<MetaField>{},
+                                            std::make_unique<WebSocketTransport>(ctx));
     };
     registry.add(std::move(spec));
 }

@@ -69,10 +69,14 @@ std::optional<KeyKind> keyKind(Type a, Type b) {
         switch (a) {
             case Type::Int:
             case Type::Time:
-            case Type::Bool: return KeyKind::Integer;
-            case Type::Float: return KeyKind::Floating;
-            case Type::String: return KeyKind::String;
-            case Type::Null: return std::nullopt;
+            case Type::Bool:
+                return KeyKind::Integer;
+            case Type::Float:
+                return KeyKind::Floating;
+            case Type::String:
+                return KeyKind::String;
+            case Type::Null:
+                return std::nullopt;
         }
     }
     if (isNumeric(a) && isNumeric(b)) return KeyKind::Floating;
@@ -86,7 +90,8 @@ std::string_view trimmed(std::string_view s) {
     return s;
 }
 
-Result<KeySpec> compileKey(const NodeConfig& config, const std::string& param, const Schema& input) {
+Result<KeySpec> compileKey(const NodeConfig& config, const std::string& param,
+                           const Schema& input) {
     const std::string text = config.getString(param);
     auto e = expr::compile(text, input);
     if (!e) return Result<KeySpec>::error("`" + param + "`: " + e.message());
@@ -97,7 +102,8 @@ Result<KeySpec> compileKey(const NodeConfig& config, const std::string& param, c
 }
 
 // `name`, or when it is taken `prefix + name`, then `prefix + name + "_2"`, `_3`, ...
-std::string freeName(const std::string& name, const std::string& prefix, const std::set<std::string>& taken) {
+std::string freeName(const std::string& name, const std::string& prefix,
+                     const std::set<std::string>& taken) {
     if (!taken.count(name)) return name;
     const std::string base = prefix + name;
     std::string candidate = base;
@@ -109,16 +115,18 @@ Result<JoinPlan> planJoin(const NodeConfig& config, const Schema& left, const Sc
     using R = Result<JoinPlan>;
     JoinPlan plan;
     for (int side : {kLeft, kRight}) {
-        auto k = compileKey(config, side == kLeft ? "left_key" : "right_key", side == kLeft ? left : right);
+        auto k = compileKey(config, side == kLeft ? "left_key" : "right_key",
+                            side == kLeft ? left : right);
         if (!k) return R::error(k.message());
         plan.keys[side] = std::move(k.value());
     }
     const Type lt = plan.keys[kLeft].expr->type(), rt = plan.keys[kRight].expr->type();
     auto kind = keyKind(lt, rt);
     if (!kind)
-        return R::error("`left_key` `" + plan.keys[kLeft].expr->text() + "` (" + std::string(typeName(lt)) +
-                        ") cannot be compared with `right_key` `" + plan.keys[kRight].expr->text() + "` (" +
-                        std::string(typeName(rt)) + "); give both keys one type, e.g. with CAST(... AS string)");
+        return R::error("`left_key` `" + plan.keys[kLeft].expr->text() + "` (" +
+                        std::string(typeName(lt)) + ") cannot be compared with `right_key` `" +
+                        plan.keys[kRight].expr->text() + "` (" + std::string(typeName(rt)) +
+                        "); give both keys one type, e.g. with CAST(... AS string)");
     plan.kind = *kind;
 
     // Names: `_time` and the join's window fields are the join's own; left fields keep theirs.
@@ -243,10 +251,18 @@ inline void copyCell(const Column& src, size_t row, Batch& dst, size_t col) {
         return;
     }
     switch (d.type()) {
-        case Type::Null: d.appendNull(); break;
-        case Type::Float: d.appendFloat(src.floats()[row]); break;
-        case Type::String: d.appendStringView(dst.storeString(src.strings()[row])); break;
-        default: d.appendInt(src.ints()[row]); break;
+        case Type::Null:
+            d.appendNull();
+            break;
+        case Type::Float:
+            d.appendFloat(src.floats()[row]);
+            break;
+        case Type::String:
+            d.appendStringView(dst.storeString(src.strings()[row]));
+            break;
+        default:
+            d.appendInt(src.ints()[row]);
+            break;
     }
 }
 
@@ -257,7 +273,9 @@ void gatherColumn(Batch& dst, size_t col, size_t n, Cell cell) {
     Column& d = dst.column(col);
     std::vector<uint8_t>& valid = d.validity();
     switch (d.type()) {
-        case Type::Null: valid.resize(valid.size() + n, 0); break;
+        case Type::Null:
+            valid.resize(valid.size() + n, 0);
+            break;
         case Type::Float: {
             std::vector<double>& v = d.floats();
             for (size_t k = 0; k < n; ++k) {
@@ -272,7 +290,8 @@ void gatherColumn(Batch& dst, size_t col, size_t n, Cell cell) {
             for (size_t k = 0; k < n; ++k) {
                 const auto [c, row] = cell(k);
                 valid.push_back(c->validity()[row]);
-                v.push_back(c->isValid(row) ? dst.storeString(c->strings()[row]) : std::string_view{});
+                v.push_back(c->isValid(row) ? dst.storeString(c->strings()[row])
+                                            : std::string_view{});
             }
             break;
         }
@@ -326,9 +345,11 @@ public:
             p.row = static_cast<uint32_t>(r);
             const SideBuffer& other = p.window->sides[1 - side];
             if (const KeyIndex::Entry* e = other.index.find(p.key, strings))
-                for (uint32_t j = e->head; j != kNoRow; j = other.next[j]) m_matches.push_back({p.window, p.row, j});
+                for (uint32_t j = e->head; j != kNoRow; j = other.next[j])
+                    m_matches.push_back({p.window, p.row, j});
             m_pending.push_back(p);
-            if (m_matches.size() >= kBatchRows) {  // bounds the pairs held for a large cross product
+            if (m_matches.size() >=
+                kBatchRows) {  // bounds the pairs held for a large cross product
                 emitMatches(side, in, out);
                 m_matches.clear();
             }
@@ -400,7 +421,8 @@ private:
                 key.hash = agg::mix64(key.bits ^ 0x9e3779b97f4a7c15ULL);
                 return true;
             case KeyKind::Floating: {
-                double v = c.type() == Type::Float ? c.floats()[row] : static_cast<double>(c.ints()[row]);
+                double v =
+                    c.type() == Type::Float ? c.floats()[row] : static_cast<double>(c.ints()[row]);
                 if (std::isnan(v)) return false;
                 if (v == 0) v = 0;  // -0.0 = 0.0
                 key.bits = std::bit_cast<uint64_t>(v);
@@ -462,8 +484,9 @@ private:
             const size_t n = last - first;
             for (size_t c = 0; c < in.columnCount(); ++c) {
                 const Column* src = &in.column(c);
-                gatherColumn(b.rows, c, n,
-                             [&](size_t k) { return std::pair<const Column*, size_t>{src, m_pending[first + k].row}; });
+                gatherColumn(b.rows, c, n, [&](size_t k) {
+                    return std::pair<const Column*, size_t>{src, m_pending[first + k].row};
+                });
             }
             b.rows.setRows(base + n);
             b.next.resize(base + n, kNoRow);
@@ -472,7 +495,8 @@ private:
                 const Key& key = m_pending[first + k].key;
                 KeyIndex::Entry& e = b.index.findOrAdd(key, strings);
                 if (e.head == kNoRow) {
-                    if (strings) e.str = b.rows.storeString(key.str);  // the index outlives the input batch
+                    if (strings)
+                        e.str = b.rows.storeString(key.str);  // the index outlives the input batch
                     e.head = row;
                 } else {
                     b.next[e.tail] = row;
@@ -490,23 +514,27 @@ private:
             if (!m_out) m_out = out.newBatch(0);
             Batch& b = *m_out;
             const size_t base = b.rows();
-            const size_t n = std::min(m_matches.size() - first, kBatchRows - base);  // base < kBatchRows
+            const size_t n =
+                std::min(m_matches.size() - first, kBatchRows - base);  // base < kBatchRows
             const Match* m = m_matches.data() + first;
             // The cell of input column c for match k, from the arrival or from the buffer.
             using Cell = std::pair<const Column*, size_t>;
             auto cellOf = [&](int s, size_t c) {
                 return [&, s, c](size_t k) {
-                    return s == side ? Cell{&in.column(c), m[k].arrival}
-                                     : Cell{&m[k].window->sides[other].rows.column(c), m[k].buffered};
+                    return s == side
+                               ? Cell{&in.column(c), m[k].arrival}
+                               : Cell{&m[k].window->sides[other].rows.column(c), m[k].buffered};
                 };
             };
             std::vector<int64_t>& times = b.column(0).ints();
             for (size_t k = 0; k < n; ++k)
-                times.push_back(std::max(in.times()[m[k].arrival], m[k].window->sides[other].rows.times()[m[k].buffered]));
+                times.push_back(std::max(in.times()[m[k].arrival],
+                                         m[k].window->sides[other].rows.times()[m[k].buffered]));
             b.column(0).validity().resize(base + n, 1);
             for (size_t c = 1; c < m_leftCols; ++c) gatherColumn(b, c, n, cellOf(kLeft, c));
             const size_t rightBase = m_leftCols - 1;
-            for (size_t c = 1; c < m_rightCols; ++c) gatherColumn(b, rightBase + c, n, cellOf(kRight, c));
+            for (size_t c = 1; c < m_rightCols; ++c)
+                gatherColumn(b, rightBase + c, n, cellOf(kRight, c));
             const size_t windowCol = m_leftCols + m_rightCols - 1;
             for (size_t k = 0; k < n; ++k) {
                 b.column(windowCol).appendTime(m[k].window->start);
@@ -525,12 +553,16 @@ private:
         b.column(0).appendTime(in.times()[r]);
         const size_t rightBase = m_leftCols - 1;
         for (size_t c = 1; c < m_leftCols; ++c) {
-            if (side == kLeft) copyCell(in.column(c), r, b, c);
-            else b.column(c).appendNull();
+            if (side == kLeft)
+                copyCell(in.column(c), r, b, c);
+            else
+                b.column(c).appendNull();
         }
         for (size_t c = 1; c < m_rightCols; ++c) {
-            if (side == kRight) copyCell(in.column(c), r, b, rightBase + c);
-            else b.column(rightBase + c).appendNull();
+            if (side == kRight)
+                copyCell(in.column(c), r, b, rightBase + c);
+            else
+                b.column(rightBase + c).appendNull();
         }
         const size_t errorCol = m_leftCols + m_rightCols - 1;
         b.appendString(errorCol, error);
@@ -556,8 +588,8 @@ private:
     int64_t m_sizeUs;
     std::string m_nodeId;
     NodeMetrics* m_metrics;
-    size_t m_leftCols = 0, m_rightCols = 0;  // input columns, `_time` included
-    std::vector<int> m_slotSide;             // input slot -> kLeft / kRight
+    size_t m_leftCols = 0, m_rightCols = 0;               // input columns, `_time` included
+    std::vector<int> m_slotSide;                          // input slot -> kLeft / kRight
     std::map<TimeUs, std::unique_ptr<Window>> m_windows;  // by start; freed from the front
     std::vector<std::unique_ptr<Window>> m_spare;
     Window* m_last = nullptr;  // the window of the previous event, for the common case
@@ -589,30 +621,38 @@ void registerWindowJoin(NodeRegistry& registry) {
     s.displayName = "Window join";
     s.category = "join";
     s.description =
-        "Joins two streams on equal keys within the same tumbling event-time window, like a SQL inner "
-        "join; each match is emitted as soon as its second event arrives. A late event (its window had "
-        "closed) goes to `errors`, whose rows have the left and the right fields, the other side's NULL.";
+        "Joins two streams on equal keys within the same tumbling event-time window, like a SQL "
+        "inner "
+        "join; each match is emitted as soon as its second event arrives. A late event (its window "
+        "had "
+        "closed) goes to `errors`, whose rows have the left and the right fields, the other side's "
+        "NULL.";
     s.inputs = {{"left", "The left stream", false}, {"right", "The right stream", false}};
-    s.outputs = {{"out",
-                  "One row per matching pair: _time (the later event time), the left fields, the right "
-                  "fields (right_<name> when a left field has the name), window_start, window_end",
-                  false}};
-    ParamSpec size = makeParam("size", ParamType::Duration, "10s",
-                               "Length of each tumbling window; only events of the same window join", "",
-                               1e-6);
+    s.outputs = {
+        {"out",
+         "One row per matching pair: _time (the later event time), the left fields, the right "
+         "fields (right_<name> when a left field has the name), window_start, window_end",
+         false}};
+    ParamSpec size =
+        makeParam("size", ParamType::Duration, "10s",
+                  "Length of each tumbling window; only events of the same window join", "", 1e-6);
     size.group = "Window";
-    ParamSpec leftKey = makeParam("left_key", ParamType::Expression, nullptr,
-                                  "Join key over the left stream, usually a field name, e.g. auction");
+    ParamSpec leftKey =
+        makeParam("left_key", ParamType::Expression, nullptr,
+                  "Join key over the left stream, usually a field name, e.g. auction");
     leftKey.required = true;
     leftKey.group = "Join";
-    ParamSpec rightKey = makeParam("right_key", ParamType::Expression, nullptr,
-                                   "Join key over the right stream, e.g. id; it must compare with left_key");
+    ParamSpec rightKey =
+        makeParam("right_key", ParamType::Expression, nullptr,
+                  "Join key over the right stream, e.g. id; it must compare with left_key");
     rightKey.required = true;
     rightKey.group = "Join";
     s.params = {size, leftKey, rightKey};
-    s.schemaRule = [](const NodeConfig& config, const SchemaInputs& in) -> Result<std::vector<SchemaPtr>> {
+    s.schemaRule = [](const NodeConfig& config,
+                      const SchemaInputs& in) -> Result<std::vector<SchemaPtr>> {
         if (in.schemas.size() != 2 || in.ports != std::vector<int>{0, 1})
-            return Result<std::vector<SchemaPtr>>::error("wire one stream into `left` and one into `right`");
+            return Result<std::vector<SchemaPtr>>::error(
+                "wire one stream into `left` and one into `right`");
         auto plan = planJoin(config, *in.schemas.at(0), *in.schemas.at(1));
         if (!plan) return Result<std::vector<SchemaPtr>>::error(plan.message());
         return std::vector<SchemaPtr>{plan->output};
@@ -620,7 +660,9 @@ void registerWindowJoin(NodeRegistry& registry) {
     s.errorsSchemaRule = [](const NodeConfig& config, const SchemaInputs& in) -> SchemaPtr {
         return planJoin(config, *in.schemas.at(0), *in.schemas.at(1)).value().errors;
     };
-    s.createOperator = [](const OperatorContext& ctx) { return std::make_unique<WindowJoinOperator>(ctx); };
+    s.createOperator = [](const OperatorContext& ctx) {
+        return std::make_unique<WindowJoinOperator>(ctx);
+    };
     registry.add(std::move(s));
 }
 

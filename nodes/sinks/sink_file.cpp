@@ -26,7 +26,8 @@ constexpr size_t kWriteBytes = 256 * 1024;
 
 class FileSink : public Operator {
 public:
-    explicit FileSink(const OperatorContext& ctx) : m_ctx(ctx), m_path(ctx.config.getPath("path")) {}
+    explicit FileSink(const OperatorContext& ctx)
+        : m_ctx(ctx), m_path(ctx.config.getPath("path")) {}
     ~FileSink() override { close(); }
 
     Status open() override {
@@ -42,8 +43,8 @@ public:
         }
         m_file = std::fopen(m_path.c_str(), "wb");
         if (!m_file)
-            return Status::error(m_ctx.nodeLabel + ": cannot open `" + m_path + "` for writing: " +
-                                 std::strerror(errno));
+            return Status::error(m_ctx.nodeLabel + ": cannot open `" + m_path +
+                                 "` for writing: " + std::strerror(errno));
         if (m_format == FileFormat::Csv) appendCsvHeader(m_buffer, *m_ctx.inputSchemas[0]);
         return Status::ok();
     }
@@ -56,8 +57,10 @@ public:
             if (in.column(c).type() == Type::String) stringColumns.push_back(c);
         for (size_t r = 0; r < in.rows(); ++r) {
             if (!checkUtf8(in, r, stringColumns, errors)) continue;
-            if (m_format == FileFormat::Csv) appendCsvRow(m_buffer, in, r);
-            else appendJsonRow(m_buffer, in, r);
+            if (m_format == FileFormat::Csv)
+                appendCsvRow(m_buffer, in, r);
+            else
+                appendJsonRow(m_buffer, in, r);
         }
         if (m_buffer.size() >= kWriteBytes) writeBuffer();
     }
@@ -66,14 +69,16 @@ public:
     void onMarker(const ProgressMarkerPtr&) override {
         writeBuffer();
         if (m_file && std::fflush(m_file) != 0)
-            throw std::runtime_error(m_ctx.nodeLabel + ": cannot write `" + m_path + "`: " + std::strerror(errno));
+            throw std::runtime_error(m_ctx.nodeLabel + ": cannot write `" + m_path +
+                                     "`: " + std::strerror(errno));
     }
 
     void finish(Emitter& out) override {
         (void)out;
         writeBuffer();
         if (m_file && std::fflush(m_file) != 0)
-            throw std::runtime_error(m_ctx.nodeLabel + ": cannot write `" + m_path + "`: " + std::strerror(errno));
+            throw std::runtime_error(m_ctx.nodeLabel + ": cannot write `" + m_path +
+                                     "`: " + std::strerror(errno));
     }
 
     void close() override {
@@ -88,7 +93,8 @@ public:
     }
 
 private:
-    bool checkUtf8(const Batch& in, size_t row, const std::vector<size_t>& columns, ErrorRows& errors) {
+    bool checkUtf8(const Batch& in, size_t row, const std::vector<size_t>& columns,
+                   ErrorRows& errors) {
         for (size_t c : columns) {
             if (in.column(c).isNull(row)) continue;
             const size_t bad = findInvalidUtf8(in.column(c).strings()[row]);
@@ -107,7 +113,8 @@ private:
         const bool failed = written != m_buffer.size();
         m_buffer.clear();
         if (failed)
-            throw std::runtime_error(m_ctx.nodeLabel + ": cannot write `" + m_path + "`: " + std::strerror(errno));
+            throw std::runtime_error(m_ctx.nodeLabel + ": cannot write `" + m_path +
+                                     "`: " + std::strerror(errno));
     }
 
     OperatorContext m_ctx;
@@ -134,7 +141,8 @@ void registerFileSink(NodeRegistry& registry) {
     path.key = "path";
     path.type = ParamType::Path;
     path.required = true;
-    path.help = "The file to write (replaced when the run starts); relative to the project's folder";
+    path.help =
+        "The file to write (replaced when the run starts); relative to the project's folder";
     path.group = "Sink";
     spec.params.push_back(path);
 
@@ -143,16 +151,20 @@ void registerFileSink(NodeRegistry& registry) {
     format.type = ParamType::Choice;
     format.defaultValue = "auto";
     format.choices = {"auto", "csv", "jsonl"};
-    format.help = "csv (with a header row) or jsonl (one object per line); auto goes by the extension";
+    format.help =
+        "csv (with a header row) or jsonl (one object per line); auto goes by the extension";
     format.group = "Sink";
     spec.params.push_back(format);
 
-    spec.schemaRule = [](const NodeConfig& config, const SchemaInputs&) -> Result<std::vector<SchemaPtr>> {
+    spec.schemaRule = [](const NodeConfig& config,
+                         const SchemaInputs&) -> Result<std::vector<SchemaPtr>> {
         auto format = resolveFileFormat(config.getString("format"), config.getPath("path"));
         if (!format) return Result<std::vector<SchemaPtr>>::error(format.message());
         return std::vector<SchemaPtr>{};
     };
-    spec.createOperator = [](const OperatorContext& ctx) { return std::make_unique<FileSink>(ctx); };
+    spec.createOperator = [](const OperatorContext& ctx) {
+        return std::make_unique<FileSink>(ctx);
+    };
     registry.add(std::move(spec));
 }
 

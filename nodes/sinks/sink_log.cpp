@@ -16,7 +16,8 @@ LogLineWriter g_writer;
 
 class LogSink : public Operator {
 public:
-    explicit LogSink(const OperatorContext& ctx) : m_id(ctx.config.id()), m_limit(ctx.config.getInt("limit")) {}
+    explicit LogSink(const OperatorContext& ctx)
+        : m_id(ctx.config.id()), m_limit(ctx.config.getInt("limit")) {}
 
     void process(int, const Batch& in, Emitter&) override {
         const Schema& schema = in.schema();
@@ -72,7 +73,8 @@ void registerLogSink(NodeRegistry& registry) {
     s.description = "Prints events as lines of name=value pairs: on the terminal when headless.";
     s.inputs = {{"in", "Events to print", false}};
     s.outputs = {};
-    ParamSpec limit = makeParam("limit", ParamType::Int, 20, "How many events to print; the rest are counted");
+    ParamSpec limit =
+        makeParam("limit", ParamType::Int, 20, "How many events to print; the rest are counted");
     limit.min = 0;
     limit.unit = "rows";
     s.params = {limit};

@@ -35,9 +35,12 @@ std::string quoteIdent(std::string_view name) {
 const char* sqlType(Type t) {
     switch (t) {
         case Type::Bool:
-        case Type::Int: return "INTEGER";
-        case Type::Float: return "REAL";
-        default: return "TEXT";
+        case Type::Int:
+            return "INTEGER";
+        case Type::Float:
+            return "REAL";
+        default:
+            return "TEXT";
     }
 }
 
@@ -65,8 +68,8 @@ public:
             std::error_code ec;
             std::filesystem::create_directories(parent, ec);
         }
-        if (sqlite3_open_v2(m_path.c_str(), &m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
-            SQLITE_OK)
+        if (sqlite3_open_v2(m_path.c_str(), &m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                            nullptr) != SQLITE_OK)
             return failure("cannot open `" + m_path + "`");
         sqlite3_busy_timeout(m_db, 5000);
         if (!exec("PRAGMA journal_mode=WAL") || !exec("PRAGMA synchronous=NORMAL"))
@@ -78,15 +81,18 @@ public:
             create += quoteIdent(schema.field(c).name) + " " + sqlType(schema.field(c).type);
         }
         create += ")";
-        if (!exec(create)) return failure("cannot create the table `" + m_table + "` in `" + m_path + "`");
+        if (!exec(create))
+            return failure("cannot create the table `" + m_table + "` in `" + m_path + "`");
 
         std::string keyList;
         for (const auto& k : m_key) keyList += (keyList.empty() ? "" : ", ") + quoteIdent(k);
         if (m_upsert) {
-            const std::string index = "CREATE UNIQUE INDEX IF NOT EXISTS " + quoteIdent(m_table + "_key") + " ON " +
-                                      quoteIdent(m_table) + " (" + keyList + ")";
+            const std::string index = "CREATE UNIQUE INDEX IF NOT EXISTS " +
+                                      quoteIdent(m_table + "_key") + " ON " + quoteIdent(m_table) +
+                                      " (" + keyList + ")";
             if (!exec(index))
-                return failure("cannot make `key` unique in the table `" + m_table + "` of `" + m_path + "`");
+                return failure("cannot make `key` unique in the table `" + m_table + "` of `" +
+                               m_path + "`");
         }
 
         std::string insert = "INSERT INTO " + quoteIdent(m_table) + " (";
@@ -101,14 +107,19 @@ public:
             for (size_t c = 0; c < schema.size(); ++c) {
                 const std::string& name = schema.field(c).name;
                 if (std::find(m_key.begin(), m_key.end(), name) != m_key.end()) continue;
-                set += (set.empty() ? "" : ", ") + quoteIdent(name) + " = excluded." + quoteIdent(name);
+                set += (set.empty() ? "" : ", ") + quoteIdent(name) + " = excluded." +
+                       quoteIdent(name);
             }
-            insert += " ON CONFLICT (" + keyList + ") DO " + (set.empty() ? "NOTHING" : "UPDATE SET " + set);
+            insert += " ON CONFLICT (" + keyList + ") DO " +
+                      (set.empty() ? "NOTHING" : "UPDATE SET " + set);
         }
-        if (sqlite3_prepare_v3(m_db, insert.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &m_insert, nullptr) != SQLITE_OK)
+        if (sqlite3_prepare_v3(m_db, insert.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &m_insert,
+                               nullptr) != SQLITE_OK)
             return failure("cannot write to the table `" + m_table + "` of `" + m_path + "`");
-        if (sqlite3_prepare_v3(m_db, "BEGIN IMMEDIATE", -1, SQLITE_PREPARE_PERSISTENT, &m_begin, nullptr) != SQLITE_OK ||
-            sqlite3_prepare_v3(m_db, "COMMIT", -1, SQLITE_PREPARE_PERSISTENT, &m_commit, nullptr) != SQLITE_OK)
+        if (sqlite3_prepare_v3(m_db, "BEGIN IMMEDIATE", -1, SQLITE_PREPARE_PERSISTENT, &m_begin,
+                               nullptr) != SQLITE_OK ||
+            sqlite3_prepare_v3(m_db, "COMMIT", -1, SQLITE_PREPARE_PERSISTENT, &m_commit, nullptr) !=
+                SQLITE_OK)
             return failure("cannot use `" + m_path + "`");
         return Status::ok();
     }
@@ -126,7 +137,8 @@ public:
             std::string why = bindRow(in, r);
             if (why.empty()) {
                 const int rc = sqlite3_step(m_insert);
-                if (rc != SQLITE_DONE) why = std::string("SQLite refused the row: ") + sqlite3_errmsg(m_db);
+                if (rc != SQLITE_DONE)
+                    why = std::string("SQLite refused the row: ") + sqlite3_errmsg(m_db);
             }
             sqlite3_reset(m_insert);
             sqlite3_clear_bindings(m_insert);
@@ -152,7 +164,9 @@ private:
         return Status::error(message);
     }
 
-    bool exec(const std::string& sql) { return sqlite3_exec(m_db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK; }
+    bool exec(const std::string& sql) {
+        return sqlite3_exec(m_db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK;
+    }
 
     // A failed BEGIN or COMMIT means the database cannot take writes (locked, disk full): the
     // node fails rather than dropping batches.
@@ -174,24 +188,33 @@ private:
                 continue;
             }
             switch (col.type()) {
-                case Type::Null: sqlite3_bind_null(m_insert, param); break;
-                case Type::Bool: sqlite3_bind_int64(m_insert, param, col.ints()[row] ? 1 : 0); break;
-                case Type::Int: sqlite3_bind_int64(m_insert, param, col.ints()[row]); break;
-                case Type::Float: sqlite3_bind_double(m_insert, param, col.floats()[row]); break;
+                case Type::Null:
+                    sqlite3_bind_null(m_insert, param);
+                    break;
+                case Type::Bool:
+                    sqlite3_bind_int64(m_insert, param, col.ints()[row] ? 1 : 0);
+                    break;
+                case Type::Int:
+                    sqlite3_bind_int64(m_insert, param, col.ints()[row]);
+                    break;
+                case Type::Float:
+                    sqlite3_bind_double(m_insert, param, col.floats()[row]);
+                    break;
                 case Type::String: {
                     const std::string_view s = col.strings()[row];
                     const size_t bad = findInvalidUtf8(s);
                     if (bad != std::string_view::npos)
-                        return "field `" + in.schema().field(c).name + "` is not valid UTF-8 (byte " +
-                               std::to_string(bad + 1) + ")";
+                        return "field `" + in.schema().field(c).name +
+                               "` is not valid UTF-8 (byte " + std::to_string(bad + 1) + ")";
                     // An empty view may have no data pointer, which SQLite would bind as NULL.
-                    sqlite3_bind_text64(m_insert, param, s.empty() ? "" : s.data(), s.size(), SQLITE_TRANSIENT,
-                                        SQLITE_UTF8);
+                    sqlite3_bind_text64(m_insert, param, s.empty() ? "" : s.data(), s.size(),
+                                        SQLITE_TRANSIENT, SQLITE_UTF8);
                     break;
                 }
                 case Type::Time: {
                     const std::string text = formatIso8601Ms(col.ints()[row]);
-                    sqlite3_bind_text(m_insert, param, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+                    sqlite3_bind_text(m_insert, param, text.data(), static_cast<int>(text.size()),
+                                      SQLITE_TRANSIENT);
                     break;
                 }
             }
@@ -210,16 +233,21 @@ private:
     sqlite3_stmt* m_commit = nullptr;
 };
 
-Result<std::vector<SchemaPtr>> sqliteSinkSchema(const NodeConfig& config, const SchemaInputs& inputs) {
+Result<std::vector<SchemaPtr>> sqliteSinkSchema(const NodeConfig& config,
+                                                const SchemaInputs& inputs) {
     using R = Result<std::vector<SchemaPtr>>;
     const auto key = config.getStringList("key");
     if (config.getString("mode") == "upsert") {
-        if (key.empty()) return R::error("`key` is required when `mode` is upsert: name the fields that identify a row");
+        if (key.empty())
+            return R::error(
+                "`key` is required when `mode` is upsert: name the fields that identify a row");
         if (!inputs.schemas.empty() && inputs.schemas[0]) {
             const Schema& in = *inputs.schemas[0];
             for (const auto& k : key)
                 if (in.indexOf(k) < 0)
-                    return R::error("`key` names `" + k + "`, which is not an input field (fields: " + in.toString() + ")");
+                    return R::error("`key` names `" + k +
+                                    "`, which is not an input field (fields: " + in.toString() +
+                                    ")");
         }
     }
     return std::vector<SchemaPtr>{};
@@ -272,7 +300,9 @@ void registerSqliteSink(NodeRegistry& registry) {
     spec.params.push_back(key);
 
     spec.schemaRule = sqliteSinkSchema;
-    spec.createOperator = [](const OperatorContext& ctx) { return std::make_unique<SqliteSink>(ctx); };
+    spec.createOperator = [](const OperatorContext& ctx) {
+        return std::make_unique<SqliteSink>(ctx);
+    };
     registry.add(std::move(spec));
 }
 

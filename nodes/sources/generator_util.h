@@ -27,8 +27,8 @@
 
 #include "engine/core/batch.h"
 #include "engine/core/time_format.h"
-#include "engine/runtime/operator.h"
 #include "engine/graph/node_spec.h"
+#include "engine/runtime/operator.h"
 
 namespace riffle::gen {
 
@@ -223,7 +223,8 @@ inline constexpr int64_t kMaxPaceWaitUs = 100000;
 // of wall-clock time since `openedUs` (0 = as fast as possible), at most kBatchRows per poll.
 // `produced` counts the events made so far; generate(n) makes the next n of them.
 template <typename Generate>
-SourcePoll pacedPoll(double rate, int64_t limit, int64_t openedUs, int64_t& produced, Generate&& generate) {
+SourcePoll pacedPoll(double rate, int64_t limit, int64_t openedUs, int64_t& produced,
+                     Generate&& generate) {
     int64_t n = static_cast<int64_t>(kBatchRows);
     if (limit > 0) {
         n = std::min(n, limit - produced);

@@ -83,7 +83,8 @@ public:
           m_partitions(std::max(1, ctx.partitions)),
           m_model(partitionUsers(ctx.config.getInt("users"), m_partition, m_partitions),
                   partitionSeed(ctx.config.getInt("seed"), m_partition, m_partitions)),
-          m_timeRng(partitionSeed(ctx.config.getInt("seed"), m_partition, m_partitions) ^ kTimeStreamSalt) {
+          m_timeRng(partitionSeed(ctx.config.getInt("seed"), m_partition, m_partitions) ^
+                    kTimeStreamSalt) {
         m_pages.setTable(m_model.pages());
         m_events.setTable(ClickstreamModel::eventNames());
         m_referrers.setTable(ClickstreamModel::referrers());
@@ -96,12 +97,11 @@ public:
 
     Status open() override {
         auto start = gen::startTime(m_startText, m_runStartUs ? m_runStartUs : gen::wallClockUs());
-        if (!start)
-            return Status::error(m_label + ": " + gen::badStartMessage(m_startText));
+        if (!start) return Status::error(m_label + ": " + gen::badStartMessage(m_startText));
         m_nextBaseUs = *start;
         m_fractionAcc = 0;
-        // Event k of the stream sits at floor(k * unit / m_rateMilli) µs: whole steps plus a carried
-        // remainder. Instance p of P makes events p, p + P, p + 2P, ...
+        // Event k of the stream sits at floor(k * unit / m_rateMilli) µs: whole steps plus a
+        // carried remainder. Instance p of P makes events p, p + P, p + 2P, ...
         const int64_t unit = m_rate > 0 ? 1'000'000'000 : kUnpacedStepUs;
         m_rateMilli = m_rate > 0 ? std::max<int64_t>(1, std::llround(m_rate * 1000.0)) : 1;
         m_stepUs = unit * m_partitions / m_rateMilli;
@@ -169,7 +169,8 @@ private:
                 t -= static_cast<int64_t>(m_timeRng.below(static_cast<uint64_t>(m_disorderUs) + 1));
             times[i] = t;
 
-            users[i] = m_partitions == 1 ? e.userId : (e.userId - 1) * m_partitions + m_partition + 1;
+            users[i] =
+                m_partitions == 1 ? e.userId : (e.userId - 1) * m_partitions + m_partition + 1;
             if (m_slotStamp[e.slot] != m_batchGeneration ||
                 m_slotSerial[e.slot] != m_model.sessionSerial(e.slot)) {
                 m_slotView[e.slot] = batch.storeString(m_model.sessionId(e.slot));

@@ -51,11 +51,16 @@ std::string effectiveTimeField(const NodeConfig& config, const std::vector<std::
 
 std::string timeFormatName(TimeFormat f) {
     switch (f) {
-        case TimeFormat::Auto: return "a time";
-        case TimeFormat::Iso8601: return "an ISO-8601 time";
-        case TimeFormat::EpochS: return "epoch seconds";
-        case TimeFormat::EpochMs: return "epoch milliseconds";
-        case TimeFormat::EpochUs: return "epoch microseconds";
+        case TimeFormat::Auto:
+            return "a time";
+        case TimeFormat::Iso8601:
+            return "an ISO-8601 time";
+        case TimeFormat::EpochS:
+            return "epoch seconds";
+        case TimeFormat::EpochMs:
+            return "epoch milliseconds";
+        case TimeFormat::EpochUs:
+            return "epoch microseconds";
     }
     return "a time";
 }
@@ -78,7 +83,8 @@ Result<std::vector<SchemaPtr>> fileSourceSchema(const NodeConfig& config, const 
         if (!parsed) return R::error(parsed.message());
         fields = std::move(parsed.value());
     } else {
-        auto inferred = inferFileSchema(path, *format, static_cast<size_t>(config.getInt("max_line_bytes")));
+        auto inferred =
+            inferFileSchema(path, *format, static_cast<size_t>(config.getInt("max_line_bytes")));
         if (!inferred) return R::error(inferred.message());
         fields = std::move(inferred.value());
     }
@@ -88,7 +94,8 @@ Result<std::vector<SchemaPtr>> fileSourceSchema(const NodeConfig& config, const 
     if (!tf.empty() && std::find(names.begin(), names.end(), tf) == names.end()) {
         std::string list;
         for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-        return R::error("`time_field` `" + tf + "` is not a field of `" + path + "` (fields: " + list + ")");
+        return R::error("`time_field` `" + tf + "` is not a field of `" + path +
+                        "` (fields: " + list + ")");
     }
     return R(std::vector<SchemaPtr>{std::make_shared<const Schema>(Schema::stream(fields))});
 }
@@ -103,7 +110,8 @@ public:
           m_loop(ctx.config.getBool("loop")),
           m_maxLineBytes(static_cast<size_t>(ctx.config.getInt("max_line_bytes"))),
           m_batchRows(static_cast<size_t>(ctx.config.getInt("batch_rows"))),
-          m_timeFormat(timeFormatFromName(ctx.config.getString("time_format")).value_or(TimeFormat::Auto)) {}
+          m_timeFormat(
+              timeFormatFromName(ctx.config.getString("time_format")).value_or(TimeFormat::Auto)) {}
 
     Status open() override {
         auto format = resolveFileFormat(m_ctx.config.getString("format"), m_path);
@@ -259,7 +267,8 @@ private:
                 }
                 return Item::End;
             }
-            if (kind == CsvReader::Kind::Error) return setError(m_csv->line(), m_csv->raw(), m_csv->error(), fallback);
+            if (kind == CsvReader::Kind::Error)
+                return setError(m_csv->line(), m_csv->raw(), m_csv->error(), fallback);
             return convertCsv(pollWallUs, fallback);
         }
         for (;;) {
@@ -316,7 +325,8 @@ private:
         if (m_timeColumn >= 0) {
             const CsvField& tf = fields[static_cast<size_t>(m_timeColumn)];
             if (tf.isNull())
-                return setError(line, m_csv->raw(), lineText(line) + "the time field `" + m_timeField + "` is empty",
+                return setError(line, m_csv->raw(),
+                                lineText(line) + "the time field `" + m_timeField + "` is empty",
                                 fallback);
             auto t = parseTime(tf.text, m_timeFormat);
             if (!t)
@@ -335,11 +345,13 @@ private:
                 continue;
             }
             const Field& field = m_schema->field(k);
-            if (static_cast<int>(k) == m_timeFieldIndex && field.type == Type::Time) continue;  // set below
+            if (static_cast<int>(k) == m_timeFieldIndex && field.type == Type::Time)
+                continue;  // set below
             if (!parseCell(f.text, field.type, TimeFormat::Auto, cell))
                 return setError(line, m_csv->raw(),
                                 lineText(line) + "field `" + field.name + "`: expected " +
-                                    std::string(typeName(field.type)) + ", got " + quoteForMessage(f.text),
+                                    std::string(typeName(field.type)) + ", got " +
+                                    quoteForMessage(f.text),
                                 rowTime);
         }
         return finishRow(eventTime);
@@ -348,8 +360,10 @@ private:
     Item convertJson(std::string_view text, int64_t line, TimeUs pollWallUs, TimeUs fallback) {
         const size_t bad = findInvalidUtf8(text);
         if (bad != std::string_view::npos)
-            return setError(line, text,
-                            lineText(line) + "not valid UTF-8 (byte " + std::to_string(bad + 1) + ")", fallback);
+            return setError(
+                line, text,
+                lineText(line) + "not valid UTF-8 (byte " + std::to_string(bad + 1) + ")",
+                fallback);
         if (auto problem = parseJsonInto(text, m_json)) {
             const std::string why =
                 problem->kind == JsonProblem::Kind::Syntax
@@ -358,13 +372,15 @@ private:
             return setError(line, text, lineText(line) + why, fallback);
         }
         if (!m_json.is_object())
-            return setError(line, text, lineText(line) + "expected a JSON object, got " + m_json.type_name(),
+            return setError(line, text,
+                            lineText(line) + "expected a JSON object, got " + m_json.type_name(),
                             fallback);
         TimeUs eventTime = pollWallUs;
         if (!m_timeField.empty()) {
             auto it = m_json.find(m_timeField);
             if (it == m_json.end() || it->is_null())
-                return setError(line, text, lineText(line) + "the time field `" + m_timeField + "` is missing",
+                return setError(line, text,
+                                lineText(line) + "the time field `" + m_timeField + "` is missing",
                                 fallback);
             auto t = jsonToTime(*it, m_timeFormat);
             if (!t) {
@@ -377,7 +393,8 @@ private:
             eventTime = *t;
         }
         const TimeUs rowTime = m_timeField.empty() ? eventTime : eventTime + m_loopOffset;
-        std::string why = jsonObjectToCells(m_json, *m_schema, 1, TimeFormat::Auto, m_cells, m_storage);
+        std::string why =
+            jsonObjectToCells(m_json, *m_schema, 1, TimeFormat::Auto, m_cells, m_storage);
         if (!why.empty()) return setError(line, text, lineText(line) + why, rowTime);
         return finishRow(eventTime);
     }
@@ -448,7 +465,8 @@ void registerFileSource(NodeRegistry& registry) {
     spec.displayName = "File";
     spec.category = "source";
     spec.description =
-        "Replays a CSV or JSON Lines file as a stream, at its original pace or as fast as possible. "
+        "Replays a CSV or JSON Lines file as a stream, at its original pace or as fast as "
+        "possible. "
         "The fields are declared or inferred from the first rows.";
     spec.outputs = {{"out", "One event per row of the file"}};
 
@@ -465,7 +483,8 @@ void registerFileSource(NodeRegistry& registry) {
     format.type = ParamType::Choice;
     format.defaultValue = "auto";
     format.choices = {"auto", "csv", "jsonl"};
-    format.help = "csv (header row, RFC 4180) or jsonl (one object per line); auto goes by the extension";
+    format.help =
+        "csv (header row, RFC 4180) or jsonl (one object per line); auto goes by the extension";
     format.group = "Source";
     spec.params.push_back(format);
 
@@ -473,7 +492,9 @@ void registerFileSource(NodeRegistry& registry) {
     schema.key = "schema";
     schema.type = ParamType::StringList;
     schema.defaultValue = Json::array();
-    schema.help = "Fields as \"name type\" (e.g. \"latency_ms int\"); empty: inferred from the first 100 rows";
+    schema.help =
+        "Fields as \"name type\" (e.g. \"latency_ms int\"); empty: inferred from the first 100 "
+        "rows";
     schema.group = "Source";
     spec.params.push_back(schema);
 
@@ -482,7 +503,8 @@ void registerFileSource(NodeRegistry& registry) {
     speed.type = ParamType::Float;
     speed.defaultValue = 0.0;
     speed.min = 0;
-    speed.help = "Replay pace by event time: 1 = original, 2 = twice as fast, 0 = as fast as possible";
+    speed.help =
+        "Replay pace by event time: 1 = original, 2 = twice as fast, 0 = as fast as possible";
     speed.unit = "x";
     speed.group = "Source";
     spec.params.push_back(speed);
@@ -513,14 +535,18 @@ void registerFileSource(NodeRegistry& registry) {
     batchRows.min = 1;
     batchRows.max = static_cast<double>(kBatchRows);
     batchRows.unit = "rows";
-    batchRows.help = "Rows read per step; the watermark moves after each step, so 1 replays the file event by event";
+    batchRows.help =
+        "Rows read per step; the watermark moves after each step, so 1 replays the file event by "
+        "event";
     batchRows.group = "Source";
     spec.params.push_back(batchRows);
 
     for (auto& p : sourceTimeParams("2s")) spec.params.push_back(std::move(p));
 
     spec.schemaRule = fileSourceSchema;
-    spec.createSource = [](const OperatorContext& ctx) { return std::make_unique<FileSource>(ctx); };
+    spec.createSource = [](const OperatorContext& ctx) {
+        return std::make_unique<FileSource>(ctx);
+    };
     registry.add(std::move(spec));
 }
 

@@ -117,8 +117,7 @@ public:
     Status open() override {
         const TimeUs now = gen::wallClockUs();
         auto start = gen::startTime(m_startText, now);
-        if (!start)
-            return Status::error(m_label + ": " + gen::badStartMessage(m_startText));
+        if (!start) return Status::error(m_label + ": " + gen::badStartMessage(m_startText));
         // "now" snaps to the interval grid so that rows carry round times.
         m_startUs = (m_startText.empty() || m_startText == "now") ? *start - (*start % m_intervalUs)
                                                                   : *start;

@@ -218,8 +218,7 @@ public:
 
     Status open() override {
         auto start = gen::startTime(m_startText, m_runStartUs ? m_runStartUs : gen::wallClockUs());
-        if (!start)
-            return Status::error(m_label + ": " + gen::badStartMessage(m_startText));
+        if (!start) return Status::error(m_label + ": " + gen::badStartMessage(m_startText));
         m_startUs = *start;
         // Event n sits at floor(n * 1e9 / m_rateMilli) µs after the start.
         const double timeRate = m_rate > 0 ? m_rate : m_eventRate;

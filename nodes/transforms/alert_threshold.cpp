@@ -13,8 +13,9 @@
 //
 // Output: `_time` (event time of the event that caused the row), the group_by fields, `state`
 // ('firing' or 'resolved'), `since` (t0: when the condition started holding) and `message`: the
-// `message` template with every `{field}` replaced by that input field's value (floats to 15 significant digits) in the event
-// that caused the row (NULL as NULL, times as ISO-8601); `{{` and `}}` write literal braces.
+// `message` template with every `{field}` replaced by that input field's value (floats to 15
+// significant digits) in the event that caused the row (NULL as NULL, times as ISO-8601); `{{` and
+// `}}` write literal braces.
 //
 // Time: the state follows arrival order, not event-time order. With out-of-order input (within
 // the source's max_out_of_orderness) the result is therefore approximate: an event earlier than

@@ -13,8 +13,9 @@ Result<expr::ExpressionPtr> compileCondition(const NodeConfig& config, const Sch
     auto e = expr::compile(text, input);
     if (!e) return Result<expr::ExpressionPtr>::error("`where`: " + e.message());
     if (e.value()->type() != Type::Bool && e.value()->type() != Type::Null)
-        return Result<expr::ExpressionPtr>::error("`where` must be a condition (bool), but `" + text +
-                                                  "` is " + std::string(typeName(e.value()->type())));
+        return Result<expr::ExpressionPtr>::error("`where` must be a condition (bool), but `" +
+                                                  text + "` is " +
+                                                  std::string(typeName(e.value()->type())));
     return e;
 }
 
@@ -59,17 +60,21 @@ void registerFilter(NodeRegistry& registry) {
     s.description = "Keeps the events for which a condition is true; NULL counts as false.";
     s.inputs = {{"in", "Events to filter", false}};
     s.outputs = {{"out", "Events that match", false}};
-    ParamSpec where = makeParam("where", ParamType::Expression, "TRUE",
-                                "Condition over the input fields, e.g. event = 'purchase' AND amount > 50");
+    ParamSpec where =
+        makeParam("where", ParamType::Expression, "TRUE",
+                  "Condition over the input fields, e.g. event = 'purchase' AND amount > 50");
     where.required = true;
     s.params = {where};
     s.stateless = true;
-    s.schemaRule = [](const NodeConfig& config, const SchemaInputs& in) -> Result<std::vector<SchemaPtr>> {
+    s.schemaRule = [](const NodeConfig& config,
+                      const SchemaInputs& in) -> Result<std::vector<SchemaPtr>> {
         auto e = compileCondition(config, *in.schemas.at(0));
         if (!e) return Result<std::vector<SchemaPtr>>::error(e.message());
         return std::vector<SchemaPtr>{in.schemas.at(0)};
     };
-    s.createOperator = [](const OperatorContext& ctx) { return std::make_unique<FilterOperator>(ctx); };
+    s.createOperator = [](const OperatorContext& ctx) {
+        return std::make_unique<FilterOperator>(ctx);
+    };
     registry.add(std::move(s));
 }
 

@@ -36,13 +36,15 @@ Result<MapPlan> planMap(const NodeConfig& config, const Schema& input) {
     }
     std::set<std::string> seen;
     for (const auto& f : fields) {
-        if (!seen.insert(f.name).second) return R::error("`fields`: `" + f.name + "` is defined twice");
+        if (!seen.insert(f.name).second)
+            return R::error("`fields`: `" + f.name + "` is defined twice");
         auto e = expr::compile(f.expr, input);
         if (!e) return R::error("field `" + f.name + "`: " + e.message());
         Type t = e.value()->type();
         if (t == Type::Null) t = Type::String;
         if (f.name == kTimeField && t != Type::Time)
-            return R::error("field `_time` must be a time, but `" + f.expr + "` is " + std::string(typeName(t)));
+            return R::error("field `_time` must be a time, but `" + f.expr + "` is " +
+                            std::string(typeName(t)));
         // A bare field reference copies its column (strings shared, not copied) instead of
         // evaluating.
         const int source = e.value()->type() == t ? e.value()->sourceColumn() : -1;
@@ -68,13 +70,18 @@ Result<MapPlan> planMap(const NodeConfig& config, const Schema& input) {
 void copyColumn(const Column& src, const Batch& srcBatch, Column& dst, Batch& dstBatch) {
     dst.validity() = src.validity();
     switch (src.type()) {
-        case Type::Null: break;
-        case Type::Float: dst.floats() = src.floats(); break;
+        case Type::Null:
+            break;
+        case Type::Float:
+            dst.floats() = src.floats();
+            break;
         case Type::String:
             dstBatch.arena().shareBlocksOf(srcBatch.arena());
             dst.strings() = src.strings();
             break;
-        default: dst.ints() = src.ints(); break;
+        default:
+            dst.ints() = src.ints();
+            break;
     }
 }
 
@@ -88,8 +95,10 @@ public:
         expr::EvalStats stats;
         for (size_t c = 0; c < m_plan.copyFrom.size(); ++c) {
             Column& dst = b->column(c);
-            if (m_plan.copyFrom[c] >= 0) copyColumn(in.column(static_cast<size_t>(m_plan.copyFrom[c])), in, dst, *b);
-            else m_plan.exprs[c]->evaluate(in, dst, b->arena(), stats);
+            if (m_plan.copyFrom[c] >= 0)
+                copyColumn(in.column(static_cast<size_t>(m_plan.copyFrom[c])), in, dst, *b);
+            else
+                m_plan.exprs[c]->evaluate(in, dst, b->arena(), stats);
         }
         b->setRows(in.rows());
         if (stats.warnings) m_ctx.metrics->add(m_ctx.metrics->warnings, stats.warnings);
@@ -118,12 +127,15 @@ void registerMap(NodeRegistry& registry) {
                   "Keep the input fields; a computed field of the same name replaces one"),
     };
     s.stateless = true;
-    s.schemaRule = [](const NodeConfig& config, const SchemaInputs& in) -> Result<std::vector<SchemaPtr>> {
+    s.schemaRule = [](const NodeConfig& config,
+                      const SchemaInputs& in) -> Result<std::vector<SchemaPtr>> {
         auto plan = planMap(config, *in.schemas.at(0));
         if (!plan) return Result<std::vector<SchemaPtr>>::error(plan.message());
         return std::vector<SchemaPtr>{plan->output};
     };
-    s.createOperator = [](const OperatorContext& ctx) { return std::make_unique<MapOperator>(ctx); };
+    s.createOperator = [](const OperatorContext& ctx) {
+        return std::make_unique<MapOperator>(ctx);
+    };
     registry.add(std::move(s));
 }
 

@@ -25,10 +25,10 @@ Result<SchemaPtr> unionSchema(const SchemaInputs& in) {
                 out = std::move(widened);
                 continue;
             }
-            return Result<SchemaPtr>::error("field `" + f.name + "` is " + std::string(typeName(have.type)) +
-                                            " in one input and " + std::string(typeName(f.type)) +
-                                            " in input " + std::to_string(s + 1) +
-                                            "; convert one with a Map (CAST)");
+            return Result<SchemaPtr>::error(
+                "field `" + f.name + "` is " + std::string(typeName(have.type)) +
+                " in one input and " + std::string(typeName(f.type)) + " in input " +
+                std::to_string(s + 1) + "; convert one with a Map (CAST)");
         }
     }
     return std::make_shared<const Schema>(std::move(out));
@@ -50,8 +50,10 @@ public:
         BatchPtr b = out.newBatch(0);
         for (size_t r = 0; r < in.rows(); ++r) {
             for (size_t c = 0; c < map.size(); ++c) {
-                if (map[c] < 0) b->column(c).appendNull();
-                else b->appendValue(c, in.get(r, static_cast<size_t>(map[c])));
+                if (map[c] < 0)
+                    b->column(c).appendNull();
+                else
+                    b->appendValue(c, in.get(r, static_cast<size_t>(map[c])));
             }
             b->commitRow();
         }
@@ -78,7 +80,9 @@ void registerUnion(NodeRegistry& registry) {
         if (!schema) return Result<std::vector<SchemaPtr>>::error(schema.message());
         return std::vector<SchemaPtr>{schema.value()};
     };
-    s.createOperator = [](const OperatorContext& ctx) { return std::make_unique<UnionOperator>(ctx); };
+    s.createOperator = [](const OperatorContext& ctx) {
+        return std::make_unique<UnionOperator>(ctx);
+    };
     registry.add(std::move(s));
 }
 

@@ -3,11 +3,11 @@
 // window_common.h for firing, lateness and the `final` flag.
 //
 // Two-phase (behind a parallel source, with `two_phase` on, allowed_lateness and emit_every 0 and
-// no aggregate depending on event order): each partial instance aggregates its producer's events and,
-// when its watermark passes a window's end, merges that window's groups into the WindowCombiner
-// it shares with the merging instance; the merger emits a window once the watermark, the minimum
-// over the partials, has passed its end, so every partial has handed it over by then. Each
-// partial judges lateness against its own producer's watermark.
+// no aggregate depending on event order): each partial instance aggregates its producer's events
+// and, when its watermark passes a window's end, merges that window's groups into the
+// WindowCombiner it shares with the merging instance; the merger emits a window once the watermark,
+// the minimum over the partials, has passed its end, so every partial has handed it over by then.
+// Each partial judges lateness against its own producer's watermark.
 #include <map>
 #include <mutex>
 
@@ -37,8 +37,10 @@ public:
         w.start = start;
         for (auto& [key, g] : groups) {
             auto [it, inserted] = w.groups.try_emplace(key);
-            if (inserted) it->second = std::move(g);
-            else m_aggregates.merge(*it->second.state, *g.state);
+            if (inserted)
+                it->second = std::move(g);
+            else
+                m_aggregates.merge(*it->second.state, *g.state);
         }
     }
 
@@ -73,14 +75,16 @@ enum class Phase { Whole, Partial, Merge };
 
 class AlignedWindowOperator : public Operator {
 public:
-    AlignedWindowOperator(const OperatorContext& ctx, int64_t sizeUs, int64_t slideUs, Phase phase = Phase::Whole,
+    AlignedWindowOperator(const OperatorContext& ctx, int64_t sizeUs, int64_t slideUs,
+                          Phase phase = Phase::Whole,
                           std::shared_ptr<WindowCombiner> combiner = nullptr)
         : m_phase(phase),
           m_combiner(std::move(combiner)),
           m_settings(WindowSettings::from(ctx.config)),
           m_sizeUs(sizeUs),
           m_slideUs(slideUs),
-          m_aggregates(agg::AggregateSet::compile(m_settings.aggregates, *ctx.inputSchemas.at(0)).value()),
+          m_aggregates(
+              agg::AggregateSet::compile(m_settings.aggregates, *ctx.inputSchemas.at(0)).value()),
           m_keys(*ctx.inputSchemas.at(0), m_settings.groupBy),
           m_writer(m_aggregates, m_settings.groupBy.size(), ctx.metrics),
           m_metrics(ctx.metrics) {}
@@ -129,7 +133,8 @@ public:
     void onWatermark(TimeUs wm, Emitter& out) override {
         m_watermark = wm;
         if (m_phase == Phase::Merge) {
-            for (auto& [end, w] : m_combiner->takeUpTo(wm)) m_writer.write(w.groups, w.start, end, true, false, out);
+            for (auto& [end, w] : m_combiner->takeUpTo(wm))
+                m_writer.write(w.groups, w.start, end, true, false, out);
             m_writer.flush(out);
             return;
         }
@@ -223,32 +228,43 @@ NodeSpec alignedWindowSpec(bool hopping) {
     s.typeId = hopping ? "window.hopping" : "window.tumbling";
     s.displayName = hopping ? "Hopping window" : "Tumbling window";
     s.category = "window";
-    s.description = hopping ? "Aggregates per group over overlapping windows of `size` that start every `slide`."
-                            : "Aggregates per group over back-to-back windows of `size`, e.g. views per page per 10 s.";
+    s.description =
+        hopping
+            ? "Aggregates per group over overlapping windows of `size` that start every `slide`."
+            : "Aggregates per group over back-to-back windows of `size`, e.g. views per page per "
+              "10 s.";
     s.inputs = {{"in", "Events with event time", false}};
-    s.outputs = {{"out", "One row per group and window: group fields, aggregates, window_start, window_end, final", false},
-                 {"late", "Events that arrived after every window they belong to had closed", false}};
-    ParamSpec size = makeParam("size", ParamType::Duration, "10s", "Length of each window", "", 1e-6);
+    s.outputs = {
+        {"out",
+         "One row per group and window: group fields, aggregates, window_start, window_end, final",
+         false},
+        {"late", "Events that arrived after every window they belong to had closed", false}};
+    ParamSpec size =
+        makeParam("size", ParamType::Duration, "10s", "Length of each window", "", 1e-6);
     size.group = "Window";
     s.params = {size};
     if (hopping) {
-        ParamSpec slide = makeParam("slide", ParamType::Duration, "5s", "How often a new window starts", "", 1e-6);
+        ParamSpec slide = makeParam("slide", ParamType::Duration, "5s",
+                                    "How often a new window starts", "", 1e-6);
         slide.group = "Window";
         s.params.push_back(slide);
     }
     for (auto& p : commonWindowParams()) s.params.push_back(std::move(p));
-    ParamSpec twoPhase = makeParam(
-        "two_phase", ParamType::Bool, true,
-        "Behind a parallel source, aggregate inside each source instance first and merge the results "
-        "(as Flink's TWO_PHASE strategy): faster with many events per group and window, slower when "
-        "most groups see only a few events, where off is better");
+    ParamSpec twoPhase = makeParam("two_phase", ParamType::Bool, true,
+                                   "Behind a parallel source, aggregate inside each source "
+                                   "instance first and merge the results "
+                                   "(as Flink's TWO_PHASE strategy): faster with many events per "
+                                   "group and window, slower when "
+                                   "most groups see only a few events, where off is better");
     twoPhase.group = "Advanced";
     s.params.push_back(twoPhase);
-    s.schemaRule = [hopping](const NodeConfig& config, const SchemaInputs& in) -> Result<std::vector<SchemaPtr>> {
+    s.schemaRule = [hopping](const NodeConfig& config,
+                             const SchemaInputs& in) -> Result<std::vector<SchemaPtr>> {
         if (hopping && config.getDurationUs("slide") > config.getDurationUs("size"))
             return Result<std::vector<SchemaPtr>>::error("`slide` must not be longer than `size`");
         if (hopping && config.getDurationUs("size") / config.getDurationUs("slide") > 1000)
-            return Result<std::vector<SchemaPtr>>::error("`size` / `slide` must be at most 1000 windows per event");
+            return Result<std::vector<SchemaPtr>>::error(
+                "`size` / `slide` must be at most 1000 windows per event");
         return windowSchemaRule(config, in);
     };
     s.createOperator = [hopping](const OperatorContext& ctx) {
@@ -256,22 +272,26 @@ NodeSpec alignedWindowSpec(bool hopping) {
         const int64_t slide = hopping ? ctx.config.getDurationUs("slide") : size;
         return std::make_unique<AlignedWindowOperator>(ctx, size, slide);
     };
-    s.createCombined = [hopping](const OperatorContext& ctx, int partials) -> std::optional<CombinedOperators> {
+    s.createCombined = [hopping](const OperatorContext& ctx,
+                                 int partials) -> std::optional<CombinedOperators> {
         const WindowSettings settings = WindowSettings::from(ctx.config);
-        if (!ctx.config.getBool("two_phase") || settings.allowedLatenessUs > 0 || settings.emitEveryUs > 0)
+        if (!ctx.config.getBool("two_phase") || settings.allowedLatenessUs > 0 ||
+            settings.emitEveryUs > 0)
             return std::nullopt;
         const int64_t size = ctx.config.getDurationUs("size");
         const int64_t slide = hopping ? ctx.config.getDurationUs("slide") : size;
         auto merger = std::make_unique<AlignedWindowOperator>(ctx, size, slide, Phase::Merge);
         for (size_t i = 0; i < merger->aggregates().size(); ++i) {
             const agg::Function f = merger->aggregates().function(i);
-            if (f == agg::Function::FirstValue || f == agg::Function::LastValue) return std::nullopt;
+            if (f == agg::Function::FirstValue || f == agg::Function::LastValue)
+                return std::nullopt;
         }
         auto combiner = std::make_shared<WindowCombiner>(merger->aggregates());
         merger->setCombiner(combiner);
         CombinedOperators c;
         for (int k = 0; k < partials; ++k)
-            c.partials.push_back(std::make_unique<AlignedWindowOperator>(ctx, size, slide, Phase::Partial, combiner));
+            c.partials.push_back(std::make_unique<AlignedWindowOperator>(ctx, size, slide,
+                                                                         Phase::Partial, combiner));
         c.merger = std::move(merger);
         return c;
     };
@@ -284,7 +304,11 @@ NodeSpec alignedWindowSpec(bool hopping) {
 
 namespace riffle {
 
-void registerTumblingWindow(NodeRegistry& registry) { registry.add(windows::alignedWindowSpec(false)); }
-void registerHoppingWindow(NodeRegistry& registry) { registry.add(windows::alignedWindowSpec(true)); }
+void registerTumblingWindow(NodeRegistry& registry) {
+    registry.add(windows::alignedWindowSpec(false));
+}
+void registerHoppingWindow(NodeRegistry& registry) {
+    registry.add(windows::alignedWindowSpec(true));
+}
 
 }  // namespace riffle

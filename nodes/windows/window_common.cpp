@@ -14,14 +14,15 @@ std::vector<ParamSpec> commonWindowParams() {
         Json::array({{{"name", "count"}, {"expr", "COUNT(*)"}}}),
         "What to compute per group and window, e.g. {\"name\": \"views\", \"expr\": \"COUNT(*)\"}");
     aggregates.group = "Window";
-    ParamSpec lateness = makeParam("allowed_lateness", ParamType::Duration, "0s",
-                                   "How long after its end a window still takes late events and re-fires",
-                                   "", 0.0);
+    ParamSpec lateness =
+        makeParam("allowed_lateness", ParamType::Duration, "0s",
+                  "How long after its end a window still takes late events and re-fires", "", 0.0);
     lateness.group = "Time";
-    ParamSpec emitEvery = makeParam("emit_every", ParamType::Duration, "0s",
-                                    "Show partial results this often (processing time); 0s = only when "
-                                    "the window closes",
-                                    "", 0.0);
+    ParamSpec emitEvery =
+        makeParam("emit_every", ParamType::Duration, "0s",
+                  "Show partial results this often (processing time); 0s = only when "
+                  "the window closes",
+                  "", 0.0);
     emitEvery.group = "Time";
     return {groupBy, aggregates, lateness, emitEvery};
 }
@@ -36,23 +37,28 @@ WindowSettings WindowSettings::from(const NodeConfig& config) {
 }
 
 Result<std::vector<Field>> groupedAggregateFields(const std::vector<std::string>& groupBy,
-                                                  const std::vector<NamedExpr>& aggregates, const Schema& input) {
+                                                  const std::vector<NamedExpr>& aggregates,
+                                                  const Schema& input) {
     using R = Result<std::vector<Field>>;
     std::vector<Field> fields;
     std::set<std::string> names;
     for (const auto& g : groupBy) {
         const int idx = input.indexOf(g);
-        if (idx < 0) return R::error("`group_by` names `" + g + "`, which is not an input field (fields: " +
-                                     input.toString() + ")");
+        if (idx < 0)
+            return R::error("`group_by` names `" + g +
+                            "`, which is not an input field (fields: " + input.toString() + ")");
         if (!names.insert(g).second) return R::error("`group_by` names `" + g + "` twice");
         fields.push_back(input.field(static_cast<size_t>(idx)));
     }
-    if (aggregates.empty()) return R::error("`aggregates` is empty; add one, e.g. {\"name\": \"n\", \"expr\": \"COUNT(*)\"}");
+    if (aggregates.empty())
+        return R::error(
+            "`aggregates` is empty; add one, e.g. {\"name\": \"n\", \"expr\": \"COUNT(*)\"}");
     auto set = agg::AggregateSet::compile(aggregates, input);
     if (!set) return R::error(set.message());
     for (const Field& f : set->outputFields()) {
         if (!names.insert(f.name).second)
-            return R::error("aggregate `" + f.name + "` has the name of a group_by field; rename it");
+            return R::error("aggregate `" + f.name +
+                            "` has the name of a group_by field; rename it");
         fields.push_back(f);
     }
     return fields;
@@ -67,7 +73,9 @@ Result<SchemaPtr> windowOutputSchema(const NodeConfig& config, const Schema& inp
     std::set<std::string> names;
     for (const Field& f : fields) names.insert(f.name);
     for (const char* reserved : {"window_start", "window_end", "final", "_time"})
-        if (names.count(reserved)) return R::error("`" + std::string(reserved) + "` is a result field of every window; rename yours");
+        if (names.count(reserved))
+            return R::error("`" + std::string(reserved) +
+                            "` is a result field of every window; rename yours");
     fields.push_back({"window_start", Type::Time});
     fields.push_back({"window_end", Type::Time});
     fields.push_back({"final", Type::Bool});
@@ -107,7 +115,8 @@ const std::string& GroupKeyEncoder::encode(const Batch& in, size_t row) {
                 m_buffer.append(s);
                 break;
             }
-            case Type::Null: break;
+            case Type::Null:
+                break;
             default: {
                 const int64_t v = col.ints()[row];
                 m_buffer.append(reinterpret_cast<const char*>(&v), sizeof v);
@@ -118,8 +127,8 @@ const std::string& GroupKeyEncoder::encode(const Batch& in, size_t row) {
     return m_buffer;
 }
 
-Group& groupFor(GroupMap& groups, GroupKeyEncoder& keys, const agg::AggregateSet& aggregates, const Batch& in,
-                size_t row, bool* inserted) {
+Group& groupFor(GroupMap& groups, GroupKeyEncoder& keys, const agg::AggregateSet& aggregates,
+                const Batch& in, size_t row, bool* inserted) {
     const std::string& key = keys.encode(in, row);
     auto it = groups.find(key);
     if (inserted) *inserted = it == groups.end();
@@ -157,7 +166,8 @@ void ResultWriter::commitRow(Emitter& out) {
     if (m_batch->rows() >= kBatchRows) flush(out);
 }
 
-void ResultWriter::write(GroupMap& groups, TimeUs start, TimeUs end, bool final, bool onlyDirty, Emitter& out) {
+void ResultWriter::write(GroupMap& groups, TimeUs start, TimeUs end, bool final, bool onlyDirty,
+                         Emitter& out) {
     for (auto& [key, g] : groups) {
         if (onlyDirty && !g.dirty) continue;
         const size_t after = appendGroup(g, end - 1, out);

@@ -33,7 +33,8 @@ Result<SchemaPtr> windowOutputSchema(const NodeConfig& config, const Schema& inp
 // naming the field. Checks that group_by names input fields once and that no aggregate reuses a
 // group_by name. Window and running-aggregate results are built from these.
 Result<std::vector<Field>> groupedAggregateFields(const std::vector<std::string>& groupBy,
-                                                  const std::vector<NamedExpr>& aggregates, const Schema& input);
+                                                  const std::vector<NamedExpr>& aggregates,
+                                                  const Schema& input);
 
 // The schema rule shared by the window nodes: result schema on `out`, the input's on `late`.
 Result<std::vector<SchemaPtr>> windowSchemaRule(const NodeConfig& config, const SchemaInputs& in);
@@ -53,8 +54,8 @@ private:
 
 struct Group {
     agg::StatePtr state;
-    std::vector<Value> key;  // group_by values, for output
-    bool dirty = true;       // changed since it was last emitted
+    std::vector<Value> key;    // group_by values, for output
+    bool dirty = true;         // changed since it was last emitted
     TimeUs newest = kMinTime;  // newest event time seen; kept by aggregate.running only
 };
 
@@ -62,8 +63,8 @@ using GroupMap = std::unordered_map<std::string, Group>;
 
 // The group of row `row` of `in` in `groups` (by keys.encode()); a new group gets a fresh state
 // and the row's group_by values. `inserted` (optional) tells whether it was created.
-Group& groupFor(GroupMap& groups, GroupKeyEncoder& keys, const agg::AggregateSet& aggregates, const Batch& in,
-                size_t row, bool* inserted = nullptr);
+Group& groupFor(GroupMap& groups, GroupKeyEncoder& keys, const agg::AggregateSet& aggregates,
+                const Batch& in, size_t row, bool* inserted = nullptr);
 
 // The groups' share of a node's state (Operator::stateSize): one key per group, and the bytes of
 // its hash-map entry, key, group values and aggregate state.
@@ -77,7 +78,8 @@ public:
         : m_aggregates(aggregates), m_groupColumns(groupColumns), m_metrics(metrics) {}
     // Window results: one row per group (only changed groups when onlyDirty), then window_start,
     // window_end, final; _time = end - 1 us. Marks the groups clean.
-    void write(GroupMap& groups, TimeUs start, TimeUs end, bool final, bool onlyDirty, Emitter& out);
+    void write(GroupMap& groups, TimeUs start, TimeUs end, bool final, bool onlyDirty,
+               Emitter& out);
     // One row `_time, group_by values, aggregates` and nothing more; marks the group clean.
     void writeGroup(Group& group, TimeUs time, Emitter& out);
     // Pushes the rows built so far and counts aggregate warnings.

@@ -23,7 +23,8 @@ public:
     explicit SessionWindowOperator(const OperatorContext& ctx)
         : m_settings(WindowSettings::from(ctx.config)),
           m_gapUs(ctx.config.getDurationUs("gap")),
-          m_aggregates(agg::AggregateSet::compile(m_settings.aggregates, *ctx.inputSchemas.at(0)).value()),
+          m_aggregates(
+              agg::AggregateSet::compile(m_settings.aggregates, *ctx.inputSchemas.at(0)).value()),
           m_keys(*ctx.inputSchemas.at(0), m_settings.groupBy),
           m_writer(m_aggregates, m_settings.groupBy.size(), ctx.metrics),
           m_metrics(ctx.metrics) {}
@@ -118,8 +119,10 @@ public:
                 } else if (closes && s.fired && m_settings.allowedLatenessUs > 0) {
                     writeSession(k, s, true, out);
                 }
-                if (closes) k.sessions.erase(k.sessions.begin() + static_cast<long>(i));
-                else ++i;
+                if (closes)
+                    k.sessions.erase(k.sessions.begin() + static_cast<long>(i));
+                else
+                    ++i;
             }
             if (k.sessions.empty()) m_keys_sessions.erase(it);
         }
@@ -204,16 +207,26 @@ void registerSessionWindow(NodeRegistry& registry) {
     s.typeId = "window.session";
     s.displayName = "Session window";
     s.category = "window";
-    s.description = "Aggregates per group over sessions: a session ends when `gap` passes without an event.";
+    s.description =
+        "Aggregates per group over sessions: a session ends when `gap` passes without an event.";
     s.inputs = {{"in", "Events with event time", false}};
-    s.outputs = {{"out", "One row per group and session: group fields, aggregates, window_start, window_end, final", false},
-                 {"late", "Events too late for any open session: the session they would form ends at or before watermark - allowed_lateness", false}};
-    ParamSpec gap = makeParam("gap", ParamType::Duration, "30s", "A session ends after this long without an event", "", 1e-6);
+    s.outputs = {
+        {"out",
+         "One row per group and session: group fields, aggregates, window_start, window_end, final",
+         false},
+        {"late",
+         "Events too late for any open session: the session they would form ends at or before "
+         "watermark - allowed_lateness",
+         false}};
+    ParamSpec gap = makeParam("gap", ParamType::Duration, "30s",
+                              "A session ends after this long without an event", "", 1e-6);
     gap.group = "Window";
     s.params = {gap};
     for (auto& p : windows::commonWindowParams()) s.params.push_back(std::move(p));
     s.schemaRule = windows::windowSchemaRule;
-    s.createOperator = [](const OperatorContext& ctx) { return std::make_unique<windows::SessionWindowOperator>(ctx); };
+    s.createOperator = [](const OperatorContext& ctx) {
+        return std::make_unique<windows::SessionWindowOperator>(ctx);
+    };
     registry.add(std::move(s));
 }
 

@@ -48,9 +48,13 @@ Json fileSink(const std::string& id, const std::string& path) {
     return {{"id", id}, {"type", "sink.file"}, {"params", {{"path", path}, {"format", "jsonl"}}}};
 }
 
-QString writeProject(const QTemporaryDir& dir, const QString& name, const Json& nodes, const Json& edges) {
-    const Json p = {{"format", "riffle-project"}, {"version", 1}, {"name", name.toStdString()},
-                    {"nodes", nodes}, {"edges", edges}};
+QString writeProject(const QTemporaryDir& dir, const QString& name, const Json& nodes,
+                     const Json& edges) {
+    const Json p = {{"format", "riffle-project"},
+                    {"version", 1},
+                    {"name", name.toStdString()},
+                    {"nodes", nodes},
+                    {"edges", edges}};
     const QString path = dir.filePath(name + ".riffle");
     QFile f(path);
     if (!f.open(QIODevice::WriteOnly)) qFatal("cannot write %s", qPrintable(path));
@@ -61,11 +65,13 @@ QString writeProject(const QTemporaryDir& dir, const QString& name, const Json& 
 // source.kafka `in` -> sink.file out.jsonl, its errors -> errors.jsonl.
 QString readerProject(const QTemporaryDir& dir, const QString& name, const std::string& brokers,
                       const std::string& topic, const std::string& group) {
-    return writeProject(dir, name,
-                        Json::array({kafkaSource(brokers, topic, group),
-                                     fileSink("out", dir.filePath(name + "_out.jsonl").toStdString()),
-                                     fileSink("bad", dir.filePath(name + "_errors.jsonl").toStdString())}),
-                        Json::array({{{"from", "in.out"}, {"to", "out.in"}}, {{"from", "in.errors"}, {"to", "bad.in"}}}));
+    return writeProject(
+        dir, name,
+        Json::array({kafkaSource(brokers, topic, group),
+                     fileSink("out", dir.filePath(name + "_out.jsonl").toStdString()),
+                     fileSink("bad", dir.filePath(name + "_errors.jsonl").toStdString())}),
+        Json::array(
+            {{{"from", "in.out"}, {"to", "out.in"}}, {{"from", "in.errors"}, {"to", "bad.in"}}}));
 }
 
 std::vector<Json> readJsonl(const QString& path) {
@@ -132,7 +138,8 @@ public:
     }
     // SIGINT; the final report (last JSON line), exit code in `code`.
     Json stop(int& code) {
-        if (m_p.state() != QProcess::NotRunning) ::kill(static_cast<pid_t>(m_p.processId()), SIGINT);
+        if (m_p.state() != QProcess::NotRunning)
+            ::kill(static_cast<pid_t>(m_p.processId()), SIGINT);
         if (!m_p.waitForFinished(30000)) {
             code = -1;
             return {};
@@ -188,8 +195,9 @@ void TstKafka::readsEveryMessageWithMetadataAndCountsMalformed() {
     QVERIFY2(kc->produce("clicks", msgs(0, 300)).isOk(), kc->lastError().c_str());
     // The corpus of malformed messages, after the good ones, in partition 1.
     std::vector<KafkaTestMessage> bad;
-    for (const std::string& v : {std::string(R"({"id": 5, "page": "/tr)"), std::string("{\"id\":1,\"page\":\"\xff\xfe\"}"),
-                                 std::string(R"({"id":"many","page":"/x"})"), std::string()}) {
+    for (const std::string& v :
+         {std::string(R"({"id": 5, "page": "/tr)"), std::string("{\"id\":1,\"page\":\"\xff\xfe\"}"),
+          std::string(R"({"id":"many","page":"/x"})"), std::string()}) {
         KafkaTestMessage m;
         m.value = v;
         m.partition = 1;
@@ -229,7 +237,8 @@ void TstKafka::readsEveryMessageWithMetadataAndCountsMalformed() {
         partitions.insert(r["partition"].get<int64_t>());
         // time_field `timestamp`: the event time is Kafka's timestamp (kBaseMs + id).
         QCOMPARE(r["timestamp"], r["_time"]);
-        QCOMPARE(QDateTime::fromString(QString::fromStdString(r["_time"].get<std::string>()), Qt::ISODateWithMs)
+        QCOMPARE(QDateTime::fromString(QString::fromStdString(r["_time"].get<std::string>()),
+                                       Qt::ISODateWithMs)
                      .toMSecsSinceEpoch(),
                  kBaseMs + id);
     }
@@ -250,12 +259,14 @@ void TstKafka::readsEveryMessageWithMetadataAndCountsMalformed() {
                  reasons.back().c_str());
     }
     auto has = [&](const std::string& part) {
-        return std::count_if(reasons.begin(), reasons.end(),
-                             [&](const std::string& r) { return r.find(part) != std::string::npos; }) == 1;
+        return std::count_if(reasons.begin(), reasons.end(), [&](const std::string& r) {
+                   return r.find(part) != std::string::npos;
+               }) == 1;
     };
     QVERIFY(has("not valid JSON"));
     QVERIFY(has("not valid UTF-8"));
-    QVERIFY2(has("the message has 10485778 bytes, more than `max_message_bytes` (1 MiB)"), reasons.back().c_str());
+    QVERIFY2(has("the message has 10485778 bytes, more than `max_message_bytes` (1 MiB)"),
+             reasons.back().c_str());
     QVERIFY(has("field `id`: expected int"));
     QVERIFY(has("an empty message"));
 }
@@ -273,11 +284,14 @@ void TstKafka::consumerGroupSharesPartitions() {
     int produced = 0;
     int roundsAfter = -1;
     for (int round = 0; round < 300 && roundsAfter < 2; ++round) {
-        QVERIFY2(kc->produce("shared", msgs(produced, produced + 40, 4)).isOk(), kc->lastError().c_str());
+        QVERIFY2(kc->produce("shared", msgs(produced, produced + 40, 4)).isOk(),
+                 kc->lastError().c_str());
         produced += 40;
         QTest::qWait(200);
-        if (roundsAfter >= 0) ++roundsAfter;
-        else if (ra.handled("in") > 0 && rb.handled("in") > 0) roundsAfter = 0;
+        if (roundsAfter >= 0)
+            ++roundsAfter;
+        else if (ra.handled("in") > 0 && rb.handled("in") > 0)
+            roundsAfter = 0;
     }
     QVERIFY2(roundsAfter >= 0, "the two members never both received messages");
     // At-least-once: a rebalance may hand a few messages to both, so wait for the sum.
@@ -318,7 +332,8 @@ void TstKafka::brokerDownAndUpLosesNothing() {
     QCOMPARE(code, 0);
     QCOMPARE(nodeResult(result, "in")["errors"].get<int64_t>(), 0);
     const auto ids = idsOf(readJsonl(dir.filePath("outage_out.jsonl")));
-    for (int i = 0; i < 1000; ++i) QVERIFY2(ids.count(i) >= 1, ("lost id " + std::to_string(i)).c_str());
+    for (int i = 0; i < 1000; ++i)
+        QVERIFY2(ids.count(i) >= 1, ("lost id " + std::to_string(i)).c_str());
 }
 
 void TstKafka::offsetsAreCommittedOnlyOnceTheSinksWroteTheRows() {
@@ -337,7 +352,9 @@ void TstKafka::offsetsAreCommittedOnlyOnceTheSinksWroteTheRows() {
     const QString toDeadKafka = writeProject(
         dir, "dead_sink",
         Json::array({kafkaSource(kc->bootstraps(), "events", "g-commit"),
-                     {{"id", "k"}, {"type", "sink.kafka"}, {"params", {{"brokers", down->bootstraps()}, {"topic", "copy"}}}}}),
+                     {{"id", "k"},
+                      {"type", "sink.kafka"},
+                      {"params", {{"brokers", down->bootstraps()}, {"topic", "copy"}}}}}),
         Json::array({{{"from", "in.out"}, {"to", "k.in"}}}));
     {
         RiffleRun run({toDeadKafka});
@@ -346,7 +363,8 @@ void TstKafka::offsetsAreCommittedOnlyOnceTheSinksWroteTheRows() {
         int code = 0;
         run.stop(code);
         QCOMPARE(code, 1);
-        QVERIFY2(run.err().contains("500 messages were not delivered to `copy`"), qPrintable(run.err()));
+        QVERIFY2(run.err().contains("500 messages were not delivered to `copy`"),
+                 qPrintable(run.err()));
     }
     const QString toFile = readerProject(dir, "again", kc->bootstraps(), "events", "g-commit");
     {
@@ -357,7 +375,8 @@ void TstKafka::offsetsAreCommittedOnlyOnceTheSinksWroteTheRows() {
         QCOMPARE(code, 0);
         const auto ids = idsOf(readJsonl(dir.filePath("again_out.jsonl")));
         QCOMPARE(ids.size(), size_t(500));
-        for (int i = 0; i < 500; ++i) QVERIFY2(ids.count(i) == 1, ("id " + std::to_string(i)).c_str());
+        for (int i = 0; i < 500; ++i)
+            QVERIFY2(ids.count(i) == 1, ("id " + std::to_string(i)).c_str());
     }
     QVERIFY2(kc->produce("events", msgs(500, 600)).isOk(), kc->lastError().c_str());
     {
@@ -384,19 +403,25 @@ void TstKafka::sinkWritesKeysAndTimestamps() {
         QVERIFY(f.open(QIODevice::WriteOnly));
         for (int i = 0; i < 50; ++i)
             f.write(QByteArray::fromStdString(
-                Json{{"_time", "2026-01-01T00:00:" + std::string(i < 10 ? "0" : "") + std::to_string(i) + ".000Z"},
+                Json{{"_time", "2026-01-01T00:00:" + std::string(i < 10 ? "0" : "") +
+                                   std::to_string(i) + ".000Z"},
                      {"id", i},
                      {"user", "u" + std::to_string(i % 5)}}
                     .dump() +
                 "\n"));
     }
-    const QString project = writeProject(
-        dir, "sink",
-        Json::array({{{"id", "file"}, {"type", "source.file"}, {"params", {{"path", dir.filePath("in.jsonl").toStdString()}}}},
-                     {{"id", "k"},
-                      {"type", "sink.kafka"},
-                      {"params", {{"brokers", kc->bootstraps()}, {"topic", "written"}, {"key", "user || '-' || CAST(id % 2 AS STRING)"}}}}}),
-        Json::array({{{"from", "file.out"}, {"to", "k.in"}}}));
+    const QString project =
+        writeProject(dir, "sink",
+                     Json::array({{{"id", "file"},
+                                   {"type", "source.file"},
+                                   {"params", {{"path", dir.filePath("in.jsonl").toStdString()}}}},
+                                  {{"id", "k"},
+                                   {"type", "sink.kafka"},
+                                   {"params",
+                                    {{"brokers", kc->bootstraps()},
+                                     {"topic", "written"},
+                                     {"key", "user || '-' || CAST(id % 2 AS STRING)"}}}}}),
+                     Json::array({{{"from", "file.out"}, {"to", "k.in"}}}));
     QProcess p;
     p.start(RIFFLE_RUN_BIN, {project, "--json"});
     QVERIFY(p.waitForFinished(60000));
@@ -424,9 +449,12 @@ void TstKafka::kcatInteroperates() {
     QVERIFY(kc->createTopic("from_kcat", 2));
     QVERIFY(kc->createTopic("to_kcat", 2));
     QByteArray input;
-    for (int i = 0; i < 30; ++i) input += "key" + QByteArray::number(i) + "\t" + QByteArray::fromStdString(msg(i).value) + "\n";
+    for (int i = 0; i < 30; ++i)
+        input +=
+            "key" + QByteArray::number(i) + "\t" + QByteArray::fromStdString(msg(i).value) + "\n";
     QProcess producer;
-    producer.start(kcat, {"-P", "-b", QString::fromStdString(kc->bootstraps()), "-t", "from_kcat", "-K", "\t"});
+    producer.start(kcat, {"-P", "-b", QString::fromStdString(kc->bootstraps()), "-t", "from_kcat",
+                          "-K", "\t"});
     QVERIFY(producer.waitForStarted());
     producer.write(input);
     producer.closeWriteChannel();
@@ -438,9 +466,11 @@ void TstKafka::kcatInteroperates() {
     source["params"].erase("time_field");
     const QString project = writeProject(
         dir, "kcat",
-        Json::array({source, {{"id", "k"},
-                              {"type", "sink.kafka"},
-                              {"params", {{"brokers", kc->bootstraps()}, {"topic", "to_kcat"}, {"key", "key"}}}}}),
+        Json::array(
+            {source,
+             {{"id", "k"},
+              {"type", "sink.kafka"},
+              {"params", {{"brokers", kc->bootstraps()}, {"topic", "to_kcat"}, {"key", "key"}}}}}),
         Json::array({{{"from", "in.out"}, {"to", "k.in"}}}));
     RiffleRun run({project});
     QVERIFY(run.waitHandled("in", 30));
@@ -449,8 +479,8 @@ void TstKafka::kcatInteroperates() {
     QCOMPARE(code, 0);
 
     QProcess consumer;
-    consumer.start(kcat, {"-C", "-b", QString::fromStdString(kc->bootstraps()), "-t", "to_kcat", "-o", "beginning", "-e",
-                          "-q", "-f", "%k\t%s\n"});
+    consumer.start(kcat, {"-C", "-b", QString::fromStdString(kc->bootstraps()), "-t", "to_kcat",
+                          "-o", "beginning", "-e", "-q", "-f", "%k\t%s\n"});
     QVERIFY(consumer.waitForFinished(30000));
     QCOMPARE(consumer.exitCode(), 0);
     std::set<int64_t> ids;
@@ -494,14 +524,17 @@ void TstKafka::deadBrokerShowsConnectingAndStops() {
         if (!g.ok()) qFatal("%s", g.problems.front().message.c_str());
         auto exec = riffle::Executor::create(g);
         if (!exec || !exec.value()->start()) qFatal("cannot start");
-        const riffle::NodeMetrics* m = exec.value()->nodes().front().id == "in" ? exec.value()->nodes().front().metrics
-                                                                               : exec.value()->nodes().back().metrics;
+        const riffle::NodeMetrics* m = exec.value()->nodes().front().id == "in"
+                                           ? exec.value()->nodes().front().metrics
+                                           : exec.value()->nodes().back().metrics;
         QElapsedTimer t;
         t.start();
         bool reached = false;
         while (t.elapsed() < 30000 && !reached) {
-            reached = m->link() == want && (want != riffle::LinkState::Connecting || m->linkReason().find("refused") != std::string::npos ||
-                                             m->linkReason().find("Connection") != std::string::npos);
+            reached =
+                m->link() == want && (want != riffle::LinkState::Connecting ||
+                                      m->linkReason().find("refused") != std::string::npos ||
+                                      m->linkReason().find("Connection") != std::string::npos);
             if (!reached) QTest::qWait(50);
         }
         reason = m->linkReason();

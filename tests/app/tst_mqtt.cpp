@@ -71,14 +71,15 @@ public:
         // stall the broker.
         // max_queued_messages 0: by default mosquitto drops messages beyond 1000 queued for a
         // subscriber (QoS 0 ones already when its QoS 1 queue is full); the tests count every id.
-        conf.write(QString("listener %1 127.0.0.1\nallow_anonymous true\nlog_type all\nlog_dest file %2\n"
-                           "persistence false\nmax_queued_messages 0\nuser %3\n")
-                       .arg(port)
-                       .arg(m_dir.filePath("broker.log"))
-                       // Started as root, mosquitto would become user `mosquitto`, who cannot
-                       // write into our temporary folder.
-                       .arg(QString::fromLocal8Bit(::getpwuid(::getuid())->pw_name))
-                       .toUtf8());
+        conf.write(
+            QString("listener %1 127.0.0.1\nallow_anonymous true\nlog_type all\nlog_dest file %2\n"
+                    "persistence false\nmax_queued_messages 0\nuser %3\n")
+                .arg(port)
+                .arg(m_dir.filePath("broker.log"))
+                // Started as root, mosquitto would become user `mosquitto`, who cannot
+                // write into our temporary folder.
+                .arg(QString::fromLocal8Bit(::getpwuid(::getuid())->pw_name))
+                .toUtf8());
         // Settings of the listener above.
         if (!certDir.isEmpty())
             conf.write(QString("certfile %1/cert.pem\nkeyfile %1/key.pem\n").arg(certDir).toUtf8());
@@ -91,7 +92,9 @@ public:
         m_proc.setStandardErrorFile(QProcess::nullDevice());
         m_proc.start(kMosquitto, {"-c", m_dir.filePath("mosquitto.conf")});
         if (!m_proc.waitForStarted(10000)) return false;
-        return waitUntil([&] { return log().contains("mosquitto version") && log().contains(" running"); }, 20000);
+        return waitUntil(
+            [&] { return log().contains("mosquitto version") && log().contains(" running"); },
+            20000);
     }
     void stop() {
         if (m_proc.state() == QProcess::NotRunning) return;
@@ -128,10 +131,13 @@ QString brokerDrops(Broker& broker) {
 bool publish(int port, const QString& topic, int qos, const QByteArray& data, bool lines = true,
              const QStringList& extra = {}) {
     QProcess p;
-    QStringList args{"-h", "127.0.0.1", "-p", QString::number(port), "-t", topic, "-q", QString::number(qos)};
+    QStringList args{"-h", "127.0.0.1", "-p", QString::number(port),
+                     "-t", topic,       "-q", QString::number(qos)};
     args << extra;
-    if (data.isEmpty()) args << "-n";
-    else args << (lines ? "-l" : "-s");
+    if (data.isEmpty())
+        args << "-n";
+    else
+        args << (lines ? "-l" : "-s");
     p.start("mosquitto_pub", args);
     if (!p.waitForStarted(10000)) return false;
     if (!data.isEmpty()) p.write(data);
@@ -157,7 +163,9 @@ public:
     Run(const QString& project, const QStringList& extra = {}) {
         QStringList args{project, "--json", "--metrics-every", "100ms"};
         args << extra;
-        if (!extra.contains("--for")) args << "--for" << "120s";
+        if (!extra.contains("--for"))
+            args << "--for"
+                 << "120s";
         m_proc.start(RIFFLE_RUN_BIN, args);
     }
     ~Run() {
@@ -171,7 +179,9 @@ public:
         read();
         return m_handled[id];
     }
-    bool waitHandled(const std::string& id, int64_t n) { return waitUntil([&] { return handled(id) >= n; }); }
+    bool waitHandled(const std::string& id, int64_t n) {
+        return waitUntil([&] { return handled(id) >= n; });
+    }
     bool running() { return m_proc.state() == QProcess::Running; }
     int metricsLines() {
         read();
@@ -205,7 +215,8 @@ private:
             if (j["type"] == "metrics") {
                 ++m_metricsLines;
                 for (const auto& n : j["nodes"])
-                    m_handled[n["id"].get<std::string>()] = n["out"].get<int64_t>() + n["errors"].get<int64_t>();
+                    m_handled[n["id"].get<std::string>()] =
+                        n["out"].get<int64_t>() + n["errors"].get<int64_t>();
             } else if (j["type"] == "result") {
                 m_result = j;
             }
@@ -237,14 +248,16 @@ std::vector<Json> readJsonl(const QString& path) {
 
 // A project: source.mqtt `src` (params) into out.jsonl, its errors into errors.jsonl.
 QString writeSourceProject(const QTemporaryDir& dir, const Json& srcParams) {
-    Json p = {{"format", "riffle-project"},
-              {"version", 1},
-              {"name", "mqtt test"},
-              {"nodes",
-               {{{"id", "src"}, {"type", "source.mqtt"}, {"params", srcParams}},
-                {{"id", "out"}, {"type", "sink.file"}, {"params", {{"path", "out.jsonl"}}}},
-                {{"id", "errs"}, {"type", "sink.file"}, {"params", {{"path", "errors.jsonl"}}}}}},
-              {"edges", {{{"from", "src.out"}, {"to", "out.in"}}, {{"from", "src.errors"}, {"to", "errs.in"}}}}};
+    Json p = {
+        {"format", "riffle-project"},
+        {"version", 1},
+        {"name", "mqtt test"},
+        {"nodes",
+         {{{"id", "src"}, {"type", "source.mqtt"}, {"params", srcParams}},
+          {{"id", "out"}, {"type", "sink.file"}, {"params", {{"path", "out.jsonl"}}}},
+          {{"id", "errs"}, {"type", "sink.file"}, {"params", {{"path", "errors.jsonl"}}}}}},
+        {"edges",
+         {{{"from", "src.out"}, {"to", "out.in"}}, {{"from", "src.errors"}, {"to", "errs.in"}}}}};
     const QString path = dir.filePath("mqtt.riffle");
     QFile f(path);
     if (!f.open(QIODevice::WriteOnly)) qFatal("cannot write the project");
@@ -294,22 +307,24 @@ void TstMqtt::everyIdArrivesWithItsWildcardTopic() {
     Broker broker(freeLoopbackPort());
     QVERIFY2(broker.start(), qPrintable(broker.log()));
     QTemporaryDir dir;
-    const QString project = writeSourceProject(
-        dir, {{"broker", "127.0.0.1:" + std::to_string(broker.port())},
-              {"topic", "sensors/+/temp"},
-              {"client_id", "riffle-ids"},
-              {"schema", {"id int"}}});
+    const QString project =
+        writeSourceProject(dir, {{"broker", "127.0.0.1:" + std::to_string(broker.port())},
+                                 {"topic", "sensors/+/temp"},
+                                 {"client_id", "riffle-ids"},
+                                 {"schema", {"id int"}}});
     Run run(project);
     QVERIFY2(broker.waitSubscribed("riffle-ids"), qPrintable(broker.log()));
     QVERIFY(publish(broker.port(), "sensors/a/temp", 1, idLines(1, 3000)));
     QVERIFY(publish(broker.port(), "sensors/b/temp", 1, idLines(3001, 4000)));
-    QVERIFY(publish(broker.port(), "sensors/a/humidity", 1, idLines(9001, 9100)));  // not subscribed
+    QVERIFY(
+        publish(broker.port(), "sensors/a/humidity", 1, idLines(9001, 9100)));  // not subscribed
     // QoS 0 only once the QoS 1 messages are through: mosquitto drops QoS 0 messages for a client
     // whose QoS 1 queue is full ("Outgoing messages are being dropped"), which is MQTT, not Riffle.
     QVERIFY2(run.waitHandled("src", 4000), qPrintable(brokerDrops(broker)));
     QVERIFY(publish(broker.port(), "sensors/c/temp", 0, idLines(4001, 5000)));
-    QVERIFY2(run.waitHandled("src", 5000),
-             qPrintable(QString("handled %1; %2").arg(run.handled("src")).arg(brokerDrops(broker))));
+    QVERIFY2(
+        run.waitHandled("src", 5000),
+        qPrintable(QString("handled %1; %2").arg(run.handled("src")).arg(brokerDrops(broker))));
     const Json result = run.finish();
     QVERIFY2(run.exitCode() == 0, qPrintable(run.err()));
     QCOMPARE(nodeResult(result, "src")["out"].get<int64_t>(), 5000);
@@ -324,7 +339,9 @@ void TstMqtt::everyIdArrivesWithItsWildcardTopic() {
     QCOMPARE(topicOf.size(), size_t(5000));
     for (int64_t id = 1; id <= 5000; ++id) {
         QVERIFY2(topicOf.count(id), qPrintable(QString("id %1 is missing").arg(id)));
-        const char* want = id <= 3000 ? "sensors/a/temp" : id <= 4000 ? "sensors/b/temp" : "sensors/c/temp";
+        const char* want = id <= 3000   ? "sensors/a/temp"
+                           : id <= 4000 ? "sensors/b/temp"
+                                        : "sensors/c/temp";
         QCOMPARE(topicOf[id], std::string(want));
     }
 }
@@ -333,27 +350,27 @@ void TstMqtt::malformedMessagesAreCountedAndGoodOnesArrive() {
     Broker broker(freeLoopbackPort());
     QVERIFY2(broker.start(), qPrintable(broker.log()));
     QTemporaryDir dir;
-    const QString project = writeSourceProject(
-        dir, {{"broker", "127.0.0.1:" + std::to_string(broker.port())},
-              {"topic", "in"},
-              {"client_id", "riffle-bad"},
-              {"schema", {"id int", "name string"}},
-              {"max_message_bytes", 1024 * 1024}});
+    const QString project =
+        writeSourceProject(dir, {{"broker", "127.0.0.1:" + std::to_string(broker.port())},
+                                 {"topic", "in"},
+                                 {"client_id", "riffle-bad"},
+                                 {"schema", {"id int", "name string"}},
+                                 {"max_message_bytes", 1024 * 1024}});
     Run run(project);
     QVERIFY2(broker.waitSubscribed("riffle-bad"), qPrintable(broker.log()));
     const int port = broker.port();
     // Good and bad ones in turn; every publish is acknowledged before the next, so order holds.
     QVERIFY(publish(port, "in", 1, "{\"id\": 1, \"name\": \"a\"}\n"));
-    QVERIFY(publish(port, "in", 1, "{\"id\": 2, \"na\n"));                      // truncated JSON
+    QVERIFY(publish(port, "in", 1, "{\"id\": 2, \"na\n"));  // truncated JSON
     QVERIFY(publish(port, "in", 1, "{\"id\": 3, \"name\": \"b\"}\n"));
     QVERIFY(publish(port, "in", 1, "{\"id\": 4, \"name\": \"\xff\xfe\"}\n"));  // invalid UTF-8
     QVERIFY(publish(port, "in", 1, "{\"id\": 5, \"name\": \"c\"}\n"));
     QVERIFY(publish(port, "in", 1, "{\"id\": \"six\", \"name\": \"d\"}\n"));  // wrong type
     QVERIFY(publish(port, "in", 1, "{\"id\": 7, \"name\": \"e\"}\n"));
-    QVERIFY(publish(port, "in", 1, QByteArray()));                             // empty message
+    QVERIFY(publish(port, "in", 1, QByteArray()));  // empty message
     QVERIFY(publish(port, "in", 1, "{\"id\": 9, \"name\": \"f\"}\n"));
     const QByteArray huge = "{\"id\": 10, \"name\": \"" + QByteArray(10 * 1024 * 1024, 'x') + "\"}";
-    QVERIFY(publish(port, "in", 1, huge, false));                              // 10 MB
+    QVERIFY(publish(port, "in", 1, huge, false));  // 10 MB
     QVERIFY(publish(port, "in", 1, "{\"id\": 11, \"name\": \"g\"}\n"));
     QVERIFY(run.waitHandled("src", 11));
     const Json result = run.finish();
@@ -362,10 +379,12 @@ void TstMqtt::malformedMessagesAreCountedAndGoodOnesArrive() {
     QCOMPARE(nodeResult(result, "src")["errors"].get<int64_t>(), 5);
 
     std::vector<int64_t> ids;
-    for (const Json& row : readJsonl(dir.filePath("out.jsonl"))) ids.push_back(row["id"].get<int64_t>());
+    for (const Json& row : readJsonl(dir.filePath("out.jsonl")))
+        ids.push_back(row["id"].get<int64_t>());
     QCOMPARE(ids, (std::vector<int64_t>{1, 3, 5, 7, 9, 11}));
     std::vector<std::string> errors;
-    for (const Json& row : readJsonl(dir.filePath("errors.jsonl"))) errors.push_back(row["error"].get<std::string>());
+    for (const Json& row : readJsonl(dir.filePath("errors.jsonl")))
+        errors.push_back(row["error"].get<std::string>());
     // The error row of message 4 keeps its invalid UTF-8 raw text, which sink.file cannot write
     // as JSON: it is counted on that sink's own `errors` instead.
     QCOMPARE(nodeResult(result, "errs")["in"].get<int64_t>(), 5);
@@ -374,19 +393,23 @@ void TstMqtt::malformedMessagesAreCountedAndGoodOnesArrive() {
     // Message numbers count every message received, good or bad.
     QCOMPARE(QString::fromStdString(errors[0]),
              QString("message 2: not valid JSON (A string is opened, but never closed.)"));
-    QCOMPARE(QString::fromStdString(errors[1]), QString("message 6: field `id`: expected int, got `\"six\"`"));
+    QCOMPARE(QString::fromStdString(errors[1]),
+             QString("message 6: field `id`: expected int, got `\"six\"`"));
     QCOMPARE(QString::fromStdString(errors[2]), QString("message 8: an empty message"));
-    QCOMPARE(QString::fromStdString(errors[3]),
-             QString("message 10: the message has 10485782 bytes, more than `max_message_bytes` (1 MiB)"));
+    QCOMPARE(
+        QString::fromStdString(errors[3]),
+        QString(
+            "message 10: the message has 10485782 bytes, more than `max_message_bytes` (1 MiB)"));
 }
 
 void TstMqtt::brokerRestartMidRunIsReconnected() {
     const int port = freeLoopbackPort();
     QTemporaryDir dir;
-    const QString project = writeSourceProject(dir, {{"broker", "mqtt://127.0.0.1:" + std::to_string(port)},
-                                                     {"topic", "ids"},
-                                                     {"client_id", "riffle-restart"},
-                                                     {"schema", {"id int"}}});
+    const QString project =
+        writeSourceProject(dir, {{"broker", "mqtt://127.0.0.1:" + std::to_string(port)},
+                                 {"topic", "ids"},
+                                 {"client_id", "riffle-restart"},
+                                 {"schema", {"id int"}}});
     std::unique_ptr<Run> run;
     {
         Broker first(port);
@@ -405,7 +428,8 @@ void TstMqtt::brokerRestartMidRunIsReconnected() {
     const Json result = run->finish();
     QVERIFY2(run->exitCode() == 0, qPrintable(run->err()));
     std::set<int64_t> ids;
-    for (const Json& row : readJsonl(dir.filePath("out.jsonl"))) ids.insert(row["id"].get<int64_t>());
+    for (const Json& row : readJsonl(dir.filePath("out.jsonl")))
+        ids.insert(row["id"].get<int64_t>());
     QCOMPARE(ids.size(), size_t(1000));
     QCOMPARE(*ids.begin(), int64_t(1));
     QCOMPARE(*ids.rbegin(), int64_t(1000));
@@ -414,8 +438,10 @@ void TstMqtt::brokerRestartMidRunIsReconnected() {
 
 void TstMqtt::brokerDownAtStartStopsCleanlyAtFor() {
     QTemporaryDir dir;
-    const QString project = writeSourceProject(
-        dir, {{"broker", "127.0.0.1:" + std::to_string(freeLoopbackPort())}, {"topic", "x"}, {"schema", {"id int"}}});
+    const QString project =
+        writeSourceProject(dir, {{"broker", "127.0.0.1:" + std::to_string(freeLoopbackPort())},
+                                 {"topic", "x"},
+                                 {"schema", {"id int"}}});
     Run run(project, {"--for", "1500ms"});
     const Json result = run.finish(false);
     QVERIFY2(run.exitCode() == 0, qPrintable(run.err()));
@@ -427,10 +453,11 @@ void TstMqtt::brokerDownAtStartStopsCleanlyAtFor() {
 void TstMqtt::brokerStartedLaterIsConnectedTo() {
     const int port = freeLoopbackPort();
     QTemporaryDir dir;
-    const QString project = writeSourceProject(dir, {{"broker", "127.0.0.1:" + std::to_string(port)},
-                                                     {"topic", "late/#"},
-                                                     {"client_id", "riffle-late"},
-                                                     {"schema", {"id int"}}});
+    const QString project =
+        writeSourceProject(dir, {{"broker", "127.0.0.1:" + std::to_string(port)},
+                                 {"topic", "late/#"},
+                                 {"client_id", "riffle-late"},
+                                 {"schema", {"id int"}}});
     Run run(project);
     // The run is under way (metrics lines come) while nothing listens on the port.
     QVERIFY(waitUntil([&] { return run.metricsLines() >= 5; }));
@@ -449,8 +476,10 @@ void TstMqtt::brokerStartedLaterIsConnectedTo() {
 void TstMqtt::connectingStateNamesTheReason() {
     const int port = freeLoopbackPort();
     auto inst = instantiateNode(*registry().find("source.mqtt"), "sensors",
-                                {{"broker", "127.0.0.1:" + std::to_string(port)}, {"topic", "s/#"},
-                                 {"client_id", "riffle-link"}, {"format", "raw"}},
+                                {{"broker", "127.0.0.1:" + std::to_string(port)},
+                                 {"topic", "s/#"},
+                                 {"client_id", "riffle-link"},
+                                 {"format", "raw"}},
                                 {});
     QVERIFY2(inst.isOk(), inst.message().c_str());
     NodeInstance node = std::move(inst.value());
@@ -458,7 +487,8 @@ void TstMqtt::connectingStateNamesTheReason() {
     node.context.metrics = &m;
     node.source = registry().find("source.mqtt")->createSource(node.context);
     QVERIFY(node.source->open().isOk());  // a broker that is down is not a failure
-    const std::string refused = "connection refused by 127.0.0.1:" + std::to_string(port) + ", retrying in 1 s";
+    const std::string refused =
+        "connection refused by 127.0.0.1:" + std::to_string(port) + ", retrying in 1 s";
     QVERIFY2(waitUntil([&] { return m.linkReason() == refused; }), m.linkReason().c_str());
     QCOMPARE(m.link(), LinkState::Connecting);
     QCOMPARE(m.reconnects.load(), 0);
@@ -470,8 +500,9 @@ void TstMqtt::connectingStateNamesTheReason() {
     broker.stop();
     QVERIFY2(waitUntil([&] { return m.link() == LinkState::Connecting; }), m.linkReason().c_str());
     QCOMPARE(m.reconnects.load(), 1);
-    QVERIFY2(m.linkReason().rfind("lost the connection to 127.0.0.1:" + std::to_string(port), 0) == 0,
-             m.linkReason().c_str());
+    QVERIFY2(
+        m.linkReason().rfind("lost the connection to 127.0.0.1:" + std::to_string(port), 0) == 0,
+        m.linkReason().c_str());
     node.source->close();  // returns (a hang fails the whole test by its timeout)
 }
 
@@ -488,8 +519,11 @@ void TstMqtt::overloadDropsAreCountedPerPolicy() {
     QVERIFY2(broker.start(), qPrintable(broker.log()));
     const NodeSpec& spec = *registry().find("source.mqtt");
     auto inst = instantiateNode(spec, "burst",
-                                {{"broker", "127.0.0.1:" + std::to_string(broker.port())}, {"topic", "burst"},
-                                 {"client_id", "riffle-burst"}, {"schema", {"id int"}}, {"queue_size", 10},
+                                {{"broker", "127.0.0.1:" + std::to_string(broker.port())},
+                                 {"topic", "burst"},
+                                 {"client_id", "riffle-burst"},
+                                 {"schema", {"id int"}},
+                                 {"queue_size", 10},
                                  {"overload", policy.toStdString()}},
                                 {});
     QVERIFY2(inst.isOk(), inst.message().c_str());
@@ -506,7 +540,8 @@ void TstMqtt::overloadDropsAreCountedPerPolicy() {
     auto pollAll = [&] {
         out.clear();
         node.source->poll(out);
-        for (const auto& b : out.batches(0)) ids.insert(ids.end(), b->column(1).ints().begin(), b->column(1).ints().end());
+        for (const auto& b : out.batches(0))
+            ids.insert(ids.end(), b->column(1).ints().begin(), b->column(1).ints().end());
     };
     if (policy != "block") QVERIFY(waitUntil([&] { return m.dropped.load() >= 990 - 256; }));
     QVERIFY(waitUntil([&] {
@@ -524,8 +559,10 @@ void TstMqtt::overloadDropsAreCountedPerPolicy() {
     } else {
         QVERIFY(m.dropped.load() > 0);
         // drop_newest keeps what came first, drop_oldest what came last.
-        if (policy == "drop_newest") QCOMPARE(ids.front(), int64_t(1));
-        else QCOMPARE(ids.back(), int64_t(1000));
+        if (policy == "drop_newest")
+            QCOMPARE(ids.front(), int64_t(1));
+        else
+            QCOMPARE(ids.back(), int64_t(1000));
     }
 }
 
@@ -536,28 +573,31 @@ void TstMqtt::sinkPublishesEveryRow() {
     QFile in(dir.filePath("in.jsonl"));
     QVERIFY(in.open(QIODevice::WriteOnly));
     for (int i = 1; i <= 200; ++i)
-        in.write(QString("{\"_time\": \"2026-01-01T00:00:%1.000Z\", \"id\": %2, \"name\": \"n%2\"}\n")
-                     .arg(i % 60, 2, 10, QChar('0'))
-                     .arg(i)
-                     .toUtf8());
+        in.write(
+            QString("{\"_time\": \"2026-01-01T00:00:%1.000Z\", \"id\": %2, \"name\": \"n%2\"}\n")
+                .arg(i % 60, 2, 10, QChar('0'))
+                .arg(i)
+                .toUtf8());
     in.close();
-    Json p = {{"format", "riffle-project"},
-              {"version", 1},
-              {"name", "sink"},
-              {"nodes",
-               {{{"id", "file"}, {"type", "source.file"}, {"params", {{"path", "in.jsonl"}}}},
-                {{"id", "pub"},
-                 {"type", "sink.mqtt"},
-                 {"params", {{"broker", "127.0.0.1:" + std::to_string(broker.port())}, {"topic", "out/rows"}}}}}},
-              {"edges", {{{"from", "file.out"}, {"to", "pub.in"}}}}};
+    Json p = {
+        {"format", "riffle-project"},
+        {"version", 1},
+        {"name", "sink"},
+        {"nodes",
+         {{{"id", "file"}, {"type", "source.file"}, {"params", {{"path", "in.jsonl"}}}},
+          {{"id", "pub"},
+           {"type", "sink.mqtt"},
+           {"params",
+            {{"broker", "127.0.0.1:" + std::to_string(broker.port())}, {"topic", "out/rows"}}}}}},
+        {"edges", {{{"from", "file.out"}, {"to", "pub.in"}}}}};
     QFile pf(dir.filePath("sink.riffle"));
     QVERIFY(pf.open(QIODevice::WriteOnly));
     pf.write(QByteArray::fromStdString(p.dump()));
     pf.close();
 
     QProcess sub;
-    sub.start("mosquitto_sub", {"-h", "127.0.0.1", "-p", QString::number(broker.port()), "-t", "out/rows", "-q",
-                                "1", "-C", "200", "-i", "test-sub"});
+    sub.start("mosquitto_sub", {"-h", "127.0.0.1", "-p", QString::number(broker.port()), "-t",
+                                "out/rows", "-q", "1", "-C", "200", "-i", "test-sub"});
     QVERIFY(sub.waitForStarted());
     QVERIFY(broker.waitSubscribed("test-sub"));
     Run run(pf.fileName(), {"--for", "60s"});
@@ -589,7 +629,10 @@ void TstMqtt::sinkFailsWhenTheBrokerNeverTookTheRows() {
                {{{"id", "file"}, {"type", "source.file"}, {"params", {{"path", "in.jsonl"}}}},
                 {{"id", "pub"},
                  {"type", "sink.mqtt"},
-                 {"params", {{"broker", "127.0.0.1:" + std::to_string(port)}, {"topic", "t"}, {"ack_timeout", "1s"}}}}}},
+                 {"params",
+                  {{"broker", "127.0.0.1:" + std::to_string(port)},
+                   {"topic", "t"},
+                   {"ack_timeout", "1s"}}}}}},
               {"edges", {{{"from", "file.out"}, {"to", "pub.in"}}}}};
     QFile pf(dir.filePath("down.riffle"));
     QVERIFY(pf.open(QIODevice::WriteOnly));
@@ -599,20 +642,23 @@ void TstMqtt::sinkFailsWhenTheBrokerNeverTookTheRows() {
     run.finish(false);
     // Rows that may be missing downstream fail the run, with the count and the fix.
     QCOMPARE(run.exitCode(), 1);
-    QVERIFY2(run.err().contains("sink `pub`: 5 messages were not acknowledged by 127.0.0.1:" + QString::number(port) +
+    QVERIFY2(run.err().contains("sink `pub`: 5 messages were not acknowledged by 127.0.0.1:" +
+                                QString::number(port) +
                                 " within 1s (5 never sent, the broker was away)"),
              qPrintable(run.err()));
 }
 
 void TstMqtt::badParametersAreRefusedAtValidation() {
     QTemporaryDir dir;
-    const QString project = writeSourceProject(dir, {{"broker", "mqtts://example.com:8883"}, {"topic", "a/#/b"}});
+    const QString project =
+        writeSourceProject(dir, {{"broker", "mqtts://example.com:8883"}, {"topic", "a/#/b"}});
     QProcess p;
     p.start(RIFFLE_RUN_BIN, {"--validate", project});
     QVERIFY(p.waitForFinished(kHangGuardMs));
     const QString out = QString::fromUtf8(p.readAllStandardOutput());
     QCOMPARE(p.exitCode(), 2);
-    QVERIFY2(out.contains("source `src`: `topic`: `a/#/b` is not a valid MQTT subscription"), qPrintable(out));
+    QVERIFY2(out.contains("source `src`: `topic`: `a/#/b` is not a valid MQTT subscription"),
+             qPrintable(out));
 }
 
 void TstMqtt::sinkTopicNamesTheEventsFields() {
@@ -626,26 +672,31 @@ void TstMqtt::sinkTopicNamesTheEventsFields() {
     QVERIFY(in.open(QIODevice::WriteOnly));
     const char* devices[] = {"a", "b", "c"};
     for (int i = 0; i < 30; ++i)
-        in.write(QString("{\"_time\": \"2026-01-01T00:00:%1.000Z\", \"id\": %2, \"device\": \"%3\"}\n")
-                     .arg(i, 2, 10, QChar('0'))
-                     .arg(i)
-                     .arg(devices[i % 3])
-                     .toUtf8());
+        in.write(
+            QString("{\"_time\": \"2026-01-01T00:00:%1.000Z\", \"id\": %2, \"device\": \"%3\"}\n")
+                .arg(i, 2, 10, QChar('0'))
+                .arg(i)
+                .arg(devices[i % 3])
+                .toUtf8());
     in.write("{\"_time\": \"2026-01-01T00:00:40.000Z\", \"id\": 100, \"device\": null}\n");
     in.write("{\"_time\": \"2026-01-01T00:00:41.000Z\", \"id\": 101, \"device\": \"\"}\n");
     in.write("{\"_time\": \"2026-01-01T00:00:42.000Z\", \"id\": 102, \"device\": \"x+y\"}\n");
     in.close();
     auto project = [&](const std::string& topic) {
-        Json p = {{"format", "riffle-project"},
-                  {"version", 1},
-                  {"name", "per device"},
-                  {"nodes",
-                   {{{"id", "file"}, {"type", "source.file"}, {"params", {{"path", "in.jsonl"}}}},
-                    {{"id", "pub"},
-                     {"type", "sink.mqtt"},
-                     {"params", {{"broker", "127.0.0.1:" + std::to_string(broker.port())}, {"topic", topic}}}},
-                    {{"id", "bad"}, {"type", "sink.file"}, {"params", {{"path", "bad.jsonl"}}}}}},
-                  {"edges", {{{"from", "file.out"}, {"to", "pub.in"}}, {{"from", "pub.errors"}, {"to", "bad.in"}}}}};
+        Json p = {
+            {"format", "riffle-project"},
+            {"version", 1},
+            {"name", "per device"},
+            {"nodes",
+             {{{"id", "file"}, {"type", "source.file"}, {"params", {{"path", "in.jsonl"}}}},
+              {{"id", "pub"},
+               {"type", "sink.mqtt"},
+               {"params",
+                {{"broker", "127.0.0.1:" + std::to_string(broker.port())}, {"topic", topic}}}},
+              {{"id", "bad"}, {"type", "sink.file"}, {"params", {{"path", "bad.jsonl"}}}}}},
+            {"edges",
+             {{{"from", "file.out"}, {"to", "pub.in"}},
+              {{"from", "pub.errors"}, {"to", "bad.in"}}}}};
         QFile pf(dir.filePath("per_device.riffle"));
         if (!pf.open(QIODevice::WriteOnly)) qFatal("cannot write the project");
         pf.write(QByteArray::fromStdString(p.dump()));
@@ -657,12 +708,13 @@ void TstMqtt::sinkTopicNamesTheEventsFields() {
     QVERIFY(check.waitForFinished(kHangGuardMs));
     QCOMPARE(check.exitCode(), 2);
     const QString problem = QString::fromUtf8(check.readAllStandardOutput());
-    QVERIFY2(problem.contains("sink `pub`: `topic`: {devcie} is not a field of the input (fields: _time, id, device)"),
+    QVERIFY2(problem.contains("sink `pub`: `topic`: {devcie} is not a field of the input (fields: "
+                              "_time, id, device)"),
              qPrintable(problem));
 
     QProcess sub;
-    sub.start("mosquitto_sub", {"-h", "127.0.0.1", "-p", QString::number(broker.port()), "-t", "alerts/#", "-v",
-                                "-q", "1", "-C", "30", "-i", "test-sub"});
+    sub.start("mosquitto_sub", {"-h", "127.0.0.1", "-p", QString::number(broker.port()), "-t",
+                                "alerts/#", "-v", "-q", "1", "-C", "30", "-i", "test-sub"});
     QVERIFY(sub.waitForStarted());
     QVERIFY(broker.waitSubscribed("test-sub"));
     Run run(project("alerts/{device}"), {"--for", "60s"});
@@ -687,7 +739,8 @@ void TstMqtt::sinkTopicNamesTheEventsFields() {
     QCOMPARE(bad[0]["error"].get<std::string>(), std::string("`topic`: {device} is NULL"));
     QCOMPARE(bad[1]["error"].get<std::string>(), std::string("`topic`: {device} is empty"));
     QCOMPARE(bad[2]["error"].get<std::string>(),
-             std::string("`topic`: {device} is `x+y`, which cannot be in a topic (+, # and NUL are not allowed)"));
+             std::string("`topic`: {device} is `x+y`, which cannot be in a topic (+, # and NUL are "
+                         "not allowed)"));
     QCOMPARE(bad[2]["id"].get<int64_t>(), int64_t(102));
 }
 
@@ -700,8 +753,10 @@ void TstMqtt::sinkHoldsAProgressMarkerUntilTheBrokerAcknowledged() {
     const SchemaPtr schema = std::make_shared<const Schema>(Schema::stream({{"id", Type::Int}}));
     const NodeSpec& spec = *registry().find("sink.mqtt");
     auto inst = instantiateNode(spec, "pub",
-                                {{"broker", "127.0.0.1:" + std::to_string(broker.port())}, {"topic", "held"},
-                                 {"qos", 1}, {"client_id", "riffle-held"}},
+                                {{"broker", "127.0.0.1:" + std::to_string(broker.port())},
+                                 {"topic", "held"},
+                                 {"qos", 1},
+                                 {"client_id", "riffle-held"}},
                                 SchemaInputs{{schema}, {0}});
     QVERIFY2(inst.isOk(), inst.message().c_str());
     NodeInstance node = std::move(inst.value());
@@ -763,15 +818,23 @@ void TstMqtt::mqttsTrustsItsCaFileAndChecksTheHost() {
         node.source->close();
         return reason;
     };
-    const std::string untrusted = reasonWith({{"broker", "mqtts://127.0.0.1:" + port}, {"topic", "t"}, {"format", "raw"}});
-    QVERIFY2(untrusted.rfind("the TLS handshake with 127.0.0.1:" + port + " failed: certificate verify failed, retrying in 1 s", 0) == 0,
+    const std::string untrusted =
+        reasonWith({{"broker", "mqtts://127.0.0.1:" + port}, {"topic", "t"}, {"format", "raw"}});
+    QVERIFY2(untrusted.rfind("the TLS handshake with 127.0.0.1:" + port +
+                                 " failed: certificate verify failed, retrying in 1 s",
+                             0) == 0,
              untrusted.c_str());
-    const std::string otherHost = reasonWith(
-        {{"broker", "mqtts://localhost:" + port}, {"topic", "t"}, {"format", "raw"}, {"ca_file", caFile}});
+    const std::string otherHost = reasonWith({{"broker", "mqtts://localhost:" + port},
+                                              {"topic", "t"},
+                                              {"format", "raw"},
+                                              {"ca_file", caFile}});
     QVERIFY2(otherHost.find("certificate verify failed") != std::string::npos, otherHost.c_str());
-    QCOMPARE(QString::fromStdString(reasonWith({{"broker", "mqtts://127.0.0.1:" + port}, {"topic", "t"}, {"format", "raw"},
+    QCOMPARE(QString::fromStdString(reasonWith({{"broker", "mqtts://127.0.0.1:" + port},
+                                                {"topic", "t"},
+                                                {"format", "raw"},
                                                 {"ca_file", "/nonexistent/ca.pem"}})),
-             QString("source `tls`: `ca_file` `/nonexistent/ca.pem` cannot be read; it must hold PEM certificates"));
+             QString("source `tls`: `ca_file` `/nonexistent/ca.pem` cannot be read; it must hold "
+                     "PEM certificates"));
 
     QTemporaryDir dir;
     const QString project = writeSourceProject(dir, {{"broker", "mqtts://127.0.0.1:" + port},
@@ -781,7 +844,8 @@ void TstMqtt::mqttsTrustsItsCaFileAndChecksTheHost() {
                                                      {"schema", {"id int"}}});
     Run run(project);
     QVERIFY2(broker.waitSubscribed("riffle-tls"), qPrintable(broker.log()));
-    QVERIFY(publish(broker.port(), "secure/ids", 1, idLines(1, 200), true, {"--cafile", certs.filePath("cert.pem")}));
+    QVERIFY(publish(broker.port(), "secure/ids", 1, idLines(1, 200), true,
+                    {"--cafile", certs.filePath("cert.pem")}));
     QVERIFY(run.waitHandled("src", 200));
     const Json result = run.finish();
     QVERIFY2(run.exitCode() == 0, qPrintable(run.err()));

@@ -7,8 +7,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/read.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
@@ -189,7 +189,9 @@ Json tcpParams(unsigned short port, Json extra = Json::object()) {
 struct Client {
     asio::io_context io;
     tcp::socket socket{io};
-    explicit Client(unsigned short port) { socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port)); }
+    explicit Client(unsigned short port) {
+        socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    }
     void send(const std::string& bytes) { asio::write(socket, asio::buffer(bytes)); }
     std::string localPeer() const {
         return "127.0.0.1:" + std::to_string(socket.local_endpoint().port());
@@ -304,7 +306,8 @@ using WssServer = BasicWsServer<true>;
 
 std::vector<std::string> idFrames(int from, int to) {
     std::vector<std::string> out;
-    for (int i = from; i < to; ++i) out.push_back(R"({"id":)" + std::to_string(i) + R"(,"name":"w"})");
+    for (int i = from; i < to; ++i)
+        out.push_back(R"({"id":)" + std::to_string(i) + R"(,"name":"w"})");
     return out;
 }
 
@@ -361,7 +364,8 @@ void TstNetSources::tcpManyClientsEveryIdOnce() {
             }
             std::string text;
             for (int i = 0; i < kLines; ++i)
-                text += R"({"id":)" + std::to_string(c * kLines + i) + R"(,"name":"c)" + std::to_string(c) + "\"}\n";
+                text += R"({"id":)" + std::to_string(c * kLines + i) + R"(,"name":"c)" +
+                        std::to_string(c) + "\"}\n";
             // In pieces that cut lines in the middle, as a network does.
             for (size_t at = 0; at < text.size(); at += 777) client.send(text.substr(at, 777));
         });
@@ -385,24 +389,28 @@ void TstNetSources::tcpManyClientsEveryIdOnce() {
 void TstNetSources::tcpMaxConnectionsBitesAndIsCounted() {
     const unsigned short port = freePort();
     Pipeline p;
-    QCOMPARE(QString::fromStdString(p.start("source.tcp", tcpParams(port, {{"max_connections", 2}}))), QString());
+    QCOMPARE(
+        QString::fromStdString(p.start("source.tcp", tcpParams(port, {{"max_connections", 2}}))),
+        QString());
     Client a(port), b(port);
     a.send("{\"id\":1}\n");
     b.send("{\"id\":2}\n");
     QVERIFY(waitUntil([&] { return p.world.count("out") == 2; }));
-    QCOMPARE(QString::fromStdString(p.metrics().linkReason()), QString("listening on 127.0.0.1:%1, 2 clients").arg(port));
+    QCOMPARE(QString::fromStdString(p.metrics().linkReason()),
+             QString("listening on 127.0.0.1:%1, 2 clients").arg(port));
     Client c(port);
     const std::string refusedPeer = c.localPeer();
     QVERIFY(c.closedByServer());
     QVERIFY(waitUntil([&] { return p.world.count("err") == 1; }));
-    QCOMPARE(p.errorTexts().front(),
-             "connection from " + refusedPeer + " refused: more than 2 connections (`max_connections`)");
+    QCOMPARE(p.errorTexts().front(), "connection from " + refusedPeer +
+                                         " refused: more than 2 connections (`max_connections`)");
     QCOMPARE(p.errors(), int64_t(1));
     // The two accepted clients go on; once one leaves, a new one is accepted.
     a.send("{\"id\":3}\n");
     QVERIFY(waitUntil([&] { return p.world.count("out") == 3; }));
     b.socket.close();
-    QVERIFY(waitUntil([&] { return p.metrics().linkReason().find(", 1 client") != std::string::npos; }));
+    QVERIFY(waitUntil(
+        [&] { return p.metrics().linkReason().find(", 1 client") != std::string::npos; }));
     Client d(port);
     d.send("{\"id\":4}\n");
     QVERIFY(waitUntil([&] { return p.world.count("out") == 4; }));
@@ -419,20 +427,21 @@ void TstNetSources::tcpMalformedCorpusCountedNothingElseLost() {
     const std::string peer = client.localPeer();
     std::string corpus;
     corpus += "{\"id\":1,\"name\":\"ok\"}\n";
-    corpus += "{\"id\":2,\"name\":\"trunc\n";              // truncated JSON
-    corpus += "{\"id\":3,\"name\":\"ok\"}\r\n";             // CRLF is fine
-    corpus += "{\"id\":4,\"name\":\"\xff\xfe\"}\n";         // invalid UTF-8
-    corpus += "\n\r\n\n";                                   // empty lines: skipped, not errors
+    corpus += "{\"id\":2,\"name\":\"trunc\n";        // truncated JSON
+    corpus += "{\"id\":3,\"name\":\"ok\"}\r\n";      // CRLF is fine
+    corpus += "{\"id\":4,\"name\":\"\xff\xfe\"}\n";  // invalid UTF-8
+    corpus += "\n\r\n\n";                            // empty lines: skipped, not errors
     corpus += "{\"id\":5,\"name\":\"" + std::string(10 * 1024 * 1024, 'x') + "\"}\n";  // 10 MB
     corpus += "{\"id\":6,\"name\":\"ok\"}\n";
-    corpus += "{\"id\":\"seven\",\"name\":\"ok\"}\n";       // wrong type
-    corpus += "[8]\n";                                      // not an object
-    corpus += "{\"id\":9,\"extra\":[1,2]}\n";               // unknown field ignored, name NULL
+    corpus += "{\"id\":\"seven\",\"name\":\"ok\"}\n";  // wrong type
+    corpus += "[8]\n";                                 // not an object
+    corpus += "{\"id\":9,\"extra\":[1,2]}\n";          // unknown field ignored, name NULL
     corpus += "{\"id\":10,\"name\":\"last, no newline\"}";
     client.send(corpus);
     client.socket.close();
     QVERIFY(waitUntil([&] { return p.world.count("out") >= 5 && p.world.count("err") >= 5; }));
-    QVERIFY(waitUntil([&] { return p.metrics().linkReason().find(", 0 clients") != std::string::npos; }));
+    QVERIFY(waitUntil(
+        [&] { return p.metrics().linkReason().find(", 0 clients") != std::string::npos; }));
     const auto rows = p.world.get("out");
     QCOMPARE(ids(rows), (std::multiset<std::string>{"1", "3", "6", "9", "10"}));
     for (const Row& r : rows) QCOMPARE(r.at("peer"), peer);
@@ -443,7 +452,8 @@ void TstNetSources::tcpMalformedCorpusCountedNothingElseLost() {
     auto has = [&](const std::string& text) {
         return std::find(errors.begin(), errors.end(), text) != errors.end();
     };
-    QVERIFY2(has("a line longer than `max_message_bytes` (1 MiB) from " + peer + " was skipped"), errors[0].c_str());
+    QVERIFY2(has("a line longer than `max_message_bytes` (1 MiB) from " + peer + " was skipped"),
+             errors[0].c_str());
     int found = 0;
     for (const auto& e : errors) {
         if (e.find("not valid JSON") != std::string::npos) ++found;
@@ -454,14 +464,17 @@ void TstNetSources::tcpMalformedCorpusCountedNothingElseLost() {
     QCOMPARE(found, 4);
     // The error row of the long line keeps only its start.
     for (const Row& r : p.world.get("err"))
-        if (r.at("error").find("max_message_bytes") != std::string::npos) QCOMPARE(int(r.at("raw").size()), 1024);
+        if (r.at("error").find("max_message_bytes") != std::string::npos)
+            QCOMPARE(int(r.at("raw").size()), 1024);
     QVERIFY(p.stop());
 }
 
 void TstNetSources::tcpOverLongLineSkippedNextArrives() {
     const unsigned short port = freePort();
     Pipeline p;
-    QCOMPARE(QString::fromStdString(p.start("source.tcp", tcpParams(port, {{"max_message_bytes", 64}}))), QString());
+    QCOMPARE(
+        QString::fromStdString(p.start("source.tcp", tcpParams(port, {{"max_message_bytes", 64}}))),
+        QString());
     Client client(port);
     const std::string peer = client.localPeer();
     const std::string longLine = "{\"id\":1,\"name\":\"" + std::string(100, 'y') + "\"}\n";
@@ -472,7 +485,8 @@ void TstNetSources::tcpOverLongLineSkippedNextArrives() {
     client.send("{\"id\":3}\n");
     QVERIFY(waitUntil([&] { return p.world.count("out") == 2 && p.world.count("err") == 2; }));
     QCOMPARE(ids(p.world.get("out")), idRange(2, 4));
-    const std::string expected = "a line longer than `max_message_bytes` (64 bytes) from " + peer + " was skipped";
+    const std::string expected =
+        "a line longer than `max_message_bytes` (64 bytes) from " + peer + " was skipped";
     QCOMPARE(p.errorTexts(), (std::vector<std::string>{expected, expected}));
     QVERIFY(p.stop());
 }
@@ -480,9 +494,9 @@ void TstNetSources::tcpOverLongLineSkippedNextArrives() {
 void TstNetSources::tcpCsvWithQuotes() {
     const unsigned short port = freePort();
     Pipeline p;
-    QCOMPARE(QString::fromStdString(p.start("source.tcp", {{"port", port},
-                                                           {"format", "csv"},
-                                                           {"schema", {"name string", "n int"}}})),
+    QCOMPARE(QString::fromStdString(p.start(
+                 "source.tcp",
+                 {{"port", port}, {"format", "csv"}, {"schema", {"name string", "n int"}}})),
              QString());
     Client client(port);
     client.send("\"Smith, J\",1\r\n\"say \"\"hi\"\"\",2\nplain,3\n\"open,4\n");
@@ -502,12 +516,14 @@ void TstNetSources::tcpPortInUseFailsOpen() {
     const unsigned short port = busy.local_endpoint().port();
     Pipeline p;
     QCOMPARE(QString::fromStdString(p.start("source.tcp", tcpParams(port))),
-             QString("source `in`: cannot listen on 127.0.0.1:%1: address already in use (another program, or "
+             QString("source `in`: cannot listen on 127.0.0.1:%1: address already in use (another "
+                     "program, or "
                      "another run, uses this port; choose another `port`)")
                  .arg(port));
     Pipeline q;
     QCOMPARE(QString::fromStdString(q.start("source.tcp", tcpParams(port, {{"bind", "nowhere"}}))),
-             QString("source `in`: `bind` `nowhere` is not an IP address; use 127.0.0.1 (this machine only) or "
+             QString("source `in`: `bind` `nowhere` is not an IP address; use 127.0.0.1 (this "
+                     "machine only) or "
                      "0.0.0.0 (every network interface)"));
 }
 
@@ -517,8 +533,9 @@ void TstNetSources::tcpDropNewestCountsEveryDrop() {
     p.world.gateOpen = false;  // the sink holds its first batch: everything behind it waits
     ExecutorOptions options;
     options.queueCapacity = 1;
-    QCOMPARE(QString::fromStdString(
-                 p.start("source.tcp", tcpParams(port, {{"overload", "drop_newest"}, {"queue_size", 10}}), options)),
+    QCOMPARE(QString::fromStdString(p.start(
+                 "source.tcp", tcpParams(port, {{"overload", "drop_newest"}, {"queue_size", 10}}),
+                 options)),
              QString());
     constexpr int kLines = 200000;
     {
@@ -526,10 +543,12 @@ void TstNetSources::tcpDropNewestCountsEveryDrop() {
         std::string text;
         for (int i = 0; i < kLines; ++i) text += R"({"id":)" + std::to_string(i) + "}\n";
         client.send(text);
-        QVERIFY(waitUntil([&] { return p.metrics().linkReason().find(", 1 client") != std::string::npos; }));
+        QVERIFY(waitUntil(
+            [&] { return p.metrics().linkReason().find(", 1 client") != std::string::npos; }));
     }
     // Every byte was read once the source has seen the client leave.
-    QVERIFY(waitUntil([&] { return p.metrics().linkReason().find(", 0 clients") != std::string::npos; }));
+    QVERIFY(waitUntil(
+        [&] { return p.metrics().linkReason().find(", 0 clients") != std::string::npos; }));
     const int64_t dropped = NodeMetrics::get(p.metrics().dropped);
     QVERIFY2(dropped > 0, "nothing was dropped: the test did not overload the source");
     p.world.gateOpen = true;
@@ -546,7 +565,8 @@ void TstNetSources::udpDatagramsArrive() {
     const unsigned short port = freePort(true);
     Pipeline p;
     QCOMPARE(QString::fromStdString(p.start("source.udp", tcpParams(port))), QString());
-    QCOMPARE(QString::fromStdString(p.metrics().linkReason()), QString("listening on 127.0.0.1:%1 (UDP)").arg(port));
+    QCOMPARE(QString::fromStdString(p.metrics().linkReason()),
+             QString("listening on 127.0.0.1:%1 (UDP)").arg(port));
     asio::io_context io;
     udp::socket s(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
     const std::string peer = "127.0.0.1:" + std::to_string(s.local_endpoint().port());
@@ -568,9 +588,11 @@ void TstNetSources::websocketReconnectsAfterServerRestart() {
     Pipeline p;
     // The server is down at start: the node says so and keeps trying.
     QCOMPARE(QString::fromStdString(
-                 p.start("source.websocket", {{"url", url.toStdString()}, {"schema", {"id int", "name string"}}})),
+                 p.start("source.websocket",
+                         {{"url", url.toStdString()}, {"schema", {"id int", "name string"}}})),
              QString());
-    QVERIFY(waitUntil([&] { return p.metrics().linkReason().find("retrying") != std::string::npos; }));
+    QVERIFY(
+        waitUntil([&] { return p.metrics().linkReason().find("retrying") != std::string::npos; }));
     QCOMPARE(p.metrics().link(), LinkState::Connecting);
     QCOMPARE(QString::fromStdString(p.metrics().linkReason()),
              QString("cannot connect to %1: connection refused, retrying in 1 s").arg(url));
@@ -588,8 +610,9 @@ void TstNetSources::websocketReconnectsAfterServerRestart() {
     server.stop();
     QVERIFY(waitUntil([&] { return NodeMetrics::get(p.metrics().reconnects) == 1; }));
     QCOMPARE(p.metrics().link(), LinkState::Connecting);
-    QVERIFY2(p.metrics().linkReason().rfind("connection to " + url.toStdString() + " lost: ", 0) == 0,
-             p.metrics().linkReason().c_str());
+    QVERIFY2(
+        p.metrics().linkReason().rfind("connection to " + url.toStdString() + " lost: ", 0) == 0,
+        p.metrics().linkReason().c_str());
     server.start();
     QVERIFY(waitUntil([&] { return server.hasClient(); }));
     server.send(idFrames(50, 100));
@@ -604,9 +627,11 @@ void TstNetSources::websocketServerDownStopsCleanly() {
     const unsigned short port = freePort();
     Pipeline p;
     QCOMPARE(QString::fromStdString(p.start(
-                 "source.websocket", {{"url", "ws://127.0.0.1:" + std::to_string(port) + "/"}, {"format", "raw"}})),
+                 "source.websocket",
+                 {{"url", "ws://127.0.0.1:" + std::to_string(port) + "/"}, {"format", "raw"}})),
              QString());
-    QVERIFY(waitUntil([&] { return p.metrics().linkReason().find("retrying") != std::string::npos; }));
+    QVERIFY(
+        waitUntil([&] { return p.metrics().linkReason().find("retrying") != std::string::npos; }));
     QVERIFY(p.stop());  // within the guard time, while the source waits to retry
     QCOMPARE(p.world.count("out"), size_t(0));
 }
@@ -625,9 +650,13 @@ void TstNetSources::wssTrustsItsCaFileAndChecksTheHost() {
     const std::string verifyFailed = "failed: certificate verify failed";
     {
         Pipeline p;
-        QCOMPARE(QString::fromStdString(p.start("source.websocket", {{"url", url}, {"format", "raw"}})), QString());
-        QVERIFY(waitUntil([&] { return p.metrics().linkReason().find("retrying") != std::string::npos; }));
-        QVERIFY2(p.metrics().linkReason().rfind("the TLS handshake with " + url + " " + verifyFailed, 0) == 0,
+        QCOMPARE(
+            QString::fromStdString(p.start("source.websocket", {{"url", url}, {"format", "raw"}})),
+            QString());
+        QVERIFY(waitUntil(
+            [&] { return p.metrics().linkReason().find("retrying") != std::string::npos; }));
+        QVERIFY2(p.metrics().linkReason().rfind(
+                     "the TLS handshake with " + url + " " + verifyFailed, 0) == 0,
                  p.metrics().linkReason().c_str());
         QCOMPARE(p.metrics().link(), LinkState::Connecting);
         QVERIFY(p.stop());
@@ -636,18 +665,22 @@ void TstNetSources::wssTrustsItsCaFileAndChecksTheHost() {
         Pipeline p;
         const std::string otherHost = "wss://localhost:" + std::to_string(port) + "/feed";
         QCOMPARE(QString::fromStdString(p.start(
-                     "source.websocket",
-                     {{"url", otherHost}, {"format", "raw"}, {"ca_file", dir.filePath("cert.pem").toStdString()}})),
+                     "source.websocket", {{"url", otherHost},
+                                          {"format", "raw"},
+                                          {"ca_file", dir.filePath("cert.pem").toStdString()}})),
                  QString());
-        QVERIFY(waitUntil([&] { return p.metrics().linkReason().find("retrying") != std::string::npos; }));
-        QVERIFY2(p.metrics().linkReason().find(verifyFailed) != std::string::npos, p.metrics().linkReason().c_str());
+        QVERIFY(waitUntil(
+            [&] { return p.metrics().linkReason().find("retrying") != std::string::npos; }));
+        QVERIFY2(p.metrics().linkReason().find(verifyFailed) != std::string::npos,
+                 p.metrics().linkReason().c_str());
         QVERIFY(p.stop());
     }
     QCOMPARE(server.clientsSeen(), 0);
     Pipeline p;
-    QCOMPARE(QString::fromStdString(p.start("source.websocket", {{"url", url},
-                                                                 {"schema", {"id int", "name string"}},
-                                                                 {"ca_file", dir.filePath("cert.pem").toStdString()}})),
+    QCOMPARE(QString::fromStdString(p.start("source.websocket",
+                                            {{"url", url},
+                                             {"schema", {"id int", "name string"}},
+                                             {"ca_file", dir.filePath("cert.pem").toStdString()}})),
              QString());
     QVERIFY(waitUntil([&] { return server.hasClient(); }));
     QVERIFY(waitUntil([&] { return p.metrics().link() == LinkState::Connected; }));
@@ -661,9 +694,13 @@ void TstNetSources::wssTrustsItsCaFileAndChecksTheHost() {
 
 void TstNetSources::wssUnreadableCaFileIsRefusedAtStart() {
     Pipeline p;
-    const QString why = QString::fromStdString(
-        p.start("source.websocket", {{"url", "wss://127.0.0.1:9/"}, {"format", "raw"}, {"ca_file", "/nonexistent/ca.pem"}}));
-    QVERIFY2(why.startsWith("source `in`: `ca_file` `/nonexistent/ca.pem`: cannot read certificates from it ("), qPrintable(why));
+    const QString why = QString::fromStdString(p.start(
+        "source.websocket",
+        {{"url", "wss://127.0.0.1:9/"}, {"format", "raw"}, {"ca_file", "/nonexistent/ca.pem"}}));
+    QVERIFY2(
+        why.startsWith(
+            "source `in`: `ca_file` `/nonexistent/ca.pem`: cannot read certificates from it ("),
+        qPrintable(why));
     QVERIFY2(why.endsWith("); it must hold PEM certificates"), qPrintable(why));
 }
 
@@ -690,20 +727,25 @@ void TstNetSources::inferSchemaFromTheFirstMessages() {
     // message takes its type from another; `peer`, which the source adds, is left out.
     client->send("{\"id\": 1, \"page\": \"/a\", \"ms\": 3, \"ok\": true}\n");
     client->send("not json\n");
-    client->send("{\"id\": 2, \"page\": null, \"ms\": 2.5, \"at\": \"2026-11-24T10:00:00Z\", \"peer\": \"x\"}\n");
+    client->send(
+        "{\"id\": 2, \"page\": null, \"ms\": 2.5, \"at\": \"2026-11-24T10:00:00Z\", \"peer\": "
+        "\"x\"}\n");
     client->send("{\"id\": 3, \"page\": \"/b\", \"tags\": [1, 2]}\n");
     sampler.join();
     QVERIFY2(sampled, sampled.message().c_str());
     QCOMPARE(sampled->messages, size_t(4));
     QCOMPARE(sampled->objects, size_t(3));
-    QCOMPARE(Json(sampled->schema).dump(),
-             Json({"id int", "page string", "ms float", "ok bool", "at time", "tags string"}).dump());
+    QCOMPARE(
+        Json(sampled->schema).dump(),
+        Json({"id int", "page string", "ms float", "ok bool", "at time", "tags string"}).dump());
 
     // Nothing arrives: the reason says so.
-    auto none = inferMessageSchema(*registry.find("source.tcp"), "lines", Json{{"port", freePort()}}, {}, 4, 300);
+    auto none = inferMessageSchema(*registry.find("source.tcp"), "lines",
+                                   Json{{"port", freePort()}}, {}, 4, 300);
     QVERIFY(!none);
     QCOMPARE(none.message(), std::string("source `lines`: no message arrived within 300ms"));
-    auto notMessages = inferMessageSchema(*registry.find("source.clickstream"), "c", Json::object(), {}, 4, 300);
+    auto notMessages =
+        inferMessageSchema(*registry.find("source.clickstream"), "c", Json::object(), {}, 4, 300);
     QCOMPARE(notMessages.message().rfind("source `c` is not a message source", 0), size_t(0));
 }
 

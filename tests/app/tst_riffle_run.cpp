@@ -2,8 +2,8 @@
 // the SQLite table and the files; bad projects and arguments; clean stop on SIGINT.
 #include <QtTest/QtTest>
 
-#include <sqlite3.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <map>
 
 #include <nlohmann/json.hpp>
@@ -17,7 +17,8 @@ struct RunResult {
     QString out, err;
 };
 
-RunResult runTool(const QString& program, const QStringList& args, const QString& cwd = {}, int timeoutMs = 120000,
+RunResult runTool(const QString& program, const QStringList& args, const QString& cwd = {},
+                  int timeoutMs = 120000,
                   const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
     QProcess p;
     if (!cwd.isEmpty()) p.setWorkingDirectory(cwd);
@@ -36,9 +37,13 @@ RunResult runTool(const QString& program, const QStringList& args, const QString
     return r;
 }
 
-RunResult riffleRun(const QStringList& args, const QString& cwd = {}) { return runTool(RIFFLE_RUN_BIN, args, cwd); }
+RunResult riffleRun(const QStringList& args, const QString& cwd = {}) {
+    return runTool(RIFFLE_RUN_BIN, args, cwd);
+}
 
-QString projectPath(const QString& name) { return QString(RIFFLE_SOURCE_DIR) + "/projects/" + name; }
+QString projectPath(const QString& name) {
+    return QString(RIFFLE_SOURCE_DIR) + "/projects/" + name;
+}
 
 // Copies an example project into `dir`, so its relative output paths land there.
 QString copyProject(const QString& name, const QTemporaryDir& dir) {
@@ -62,7 +67,8 @@ Json nodeResult(const Json& result, const std::string& id) {
 std::vector<std::vector<std::string>> query(const QString& dbPath, const std::string& sql) {
     sqlite3* db = nullptr;
     std::vector<std::vector<std::string>> rows;
-    if (sqlite3_open_v2(dbPath.toUtf8().constData(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK)
+    if (sqlite3_open_v2(dbPath.toUtf8().constData(), &db, SQLITE_OPEN_READONLY, nullptr) !=
+        SQLITE_OK)
         qFatal("cannot open %s", qPrintable(dbPath));
     sqlite3_stmt* st = nullptr;
     if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK)
@@ -114,8 +120,8 @@ void TstRiffleRun::initTestCase() {
 void TstRiffleRun::clicksToSqliteFillsTableAndCsv() {
     QTemporaryDir dir;
     const QString project = copyProject("clicks_to_sqlite.riffle", dir);
-    RunResult r = riffleRun({project, "--json", "--set", "clicks.rate=0", "--set", "clicks.limit=20000", "--set",
-                             "clicks.start=2026-01-01T00:00:00Z"});
+    RunResult r = riffleRun({project, "--json", "--set", "clicks.rate=0", "--set",
+                             "clicks.limit=20000", "--set", "clicks.start=2026-01-01T00:00:00Z"});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     Json result = lastJsonLine(r.out);
     QCOMPARE(QString::fromStdString(result["status"]), QString("done"));
@@ -129,15 +135,22 @@ void TstRiffleRun::clicksToSqliteFillsTableAndCsv() {
 
     const QString db = dir.filePath("out/clicks.db");
     QCOMPARE(query(db, "SELECT COUNT(*) FROM clicks")[0][0], std::to_string(engaged));
-    QCOMPARE(query(db, "SELECT COUNT(*) FROM clicks WHERE event NOT IN ('click','add_to_cart','purchase')")[0][0],
-             std::string("0"));
+    QCOMPARE(
+        query(
+            db,
+            "SELECT COUNT(*) FROM clicks WHERE event NOT IN ('click','add_to_cart','purchase')")[0]
+                                                                                                [0],
+        std::string("0"));
     // The map's expressions, checked row by row in SQL.
-    QCOMPARE(query(db, "SELECT COUNT(*) FROM clicks WHERE event = 'purchase' AND "
-                       "abs(amount_eur - round(amount * 0.92, 2)) > 0.0001")[0][0],
+    QCOMPARE(query(db,
+                   "SELECT COUNT(*) FROM clicks WHERE event = 'purchase' AND "
+                   "abs(amount_eur - round(amount * 0.92, 2)) > 0.0001")[0][0],
              std::string("0"));
-    QCOMPARE(query(db, "SELECT COUNT(*) FROM clicks WHERE slow <> (latency_ms > 500)")[0][0], std::string("0"));
-    QCOMPARE(query(db, "SELECT COUNT(*) FROM clicks WHERE minute <> substr(_time, 1, 10) || ' ' || "
-                       "substr(_time, 12, 5)")[0][0],
+    QCOMPARE(query(db, "SELECT COUNT(*) FROM clicks WHERE slow <> (latency_ms > 500)")[0][0],
+             std::string("0"));
+    QCOMPARE(query(db,
+                   "SELECT COUNT(*) FROM clicks WHERE minute <> substr(_time, 1, 10) || ' ' || "
+                   "substr(_time, 12, 5)")[0][0],
              std::string("0"));
     QVERIFY(query(db, "SELECT MIN(_time) FROM clicks")[0][0].rfind("2026-01-01T00:00:", 0) == 0);
 
@@ -145,19 +158,21 @@ void TstRiffleRun::clicksToSqliteFillsTableAndCsv() {
     QVERIFY(csv.open(QIODevice::ReadOnly));
     const QList<QByteArray> lines = csv.readAll().trimmed().split('\n');
     QCOMPARE(lines.size(), engaged + 1);
-    QCOMPARE(QString(lines[0]), QString("_time,user_id,session_id,page,event,referrer,country,device,latency_ms,"
-                                        "amount,section,amount_eur,slow,minute"));
+    QCOMPARE(QString(lines[0]),
+             QString("_time,user_id,session_id,page,event,referrer,country,device,latency_ms,"
+                     "amount,section,amount_eur,slow,minute"));
 }
 
 void TstRiffleRun::metricsAlertsLogsAndWritesAnomalies() {
     QTemporaryDir dir;
     const QString project = copyProject("metrics_alerts_basic.riffle", dir);
-    RunResult r = riffleRun({project, "--set", "metrics.realtime=false", "--set", "metrics.limit=5000", "--set",
-                             "metrics.start=2026-01-01T00:00:00Z"});
+    RunResult r = riffleRun({project, "--set", "metrics.realtime=false", "--set",
+                             "metrics.limit=5000", "--set", "metrics.start=2026-01-01T00:00:00Z"});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     const QStringList logLines = r.out.split('\n').filter(QRegularExpression("^\\[log\\] _time="));
     QCOMPARE(logLines.size(), 50);
-    QVERIFY(r.out.contains(QRegularExpression("\\[log\\] \\.\\.\\. \\d+ more events not shown \\(limit 50\\)")));
+    QVERIFY(r.out.contains(
+        QRegularExpression("\\[log\\] \\.\\.\\. \\d+ more events not shown \\(limit 50\\)")));
     QVERIFY(r.out.contains(QRegularExpression("\\nmetrics\\s+source\\.metrics\\s+0\\s+5000\\s")));
 
     QFile file(dir.filePath("out/anomalies.jsonl"));
@@ -166,7 +181,8 @@ void TstRiffleRun::metricsAlertsLogsAndWritesAnomalies() {
     QVERIFY(lines.size() > 50);
     for (const QByteArray& line : lines) {
         Json j = Json::parse(line.toStdString());
-        QVERIFY(j["anomaly"].get<bool>() || j["cpu_pct"].get<double>() > 90 || j["latency_ms"].get<double>() > 1000);
+        QVERIFY(j["anomaly"].get<bool>() || j["cpu_pct"].get<double>() > 90 ||
+                j["latency_ms"].get<double>() > 1000);
     }
 }
 
@@ -175,8 +191,8 @@ void TstRiffleRun::clickAnalyticsWindowsAddUp() {
     const QString project = copyProject("click_analytics.riffle", dir);
     // 300 000 events, 10 us apart: 3 s of event time, so 1 funnel minute and 1 uniques minute
     // and 10 s windows that all close at the end of the stream.
-    RunResult r = riffleRun({project, "--json", "--set", "clicks.rate=0", "--set", "clicks.limit=300000", "--set",
-                             "clicks.start=2026-01-01T00:00:00Z"});
+    RunResult r = riffleRun({project, "--json", "--set", "clicks.rate=0", "--set",
+                             "clicks.limit=300000", "--set", "clicks.start=2026-01-01T00:00:00Z"});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     Json result = lastJsonLine(r.out);
     for (const char* id : {"views_per_page", "funnel", "latency", "uniques"}) {
@@ -194,20 +210,26 @@ void TstRiffleRun::clickAnalyticsWindowsAddUp() {
                 nodeResult(result, "views_per_page")["state_keys_peak"].get<int64_t>());
     const QString db = dir.filePath("out/analytics.db");
     QCOMPARE(query(db, "SELECT SUM(views) FROM views_per_page")[0][0], std::string("300000"));
-    QCOMPARE(query(db, "SELECT COUNT(*) FROM views_per_page WHERE final = 0")[0][0], std::string("0"));
-    QCOMPARE(query(db, "SELECT COUNT(*), MIN(window_start), MAX(window_end) FROM funnel")[0],
-             std::vector<std::string>({"1", "2026-01-01T00:00:00.000Z", "2026-01-01T00:01:00.000Z"}));
+    QCOMPARE(query(db, "SELECT COUNT(*) FROM views_per_page WHERE final = 0")[0][0],
+             std::string("0"));
+    QCOMPARE(
+        query(db, "SELECT COUNT(*), MIN(window_start), MAX(window_end) FROM funnel")[0],
+        std::vector<std::string>({"1", "2026-01-01T00:00:00.000Z", "2026-01-01T00:01:00.000Z"}));
     auto funnel = query(db, "SELECT sessions, product_views, cart_adds, purchases FROM funnel")[0];
     QVERIFY(std::stoll(funnel[0]) > std::stoll(funnel[1]));
     QVERIFY(std::stoll(funnel[1]) > std::stoll(funnel[2]));
     QVERIFY(std::stoll(funnel[2]) > std::stoll(funnel[3]));
     QVERIFY(std::stoll(funnel[3]) > 0);
-    QCOMPARE(query(db, "SELECT COUNT(*) FROM latency WHERE p99_ms < avg_ms")[0][0], std::string("0"));
-    QCOMPARE(query(db, "SELECT group_concat(device) FROM (SELECT DISTINCT device FROM latency ORDER BY device)")[0][0],
+    QCOMPARE(query(db, "SELECT COUNT(*) FROM latency WHERE p99_ms < avg_ms")[0][0],
+             std::string("0"));
+    QCOMPARE(query(db,
+                   "SELECT group_concat(device) FROM (SELECT DISTINCT device FROM latency ORDER BY "
+                   "device)")[0][0],
              std::string("desktop,mobile,tablet"));
     auto uniques = query(db, "SELECT unique_users, events FROM uniques")[0];
     QCOMPARE(uniques[1], std::string("300000"));
-    QVERIFY(std::stoll(uniques[0]) > 1000 && std::stoll(uniques[0]) <= 10000);  // 10 000 users by default
+    QVERIFY(std::stoll(uniques[0]) > 1000 &&
+            std::stoll(uniques[0]) <= 10000);  // 10 000 users by default
 }
 
 // Purchase bursts: per user, alerts alternate firing / resolved, a firing one names 3 or more
@@ -215,10 +237,11 @@ void TstRiffleRun::clickAnalyticsWindowsAddUp() {
 void TstRiffleRun::fraudAlertsFireAndResolvePerUser() {
     QTemporaryDir dir;
     const QString project = copyProject("fraud_alerts.riffle", dir);
-    RunResult r = riffleRun({project, "--json", "--set", "clicks.rate=0", "--set", "clicks.limit=3000000", "--set",
-                             "clicks.start=2026-01-01T00:00:00Z"});
+    RunResult r = riffleRun({project, "--json", "--set", "clicks.rate=0", "--set",
+                             "clicks.limit=3000000", "--set", "clicks.start=2026-01-01T00:00:00Z"});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
-    const auto rows = query(dir.filePath("out/fraud.db"), "SELECT user_id, state, message FROM alerts ORDER BY _time");
+    const auto rows = query(dir.filePath("out/fraud.db"),
+                            "SELECT user_id, state, message FROM alerts ORDER BY _time");
     QVERIFY(rows.size() > 10);
     std::map<std::string, std::string> last;
     int firing = 0, resolved = 0;
@@ -257,7 +280,8 @@ void TstRiffleRun::sigintStopsCleanlyWithSinksFlushed() {
     QCOMPARE(QString::fromStdString(result["reason"]), QString("stopped by signal"));
     const int64_t written = nodeResult(result, "db")["in"].get<int64_t>();
     QVERIFY(written > 0);
-    QCOMPARE(query(dir.filePath("out/clicks.db"), "SELECT COUNT(*) FROM clicks")[0][0], std::to_string(written));
+    QCOMPARE(query(dir.filePath("out/clicks.db"), "SELECT COUNT(*) FROM clicks")[0][0],
+             std::to_string(written));
 }
 
 void TstRiffleRun::validateReportsEveryProblem() {
@@ -273,7 +297,8 @@ void TstRiffleRun::validateReportsEveryProblem() {
     RunResult r = riffleRun({"--validate", f.fileName()});
     QCOMPARE(r.exitCode, 2);
     QVERIFY2(r.out.contains("source `c`: `rate` must be a number, got `fast`"), qPrintable(r.out));
-    QVERIFY2(r.out.contains("node `l`: unknown node type `sink.lgo` (did you mean `sink.log`?)"), qPrintable(r.out));
+    QVERIFY2(r.out.contains("node `l`: unknown node type `sink.lgo` (did you mean `sink.log`?)"),
+             qPrintable(r.out));
     QVERIFY(r.out.contains("2 problems"));
 
     RunResult ok = riffleRun({"--validate", projectPath("clicks_to_sqlite.riffle")});
@@ -333,7 +358,8 @@ void TstRiffleRun::brokenProjectsExitTwoWithThePlaceNamed() {
     f.close();
     RunResult r = riffleRun({f.fileName()});
     QCOMPARE(r.exitCode, 2);
-    QVERIFY2(r.err.contains(QRegularExpression("truncated\\.riffle: \\d+:\\d+: invalid JSON: ")), qPrintable(r.err));
+    QVERIFY2(r.err.contains(QRegularExpression("truncated\\.riffle: \\d+:\\d+: invalid JSON: ")),
+             qPrintable(r.err));
     QVERIFY(!r.err.contains("terminate"));
 
     QFile filter(dir.filePath("typo.riffle"));
@@ -346,7 +372,8 @@ void TstRiffleRun::brokenProjectsExitTwoWithThePlaceNamed() {
     filter.close();
     RunResult t = riffleRun({filter.fileName()});
     QCOMPARE(t.exitCode, 2);
-    QVERIFY2(t.err.contains("transform `f`: `where`: 1:8: expected an expression after `=`"), qPrintable(t.err));
+    QVERIFY2(t.err.contains("transform `f`: `where`: 1:8: expected an expression after `=`"),
+             qPrintable(t.err));
     QVERIFY(t.err.contains("nothing was run"));
 
     // A number beyond a double is a message with its place, not an uncaught exception.
@@ -385,9 +412,9 @@ void TstRiffleRun::listNodesDescribesTheCatalog() {
     Json nodes = Json::parse(r.out.toStdString());
     QStringList types;
     for (const auto& n : nodes) types << QString::fromStdString(n["type"]);
-    for (const char* t : {"source.clickstream", "source.metrics", "source.file", "transform.filter", "transform.map",
-                          "transform.union", "window.tumbling", "window.hopping", "window.session", "sink.file",
-                          "sink.sqlite", "sink.log"})
+    for (const char* t : {"source.clickstream", "source.metrics", "source.file", "transform.filter",
+                          "transform.map", "transform.union", "window.tumbling", "window.hopping",
+                          "window.session", "sink.file", "sink.sqlite", "sink.log"})
         QVERIFY2(types.contains(t), t);
     RunResult text = riffleRun({"--list-nodes"});
     QCOMPARE(text.exitCode, 0);
@@ -400,7 +427,8 @@ void TstRiffleRun::nodeReferenceIsUpToDate() {
     QFile doc(QString(RIFFLE_SOURCE_DIR) + "/docs/nodes.md");
     QVERIFY(doc.open(QIODevice::ReadOnly));
     QVERIFY2(QString::fromUtf8(doc.readAll()) == r.out,
-             "docs/nodes.md is out of date: regenerate it with riffle-run --list-nodes --markdown > docs/nodes.md");
+             "docs/nodes.md is out of date: regenerate it with riffle-run --list-nodes --markdown "
+             "> docs/nodes.md");
 }
 
 void TstRiffleRun::benchPrintsJson() {
@@ -408,7 +436,8 @@ void TstRiffleRun::benchPrintsJson() {
     QVERIFY2(h.exitCode == 0, qPrintable(h.err));
     Json j = Json::parse(h.out.toStdString());
     QCOMPARE(j["events"].get<int64_t>(), 2000000);
-    for (const char* k : {"seconds", "events_per_s", "events_per_cpu_s", "p50_us", "p99_us"}) QVERIFY2(j.contains(k), k);
+    for (const char* k : {"seconds", "events_per_s", "events_per_cpu_s", "p50_us", "p99_us"})
+        QVERIFY2(j.contains(k), k);
     RunResult c = runTool(RIFFLE_BENCH_BIN, {"clicks-map", "--events", "200000", "--json"});
     QVERIFY2(c.exitCode == 0, qPrintable(c.err));
     QCOMPARE(Json::parse(c.out.toStdString())["events"].get<int64_t>(), 200000);
@@ -422,12 +451,15 @@ void TstRiffleRun::benchPrintsJson() {
     QCOMPARE(j1["events"].get<int64_t>(), 200000);
     QVERIFY(j1["events_per_cpu_s"].get<double>() > 0);
     // Busy time is reported under the project's node ids; the file sink ran as a discarding one.
-    for (const char* node : {"nexmark", "convert", "out"}) QVERIFY2(j1["busy_s"].contains(node), node);
+    for (const char* node : {"nexmark", "convert", "out"})
+        QVERIFY2(j1["busy_s"].contains(node), node);
     RunResult bad = runTool(RIFFLE_BENCH_BIN, {"nexmark-q99"});
     QCOMPARE(bad.exitCode, 2);
-    QVERIFY2(bad.err.contains("unknown query `nexmark-q99` (known: handoff, clicks-map, clicks-window, kafka, replay, tcp, nexmark-q0, "
-                              "nexmark-q1, nexmark-q2, nexmark-q3, nexmark-q5, nexmark-q7, nexmark-q8)"),
-             qPrintable(bad.err));
+    QVERIFY2(
+        bad.err.contains("unknown query `nexmark-q99` (known: handoff, clicks-map, clicks-window, "
+                         "kafka, replay, tcp, nexmark-q0, "
+                         "nexmark-q1, nexmark-q2, nexmark-q3, nexmark-q5, nexmark-q7, nexmark-q8)"),
+        qPrintable(bad.err));
 }
 
 // A CSV through a 10 s window into a bar chart and a time series: riffle-run prints each chart
@@ -438,10 +470,13 @@ void TstRiffleRun::chartTablesJsonAndHistory() {
     QFile csv(dir.filePath("clicks.csv"));
     QVERIFY(csv.open(QIODevice::WriteOnly));
     // [0, 10): home 2, cart 1; [10, 20): home 1, cart 3; [20, 30): home 1.
-    csv.write("time,page\n"
-              "2026-01-01T00:00:00.000Z,home\n2026-01-01T00:00:01.000Z,cart\n2026-01-01T00:00:02.000Z,home\n"
-              "2026-01-01T00:00:11.000Z,home\n2026-01-01T00:00:12.000Z,cart\n2026-01-01T00:00:13.000Z,cart\n"
-              "2026-01-01T00:00:14.000Z,cart\n2026-01-01T00:00:25.000Z,home\n");
+    csv.write(
+        "time,page\n"
+        "2026-01-01T00:00:00.000Z,home\n2026-01-01T00:00:01.000Z,cart\n2026-01-01T00:00:02.000Z,"
+        "home\n"
+        "2026-01-01T00:00:11.000Z,home\n2026-01-01T00:00:12.000Z,cart\n2026-01-01T00:00:13.000Z,"
+        "cart\n"
+        "2026-01-01T00:00:14.000Z,cart\n2026-01-01T00:00:25.000Z,home\n");
     csv.close();
     QFile project(dir.filePath("charts.riffle"));
     QVERIFY(project.open(QIODevice::WriteOnly));
@@ -476,7 +511,8 @@ void TstRiffleRun::chartTablesJsonAndHistory() {
                             "  2026-01-01T00:00:20.000Z  home    1\n"),
              qPrintable(r.out));
     const QRegularExpressionMatch where =
-        QRegularExpression("\nchart history: (\\S+charts-[0-9a-f]{12}\\.sqlite) \\(run 1\\)\n").match(r.out);
+        QRegularExpression("\nchart history: (\\S+charts-[0-9a-f]{12}\\.sqlite) \\(run 1\\)\n")
+            .match(r.out);
     QVERIFY2(where.hasMatch(), qPrintable(r.out));
     const QString history = where.captured(1);
     QVERIFY2(history.startsWith(data.path() + "/Riffle/Riffle/history/"), qPrintable(history));
@@ -484,22 +520,29 @@ void TstRiffleRun::chartTablesJsonAndHistory() {
     RunResult j = runTool(RIFFLE_RUN_BIN, {project.fileName(), "--json"}, {}, 120000, env);
     QVERIFY2(j.exitCode == 0, qPrintable(j.err));
     const Json charts = lastJsonLine(j.out)["charts"];
-    QCOMPARE(charts["pages"], Json::parse(R"({"kind": "bar", "title": "Views per page", "rows_received": 5,
+    QCOMPARE(charts["pages"],
+             Json::parse(R"({"kind": "bar", "title": "Views per page", "rows_received": 5,
         "rows_dropped": 0, "columns": ["page", "n"], "rows": [["cart", "3"], ["home", "1"]]})"));
     QCOMPARE(charts["trend"]["columns"], Json::parse(R"(["window_start", "series", "n"])"));
     QCOMPARE(charts["trend"]["rows"].size(), size_t(5));
-    QCOMPARE(charts["trend"]["rows"][4], Json::parse(R"(["2026-01-01T00:00:20.000Z", "home", "1"])"));
+    QCOMPARE(charts["trend"]["rows"][4],
+             Json::parse(R"(["2026-01-01T00:00:20.000Z", "home", "1"])"));
 
     // Two runs in one history file, each with its own final rows.
     QCOMPARE(query(history, "SELECT COUNT(*) FROM runs")[0][0], std::string("2"));
-    QCOMPARE(query(history, "SELECT run, node, COUNT(*) FROM points GROUP BY run, node ORDER BY run, node"),
-             std::vector<std::vector<std::string>>({{"1", "pages", "5"}, {"1", "trend", "5"}, {"2", "pages", "5"},
-                                                    {"2", "trend", "5"}}));
-    QCOMPARE(query(history, "SELECT COUNT(*) FROM runs WHERE ended_us IS NULL")[0][0], std::string("0"));
-    QCOMPARE(query(history, "SELECT series, vals FROM points WHERE run = 2 AND node = 'trend' ORDER BY time_us, "
-                            "series"),
-             std::vector<std::vector<std::string>>(
-                 {{"cart", "1"}, {"home", "2"}, {"cart", "3"}, {"home", "1"}, {"home", "1"}}));
+    QCOMPARE(
+        query(history,
+              "SELECT run, node, COUNT(*) FROM points GROUP BY run, node ORDER BY run, node"),
+        std::vector<std::vector<std::string>>(
+            {{"1", "pages", "5"}, {"1", "trend", "5"}, {"2", "pages", "5"}, {"2", "trend", "5"}}));
+    QCOMPARE(query(history, "SELECT COUNT(*) FROM runs WHERE ended_us IS NULL")[0][0],
+             std::string("0"));
+    QCOMPARE(
+        query(history,
+              "SELECT series, vals FROM points WHERE run = 2 AND node = 'trend' ORDER BY time_us, "
+              "series"),
+        std::vector<std::vector<std::string>>(
+            {{"cart", "1"}, {"home", "2"}, {"cart", "3"}, {"home", "1"}, {"home", "1"}}));
 
     QTemporaryDir none;
     env.insert("XDG_DATA_HOME", none.path());
@@ -509,7 +552,6 @@ void TstRiffleRun::chartTablesJsonAndHistory() {
     QVERIFY(!n.out.contains("chart history:"));
     QVERIFY2(QDir(none.path()).isEmpty(), "--no-history wrote a file");
 }
-
 
 void TstRiffleRun::secretsAreStoredPrivatelyAndNeverInTheProject() {
     QTemporaryDir dir;
@@ -523,8 +565,10 @@ void TstRiffleRun::secretsAreStoredPrivatelyAndNeverInTheProject() {
     set.closeWriteChannel();
     QVERIFY(set.waitForFinished(30000));
     QCOMPARE(set.exitCode(), 0);
-    QVERIFY(QString::fromUtf8(set.readAllStandardOutput()).contains("refer to it as ${secret:prod-kafka}"));
-    QCOMPARE(QFile(store).permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther), QFileDevice::Permissions());
+    QVERIFY(QString::fromUtf8(set.readAllStandardOutput())
+                .contains("refer to it as ${secret:prod-kafka}"));
+    QCOMPARE(QFile(store).permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther),
+             QFileDevice::Permissions());
     RunResult list = runTool(RIFFLE_RUN_BIN, {"--list-secrets"}, {}, 30000, env);
     QCOMPARE(list.out, QString("prod-kafka\n"));
     QVERIFY(!list.out.contains("t0p-s3cret"));
@@ -539,7 +583,8 @@ void TstRiffleRun::secretsAreStoredPrivatelyAndNeverInTheProject() {
     f.close();
     RunResult bad = runTool(RIFFLE_RUN_BIN, {"--validate", path}, {}, 30000, env);
     QCOMPARE(bad.exitCode, 2);
-    QVERIFY2(bad.out.contains("`password` must be a reference like ${env:NAME} or ${secret:NAME}"), qPrintable(bad.out));
+    QVERIFY2(bad.out.contains("`password` must be a reference like ${env:NAME} or ${secret:NAME}"),
+             qPrintable(bad.out));
 
     RunResult removed = runTool(RIFFLE_RUN_BIN, {"--remove-secret", "prod-kafka"}, {}, 30000, env);
     QCOMPARE(removed.exitCode, 0);

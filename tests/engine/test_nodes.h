@@ -37,21 +37,24 @@ struct TestWorld {
 };
 
 inline SchemaPtr testSchema() {
-    static const SchemaPtr s =
-        std::make_shared<const Schema>(Schema::stream({{"key", Type::String}, {"value", Type::Int}}));
+    static const SchemaPtr s = std::make_shared<const Schema>(
+        Schema::stream({{"key", Type::String}, {"value", Type::Int}}));
     return s;
 }
 
 class VectorSource : public SourceOperator {
 public:
-    VectorSource(TestWorld& w, std::string id, int64_t batchRows, bool endless, bool failOpen, bool mark)
+    VectorSource(TestWorld& w, std::string id, int64_t batchRows, bool endless, bool failOpen,
+                 bool mark)
         : m_world(w),
           m_id(std::move(id)),
           m_batchRows(batchRows),
           m_endless(endless),
           m_failOpen(failOpen),
           m_mark(mark) {}
-    Status open() override { return m_failOpen ? Status::error("cannot reach the moon") : Status::ok(); }
+    Status open() override {
+        return m_failOpen ? Status::error("cannot reach the moon") : Status::ok();
+    }
     void close() override { m_world.processedAtSourceClose = m_world.markedProcessed.load(); }
     SourcePoll poll(Emitter& out) override {
         std::vector<TestEvent> events;
@@ -59,7 +62,8 @@ public:
             std::lock_guard lock(m_world.mutex);
             events = m_world.sourceEvents[m_id];
         }
-        if (m_next >= events.size()) return m_endless ? SourcePoll::waitFor(1000) : SourcePoll::ended();
+        if (m_next >= events.size())
+            return m_endless ? SourcePoll::waitFor(1000) : SourcePoll::ended();
         BatchPtr b = out.newBatch(0);
         for (int64_t k = 0; k < m_batchRows && m_next < events.size(); ++k, ++m_next) {
             const TestEvent& e = events[m_next];
@@ -96,13 +100,16 @@ public:
     RecordingSink(TestWorld& w, std::string id) : m_world(w), m_id(std::move(id)) {}
     void process(int, const Batch& in, Emitter&) override {
         if (m_world.throwInSink.load()) throw std::runtime_error("disk on fire");
-        if (int d = m_world.slowSinkDelayUs.load()) std::this_thread::sleep_for(std::chrono::microseconds(d));
-        while (!m_world.sinkGateOpen.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        if (int d = m_world.slowSinkDelayUs.load())
+            std::this_thread::sleep_for(std::chrono::microseconds(d));
+        while (!m_world.sinkGateOpen.load())
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
         const int keyCol = in.schema().indexOf("key");
         const int valCol = in.schema().indexOf("value");
         std::lock_guard lock(m_world.mutex);
         for (size_t r = 0; r < in.rows(); ++r) {
-            TestEvent e{in.times()[r], keyCol >= 0 ? in.get(r, static_cast<size_t>(keyCol)).toString() : "",
+            TestEvent e{in.times()[r],
+                        keyCol >= 0 ? in.get(r, static_cast<size_t>(keyCol)).toString() : "",
                         valCol >= 0 ? in.get(r, static_cast<size_t>(valCol)).i : 0};
             m_world.received[m_id].push_back(e);
             if (e.time < m_watermark) ++m_world.behindWatermark[m_id];
@@ -135,14 +142,15 @@ inline void registerTestNodes(NodeRegistry& registry, TestWorld& world) {
     src.params.push_back(makeParam("batch_rows", ParamType::Int, 2, "rows per batch"));
     src.params.push_back(makeParam("endless", ParamType::Bool, false, "never end"));
     src.params.push_back(makeParam("fail_open", ParamType::Bool, false, "open() fails"));
-    src.params.push_back(makeParam("mark", ParamType::Bool, false, "a progress marker after every batch"));
+    src.params.push_back(
+        makeParam("mark", ParamType::Bool, false, "a progress marker after every batch"));
     src.schemaRule = [](const NodeConfig&, const SchemaInputs&) -> Result<std::vector<SchemaPtr>> {
         return std::vector<SchemaPtr>{testSchema()};
     };
     src.createSource = [&world](const OperatorContext& ctx) {
-        return std::make_unique<VectorSource>(world, ctx.config.id(), ctx.config.getInt("batch_rows"),
-                                              ctx.config.getBool("endless"), ctx.config.getBool("fail_open"),
-                                              ctx.config.getBool("mark"));
+        return std::make_unique<VectorSource>(
+            world, ctx.config.id(), ctx.config.getInt("batch_rows"), ctx.config.getBool("endless"),
+            ctx.config.getBool("fail_open"), ctx.config.getBool("mark"));
     };
     registry.add(std::move(src));
 

@@ -47,7 +47,8 @@ void TstCore::timeFormats() {
     QCOMPARE(parseIso8601("2026-11-24T10:00:00.123Z").value(), int64_t(1795514400123000));
     QCOMPARE(parseIso8601("2026-11-24 12:00:00+02:00").value(), int64_t(1795514400000000));
     QVERIFY(!parseIso8601("2026-02-30T00:00:00Z"));
-    QCOMPARE(QString::fromStdString(formatIso8601Ms(1795514400123456)), QString("2026-11-24T10:00:00.123Z"));
+    QCOMPARE(QString::fromStdString(formatIso8601Ms(1795514400123456)),
+             QString("2026-11-24T10:00:00.123Z"));
     QCOMPARE(QString::fromStdString(formatIso8601Ms(-1)), QString("1969-12-31T23:59:59.999Z"));
     QCOMPARE(parseTime("1795514400", TimeFormat::Auto).value(), int64_t(1795514400000000));
     QCOMPARE(parseTime("1795514400123", TimeFormat::Auto).value(), int64_t(1795514400123000));

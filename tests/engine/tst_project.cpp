@@ -85,14 +85,17 @@ static void addProjectRows() {
     for (const char* dir : {"/projects", "/tests/compat"}) {
         for (const auto& e : std::filesystem::recursive_directory_iterator(root + dir)) {
             if (e.path().extension() != ".riffle") continue;
-            QTest::newRow(e.path().lexically_relative(root).c_str()) << QString::fromStdString(e.path().string());
+            QTest::newRow(e.path().lexically_relative(root).c_str())
+                << QString::fromStdString(e.path().string());
             ++n;
         }
     }
     QVERIFY(n >= 2);
 }
 
-void TstProject::exampleProjectsRoundTripByteForByte_data() { addProjectRows(); }
+void TstProject::exampleProjectsRoundTripByteForByte_data() {
+    addProjectRows();
+}
 
 void TstProject::exampleProjectsRoundTripByteForByte() {
     QFETCH(QString, path);
@@ -102,13 +105,16 @@ void TstProject::exampleProjectsRoundTripByteForByte() {
     if (path.contains("/compat/")) {
         // Old files need not be canonical, but saving twice must be stable.
         std::string once = p->toJsonText();
-        QCOMPARE(QString::fromStdString(Project::fromJsonText(once)->toJsonText()), QString::fromStdString(once));
+        QCOMPARE(QString::fromStdString(Project::fromJsonText(once)->toJsonText()),
+                 QString::fromStdString(once));
     } else {
         QCOMPARE(QString::fromStdString(p->toJsonText()), QString::fromStdString(text));
     }
 }
 
-void TstProject::exampleProjectsAreValid_data() { addProjectRows(); }
+void TstProject::exampleProjectsAreValid_data() {
+    addProjectRows();
+}
 
 void TstProject::exampleProjectsAreValid() {
     QFETCH(QString, path);
@@ -123,13 +129,15 @@ void TstProject::exampleProjectsAreValid() {
 }
 
 void TstProject::unknownKeysSurviveASave() {
-    std::string text = replaced(kValid, "\"name\": \"t\",", "\"name\": \"t\",\n  \"owner\": {\"team\": \"growth\"},");
+    std::string text = replaced(kValid, "\"name\": \"t\",",
+                                "\"name\": \"t\",\n  \"owner\": {\"team\": \"growth\"},");
     text = replaced(text, "\"id\": \"b\",", "\"id\": \"b\", \"color\": \"#ff0000\",");
     auto p = Project::fromJsonText(text);
     QVERIFY(p.isOk());
     Json out = Json::parse(p->toJsonText());
     QCOMPARE(QString::fromStdString(out["owner"]["team"].get<std::string>()), QString("growth"));
-    QCOMPARE(QString::fromStdString(out["nodes"][1]["color"].get<std::string>()), QString("#ff0000"));
+    QCOMPARE(QString::fromStdString(out["nodes"][1]["color"].get<std::string>()),
+             QString("#ff0000"));
 }
 
 void TstProject::canonicalFormIsSortedWithInlineLists() {
@@ -140,7 +148,9 @@ void TstProject::canonicalFormIsSortedWithInlineLists() {
     n.type = "window.tumbling";
     n.x = 80;
     n.y = 120.5;
-    n.params = {{"size", "10s"}, {"group_by", {"page"}}, {"aggregates", {{{"name", "views"}, {"expr", "COUNT(*)"}}}}};
+    n.params = {{"size", "10s"},
+                {"group_by", {"page"}},
+                {"aggregates", {{{"name", "views"}, {"expr", "COUNT(*)"}}}}};
     p.nodes.push_back(n);
     const std::string expected = R"json({
   "dashboard": {},
@@ -172,30 +182,38 @@ void TstProject::canonicalFormIsSortedWithInlineLists() {
 }
 
 void TstProject::newerVersionIsRefused() {
-    QCOMPARE(loadError(replaced(kValid, "\"version\": 1", "\"version\": 7")),
-             QString("this project was written by a newer Riffle (format version 7; this Riffle reads up to "
-                     "version 1). Update Riffle to open it."));
+    QCOMPARE(
+        loadError(replaced(kValid, "\"version\": 1", "\"version\": 7")),
+        QString(
+            "this project was written by a newer Riffle (format version 7; this Riffle reads up to "
+            "version 1). Update Riffle to open it."));
 }
 
 void TstProject::malformedFilesNameThePlace_data() {
     QTest::addColumn<QString>("text");
     QTest::addColumn<QString>("error");
     const std::string v = kValid;
-    QTest::newRow("truncated") << QString::fromStdString(v.substr(0, 120))
-                               << "8:7: invalid JSON: syntax error while parsing object key - invalid string: "
-                                  "missing closing quote; last read: '\"'; expected string literal";
-    QTest::newRow("empty") << "" << "the file is empty; a project is a JSON object";
-    QTest::newRow("not an object") << "[1, 2]" << "a project must be a JSON object, got a list";
-    QTest::newRow("not riffle") << "{\"nodes\": []}"
-                                << "`format` must be \"riffle-project\"; is this a Riffle project file?";
-    QTest::newRow("version string") << QString::fromStdString(replaced(v, "\"version\": 1", "\"version\": \"1\""))
-                                    << "`version` must be a whole number (this Riffle writes version 1)";
+    QTest::newRow("truncated")
+        << QString::fromStdString(v.substr(0, 120))
+        << "8:7: invalid JSON: syntax error while parsing object key - invalid string: "
+           "missing closing quote; last read: '\"'; expected string literal";
+    QTest::newRow("empty") << ""
+                           << "the file is empty; a project is a JSON object";
+    QTest::newRow("not an object") << "[1, 2]"
+                                   << "a project must be a JSON object, got a list";
+    QTest::newRow("not riffle")
+        << "{\"nodes\": []}"
+        << "`format` must be \"riffle-project\"; is this a Riffle project file?";
+    QTest::newRow("version string")
+        << QString::fromStdString(replaced(v, "\"version\": 1", "\"version\": \"1\""))
+        << "`version` must be a whole number (this Riffle writes version 1)";
     QTest::newRow("nodes not list") << R"({"format": "riffle-project", "version": 1, "nodes": 5})"
                                     << "`nodes` must be a list, got a number";
     QTest::newRow("params wrong type")
         << QString::fromStdString(replaced(v, "\"params\": {}", "\"params\": [1]"))
         << "node 2 (`b`): `params` must be an object, got a list";
-    QTest::newRow("duplicate id") << QString::fromStdString(replaced(v, "\"id\": \"b\"", "\"id\": \"a\""))
+    QTest::newRow("duplicate id") << QString::fromStdString(
+                                         replaced(v, "\"id\": \"b\"", "\"id\": \"a\""))
                                   << "node 2 (`a`): duplicate id `a`";
     QTest::newRow("position") << QString::fromStdString(replaced(v, "[200, 0]", "[200]"))
                               << "node 2 (`b`): `position` must be [x, y], got [200]";
@@ -214,28 +232,34 @@ void TstProject::malformedFilesNameThePlace() {
 void TstProject::deepNestingIsRefusedWithoutCrashing() {
     std::string text = "{\"format\": \"riffle-project\", \"version\": 1, \"settings\": ";
     text += std::string(10000, '[') + std::string(10000, ']') + "}";
-    QCOMPARE(loadError(text), QString("1:119: nesting deeper than 64 levels; a project file is never this deep"));
+    QCOMPARE(loadError(text),
+             QString("1:119: nesting deeper than 64 levels; a project file is never this deep"));
 }
 
 void TstProject::validationNamesNodeAndField_data() {
     QTest::addColumn<QString>("text");
     QTest::addColumn<QString>("problem");
     const std::string v = kValid;
-    QTest::newRow("unknown type") << QString::fromStdString(replaced(v, "source.clickstream", "source.clikstream"))
-                                  << "node `a`: unknown node type `source.clikstream` (did you mean `source.clickstream`?)";
-    QTest::newRow("unknown param") << QString::fromStdString(replaced(v, "\"limit\": 10", "\"limt\": 10"))
-                                   << "source `a`: unknown parameter `limt` (did you mean `limit`?)";
-    QTest::newRow("param type") << QString::fromStdString(replaced(v, "\"rate\": 0", "\"rate\": \"fast\""))
+    QTest::newRow("unknown type")
+        << QString::fromStdString(replaced(v, "source.clickstream", "source.clikstream"))
+        << "node `a`: unknown node type `source.clikstream` (did you mean `source.clickstream`?)";
+    QTest::newRow("unknown param")
+        << QString::fromStdString(replaced(v, "\"limit\": 10", "\"limt\": 10"))
+        << "source `a`: unknown parameter `limt` (did you mean `limit`?)";
+    QTest::newRow("param type") << QString::fromStdString(
+                                       replaced(v, "\"rate\": 0", "\"rate\": \"fast\""))
                                 << "source `a`: `rate` must be a number, got `fast`";
-    QTest::newRow("missing port") << QString::fromStdString(replaced(v, "\"b.in\"", "\"b.input\""))
-                                  << "edge a.out -> b.input: sink `b` has no input port `input` (inputs: in)";
+    QTest::newRow("missing port")
+        << QString::fromStdString(replaced(v, "\"b.in\"", "\"b.input\""))
+        << "edge a.out -> b.input: sink `b` has no input port `input` (inputs: in)";
     QTest::newRow("missing node") << QString::fromStdString(replaced(v, "\"b.in\"", "\"c.in\""))
                                   << "edge a.out -> c.in: there is no node `c`";
     QTest::newRow("unconnected input")
         << QString::fromStdString(replaced(v, "{\"from\": \"a.out\", \"to\": \"b.in\"}", ""))
         << "sink `b`: input `in` is not connected; wire a stream into it";
-    QTest::newRow("negative limit") << QString::fromStdString(replaced(v, "\"limit\": 10", "\"limit\": -1"))
-                                    << "source `a`: `limit` must be at least 0, got `-1`";
+    QTest::newRow("negative limit")
+        << QString::fromStdString(replaced(v, "\"limit\": 10", "\"limit\": -1"))
+        << "source `a`: `limit` must be at least 0, got `-1`";
 }
 
 void TstProject::validationNamesNodeAndField() {

@@ -101,7 +101,8 @@ void TstRuntime::deliversEveryEventInOrderAndFinishesOnce() {
 
 void TstRuntime::watermarkTrailsNewestEventByOutOfOrderness() {
     Harness h;
-    h.world.sourceEvents["src"] = {{1 * kSec, "a", 0}, {5 * kSec, "a", 1}, {3 * kSec, "a", 2}, {9 * kSec, "a", 3}};
+    h.world.sourceEvents["src"] = {
+        {1 * kSec, "a", 0}, {5 * kSec, "a", 1}, {3 * kSec, "a", 2}, {9 * kSec, "a", 3}};
     h.node("src", "test.source", {{"batch_rows", 1}, {"max_out_of_orderness", "2s"}});
     h.node("out", "test.sink");
     h.edge("src", "out");
@@ -147,7 +148,8 @@ void TstRuntime::idleSourceStopsHoldingBackWatermark() {
     h.edge("busy", "u");
     h.edge("u", "out");
     auto exec = h.start();
-    QTRY_VERIFY_WITH_TIMEOUT(NodeMetrics::get(h.metrics(*exec, "out").watermark) == 100 * kSec, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(NodeMetrics::get(h.metrics(*exec, "out").watermark) == 100 * kSec,
+                             10000);
     exec->requestStop();
     QVERIFY(exec->waitFor(10000));
     QCOMPARE(h.world.received["out"].size(), size_t(100));
@@ -183,7 +185,8 @@ void TstRuntime::stopEndsEndlessSourcesAndFlushesSinks() {
     h.node("out", "test.sink");
     h.edge("src", "out");
     auto exec = h.start();
-    QTRY_COMPARE_WITH_TIMEOUT(NodeMetrics::get(h.metrics(*exec, "out").eventsIn), int64_t(10), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(NodeMetrics::get(h.metrics(*exec, "out").eventsIn), int64_t(10),
+                              10000);
     QVERIFY(!exec->finished());
     exec->requestStop();
     QVERIFY(exec->waitFor(10000));
@@ -213,7 +216,8 @@ void TstRuntime::peekSamplesNewestEventsOfEveryInstance() {
     QVERIFY(event < static_cast<long>(s.fields.size()));
     for (const auto& row : s.rows) {
         QCOMPARE(row.size(), s.fields.size());
-        QCOMPARE(row[static_cast<size_t>(event)], std::string("view"));  // what the filter let through
+        QCOMPARE(row[static_cast<size_t>(event)],
+                 std::string("view"));  // what the filter let through
     }
     QVERIFY(s.rowsSeen >= static_cast<int64_t>(s.rows.size()));
     QVERIFY(s.rowsSeen <= NodeMetrics::get(h.metrics(*exec, "only_views").eventsOut));
@@ -237,7 +241,8 @@ void TstRuntime::operatorFailureStopsRunWithNodeNamed() {
     h.edge("src", "out");
     auto exec = h.start();
     QVERIFY(exec->waitFor(10000));
-    QCOMPARE(QString::fromStdString(exec->failure().message()), QString("sink `out`: disk on fire"));
+    QCOMPARE(QString::fromStdString(exec->failure().message()),
+             QString("sink `out`: disk on fire"));
 }
 
 void TstRuntime::statelessNodesAreFusedIntoProducerTask() {
@@ -321,7 +326,8 @@ namespace {
 
 // Runs the harness's project with `parallelism` source instances; "" or what went wrong.
 // `instances` receives how many operator instances ran each node.
-QString runWithParallelism(Harness& h, int parallelism, std::map<std::string, int>* instances = nullptr) {
+QString runWithParallelism(Harness& h, int parallelism,
+                           std::map<std::string, int>* instances = nullptr) {
     ExecutorOptions options;
     options.threads = 2;
     options.sourceParallelism = parallelism;
@@ -360,33 +366,48 @@ void TstRuntime::parallelNexmarkMakesTheSameStream() {
     auto build = [&](const QString& name) {
         auto h = std::make_unique<Harness>();
         h->node("nx", "source.nexmark",
-                {{"rate", 0}, {"event_rate", 1000}, {"limit", limit}, {"seed", 9}, {"start", "2026-01-01T00:00:00Z"}});
+                {{"rate", 0},
+                 {"event_rate", 1000},
+                 {"limit", limit},
+                 {"seed", 9},
+                 {"start", "2026-01-01T00:00:00Z"}});
         h->node("cheap", "transform.filter", {{"where", "price < 1000"}});
-        h->node("bids", "sink.file", {{"path", (dir.path() + "/bids-" + name + ".csv").toStdString()}});
+        h->node("bids", "sink.file",
+                {{"path", (dir.path() + "/bids-" + name + ".csv").toStdString()}});
         h->node("per_sec", "window.tumbling",
-                {{"size", "1s"}, {"group_by", {"channel"}},
-                 {"aggregates", Json::array({{{"name", "n"}, {"expr", "COUNT(*)"}}, {{"name", "total"}, {"expr", "SUM(price)"}}})}});
-        h->node("sums", "sink.file", {{"path", (dir.path() + "/sums-" + name + ".csv").toStdString()}});
+                {{"size", "1s"},
+                 {"group_by", {"channel"}},
+                 {"aggregates", Json::array({{{"name", "n"}, {"expr", "COUNT(*)"}},
+                                             {{"name", "total"}, {"expr", "SUM(price)"}}})}});
+        h->node("sums", "sink.file",
+                {{"path", (dir.path() + "/sums-" + name + ".csv").toStdString()}});
         h->edge("nx", "cheap", "bid");
         h->edge("cheap", "bids");
         h->edge("nx", "per_sec", "bid");
         h->edge("per_sec", "sums");
         // Two-phase behind the instances: exact and mergeable aggregates over hopping windows.
         h->node("hop", "window.hopping",
-                {{"size", "2s"}, {"slide", "500ms"}, {"group_by", {"channel"}},
-                 {"aggregates", Json::array({{{"name", "n"}, {"expr", "COUNT(*)"}},
-                                             {{"name", "top"}, {"expr", "MAX(price)"}},
-                                             {{"name", "bidders"}, {"expr", "COUNT(DISTINCT bidder)"}},
-                                             {{"name", "auctions"}, {"expr", "APPROX_COUNT_DISTINCT(auction)"}},
-                                             {{"name", "p90"}, {"expr", "PERCENTILE(price, 0.9)"}}})}});
-        h->node("hops", "sink.file", {{"path", (dir.path() + "/hops-" + name + ".csv").toStdString()}});
+                {{"size", "2s"},
+                 {"slide", "500ms"},
+                 {"group_by", {"channel"}},
+                 {"aggregates",
+                  Json::array({{{"name", "n"}, {"expr", "COUNT(*)"}},
+                               {{"name", "top"}, {"expr", "MAX(price)"}},
+                               {{"name", "bidders"}, {"expr", "COUNT(DISTINCT bidder)"}},
+                               {{"name", "auctions"}, {"expr", "APPROX_COUNT_DISTINCT(auction)"}},
+                               {{"name", "p90"}, {"expr", "PERCENTILE(price, 0.9)"}}})}});
+        h->node("hops", "sink.file",
+                {{"path", (dir.path() + "/hops-" + name + ".csv").toStdString()}});
         h->edge("cheap", "hop");
         h->edge("hop", "hops");
         // Order-dependent aggregates run as one instance (their result depends on how the
         // instances' batches interleave, so it is not compared).
-        h->node("firsts", "window.tumbling",
-                {{"size", "1s"}, {"aggregates", Json::array({{{"name", "first"}, {"expr", "FIRST_VALUE(auction)"}}})}});
-        h->node("firsts_out", "sink.file", {{"path", (dir.path() + "/firsts-" + name + ".csv").toStdString()}});
+        h->node(
+            "firsts", "window.tumbling",
+            {{"size", "1s"},
+             {"aggregates", Json::array({{{"name", "first"}, {"expr", "FIRST_VALUE(auction)"}}})}});
+        h->node("firsts_out", "sink.file",
+                {{"path", (dir.path() + "/firsts-" + name + ".csv").toStdString()}});
         h->edge("nx", "firsts", "bid");
         h->edge("firsts", "firsts_out");
         return h;
@@ -414,7 +435,11 @@ void TstRuntime::parallelClickstreamSharesOutLimitAndTime() {
     QTemporaryDir dir;
     Harness h;
     h.node("clicks", "source.clickstream",
-           {{"rate", 0}, {"limit", 5001}, {"users", 100}, {"seed", 3}, {"start", "2026-01-01T00:00:00Z"}});
+           {{"rate", 0},
+            {"limit", 5001},
+            {"users", 100},
+            {"seed", 3},
+            {"start", "2026-01-01T00:00:00Z"}});
     h.node("out", "sink.file", {{"path", (dir.path() + "/clicks.csv").toStdString()}});
     h.edge("clicks", "out");
     QCOMPARE(runWithParallelism(h, 2), QString());

@@ -18,7 +18,9 @@ class TestSecrets : public QObject {
 
 private:
     QTemporaryDir m_dir;
-    std::string storePath() const { return m_dir.filePath("config/Riffle/secrets.json").toStdString(); }
+    std::string storePath() const {
+        return m_dir.filePath("config/Riffle/secrets.json").toStdString();
+    }
 
 private slots:
     void initTestCase() {
@@ -40,14 +42,15 @@ private slots:
         QVERIFY(store);
         QVERIFY(store->names().empty());
         QVERIFY(store->set("prod-kafka", "s3cr3t-value"));
-        struct stat st{};
+        struct stat st {};
         QCOMPARE(::stat(storePath().c_str(), &st), 0);
         QCOMPARE(int(st.st_mode & 0777), 0600);
         auto again = SecretStore::load();
         QVERIFY(again);
         QCOMPARE(*again->find("prod-kafka"), std::string("s3cr3t-value"));
-        QCOMPARE(SecretStore::load()->set("bad name", "x").message(),
-                 std::string("a secret name uses letters, digits, `_`, `.` and `-`, got `bad name`"));
+        QCOMPARE(
+            SecretStore::load()->set("bad name", "x").message(),
+            std::string("a secret name uses letters, digits, `_`, `.` and `-`, got `bad name`"));
     }
 
     void aStoreOthersCanReadIsRefused() {
@@ -55,9 +58,10 @@ private slots:
         ::chmod(storePath().c_str(), 0644);
         auto store = SecretStore::load();
         QVERIFY(!store);
-        QCOMPARE(store.message(), "the secret store `" + storePath() +
-                                      "` can be read by other users; make it private with `chmod 600 " +
-                                      storePath() + "`");
+        QCOMPARE(store.message(),
+                 "the secret store `" + storePath() +
+                     "` can be read by other users; make it private with `chmod 600 " +
+                     storePath() + "`");
         ::chmod(storePath().c_str(), 0600);
     }
 
@@ -68,14 +72,18 @@ private slots:
         QVERIFY(r);
         QCOMPARE(r.value(), std::string("user:pa55-word/tok-123456"));
         ::unsetenv("RIFFLE_NOT_SET");
-        QCOMPARE(resolveSecretReferences("${env:RIFFLE_NOT_SET}").message(),
-                 std::string("`${env:RIFFLE_NOT_SET}`: the environment variable RIFFLE_NOT_SET is not set"));
+        QCOMPARE(
+            resolveSecretReferences("${env:RIFFLE_NOT_SET}").message(),
+            std::string(
+                "`${env:RIFFLE_NOT_SET}`: the environment variable RIFFLE_NOT_SET is not set"));
         QCOMPARE(resolveSecretReferences("${secret:nope}").message(),
                  "`${secret:nope}`: there is no secret `nope` in `" + storePath() +
                      "`; add it with `riffle-run --set-secret nope`");
         // NodeConfig resolves a parameter the same way, naming it.
         NodeConfig c("mq", "source.mqtt", Json{{"password", "${secret:nope}"}});
-        QCOMPARE(c.getSecret("password").message().rfind("`password` `${secret:nope}`: there is no secret", 0),
+        QCOMPARE(c.getSecret("password")
+                     .message()
+                     .rfind("`password` `${secret:nope}`: there is no secret", 0),
                  size_t(0));
     }
 
@@ -95,18 +103,22 @@ private slots:
         QVERIFY(checkParam("source `mq`", password, "${secret:mq-pass}"));
         QVERIFY(checkParam("source `mq`", password, ""));
         QCOMPARE(checkParam("source `mq`", password, "hunter2").message(),
-                 std::string("source `mq`: `password` must be a reference like ${env:NAME} or ${secret:NAME}, never "
-                             "the secret itself: a project file is shared and a secret must not be in it"));
+                 std::string(
+                     "source `mq`: `password` must be a reference like ${env:NAME} or "
+                     "${secret:NAME}, never "
+                     "the secret itself: a project file is shared and a secret must not be in it"));
         // Saving a project with a reference writes the reference, never the value.
         QVERIFY(SecretStore::load()->set("mq-pass", "value-in-store"));
-        auto project = Project::fromJsonText(R"({"format": "riffle-project", "version": 1, "name": "p",
+        auto project =
+            Project::fromJsonText(R"({"format": "riffle-project", "version": 1, "name": "p",
             "nodes": [{"id": "mq", "type": "source.mqtt", "position": [0, 0],
                        "params": {"password": "${secret:mq-pass}"}}], "edges": []})");
         QVERIFY(project);
         const std::string path = m_dir.filePath("p.riffle").toStdString();
         QVERIFY(project->save(path));
         std::ifstream in(path);
-        const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        const std::string text((std::istreambuf_iterator<char>(in)),
+                               std::istreambuf_iterator<char>());
         QVERIFY(text.find("${secret:mq-pass}") != std::string::npos);
         QVERIFY(text.find("value-in-store") == std::string::npos);
     }

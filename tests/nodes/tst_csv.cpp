@@ -30,8 +30,8 @@ struct Item {
     std::string error;
 };
 
-std::vector<Item> readCsv(const std::string& text, size_t expectedFields = 0, size_t piece = SIZE_MAX,
-                          size_t maxLine = 1024 * 1024) {
+std::vector<Item> readCsv(const std::string& text, size_t expectedFields = 0,
+                          size_t piece = SIZE_MAX, size_t maxLine = 1024 * 1024) {
     CsvReader reader(std::make_unique<StringInput>(text, piece), maxLine);
     reader.setExpectedFields(expectedFields);
     std::vector<Item> out;
@@ -40,7 +40,8 @@ std::vector<Item> readCsv(const std::string& text, size_t expectedFields = 0, si
         if (kind == CsvReader::Kind::End) break;
         Item item{kind, reader.line(), {}, reader.error()};
         for (const auto& f : reader.fields())
-            item.fields.push_back(f.isNull() ? std::nullopt : std::optional<std::string>(std::string(f.text)));
+            item.fields.push_back(f.isNull() ? std::nullopt
+                                             : std::optional<std::string>(std::string(f.text)));
         out.push_back(std::move(item));
     }
     return out;
@@ -61,7 +62,8 @@ BatchPtr makeBatch(const Schema& schema, const std::vector<std::vector<Value>>& 
 }
 
 Schema mixedSchema() {
-    return Schema::stream({{"page", Type::String}, {"n", Type::Int}, {"x", Type::Float}, {"ok", Type::Bool}});
+    return Schema::stream(
+        {{"page", Type::String}, {"n", Type::Int}, {"x", Type::Float}, {"ok", Type::Bool}});
 }
 
 }  // namespace
@@ -165,16 +167,20 @@ void TstCsv::malformedRecords() {
     QCOMPARE(items[2].error, std::string("line 3: expected 3 fields, got 2"));
     QCOMPARE(items[3].kind, CsvReader::Kind::Error);
     QCOMPARE(items[3].line, int64_t(4));
-    QCOMPARE(items[3].error, std::string("line 4: bad quote: a quote inside unquoted field 1 (quote the whole "
-                                         "field and write \"\" for a quote)"));
+    QCOMPARE(items[3].error,
+             std::string("line 4: bad quote: a quote inside unquoted field 1 (quote the whole "
+                         "field and write \"\" for a quote)"));
     QCOMPARE(items[4].kind, CsvReader::Kind::Error);
-    QCOMPARE(items[4].error, std::string("line 5: bad quote: text after the closing quote of field 1"));
+    QCOMPARE(items[4].error,
+             std::string("line 5: bad quote: text after the closing quote of field 1"));
     QCOMPARE(items[5].kind, CsvReader::Kind::Record);
     QCOMPARE(items[5].fields, (Fields{"4", "5", "6"}));
     // An open quote swallows the rest of the file, as RFC 4180 reads it, and is reported once.
     QCOMPARE(items[6].kind, CsvReader::Kind::Error);
     QCOMPARE(items[6].line, int64_t(7));
-    QCOMPARE(items[6].error, std::string("line 7: bad quote: quoted field 1 is not closed before the end of the file"));
+    QCOMPARE(
+        items[6].error,
+        std::string("line 7: bad quote: quoted field 1 is not closed before the end of the file"));
 }
 
 void TstCsv::tooLongLines() {
@@ -233,10 +239,11 @@ void TstCsv::writeFields() {
 
 void TstCsv::writeRows() {
     const Schema schema = mixedSchema();
-    auto batch = makeBatch(schema, {{Value::ofTime(kT0 + 123456), Value::ofString("a,b"), Value::ofInt(-42),
-                                     Value::ofFloat(0.1), Value::ofBool(true)},
-                                    {Value::ofTime(kT0), Value::ofString(""), Value::nullOf(Type::Int),
-                                     Value::ofFloat(2.0), Value::nullOf(Type::Bool)}});
+    auto batch =
+        makeBatch(schema, {{Value::ofTime(kT0 + 123456), Value::ofString("a,b"), Value::ofInt(-42),
+                            Value::ofFloat(0.1), Value::ofBool(true)},
+                           {Value::ofTime(kT0), Value::ofString(""), Value::nullOf(Type::Int),
+                            Value::ofFloat(2.0), Value::nullOf(Type::Bool)}});
     std::string out;
     appendCsvHeader(out, schema);
     appendCsvRow(out, *batch, 0);
@@ -301,7 +308,8 @@ void TstCsv::parseCells() {
 }
 
 void TstCsv::utf8() {
-    QCOMPARE(findInvalidUtf8("plain ascii text, long enough for the word loop"), std::string_view::npos);
+    QCOMPARE(findInvalidUtf8("plain ascii text, long enough for the word loop"),
+             std::string_view::npos);
     QCOMPARE(findInvalidUtf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"), std::string_view::npos);
     QCOMPARE(findInvalidUtf8("abc\xFF"), size_t(3));
     QCOMPARE(findInvalidUtf8("\xC0\xAF"), size_t(0));          // overlong '/'
@@ -331,8 +339,12 @@ void TstCsv::classifyAndWiden() {
 }
 
 void TstCsv::jsonCells() {
-    const Schema schema = Schema::stream({{"b", Type::Bool}, {"i", Type::Int}, {"f", Type::Float},
-                                          {"s", Type::String}, {"t", Type::Time}, {"gone", Type::Int}});
+    const Schema schema = Schema::stream({{"b", Type::Bool},
+                                          {"i", Type::Int},
+                                          {"f", Type::Float},
+                                          {"s", Type::String},
+                                          {"t", Type::Time},
+                                          {"gone", Type::Int}});
     const Json obj = Json::parse(
         R"({"b":true,"i":42,"f":3,"s":"x","t":"2026-11-24T10:00:00.5Z","extra":[1],"gone":null})");
     std::vector<Cell> cells;
@@ -358,7 +370,8 @@ void TstCsv::jsonCells() {
 }
 
 void TstCsv::jsonWrongTypes() {
-    const Schema schema = Schema::stream({{"b", Type::Bool}, {"i", Type::Int}, {"f", Type::Float}, {"t", Type::Time}});
+    const Schema schema = Schema::stream(
+        {{"b", Type::Bool}, {"i", Type::Int}, {"f", Type::Float}, {"t", Type::Time}});
     std::vector<Cell> cells;
     std::vector<std::string> storage;
     auto why = [&](const char* text) {
@@ -366,7 +379,8 @@ void TstCsv::jsonWrongTypes() {
     };
     QCOMPARE(why(R"({"i":"abc"})"), std::string("field `i`: expected int, got \"abc\""));
     QCOMPARE(why(R"({"i":3.5})"), std::string("field `i`: expected int, got 3.5"));
-    QCOMPARE(why(R"({"i":18446744073709551615})"), std::string("field `i`: expected int, got 18446744073709551615"));
+    QCOMPARE(why(R"({"i":18446744073709551615})"),
+             std::string("field `i`: expected int, got 18446744073709551615"));
     QCOMPARE(why(R"({"b":1})"), std::string("field `b`: expected bool, got 1"));
     QCOMPARE(why(R"({"f":"1.5"})"), std::string("field `f`: expected float, got \"1.5\""));
     QCOMPARE(why(R"({"t":"soon"})"), std::string("field `t`: expected time, got \"soon\""));
@@ -378,7 +392,8 @@ void TstCsv::jsonTimes() {
     QCOMPARE(jsonToTime(Json(1795514400), TimeFormat::EpochS).value(), kT0);
     QCOMPARE(jsonToTime(Json(1795514400.25), TimeFormat::EpochS).value(), kT0 + 250000);
     QCOMPARE(jsonToTime(Json(int64_t(1795514400123)), TimeFormat::EpochMs).value(), kT0 + 123000);
-    QCOMPARE(jsonToTime(Json(int64_t(1795514400123456)), TimeFormat::EpochUs).value(), kT0 + 123456);
+    QCOMPARE(jsonToTime(Json(int64_t(1795514400123456)), TimeFormat::EpochUs).value(),
+             kT0 + 123456);
     QCOMPARE(jsonToTime(Json(int64_t(1795514400123456)), TimeFormat::Auto).value(), kT0 + 123456);
     QCOMPARE(jsonToTime(Json("1795514400123"), TimeFormat::EpochMs).value(), kT0 + 123000);
     QVERIFY(!jsonToTime(Json(1795514400), TimeFormat::Iso8601));
@@ -386,20 +401,27 @@ void TstCsv::jsonTimes() {
 }
 
 void TstCsv::jsonWrite() {
-    const Schema schema = Schema::stream({{"page", Type::String}, {"n", Type::Int}, {"x", Type::Float},
-                                          {"ok", Type::Bool}, {"missing", Type::Int}});
-    auto batch = makeBatch(schema, {{Value::ofTime(kT0 + 1999), Value::ofString("a\"b\\c\n\x01\xC3\xA9"),
-                                     Value::ofInt(42), Value::ofFloat(2.0), Value::ofBool(false),
-                                     Value::nullOf(Type::Int)},
-                                    {Value::ofTime(kT0), Value::nullOf(Type::String), Value::ofInt(-1),
-                                     Value::ofFloat(std::nan("")), Value::ofBool(true), Value::ofInt(7)}});
+    const Schema schema = Schema::stream({{"page", Type::String},
+                                          {"n", Type::Int},
+                                          {"x", Type::Float},
+                                          {"ok", Type::Bool},
+                                          {"missing", Type::Int}});
+    auto batch = makeBatch(
+        schema,
+        {{Value::ofTime(kT0 + 1999), Value::ofString("a\"b\\c\n\x01\xC3\xA9"), Value::ofInt(42),
+          Value::ofFloat(2.0), Value::ofBool(false), Value::nullOf(Type::Int)},
+         {Value::ofTime(kT0), Value::nullOf(Type::String), Value::ofInt(-1),
+          Value::ofFloat(std::nan("")), Value::ofBool(true), Value::ofInt(7)}});
     std::string out;
     appendJsonRow(out, *batch, 0);
     appendJsonRow(out, *batch, 1);
-    QCOMPARE(out, std::string("{\"_time\":\"2026-11-24T10:00:00.001Z\",\"page\":\"a\\\"b\\\\c\\n\\u0001\xC3\xA9\","
-                              "\"n\":42,\"x\":2.0,\"ok\":false,\"missing\":null}\n"
-                              "{\"_time\":\"2026-11-24T10:00:00.000Z\",\"page\":null,\"n\":-1,\"x\":null,"
-                              "\"ok\":true,\"missing\":7}\n"));
+    QCOMPARE(
+        out,
+        std::string(
+            "{\"_time\":\"2026-11-24T10:00:00.001Z\",\"page\":\"a\\\"b\\\\c\\n\\u0001\xC3\xA9\","
+            "\"n\":42,\"x\":2.0,\"ok\":false,\"missing\":null}\n"
+            "{\"_time\":\"2026-11-24T10:00:00.000Z\",\"page\":null,\"n\":-1,\"x\":null,"
+            "\"ok\":true,\"missing\":7}\n"));
     // What is written parses back to the same values.
     const Json back = Json::parse(out.substr(0, out.find('\n')));
     QCOMPARE(back["page"].get<std::string>(), std::string("a\"b\\c\n\x01\xC3\xA9"));
@@ -414,8 +436,9 @@ void TstCsv::inferCsv() {
                                        "2026-11-24T10:00:02Z,,3,,TRUE,2,,\"8\"\n");
     auto fields = inferFileSchema(path, FileFormat::Csv, 1024 * 1024);
     QVERIFY2(fields.isOk(), fields.message().c_str());
-    const std::vector<Field> expected = {{"ts", Type::Time},    {"page", Type::String}, {"n", Type::Int},
-                                         {"x", Type::Float},    {"ok", Type::Bool},     {"mixed", Type::String},
+    const std::vector<Field> expected = {{"ts", Type::Time},      {"page", Type::String},
+                                         {"n", Type::Int},        {"x", Type::Float},
+                                         {"ok", Type::Bool},      {"mixed", Type::String},
                                          {"empty", Type::String}, {"quoted", Type::String}};
     QCOMPARE(fields.value(), expected);
     // Only the first rows count.
@@ -425,16 +448,18 @@ void TstCsv::inferCsv() {
 }
 
 void TstCsv::inferJsonl() {
-    const std::string path = writeFile("infer.jsonl",
-                                       "{\"zeta\":1,\"alpha\":\"2026-11-24T10:00:00Z\",\"f\":1}\n"
-                                       "\n"
-                                       "not json\n"
-                                       "{\"zeta\":2,\"f\":2.5,\"ok\":true,\"nested\":{\"a\":1},\"n\":null}\n"
-                                       "{\"zeta\":\"three\",\"alpha\":\"2026-11-24T10:00:01Z\"}\n");
+    const std::string path =
+        writeFile("infer.jsonl",
+                  "{\"zeta\":1,\"alpha\":\"2026-11-24T10:00:00Z\",\"f\":1}\n"
+                  "\n"
+                  "not json\n"
+                  "{\"zeta\":2,\"f\":2.5,\"ok\":true,\"nested\":{\"a\":1},\"n\":null}\n"
+                  "{\"zeta\":\"three\",\"alpha\":\"2026-11-24T10:00:01Z\"}\n");
     auto fields = inferFileSchema(path, FileFormat::Jsonl, 1024 * 1024);
     QVERIFY2(fields.isOk(), fields.message().c_str());
-    const std::vector<Field> expected = {{"zeta", Type::String}, {"alpha", Type::Time}, {"f", Type::Float},
-                                         {"ok", Type::Bool},     {"nested", Type::String}, {"n", Type::String}};
+    const std::vector<Field> expected = {{"zeta", Type::String},   {"alpha", Type::Time},
+                                         {"f", Type::Float},       {"ok", Type::Bool},
+                                         {"nested", Type::String}, {"n", Type::String}};
     QCOMPARE(fields.value(), expected);
 }
 
@@ -459,16 +484,20 @@ void TstCsv::formatsAndSchemaList() {
     QCOMPARE(resolveFileFormat("auto", "events.ndjson").value(), FileFormat::Jsonl);
     QCOMPARE(resolveFileFormat("csv", "events.jsonl").value(), FileFormat::Csv);
     QCOMPARE(resolveFileFormat("auto", "events.dat").message(),
-             std::string("cannot tell the format of `events.dat` from its extension; set `format` to csv or jsonl"));
+             std::string("cannot tell the format of `events.dat` from its extension; set `format` "
+                         "to csv or jsonl"));
     auto fields = parseSchemaList({"page string", " latency_ms   int ", "odd name time"});
     QVERIFY2(fields.isOk(), fields.message().c_str());
-    const std::vector<Field> expected = {{"page", Type::String}, {"latency_ms", Type::Int}, {"odd name", Type::Time}};
+    const std::vector<Field> expected = {
+        {"page", Type::String}, {"latency_ms", Type::Int}, {"odd name", Type::Time}};
     QCOMPARE(fields.value(), expected);
     QCOMPARE(parseSchemaList({"page"}).message(),
              std::string("`schema` entry `page` must be \"name type\", like \"latency_ms int\""));
     QCOMPARE(parseSchemaList({"n integer"}).message(),
-             std::string("`schema` entry `n integer`: unknown type `integer` (use bool, int, float, string or time)"));
-    QCOMPARE(parseSchemaList({"n int", "n float"}).message(), std::string("`schema` names the field `n` twice"));
+             std::string("`schema` entry `n integer`: unknown type `integer` (use bool, int, "
+                         "float, string or time)"));
+    QCOMPARE(parseSchemaList({"n int", "n float"}).message(),
+             std::string("`schema` names the field `n` twice"));
 }
 
 QTEST_GUILESS_MAIN(TstCsv)

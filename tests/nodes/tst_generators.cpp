@@ -20,7 +20,9 @@ using namespace riffle;
 
 namespace {
 
-const NodeRegistry& registry() { return builtinNodeRegistry(); }
+const NodeRegistry& registry() {
+    return builtinNodeRegistry();
+}
 
 const TimeUs kStart = *parseIso8601("2026-01-01T00:00:00Z");
 constexpr int64_t kLateUs = 30'000'000;

@@ -19,7 +19,9 @@ using namespace riffle;
 
 namespace {
 
-QString goldenRoot() { return QStringLiteral(RIFFLE_SOURCE_DIR "/tests/golden"); }
+QString goldenRoot() {
+    return QStringLiteral(RIFFLE_SOURCE_DIR "/tests/golden");
+}
 
 QString readAll(const QString& path) {
     QFile f(path);
@@ -55,7 +57,10 @@ QString firstDifference(const QString& actual, const QString& expected) {
     for (qsizetype i = 0; i < std::max(a.size(), e.size()); ++i) {
         const QString al = i < a.size() ? a[i] : "<end of file>";
         const QString el = i < e.size() ? e[i] : "<end of file>";
-        if (al != el) return QStringLiteral("sorted line %1:\n  actual:   %2\n  expected: %3").arg(i + 1).arg(al, el);
+        if (al != el)
+            return QStringLiteral("sorted line %1:\n  actual:   %2\n  expected: %3")
+                .arg(i + 1)
+                .arg(al, el);
     }
     return {};
 }
@@ -74,7 +79,8 @@ void TstGolden::cases_data() {
     const QDir root(goldenRoot());
     const QStringList names = root.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name);
     QVERIFY2(!names.isEmpty(), "no golden cases found");
-    for (const QString& name : names) QTest::newRow(name.toUtf8().constData()) << root.filePath(name);
+    for (const QString& name : names)
+        QTest::newRow(name.toUtf8().constData()) << root.filePath(name);
 }
 
 void TstGolden::cases() {

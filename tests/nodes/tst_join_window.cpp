@@ -39,8 +39,10 @@ BatchPtr batchOf(const SchemaPtr& schema, const std::vector<Ev>& events) {
     BatchPtr b = pool->acquire(schema);
     for (const Ev& e : events) {
         b->column(0).appendTime(e.t);
-        if (e.key) b->appendString(1, *e.key);
-        else b->column(1).appendNull();
+        if (e.key)
+            b->appendString(1, *e.key);
+        else
+            b->column(1).appendNull();
         b->column(2).appendInt(e.value);
         b->commitRow();
     }
@@ -52,8 +54,10 @@ QString rowText(const std::vector<Value>& row) {
     QStringList cells;
     for (const Value& v : row) {
         if (v.type == Type::Time && !v.null)
-            cells << (v.i % kSec == 0 ? QString::number(v.i / kSec) + "s" : QString::number(v.i) + "us");
-        else cells << QString::fromStdString(v.toString());
+            cells << (v.i % kSec == 0 ? QString::number(v.i / kSec) + "s"
+                                      : QString::number(v.i) + "us");
+        else
+            cells << QString::fromStdString(v.toString());
     }
     return cells.join(' ');
 }
@@ -63,7 +67,8 @@ struct JoinHarness {
     NodeInstance node;
     std::unique_ptr<CollectingEmitter> out;
 
-    explicit JoinHarness(Json params, SchemaPtr left = leftSchema(), SchemaPtr right = rightSchema()) {
+    explicit JoinHarness(Json params, SchemaPtr left = leftSchema(),
+                         SchemaPtr right = rightSchema()) {
         registerBuiltinNodes(registry);
         SchemaInputs in{{std::move(left), std::move(right)}, {0, 1}};
         auto r = instantiateNode(*registry.find("join.window"), "j", params, in);
@@ -71,8 +76,12 @@ struct JoinHarness {
         node = std::move(r.value());
         out = std::make_unique<CollectingEmitter>(node.context.outputSchemas);
     }
-    void left(const std::vector<Ev>& events) { node.op->process(0, *batchOf(node.context.inputSchemas[0], events), *out); }
-    void right(const std::vector<Ev>& events) { node.op->process(1, *batchOf(node.context.inputSchemas[1], events), *out); }
+    void left(const std::vector<Ev>& events) {
+        node.op->process(0, *batchOf(node.context.inputSchemas[0], events), *out);
+    }
+    void right(const std::vector<Ev>& events) {
+        node.op->process(1, *batchOf(node.context.inputSchemas[1], events), *out);
+    }
     void watermark(TimeUs wm) { node.op->onWatermark(wm, *out); }
     QStringList rows(int port) const {
         QStringList lines;
@@ -89,7 +98,9 @@ struct JoinHarness {
     int64_t late() const { return NodeMetrics::get(node.metrics->late); }
 };
 
-Json byKey(const std::string& size = "10s") { return {{"size", size}, {"left_key", "key"}, {"right_key", "key"}}; }
+Json byKey(const std::string& size = "10s") {
+    return {{"size", size}, {"left_key", "key"}, {"right_key", "key"}};
+}
 
 QString instantiateError(const Json& params, SchemaPtr left, SchemaPtr right) {
     NodeRegistry registry;
@@ -125,9 +136,12 @@ void TstJoinWindow::outputAndErrorsSchemas() {
     JoinHarness h(byKey());
     QCOMPARE(h.node.context.outputSchemas.size(), size_t(2));
     QCOMPARE(QString::fromStdString(h.node.context.outputSchemas[0]->toString()),
-             QString("_time time, key string, v int, right_key string, w int, window_start time, window_end time"));
-    QCOMPARE(QString::fromStdString(h.node.context.outputSchemas[1]->toString()),
-             QString("_time time, key string, v int, right_key string, w int, error string, node string"));
+             QString("_time time, key string, v int, right_key string, w int, window_start time, "
+                     "window_end time"));
+    QCOMPARE(
+        QString::fromStdString(h.node.context.outputSchemas[1]->toString()),
+        QString(
+            "_time time, key string, v int, right_key string, w int, error string, node string"));
 }
 
 void TstJoinWindow::sameWindowMatchesAtOnce() {
@@ -140,7 +154,8 @@ void TstJoinWindow::sameWindowMatchesAtOnce() {
     // `_time` is the later of the two, also when the left event comes second.
     h.right({{9 * kSec, "b", 20}});
     h.left({{5 * kSec, "c", 3}});
-    QCOMPARE(h.results(), QStringList({"3s a 1 a 10 0s 10s", "9s b 2 b 20 0s 10s", "5s c 3 c 30 0s 10s"}));
+    QCOMPARE(h.results(),
+             QStringList({"3s a 1 a 10 0s 10s", "9s b 2 b 20 0s 10s", "5s c 3 c 30 0s 10s"}));
     h.watermark(kMaxTime);
     QCOMPARE(h.results().size(), 3);
     QCOMPARE(h.errors(), QStringList());
@@ -156,7 +171,8 @@ void TstJoinWindow::differentWindowsDoNotMatch() {
     QCOMPARE(h.results(), QStringList({"19s a 3 a 10 10s 20s"}));
     // Windows can be out of order within the watermark: an older open window still matches.
     h.right({{8 * kSec, "a", 8}});
-    QCOMPARE(h.results(), QStringList({"19s a 3 a 10 10s 20s", "9s a 1 a 8 0s 10s", "9999999us a 2 a 8 0s 10s"}));
+    QCOMPARE(h.results(), QStringList({"19s a 3 a 10 10s 20s", "9s a 1 a 8 0s 10s",
+                                       "9999999us a 2 a 8 0s 10s"}));
 }
 
 void TstJoinWindow::multipleMatchesGiveTheCrossProductInArrivalOrder() {
@@ -166,11 +182,12 @@ void TstJoinWindow::multipleMatchesGiveTheCrossProductInArrivalOrder() {
     QCOMPARE(h.results(), QStringList({"3s k 1 k 10 0s 10s", "3s k 2 k 10 0s 10s"}));
     h.out->clear();
     h.right({{1 * kSec, "k", 20}, {4 * kSec, "k", 30}});
-    QCOMPARE(h.results(), QStringList({"2s k 1 k 20 0s 10s", "1s k 2 k 20 0s 10s", "4s k 1 k 30 0s 10s",
-                                       "4s k 2 k 30 0s 10s"}));
+    QCOMPARE(h.results(), QStringList({"2s k 1 k 20 0s 10s", "1s k 2 k 20 0s 10s",
+                                       "4s k 1 k 30 0s 10s", "4s k 2 k 30 0s 10s"}));
     h.out->clear();
     h.left({{5 * kSec, "k", 3}});
-    QCOMPARE(h.results(), QStringList({"5s k 3 k 10 0s 10s", "5s k 3 k 20 0s 10s", "5s k 3 k 30 0s 10s"}));
+    QCOMPARE(h.results(),
+             QStringList({"5s k 3 k 10 0s 10s", "5s k 3 k 20 0s 10s", "5s k 3 k 30 0s 10s"}));
     const WindowJoinStateSize s = h.state();
     QCOMPARE(s.windows, size_t(1));
     QCOMPARE(s.leftRows, size_t(4));
@@ -330,28 +347,36 @@ void TstJoinWindow::expressionKeys() {
 
 void TstJoinWindow::windowFieldsOfTheInputsAreRenamed() {
     // Joining a window's results back: both inputs carry window_start / window_end.
-    auto left = std::make_shared<const Schema>(
-        Schema::stream({{"page", Type::String}, {"window_start", Type::Time}, {"right_page", Type::Int}}));
-    auto right = std::make_shared<const Schema>(
-        Schema::stream({{"page", Type::String}, {"window_end", Type::Time}, {"left_window_start", Type::Int}}));
+    auto left = std::make_shared<const Schema>(Schema::stream(
+        {{"page", Type::String}, {"window_start", Type::Time}, {"right_page", Type::Int}}));
+    auto right = std::make_shared<const Schema>(Schema::stream(
+        {{"page", Type::String}, {"window_end", Type::Time}, {"left_window_start", Type::Int}}));
     JoinHarness h({{"size", "10s"}, {"left_key", "page"}, {"right_key", "page"}}, left, right);
-    QCOMPARE(QString::fromStdString(h.node.context.outputSchemas[0]->toString()),
-             QString("_time time, page string, left_window_start time, right_page int, right_page_2 string, "
-                     "right_window_end time, right_left_window_start int, window_start time, window_end time"));
+    QCOMPARE(
+        QString::fromStdString(h.node.context.outputSchemas[0]->toString()),
+        QString(
+            "_time time, page string, left_window_start time, right_page int, right_page_2 string, "
+            "right_window_end time, right_left_window_start int, window_start time, window_end "
+            "time"));
 }
 
 void TstJoinWindow::badParametersAreNamed() {
     auto ints = std::make_shared<const Schema>(Schema::stream({{"n", Type::Int}}));
-    QCOMPARE(instantiateError({{"size", "10s"}, {"left_key", "key"}, {"right_key", "n"}}, leftSchema(), ints),
-             QString("join `j`: `left_key` `key` (string) cannot be compared with `right_key` `n` (int); give "
+    QCOMPARE(instantiateError({{"size", "10s"}, {"left_key", "key"}, {"right_key", "n"}},
+                              leftSchema(), ints),
+             QString("join `j`: `left_key` `key` (string) cannot be compared with `right_key` `n` "
+                     "(int); give "
                      "both keys one type, e.g. with CAST(... AS string)"));
-    QCOMPARE(instantiateError({{"size", "10s"}, {"left_key", "key"}}, leftSchema(), rightSchema()),
-             QString("join `j`: `right_key` is required (Join key over the right stream, e.g. id; it must "
-                     "compare with left_key)"));
-    QCOMPARE(instantiateError({{"size", "10s"}, {"left_key", "kye"}, {"right_key", "key"}}, leftSchema(), rightSchema()),
+    QCOMPARE(
+        instantiateError({{"size", "10s"}, {"left_key", "key"}}, leftSchema(), rightSchema()),
+        QString(
+            "join `j`: `right_key` is required (Join key over the right stream, e.g. id; it must "
+            "compare with left_key)"));
+    QCOMPARE(instantiateError({{"size", "10s"}, {"left_key", "kye"}, {"right_key", "key"}},
+                              leftSchema(), rightSchema()),
              QString("join `j`: `left_key`: 1:1: unknown field `kye` (did you mean `key`?)"));
-    const QString size = instantiateError({{"size", "0s"}, {"left_key", "key"}, {"right_key", "key"}}, leftSchema(),
-                                          rightSchema());
+    const QString size = instantiateError(
+        {{"size", "0s"}, {"left_key", "key"}, {"right_key", "key"}}, leftSchema(), rightSchema());
     QVERIFY2(size.startsWith("join `j`: `size` must be"), qPrintable(size));
 }
 

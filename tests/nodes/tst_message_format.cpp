@@ -14,9 +14,12 @@ using namespace riffle;
 
 namespace {
 
-NodeConfig config(const std::string& format, std::vector<std::string> schema, const std::string& timeField = "",
-                  const std::string& timeFormat = "auto") {
-    Json p = {{"format", format}, {"schema", schema}, {"time_field", timeField}, {"time_format", timeFormat},
+NodeConfig config(const std::string& format, std::vector<std::string> schema,
+                  const std::string& timeField = "", const std::string& timeFormat = "auto") {
+    Json p = {{"format", format},
+              {"schema", schema},
+              {"time_field", timeField},
+              {"time_format", timeFormat},
               {"max_message_bytes", 1024}};
     return NodeConfig("in", "source.test", p);
 }
@@ -68,8 +71,8 @@ class TestMessageFormat : public QObject {
 private slots:
     void schemaOfAMessageSource() {
         auto s = messageSourceSchema(config("json", {"page string", "n int"}),
-                                     {MetaField::Key, MetaField::Topic, MetaField::Partition, MetaField::Offset,
-                                      MetaField::Timestamp});
+                                     {MetaField::Key, MetaField::Topic, MetaField::Partition,
+                                      MetaField::Offset, MetaField::Timestamp});
         QVERIFY(s);
         QCOMPARE(s.value()[0]->toString(), Schema::stream({{"page", Type::String},
                                                            {"n", Type::Int},
@@ -95,24 +98,30 @@ private slots:
             std::string(
                 "`schema` is empty: declare the columns of the messages as \"name type\", e.g. "
                 "[\"page string\", \"latency_ms int\"], or read them whole with format raw"));
-        QCOMPARE(messageSourceSchema(config("json", {"topic string"}), {MetaField::Topic}).message(),
-                 std::string("the field `topic` in `schema` clashes with the `topic` field this source adds; "
-                             "rename it"));
+        QCOMPARE(
+            messageSourceSchema(config("json", {"topic string"}), {MetaField::Topic}).message(),
+            std::string(
+                "the field `topic` in `schema` clashes with the `topic` field this source adds; "
+                "rename it"));
         QCOMPARE(messageSourceSchema(config("json", {"page string"}, "ts"), {}).message(),
                  std::string("`time_field` `ts` is not a field of the messages (fields: page)"));
         // Kafka's own timestamp may be the event time.
-        QVERIFY(messageSourceSchema(config("json", {"page string"}, "timestamp"), {MetaField::Timestamp}));
+        QVERIFY(messageSourceSchema(config("json", {"page string"}, "timestamp"),
+                                    {MetaField::Timestamp}));
     }
 
     void jsonWithSchemaDrift() {
-        Decoded d = decoderFor(config("json", {"page string", "n int", "x float", "ok bool", "at time"}), {});
+        Decoded d = decoderFor(
+            config("json", {"page string", "n int", "x float", "ok bool", "at time"}), {});
         // Missing fields are NULL, unknown keys are ignored, keys may come in any order, a nested
         // value is kept as its JSON text in a string field.
-        QCOMPARE(d.decoder->decode(R"({"n": 3, "page": "/a", "extra": [1,2], "x": 2})", {}, 1000, *d.batch),
-                 std::string());
-        QCOMPARE(d.decoder->decode(R"({"page": {"id": 7}, "ok": true, "at": "2026-11-24T10:00:00Z"})", {}, 2000,
+        QCOMPARE(d.decoder->decode(R"({"n": 3, "page": "/a", "extra": [1,2], "x": 2})", {}, 1000,
                                    *d.batch),
                  std::string());
+        QCOMPARE(
+            d.decoder->decode(R"({"page": {"id": 7}, "ok": true, "at": "2026-11-24T10:00:00Z"})",
+                              {}, 2000, *d.batch),
+            std::string());
         QCOMPARE(d.batch->rows(), size_t(2));
         QCOMPARE(cell(d, 0, "page"), std::string("/a"));
         QCOMPARE(cell(d, 0, "n"), std::string("3"));
@@ -126,12 +135,17 @@ private slots:
 
     void malformedJsonIsRefusedWithTheReason() {
         Decoded d = decoderFor(config("json", {"page string", "n int"}), {});
-        QCOMPARE(d.decoder->decode(R"({"page": "/a", "n": )", {}, 0, *d.batch).rfind("not valid JSON", 0), size_t(0));
-        QCOMPARE(d.decoder->decode("{\"page\": \"\xff\xfe\"}", {}, 0, *d.batch), std::string("not valid UTF-8"));
+        QCOMPARE(d.decoder->decode(R"({"page": "/a", "n": )", {}, 0, *d.batch)
+                     .rfind("not valid JSON", 0),
+                 size_t(0));
+        QCOMPARE(d.decoder->decode("{\"page\": \"\xff\xfe\"}", {}, 0, *d.batch),
+                 std::string("not valid UTF-8"));
         QCOMPARE(d.decoder->decode(R"({"page": "/a", "n": "many"})", {}, 0, *d.batch),
                  std::string("field `n`: expected int, got `\"many\"`"));
-        QCOMPARE(d.decoder->decode(R"({"n": 2.5})", {}, 0, *d.batch), std::string("field `n`: expected int, got `2.5`"));
-        QCOMPARE(d.decoder->decode("[1, 2]", {}, 0, *d.batch), std::string("expected a JSON object, got an array"));
+        QCOMPARE(d.decoder->decode(R"({"n": 2.5})", {}, 0, *d.batch),
+                 std::string("field `n`: expected int, got `2.5`"));
+        QCOMPARE(d.decoder->decode("[1, 2]", {}, 0, *d.batch),
+                 std::string("expected a JSON object, got an array"));
         QCOMPARE(d.decoder->decode("", {}, 0, *d.batch), std::string("an empty message"));
         QCOMPARE(d.decoder->decode(std::string(2000, ' '), {}, 0, *d.batch),
                  std::string("the message has 2000 bytes, more than `max_message_bytes` (1 KiB)"));
@@ -142,11 +156,14 @@ private slots:
 
     void eventTimeFromAFieldOrTheMessage() {
         Decoded d = decoderFor(config("json", {"page string", "ts int"}, "ts", "epoch_ms"), {});
-        QCOMPARE(d.decoder->decode(R"({"page": "/a", "ts": 1795514400000})", {}, 5, *d.batch), std::string());
+        QCOMPARE(d.decoder->decode(R"({"page": "/a", "ts": 1795514400000})", {}, 5, *d.batch),
+                 std::string());
         QCOMPARE(d.batch->get(0, 0).i, int64_t(1795514400000000));
-        QCOMPARE(d.decoder->decode(R"({"page": "/a"})", {}, 5, *d.batch), std::string("the time field `ts` is missing"));
+        QCOMPARE(d.decoder->decode(R"({"page": "/a"})", {}, 5, *d.batch),
+                 std::string("the time field `ts` is missing"));
 
-        Decoded k = decoderFor(config("json", {"page string"}, "timestamp"), {MetaField::Key, MetaField::Timestamp});
+        Decoded k = decoderFor(config("json", {"page string"}, "timestamp"),
+                               {MetaField::Key, MetaField::Timestamp});
         MessageMeta meta;
         meta.key = "user-7";
         meta.hasKey = true;
@@ -161,14 +178,18 @@ private slots:
 
     void csvMessagesWithQuotes() {
         Decoded d = decoderFor(config("csv", {"page string", "n int", "note string"}), {});
-        QCOMPARE(d.decoder->decode("/a,3,\"hello, \"\"world\"\"\"\r\n", {}, 0, *d.batch), std::string());
+        QCOMPARE(d.decoder->decode("/a,3,\"hello, \"\"world\"\"\"\r\n", {}, 0, *d.batch),
+                 std::string());
         QCOMPARE(d.decoder->decode("/b,,\"\"", {}, 0, *d.batch), std::string());
         QCOMPARE(cell(d, 0, "note"), std::string("hello, \"world\""));
         QCOMPARE(cell(d, 1, "n"), std::string("NULL"));
         QCOMPARE(cell(d, 1, "note"), std::string(""));
-        QCOMPARE(d.decoder->decode("/c,1", {}, 0, *d.batch), std::string("expected 3 fields, got 2"));
-        QCOMPARE(d.decoder->decode("/c,x,y", {}, 0, *d.batch), std::string("field `n`: expected int, got `x`"));
-        QCOMPARE(d.decoder->decode("/c,1,\"open", {}, 0, *d.batch), std::string("a quoted field is not closed"));
+        QCOMPARE(d.decoder->decode("/c,1", {}, 0, *d.batch),
+                 std::string("expected 3 fields, got 2"));
+        QCOMPARE(d.decoder->decode("/c,x,y", {}, 0, *d.batch),
+                 std::string("field `n`: expected int, got `x`"));
+        QCOMPARE(d.decoder->decode("/c,1,\"open", {}, 0, *d.batch),
+                 std::string("a quoted field is not closed"));
         QCOMPARE(d.batch->rows(), size_t(2));
     }
 
@@ -179,7 +200,8 @@ private slots:
         QCOMPARE(d.decoder->decode("21.5", meta, 0, *d.batch), std::string());
         QCOMPARE(cell(d, 0, "value"), std::string("21.5"));
         QCOMPARE(cell(d, 0, "topic"), std::string("sensors/7/temp"));
-        QCOMPARE(d.decoder->decode("\xc3\x28", meta, 0, *d.batch), std::string("not valid UTF-8 (byte 1)"));
+        QCOMPARE(d.decoder->decode("\xc3\x28", meta, 0, *d.batch),
+                 std::string("not valid UTF-8 (byte 1)"));
     }
 
     void queueDropOldestKeepsTheNewest() {

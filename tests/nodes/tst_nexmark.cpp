@@ -25,7 +25,9 @@ using namespace riffle;
 
 namespace {
 
-const NodeRegistry& registry() { return builtinNodeRegistry(); }
+const NodeRegistry& registry() {
+    return builtinNodeRegistry();
+}
 
 const TimeUs kStart = *parseIso8601("2026-01-01T00:00:00Z");
 

@@ -32,10 +32,14 @@ constexpr uint64_t kSeed = 1;  // the projects' seed
 constexpr double kEventRate = 10000;
 const char* const kStartText = "2026-01-01T00:00:00Z";
 
-const NodeRegistry& registry() { return builtinNodeRegistry(); }
+const NodeRegistry& registry() {
+    return builtinNodeRegistry();
+}
 
 std::string projectPath(const std::string& q) {
-    return QStringLiteral(RIFFLE_SOURCE_DIR "/projects/nexmark/%1.riffle").arg(QString::fromStdString(q)).toStdString();
+    return QStringLiteral(RIFFLE_SOURCE_DIR "/projects/nexmark/%1.riffle")
+        .arg(QString::fromStdString(q))
+        .toStdString();
 }
 
 std::string readFile(const std::string& path) {
@@ -60,11 +64,13 @@ std::vector<GeneratedBid> generateBids(int64_t limit) {
     std::vector<GeneratedBid> bids;
     nexmark::BidEvent e;
     for (int64_t n = 0; n < limit; ++n) {
-        if (n % nexmark::kProportionDenominator < nexmark::kPersonProportion + nexmark::kAuctionProportion)
+        if (n % nexmark::kProportionDenominator <
+            nexmark::kPersonProportion + nexmark::kAuctionProportion)
             continue;
         model.bid(n, e);
         GeneratedBid b;
-        b.time = start + static_cast<int64_t>(static_cast<gen::U128>(n) * 1'000'000'000 / rateMilli);
+        b.time =
+            start + static_cast<int64_t>(static_cast<gen::U128>(n) * 1'000'000'000 / rateMilli);
         b.auction = e.auction;
         b.bidder = e.bidder;
         b.price = e.price;
@@ -76,7 +82,8 @@ std::vector<GeneratedBid> generateBids(int64_t limit) {
 
 // Runs projects/nexmark/<q>.riffle from a copy in `dir` (so out/ lands there) with `limit`
 // events of the source; returns the lines of out/<q>.csv, header first.
-QStringList runQuery(const std::string& q, const QTemporaryDir& dir, int64_t limit, QString& failure) {
+QStringList runQuery(const std::string& q, const QTemporaryDir& dir, int64_t limit,
+                     QString& failure) {
     auto loaded = Project::load(projectPath(q));
     if (!loaded) {
         failure = QString::fromStdString(loaded.message());
@@ -84,8 +91,10 @@ QStringList runQuery(const std::string& q, const QTemporaryDir& dir, int64_t lim
     }
     Project p = std::move(loaded.value());
     p.path = dir.filePath(QString::fromStdString(q + ".riffle")).toStdString();
-    const QStringList sets{"nexmark.rate=0", QStringLiteral("nexmark.event_rate=%1").arg(kEventRate),
-                           QStringLiteral("nexmark.limit=%1").arg(limit), QStringLiteral("nexmark.start=") + kStartText};
+    const QStringList sets{"nexmark.rate=0",
+                           QStringLiteral("nexmark.event_rate=%1").arg(kEventRate),
+                           QStringLiteral("nexmark.limit=%1").arg(limit),
+                           QStringLiteral("nexmark.start=") + kStartText};
     for (const QString& set : sets) {
         if (Status s = applyOverride(p, set.toStdString()); !s) {
             failure = QString::fromStdString(s.message());
@@ -124,7 +133,9 @@ QStringList runQuery(const std::string& q, const QTemporaryDir& dir, int64_t lim
     return QString::fromUtf8(out.readAll()).split('\n', Qt::SkipEmptyParts);
 }
 
-QString iso(TimeUs t) { return QString::fromStdString(formatIso8601Ms(t)); }
+QString iso(TimeUs t) {
+    return QString::fromStdString(formatIso8601Ms(t));
+}
 
 }  // namespace
 
@@ -148,8 +159,10 @@ void TstNexmarkQueries::projectsAreCanonical() {
     auto loaded = Project::load(path);
     QVERIFY2(loaded.isOk(), loaded.message().c_str());
     const Project& p = loaded.value();
-    QVERIFY2(p.toJsonText() == readFile(path), "not canonical: load and save the project through the engine");
-    QVERIFY2(p.description.find("Nexmark " + query.toStdString() + " (") == 0, p.description.c_str());
+    QVERIFY2(p.toJsonText() == readFile(path),
+             "not canonical: load and save the project through the engine");
+    QVERIFY2(p.description.find("Nexmark " + query.toStdString() + " (") == 0,
+             p.description.c_str());
     QVERIFY2(p.description.find("Flink SQL: ") != std::string::npos, p.description.c_str());
 
     // One Nexmark source, one file sink writing out/<q>.csv.
@@ -162,7 +175,8 @@ void TstNexmarkQueries::projectsAreCanonical() {
         if (n.type == "sink.file") {
             ++sinks;
             QCOMPARE(QString::fromStdString(n.id), QString("out"));
-            QCOMPARE(QString::fromStdString(n.params["path"].get<std::string>()), "out/" + query + ".csv");
+            QCOMPARE(QString::fromStdString(n.params["path"].get<std::string>()),
+                     "out/" + query + ".csv");
         }
     }
     QCOMPARE(sources, 1);
@@ -173,7 +187,8 @@ void TstNexmarkQueries::projectsAreCanonical() {
     const ValidatedGraph graph = validateProject(p, registry());
     std::set<std::string> missing;
     for (const NodeDef& n : p.nodes)
-        if ((n.type == "join.window" || n.type == "transform.topn") && !registry().find(n.type)) missing.insert(n.id);
+        if ((n.type == "join.window" || n.type == "transform.topn") && !registry().find(n.type))
+            missing.insert(n.id);
     if (query == "q0" || query == "q1" || query == "q2") QVERIFY(missing.empty());
     auto fedByMissing = [&](const std::string& id) {
         for (const EdgeDef& e : p.edges)
@@ -183,8 +198,11 @@ void TstNexmarkQueries::projectsAreCanonical() {
     for (const Problem& problem : graph.problems) {
         const NodeDef* n = p.node(problem.nodeId);
         const bool expected =
-            n && ((missing.count(n->id) && problem.message.rfind("node `" + n->id + "`: unknown node type `" + n->type + "`", 0) == 0) ||
-                  (fedByMissing(n->id) && problem.message.find("is not connected") != std::string::npos));
+            n && ((missing.count(n->id) &&
+                   problem.message.rfind(
+                       "node `" + n->id + "`: unknown node type `" + n->type + "`", 0) == 0) ||
+                  (fedByMissing(n->id) &&
+                   problem.message.find("is not connected") != std::string::npos));
         QVERIFY2(expected, problem.message.c_str());
     }
     QCOMPARE(graph.ok(), missing.empty());
@@ -213,8 +231,10 @@ void TstNexmarkQueries::q1ConvertsEveryBid() {
         // Flink: 0.908 * price. The CSV holds the shortest text that reads back as the same double.
         const QByteArray priceText = cells[3].toUtf8();
         double price = -1;
-        const auto parsed = std::from_chars(priceText.data(), priceText.data() + priceText.size(), price);
-        QVERIFY2(parsed.ec == std::errc() && parsed.ptr == priceText.data() + priceText.size(), qPrintable(where));
+        const auto parsed =
+            std::from_chars(priceText.data(), priceText.data() + priceText.size(), price);
+        QVERIFY2(parsed.ec == std::errc() && parsed.ptr == priceText.data() + priceText.size(),
+                 qPrintable(where));
         QVERIFY2(price == 0.908 * static_cast<double>(b.price), qPrintable(where));
         QVERIFY2(cells[4] == iso(b.time), qPrintable(where));
         QVERIFY2(cells[5] == QString::fromStdString(b.extra), qPrintable(where));
@@ -231,13 +251,16 @@ void TstNexmarkQueries::q2SelectsEvery123rdAuction() {
 
     QStringList expected{"_time,auction,price"};
     for (const GeneratedBid& b : generateBids(kLimit))
-        if (b.auction % 123 == 0) expected << QStringLiteral("%1,%2,%3").arg(iso(b.time)).arg(b.auction).arg(b.price);
-    QVERIFY2(expected.size() > 100, "too few bids on auctions divisible by 123 for a meaningful check");
+        if (b.auction % 123 == 0)
+            expected << QStringLiteral("%1,%2,%3").arg(iso(b.time)).arg(b.auction).arg(b.price);
+    QVERIFY2(expected.size() > 100,
+             "too few bids on auctions divisible by 123 for a meaningful check");
     QCOMPARE(lines.size(), expected.size());
     for (qsizetype i = 0; i < lines.size(); ++i)
-        QVERIFY2(lines[i] == expected[i], qPrintable(QStringLiteral("line %1:\n  actual:   %2\n  expected: %3")
-                                                         .arg(i + 1)
-                                                         .arg(lines[i], expected[i])));
+        QVERIFY2(lines[i] == expected[i],
+                 qPrintable(QStringLiteral("line %1:\n  actual:   %2\n  expected: %3")
+                                .arg(i + 1)
+                                .arg(lines[i], expected[i])));
 }
 
 QTEST_GUILESS_MAIN(TstNexmarkQueries)

@@ -64,8 +64,8 @@ Json clickstreamNode() {
 }
 
 // src -> tumbling window (counts per event kind and 10 ms) -> out (on time) and late.
-Json windowProject(const Json& source, const std::string& outDir, const Json& extraNodes = Json::array(),
-                   const Json& extraEdges = Json::array()) {
+Json windowProject(const Json& source, const std::string& outDir,
+                   const Json& extraNodes = Json::array(), const Json& extraEdges = Json::array()) {
     Json nodes = Json::array(
         {source,
          {{"id", "w"},
@@ -73,7 +73,9 @@ Json windowProject(const Json& source, const std::string& outDir, const Json& ex
           {"params",
            {{"size", "10ms"},
             {"group_by", {"event"}},
-            {"aggregates", {{{"name", "n"}, {"expr", "COUNT(*)"}}, {{"name", "total"}, {"expr", "SUM(amount)"}}}}}}},
+            {"aggregates",
+             {{{"name", "n"}, {"expr", "COUNT(*)"}},
+              {{"name", "total"}, {"expr", "SUM(amount)"}}}}}}},
          {{"id", "out"}, {"type", "sink.file"}, {"params", {{"path", outDir + "/windows.csv"}}}},
          {{"id", "late"}, {"type", "sink.file"}, {"params", {{"path", outDir + "/late.csv"}}}}});
     for (const auto& n : extraNodes) nodes.push_back(n);
@@ -81,7 +83,11 @@ Json windowProject(const Json& source, const std::string& outDir, const Json& ex
                               {{"from", "w.out"}, {"to", "out.in"}},
                               {{"from", "w.late"}, {"to", "late.in"}}});
     for (const auto& e : extraEdges) edges.push_back(e);
-    return {{"format", "riffle-project"}, {"version", 1}, {"name", "rec"}, {"nodes", nodes}, {"edges", edges}};
+    return {{"format", "riffle-project"},
+            {"version", 1},
+            {"name", "rec"},
+            {"nodes", nodes},
+            {"edges", edges}};
 }
 
 Json recordingSource(const std::string& path, double speed = 0) {
@@ -91,8 +97,11 @@ Json recordingSource(const std::string& path, double speed = 0) {
 }
 
 SchemaPtr allTypesSchema() {
-    static const SchemaPtr s = std::make_shared<const Schema>(Schema::stream(
-        {{"b", Type::Bool}, {"i", Type::Int}, {"f", Type::Float}, {"s", Type::String}, {"t", Type::Time}}));
+    static const SchemaPtr s = std::make_shared<const Schema>(Schema::stream({{"b", Type::Bool},
+                                                                              {"i", Type::Int},
+                                                                              {"f", Type::Float},
+                                                                              {"s", Type::String},
+                                                                              {"t", Type::Time}}));
     return s;
 }
 
@@ -141,8 +150,12 @@ void record(const std::string& path, const std::vector<std::vector<std::vector<V
 }
 
 std::vector<Value> timedRow(TimeUs t, int64_t i) {
-    return {Value::ofTime(t), Value::ofBool(i % 2 == 0), Value::ofInt(i), Value::ofFloat(0.5 * double(i)),
-            Value::ofString("row " + std::to_string(i)), Value::ofTime(t + 1)};
+    return {Value::ofTime(t),
+            Value::ofBool(i % 2 == 0),
+            Value::ofInt(i),
+            Value::ofFloat(0.5 * double(i)),
+            Value::ofString("row " + std::to_string(i)),
+            Value::ofTime(t + 1)};
 }
 
 }  // namespace
@@ -160,7 +173,9 @@ private slots:
 
 private:
     QTemporaryDir m_dir;
-    std::string path(const std::string& name) const { return m_dir.filePath(QString::fromStdString(name)).toStdString(); }
+    std::string path(const std::string& name) const {
+        return m_dir.filePath(QString::fromStdString(name)).toStdString();
+    }
 };
 
 void TstRecordings::replayGivesTheLiveResults() {
@@ -168,7 +183,8 @@ void TstRecordings::replayGivesTheLiveResults() {
     const std::string live = path("live");
     // The live run records its source while it feeds the window.
     const std::string err = runProject(windowProject(
-        clickstreamNode(), live, Json::array({{{"id", "rec"}, {"type", "sink.recording"}, {"params", {{"path", rec}}}}}),
+        clickstreamNode(), live,
+        Json::array({{{"id", "rec"}, {"type", "sink.recording"}, {"params", {{"path", rec}}}}}),
         Json::array({{{"from", "src.out"}, {"to", "rec.in"}}})));
     QVERIFY2(err.empty(), err.c_str());
     const std::string liveWindows = readAll(live + "/windows.csv");
@@ -190,7 +206,8 @@ void TstRecordings::replayGivesTheLiveResults() {
     auto schema = reader.open(rec);
     QVERIFY2(schema.isOk(), schema.message().c_str());
     QCOMPARE(schema->toString(),
-             std::string("_time time, user_id int, session_id string, page string, event string, referrer string, "
+             std::string("_time time, user_id int, session_id string, page string, event string, "
+                         "referrer string, "
                          "country string, device string, latency_ms int, amount float"));
     int64_t rows = 0, chunks = 0;
     while (reader.next() == 1) {
@@ -204,17 +221,17 @@ void TstRecordings::replayGivesTheLiveResults() {
 void TstRecordings::everyTypeRoundTrips() {
     const std::string rec = path("types.riffle-rec");
     const std::vector<std::vector<Value>> first = {
-        {Value::ofTime(kT0), Value::ofBool(true), Value::ofInt(-7), Value::ofFloat(1.25), Value::ofString("héllo"),
-         Value::ofTime(kT0 - 1)},
-        {Value::ofTime(kT0 + 1), Value::ofBool(false), Value::ofInt(INT64_MAX), Value::ofFloat(-0.0),
-         Value::ofString(""), Value::ofTime(0)},
-        {Value::ofTime(kT0 + 2), Value::nullOf(Type::Bool), Value::nullOf(Type::Int), Value::nullOf(Type::Float),
-         Value::nullOf(Type::String), Value::nullOf(Type::Time)}};
+        {Value::ofTime(kT0), Value::ofBool(true), Value::ofInt(-7), Value::ofFloat(1.25),
+         Value::ofString("héllo"), Value::ofTime(kT0 - 1)},
+        {Value::ofTime(kT0 + 1), Value::ofBool(false), Value::ofInt(INT64_MAX),
+         Value::ofFloat(-0.0), Value::ofString(""), Value::ofTime(0)},
+        {Value::ofTime(kT0 + 2), Value::nullOf(Type::Bool), Value::nullOf(Type::Int),
+         Value::nullOf(Type::Float), Value::nullOf(Type::String), Value::nullOf(Type::Time)}};
     const std::vector<std::vector<Value>> second = {
-        {Value::ofTime(kT0 + 5), Value::ofBool(true), Value::ofInt(INT64_MIN), Value::ofFloat(1e300),
-         Value::ofString(std::string(100000, 'x')), Value::ofTime(kT0 + 5)},
-        {Value::ofTime(kT0 + 4), Value::ofBool(false), Value::ofInt(0), Value::ofFloat(3.5), Value::ofString("a,b\n\"c\""),
-         Value::ofTime(kT0)}};
+        {Value::ofTime(kT0 + 5), Value::ofBool(true), Value::ofInt(INT64_MIN),
+         Value::ofFloat(1e300), Value::ofString(std::string(100000, 'x')), Value::ofTime(kT0 + 5)},
+        {Value::ofTime(kT0 + 4), Value::ofBool(false), Value::ofInt(0), Value::ofFloat(3.5),
+         Value::ofString("a,b\n\"c\""), Value::ofTime(kT0)}};
     record(rec, {first, second});
 
     auto replay = openReplay({{"path", rec}, {"speed", 0.0}});
@@ -248,7 +265,8 @@ void TstRecordings::everyTypeRoundTrips() {
 void TstRecordings::pacing() {
     // Two seconds of events in three batches: at t0, t0 + 1 s, t0 + 2 s.
     const std::string rec = path("paced.riffle-rec");
-    record(rec, {{timedRow(kT0, 0)}, {timedRow(kT0 + kSecond, 1)}, {timedRow(kT0 + 2 * kSecond, 2)}});
+    record(rec,
+           {{timedRow(kT0, 0)}, {timedRow(kT0 + kSecond, 1)}, {timedRow(kT0 + 2 * kSecond, 2)}});
 
     auto paced = openReplay({{"path", rec}, {"speed", 1.0}});
     QVERIFY2(paced.isOk(), paced.message().c_str());
@@ -274,7 +292,8 @@ void TstRecordings::pacing() {
     // As fast as possible: one batch per poll, never a wait.
     auto asap = openReplay({{"path", rec}, {"speed", 0.0}});
     QVERIFY2(asap.isOk(), asap.message().c_str());
-    for (int i = 0; i < 3; ++i) QCOMPARE(asap->node.source->poll(*asap->out).state, SourcePoll::State::More);
+    for (int i = 0; i < 3; ++i)
+        QCOMPARE(asap->node.source->poll(*asap->out).state, SourcePoll::State::More);
     QCOMPARE(asap->node.source->poll(*asap->out).state, SourcePoll::State::Ended);
     QCOMPARE(asap->out->rows(0), size_t(3));
 }
@@ -284,7 +303,8 @@ void TstRecordings::loop() {
     record(rec, {{timedRow(kT0, 0), timedRow(kT0 + kSecond, 1)}, {timedRow(kT0 + 2 * kSecond, 2)}});
     auto replay = openReplay({{"path", rec}, {"speed", 0.0}, {"loop", true}});
     QVERIFY2(replay.isOk(), replay.message().c_str());
-    for (int i = 0; i < 6; ++i) QCOMPARE(replay->node.source->poll(*replay->out).state, SourcePoll::State::More);
+    for (int i = 0; i < 6; ++i)
+        QCOMPARE(replay->node.source->poll(*replay->out).state, SourcePoll::State::More);
     std::vector<TimeUs> times;
     for (const auto& row : replay->out->rowValues(0)) times.push_back(row[0].i);
     // Span 2 s plus one average gap (1 s) per repeat.
@@ -295,9 +315,10 @@ void TstRecordings::loop() {
 
 void TstRecordings::problems() {
     const std::string csv = path("clicks.csv");
-    auto wrongExtension = instantiateNode(*registry().find("sink.recording"), "rec", {{"path", csv}},
-                                          {{allTypesSchema()}, {0}});
-    QCOMPARE(wrongExtension.message(), "sink `rec`: `path` must end with .riffle-rec (got `" + csv + "`)");
+    auto wrongExtension = instantiateNode(*registry().find("sink.recording"), "rec",
+                                          {{"path", csv}}, {{allTypesSchema()}, {0}});
+    QCOMPARE(wrongExtension.message(),
+             "sink `rec`: `path` must end with .riffle-rec (got `" + csv + "`)");
 
     const std::string missing = path("nowhere.riffle-rec");
     QCOMPARE(openReplay({{"path", missing}}).message(),
@@ -314,18 +335,21 @@ void TstRecordings::problems() {
     {
         sqlite3* db = nullptr;
         QCOMPARE(sqlite3_open(otherDb.c_str(), &db), SQLITE_OK);
-        QCOMPARE(sqlite3_exec(db, "CREATE TABLE meta (key TEXT, value TEXT)", nullptr, nullptr, nullptr), SQLITE_OK);
+        QCOMPARE(
+            sqlite3_exec(db, "CREATE TABLE meta (key TEXT, value TEXT)", nullptr, nullptr, nullptr),
+            SQLITE_OK);
         sqlite3_close(db);
     }
     QCOMPARE(openReplay({{"path", otherDb}}).message(),
-             "source `rep`: `" + otherDb + "` is not a Riffle recording (a .riffle-rec file written by sink.recording)");
+             "source `rep`: `" + otherDb +
+                 "` is not a Riffle recording (a .riffle-rec file written by sink.recording)");
 
     // overwrite = false keeps an existing recording; the default replaces it.
     const std::string existing = path("existing.riffle-rec");
     record(existing, {{timedRow(kT0, 0)}});
     auto refused = openSink(existing, allTypesSchema(), false);
-    QCOMPARE(refused.message(),
-             "sink `rec`: `" + existing + "` already exists; set `overwrite` to true to replace it");
+    QCOMPARE(refused.message(), "sink `rec`: `" + existing +
+                                    "` already exists; set `overwrite` to true to replace it");
     auto kept = openReplay({{"path", existing}, {"speed", 0.0}});
     QVERIFY2(kept.isOk(), kept.message().c_str());
     QCOMPARE(kept->node.source->poll(*kept->out).state, SourcePoll::State::More);
@@ -343,8 +367,8 @@ void TstRecordings::damagedChunkGoesToErrors() {
     {
         sqlite3* db = nullptr;
         QCOMPARE(sqlite3_open(rec.c_str(), &db), SQLITE_OK);
-        QCOMPARE(sqlite3_exec(db, "UPDATE events SET data = substr(data, 1, 20) WHERE id = 2", nullptr, nullptr,
-                              nullptr),
+        QCOMPARE(sqlite3_exec(db, "UPDATE events SET data = substr(data, 1, 20) WHERE id = 2",
+                              nullptr, nullptr, nullptr),
                  SQLITE_OK);
         sqlite3_close(db);
     }

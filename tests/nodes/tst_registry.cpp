@@ -38,7 +38,8 @@ Json sampleValue(const std::string& typeId, const ParamSpec& p, const QTemporary
     if (p.key == "port") return 9000;
     if (p.key == "url" && typeId == "source.websocket") return "ws://127.0.0.1:9/feed";
     if (p.key == "key") return Json::array({"_time"});
-    if (p.key == "topic") return "sensors/temp";  // connectors: a topic valid to publish and subscribe
+    if (p.key == "topic")
+        return "sensors/temp";  // connectors: a topic valid to publish and subscribe
     if (p.key == "order_by") return "amount DESC";
     if (p.key == "left_key" || p.key == "right_key") return "page";
     return p.defaultValue;
@@ -94,11 +95,13 @@ void TstRegistry::everySpecIsDocumented() {
         QCOMPARE(QString::fromStdString(s->outputs.back().name), QString("errors"));
         QVERIFY2(s->isSource() == s->inputs.empty(), qPrintable(id));
         for (const auto& p : s->params) {
-            QVERIFY2(!p.help.empty(), qPrintable(id + "." + QString::fromStdString(p.key) + " has no help"));
+            QVERIFY2(!p.help.empty(),
+                     qPrintable(id + "." + QString::fromStdString(p.key) + " has no help"));
             if (p.type == ParamType::Choice) QVERIFY(!p.choices.empty());
         }
         if (s->isSource()) {
-            for (const char* k : {"time_field", "time_format", "max_out_of_orderness", "idle_timeout"})
+            for (const char* k :
+                 {"time_field", "time_format", "max_out_of_orderness", "idle_timeout"})
                 QVERIFY2(s->param(k), qPrintable(id + " lacks " + k));
         }
     }
@@ -175,7 +178,8 @@ void TstRegistry::paramsRoundTripThroughJson() {
 void TstRegistry::unknownTypeGetsASuggestion() {
     NodeRegistry registry;
     registerBuiltinNodes(registry);
-    QCOMPARE(QString::fromStdString(registry.suggest("transform.fliter")), QString("transform.filter"));
+    QCOMPARE(QString::fromStdString(registry.suggest("transform.fliter")),
+             QString("transform.filter"));
     QCOMPARE(QString::fromStdString(registry.suggest("completely.different.thing")), QString());
 }
 

@@ -23,8 +23,12 @@ const NodeRegistry& registry() {
 }
 
 SchemaPtr eventSchema() {
-    static const SchemaPtr s = std::make_shared<const Schema>(Schema::stream(
-        {{"page", Type::String}, {"n", Type::Int}, {"x", Type::Float}, {"ok", Type::Bool}, {"seen", Type::Time}}));
+    static const SchemaPtr s =
+        std::make_shared<const Schema>(Schema::stream({{"page", Type::String},
+                                                       {"n", Type::Int},
+                                                       {"x", Type::Float},
+                                                       {"ok", Type::Bool},
+                                                       {"seen", Type::Time}}));
     return s;
 }
 
@@ -47,7 +51,8 @@ struct Sink {
     std::unique_ptr<CollectingEmitter> out;
 };
 
-Result<Sink> makeSink(const std::string& type, const Json& params, const SchemaPtr& input = eventSchema()) {
+Result<Sink> makeSink(const std::string& type, const Json& params,
+                      const SchemaPtr& input = eventSchema()) {
     auto inst = instantiateNode(*registry().find(type), "out", params, SchemaInputs{{input}, {0}});
     if (!inst) return Result<Sink>::error(inst.message());
     Sink s;
@@ -88,8 +93,12 @@ std::vector<std::vector<std::string>> query(const std::string& dbPath, const std
             std::vector<std::string> row;
             for (int c = 0; c < sqlite3_column_count(st); ++c) {
                 switch (sqlite3_column_type(st, c)) {
-                    case SQLITE_NULL: row.push_back("NULL"); break;
-                    case SQLITE_INTEGER: row.push_back("INTEGER:" + std::to_string(sqlite3_column_int64(st, c))); break;
+                    case SQLITE_NULL:
+                        row.push_back("NULL");
+                        break;
+                    case SQLITE_INTEGER:
+                        row.push_back("INTEGER:" + std::to_string(sqlite3_column_int64(st, c)));
+                        break;
                     case SQLITE_FLOAT: {
                         std::ostringstream os;
                         os << sqlite3_column_double(st, c);
@@ -97,7 +106,8 @@ std::vector<std::vector<std::string>> query(const std::string& dbPath, const std
                         break;
                     }
                     default:
-                        row.push_back(std::string("TEXT:") + reinterpret_cast<const char*>(sqlite3_column_text(st, c)));
+                        row.push_back(std::string("TEXT:") +
+                                      reinterpret_cast<const char*>(sqlite3_column_text(st, c)));
                 }
             }
             rows.push_back(std::move(row));
@@ -112,10 +122,10 @@ using Rows = std::vector<std::vector<std::string>>;
 
 std::vector<std::vector<Value>> sampleRows() {
     return {
-        {Value::ofTime(kT0 + 123456), Value::ofString("/home"), Value::ofInt(12), Value::ofFloat(0.5),
-         Value::ofBool(true), Value::ofTime(kT0)},
-        {Value::ofTime(kT0 + 1000000), Value::ofString("a,\"b\"\nc"), Value::nullOf(Type::Int), Value::ofFloat(3.0),
-         Value::ofBool(false), Value::nullOf(Type::Time)},
+        {Value::ofTime(kT0 + 123456), Value::ofString("/home"), Value::ofInt(12),
+         Value::ofFloat(0.5), Value::ofBool(true), Value::ofTime(kT0)},
+        {Value::ofTime(kT0 + 1000000), Value::ofString("a,\"b\"\nc"), Value::nullOf(Type::Int),
+         Value::ofFloat(3.0), Value::ofBool(false), Value::nullOf(Type::Time)},
         {Value::ofTime(kT0 + 2000000), Value::ofString(""), Value::ofInt(-7), Value::ofFloat(0.1),
          Value::nullOf(Type::Bool), Value::ofTime(kT0 + 999)},
     };
@@ -139,7 +149,9 @@ private slots:
 
 private:
     QTemporaryDir m_dir;
-    std::string path(const std::string& name) { return m_dir.filePath(QString::fromStdString(name)).toStdString(); }
+    std::string path(const std::string& name) {
+        return m_dir.filePath(QString::fromStdString(name)).toStdString();
+    }
 };
 
 void TstSinks::csvOutput() {
@@ -147,11 +159,13 @@ void TstSinks::csvOutput() {
     auto sink = makeSink("sink.file", {{"path", file}});
     QVERIFY2(sink.isOk(), sink.message().c_str());
     const auto rows = sampleRows();
-    runSink(*sink, {makeBatch(eventSchema(), {rows[0], rows[1]}), makeBatch(eventSchema(), {rows[2]})});
-    QCOMPARE(readFile(file), std::string("_time,page,n,x,ok,seen\n"
-                                         "2026-11-24T10:00:00.123Z,/home,12,0.5,true,2026-11-24T10:00:00.000Z\n"
-                                         "2026-11-24T10:00:01.000Z,\"a,\"\"b\"\"\nc\",,3.0,false,\n"
-                                         "2026-11-24T10:00:02.000Z,\"\",-7,0.1,,2026-11-24T10:00:00.000Z\n"));
+    runSink(*sink,
+            {makeBatch(eventSchema(), {rows[0], rows[1]}), makeBatch(eventSchema(), {rows[2]})});
+    QCOMPARE(readFile(file),
+             std::string("_time,page,n,x,ok,seen\n"
+                         "2026-11-24T10:00:00.123Z,/home,12,0.5,true,2026-11-24T10:00:00.000Z\n"
+                         "2026-11-24T10:00:01.000Z,\"a,\"\"b\"\"\nc\",,3.0,false,\n"
+                         "2026-11-24T10:00:02.000Z,\"\",-7,0.1,,2026-11-24T10:00:00.000Z\n"));
     QCOMPARE(sink->out->rows(sink->out->errorsPort()), size_t(0));
 }
 
@@ -175,20 +189,25 @@ void TstSinks::jsonlOutput() {
     auto sink = makeSink("sink.file", {{"path", file}});
     QVERIFY2(sink.isOk(), sink.message().c_str());
     runSink(*sink, {makeBatch(eventSchema(), sampleRows())});
-    QCOMPARE(readFile(file),
-             std::string("{\"_time\":\"2026-11-24T10:00:00.123Z\",\"page\":\"/home\",\"n\":12,\"x\":0.5,\"ok\":true,"
-                         "\"seen\":\"2026-11-24T10:00:00.000Z\"}\n"
-                         "{\"_time\":\"2026-11-24T10:00:01.000Z\",\"page\":\"a,\\\"b\\\"\\nc\",\"n\":null,\"x\":3.0,"
-                         "\"ok\":false,\"seen\":null}\n"
-                         "{\"_time\":\"2026-11-24T10:00:02.000Z\",\"page\":\"\",\"n\":-7,\"x\":0.1,\"ok\":null,"
-                         "\"seen\":\"2026-11-24T10:00:00.000Z\"}\n"));
+    QCOMPARE(
+        readFile(file),
+        std::string(
+            "{\"_time\":\"2026-11-24T10:00:00.123Z\",\"page\":\"/"
+            "home\",\"n\":12,\"x\":0.5,\"ok\":true,"
+            "\"seen\":\"2026-11-24T10:00:00.000Z\"}\n"
+            "{\"_time\":\"2026-11-24T10:00:01.000Z\",\"page\":\"a,\\\"b\\\"\\nc\",\"n\":null,\"x\":"
+            "3.0,"
+            "\"ok\":false,\"seen\":null}\n"
+            "{\"_time\":\"2026-11-24T10:00:02.000Z\",\"page\":\"\",\"n\":-7,\"x\":0.1,\"ok\":null,"
+            "\"seen\":\"2026-11-24T10:00:00.000Z\"}\n"));
     // An explicit format wins over the extension.
     const std::string txt = path("events.txt");
     auto asJson = makeSink("sink.file", {{"path", txt}, {"format", "jsonl"}});
     QVERIFY2(asJson.isOk(), asJson.message().c_str());
     runSink(*asJson, {makeBatch(eventSchema(), {sampleRows()[0]})});
-    QCOMPARE(readFile(txt), std::string("{\"_time\":\"2026-11-24T10:00:00.123Z\",\"page\":\"/home\",\"n\":12,"
-                                        "\"x\":0.5,\"ok\":true,\"seen\":\"2026-11-24T10:00:00.000Z\"}\n"));
+    QCOMPARE(readFile(txt),
+             std::string("{\"_time\":\"2026-11-24T10:00:00.123Z\",\"page\":\"/home\",\"n\":12,"
+                         "\"x\":0.5,\"ok\":true,\"seen\":\"2026-11-24T10:00:00.000Z\"}\n"));
 }
 
 void TstSinks::invalidUtf8GoesToErrors() {
@@ -198,9 +217,10 @@ void TstSinks::invalidUtf8GoesToErrors() {
     auto rows = sampleRows();
     rows[1][1] = Value::ofString("bad \xC3(");
     runSink(*sink, {makeBatch(eventSchema(), rows)});
-    QCOMPARE(readFile(file), std::string("_time,page,n,x,ok,seen\n"
-                                         "2026-11-24T10:00:00.123Z,/home,12,0.5,true,2026-11-24T10:00:00.000Z\n"
-                                         "2026-11-24T10:00:02.000Z,\"\",-7,0.1,,2026-11-24T10:00:00.000Z\n"));
+    QCOMPARE(readFile(file),
+             std::string("_time,page,n,x,ok,seen\n"
+                         "2026-11-24T10:00:00.123Z,/home,12,0.5,true,2026-11-24T10:00:00.000Z\n"
+                         "2026-11-24T10:00:02.000Z,\"\",-7,0.1,,2026-11-24T10:00:00.000Z\n"));
     const auto errors = sink->out->rowValues(sink->out->errorsPort());
     QCOMPARE(errors.size(), size_t(1));
     QCOMPARE(errors[0][0], Value::ofTime(kT0 + 1000000));
@@ -226,13 +246,15 @@ void TstSinks::csvRoundTripThroughSource() {
     const auto rows = sampleRows();
     runSink(*sink, {makeBatch(eventSchema(), rows)});
 
-    auto inst = instantiateNode(*registry().find("source.file"), "src",
-                                {{"path", file}, {"schema", {"page string", "n int", "x float", "ok bool", "seen time"}}},
-                                {});
+    auto inst = instantiateNode(
+        *registry().find("source.file"), "src",
+        {{"path", file}, {"schema", {"page string", "n int", "x float", "ok bool", "seen time"}}},
+        {});
     QVERIFY2(inst.isOk(), inst.message().c_str());
     CollectingEmitter out(inst->context.outputSchemas);
     QVERIFY(inst->source->open().isOk());
-    while (inst->source->poll(out).state != SourcePoll::State::Ended) {}
+    while (inst->source->poll(out).state != SourcePoll::State::Ended) {
+    }
     const auto back = out.rowValues(0);
     QCOMPARE(back.size(), rows.size());
     // Times come back at millisecond precision, as files carry them.
@@ -247,7 +269,8 @@ void TstSinks::sqliteAppend() {
     auto sink = makeSink("sink.sqlite", {{"path", db}});
     QVERIFY2(sink.isOk(), sink.message().c_str());
     const auto rows = sampleRows();
-    runSink(*sink, {makeBatch(eventSchema(), {rows[0], rows[1]}), makeBatch(eventSchema(), {rows[2]})});
+    runSink(*sink,
+            {makeBatch(eventSchema(), {rows[0], rows[1]}), makeBatch(eventSchema(), {rows[2]})});
     // The table is named after the node; columns in input order with SQLite types.
     QCOMPARE(query(db, "SELECT name, type FROM pragma_table_info('out') ORDER BY cid"),
              (Rows{{"TEXT:_time", "TEXT:TEXT"},
@@ -257,9 +280,10 @@ void TstSinks::sqliteAppend() {
                    {"TEXT:ok", "TEXT:INTEGER"},
                    {"TEXT:seen", "TEXT:TEXT"}}));
     QCOMPARE(query(db, "SELECT * FROM out ORDER BY rowid"),
-             (Rows{{"TEXT:2026-11-24T10:00:00.123Z", "TEXT:/home", "INTEGER:12", "REAL:0.5", "INTEGER:1",
-                    "TEXT:2026-11-24T10:00:00.000Z"},
-                   {"TEXT:2026-11-24T10:00:01.000Z", "TEXT:a,\"b\"\nc", "NULL", "REAL:3", "INTEGER:0", "NULL"},
+             (Rows{{"TEXT:2026-11-24T10:00:00.123Z", "TEXT:/home", "INTEGER:12", "REAL:0.5",
+                    "INTEGER:1", "TEXT:2026-11-24T10:00:00.000Z"},
+                   {"TEXT:2026-11-24T10:00:01.000Z", "TEXT:a,\"b\"\nc", "NULL", "REAL:3",
+                    "INTEGER:0", "NULL"},
                    {"TEXT:2026-11-24T10:00:02.000Z", "TEXT:", "INTEGER:-7", "REAL:0.1", "NULL",
                     "TEXT:2026-11-24T10:00:00.000Z"}}));
     QCOMPARE(query(db, "PRAGMA journal_mode"), (Rows{{"TEXT:wal"}}));
@@ -275,23 +299,31 @@ void TstSinks::sqliteUpsert() {
     const std::string db = path("upsert.db");
     const SchemaPtr schema = std::make_shared<const Schema>(
         Schema::stream({{"region", Type::String}, {"page", Type::String}, {"views", Type::Int}}));
-    auto sink = makeSink("sink.sqlite", {{"path", db}, {"table", "views per page"}, {"mode", "upsert"},
-                                         {"key", {"region", "page"}}},
+    auto sink = makeSink("sink.sqlite",
+                         {{"path", db},
+                          {"table", "views per page"},
+                          {"mode", "upsert"},
+                          {"key", {"region", "page"}}},
                          schema);
     QVERIFY2(sink.isOk(), sink.message().c_str());
     auto row = [](TimeUs t, const char* region, const char* page, int64_t views) {
-        return std::vector<Value>{Value::ofTime(kT0 + t), Value::ofString(region), Value::ofString(page),
-                                  Value::ofInt(views)};
+        return std::vector<Value>{Value::ofTime(kT0 + t), Value::ofString(region),
+                                  Value::ofString(page), Value::ofInt(views)};
     };
-    runSink(*sink, {makeBatch(schema, {row(0, "eu", "/a", 1), row(0, "eu", "/b", 2), row(0, "us", "/a", 3)}),
-                    makeBatch(schema, {row(1000, "eu", "/a", 10), row(2000, "eu", "/a", 11)}),
-                    makeBatch(schema, {row(3000, "us", "/b", 4), row(4000, "us", "/a", 30)})});
-    QCOMPARE(query(db, "SELECT _time, region, page, views FROM \"views per page\" ORDER BY region, page"),
-             (Rows{{"TEXT:2026-11-24T10:00:00.002Z", "TEXT:eu", "TEXT:/a", "INTEGER:11"},
-                   {"TEXT:2026-11-24T10:00:00.000Z", "TEXT:eu", "TEXT:/b", "INTEGER:2"},
-                   {"TEXT:2026-11-24T10:00:00.004Z", "TEXT:us", "TEXT:/a", "INTEGER:30"},
-                   {"TEXT:2026-11-24T10:00:00.003Z", "TEXT:us", "TEXT:/b", "INTEGER:4"}}));
-    QCOMPARE(query(db, "SELECT \"unique\" FROM pragma_index_list('views per page')"), (Rows{{"INTEGER:1"}}));
+    runSink(
+        *sink,
+        {makeBatch(schema, {row(0, "eu", "/a", 1), row(0, "eu", "/b", 2), row(0, "us", "/a", 3)}),
+         makeBatch(schema, {row(1000, "eu", "/a", 10), row(2000, "eu", "/a", 11)}),
+         makeBatch(schema, {row(3000, "us", "/b", 4), row(4000, "us", "/a", 30)})});
+    QCOMPARE(
+        query(db,
+              "SELECT _time, region, page, views FROM \"views per page\" ORDER BY region, page"),
+        (Rows{{"TEXT:2026-11-24T10:00:00.002Z", "TEXT:eu", "TEXT:/a", "INTEGER:11"},
+              {"TEXT:2026-11-24T10:00:00.000Z", "TEXT:eu", "TEXT:/b", "INTEGER:2"},
+              {"TEXT:2026-11-24T10:00:00.004Z", "TEXT:us", "TEXT:/a", "INTEGER:30"},
+              {"TEXT:2026-11-24T10:00:00.003Z", "TEXT:us", "TEXT:/b", "INTEGER:4"}}));
+    QCOMPARE(query(db, "SELECT \"unique\" FROM pragma_index_list('views per page')"),
+             (Rows{{"INTEGER:1"}}));
     QCOMPARE(sink->out->rows(sink->out->errorsPort()), size_t(0));
 }
 
@@ -301,7 +333,8 @@ void TstSinks::sqliteRowFailureKeepsTheRest() {
         sqlite3* h = nullptr;
         QCOMPARE(sqlite3_open(db.c_str(), &h), SQLITE_OK);
         QCOMPARE(sqlite3_exec(h,
-                              "CREATE TABLE out (_time TEXT, page TEXT NOT NULL, n INTEGER CHECK (n >= 0), x REAL, "
+                              "CREATE TABLE out (_time TEXT, page TEXT NOT NULL, n INTEGER CHECK "
+                              "(n >= 0), x REAL, "
                               "ok INTEGER, seen TEXT)",
                               nullptr, nullptr, nullptr),
                  SQLITE_OK);
@@ -315,16 +348,21 @@ void TstSinks::sqliteRowFailureKeepsTheRest() {
     const auto errors = sink->out->rowValues(sink->out->errorsPort());
     QCOMPARE(errors.size(), size_t(1));
     QCOMPARE(errors[0][2], Value::ofInt(-7));
-    QCOMPARE(errors[0][6], Value::ofString("SQLite refused the row: CHECK constraint failed: n >= 0"));
+    QCOMPARE(errors[0][6],
+             Value::ofString("SQLite refused the row: CHECK constraint failed: n >= 0"));
     QCOMPARE(errors[0][7], Value::ofString("out"));
 }
 
 void TstSinks::sqliteParamErrors() {
     QCOMPARE(makeSink("sink.sqlite", {{"path", path("x.db")}, {"mode", "upsert"}}).message(),
-             std::string("sink `out`: `key` is required when `mode` is upsert: name the fields that identify a row"));
-    QCOMPARE(makeSink("sink.sqlite", {{"path", path("x.db")}, {"mode", "upsert"}, {"key", {"user"}}}).message(),
-             std::string("sink `out`: `key` names `user`, which is not an input field (fields: _time time, page "
-                         "string, n int, x float, ok bool, seen time)"));
+             std::string("sink `out`: `key` is required when `mode` is upsert: name the fields "
+                         "that identify a row"));
+    QCOMPARE(
+        makeSink("sink.sqlite", {{"path", path("x.db")}, {"mode", "upsert"}, {"key", {"user"}}})
+            .message(),
+        std::string(
+            "sink `out`: `key` names `user`, which is not an input field (fields: _time time, page "
+            "string, n int, x float, ok bool, seen time)"));
     const std::string dir = path("a_folder.db");
     QDir().mkpath(QString::fromStdString(dir));
     QCOMPARE(makeSink("sink.sqlite", {{"path", dir}}).message(),
@@ -334,11 +372,13 @@ void TstSinks::sqliteParamErrors() {
     {
         sqlite3* h = nullptr;
         QCOMPARE(sqlite3_open(db.c_str(), &h), SQLITE_OK);
-        QCOMPARE(sqlite3_exec(h, "CREATE TABLE out (_time TEXT)", nullptr, nullptr, nullptr), SQLITE_OK);
+        QCOMPARE(sqlite3_exec(h, "CREATE TABLE out (_time TEXT)", nullptr, nullptr, nullptr),
+                 SQLITE_OK);
         sqlite3_close(h);
     }
     QCOMPARE(makeSink("sink.sqlite", {{"path", db}}).message(),
-             "sink `out`: cannot write to the table `out` of `" + db + "`: table out has no column named page");
+             "sink `out`: cannot write to the table `out` of `" + db +
+                 "`: table out has no column named page");
 }
 
 QTEST_GUILESS_MAIN(TstSinks)

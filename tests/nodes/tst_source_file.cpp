@@ -113,11 +113,15 @@ void TstSourceFile::csvInferredSchema() {
     QCOMPARE(drain(*src).state, SourcePoll::State::Ended);
     const auto rows = src->out->rowValues(0);
     QCOMPARE(rows.size(), size_t(2));
-    const std::vector<Value> first = {Value::ofTime(kT0), Value::ofTime(kT0), Value::ofString("/home"),
-                                      Value::ofInt(12), Value::ofBool(true), Value::ofFloat(0.5)};
-    const std::vector<Value> second = {Value::ofTime(kT0 + 1250000), Value::ofTime(kT0 + 1250000),
-                                       Value::ofString("/cart,checkout"), Value::nullOf(Type::Int),
-                                       Value::ofBool(false), Value::ofFloat(2.0)};
+    const std::vector<Value> first = {Value::ofTime(kT0),       Value::ofTime(kT0),
+                                      Value::ofString("/home"), Value::ofInt(12),
+                                      Value::ofBool(true),      Value::ofFloat(0.5)};
+    const std::vector<Value> second = {Value::ofTime(kT0 + 1250000),
+                                       Value::ofTime(kT0 + 1250000),
+                                       Value::ofString("/cart,checkout"),
+                                       Value::nullOf(Type::Int),
+                                       Value::ofBool(false),
+                                       Value::ofFloat(2.0)};
     QCOMPARE(rows[0], first);
     QCOMPARE(rows[1], second);
     QCOMPARE(src->out->rows(src->errorsPort()), size_t(0));
@@ -131,18 +135,22 @@ void TstSourceFile::declaredSchemaSelectsColumns() {
                                        "id,ignored,page,ts\n"
                                        "7,zzz,/a,1795514400\n"
                                        "8,yyy,/b,1795514401\n");
-    auto src = makeSource({{"path", path}, {"time_field", "ts"}, {"schema", {"page string", "id float", "ts int"}}});
+    auto src = makeSource(
+        {{"path", path}, {"time_field", "ts"}, {"schema", {"page string", "id float", "ts int"}}});
     QVERIFY2(src.isOk(), src.message().c_str());
-    QCOMPARE(src->node.context.outputSchemas[0]->toString(), std::string("_time time, page string, id float, ts int"));
+    QCOMPARE(src->node.context.outputSchemas[0]->toString(),
+             std::string("_time time, page string, id float, ts int"));
     drain(*src);
     const auto rows = src->out->rowValues(0);
     QCOMPARE(rows.size(), size_t(2));
-    QCOMPARE(rows[1], (std::vector<Value>{Value::ofTime(kT0 + kSecond), Value::ofString("/b"), Value::ofFloat(8),
-                                          Value::ofInt(1795514401)}));
+    QCOMPARE(rows[1], (std::vector<Value>{Value::ofTime(kT0 + kSecond), Value::ofString("/b"),
+                                          Value::ofFloat(8), Value::ofInt(1795514401)}));
 
     auto missing = makeSource({{"path", path}, {"schema", {"page string", "user string"}}});
-    QCOMPARE(missing.message(), "source `src`: the field `user` is not in the header of `" + path + "`");
-    auto badTimeField = makeSource({{"path", path}, {"time_field", "when"}, {"schema", {"page string"}}});
+    QCOMPARE(missing.message(),
+             "source `src`: the field `user` is not in the header of `" + path + "`");
+    auto badTimeField =
+        makeSource({{"path", path}, {"time_field", "when"}, {"schema", {"page string"}}});
     QCOMPARE(badTimeField.message(),
              "source `src`: `time_field` `when` is not a field of `" + path + "` (fields: page)");
 }
@@ -152,20 +160,37 @@ void TstSourceFile::timeFormats_data() {
     QTest::addColumn<QString>("csvValue");
     QTest::addColumn<QString>("jsonValue");
     QTest::addColumn<qint64>("expected");
-    QTest::newRow("auto iso") << "auto" << "2026-11-24T10:00:00.123Z" << "\"2026-11-24T10:00:00.123Z\""
-                              << qint64(kT0 + 123000);
-    QTest::newRow("auto offset") << "auto" << "2026-11-24T12:00:00+02:00" << "\"2026-11-24 12:00:00+02:00\""
-                                 << qint64(kT0);
-    QTest::newRow("auto seconds") << "auto" << "1795514400" << "1795514400" << qint64(kT0);
-    QTest::newRow("auto millis") << "auto" << "1795514400123" << "1795514400123" << qint64(kT0 + 123000);
-    QTest::newRow("auto micros") << "auto" << "1795514400123456" << "1795514400123456" << qint64(kT0 + 123456);
-    QTest::newRow("iso8601") << "iso8601" << "2026-11-24T10:00:00.123456Z" << "\"2026-11-24T10:00:00.123456Z\""
-                             << qint64(kT0 + 123456);
-    QTest::newRow("epoch_s") << "epoch_s" << "1795514400.5" << "1795514400.5" << qint64(kT0 + 500000);
-    QTest::newRow("epoch_ms") << "epoch_ms" << "1795514400123" << "1795514400123" << qint64(kT0 + 123000);
-    QTest::newRow("epoch_us") << "epoch_us" << "1795514400123456" << "1795514400123456" << qint64(kT0 + 123456);
+    QTest::newRow("auto iso") << "auto"
+                              << "2026-11-24T10:00:00.123Z"
+                              << "\"2026-11-24T10:00:00.123Z\"" << qint64(kT0 + 123000);
+    QTest::newRow("auto offset") << "auto"
+                                 << "2026-11-24T12:00:00+02:00"
+                                 << "\"2026-11-24 12:00:00+02:00\"" << qint64(kT0);
+    QTest::newRow("auto seconds") << "auto"
+                                  << "1795514400"
+                                  << "1795514400" << qint64(kT0);
+    QTest::newRow("auto millis") << "auto"
+                                 << "1795514400123"
+                                 << "1795514400123" << qint64(kT0 + 123000);
+    QTest::newRow("auto micros") << "auto"
+                                 << "1795514400123456"
+                                 << "1795514400123456" << qint64(kT0 + 123456);
+    QTest::newRow("iso8601") << "iso8601"
+                             << "2026-11-24T10:00:00.123456Z"
+                             << "\"2026-11-24T10:00:00.123456Z\"" << qint64(kT0 + 123456);
+    QTest::newRow("epoch_s") << "epoch_s"
+                             << "1795514400.5"
+                             << "1795514400.5" << qint64(kT0 + 500000);
+    QTest::newRow("epoch_ms") << "epoch_ms"
+                              << "1795514400123"
+                              << "1795514400123" << qint64(kT0 + 123000);
+    QTest::newRow("epoch_us") << "epoch_us"
+                              << "1795514400123456"
+                              << "1795514400123456" << qint64(kT0 + 123456);
     // An explicit unit is obeyed even where auto would guess another one.
-    QTest::newRow("epoch_ms small") << "epoch_ms" << "1500" << "1500" << qint64(1500000);
+    QTest::newRow("epoch_ms small") << "epoch_ms"
+                                    << "1500"
+                                    << "1500" << qint64(1500000);
 }
 
 void TstSourceFile::timeFormats() {
@@ -178,9 +203,11 @@ void TstSourceFile::timeFormats() {
     for (char& c : name)
         if (c == ' ') c = '_';
     const std::string csv = writeFile(name + ".csv", "ts,v\n" + csvValue.toStdString() + ",1\n");
-    const std::string jsonl = writeFile(name + ".jsonl", "{\"ts\":" + jsonValue.toStdString() + ",\"v\":1}\n");
+    const std::string jsonl =
+        writeFile(name + ".jsonl", "{\"ts\":" + jsonValue.toStdString() + ",\"v\":1}\n");
     for (const auto& path : {csv, jsonl}) {
-        auto src = makeSource({{"path", path}, {"time_field", "ts"}, {"time_format", format.toStdString()}});
+        auto src = makeSource(
+            {{"path", path}, {"time_field", "ts"}, {"time_format", format.toStdString()}});
         QVERIFY2(src.isOk(), src.message().c_str());
         drain(*src);
         QCOMPARE(src->out->rows(src->errorsPort()), size_t(0));
@@ -189,12 +216,13 @@ void TstSourceFile::timeFormats() {
 }
 
 void TstSourceFile::jsonlTypes() {
-    const std::string path = writeFile("types.jsonl",
-                                       "{\"t\":\"2026-11-24T10:00:00Z\",\"page\":\"/a\",\"n\":1,\"x\":1,\"ok\":true}\n"
-                                       "{\"t\":\"2026-11-24T10:00:01Z\",\"page\":null,\"x\":2.5,\"unknown\":[1,2]}\n"
-                                       "\n"
-                                       "{\"t\":\"2026-11-24T10:00:02Z\",\"page\":\"/c\",\"n\":\"three\",\"x\":3}\n"
-                                       "{\"t\":\"2026-11-24T10:00:03Z\",\"page\":7,\"n\":4,\"ok\":false}\n");
+    const std::string path =
+        writeFile("types.jsonl",
+                  "{\"t\":\"2026-11-24T10:00:00Z\",\"page\":\"/a\",\"n\":1,\"x\":1,\"ok\":true}\n"
+                  "{\"t\":\"2026-11-24T10:00:01Z\",\"page\":null,\"x\":2.5,\"unknown\":[1,2]}\n"
+                  "\n"
+                  "{\"t\":\"2026-11-24T10:00:02Z\",\"page\":\"/c\",\"n\":\"three\",\"x\":3}\n"
+                  "{\"t\":\"2026-11-24T10:00:03Z\",\"page\":7,\"n\":4,\"ok\":false}\n");
     auto src = makeSource({{"path", path},
                            {"time_field", "t"},
                            {"schema", {"t time", "page string", "n int", "x float", "ok bool"}}});
@@ -202,14 +230,17 @@ void TstSourceFile::jsonlTypes() {
     drain(*src);
     const auto rows = src->out->rowValues(0);
     QCOMPARE(rows.size(), size_t(3));
-    QCOMPARE(rows[0], (std::vector<Value>{Value::ofTime(kT0), Value::ofTime(kT0), Value::ofString("/a"),
-                                          Value::ofInt(1), Value::ofFloat(1), Value::ofBool(true)}));
-    QCOMPARE(rows[1], (std::vector<Value>{Value::ofTime(kT0 + kSecond), Value::ofTime(kT0 + kSecond),
-                                          Value::nullOf(Type::String), Value::nullOf(Type::Int), Value::ofFloat(2.5),
-                                          Value::nullOf(Type::Bool)}));
-    QCOMPARE(rows[2], (std::vector<Value>{Value::ofTime(kT0 + 3 * kSecond), Value::ofTime(kT0 + 3 * kSecond),
-                                          Value::ofString("7"), Value::ofInt(4), Value::nullOf(Type::Float),
-                                          Value::ofBool(false)}));
+    QCOMPARE(rows[0],
+             (std::vector<Value>{Value::ofTime(kT0), Value::ofTime(kT0), Value::ofString("/a"),
+                                 Value::ofInt(1), Value::ofFloat(1), Value::ofBool(true)}));
+    QCOMPARE(rows[1],
+             (std::vector<Value>{Value::ofTime(kT0 + kSecond), Value::ofTime(kT0 + kSecond),
+                                 Value::nullOf(Type::String), Value::nullOf(Type::Int),
+                                 Value::ofFloat(2.5), Value::nullOf(Type::Bool)}));
+    QCOMPARE(rows[2],
+             (std::vector<Value>{Value::ofTime(kT0 + 3 * kSecond), Value::ofTime(kT0 + 3 * kSecond),
+                                 Value::ofString("7"), Value::ofInt(4), Value::nullOf(Type::Float),
+                                 Value::ofBool(false)}));
     const auto errors = src->out->rowValues(src->errorsPort());
     QCOMPARE(errors.size(), size_t(1));
     QCOMPARE(errors[0][2], Value::ofInt(4));
@@ -221,19 +252,21 @@ void TstSourceFile::jsonlTypes() {
 void TstSourceFile::csvMalformedRows() {
     const std::string tenMb(10 * 1024 * 1024, 'x');
     const std::string path = writeFile("malformed.csv",
-                                       "ts,page,n\n"                       // 1
-                                       "2026-11-24T10:00:00Z,/a,1\n"       // 2
-                                       "2026-11-24T10:00:01Z,/b\n"         // 3 wrong column count
-                                       "2026-11-24T10:00:02Z,/c,3\n"       // 4
-                                       "2026-11-24T10:00:03Z,/d\"x,4\n"    // 5 bad quote
-                                       "2026-11-24T10:00:04Z,/e,5\n"       // 6
-                                       "2026-11-24T10:00:05Z,/\xFF,6\n"    // 7 invalid UTF-8
-                                       "2026-11-24T10:00:06Z,/g,7\n"       // 8
-                                       + tenMb + "\n"                      // 9 a 10 MB line
-                                       "2026-11-24T10:00:08Z,/i,9\n"       // 10
-                                       "2026-11-24T10:00:09Z,/j,ten\n"     // 11 wrong type
-                                       "2026-11-24T10:00:10Z,/k,11\n");    // 12
-    auto src = makeSource({{"path", path}, {"time_field", "ts"}, {"schema", {"ts time", "page string", "n int"}}});
+                                       "ts,page,n\n"                     // 1
+                                       "2026-11-24T10:00:00Z,/a,1\n"     // 2
+                                       "2026-11-24T10:00:01Z,/b\n"       // 3 wrong column count
+                                       "2026-11-24T10:00:02Z,/c,3\n"     // 4
+                                       "2026-11-24T10:00:03Z,/d\"x,4\n"  // 5 bad quote
+                                       "2026-11-24T10:00:04Z,/e,5\n"     // 6
+                                       "2026-11-24T10:00:05Z,/\xFF,6\n"  // 7 invalid UTF-8
+                                       "2026-11-24T10:00:06Z,/g,7\n"     // 8
+                                           + tenMb +
+                                           "\n"                              // 9 a 10 MB line
+                                           "2026-11-24T10:00:08Z,/i,9\n"     // 10
+                                           "2026-11-24T10:00:09Z,/j,ten\n"   // 11 wrong type
+                                           "2026-11-24T10:00:10Z,/k,11\n");  // 12
+    auto src = makeSource(
+        {{"path", path}, {"time_field", "ts"}, {"schema", {"ts time", "page string", "n int"}}});
     QVERIFY2(src.isOk(), src.message().c_str());
     QCOMPARE(drain(*src).state, SourcePoll::State::Ended);
     std::vector<std::string> pages;
@@ -251,7 +284,8 @@ void TstSourceFile::csvMalformedRows() {
     QCOMPARE(lines, (std::vector<int64_t>{3, 5, 7, 9, 11}));
     QCOMPARE(reasons, (std::vector<std::string>{
                           "line 3: expected 3 fields, got 2",
-                          "line 5: bad quote: a quote inside unquoted field 2 (quote the whole field and write \"\" "
+                          "line 5: bad quote: a quote inside unquoted field 2 (quote the whole "
+                          "field and write \"\" "
                           "for a quote)",
                           "line 7: field 2 is not valid UTF-8 (byte 2)",
                           "line 9 is longer than 1 MiB",
@@ -267,11 +301,13 @@ void TstSourceFile::jsonlMalformedRows() {
                                        "{\"page\":\"/a\",\"n\":1}\n"     // 1
                                        "{\"page\":\"/b\",\"n\":\n"       // 2 not JSON
                                        "{\"page\":\"/\xFF\",\"n\":3}\n"  // 3 invalid UTF-8
-                                       + tenMb + "\n"                    // 4 a 10 MB line
-                                       "[1,2]\n"                         // 5 not an object
-                                       "{\"page\":\"/f\",\"n\":true}\n"  // 6 wrong type
-                                       "{\"page\":\"/g\",\"n\":7}");     // 7, no final newline
-    auto src = makeSource({{"path", path}, {"schema", {"page string", "n int"}}, {"max_line_bytes", 1024}});
+                                           + tenMb +
+                                           "\n"                              // 4 a 10 MB line
+                                           "[1,2]\n"                         // 5 not an object
+                                           "{\"page\":\"/f\",\"n\":true}\n"  // 6 wrong type
+                                           "{\"page\":\"/g\",\"n\":7}");     // 7, no final newline
+    auto src = makeSource(
+        {{"path", path}, {"schema", {"page string", "n int"}}, {"max_line_bytes", 1024}});
     QVERIFY2(src.isOk(), src.message().c_str());
     drain(*src);
     QCOMPARE(firstFields(*src), (std::vector<std::string>{"/a", "/g"}));
@@ -317,7 +353,8 @@ void TstSourceFile::unreadableTime() {
     QCOMPARE(times(*src), (std::vector<TimeUs>{kT0, kT0 + 5 * kSecond}));
     const auto errors = src->out->rowValues(src->errorsPort());
     QCOMPARE(errors.size(), size_t(2));
-    QCOMPARE(errors[0][3], Value::ofString("line 3: the time field `ts` is not an ISO-8601 time: `tomorrow`"));
+    QCOMPARE(errors[0][3],
+             Value::ofString("line 3: the time field `ts` is not an ISO-8601 time: `tomorrow`"));
     QCOMPARE(errors[1][3], Value::ofString("line 4: the time field `ts` is empty"));
     // An error row without a time of its own carries the latest event time, not the wall clock.
     QCOMPARE(errors[0][0], Value::ofTime(kT0));
@@ -326,12 +363,14 @@ void TstSourceFile::unreadableTime() {
 void TstSourceFile::processingTime() {
     const std::string path = writeFile("notime.jsonl", "{\"v\":1}\n{\"v\":2}\n");
     using namespace std::chrono;
-    const TimeUs before = duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+    const TimeUs before =
+        duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
     auto src = makeSource({{"path", path}});
     QVERIFY2(src.isOk(), src.message().c_str());
     QCOMPARE(src->node.context.outputSchemas[0]->toString(), std::string("_time time, v int"));
     drain(*src);
-    const TimeUs after = duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+    const TimeUs after =
+        duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
     const auto t = times(*src);
     QCOMPARE(t.size(), size_t(2));
     for (TimeUs x : t) {
@@ -346,13 +385,15 @@ void TstSourceFile::timeColumnFromSinkOutput() {
                                       "_time,page\n"
                                       "2026-11-24T10:00:00.000Z,/a\n"
                                       "2026-11-24T10:00:02.500Z,/b\n");
-    const std::string jsonl = writeFile("replay.jsonl",
-                                        "{\"_time\":\"2026-11-24T10:00:00.000Z\",\"page\":\"/a\"}\n"
-                                        "{\"_time\":\"2026-11-24T10:00:02.500Z\",\"page\":\"/b\"}\n");
+    const std::string jsonl =
+        writeFile("replay.jsonl",
+                  "{\"_time\":\"2026-11-24T10:00:00.000Z\",\"page\":\"/a\"}\n"
+                  "{\"_time\":\"2026-11-24T10:00:02.500Z\",\"page\":\"/b\"}\n");
     for (const auto& path : {csv, jsonl}) {
         auto src = makeSource({{"path", path}});
         QVERIFY2(src.isOk(), src.message().c_str());
-        QCOMPARE(src->node.context.outputSchemas[0]->toString(), std::string("_time time, page string"));
+        QCOMPARE(src->node.context.outputSchemas[0]->toString(),
+                 std::string("_time time, page string"));
         drain(*src);
         QCOMPARE(times(*src), (std::vector<TimeUs>{kT0, kT0 + 2500000}));
     }
@@ -362,15 +403,18 @@ void TstSourceFile::planningErrors() {
     const std::string missing = m_dir.filePath("nowhere.csv").toStdString();
     QCOMPARE(makeSource({{"path", missing}}).message(),
              "source `src`: cannot open `" + missing + "`: No such file or directory");
-    QCOMPARE(makeSource(Json::object()).message(),
-             std::string("source `src`: `path` is required (The file to read; a relative path is taken from the "
-                         "project's folder)"));
+    QCOMPARE(
+        makeSource(Json::object()).message(),
+        std::string(
+            "source `src`: `path` is required (The file to read; a relative path is taken from the "
+            "project's folder)"));
     const std::string path = writeFile("plain.csv", "a,b\n1,2\n");
     QCOMPARE(makeSource({{"path", path}, {"time_field", "ts"}}).message(),
              "source `src`: `time_field` `ts` is not a field of `" + path + "` (fields: a, b)");
     const std::string dat = writeFile("data.dat", "a\n1\n");
     QCOMPARE(makeSource({{"path", dat}}).message(),
-             "source `src`: cannot tell the format of `" + dat + "` from its extension; set `format` to csv or jsonl");
+             "source `src`: cannot tell the format of `" + dat +
+                 "` from its extension; set `format` to csv or jsonl");
     auto asCsv = makeSource({{"path", dat}, {"format", "csv"}});
     QVERIFY2(asCsv.isOk(), asCsv.message().c_str());
     // A relative path is taken from the project's folder.
@@ -406,12 +450,14 @@ void TstSourceFile::pacing() {
 }
 
 void TstSourceFile::pacedRunCompletes() {
-    // 20 ms of event time at speed 2: the source waits at least once, then delivers every row in order.
+    // 20 ms of event time at speed 2: the source waits at least once, then delivers every row in
+    // order.
     const std::string path = writeFile("paced_short.jsonl",
                                        "{\"ts\":1795514400000,\"v\":1}\n"
                                        "{\"ts\":1795514400010,\"v\":2}\n"
                                        "{\"ts\":1795514400020,\"v\":3}\n");
-    auto src = makeSource({{"path", path}, {"time_field", "ts"}, {"time_format", "epoch_ms"}, {"speed", 2.0}});
+    auto src = makeSource(
+        {{"path", path}, {"time_field", "ts"}, {"time_format", "epoch_ms"}, {"speed", 2.0}});
     QVERIFY2(src.isOk(), src.message().c_str());
     int waits = 0;
     for (int i = 0; i < 1000; ++i) {
@@ -449,11 +495,15 @@ void TstSourceFile::loop() {
     std::vector<TimeUs> expected;
     for (int i = 0; i < 9; ++i) expected.push_back(kT0 + i * kSecond);
     QCOMPARE(t, expected);
-    QCOMPARE(pages, (std::vector<std::string>{"/a", "/b", "/c", "/a", "/b", "/c", "/a", "/b", "/c"}));
+    QCOMPARE(pages,
+             (std::vector<std::string>{"/a", "/b", "/c", "/a", "/b", "/c", "/a", "/b", "/c"}));
 
     // A file with no readable row ends instead of looping forever.
     const std::string empty = writeFile("loop_empty.csv", "ts,page\n");
-    auto none = makeSource({{"path", empty}, {"schema", {"ts time", "page string"}}, {"time_field", "ts"}, {"loop", true}});
+    auto none = makeSource({{"path", empty},
+                            {"schema", {"ts time", "page string"}},
+                            {"time_field", "ts"},
+                            {"loop", true}});
     QVERIFY2(none.isOk(), none.message().c_str());
     QCOMPARE(drain(*none, 10).state, SourcePoll::State::Ended);
     QCOMPARE(none->out->rows(0), size_t(0));

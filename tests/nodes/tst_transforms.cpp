@@ -11,8 +11,10 @@ using namespace riffle;
 namespace {
 
 SchemaPtr clicksSchema() {
-    return std::make_shared<const Schema>(Schema::stream(
-        {{"page", Type::String}, {"event", Type::String}, {"amount", Type::Float}, {"qty", Type::Int}}));
+    return std::make_shared<const Schema>(Schema::stream({{"page", Type::String},
+                                                          {"event", Type::String},
+                                                          {"amount", Type::Float},
+                                                          {"qty", Type::Int}}));
 }
 
 struct Row {
@@ -30,10 +32,14 @@ BatchPtr makeBatch(const std::vector<Row>& rows) {
         b->column(0).appendTime(r.t);
         b->appendString(1, r.page);
         b->appendString(2, r.event);
-        if (r.amount) b->column(3).appendFloat(*r.amount);
-        else b->column(3).appendNull();
-        if (r.qty) b->column(4).appendInt(*r.qty);
-        else b->column(4).appendNull();
+        if (r.amount)
+            b->column(3).appendFloat(*r.amount);
+        else
+            b->column(3).appendNull();
+        if (r.qty)
+            b->column(4).appendInt(*r.qty);
+        else
+            b->column(4).appendNull();
         b->commitRow();
     }
     return b;
@@ -49,7 +55,8 @@ const std::vector<Row> kRows = {
 struct Fixture {
     NodeRegistry registry;
     Fixture() { registerBuiltinNodes(registry); }
-    NodeInstance make(const std::string& type, Json params, std::vector<SchemaPtr> inputs = {clicksSchema()}) {
+    NodeInstance make(const std::string& type, Json params,
+                      std::vector<SchemaPtr> inputs = {clicksSchema()}) {
         SchemaInputs in;
         for (size_t i = 0; i < inputs.size(); ++i) {
             in.schemas.push_back(inputs[i]);
@@ -90,27 +97,31 @@ private slots:
 
 void TstTransforms::filterKeepsOnlyTrueRows() {
     Fixture f;
-    NodeInstance n = f.make("transform.filter", {{"where", "event = 'purchase' AND amount > 10 OR qty = 1"}});
+    NodeInstance n =
+        f.make("transform.filter", {{"where", "event = 'purchase' AND amount > 10 OR qty = 1"}});
     CollectingEmitter out(n.context.outputSchemas);
     n.op->process(0, *makeBatch(kRows), out);
     QCOMPARE(column(out, 0, 1), QStringList({"/product/7", "/cart"}));
-    QCOMPARE(column(out, 0, 0), QStringList({"1970-01-01T00:00:00.002Z", "1970-01-01T00:00:00.004Z"}));
+    QCOMPARE(column(out, 0, 0),
+             QStringList({"1970-01-01T00:00:00.002Z", "1970-01-01T00:00:00.004Z"}));
     // NULL is not true: the first row (amount NULL, qty NULL) is dropped, not an error.
     QCOMPARE(out.rows(n.spec->errorsPort()), size_t(0));
 }
 
 void TstTransforms::filterRefusesNonConditions() {
     Fixture f;
-    QCOMPARE(f.error("transform.filter", {{"where", "amount * 2"}}),
-             QString("transform `n`: `where` must be a condition (bool), but `amount * 2` is float"));
+    QCOMPARE(
+        f.error("transform.filter", {{"where", "amount * 2"}}),
+        QString("transform `n`: `where` must be a condition (bool), but `amount * 2` is float"));
     QVERIFY(f.error("transform.filter", {{"where", "pgae = 'x'"}})
                 .startsWith("transform `n`: `where`: 1:1: unknown field `pgae`"));
 }
 
 void TstTransforms::mapComputesAndReplacesFields() {
     Fixture f;
-    NodeInstance n = f.make("transform.map", {{"fields", Json::array({{{"name", "total"}, {"expr", "amount * qty"}},
-                                                                       {{"name", "page"}, {"expr", "UPPER(page)"}}})}});
+    NodeInstance n = f.make(
+        "transform.map", {{"fields", Json::array({{{"name", "total"}, {"expr", "amount * qty"}},
+                                                  {{"name", "page"}, {"expr", "UPPER(page)"}}})}});
     const Schema& s = *n.context.outputSchemas[0];
     QCOMPARE(QString::fromStdString(s.toString()),
              QString("_time time, page string, event string, amount float, qty int, total float"));
@@ -123,9 +134,11 @@ void TstTransforms::mapComputesAndReplacesFields() {
 
 void TstTransforms::mapWithoutInputKeepsOnlyTimeAndNewFields() {
     Fixture f;
-    NodeInstance n = f.make("transform.map", {{"keep_input", false},
-                                              {"fields", Json::array({{{"name", "p"}, {"expr", "LOWER(event)"}}})}});
-    QCOMPARE(QString::fromStdString(n.context.outputSchemas[0]->toString()), QString("_time time, p string"));
+    NodeInstance n = f.make("transform.map",
+                            {{"keep_input", false},
+                             {"fields", Json::array({{{"name", "p"}, {"expr", "LOWER(event)"}}})}});
+    QCOMPARE(QString::fromStdString(n.context.outputSchemas[0]->toString()),
+             QString("_time time, p string"));
     CollectingEmitter out(n.context.outputSchemas);
     n.op->process(0, *makeBatch(kRows), out);
     QCOMPARE(column(out, 0, 1), QStringList({"view", "purchase", "purchase", "click"}));
@@ -134,7 +147,8 @@ void TstTransforms::mapWithoutInputKeepsOnlyTimeAndNewFields() {
 
 void TstTransforms::mapCountsDivisionByZeroAsWarning() {
     Fixture f;
-    NodeInstance n = f.make("transform.map", {{"fields", Json::array({{{"name", "per"}, {"expr", "10 / qty"}}})}});
+    NodeInstance n = f.make("transform.map",
+                            {{"fields", Json::array({{{"name", "per"}, {"expr", "10 / qty"}}})}});
     CollectingEmitter out(n.context.outputSchemas);
     n.op->process(0, *makeBatch(kRows), out);
     QCOMPARE(column(out, 0, 5), QStringList({"NULL", "5", "NULL", "10"}));
@@ -143,22 +157,28 @@ void TstTransforms::mapCountsDivisionByZeroAsWarning() {
 
 void TstTransforms::mapNamesTheBadField() {
     Fixture f;
-    QVERIFY(f.error("transform.map", {{"fields", Json::array({{{"name", "x"}, {"expr", "page +"}}})}})
-                .startsWith("transform `n`: field `x`: 1:"));
-    QCOMPARE(f.error("transform.map", {{"fields", Json::array({{{"name", "x"}, {"expr", "1"}}, {{"name", "x"}, {"expr", "2"}}})}}),
+    QVERIFY(
+        f.error("transform.map", {{"fields", Json::array({{{"name", "x"}, {"expr", "page +"}}})}})
+            .startsWith("transform `n`: field `x`: 1:"));
+    QCOMPARE(f.error("transform.map", {{"fields", Json::array({{{"name", "x"}, {"expr", "1"}},
+                                                               {{"name", "x"}, {"expr", "2"}}})}}),
              QString("transform `n`: `fields`: `x` is defined twice"));
-    QCOMPARE(f.error("transform.map", {{"fields", Json::array({{{"name", "_time"}, {"expr", "page"}}})}}),
+    QCOMPARE(f.error("transform.map",
+                     {{"fields", Json::array({{{"name", "_time"}, {"expr", "page"}}})}}),
              QString("transform `n`: field `_time` must be a time, but `page` is string"));
     QCOMPARE(f.error("transform.map", {{"fields", Json::array({{{"expr", "page"}}})}}),
-             QString("transform `n`: `fields` item 1 must be {\"name\": ..., \"expr\": ...}, got `{\"expr\":\"page\"}`"));
+             QString("transform `n`: `fields` item 1 must be {\"name\": ..., \"expr\": ...}, got "
+                     "`{\"expr\":\"page\"}`"));
 }
 
 void TstTransforms::unionMatchesFieldsByName() {
     Fixture f;
-    auto other = std::make_shared<const Schema>(Schema::stream({{"qty", Type::Float}, {"source", Type::String}}));
+    auto other = std::make_shared<const Schema>(
+        Schema::stream({{"qty", Type::Float}, {"source", Type::String}}));
     NodeInstance n = f.make("transform.union", Json::object(), {clicksSchema(), other});
-    QCOMPARE(QString::fromStdString(n.context.outputSchemas[0]->toString()),
-             QString("_time time, page string, event string, amount float, qty float, source string"));
+    QCOMPARE(
+        QString::fromStdString(n.context.outputSchemas[0]->toString()),
+        QString("_time time, page string, event string, amount float, qty float, source string"));
     CollectingEmitter out(n.context.outputSchemas);
     n.op->process(0, *makeBatch({kRows[1]}), out);
     auto pool = BatchPool::create();
@@ -183,7 +203,8 @@ void TstTransforms::unionRefusesConflictingTypes() {
     SchemaInputs in{{clicksSchema(), other}, {0, 0}};
     auto r = instantiateNode(*f.registry.find("transform.union"), "u", Json::object(), in);
     QCOMPARE(QString::fromStdString(r.message()),
-             QString("transform `u`: field `page` is string in one input and int in input 2; convert one with a Map (CAST)"));
+             QString("transform `u`: field `page` is string in one input and int in input 2; "
+                     "convert one with a Map (CAST)"));
 }
 
 void TstTransforms::logPrintsUpToLimitThenCounts() {
@@ -195,9 +216,13 @@ void TstTransforms::logPrintsUpToLimitThenCounts() {
     n.op->process(0, *makeBatch(kRows), out);
     n.op->finish(out);
     setLogLineWriter(nullptr);
-    QCOMPARE(lines, QStringList({"[n] _time=1970-01-01T00:00:00.001Z page='/home' event='view' amount=NULL qty=NULL",
-                                 "[n] _time=1970-01-01T00:00:00.002Z page='/product/7' event='purchase' amount=20.0 qty=2",
-                                 "[n] ... 2 more events not shown (limit 2)"}));
+    QCOMPARE(
+        lines,
+        QStringList(
+            {"[n] _time=1970-01-01T00:00:00.001Z page='/home' event='view' amount=NULL qty=NULL",
+             "[n] _time=1970-01-01T00:00:00.002Z page='/product/7' event='purchase' amount=20.0 "
+             "qty=2",
+             "[n] ... 2 more events not shown (limit 2)"}));
 }
 
 QTEST_GUILESS_MAIN(TstTransforms)

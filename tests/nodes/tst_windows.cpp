@@ -63,11 +63,13 @@ struct WindowHarness {
         const int key = s.indexOf("key"), n = s.indexOf("n"), ws = s.indexOf("window_start"),
                   we = s.indexOf("window_end"), fin = s.indexOf("final");
         for (const auto& row : out->rowValues(0)) {
-            QString line = QString("%1 %2-%3 n=%4")
-                               .arg(key >= 0 ? QString::fromStdString(row[static_cast<size_t>(key)].toString()) : "")
-                               .arg(row[static_cast<size_t>(ws)].i / kSec)
-                               .arg(row[static_cast<size_t>(we)].i / kSec)
-                               .arg(QString::fromStdString(row[static_cast<size_t>(n)].toString()));
+            QString line =
+                QString("%1 %2-%3 n=%4")
+                    .arg(key >= 0 ? QString::fromStdString(row[static_cast<size_t>(key)].toString())
+                                  : "")
+                    .arg(row[static_cast<size_t>(ws)].i / kSec)
+                    .arg(row[static_cast<size_t>(we)].i / kSec)
+                    .arg(QString::fromStdString(row[static_cast<size_t>(n)].toString()));
             if (withFinal) line += row[static_cast<size_t>(fin)].i ? " final" : " partial";
             rows << line.trimmed();
         }
@@ -81,14 +83,16 @@ struct WindowHarness {
 };
 
 Json countBy(Json extra = Json::object()) {
-    Json p = {{"group_by", {"key"}}, {"aggregates", Json::array({{{"name", "n"}, {"expr", "COUNT(*)"}}})}};
+    Json p = {{"group_by", {"key"}},
+              {"aggregates", Json::array({{{"name", "n"}, {"expr", "COUNT(*)"}}})}};
     for (auto& [k, v] : extra.items()) p[k] = v;
     return p;
 }
 
 // ---- Property tests: random streams against plain reference models -----------------------------
 
-int64_t uniform(std::mt19937_64& rng, int64_t lo, int64_t hi) {  // inclusive; the same on every platform
+int64_t uniform(std::mt19937_64& rng, int64_t lo,
+                int64_t hi) {  // inclusive; the same on every platform
     return lo + static_cast<int64_t>(rng() % static_cast<uint64_t>(hi - lo + 1));
 }
 
@@ -117,12 +121,14 @@ RandomStream randomStream(std::mt19937_64& rng) {
         TimeUs t = clock - uniform(rng, 0, s.boundUs / kGrid) * kGrid;
         if (uniform(rng, 1, 15) == 1) t -= uniform(rng, 0, 100) * kGrid;  // late
         if (uniform(rng, 1, 60) == 1) t -= uniform(rng, 10, 40) * kSec;   // very late
-        events.push_back({t, std::string(1, static_cast<char>('a' + uniform(rng, 0, keys - 1))), uniform(rng, 0, 99)});
+        events.push_back({t, std::string(1, static_cast<char>('a' + uniform(rng, 0, keys - 1))),
+                          uniform(rng, 0, 99)});
     }
     for (size_t i = 0; i < events.size();) {
         const auto len = static_cast<size_t>(uniform(rng, 1, 30) == 1 ? 60 : uniform(rng, 1, 8));
         const size_t end = std::min(events.size(), i + len);
-        s.batches.emplace_back(events.begin() + static_cast<long>(i), events.begin() + static_cast<long>(end));
+        s.batches.emplace_back(events.begin() + static_cast<long>(i),
+                               events.begin() + static_cast<long>(end));
         i = end;
     }
     return s;
@@ -210,7 +216,9 @@ struct SessionModel : ReferenceModel {
         for (bool grew = true; grew;) {
             grew = false;
             for (const auto& [w, t] : open) {
-                if (w.key != e.key || std::find(absorbed.begin(), absorbed.end(), w) != absorbed.end()) continue;
+                if (w.key != e.key ||
+                    std::find(absorbed.begin(), absorbed.end(), w) != absorbed.end())
+                    continue;
                 if (w.start <= merged.end && merged.start <= w.end) {
                     merged.start = std::min(merged.start, w.start);
                     merged.end = std::max(merged.end, w.end);
@@ -243,8 +251,8 @@ template <typename Model>
 void replayAgainstModel(WindowHarness& h, Model& model, const RandomStream& stream) {
     const Schema& schema = *h.node.context.outputSchemas[0];
     const auto col = [&](const char* name) { return static_cast<size_t>(schema.indexOf(name)); };
-    const size_t time = col("_time"), key = col("key"), n = col("n"), sum = col("s"), ws = col("window_start"),
-                 we = col("window_end"), fin = col("final");
+    const size_t time = col("_time"), key = col("key"), n = col("n"), sum = col("s"),
+                 ws = col("window_start"), we = col("window_end"), fin = col("final");
     std::map<WindowId, std::pair<Totals, bool>> shown;  // the latest row of each window
     std::map<WindowId, Totals> finals;
     std::vector<Ev> late, expectedLate;
@@ -271,13 +279,15 @@ void replayAgainstModel(WindowHarness& h, Model& model, const RandomStream& stre
             const Totals totals{row[n].i, row[sum].i};
             const bool final = row[fin].i != 0;
             QCOMPARE(row[time].i, id.end - 1);
-            QVERIFY2(!finals.count(id), qPrintable("a row after the final one: " + describe(id, totals, final)));
-            QVERIFY2(model.open.count(id) || model.closed.count(id),
-                     qPrintable("a window the model does not have: " + describe(id, totals, final)));
+            QVERIFY2(!finals.count(id),
+                     qPrintable("a row after the final one: " + describe(id, totals, final)));
+            QVERIFY2(
+                model.open.count(id) || model.closed.count(id),
+                qPrintable("a window the model does not have: " + describe(id, totals, final)));
             shown[id] = {totals, final};
             if (final) {
-                QVERIFY2(model.closed.count(id),
-                         qPrintable("final before the window closed: " + describe(id, totals, final)));
+                QVERIFY2(model.closed.count(id), qPrintable("final before the window closed: " +
+                                                            describe(id, totals, final)));
                 QCOMPARE(describe(id, totals, true), describe(id, model.closed.at(id), true));
                 finals[id] = totals;
             }
@@ -289,8 +299,9 @@ void replayAgainstModel(WindowHarness& h, Model& model, const RandomStream& stre
         for (const auto& [id, totals] : model.open) {
             if (id.end > watermark) continue;
             const auto it = shown.find(id);
-            const QString got = it == shown.end() ? "nothing shown for " + describe(id, totals, false)
-                                                  : describe(id, it->second.first, it->second.second);
+            const QString got = it == shown.end()
+                                    ? "nothing shown for " + describe(id, totals, false)
+                                    : describe(id, it->second.first, it->second.second);
             QCOMPARE(got, describe(id, totals, false));
         }
     };
@@ -304,12 +315,14 @@ void replayAgainstModel(WindowHarness& h, Model& model, const RandomStream& stre
     QVERIFY(finals == model.closed);
     const auto sorted = [](const std::vector<Ev>& events) {
         QStringList lines;
-        for (const Ev& e : events) lines << QString("%1 %2 v=%3").arg(e.t).arg(QString::fromStdString(e.key)).arg(e.v);
+        for (const Ev& e : events)
+            lines << QString("%1 %2 v=%3").arg(e.t).arg(QString::fromStdString(e.key)).arg(e.v);
         lines.sort();
         return lines;
     };
     QCOMPARE(sorted(late), sorted(expectedLate));
-    QCOMPARE(NodeMetrics::get(h.node.metrics->late), int64_t(0));  // counted by the runtime, not here
+    QCOMPARE(NodeMetrics::get(h.node.metrics->late),
+             int64_t(0));  // counted by the runtime, not here
     auto& c = g_compared[QString::fromStdString(h.node.spec->typeId)];
     c[0] += 1;
     c[1] += static_cast<int64_t>(finals.size());
@@ -319,8 +332,8 @@ void replayAgainstModel(WindowHarness& h, Model& model, const RandomStream& stre
 Json sumAndCount(int64_t latenessUs, Json extra) {
     Json p = {{"group_by", {"key"}},
               {"allowed_lateness", formatDuration(latenessUs)},
-              {"aggregates",
-               Json::array({{{"name", "n"}, {"expr", "COUNT(*)"}}, {{"name", "s"}, {"expr", "SUM(v)"}}})}};
+              {"aggregates", Json::array({{{"name", "n"}, {"expr", "COUNT(*)"}},
+                                          {{"name", "s"}, {"expr", "SUM(v)"}}})}};
     for (auto& [k, v] : extra.items()) p[k] = v;
     return p;
 }
@@ -414,10 +427,12 @@ void TstWindows::allowedLateEventOpeningAPassedWindowFiresAtOnce() {
     h.feed({{1 * kSec, "a", 1}});
     h.watermark(22 * kSec);  // [0, 10) fires and closes; [10, 20) has no events
     QCOMPARE(h.results(), QStringList({"a 0-10 n=1 final"}));
-    h.feed({{18 * kSec, "a", 1}});  // late but allowed: the watermark passed [10, 20), so it fires now
+    h.feed(
+        {{18 * kSec, "a", 1}});  // late but allowed: the watermark passed [10, 20), so it fires now
     QCOMPARE(h.results(), QStringList({"a 0-10 n=1 final", "a 10-20 n=1 partial"}));
     h.watermark(25 * kSec);
-    QCOMPARE(h.results(), QStringList({"a 0-10 n=1 final", "a 10-20 n=1 partial", "a 10-20 n=1 final"}));
+    QCOMPARE(h.results(),
+             QStringList({"a 0-10 n=1 final", "a 10-20 n=1 partial", "a 10-20 n=1 final"}));
 }
 
 void TstWindows::emptyWindowsAreNotEmitted() {
@@ -436,14 +451,16 @@ void TstWindows::emitEveryShowsPartialResults() {
     h.feed({{2 * kSec, "a", 1}});
     h.node.op->onTimer(0, *h.out);
     h.watermark(kMaxTime);
-    QCOMPARE(h.results(), QStringList({"a 0-10 n=1 partial", "a 0-10 n=2 partial", "a 0-10 n=2 final"}));
+    QCOMPARE(h.results(),
+             QStringList({"a 0-10 n=1 partial", "a 0-10 n=2 partial", "a 0-10 n=2 final"}));
 }
 
 void TstWindows::hoppingEventBelongsToSizeOverSlideWindows() {
     WindowHarness h("window.hopping", countBy({{"size", "10s"}, {"slide", "5s"}}));
     h.feed({{7 * kSec, "a", 1}, {12 * kSec, "a", 1}});
     h.watermark(kMaxTime);
-    QCOMPARE(h.results(), QStringList({"a 0-10 n=1 final", "a 5-15 n=2 final", "a 10-20 n=1 final"}));
+    QCOMPARE(h.results(),
+             QStringList({"a 0-10 n=1 final", "a 5-15 n=2 final", "a 10-20 n=1 final"}));
 }
 
 void TstWindows::sessionsMergeWhenABridgingEventArrives() {
@@ -463,7 +480,8 @@ void TstWindows::allowedLateEventOpeningAPassedSessionFiresAtOnce() {
     WindowHarness h("window.session", countBy({{"gap", "5s"}, {"allowed_lateness", "5s"}}));
     h.feed({{0, "a", 1}});
     h.watermark(12 * kSec);  // a's [0, 5) fires and closes
-    h.feed({{6 * kSec, "b", 1}});  // [6, 11): the watermark passed its end, within lateness: fires now
+    h.feed(
+        {{6 * kSec, "b", 1}});  // [6, 11): the watermark passed its end, within lateness: fires now
     QCOMPARE(h.results(), QStringList({"a 0-5 n=1 final", "b 6-11 n=1 partial"}));
     h.feed({{7 * kSec, "b", 1}});  // extends it to [6, 12): re-fires
     QCOMPARE(h.results().last(), QString("b 6-12 n=2 partial"));
@@ -477,7 +495,7 @@ void TstWindows::allowedLateEventOpeningAPassedSessionFiresAtOnce() {
 void TstWindows::eventNearAClosedSessionStartsANewOne() {
     WindowHarness h("window.session", countBy({{"gap", "5s"}}));
     h.feed({{0, "a", 1}});
-    h.watermark(6 * kSec);  // [0, 5) fires and closes
+    h.watermark(6 * kSec);                             // [0, 5) fires and closes
     h.feed({{1 * kSec, "a", 7}, {4 * kSec, "a", 8}});  // [1, 6) has closed: late; [4, 9) has not
     h.watermark(kMaxTime);
     QCOMPARE(h.results(), QStringList({"a 0-5 n=1 final", "a 4-9 n=1 final"}));
@@ -486,11 +504,15 @@ void TstWindows::eventNearAClosedSessionStartsANewOne() {
 
 void TstWindows::outputSchemaAndTime() {
     WindowHarness h("window.tumbling",
-                    {{"size", "10s"}, {"group_by", {"key"}},
-                     {"aggregates", Json::array({{{"name", "n"}, {"expr", "COUNT(*)"}}, {{"name", "s"}, {"expr", "SUM(v * 2)"}}})}});
+                    {{"size", "10s"},
+                     {"group_by", {"key"}},
+                     {"aggregates", Json::array({{{"name", "n"}, {"expr", "COUNT(*)"}},
+                                                 {{"name", "s"}, {"expr", "SUM(v * 2)"}}})}});
     QCOMPARE(QString::fromStdString(h.node.context.outputSchemas[0]->toString()),
-             QString("_time time, key string, n int, s int, window_start time, window_end time, final bool"));
-    QCOMPARE(QString::fromStdString(h.node.context.outputSchemas[1]->toString()), QString("_time time, key string, v int"));
+             QString("_time time, key string, n int, s int, window_start time, window_end time, "
+                     "final bool"));
+    QCOMPARE(QString::fromStdString(h.node.context.outputSchemas[1]->toString()),
+             QString("_time time, key string, v int"));
     h.feed({{1 * kSec, "a", 3}, {2 * kSec, "a", 4}});
     h.watermark(kMaxTime);
     auto rows = h.out->rowValues(0);
@@ -507,13 +529,16 @@ void TstWindows::badParametersAreNamed() {
         auto r = instantiateNode(*registry.find(type), "w", params, in);
         return r.isOk() ? QString("(ok)") : QString::fromStdString(r.message());
     };
-    QCOMPARE(err("window.tumbling", {{"size", 10}}), QString("window `w`: `size` must be a duration like 10s, got `10`"));
+    QCOMPARE(err("window.tumbling", {{"size", 10}}),
+             QString("window `w`: `size` must be a duration like 10s, got `10`"));
     QCOMPARE(err("window.tumbling", {{"group_by", {"pgae"}}}),
-             QString("window `w`: `group_by` names `pgae`, which is not an input field (fields: _time time, key "
+             QString("window `w`: `group_by` names `pgae`, which is not an input field (fields: "
+                     "_time time, key "
                      "string, v int)"));
     QCOMPARE(err("window.hopping", {{"size", "5s"}, {"slide", "10s"}}),
              QString("window `w`: `slide` must not be longer than `size`"));
-    QVERIFY(err("window.tumbling", {{"aggregates", Json::array({{{"name", "x"}, {"expr", "SUM(key)"}}})}})
+    QVERIFY(err("window.tumbling",
+                {{"aggregates", Json::array({{{"name", "x"}, {"expr", "SUM(key)"}}})}})
                 .startsWith("window `w`: aggregate `x`: SUM needs a number"));
 }
 
@@ -521,7 +546,8 @@ void TstWindows::badParametersAreNamed() {
 // (see replayAgainstModel for what is checked).
 void TstWindows::seedRows() {
     QTest::addColumn<int>("seed");
-    for (int seed = 1; seed <= 250; ++seed) QTest::newRow(qPrintable(QString("seed %1").arg(seed))) << seed;
+    for (int seed = 1; seed <= 250; ++seed)
+        QTest::newRow(qPrintable(QString("seed %1").arg(seed))) << seed;
 }
 
 void TstWindows::tumblingMatchesReferenceModel() {
@@ -530,7 +556,8 @@ void TstWindows::tumblingMatchesReferenceModel() {
     AlignedModel model;
     model.latenessUs = randomLateness(seed, rng);
     model.sizeUs = model.slideUs = uniform(rng, 1, 10) * 500'000;
-    WindowHarness h("window.tumbling", sumAndCount(model.latenessUs, {{"size", formatDuration(model.sizeUs)}}));
+    WindowHarness h("window.tumbling",
+                    sumAndCount(model.latenessUs, {{"size", formatDuration(model.sizeUs)}}));
     replayAgainstModel(h, model, randomStream(rng));
 }
 
@@ -539,13 +566,14 @@ void TstWindows::hoppingMatchesReferenceModel() {
     std::mt19937_64 rng(static_cast<uint64_t>(seed));
     // size a multiple of slide, and not (10s / 4s: an event is in two or three windows).
     static const std::pair<int64_t, int64_t> shapes[] = {
-        {10 * kSec, 5 * kSec}, {6 * kSec, 2 * kSec}, {4 * kSec, 500'000}, {3 * kSec, 3 * kSec},
+        {10 * kSec, 5 * kSec}, {6 * kSec, 2 * kSec}, {4 * kSec, 500'000},  {3 * kSec, 3 * kSec},
         {10 * kSec, 4 * kSec}, {5 * kSec, 3 * kSec}, {7 * kSec, 2 * kSec}, {2500'000, 1 * kSec}};
     AlignedModel model;
     model.latenessUs = randomLateness(seed, rng);
     std::tie(model.sizeUs, model.slideUs) = shapes[seed % 8];
-    WindowHarness h("window.hopping", sumAndCount(model.latenessUs, {{"size", formatDuration(model.sizeUs)},
-                                                                      {"slide", formatDuration(model.slideUs)}}));
+    WindowHarness h("window.hopping",
+                    sumAndCount(model.latenessUs, {{"size", formatDuration(model.sizeUs)},
+                                                   {"slide", formatDuration(model.slideUs)}}));
     replayAgainstModel(h, model, randomStream(rng));
 }
 
@@ -556,15 +584,18 @@ void TstWindows::sessionMatchesReferenceModel() {
     SessionModel model;
     model.latenessUs = randomLateness(seed, rng);
     model.gapUs = gaps[seed % 4];
-    WindowHarness h("window.session", sumAndCount(model.latenessUs, {{"gap", formatDuration(model.gapUs)}}));
+    WindowHarness h("window.session",
+                    sumAndCount(model.latenessUs, {{"gap", formatDuration(model.gapUs)}}));
     replayAgainstModel(h, model, randomStream(rng));
 }
 
 void TstWindows::cleanupTestCase() {
     for (const auto& [type, c] : g_compared)
-        qInfo("%s: %lld streams, %lld final window results and %lld late events compared with the model",
-              qPrintable(type), static_cast<long long>(c[0]), static_cast<long long>(c[1]),
-              static_cast<long long>(c[2]));
+        qInfo(
+            "%s: %lld streams, %lld final window results and %lld late events compared with the "
+            "model",
+            qPrintable(type), static_cast<long long>(c[0]), static_cast<long long>(c[1]),
+            static_cast<long long>(c[2]));
 }
 
 QTEST_GUILESS_MAIN(TstWindows)

@@ -20,7 +20,8 @@ private slots:
 };
 
 static Project clicksProject(Json clickParams) {
-    auto p = Project::load(std::string(RIFFLE_SOURCE_DIR) + "/projects/metrics_alerts_basic.riffle");
+    auto p =
+        Project::load(std::string(RIFFLE_SOURCE_DIR) + "/projects/metrics_alerts_basic.riffle");
     if (!p) qFatal("%s", p.message().c_str());
     Project project = std::move(p.value());
     // Keep the test's output out of the source tree: log only.
@@ -42,7 +43,8 @@ void TstEngineBridge::runsAProjectAndReportsMetrics() {
     bridge.setSampleIntervalMs(20);
     QSignalSpy finished(&bridge, &EngineBridge::finished);
     QSignalSpy updated(&bridge, &EngineBridge::statsUpdated);
-    QCOMPARE(bridge.start(clicksProject({{"realtime", false}, {"limit", 20000}, {"start", "2026-01-01T00:00:00Z"}})),
+    QCOMPARE(bridge.start(clicksProject(
+                 {{"realtime", false}, {"limit", 20000}, {"start", "2026-01-01T00:00:00Z"}})),
              QStringList());
     QVERIFY(bridge.isRunning());
     QVERIFY(finished.wait(30000));
@@ -76,7 +78,8 @@ void TstEngineBridge::invalidProjectIsRefusedWithProblems() {
     EngineBridge bridge(registry);
     Project p = clicksProject({{"hosts", "many"}});
     QStringList problems = bridge.start(p);
-    QCOMPARE(problems, QStringList({"source `metrics`: `hosts` must be a whole number, got `many`"}));
+    QCOMPARE(problems,
+             QStringList({"source `metrics`: `hosts` must be a whole number, got `many`"}));
     QVERIFY(!bridge.isRunning());
 }
 

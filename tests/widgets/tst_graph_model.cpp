@@ -59,28 +59,38 @@ void TstGraphModel::init() {
 
 void TstGraphModel::wiresAreTypeChecked() {
     GraphModel& m = *m_model;
-    m_undo.push(new AddSubgraphCommand(&m, {{node("needs_price", "transform.filter", {{"where", "price > 10"}}),
-                                             node("ok", "transform.filter", {{"where", "amount > 10"}}),
-                                             node("merge", "transform.union")},
-                                            {}},
-                                       "Add"));
+    m_undo.push(
+        new AddSubgraphCommand(&m,
+                               {{node("needs_price", "transform.filter", {{"where", "price > 10"}}),
+                                 node("ok", "transform.filter", {{"where", "amount > 10"}}),
+                                 node("merge", "transform.union")},
+                                {}},
+                               "Add"));
     // A field the stream lacks: refused with the schema rule's own words.
     const QString why = m.checkConnection(wire("clicks.out", "needs_price.in"));
     QVERIFY2(why.contains("price"), qPrintable(why));
     QCOMPARE(m.checkConnection(wire("clicks.out", "ok.in")), QString());
     // Ports: direction, names, single inputs, self and cycles.
-    QCOMPARE(m.checkConnection(wire("clicks.in", "ok.in")), QString("`in` is not an output of Clicks"));
-    QCOMPARE(m.checkConnection(wire("clicks.out", "ok.out")), QString("`out` is not an input of Filter"));
-    QCOMPARE(m.checkConnection(wire("views_per_page.out", "views_per_page.in")), QString("a node cannot feed itself"));
-    QCOMPARE(m.checkConnection(wire("clicks.out", "views_per_page.in")), QString("these ports are already wired"));
+    QCOMPARE(m.checkConnection(wire("clicks.in", "ok.in")),
+             QString("`in` is not an output of Clicks"));
+    QCOMPARE(m.checkConnection(wire("clicks.out", "ok.out")),
+             QString("`out` is not an input of Filter"));
+    QCOMPARE(m.checkConnection(wire("views_per_page.out", "views_per_page.in")),
+             QString("a node cannot feed itself"));
+    QCOMPARE(m.checkConnection(wire("clicks.out", "views_per_page.in")),
+             QString("these ports are already wired"));
     m_undo.push(new AddEdgeCommand(&m, wire("clicks.out", "ok.in")));
     QCOMPARE(m.checkConnection(wire("views_per_page.out", "ok.in")),
              QString("input `in` already has a wire; merge streams with a Union first"));
     m_undo.push(new AddEdgeCommand(&m, wire("ok.out", "merge.in")));
     QCOMPARE(m.checkConnection(wire("clicks.out", "merge.in")), QString());  // a union takes many
-    QCOMPARE(m.checkConnection(wire("merge.out", "ok.in")), QString("input `in` already has a wire; merge streams with a Union first"));
-    m_undo.push(new AddSubgraphCommand(&m, {{node("f2", "transform.filter", {{"where", "TRUE"}})}, {wire("merge.out", "f2.in")}}, "Add"));
-    QCOMPARE(m.checkConnection(wire("f2.out", "merge.in")), QString("the wire would close a cycle"));
+    QCOMPARE(m.checkConnection(wire("merge.out", "ok.in")),
+             QString("input `in` already has a wire; merge streams with a Union first"));
+    m_undo.push(new AddSubgraphCommand(
+        &m, {{node("f2", "transform.filter", {{"where", "TRUE"}})}, {wire("merge.out", "f2.in")}},
+        "Add"));
+    QCOMPARE(m.checkConnection(wire("f2.out", "merge.in")),
+             QString("the wire would close a cycle"));
     // The schema flowing on a wire is known.
     QCOMPARE(QString::fromStdString(m.outputSchema("ok", "out")->toString()),
              QString::fromStdString(m.outputSchema("clicks", "out")->toString()));
@@ -88,18 +98,24 @@ void TstGraphModel::wiresAreTypeChecked() {
 
 void TstGraphModel::tenMixedEditsUndoToTheSavedBytes() {
     GraphModel& m = *m_model;
-    m_undo.push(new AddSubgraphCommand(&m, {{node("tumbling", "window.tumbling")}, {}}, "Add Tumbling window"));  // 1
-    m_undo.push(new MoveNodesCommand(&m, {{"tumbling", {QPointF(0, 0), QPointF(400, 300)}},
-                                          {"clicks", {QPointF(m.node("clicks")->x, m.node("clicks")->y), QPointF(20, 20)}}}));  // 2
-    m_undo.push(new AddEdgeCommand(&m, wire("clicks.out", "tumbling.in")));  // 3
-    m_undo.push(new SetParamCommand(&m, "tumbling", "size", "1m"));  // 4
-    m_undo.push(new SetTitleCommand(&m, "tumbling", "Per minute"));  // 5
-    m_undo.push(new RemoveItemsCommand(&m, {"funnel"}, {}));  // 6: a node with two wires, in the middle
+    m_undo.push(new AddSubgraphCommand(&m, {{node("tumbling", "window.tumbling")}, {}},
+                                       "Add Tumbling window"));  // 1
+    m_undo.push(new MoveNodesCommand(
+        &m,
+        {{"tumbling", {QPointF(0, 0), QPointF(400, 300)}},
+         {"clicks", {QPointF(m.node("clicks")->x, m.node("clicks")->y), QPointF(20, 20)}}}));  // 2
+    m_undo.push(new AddEdgeCommand(&m, wire("clicks.out", "tumbling.in")));                    // 3
+    m_undo.push(new SetParamCommand(&m, "tumbling", "size", "1m"));                            // 4
+    m_undo.push(new SetTitleCommand(&m, "tumbling", "Per minute"));                            // 5
+    m_undo.push(
+        new RemoveItemsCommand(&m, {"funnel"}, {}));  // 6: a node with two wires, in the middle
     m_undo.push(new RemoveItemsCommand(&m, {}, {"latency.out>latency_db.in"}));  // 7
     const Subgraph copied = extractSubgraph(m, {"views_per_page", "views_db"});
-    m_undo.push(new AddSubgraphCommand(&m, renameForPaste(m, copied, QPointF(40, 40)), "Paste"));  // 8
-    m_undo.push(new SetParamCommand(&m, "clicks", "rate", 100));  // 9
-    m_undo.push(new SetParamCommand(&m, "views_per_page", "size", Json()));  // 10: back to the default
+    m_undo.push(
+        new AddSubgraphCommand(&m, renameForPaste(m, copied, QPointF(40, 40)), "Paste"));  // 8
+    m_undo.push(new SetParamCommand(&m, "clicks", "rate", 100));                           // 9
+    m_undo.push(
+        new SetParamCommand(&m, "views_per_page", "size", Json()));  // 10: back to the default
     QCOMPARE(m_undo.count(), 10);
     QCOMPARE(m_undo.text(5), QString("Delete Funnel per minute"));
     QCOMPARE(m_undo.text(3), QString("Change size of Tumbling window"));
@@ -119,7 +135,8 @@ void TstGraphModel::pasteGivesFreshIdsAndKeepsInternalWires() {
     GraphModel& m = *m_model;
     const Subgraph copied = extractSubgraph(m, {"clicks", "latency", "latency_db"});
     QCOMPARE(copied.nodes.size(), size_t(3));
-    QCOMPARE(copied.edges.size(), size_t(2));  // clicks->latency, latency->latency_db; not clicks->others
+    QCOMPARE(copied.edges.size(),
+             size_t(2));  // clicks->latency, latency->latency_db; not clicks->others
     // Through the clipboard's JSON.
     auto back = Subgraph::fromJson(Json::parse(copied.toJson().dump()));
     QVERIFY(back);
@@ -162,8 +179,9 @@ void TstGraphModel::validationFollowsEdits() {
     QVERIFY(spy.wait(1000));
     QCOMPARE(spy.count(), 1);  // one notification for a burst of edits
     QCOMPARE(m.problemsOf("views_per_page").size(), 1);
-    QVERIFY2(m.problemsOf("views_per_page")[0].contains("`size` must be a duration like 10s, got `10`"),
-             qPrintable(m.problemsOf("views_per_page")[0]));
+    QVERIFY2(
+        m.problemsOf("views_per_page")[0].contains("`size` must be a duration like 10s, got `10`"),
+        qPrintable(m.problemsOf("views_per_page")[0]));
     m_undo.undo();
     m_undo.undo();
     QVERIFY(m.validated().ok());

@@ -760,12 +760,14 @@ void TstInspector::inferFromStreamSetsTheSchema() {
         }
     }
     QVERIFY(connected);
-    const std::string lines = "{\"user\": \"u1\", \"clicks\": 3}\n{\"user\": \"u2\", \"clicks\": 4.5}\n"
-                              "{\"user\": \"u3\", \"at\": \"2026-11-24T10:00:00Z\"}\n";
+    const std::string lines =
+        "{\"user\": \"u1\", \"clicks\": 3}\n{\"user\": \"u2\", \"clicks\": 4.5}\n"
+        "{\"user\": \"u3\", \"at\": \"2026-11-24T10:00:00Z\"}\n";
     asio::write(socket, asio::buffer(lines));
     QVERIFY(finished.wait(15000));
     QCOMPARE(finished.at(0).at(1).toBool(), true);
-    QCOMPARE(s.param("lines", "schema").dump(), Json({"user string", "clicks float", "at time"}).dump());
+    QCOMPARE(s.param("lines", "schema").dump(),
+             Json({"user string", "clicks float", "at time"}).dump());
     auto* status = s.inspector.findChild<QLabel*>("inferStatus");
     QVERIFY(status);
     QCOMPARE(status->text(), QStringLiteral("3 fields from 3 messages"));

@@ -75,13 +75,15 @@ void TstRecordEdge::recordAddsSinkAndUndoRemovesIt() {
     const NodeDef* node = model.node("recording");
     QVERIFY(node);
     QCOMPARE(QString::fromStdString(node->type), QString("sink.recording"));
-    QCOMPARE(QString::fromStdString(node->params["path"].get<std::string>()), chosen + ".riffle-rec");
+    QCOMPARE(QString::fromStdString(node->params["path"].get<std::string>()),
+             chosen + ".riffle-rec");
     EdgeDef added{"clicks", "out", "recording", "in"};
     QVERIFY(model.edgeIndex(edgeKey(added)) >= 0);
     QVERIFY(model.edgeIndex(wire) >= 0);  // the recorded wire stays
     QVERIFY(scene.nodeItem("recording"));
     QVERIFY(scene.edgeItem(edgeKey(added)));
-    QVERIFY2(model.problemsOf("recording").isEmpty(), qPrintable(model.problemsOf("recording").join("; ")));
+    QVERIFY2(model.problemsOf("recording").isEmpty(),
+             qPrintable(model.problemsOf("recording").join("; ")));
     QCOMPARE(undo.count(), 1);
     QCOMPARE(undo.undoText(), QString("Record clicks.out"));
 

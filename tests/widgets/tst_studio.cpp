@@ -120,7 +120,9 @@ void TstStudio::opensOnTheWelcomePageAndOpensAnExample() {
     QCOMPARE(w->statusPillText(), QString("Stopped"));
     QVERIFY(!w->action("run")->isEnabled());
 
-    QCOMPARE(w->openFile(QStringLiteral(RIFFLE_SOURCE_DIR "/projects/click_analytics.riffle"), true), QString());
+    QCOMPARE(
+        w->openFile(QStringLiteral(RIFFLE_SOURCE_DIR "/projects/click_analytics.riffle"), true),
+        QString());
     QVERIFY(!w->welcome()->isVisible());
     QCOMPARE(w->windowTitle(), QString("click_analytics.riffle[*] — Riffle"));
     QVERIFY(!w->isWindowModified());
@@ -128,15 +130,19 @@ void TstStudio::opensOnTheWelcomePageAndOpensAnExample() {
     QCOMPARE(w->document()->model()->project().nodes.size(), size_t(17));
     QCOMPARE(w->dashboard()->panelIds().size(), 6);
     QCOMPARE(w->document()->recentFiles().front(),
-             QFileInfo(QStringLiteral(RIFFLE_SOURCE_DIR "/projects/click_analytics.riffle")).absoluteFilePath());
+             QFileInfo(QStringLiteral(RIFFLE_SOURCE_DIR "/projects/click_analytics.riffle"))
+                 .absoluteFilePath());
 
     // A broken file is refused with its message and the open project stays.
     const QString bad = m_dir->filePath("bad.riffle");
     QFile f(bad);
     QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write("{\"format\": \"riffle-project\", \"version\": 1, \"nodes\": [{\"id\": \"a.b\", \"type\": \"x\"}]}");
+    f.write(
+        "{\"format\": \"riffle-project\", \"version\": 1, \"nodes\": [{\"id\": \"a.b\", \"type\": "
+        "\"x\"}]}");
     f.close();
-    QCOMPARE(w->openFile(bad, true), bad + ": node 1 (`a.b`): `id` must not contain a dot (edges use node.port)");
+    QCOMPARE(w->openFile(bad, true),
+             bad + ": node 1 (`a.b`): `id` must not contain a dot (edges use node.port)");
     QCOMPARE(w->document()->displayName(), QString("click_analytics.riffle"));
 }
 
@@ -203,7 +209,8 @@ void TstStudio::projectFromElsewhereAsksOnceBeforeItsFirstRun() {
 void TstStudio::runRefusesProjectWithProblems() {
     auto w = makeWindow();
     QCOMPARE(w->openFile(copyExample("click_analytics.riffle"), true), QString());
-    w->document()->undoStack()->push(new SetParamCommand(w->document()->model(), "views_per_page", "size", "10"));
+    w->document()->undoStack()->push(
+        new SetParamCommand(w->document()->model(), "views_per_page", "size", "10"));
     QTRY_COMPARE(w->problems()->count(), 1);
     QVERIFY(w->isWindowModified());
     QVERIFY(!w->run());
@@ -226,9 +233,11 @@ void TstStudio::parameterChangeWhileRunningRestarts() {
     QCOMPARE(w->openFile(copyExample("click_analytics.riffle"), true), QString());
     QVERIFY(w->run());
     QTRY_VERIFY_WITH_TIMEOUT(eventsOut(*w->bridge(), "clicks") > 1000, 10000);
-    w->document()->undoStack()->push(new SetParamCommand(w->document()->model(), "clicks", "rate", 100));
+    w->document()->undoStack()->push(
+        new SetParamCommand(w->document()->model(), "clicks", "rate", 100));
     // Restarted without asking: the counters start again from zero, at the new rate.
-    QTRY_VERIFY_WITH_TIMEOUT(eventsOut(*w->bridge(), "clicks") >= 0 && eventsOut(*w->bridge(), "clicks") < 1000, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        eventsOut(*w->bridge(), "clicks") >= 0 && eventsOut(*w->bridge(), "clicks") < 1000, 10000);
     QVERIFY(w->isRunning());
     QTest::qWait(1500);
     QVERIFY2(eventsOut(*w->bridge(), "clicks") < 1000, "the new rate (100/s) is in effect");
@@ -259,7 +268,8 @@ void TstStudio::saveAndOpenRoundTripKeepsBytes() {
     QCOMPARE(readAll(copy), original);
     QCOMPARE(w->windowTitle(), QString("copy.riffle[*] — Riffle"));
 
-    w->document()->undoStack()->push(new SetParamCommand(w->document()->model(), "views_per_page", "size", "30s"));
+    w->document()->undoStack()->push(
+        new SetParamCommand(w->document()->model(), "views_per_page", "size", "30s"));
     QVERIFY(w->isWindowModified());
     QCOMPARE(w->document()->save(), QString());
     QVERIFY(!w->isWindowModified());
@@ -272,7 +282,8 @@ void TstStudio::saveAndOpenRoundTripKeepsBytes() {
 void TstStudio::closingWithUnsavedChangesAsks() {
     auto w = makeWindow();
     QCOMPARE(w->openFile(copyExample("click_analytics.riffle"), true), QString());
-    w->document()->undoStack()->push(new SetParamCommand(w->document()->model(), "clicks", "rate", 10));
+    w->document()->undoStack()->push(
+        new SetParamCommand(w->document()->model(), "clicks", "rate", 10));
     int asked = 0;
     w->askToSave = [&] {
         ++asked;
@@ -296,7 +307,8 @@ void TstStudio::recoveryFileIsOfferedAfterACrash() {
     {
         auto w = makeWindow();
         QCOMPARE(w->openFile(path, true), QString());
-        w->document()->undoStack()->push(new SetParamCommand(w->document()->model(), "clicks", "rate", 1234));
+        w->document()->undoStack()->push(
+            new SetParamCommand(w->document()->model(), "clicks", "rate", 1234));
         w->document()->autosave();
         QVERIFY(QFileInfo::exists(w->document()->recoveryPath()));
         // A crash: the window goes away without closing the document (no closeEvent).
@@ -345,8 +357,9 @@ static void runToTheEnd(MainWindow& w, const QString& path) {
 QString TstStudio::writeChartProject() {
     QFile csv(m_dir->filePath("clicks.csv"));
     if (!csv.open(QIODevice::WriteOnly)) return {};
-    csv.write("time,page\n2026-11-24T10:00:01Z,/a\n2026-11-24T10:00:02Z,/b\n2026-11-24T10:00:03Z,/a\n"
-              "2026-11-24T10:00:12Z,/a\n");
+    csv.write(
+        "time,page\n2026-11-24T10:00:01Z,/a\n2026-11-24T10:00:02Z,/b\n2026-11-24T10:00:03Z,/a\n"
+        "2026-11-24T10:00:12Z,/a\n");
     csv.close();
     const QString path = m_dir->filePath("charts.riffle");
     QFile f(path);
@@ -435,7 +448,8 @@ void TstStudio::dashboardExportsAndDetaches() {
 
     // The panel menu's Export goes through the save dialog hook to the panel.
     QString asked;
-    w->dashboardFeed()->askSavePath = [&](const QString&, const QString& suggested, const QString&) {
+    w->dashboardFeed()->askSavePath = [&](const QString&, const QString& suggested,
+                                          const QString&) {
         asked = suggested;
         return m_dir->filePath(suggested);
     };

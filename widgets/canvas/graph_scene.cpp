@@ -6,11 +6,11 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QGraphicsSceneContextMenuEvent>
-#include <QMenu>
 #include <QGraphicsSceneHelpEvent>
 #include <QGraphicsSceneMouseEvent>
 #include <QGraphicsView>
 #include <QKeyEvent>
+#include <QMenu>
 #include <QMimeData>
 #include <QToolTip>
 #include <QUndoStack>
@@ -272,7 +272,8 @@ void GraphScene::setRunStats(const QVector<NodeStats>& stats, bool running) {
         const double rate = !s ? 0 : source ? s->ratePerSecond : s->inRatePerSecond;
         const double idle = !s ? -1 : source ? s->idleSeconds : s->inIdleSeconds;
         it.value()->setRunState(running && s, rate, idle, s ? s->errors : 0, s ? s->late : 0);
-        it.value()->setLinkState(s ? s->link : 0, s ? s->linkReason : QString(), s ? s->dropped : 0);
+        it.value()->setLinkState(s ? s->link : 0, s ? s->linkReason : QString(),
+                                 s ? s->dropped : 0);
         it.value()->setStateSize(s ? s->stateKeys : 0, s ? s->stateBytes : 0);
     }
     for (EdgeItem* e : m_edges) {
@@ -358,7 +359,8 @@ void GraphScene::fillEdgeMenu(QMenu& menu, const QString& key) {
     peek->setToolTip(tr("Show the newest events on this wire while the pipeline runs"));
     QAction* record = menu.addAction(tr("Record…"));
     record->setObjectName("recordEdge");
-    record->setToolTip(tr("Capture the events on this wire into a .riffle-rec file that a Recording source replays"));
+    record->setToolTip(tr(
+        "Capture the events on this wire into a .riffle-rec file that a Recording source replays"));
     connect(record, &QAction::triggered, this, [this, key, from] {
         const QString path = askRecording(from);
         if (!path.isEmpty()) recordEdge(key, path);

@@ -148,8 +148,7 @@ std::vector<QStringList> BarPanel::csvTable() const {
     table.push_back({QString::fromStdString(config().x.empty() ? "category" : config().x),
                      QString::fromStdString(y), QStringLiteral("final")});
     for (const auto& [category, e] : sorted()) {
-        table.push_back({category,
-                         chart::numberText(e.value),
+        table.push_back({category, chart::numberText(e.value),
                          e.final ? QStringLiteral("true") : QStringLiteral("false")});
     }
     return table;

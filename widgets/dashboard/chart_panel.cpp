@@ -2,8 +2,6 @@
 
 #include <qcustomplot.h>
 
-#include <algorithm>
-#include <cmath>
 #include <QButtonGroup>
 #include <QDateTime>
 #include <QFile>
@@ -15,6 +13,8 @@
 #include <QTextStream>
 #include <QToolButton>
 #include <QVBoxLayout>
+#include <algorithm>
+#include <cmath>
 
 #include "widgets/dashboard/bar_panel.h"
 #include "widgets/dashboard/chart_theme.h"

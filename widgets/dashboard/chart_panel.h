@@ -167,9 +167,9 @@ private:
     QLabel* m_droppedLabel = nullptr;
     QTimer m_frameTimer;
     QElapsedTimer m_sinceRender;
-    double m_drawMs = 0;     // the last draw() on the GUI thread
-    double m_costMs = 0;     // smoothed cost of a frame: draw() + replot
-    double m_budget = 0.4;   // share of a core
+    double m_drawMs = 0;    // the last draw() on the GUI thread
+    double m_costMs = 0;    // smoothed cost of a frame: draw() + replot
+    double m_budget = 0.4;  // share of a core
     int m_intervalMs = 16;
     bool m_dirty = false;
     bool m_drawingPaused = false;

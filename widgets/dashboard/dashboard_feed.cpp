@@ -38,7 +38,8 @@ DashboardFeed::DashboardFeed(DashboardWidget* dashboard, GraphModel* model, QObj
     : QObject(parent), m_dashboard(dashboard), m_model(model) {
     m_dashboard->setPanelFactory([this](const QString& id) { return makePanel(id); });
     connect(m_dashboard, &DashboardWidget::frameTick, this, &DashboardFeed::drain);
-    connect(m_dashboard, &DashboardWidget::exportRequested, this, &DashboardFeed::onExportRequested);
+    connect(m_dashboard, &DashboardWidget::exportRequested, this,
+            &DashboardFeed::onExportRequested);
     connect(m_model, &GraphModel::validationChanged, this, &DashboardFeed::refreshChangedPanels);
     askSavePath = [this](const QString& title, const QString& suggested, const QString& filter) {
         return QFileDialog::getSaveFileName(m_dashboard, title, suggested, filter);
@@ -75,14 +76,17 @@ void DashboardFeed::drain() {
         ChartPanel* p = panel(id);
         if (!chunks.empty() && p) {
             for (const auto& chunk : chunks) p->appendRows(chunk->rows);
-            if (!m_waitingSinceNs.contains(id)) m_waitingSinceNs.insert(id, chunks.front()->publishedNs);
+            if (!m_waitingSinceNs.contains(id))
+                m_waitingSinceNs.insert(id, chunks.front()->publishedNs);
             m_dashboard->noteData(id);
         }
         m_dashboard->setDropped(id, channel->rowsDropped());
     }
 }
 
-ChartPanel* DashboardFeed::panel(const QString& nodeId) const { return m_panels.value(nodeId).data(); }
+ChartPanel* DashboardFeed::panel(const QString& nodeId) const {
+    return m_panels.value(nodeId).data();
+}
 
 DashboardFeed::PanelSource DashboardFeed::panelSource(const QString& nodeId) const {
     PanelSource src;
@@ -184,10 +188,14 @@ bool DashboardFeed::exportPanel(const QString& nodeId, const QString& format, co
     ChartPanel* p = panel(nodeId);
     if (!p || path.isEmpty()) return false;
     bool ok = false;
-    if (format == "png") ok = p->exportPng(path);
-    else if (format == "svg") ok = p->exportSvg(path);
-    else if (format == "pdf") ok = p->exportPdf(path);
-    else if (format == "csv") ok = p->exportCsv(path);
+    if (format == "png")
+        ok = p->exportPng(path);
+    else if (format == "svg")
+        ok = p->exportSvg(path);
+    else if (format == "pdf")
+        ok = p->exportPdf(path);
+    else if (format == "csv")
+        ok = p->exportCsv(path);
     if (ok) emit exported(path);
     return ok;
 }
@@ -195,9 +203,13 @@ bool DashboardFeed::exportPanel(const QString& nodeId, const QString& format, co
 void DashboardFeed::onExportRequested(const QString& nodeId, const QString& format) {
     ChartPanel* p = panel(nodeId);
     if (!p) return;
-    const QString suggested = QString::fromStdString(p->config().title).replace('/', '-') + "." + format;
-    const QString filter = format == "csv" ? tr("CSV files (*.csv)") : tr("%1 files (*.%2)").arg(format.toUpper(), format);
-    exportPanel(nodeId, format, askSavePath(tr("Export %1").arg(QString::fromStdString(p->config().title)), suggested, filter));
+    const QString suggested =
+        QString::fromStdString(p->config().title).replace('/', '-') + "." + format;
+    const QString filter = format == "csv" ? tr("CSV files (*.csv)")
+                                           : tr("%1 files (*.%2)").arg(format.toUpper(), format);
+    exportPanel(nodeId, format,
+                askSavePath(tr("Export %1").arg(QString::fromStdString(p->config().title)),
+                            suggested, filter));
 }
 
 }  // namespace riffle

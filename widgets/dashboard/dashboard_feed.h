@@ -47,7 +47,8 @@ public:
     // Writes a panel as "png", "svg", "pdf" or "csv"; false if it cannot.
     bool exportPanel(const QString& nodeId, const QString& format, const QString& path);
     // Asks the user for a file name (installed as a hook so tests can answer).
-    std::function<QString(const QString& title, const QString& suggested, const QString& filter)> askSavePath;
+    std::function<QString(const QString& title, const QString& suggested, const QString& filter)>
+        askSavePath;
 
 signals:
     void exported(const QString& path);

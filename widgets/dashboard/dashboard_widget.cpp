@@ -129,7 +129,8 @@ void DashboardWidget::setPanelFactory(PanelFactory factory) {
 }
 
 void DashboardWidget::refreshPanel(const QString& nodeId) {
-    if (PanelFrame* f = m_frames.value(nodeId)) f->setContent(m_factory ? m_factory(nodeId) : nullptr);
+    if (PanelFrame* f = m_frames.value(nodeId))
+        f->setContent(m_factory ? m_factory(nodeId) : nullptr);
 }
 
 QWidget* DashboardWidget::panelContent(const QString& nodeId) const {
@@ -346,7 +347,8 @@ dashboard::Layout DashboardWidget::stackedLayout(dashboard::Layout layout) {
 void DashboardWidget::onDragStarted(PanelFrame* frame, PanelFrame::DragKind kind,
                                     QPoint globalPos) {
     // Stacked panels are not where the layout puts them: moving them would move something else.
-    if (!m_maximized.isEmpty() || isStacked() || !dashboard::find(m_layout, frame->nodeId())) return;
+    if (!m_maximized.isEmpty() || isStacked() || !dashboard::find(m_layout, frame->nodeId()))
+        return;
     Drag d;
     d.frame = frame;
     d.kind = kind;

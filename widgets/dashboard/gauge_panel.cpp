@@ -116,7 +116,8 @@ void GaugePanel::draw() {
     // The number is the point of a gauge: as large as the panel allows, never cut.
     QFont big = theme::scaledFont(font(), 2.8, QFont::DemiBold);
     const int room = std::max(40, width() - 16);
-    while (big.pointSizeF() > font().pointSizeF() && QFontMetrics(big).horizontalAdvance(valueText()) > room)
+    while (big.pointSizeF() > font().pointSizeF() &&
+           QFontMetrics(big).horizontalAdvance(valueText()) > room)
         big.setPointSizeF(big.pointSizeF() * 0.9);
     m_valueText->setFont(big);
     switch (level()) {
@@ -180,8 +181,7 @@ std::vector<QStringList> GaugePanel::csvTable() const {
                      QString::fromStdString(config().y.empty() ? "value" : config().y[0]),
                      QStringLiteral("final")});
     for (const auto& [time, e] : m_values) {
-        table.push_back({chart::isoUtc(time),
-                         chart::numberText(e.value),
+        table.push_back({chart::isoUtc(time), chart::numberText(e.value),
                          e.final ? QStringLiteral("true") : QStringLiteral("false")});
     }
     return table;

@@ -56,7 +56,8 @@ void HeatmapPanel::showTooltip(QMouseEvent* event) {
     const std::string key = m_drawnKeys[row].toStdString();
     double best = std::nan("");
     bool final = true;
-    for (auto it = m_cells.lower_bound(from); it != m_cells.end() && it->first < from + m_drawnStep; ++it) {
+    for (auto it = m_cells.lower_bound(from); it != m_cells.end() && it->first < from + m_drawnStep;
+         ++it) {
         auto c = it->second.find(key);
         if (c == it->second.end() || std::isnan(c->second.value)) continue;
         if (std::isnan(best) || c->second.value > best) {
@@ -68,8 +69,9 @@ void HeatmapPanel::showTooltip(QMouseEvent* event) {
         QToolTip::hideText();
         return;
     }
-    QString text = QStringLiteral("<b>%1</b><br/>%2<br/>%3")
-                       .arg(m_drawnKeys[row].toHtmlEscaped(), chart::isoUtc(from), chart::numberText(best));
+    QString text =
+        QStringLiteral("<b>%1</b><br/>%2<br/>%3")
+            .arg(m_drawnKeys[row].toHtmlEscaped(), chart::isoUtc(from), chart::numberText(best));
     if (!final) text += tr(" (in progress)");
     QToolTip::showText(event->globalPosition().toPoint(), text, p);
 }
@@ -196,8 +198,7 @@ std::vector<QStringList> HeatmapPanel::csvTable() const {
     for (const auto& [time, row] : m_cells) {
         for (const auto& [key, cell] : row) {
             table.push_back(
-                {chart::isoUtc(time), QString::fromStdString(key),
-                 chart::numberText(cell.value)});
+                {chart::isoUtc(time), QString::fromStdString(key), chart::numberText(cell.value)});
         }
     }
     return table;

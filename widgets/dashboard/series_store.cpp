@@ -311,7 +311,8 @@ FrameResult SeriesStore::buildFrameLocked(const FrameRequest& request) {
             size_t solidPoints = ownX.size();
             if (solidEnd < ln) {
                 const double tailStart = lx[solidEnd > 0 ? solidEnd - 1 : 0];
-                const size_t t = size_t(std::lower_bound(ownX.begin(), ownX.end(), tailStart) - ownX.begin());
+                const size_t t =
+                    size_t(std::lower_bound(ownX.begin(), ownX.end(), tailStart) - ownX.begin());
                 if (t < ownX.size()) {
                     solidPoints = t + 1;
                     out.tailX.assign(ownX.begin() + std::ptrdiff_t(t), ownX.end());

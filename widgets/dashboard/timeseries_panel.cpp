@@ -11,7 +11,7 @@ namespace riffle {
 
 namespace {
 
-constexpr int kLegendColumnWidth = 96;  // px per legend entry, so names are not cut
+constexpr int kLegendColumnWidth = 96;   // px per legend entry, so names are not cut
 constexpr int kDenseSeriesPoints = 600;  // beyond this, a series is drawn without antialiasing
 constexpr int kMaxLegendRows = 2;
 
@@ -227,7 +227,8 @@ void TimeseriesPanel::onFrame(FrameResult result) {
         for (size_t i = 0; i < s.x.size(); ++i) data[int(i)] = QCPGraphData(s.x[i], s.y[i]);
         g.solid->data()->set(data, true);
         // A line needs two points: while a series has only a few, draw them as dots too.
-        g.solid->setScatterStyle(s.x.size() < 3 ? QCPScatterStyle(QCPScatterStyle::ssDisc, 5) : QCPScatterStyle());
+        g.solid->setScatterStyle(s.x.size() < 3 ? QCPScatterStyle(QCPScatterStyle::ssDisc, 5)
+                                                : QCPScatterStyle());
         // A decimated series has a point or two per pixel column, where antialiasing and a wide
         // pen cannot be seen but cost most of the frame.
         const bool dense = int(s.x.size()) >= kDenseSeriesPoints;

@@ -10,9 +10,9 @@
 #include <QLineEdit>
 #include <QPainter>
 #include <QPainterPath>
+#include <QPushButton>
 #include <QRegularExpression>
 #include <QScrollArea>
-#include <QPushButton>
 #include <QStackedWidget>
 #include <QThread>
 #include <QTreeWidget>
@@ -556,8 +556,9 @@ QWidget* Inspector::buildInferRow(QWidget* parent) {
     h->setSpacing(8);
     m_inferButton = new QPushButton(tr("Infer from stream"), row);
     m_inferButton->setObjectName(QStringLiteral("inferSchema"));
-    m_inferButton->setToolTip(tr("Connects now, reads the first 100 messages (up to 5 s) and sets "
-                                 "`schema` to the fields they have"));
+    m_inferButton->setToolTip(
+        tr("Connects now, reads the first 100 messages (up to 5 s) and sets "
+           "`schema` to the fields they have"));
     m_inferStatus = new QLabel(row);
     m_inferStatus->setObjectName(QStringLiteral("inferStatus"));
     m_inferStatus->setWordWrap(true);
@@ -582,7 +583,8 @@ void Inspector::inferSchema(int timeoutMs) {
     const Json params = node->params;
     auto cancel = m_inferCancel;
     m_inferThread = QThread::create([outcome, cancel, spec, id, params, baseDir, timeoutMs] {
-        outcome->sampled = inferMessageSchema(*spec, id, params, baseDir, 100, timeoutMs, cancel.get());
+        outcome->sampled =
+            inferMessageSchema(*spec, id, params, baseDir, 100, timeoutMs, cancel.get());
     });
     if (m_inferButton) m_inferButton->setEnabled(false);
     if (m_inferStatus) m_inferStatus->setText(tr("Reading the first messages…"));
@@ -593,9 +595,11 @@ void Inspector::inferSchema(int timeoutMs) {
         const auto& r = outcome->sampled;
         QString text;
         if (r && !r->schema.empty() && m_model->node(nodeId)) {
-            m_undo->push(new SetParamCommand(m_model, nodeId, QStringLiteral("schema"), Json(r->schema)));
-            text = r->schema.size() == 1 ? tr("1 field from %1 messages").arg(r->objects)
-                                          : tr("%1 fields from %2 messages").arg(r->schema.size()).arg(r->objects);
+            m_undo->push(
+                new SetParamCommand(m_model, nodeId, QStringLiteral("schema"), Json(r->schema)));
+            text = r->schema.size() == 1
+                       ? tr("1 field from %1 messages").arg(r->objects)
+                       : tr("%1 fields from %2 messages").arg(r->schema.size()).arg(r->objects);
         } else {
             text = r ? tr("The messages have no fields") : QString::fromStdString(r.message());
         }

@@ -13,8 +13,8 @@
 //
 // Threading: GUI thread only.
 #include <QPointer>
-#include <QThread>
 #include <QString>
+#include <QThread>
 #include <QWidget>
 #include <map>
 #include <vector>

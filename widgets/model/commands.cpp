@@ -15,9 +15,12 @@ Json Subgraph::toJson() const {
 }
 
 Result<Subgraph> Subgraph::fromJson(const Json& doc) {
-    if (!doc.is_object()) return Result<Subgraph>::error("the clipboard does not hold Riffle nodes");
-    Json wrapped{{"format", "riffle-project"}, {"version", kProjectFormatVersion},
-                 {"nodes", doc.value("nodes", Json::array())}, {"edges", doc.value("edges", Json::array())}};
+    if (!doc.is_object())
+        return Result<Subgraph>::error("the clipboard does not hold Riffle nodes");
+    Json wrapped{{"format", "riffle-project"},
+                 {"version", kProjectFormatVersion},
+                 {"nodes", doc.value("nodes", Json::array())},
+                 {"edges", doc.value("edges", Json::array())}};
     auto p = Project::fromJsonText(wrapped.dump());
     if (!p) return Result<Subgraph>::error(p.message());
     Subgraph s;
@@ -49,7 +52,8 @@ Subgraph renameForPaste(const GraphModel& model, const Subgraph& sub, QPointF of
         if (us > 0) base.mid(us + 1).toInt(&numeric);
         if (numeric) base = base.left(us);
         QString id = model.uniqueNodeId(base);
-        for (int i = 2; taken.count(id); ++i) id = model.uniqueNodeId(base + "_" + QString::number(i));
+        for (int i = 2; taken.count(id); ++i)
+            id = model.uniqueNodeId(base + "_" + QString::number(i));
         taken.insert(id);
         NodeDef copy = n;
         copy.id = id.toStdString();
@@ -70,7 +74,8 @@ Subgraph renameForPaste(const GraphModel& model, const Subgraph& sub, QPointF of
 
 // ---- AddSubgraphCommand
 
-AddSubgraphCommand::AddSubgraphCommand(GraphModel* model, Subgraph sub, const QString& text, QUndoCommand* parent)
+AddSubgraphCommand::AddSubgraphCommand(GraphModel* model, Subgraph sub, const QString& text,
+                                       QUndoCommand* parent)
     : QUndoCommand(text, parent), m_model(model), m_sub(std::move(sub)) {}
 
 void AddSubgraphCommand::redo() {
@@ -79,15 +84,16 @@ void AddSubgraphCommand::redo() {
 }
 
 void AddSubgraphCommand::undo() {
-    for (auto it = m_sub.edges.rbegin(); it != m_sub.edges.rend(); ++it) m_model->removeEdge(edgeKey(*it));
+    for (auto it = m_sub.edges.rbegin(); it != m_sub.edges.rend(); ++it)
+        m_model->removeEdge(edgeKey(*it));
     for (auto it = m_sub.nodes.rbegin(); it != m_sub.nodes.rend(); ++it)
         m_model->removeNode(QString::fromStdString(it->id));
 }
 
 // ---- RemoveItemsCommand
 
-RemoveItemsCommand::RemoveItemsCommand(GraphModel* model, const QStringList& nodeIds, const QStringList& edgeKeys,
-                                       QUndoCommand* parent)
+RemoveItemsCommand::RemoveItemsCommand(GraphModel* model, const QStringList& nodeIds,
+                                       const QStringList& edgeKeys, QUndoCommand* parent)
     : QUndoCommand(parent), m_model(model) {
     const Project& p = model->project();
     std::set<std::string> ids;
@@ -102,17 +108,20 @@ RemoveItemsCommand::RemoveItemsCommand(GraphModel* model, const QStringList& nod
     }
     // A node's own wires go with it and are not counted.
     if (m_nodes.size() == 1 && edgeKeys.isEmpty())
-        setText(QObject::tr("Delete %1").arg(model->displayTitle(QString::fromStdString(m_nodes.front().second.id))));
+        setText(QObject::tr("Delete %1")
+                    .arg(model->displayTitle(QString::fromStdString(m_nodes.front().second.id))));
     else if (m_nodes.empty() && m_edges.size() == 1)
         setText(QObject::tr("Delete wire"));
     else if (m_nodes.empty())
         setText(QObject::tr("Delete %1 wires").arg(m_edges.size()));
     else
-        setText(m_nodes.size() == 1 ? QObject::tr("Delete 1 node and wires") : QObject::tr("Delete %1 nodes").arg(m_nodes.size()));
+        setText(m_nodes.size() == 1 ? QObject::tr("Delete 1 node and wires")
+                                    : QObject::tr("Delete %1 nodes").arg(m_nodes.size()));
 }
 
 void RemoveItemsCommand::redo() {
-    for (auto it = m_edges.rbegin(); it != m_edges.rend(); ++it) m_model->removeEdge(edgeKey(it->second));
+    for (auto it = m_edges.rbegin(); it != m_edges.rend(); ++it)
+        m_model->removeEdge(edgeKey(it->second));
     for (auto it = m_nodes.rbegin(); it != m_nodes.rend(); ++it)
         m_model->removeNode(QString::fromStdString(it->second.id));
 }
@@ -124,7 +133,8 @@ void RemoveItemsCommand::undo() {
 
 // ---- MoveNodesCommand
 
-MoveNodesCommand::MoveNodesCommand(GraphModel* model, std::map<QString, std::pair<QPointF, QPointF>> moves,
+MoveNodesCommand::MoveNodesCommand(GraphModel* model,
+                                   std::map<QString, std::pair<QPointF, QPointF>> moves,
                                    QUndoCommand* parent)
     : QUndoCommand(parent), m_model(model), m_moves(std::move(moves)) {
     if (m_moves.size() == 1)
@@ -158,8 +168,12 @@ SetParamCommand::SetParamCommand(GraphModel* model, const QString& nodeId, const
     setText(QObject::tr("Change %1 of %2").arg(key, model->displayTitle(nodeId)));
 }
 
-void SetParamCommand::redo() { m_model->setParam(m_nodeId, m_key, m_new); }
-void SetParamCommand::undo() { m_model->setParam(m_nodeId, m_key, m_old); }
+void SetParamCommand::redo() {
+    m_model->setParam(m_nodeId, m_key, m_new);
+}
+void SetParamCommand::undo() {
+    m_model->setParam(m_nodeId, m_key, m_old);
+}
 
 bool SetParamCommand::mergeWith(const QUndoCommand* other) {
     const auto* o = static_cast<const SetParamCommand*>(other);
@@ -184,8 +198,12 @@ SetTitleCommand::SetTitleCommand(GraphModel* model, const QString& nodeId, const
     setText(QObject::tr("Rename %1").arg(model->displayTitle(nodeId)));
 }
 
-void SetTitleCommand::redo() { m_model->setTitle(m_nodeId, m_new); }
-void SetTitleCommand::undo() { m_model->setTitle(m_nodeId, m_old); }
+void SetTitleCommand::redo() {
+    m_model->setTitle(m_nodeId, m_new);
+}
+void SetTitleCommand::undo() {
+    m_model->setTitle(m_nodeId, m_old);
+}
 
 bool SetTitleCommand::mergeWith(const QUndoCommand* other) {
     const auto* o = static_cast<const SetTitleCommand*>(other);
@@ -206,14 +224,21 @@ AddEdgeCommand::AddEdgeCommand(GraphModel* model, EdgeDef edge, QUndoCommand* pa
                      model->displayTitle(QString::fromStdString(m_edge.toNode))));
 }
 
-void AddEdgeCommand::redo() { m_model->insertEdge(m_edge); }
-void AddEdgeCommand::undo() { m_model->removeEdge(edgeKey(m_edge)); }
+void AddEdgeCommand::redo() {
+    m_model->insertEdge(m_edge);
+}
+void AddEdgeCommand::undo() {
+    m_model->removeEdge(edgeKey(m_edge));
+}
 
 // ---- ReplaceProjectCommand
 
-ReplaceProjectCommand::ReplaceProjectCommand(GraphModel* model, Project content, const QString& text,
-                                             QUndoCommand* parent)
-    : QUndoCommand(text, parent), m_model(model), m_old(model->project()), m_new(std::move(content)) {}
+ReplaceProjectCommand::ReplaceProjectCommand(GraphModel* model, Project content,
+                                             const QString& text, QUndoCommand* parent)
+    : QUndoCommand(text, parent),
+      m_model(model),
+      m_old(model->project()),
+      m_new(std::move(content)) {}
 
 void ReplaceProjectCommand::apply(const Project& content) {
     Project p = content;
@@ -221,15 +246,26 @@ void ReplaceProjectCommand::apply(const Project& content) {
     m_model->setProject(std::move(p));
 }
 
-void ReplaceProjectCommand::redo() { apply(m_new); }
-void ReplaceProjectCommand::undo() { apply(m_old); }
+void ReplaceProjectCommand::redo() {
+    apply(m_new);
+}
+void ReplaceProjectCommand::undo() {
+    apply(m_old);
+}
 
 SetDashboardLayoutCommand::SetDashboardLayoutCommand(GraphModel* model, Json before, Json after,
                                                      const QString& text, QUndoCommand* parent)
-    : QUndoCommand(text, parent), m_model(model), m_old(std::move(before)), m_new(std::move(after)) {}
+    : QUndoCommand(text, parent),
+      m_model(model),
+      m_old(std::move(before)),
+      m_new(std::move(after)) {}
 
-void SetDashboardLayoutCommand::redo() { m_model->setDashboard(m_new); }
+void SetDashboardLayoutCommand::redo() {
+    m_model->setDashboard(m_new);
+}
 
-void SetDashboardLayoutCommand::undo() { m_model->setDashboard(m_old); }
+void SetDashboardLayoutCommand::undo() {
+    m_model->setDashboard(m_old);
+}
 
 }  // namespace riffle

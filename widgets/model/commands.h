@@ -33,7 +33,8 @@ Subgraph renameForPaste(const GraphModel& model, const Subgraph& sub, QPointF of
 // Adds nodes and wires (a new node from the palette, a paste, a duplicate).
 class AddSubgraphCommand : public QUndoCommand {
 public:
-    AddSubgraphCommand(GraphModel* model, Subgraph sub, const QString& text, QUndoCommand* parent = nullptr);
+    AddSubgraphCommand(GraphModel* model, Subgraph sub, const QString& text,
+                       QUndoCommand* parent = nullptr);
     void redo() override;
     void undo() override;
     const Subgraph& subgraph() const { return m_sub; }
@@ -94,7 +95,8 @@ private:
 
 class SetTitleCommand : public QUndoCommand {
 public:
-    SetTitleCommand(GraphModel* model, const QString& nodeId, const QString& title, QUndoCommand* parent = nullptr);
+    SetTitleCommand(GraphModel* model, const QString& nodeId, const QString& title,
+                    QUndoCommand* parent = nullptr);
     void redo() override;
     void undo() override;
     int id() const override { return 2; }
@@ -134,7 +136,8 @@ private:
 // Replaces the whole content of the project (not its file path): restoring autosaved changes.
 class ReplaceProjectCommand : public QUndoCommand {
 public:
-    ReplaceProjectCommand(GraphModel* model, Project content, const QString& text, QUndoCommand* parent = nullptr);
+    ReplaceProjectCommand(GraphModel* model, Project content, const QString& text,
+                          QUndoCommand* parent = nullptr);
     void redo() override;
     void undo() override;
 

@@ -5,7 +5,9 @@
 
 namespace riffle {
 
-QString edgeKey(const EdgeDef& e) { return QString::fromStdString(e.from() + ">" + e.to()); }
+QString edgeKey(const EdgeDef& e) {
+    return QString::fromStdString(e.from() + ">" + e.to());
+}
 
 GraphModel::GraphModel(const NodeRegistry& registry, QObject* parent)
     : QObject(parent), m_registry(registry) {}
@@ -23,13 +25,17 @@ void GraphModel::setDashboard(Json dashboard) {
     emit dashboardChanged();
 }
 
-void GraphModel::setFilePath(const QString& path) { m_project.path = path.toStdString(); }
+void GraphModel::setFilePath(const QString& path) {
+    m_project.path = path.toStdString();
+}
 
 void GraphModel::setProjectName(const QString& name) {
     m_project.name = name.toStdString();
 }
 
-const NodeDef* GraphModel::node(const QString& id) const { return m_project.node(id.toStdString()); }
+const NodeDef* GraphModel::node(const QString& id) const {
+    return m_project.node(id.toStdString());
+}
 
 const NodeSpec* GraphModel::spec(const QString& nodeId) const {
     const NodeDef* n = node(nodeId);
@@ -106,13 +112,15 @@ SchemaPtr GraphModel::inputSchema(const QString& nodeId, int inputPort) const {
     if (i < 0) return nullptr;
     const LogicalNode& n = g.nodes[static_cast<size_t>(i)];
     for (size_t slot = 0; slot < n.inputs.ports.size() && slot < n.inputs.schemas.size(); ++slot)
-        if (n.inputs.ports[slot] == inputPort && n.inputs.schemas[slot]) return n.inputs.schemas[slot];
+        if (n.inputs.ports[slot] == inputPort && n.inputs.schemas[slot])
+            return n.inputs.schemas[slot];
     // A node whose own schema rule failed still knows its inputs from its producers.
     const std::string id = nodeId.toStdString();
     const NodeSpec* target = spec(nodeId);
     for (const auto& e : m_project.edges) {
         if (e.toNode != id || !target || target->inputIndex(e.toPort) != inputPort) continue;
-        if (SchemaPtr s = outputSchema(QString::fromStdString(e.fromNode), QString::fromStdString(e.fromPort)))
+        if (SchemaPtr s = outputSchema(QString::fromStdString(e.fromNode),
+                                       QString::fromStdString(e.fromPort)))
             return s;
     }
     return nullptr;
@@ -127,12 +135,17 @@ QString GraphModel::checkConnection(const EdgeDef& edge) const {
     const NodeSpec* ts = m_registry.find(to->type);
     if (!fs || !ts) return tr("the node's type is unknown");
     if (fs->outputIndex(edge.fromPort) < 0)
-        return tr("`%1` is not an output of %2").arg(QString::fromStdString(edge.fromPort), displayTitle(QString::fromStdString(edge.fromNode)));
+        return tr("`%1` is not an output of %2")
+            .arg(QString::fromStdString(edge.fromPort),
+                 displayTitle(QString::fromStdString(edge.fromNode)));
     const int inPort = ts->inputIndex(edge.toPort);
     if (inPort < 0)
-        return tr("`%1` is not an input of %2").arg(QString::fromStdString(edge.toPort), displayTitle(QString::fromStdString(edge.toNode)));
+        return tr("`%1` is not an input of %2")
+            .arg(QString::fromStdString(edge.toPort),
+                 displayTitle(QString::fromStdString(edge.toNode)));
     for (const auto& e : m_project.edges) {
-        if (e.from() == edge.from() && e.to() == edge.to()) return tr("these ports are already wired");
+        if (e.from() == edge.from() && e.to() == edge.to())
+            return tr("these ports are already wired");
         if (e.to() == edge.to() && !ts->inputs[static_cast<size_t>(inPort)].multiple)
             return tr("input `%1` already has a wire; merge streams with a Union first")
                 .arg(QString::fromStdString(edge.toPort));

@@ -78,8 +78,9 @@ void PeekPanel::refresh() {
         }
     }
     const QString wire = m_title->property("wire").toString();
-    m_title->setText(tr("<b>%1</b> — newest of %2 events, sampled")
-                         .arg(wire.toHtmlEscaped(), theme::formatCount(static_cast<double>(s.rowsSeen))));
+    m_title->setText(
+        tr("<b>%1</b> — newest of %2 events, sampled")
+            .arg(wire.toHtmlEscaped(), theme::formatCount(static_cast<double>(s.rowsSeen))));
 }
 
 }  // namespace riffle

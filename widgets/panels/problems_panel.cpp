@@ -34,7 +34,10 @@ ProblemsPanel::ProblemsPanel(GraphModel* model, QWidget* parent) : QWidget(paren
         if (!id.isEmpty()) emit nodeRequested(id);
     });
     connect(model, &GraphModel::validationChanged, this, &ProblemsPanel::refresh);
-    connect(model, &GraphModel::reset, this, [this] { m_runProblems.clear(); refresh(); });
+    connect(model, &GraphModel::reset, this, [this] {
+        m_runProblems.clear();
+        refresh();
+    });
     refresh();
 }
 

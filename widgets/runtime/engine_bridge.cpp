@@ -7,7 +7,8 @@
 
 namespace riffle {
 
-EngineBridge::EngineBridge(const NodeRegistry& registry, QObject* parent) : QObject(parent), m_registry(registry) {
+EngineBridge::EngineBridge(const NodeRegistry& registry, QObject* parent)
+    : QObject(parent), m_registry(registry) {
     m_timer.setInterval(100);
     connect(&m_timer, &QTimer::timeout, this, &EngineBridge::sample);
 }
@@ -98,7 +99,9 @@ double EngineBridge::sourceRate() const {
     return total;
 }
 
-int EngineBridge::threadCount() const { return m_executor ? m_executor->threadCount() : 0; }
+int EngineBridge::threadCount() const {
+    return m_executor ? m_executor->threadCount() : 0;
+}
 
 std::shared_ptr<PeekTap> EngineBridge::openPeek(const QString& nodeId, const QString& port) {
     if (!m_executor) return nullptr;
@@ -152,7 +155,8 @@ void EngineBridge::sample() {
         // Failed, or stopped for good: the run ends here. Restarting: start() goes on with it.
         if (!failure.isOk()) m_keepHistoryRun = false;
         if (!m_keepHistoryRun) endHistoryRun();
-        emit finished(failure.isOk() ? QString() : QString::fromStdString(redactSecrets(failure.message())));
+        emit finished(failure.isOk() ? QString()
+                                     : QString::fromStdString(redactSecrets(failure.message())));
     }
 }
 

@@ -35,7 +35,7 @@ struct NodeStats {
     // Seconds since the matching count last grew (-1: never), for "… · 8 s ago".
     double idleSeconds = -1;
     double inIdleSeconds = -1;
-    double queueFill = 0;      // 0..1, fullest input queue
+    double queueFill = 0;  // 0..1, fullest input queue
     qint64 watermarkUs = 0;
     // Connectors: where they stand with their peer (LinkState), why, and overload drops.
     int link = 0;

@@ -25,7 +25,9 @@ QString displayCategory(const QString& typeId, const QString& specCategory) {
     return typeId.startsWith("sink.chart") ? QStringLiteral("chart") : specCategory;
 }
 
-QIcon actionIcon(const QString& name) { return QIcon(":/icons/actions/" + name + ".svg"); }
+QIcon actionIcon(const QString& name) {
+    return QIcon(":/icons/actions/" + name + ".svg");
+}
 
 QString categoryLabel(const QString& category) {
     if (category == "source") return QObject::tr("Sources");
@@ -39,7 +41,9 @@ QString categoryLabel(const QString& category) {
     return category;
 }
 
-bool isDark(const QPalette& palette) { return palette.color(QPalette::Window).lightness() < 128; }
+bool isDark(const QPalette& palette) {
+    return palette.color(QPalette::Window).lightness() < 128;
+}
 
 QPalette darkPalette() {
     QPalette p;
@@ -78,7 +82,8 @@ QColor backPressureColor(double fill, const QPalette& palette) {
 
 QColor mix(const QColor& a, const QColor& b, double t) {
     const auto f = [t](float x, float y) { return static_cast<float>(x + (y - x) * t); };
-    return QColor::fromRgbF(f(a.redF(), b.redF()), f(a.greenF(), b.greenF()), f(a.blueF(), b.blueF()));
+    return QColor::fromRgbF(f(a.redF(), b.redF()), f(a.greenF(), b.greenF()),
+                            f(a.blueF(), b.blueF()));
 }
 
 QFont scaledFont(const QFont& base, double factor, QFont::Weight weight) {

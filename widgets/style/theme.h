@@ -31,8 +31,12 @@ bool isDark(const QPalette& palette);
 QPalette darkPalette();
 // Queue fill 0..1 to a wire colour: grey when empty, through amber to red when full.
 QColor backPressureColor(double fill, const QPalette& palette);
-inline QColor amber() { return QColor(0xF5, 0x9F, 0x00); }
-inline QColor red() { return QColor(0xE0, 0x31, 0x31); }
+inline QColor amber() {
+    return QColor(0xF5, 0x9F, 0x00);
+}
+inline QColor red() {
+    return QColor(0xE0, 0x31, 0x31);
+}
 
 // `a` moved towards `b` by t (0..1), opaque.
 QColor mix(const QColor& a, const QColor& b, double t);

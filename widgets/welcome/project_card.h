@@ -5,8 +5,8 @@
 // Hover highlights it; Tab reaches it and Enter or Space opens it (clicked()).
 //
 // Threading: GUI thread only. The registry must outlive the card.
-#include <QPainterPath>
 #include <QAbstractButton>
+#include <QPainterPath>
 #include <QPixmap>
 #include <QStringList>
 

@@ -149,7 +149,9 @@ protected:
         } else {
             const QColor base =
                 theme::isDark(pal) ? window.lighter(118) : pal.color(QPalette::Base);
-            fill = pressed ? theme::mix(base, ink, 0.10) : hovered ? theme::mix(base, ink, 0.05) : base;
+            fill = pressed   ? theme::mix(base, ink, 0.10)
+                   : hovered ? theme::mix(base, ink, 0.05)
+                             : base;
             border = hovered ? theme::mix(ink, base, 0.65) : theme::mix(ink, base, 0.80);
             textColor = ink;
         }
@@ -278,7 +280,8 @@ QWidget* WelcomePage::buildExamples() {
     v->setContentsMargins(32, 30, 32, 32);
     v->setSpacing(0);
 
-    addSectionHeader(v, tr("Examples"), tr("Open one and press Run (F5) to watch its pipeline stream."), 1.3, 16);
+    addSectionHeader(v, tr("Examples"),
+                     tr("Open one and press Run (F5) to watch its pipeline stream."), 1.3, 16);
 
     auto* grid = new QWidget(m_examplesPane);
     m_mainGrid = new CardGridLayout(212, 16, grid);
@@ -291,8 +294,8 @@ QWidget* WelcomePage::buildExamples() {
     auto* bv = new QVBoxLayout(m_benchSection);
     bv->setContentsMargins(0, 32, 0, 0);
     bv->setSpacing(0);
-    addSectionHeader(bv, tr("Benchmarks"), tr("Nexmark queries, the common yardstick for stream processors."),
-                     1.1, 12);
+    addSectionHeader(bv, tr("Benchmarks"),
+                     tr("Nexmark queries, the common yardstick for stream processors."), 1.1, 12);
     auto* benchGrid = new QWidget(m_benchSection);
     m_benchGrid = new CardGridLayout(340, 10, benchGrid);
     bv->addWidget(benchGrid);
@@ -306,8 +309,8 @@ QWidget* WelcomePage::buildExamples() {
     return scroll;
 }
 
-void WelcomePage::addSectionHeader(QVBoxLayout* layout, const QString& title, const QString& subtitle,
-                                   double scale, int gap) {
+void WelcomePage::addSectionHeader(QVBoxLayout* layout, const QString& title,
+                                   const QString& subtitle, double scale, int gap) {
     auto* titleLabel = new QLabel(title);
     titleLabel->setFont(theme::scaledFont(font(), scale, QFont::DemiBold));
     auto* subtitleLabel = new QLabel(subtitle);

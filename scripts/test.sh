@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Checks the C++ formatting (scripts/check-format.sh), builds everything with warnings as errors,
-# AddressSanitizer and UndefinedBehaviorSanitizer (the `ci` preset), fuzzes each parser of outside input for 30 s (scripts/fuzz.sh), runs the
-# runtime's tests under ThreadSanitizer and then the whole test suite. Arguments go to ctest (and
-# skip the fuzzing and ThreadSanitizer).
+# AddressSanitizer and UndefinedBehaviorSanitizer (the `ci` preset), fuzzes each parser of outside
+# input for 30 s (scripts/fuzz.sh), runs the runtime's tests under ThreadSanitizer and then the
+# whole test suite. Arguments go to ctest (and skip the format check, the fuzzing and
+# ThreadSanitizer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh

@@ -1,4 +1,5 @@
-// riffle-bench studio-*: the studio's speed targets (issue 4), measured on the real main window.
+// riffle-bench studio-*: the studio's speed, measured on the real main window (the README's
+// "Benchmarks" section has the numbers).
 //
 //   studio-open        open the largest example project and show it: ms from the call to the
 //                      first complete paint (median of 7, and the worst)

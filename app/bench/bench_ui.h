@@ -1,5 +1,5 @@
 #pragma once
-// riffle-bench's dashboard queries (issue 5), run inside the studio bench's QApplication:
+// riffle-bench's dashboard queries, run inside the studio bench's QApplication:
 //   ui-render  a time series panel with 10 series x 100 K visible points, redrawn as fast as it
 //              goes while a point per series arrives each frame: frames/s (`fps`) and the GUI
 //              thread's paint time per frame (`paint_ms_p50`, `paint_ms_p99`)

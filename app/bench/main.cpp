@@ -1,4 +1,4 @@
-// riffle-bench: measures the engine (SPEC section 7).
+// riffle-bench: measures the engine (README, "Benchmarks").
 //
 //   riffle-bench QUERY [--events N] [--threads K] [--json]
 //

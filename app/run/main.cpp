@@ -1,4 +1,4 @@
-// riffle-run: runs a Riffle project headless (SPEC section 7).
+// riffle-run: runs a Riffle project headless (README, "Running headless").
 //
 //   riffle-run PROJECT [--for DURATION] [--set NODE.PARAM=VALUE]... [--metrics-every DURATION]
 //                      [--threads K] [--parallelism P] [--json]

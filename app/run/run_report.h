@@ -1,6 +1,6 @@
 #pragma once
 // What riffle-run prints: the node catalog, the live progress line, periodic metrics and the
-// final per-node table (SPEC section 7).
+// final per-node table (README, "Running headless").
 #include <mutex>
 #include <string>
 #include <vector>

@@ -1,4 +1,4 @@
-// riffle: the studio (SPEC section 7: `riffle [PROJECT]`; the welcome page without PROJECT).
+// riffle: the studio (`riffle [PROJECT]`; the welcome page without PROJECT; docs/studio.md).
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QSettings>

@@ -105,7 +105,7 @@ MainWindow::MainWindow(const NodeRegistry& registry, QSettings* settings, QWidge
     m_scene = new GraphScene(m_doc.model(), m_doc.undoStack(), this);
     m_view = new GraphView(m_scene);
     m_welcome = new WelcomePage(registry);
-    // Canvas and dashboard side by side (UX); the dashboard can be detached to its own window.
+    // Canvas and dashboard side by side; the dashboard can be detached to its own window.
     m_dashboard = new DashboardWidget(m_doc.model(), m_doc.undoStack());
     m_feed = new DashboardFeed(m_dashboard, m_doc.model(), this);
     m_editor = new QSplitter(Qt::Horizontal);

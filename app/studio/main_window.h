@@ -1,5 +1,5 @@
 #pragma once
-// The studio's main window (UX.md "Window"): welcome page or editor in the centre, the palette
+// The studio's main window (docs/studio.md): welcome page or editor in the centre, the palette
 // on the left, the inspector on the right, Problems / Log / Peek at the bottom, a toolbar with
 // the run state pill, and a status bar with the path, engine threads and CPU.
 //

@@ -1,7 +1,7 @@
 #pragma once
 // The open project as a document: its graph model and undo stack, its file, whether it has
 // unsaved changes, autosave to a recovery file, recent files, and which files the user trusts to
-// run (SPEC section 6: a project from elsewhere shows what it will touch before its first run).
+// run (a project from elsewhere shows what it will touch before its first run; docs/studio.md).
 //
 // Autosave: while the project has unsaved changes, every 30 s its text goes to a recovery file in
 // the user's data folder (one per document, with the original path inside). A clean close or a

@@ -1,6 +1,6 @@
 #pragma once
-// The aggregate functions of window and running-aggregate nodes (SPEC section 4; the user-facing
-// rules are in docs/expressions.md, "Aggregate functions").
+// The aggregate functions of window and running-aggregate nodes (the user-facing rules are in
+// docs/expressions.md, "Aggregate functions").
 //
 // An AggregateSet is the compiled form of a node's `aggregates` list: each entry is exactly one
 // aggregate call such as `COUNT(*)`, `SUM(amount * 1.2)`, `COUNT(DISTINCT user_id)` or

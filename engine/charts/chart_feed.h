@@ -1,6 +1,6 @@
 #pragma once
-// The engine -> UI path of the live dashboard (ARCHITECTURE "Runtime": sinks write into
-// lock-free channels that the GUI drains on a frame timer).
+// The engine -> UI path of the live dashboard (docs/dashboard.md, "How the data gets there"):
+// sinks write into lock-free channels that the GUI drains on a frame timer.
 //
 // A chart sink (`sink.chart.*`) turns each batch it receives into a ChartChunk of ChartRows and
 // publishes it on its node's ChartChannel. The channel is a bounded ring of chunk pointers: the

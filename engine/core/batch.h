@@ -1,5 +1,5 @@
 #pragma once
-// Columnar batches: the unit in which events move through the engine (ARCHITECTURE "Runtime").
+// Columnar batches: the unit in which events move through the engine (docs/runtime.md, "Batches").
 //
 // A Batch holds up to a few thousand rows of one schema as typed column vectors, each with a
 // validity byte per row (1 = present, 0 = NULL; a byte rather than a bit so that vectorized

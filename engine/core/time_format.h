@@ -1,5 +1,6 @@
 #pragma once
-// Event-time parsing and formatting (SPEC section 3 formats) and duration strings ("500ms", "10s").
+// Event-time parsing and formatting (the formats of a source's `time_format`) and duration strings
+// ("500ms", "10s").
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,7 +21,7 @@ std::optional<TimeUs> parseTime(std::string_view text, TimeFormat format);
 // A number (from JSON) in the given format; Auto guesses the unit by magnitude.
 std::optional<TimeUs> timeFromNumber(double number, TimeFormat format);
 
-// "2026-11-24T10:00:00.000Z" (UTC, milliseconds) as SPEC section 5 prescribes for files.
+// "2026-11-24T10:00:00.000Z" (UTC, milliseconds): how times are written to CSV and JSON Lines.
 std::string formatIso8601Ms(TimeUs t);
 
 // Days since 1970-01-01 for a civil date, and back (proleptic Gregorian).

@@ -1,5 +1,6 @@
 #pragma once
-// Riffle's data model (SPEC section 2): five value types, every one nullable, plus schemas.
+// Riffle's data model: five value types, every one nullable, plus schemas (the types as users see
+// them: docs/expressions.md, "Values and literals").
 #include <cstdint>
 #include <memory>
 #include <optional>

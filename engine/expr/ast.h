@@ -1,5 +1,6 @@
 #pragma once
-// The parse tree of Riffle's expression language (SPEC section 4) and the parser that builds it.
+// The parse tree of Riffle's expression language (docs/expressions.md) and the parser that
+// builds it.
 //
 // The parser knows only syntax: it accepts scalar expressions and aggregate calls alike
 // (`SUM(amount * 1.2)`, `COUNT(*)`, `COUNT(DISTINCT x)`, `PERCENTILE(x, 0.99)`), so that a window

@@ -1,5 +1,5 @@
 #pragma once
-// Riffle's expression language (SPEC section 4): scalar Flink SQL expressions, compiled once
+// Riffle's expression language (docs/expressions.md): scalar Flink SQL expressions, compiled once
 // against an input schema and evaluated a whole batch at a time.
 //
 // Threading: a compiled Expression is immutable; evaluate() may run on several threads at once.

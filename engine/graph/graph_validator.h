@@ -1,7 +1,7 @@
 #pragma once
-// Validates a project against the node catalog and infers every edge's schema (SPEC section 2:
-// schemas are inferred along the graph before a run). The result is what the executor runs and
-// what the studio shows; problems name the node and the field.
+// Validates a project against the node catalog and infers every edge's schema before a run
+// (docs/runtime.md, "From file to graph"). The result is what the executor runs and what the
+// studio shows; problems name the node and the field.
 #include <string>
 #include <vector>
 

@@ -1,10 +1,10 @@
 #pragma once
-// One declaration per node type (ARCHITECTURE "One declaration per node type").
+// One declaration per node type (docs/architecture.md, "One declaration per node type").
 //
 // A NodeSpec describes a node type as data: identity, ports, parameters, how its output schemas
 // follow from its inputs and parameters, and factories for its operator. The planner, the project
-// loader, `riffle-run --list-nodes`, the studio's palette and inspector, the generated node
-// reference and the exporters all read this one declaration.
+// validator, `riffle-run --list-nodes`, the studio's palette and inspector and the generated node
+// reference all read this one declaration.
 #include <functional>
 #include <memory>
 #include <optional>
@@ -85,7 +85,7 @@ struct NodeSpec {
     int errorsPort() const { return static_cast<int>(outputs.size()) - 1; }
 };
 
-// The parameters every source takes (SPEC section 3): time_field, time_format,
+// The parameters every source takes (docs/runtime.md, "Time"): time_field, time_format,
 // max_out_of_orderness (default given), idle_timeout.
 std::vector<ParamSpec> sourceTimeParams(const std::string& defaultOutOfOrderness);
 

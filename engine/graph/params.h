@@ -17,7 +17,7 @@ enum class ParamType {
     Float,
     String,
     Duration,       // JSON string "10s", "500ms"; a bare number is refused with a hint
-    Expression,     // a scalar expression (SPEC section 4) over the input schema
+    Expression,     // a scalar expression (docs/expressions.md) over the input schema
     Choice,         // one of `choices`
     StringList,     // JSON array of strings (e.g. group_by field names)
     NamedExprList,  // JSON array of {"name": ..., "expr": ...}

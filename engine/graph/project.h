@@ -1,5 +1,5 @@
 #pragma once
-// The project file (SPEC section 6): `*.riffle`, UTF-8 JSON, format version 1.
+// The project file: `*.riffle`, UTF-8 JSON, format version 1.
 //
 // Loading keeps the whole document, so that keys Riffle does not know survive a save, and
 // saving writes sorted keys with two-space indentation: loading then saving an unchanged

@@ -1,7 +1,8 @@
 #pragma once
-// The project's `settings` object (SPEC section 7) as the runtime reads it. Unknown keys are kept
-// in the file and ignored here; a known key with a bad value is a validation problem that names
-// it ("settings: `memory_limit` must be a number of bytes or a size like \"4GiB\", got `lots`").
+// The project's `settings` object as the runtime reads it (`memory_limit`: docs/runtime.md;
+// `history_retention`: docs/dashboard.md). Unknown keys are kept in the file and ignored here; a
+// known key with a bad value is a validation problem that names it ("settings: `memory_limit`
+// must be a number of bytes or a size like \"4GiB\", got `lots`").
 //
 // Pure functions, thread-safe.
 #include <cstdint>

@@ -1,6 +1,6 @@
 #pragma once
-// Credentials in projects (SPEC section 6): a project never holds a secret itself, only a
-// reference that is resolved on the machine that runs it:
+// Credentials in projects (docs/connectors.md, "Credentials"): a project never holds a secret
+// itself, only a reference that is resolved on the machine that runs it:
 //   ${env:KAFKA_PASSWORD}  the environment variable KAFKA_PASSWORD
 //   ${secret:prod-kafka}   the entry `prod-kafka` of the local secret store
 // A reference may sit inside other text ("user:${secret:pw}@host").

@@ -1,6 +1,6 @@
 #pragma once
 // What moves between tasks: batches and in-band control messages over bounded single-producer
-// single-consumer queues (ARCHITECTURE "Runtime"). A full queue is back-pressure.
+// single-consumer queues (docs/runtime.md, "From graph to tasks"). A full queue is back-pressure.
 #include <atomic>
 #include <boost/lockfree/spsc_queue.hpp>
 #include <cstdint>

@@ -651,7 +651,7 @@ bool Task::runSource(int64_t nowNs) {
         finishOp(op);
         return false;
     }
-    // Watermark: newest event time seen minus the allowed out-of-orderness (SPEC section 3).
+    // Watermark: newest event time seen minus the allowed out-of-orderness (docs/runtime.md).
     if (op.maxEventTime > kMinTime) {
         TimeUs wm = op.maxEventTime - op.outOfOrdernessUs;
         if (wm > op.watermark) {

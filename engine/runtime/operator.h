@@ -118,7 +118,7 @@ struct SourcePoll {
 };
 
 // A source produces batches when polled. The runtime derives watermarks from the event times
-// it emits (SPEC section 3), so a source only emits events.
+// it emits (docs/runtime.md, "Time"), so a source only emits events.
 class SourceOperator {
 public:
     virtual ~SourceOperator() = default;

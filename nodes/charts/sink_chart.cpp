@@ -1,4 +1,4 @@
-// sink.chart.*: the chart kinds of the live dashboard (SPEC section 5). One operator for every
+// sink.chart.*: the chart kinds of the live dashboard (docs/dashboard.md). One operator for every
 // kind: it turns each batch into ChartRows (ChartConfig says which fields), publishes them on the
 // node's ChartChannel for the studio or riffle-run, and appends the final rows to the project's
 // chart history every half second and at the end. Without a ChartHub (a bare engine run) it only

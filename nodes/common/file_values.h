@@ -1,7 +1,7 @@
 #pragma once
-// How values are written as text in files and read back (SPEC section 5 "File formats"), and
-// type inference from sample values. Shared by the CSV and JSON Lines code. Pure functions,
-// thread-safe.
+// How values are written as text in files and read back (times as ISO-8601 UTC with milliseconds;
+// in CSV an empty unquoted field is NULL), and type inference from sample values. Shared by the
+// CSV and JSON Lines code. Pure functions, thread-safe.
 #include <cstdint>
 #include <string>
 #include <string_view>

@@ -1,5 +1,5 @@
 #pragma once
-// JSON Lines rows (SPEC section 5): one JSON object per line, keys are field names, JSON null is
+// JSON Lines rows: one JSON object per line, keys are field names, JSON null is
 // NULL, numbers and booleans are JSON numbers and booleans, times are ISO-8601 strings.
 // Pure functions, thread-safe.
 #include <optional>

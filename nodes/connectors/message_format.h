@@ -7,7 +7,7 @@
 // about the message (its MetaField list: Kafka's key, topic, partition, offset and timestamp,
 // MQTT's topic, a TCP/UDP sender's address).
 //
-// Schema drift (SPEC section 5 and issue 6): a declared field missing from a message is NULL, a
+// Schema drift (docs/connectors.md): a declared field missing from a message is NULL, a
 // key the schema does not declare is ignored, a value of the wrong type sends the whole message
 // to `errors` with the field named. JSON is parsed with simdjson (which also checks UTF-8); a CSV
 // message is one RFC 4180 record whose fields are the schema's, in order.

@@ -1,10 +1,10 @@
 #pragma once
 // The bounded hand-over between a push connector's network thread (MQTT, TCP, UDP, WebSocket)
-// and the source's poll() on a worker (ARCHITECTURE "Runtime": operators never block on sockets).
+// and the source's poll() on a worker (operator.h: operators never block on sockets).
 //
 // Messages travel in blocks (one allocation for many messages) so that a fast sender costs one
 // lock per block, not per message. The queue holds at most `capacity` messages; when it is full
-// the node's `overload` policy applies (issue 6):
+// the node's `overload` policy applies (docs/connectors.md, "Overload"):
 //   block        the network thread waits (TCP then pushes back on the sender; UDP and MQTT
 //                QoS 0 lose in the kernel instead, which the queue cannot count);
 //   drop_oldest  the oldest queued messages make room (the newest data wins, as for a live chart);

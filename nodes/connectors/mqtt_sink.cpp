@@ -1,5 +1,5 @@
 // sink.mqtt: publishes every event as one MQTT message, as a JSON object or a CSV record
-// (issue 6, SPEC section 5), on a fixed topic or one per event: `{field}` in `topic` is replaced
+// (docs/connectors.md), on a fixed topic or one per event: `{field}` in `topic` is replaced
 // by the event's value of that field ("sensors/{device}/alert"). A value that cannot be a topic
 // level (NULL, empty, or holding + or #) sends the event to `errors` with the field named.
 //

@@ -1,5 +1,5 @@
 // source.mqtt: subscribes to an MQTT topic (wildcards + and # allowed) and turns every message
-// into an event; the topic each message came on is the field `topic` (issue 6, SPEC section 5).
+// into an event; the topic each message came on is the field `topic` (docs/connectors.md).
 //
 // A PushTransport: the MqttClient's network thread (mqtt_common.h) receives the messages and
 // hands them to the worker through the MessageQueue, a few at a time when they come quickly but

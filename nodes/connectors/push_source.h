@@ -1,8 +1,8 @@
 #pragma once
 // The source half shared by push connectors (MQTT, TCP, UDP, WebSocket): a transport's network
 // thread receives messages and hands them over through a MessageQueue; poll() decodes them into
-// rows on a worker, never waiting (ARCHITECTURE "Runtime"). A message that cannot be decoded goes
-// to `errors` with the reason and its sequence number, and the run goes on.
+// rows on a worker, never waiting (operator.h: operators never block). A message that cannot be
+// decoded goes to `errors` with the reason and its sequence number, and the run goes on.
 //
 // Threading: the transport's threads touch only the queue and the node's metrics; everything
 // else belongs to the worker that polls.

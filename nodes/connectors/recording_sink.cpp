@@ -1,5 +1,5 @@
-// sink.recording: captures a stream into a `*.riffle-rec` file (SPEC section 5) that
-// source.recording replays; the layout is in recording_format.h.
+// sink.recording: captures a stream into a `*.riffle-rec` file that source.recording replays;
+// the layout is in recording_format.h.
 //
 // Every batch is encoded when it arrives (one memcpy-like pass, so the engine never waits on the
 // disk per batch) and queued; the queue is written in one SQLite transaction every 0.5 s (the

@@ -1,4 +1,4 @@
-// source.recording: replays a `*.riffle-rec` file written by sink.recording (SPEC section 5).
+// source.recording: replays a `*.riffle-rec` file written by sink.recording.
 //
 // The schema is the recorded one, read from the file when the project is planned. Each recorded
 // chunk is one batch as the original run delivered it, and the replay emits exactly those batches

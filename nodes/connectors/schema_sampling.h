@@ -1,6 +1,6 @@
 #pragma once
 // Infers the fields of a message source (Kafka, MQTT, TCP, UDP, WebSocket) from its first JSON
-// messages (SPEC section 5: "schema declared in the node or inferred from the first events").
+// messages: a message source's schema is declared in the node or inferred (docs/connectors.md).
 // Planning never connects anywhere (a project that is only opened must not open a socket), so
 // this runs when the user asks for it (`riffle-run --infer-schema NODE PROJECT`, the inspector's
 // Infer button) and when a run starts with a JSON source whose `schema` is empty

@@ -1,5 +1,5 @@
 // source.tcp: listens on a TCP port and reads newline-delimited messages (JSON, CSV or raw
-// lines) from any number of clients at once (SPEC section 5, issue 6).
+// lines) from any number of clients at once (docs/connectors.md).
 //
 // One io_context on one network thread accepts and reads every connection asynchronously; each
 // read's complete lines go into one MessageBlock (many lines, one allocation) handed to the

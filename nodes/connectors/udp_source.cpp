@@ -1,5 +1,5 @@
 // source.udp: receives datagrams on a UDP port; each holds one or more newline-delimited messages
-// (JSON, CSV or raw lines), as syslog-style and metrics senders write them (SPEC section 5).
+// (JSON, CSV or raw lines), as syslog-style and metrics senders write them (docs/connectors.md).
 //
 // One network thread receives asynchronously and hands the lines over in blocks: a block goes
 // to the queue when no further datagram is waiting or when it is full, so a burst costs one lock

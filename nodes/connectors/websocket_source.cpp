@@ -1,5 +1,5 @@
 // source.websocket: a WebSocket client (Boost.Beast) that reads a live feed, one message per
-// frame (text or binary), as JSON by default (SPEC section 5, issue 6).
+// frame (text or binary), as JSON by default (docs/connectors.md).
 //
 // A server that is down at start, or that goes away, is not a failure: the node shows
 // "connecting" with the reason and tries again after 1 s, doubling the wait up to 30 s; a lost

@@ -22,7 +22,7 @@
 // not yet passed. An event whose window has already ended (window_end <= watermark when it
 // arrives) can no longer meet its partners, which may have been freed: it is late. It is counted
 // in the node's `late` metric and sent to `errors` with the error "late: its window had closed".
-// The SPEC gives a join no `late` port, and the default errors schema (the first input's fields)
+// A join declares no `late` port, and the default errors schema (the first input's fields)
 // cannot hold a right event; so this node declares its own errors schema: `_time` (the event's
 // own time), every left field, every right field (named as in the output), `error`, `node`. A
 // late left event fills the left fields and leaves the right ones NULL, and vice versa.

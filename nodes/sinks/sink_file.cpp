@@ -1,4 +1,4 @@
-// sink.file: writes a stream to a CSV or JSON Lines file (SPEC section 5 "File formats").
+// sink.file: writes a stream to a CSV or JSON Lines file.
 //
 // Every field is written, `_time` first, times as ISO-8601 UTC with milliseconds. Output is
 // collected in a buffer and written in large pieces; finish() writes the rest and flushes, so the

@@ -1,4 +1,4 @@
-// sink.sqlite: writes a stream into an SQLite table (SPEC section 5).
+// sink.sqlite: writes a stream into an SQLite table.
 //
 // The table is created when missing, with one column per input field (`_time` included):
 // bool and int as INTEGER (bools 0/1), float as REAL, string as TEXT, time as ISO-8601 UTC TEXT

@@ -215,7 +215,8 @@ inline int64_t steadyClockUs() {
 }
 
 // How long a paced source waits when it is ahead of the clock: at least 1 ms, so that batches
-// gather about a millisecond of events (ARCHITECTURE's latency bound), at most 100 ms.
+// gather about a millisecond of events (and hold an event back by about that much), at most
+// 100 ms.
 inline constexpr int64_t kMinPaceWaitUs = 1000;
 inline constexpr int64_t kMaxPaceWaitUs = 100000;
 
@@ -274,7 +275,7 @@ inline constexpr const char* kStartHelp =
 inline constexpr const char* kTimeFieldHelpForGenerators =
     "Ignored by generators: they always stamp their own event time into `_time`";
 
-// The time parameters every source takes (SPEC section 3), as generators use them: no
+// The time parameters every source takes (sourceTimeParams()), as generators use them: no
 // out-of-orderness by default, and `time_field` documented as ignored.
 inline void appendGeneratorTimeParams(std::vector<ParamSpec>& params) {
     for (ParamSpec p : sourceTimeParams("0s")) {

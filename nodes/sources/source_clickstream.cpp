@@ -1,4 +1,4 @@
-// source.clickstream: a synthetic web-shop clickstream (SPEC section 5).
+// source.clickstream: a synthetic web-shop clickstream.
 //
 // The behaviour (users, sessions, funnel) comes from ClickstreamModel; this file adds event
 // time, disorder, late events, pacing and the columnar output. Event k (counting from 0) has the

@@ -1,4 +1,4 @@
-// source.file: replays a CSV or JSON Lines file as a stream (SPEC section 5).
+// source.file: replays a CSV or JSON Lines file as a stream.
 //
 // The schema is either declared (`schema`) or inferred from the first rows of the file when the
 // project is planned. Rows are read in chunks through LineReader/CsvReader, converted straight

@@ -1,5 +1,4 @@
-// source.metrics: synthetic infrastructure metrics, one wide row per host per interval
-// (SPEC section 5).
+// source.metrics: synthetic infrastructure metrics, one wide row per host per interval.
 //
 // Every interval of event time, each host emits one row, hosts in a fixed order. A host has its
 // own baselines (drawn from the seed), a daily load curve peaking at 14:00 in its region's local

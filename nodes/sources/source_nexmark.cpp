@@ -1,4 +1,4 @@
-// source.nexmark: the Nexmark benchmark generator (SPEC section 5), three output ports.
+// source.nexmark: the Nexmark benchmark generator, three output ports.
 //
 // What each event contains comes from nexmark::NexmarkModel (ids, references, prices, text);
 // this file adds event time, pacing and the columnar output. Event n (counting all three kinds

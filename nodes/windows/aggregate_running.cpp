@@ -13,7 +13,7 @@
 //   since the last emission are emitted once more, so the final totals are always output.
 //
 // There are no windows, so nothing is ever late: every event counts, whatever its event time and
-// the watermark. NULL aggregate arguments are ignored (SPEC section 4); expression warnings
+// the watermark. NULL aggregate arguments are ignored (docs/expressions.md); expression warnings
 // (division by zero, bad casts) are counted.
 //
 // State: one aggregate state per distinct group, kept for the whole run. Memory grows with the

@@ -1,5 +1,5 @@
 #pragma once
-// What the three event-time window nodes share (SPEC section 3): their parameters, their output
+// What the three event-time window nodes share: their parameters, their output
 // schema, group keys, and how a window's groups become result rows. aggregate.running and
 // transform.topn use the group keys and the result writer too.
 //

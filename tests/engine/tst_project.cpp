@@ -1,4 +1,4 @@
-// Project files (SPEC section 6) and graph validation: exact messages for bad input.
+// Project files (engine/graph/project.h) and graph validation: exact messages for bad input.
 #include <QtTest/QtTest>
 
 #include <filesystem>

@@ -1,4 +1,4 @@
-// The executor: delivery, order, watermarks (SPEC section 3), back-pressure, stop and failure.
+// The executor (docs/runtime.md): delivery, order, watermarks, back-pressure, stop and failure.
 #include <QtTest/QtTest>
 
 #include <map>

@@ -6,8 +6,9 @@
 // (firing order and the `final` flag are covered by the unit tests).
 //
 // To see what a new case produces, run with RIFFLE_GOLDEN_PRINT=1: the actual outputs are
-// printed. Expected files are written by hand from the SPEC, never copied from the output
-// without checking every row.
+// printed. Expected files are written by hand from what the nodes are documented to do
+// (docs/nodes.md, docs/expressions.md, the nodes' headers), never copied from the output without
+// checking every row.
 #include <QtTest/QtTest>
 
 #include "engine/graph/graph_validator.h"

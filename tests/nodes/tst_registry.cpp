@@ -1,5 +1,5 @@
-// Walks the whole node catalog (ARCHITECTURE "One declaration per node type"): every spec is
-// documented, its defaults build an operator, and its params round-trip through JSON.
+// Walks the whole node catalog (docs/architecture.md, "One declaration per node type"): every
+// spec is documented, its defaults build an operator, and its params round-trip through JSON.
 #include <QtTest/QtTest>
 
 #include "engine/graph/node_instance.h"

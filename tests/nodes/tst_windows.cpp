@@ -1,5 +1,6 @@
-// Event-time windows (SPEC section 3): exact results for hand-made streams, the edge cases, and
-// a property test against a plain reference model over hundreds of seeded random streams.
+// Event-time windows (nodes/windows/window_common.h): exact results for hand-made streams, the
+// edge cases, and a property test against a plain reference model over hundreds of seeded random
+// streams.
 #include <QtTest/QtTest>
 
 #include <algorithm>
@@ -161,8 +162,8 @@ QString describe(const WindowId& w, const Totals& t, bool final) {
         .arg(final ? "final" : "partial");
 }
 
-// What the models share: the windows that still take events, and those that have closed (SPEC
-// section 3: a window closes for good when end + allowed_lateness <= watermark).
+// What the models share: the windows that still take events, and those that have closed (a
+// window closes for good when end + allowed_lateness <= watermark).
 struct ReferenceModel {
     int64_t latenessUs = 0;
     std::map<WindowId, Totals> open, closed;
@@ -242,7 +243,7 @@ std::map<QString, std::array<int64_t, 3>> g_compared;  // streams, final window 
 // Feeds the stream to the node and the model side by side, and checks after every step that
 // - every row is a window the model knows, with _time = window_end - 1 us;
 // - a window the watermark has passed but which still takes late events (end <= watermark <
-//   end + allowed_lateness) shows its current result, final = false (SPEC: a window fires when
+//   end + allowed_lateness) shows its current result, final = false (a window fires when
 //   the watermark reaches its end, and re-fires with its updated result);
 // - every window that closed has fired exactly once with final = true, with the model's result,
 //   and nothing of it comes after that;

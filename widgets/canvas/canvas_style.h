@@ -1,7 +1,7 @@
 #pragma once
 // The canvas's colours and metrics, derived from the palette so that the cards, wires and dot grid
-// read on light and dark palettes alike (UX.md "Canvas", "Light and dark"). Shared by the scene,
-// its items and the view so they agree.
+// read on light and dark palettes alike. Shared by the scene, its items and the view so they
+// agree.
 //
 // Threading: GUI thread only.
 #include <QColor>

@@ -1,5 +1,5 @@
 #pragma once
-// The base of every chart panel on the dashboard (issue 5). It hides QCustomPlot from the rest
+// The base of every chart panel on the dashboard. It hides QCustomPlot from the rest
 // of the studio, as PlotJuggler's PlotWidgetBase hides Qwt: the dashboard, the main window and
 // the benchmark talk to ChartPanel only, and a chart kind is a small subclass that turns rows
 // into its own plottables.

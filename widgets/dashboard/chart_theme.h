@@ -1,5 +1,5 @@
 #pragma once
-// The one chart theme of the dashboard (UX.md "Dashboard"): palette background, light grid,
+// The one chart theme of the dashboard (docs/dashboard.md): palette background, light grid,
 // readable axis labels, a colour-blind-safe series palette (Tableau 10) with stable colours per
 // key, time axis as HH:mm:ss (dates when the range spans days), numbers as 1.2 K / 3.4 M.
 //

@@ -1,7 +1,7 @@
 #pragma once
 // The dashboard's grid arithmetic, apart from any widget: where each chart panel sits in grid
-// cells, read from and written to the project's `dashboard` section (SPEC section 6:
-// {"panels": [{"node": "views_chart", "grid": [x, y, w, h]}]}), first free places for new panels,
+// cells, read from and written to the project's `dashboard` section
+// ({"panels": [{"node": "views_chart", "grid": [x, y, w, h]}]}), first free places for new panels,
 // and pushing panels down out of the way of a dragged one.
 //
 // Threading: any thread (plain values).

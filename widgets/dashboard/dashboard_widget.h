@@ -1,5 +1,5 @@
 #pragma once
-// The live dashboard (UX.md "Dashboard", issue 5): one panel per chart node of the project
+// The live dashboard (docs/dashboard.md): one panel per chart node of the project
 // (type "sink.chart.*") on a 12-column grid with rows of 60 px and 8 px gaps. The user moves a
 // panel by dragging its title and resizes it by dragging its bottom-right corner; the panel snaps
 // to cells while dragging (the target cells are highlighted) and the panels in the way are pushed
@@ -7,7 +7,7 @@
 // `dashboard` section. Double-clicking a title maximises that panel over the dashboard.
 //
 // The dashboard also owns the display-rate timer: while a pipeline runs it emits frameTick() at
-// up to 60 Hz, and the main window drains the engine's chart channels on it.
+// up to 60 Hz, and DashboardFeed drains the engine's chart channels on it.
 //
 // Threading: GUI thread only.
 #include <QHash>

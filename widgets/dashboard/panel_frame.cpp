@@ -371,8 +371,8 @@ bool PanelFrame::eventFilter(QObject* watched, QEvent* event) {
                 if ((g - m_pressGlobal).manhattanLength() < QApplication::startDragDistance())
                     return true;
                 m_dragging = true;
-                // Esc cancels the drag (UX.md "Keys") wherever the focus is; the application filter
-                // sees every key while the drag lasts.
+                // Esc cancels the drag wherever the focus is; the application filter sees every
+                // key while the drag lasts.
                 qApp->installEventFilter(m_escWatcher);
                 if (onTitle) m_titleBar->setCursor(Qt::ClosedHandCursor);
                 emit dragStarted(this, onTitle ? DragKind::Move : DragKind::Resize, m_pressGlobal);

@@ -1,5 +1,5 @@
 #pragma once
-// The frame around one chart panel on the dashboard (UX.md "Dashboard"): a title bar with the
+// The frame around one chart panel on the dashboard (docs/dashboard.md): a title bar with the
 // chart node's title (the handle for moving the panel), a live indicator (a green dot while data
 // arrives, grey when idle or stopped), the dropped-points counter (only when non-zero), a menu
 // (export, options, remove) and a resize grip in the bottom-right corner. The content (the chart

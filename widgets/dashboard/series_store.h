@@ -1,6 +1,6 @@
 #pragma once
-// The data of a timeseries panel and its decimation worker (issue 5 part 2: large series are
-// reduced to min/max per pixel column off the GUI thread).
+// The data of a timeseries panel and its decimation worker: large series are reduced to min/max
+// per pixel column off the GUI thread.
 //
 // The GUI thread only queues new points (appendPoints: a copy of what arrived, no search) and
 // asks for frames (requestFrame: a range and a pixel width). One worker thread owned by the store

@@ -1,5 +1,5 @@
 #pragma once
-// The inspector (UX.md "Inspector"): the selected node's title and type, a form generated from
+// The inspector (docs/studio.md): the selected node's title and type, a form generated from
 // its NodeSpec's ParamSpecs, grouped as the spec groups them, its input and output schemas, its
 // problems, and while the pipeline runs, its metrics.
 //

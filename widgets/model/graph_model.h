@@ -1,7 +1,7 @@
 #pragma once
-// The studio's graph model: a QObject over the engine's project description (ARCHITECTURE
-// "Conventions": the graph model is kept apart from the scene items, as QtNodes separates
-// AbstractGraphModel from its scene).
+// The studio's graph model: a QObject over the engine's project description, kept apart from the
+// scene items as QtNodes separates AbstractGraphModel from its scene (docs/architecture.md,
+// "Conventions").
 //
 // The canvas, inspector, palette and problems panel read the project through this class and
 // listen to its signals; they never change it directly. Every change a user makes goes through a
@@ -71,7 +71,7 @@ public:
     void setTitle(const QString& id, const QString& title);
     void insertEdge(const EdgeDef& edge, int index = -1);
     void removeEdge(const QString& key);
-    // The project's `dashboard` section (SPEC section 6): {"panels": [{"node", "grid"}]}.
+    // The project's `dashboard` section: {"panels": [{"node", "grid"}]}.
     const Json& dashboard() const { return m_project.dashboard; }
     void setDashboard(Json dashboard);
 

@@ -1,5 +1,5 @@
 #pragma once
-// The studio's handle on a running pipeline (ARCHITECTURE "Runtime", engine -> UI).
+// The studio's handle on a running pipeline (docs/architecture.md, "Threads").
 //
 // EngineBridge validates and starts a project on the engine's own worker threads and samples the
 // per-node metrics on a timer in the GUI thread. The GUI thread never waits for the engine: it

@@ -1,6 +1,6 @@
 #pragma once
-// Events per second as a person should read them on a card or a wire (issue: a window that emits
-// every 10 s read as a permanent "0/s" when the rate was taken over the last 100 ms).
+// Events per second as a person should read them on a card or a wire (a window that emits every
+// 10 s would read as a permanent "0/s" if the rate were taken over the last 100 ms).
 //
 // A RateMeter gets the running count of one counter at every metrics sample. A steady stream
 // (its count changed in at least kSteadyChanges samples of the last kShortWindow) is averaged

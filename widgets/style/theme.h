@@ -1,5 +1,5 @@
 #pragma once
-// The studio's shared look (UX.md): category colours, icons and number formats, so the canvas,
+// The studio's shared look: category colours, icons and number formats, so the canvas,
 // palette, inspector and welcome page agree. Colours are chosen to read on light and dark
 // palettes alike.
 //

@@ -1,8 +1,8 @@
 #pragma once
-// The page `riffle` shows with no project open (UX.md "Welcome page"). Left: the Riffle mark,
-// New project, Open… and the recent files (name and folder); right: the example projects as
-// cards in a flowing grid (thumbnail, name, one line, tags), with the benchmark queries (projects
-// using the Nexmark source) in a compact section below them.
+// The page `riffle` shows with no project open (docs/studio.md, "Welcome page"). Left: the
+// Riffle mark, New project, Open… and the recent files (name and folder); right: the example
+// projects as cards in a flowing grid (thumbnail, name, one line, tags), with the benchmark
+// queries (projects using the Nexmark source) in a compact section below them.
 //
 // The page only reports what the user chose (signals); the main window opens the files.
 // Threading: GUI thread only. The registry must outlive the page.

@@ -3,6 +3,7 @@
 //   riffle-run PROJECT [--for DURATION] [--set NODE.PARAM=VALUE]... [--metrics-every DURATION]
 //                      [--threads K] [--parallelism P] [--json]
 //   riffle-run --validate PROJECT
+//   riffle-run --explain PROJECT [--threads K] [--parallelism P]
 //   riffle-run --list-nodes [--json]
 //   riffle-run --set-secret NAME | --remove-secret NAME | --list-secrets
 //   riffle-run --infer-schema NODE PROJECT [--for DURATION]
@@ -51,6 +52,8 @@ const char* kUsage =
     "DURATION]\n"
     "                  [--threads K] [--parallelism P] [--no-history] [--json]\n"
     "       riffle-run --validate PROJECT\n"
+    "       riffle-run --explain PROJECT [--threads K] [--parallelism P]   (prints the execution "
+    "plan)\n"
     "       riffle-run --infer-schema NODE PROJECT [--for DURATION]   (reads NODE's first "
     "messages)\n"
     "       riffle-run --list-nodes [--json | --markdown]\n"
@@ -65,6 +68,7 @@ int usageError(const std::string& message) {
 struct Options {
     std::string project;
     bool validate = false;
+    bool explain = false;
     bool listNodes = false;
     bool json = false;
     bool markdown = false;
@@ -94,6 +98,8 @@ int parseArgs(int argc, char** argv, Options& o) {
             return kExitOk;
         } else if (a == "--validate") {
             o.validate = true;
+        } else if (a == "--explain") {
+            o.explain = true;
         } else if (a == "--list-nodes") {
             o.listNodes = true;
         } else if (a == "--json") {
@@ -309,7 +315,7 @@ int main(int argc, char** argv) {
         }
     }
     if (!o.inferNode.empty()) return inferSchema(project, registry, o);
-    if (!o.validate) {
+    if (!o.validate && !o.explain) {
         // A JSON source without a schema: read its first messages, say what they hold, and run.
         auto inferred = inferMissingSchemas(project, registry, nullptr, [&](const std::string& id) {
             std::cerr << "riffle-run: `" << id
@@ -339,10 +345,18 @@ int main(int argc, char** argv) {
                   << project.edges.size() << " edges)\n";
         return kExitOk;
     }
+    if (o.explain && graph.ok()) {
+        PlanOptions po;
+        po.threads = o.threads;
+        po.sourceParallelism = o.parallelism;
+        std::cout << o.project << ": " << explainPlan(graph, makePlan(graph, po));
+        return kExitOk;
+    }
     if (!graph.ok()) {
         for (const auto& p : graph.problems) std::cerr << o.project << ": " << p.message << "\n";
-        std::cerr
-            << "riffle-run: the project is not valid; nothing was run (check with --validate)\n";
+        std::cerr << "riffle-run: the project is not valid; "
+                  << (o.explain ? "no plan was made" : "nothing was run")
+                  << " (check with --validate)\n";
         return kExitInvalid;
     }
 

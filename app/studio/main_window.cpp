@@ -12,6 +12,7 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFontDatabase>
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -30,6 +31,7 @@
 #include "engine/charts/chart_history.h"
 #include "engine/graph/node_reference.h"
 #include "engine/graph/project_diff.h"
+#include "engine/plan/physical_plan.h"
 #include "nodes/connectors/schema_sampling.h"
 #include "widgets/canvas/graph_scene.h"
 #include "widgets/canvas/graph_view.h"
@@ -371,6 +373,8 @@ void MainWindow::buildActions() {
         if (!path.isEmpty() && m_dashboard->exportPng(path))
             log(tr("Exported %1").arg(QDir::toNativeSeparators(path)));
     });
+    make("executionPlan", tr("E&xecution Plan"), "", QKeySequence(),
+         [this] { showExecutionPlan(); });
     make("detachDashboard", tr("&Detach Dashboard"), "", QKeySequence(),
          [this] { setDashboardDetached(!m_dashboardWindow); });
     make("run", tr("&Run"), "run", QKeySequence(Qt::Key_F5), [this] { run(); });
@@ -415,6 +419,8 @@ void MainWindow::buildMenus() {
         view->addAction(d->toggleViewAction());
     view->addSeparator();
     for (const char* n : {"detachDashboard", "exportDashboard"}) view->addAction(m_actions[n]);
+    view->addSeparator();
+    view->addAction(m_actions["executionPlan"]);
 
     QMenu* run = menuBar()->addMenu(tr("&Run"));
     for (const char* n : {"run", "stop"}) run->addAction(m_actions[n]);
@@ -853,6 +859,36 @@ void MainWindow::showReference(const QString& typeId) {
     connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::close);
     layout->addWidget(buttons);
     dialog->resize(760, 560);
+    dialog->show();
+}
+
+void MainWindow::showExecutionPlan() {
+    // The plan Run makes (the studio runs with ExecutorOptions' defaults), or what stops it.
+    const ValidatedGraph& graph = m_doc.model()->validated();
+    QString text;
+    if (graph.ok()) {
+        text = QString::fromStdString(explainPlan(graph, makePlan(graph, ExecutorOptions{})));
+    } else {
+        text = tr("No plan: the project has %1. Fix them and look again.\n\n")
+                   .arg(plural(static_cast<int>(graph.problems.size()), tr("problem"),
+                               tr("problems")));
+        for (const Problem& p : graph.problems) text += QString::fromStdString(p.message) + "\n";
+    }
+    auto* dialog = new QDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setObjectName("executionPlan");
+    dialog->setWindowTitle(tr("Execution Plan — %1").arg(m_doc.displayName()));
+    auto* view = new QPlainTextEdit(text, dialog);
+    view->setObjectName("planText");
+    view->setReadOnly(true);
+    view->setLineWrapMode(QPlainTextEdit::NoWrap);
+    view->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    auto* layout = new QVBoxLayout(dialog);
+    layout->addWidget(view);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, dialog);
+    connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::close);
+    layout->addWidget(buttons);
+    dialog->resize(760, 620);
     dialog->show();
 }
 

@@ -105,6 +105,8 @@ private:
     void openPeek(const QString& edgeKey);
     void openPeekOf(const QString& nodeId, const QString& port);
     void showReference(const QString& typeId);
+    // View ▸ Execution Plan: the plan Run would make (engine/plan/physical_plan.h), as text.
+    void showExecutionPlan();
     void findNode();
     bool confirmTrust();
     void inferSchemasThenRun(const std::vector<std::string>& nodes);

@@ -45,9 +45,11 @@ struct CombinedOperators {
     std::vector<std::unique_ptr<Operator>> partials;
     std::unique_ptr<Operator> merger;
 };
-// Empty when this configuration cannot be split (the node then runs as one instance).
-using CombinedFactory =
-    std::function<std::optional<CombinedOperators>(const OperatorContext&, int partials)>;
+// Whether this configuration can run in two phases: ok, or why not ("`emit_every` is set"),
+// which the execution plan shows. The planner asks before any operator exists.
+using CombinableRule = std::function<Status(const NodeConfig&, const SchemaInputs&)>;
+// Called only for a configuration the rule accepted.
+using CombinedFactory = std::function<CombinedOperators(const OperatorContext&, int partials)>;
 // The `errors` port schema of a node whose inputs differ (a join): the default is the first
 // input's fields + `error`, `node`, which cannot carry an event of another input.
 using ErrorsSchemaRule = std::function<SchemaPtr(const NodeConfig&, const SchemaInputs&)>;
@@ -67,7 +69,9 @@ struct NodeSpec {
     ErrorsSchemaRule errorsSchemaRule;  // optional; only called after schemaRule succeeded
     OperatorFactory createOperator;     // transforms, windows, sinks
     SourceFactory createSource;         // sources
-    CombinedFactory createCombined;     // optional, for keyed aggregations; see CombinedOperators
+    // Optional, for keyed aggregations, both or neither; see CombinedOperators.
+    CombinableRule combinable;
+    CombinedFactory createCombined;
     ParamMigration migrate;
     // Stateless single-input operators are fused into their producer's task (as Flink chains
     // operators); stateful ones get a task of their own and may run on another worker.

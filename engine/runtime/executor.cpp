@@ -212,6 +212,7 @@ private:
 
 struct Executor::Impl {
     ExecutorOptions options;
+    PhysicalPlan plan;
     std::shared_ptr<BatchPool> pool = BatchPool::create(4096);
     std::vector<std::unique_ptr<OpRuntime>> ops;  // in topological order
     std::vector<std::unique_ptr<Task>> tasks;
@@ -786,172 +787,108 @@ Result<std::unique_ptr<Executor>> Executor::create(const ValidatedGraph& graph,
     impl->options = options;
     impl->memoryLimitBytes = graph.settings.memoryLimitBytes > 0 ? graph.settings.memoryLimitBytes
                                                                  : defaultMemoryLimitBytes();
-    const size_t n = graph.nodes.size();
-
-    // Instances: a parallel source runs as `sourceParallelism` instances, each making its share
-    // of the stream; a stateless node with one incoming wire is fused into its producer's task,
-    // once per producer instance. A node that can aggregate in two phases (createCombined) and
-    // is fed by several instances runs as one partial instance fused behind each of them plus
-    // one merging instance; the merger alone emits on `out`, the partials on the other ports.
-    // Every other node runs as one instance in a task of its own.
-    std::vector<std::vector<OpRuntime*>> instances(n);
-    std::vector<OpRuntime*> mergerOf(n, nullptr);
-    auto instancesOnPort = [&](size_t node, int port) {
-        return mergerOf[node] && port == 0 ? std::vector<OpRuntime*>{mergerOf[node]}
-                                           : instances[node];
-    };
-    const int sourceParallelism = std::max(1, options.sourceParallelism);
+    impl->plan = makePlan(graph, options);
+    const PhysicalPlan& plan = impl->plan;
     const TimeUs runStartUs = wallNowUs();
-    for (size_t i = 0; i < n; ++i) {
+
+    for (const PlanTask& pt : plan.tasks) {
+        impl->tasks.push_back(std::make_unique<Task>(impl.get()));
+        impl->tasks.back()->index = static_cast<int>(impl->tasks.size()) - 1;
+        impl->tasks.back()->isSource = pt.source;
+    }
+    // The operators, in the plan's order; the instances of one node share its metrics.
+    std::vector<std::shared_ptr<NodeMetrics>> metricsOf(graph.nodes.size());
+    std::vector<std::shared_ptr<SourceSiblings>> siblingsOf(graph.nodes.size());
+    std::optional<CombinedOperators> combined;  // of the merger made last, for its partials
+    for (const PlanOperator& po : plan.operators) {
+        const size_t i = static_cast<size_t>(po.node);
         const LogicalNode& ln = graph.nodes[i];
-        const ResolvedEdge* single =
-            ln.inEdges.size() == 1 ? &graph.edges[static_cast<size_t>(ln.inEdges[0])] : nullptr;
-        const std::vector<OpRuntime*> producers =
-            single ? instancesOnPort(static_cast<size_t>(single->from), single->fromPort)
-                   : std::vector<OpRuntime*>{};
-        const bool fused = ln.spec->stateless && single;
-
-        auto newOp = [&](int partition, int partitions) {
-            auto op = std::make_unique<OpRuntime>();
-            NodeInstance& inst = op->inst;
-            if (!instances[i].empty())
-                inst.metrics = instances[i][0]->inst.metrics;
-            else if (mergerOf[i])
-                inst.metrics = mergerOf[i]->inst.metrics;
-            inst.spec = ln.spec;
-            inst.context.config = ln.config;
-            inst.context.nodeLabel = nodeLabel(*ln.spec, ln.def->id);
-            inst.context.inputSchemas = ln.inputs.schemas;
-            inst.context.inputPorts = ln.inputs.ports;
-            inst.context.outputSchemas = ln.outputs;
-            inst.context.metrics = inst.metrics.get();
-            inst.context.stopRequested = &impl->stopRequested;
-            inst.context.partition = partition;
-            inst.context.partitions = partitions;
-            inst.context.runStartUs = runStartUs;
-            inst.context.charts = options.charts.get();
-            op->partition = partition;
-            op->outputs.resize(ln.spec->outputs.size());
-            op->peeks = std::make_unique<std::atomic<PeekTap*>[]>(ln.spec->outputs.size());
-            op->errorsPort = ln.spec->errorsPort();
-            op->latePort = ln.spec->outputIndex("late");
-            if (ln.spec->isSource()) {
-                op->outOfOrdernessUs = ln.config.getDurationUs("max_out_of_orderness");
-                op->idleTimeoutNs = ln.config.getDurationUs("idle_timeout") * 1000;
-            }
-            return op;
-        };
-        // Puts the operator into `task`, or into a task of its own when null.
-        auto place = [&](std::unique_ptr<OpRuntime> op, Task* task) {
-            if (op->inst.op) op->timerIntervalNs = op->inst.op->timerIntervalUs() * 1000;
-            if (!task) {
-                impl->tasks.push_back(std::make_unique<Task>(impl.get()));
-                task = impl->tasks.back().get();
-                task->index = static_cast<int>(impl->tasks.size()) - 1;
-                task->isSource = ln.spec->isSource();
-            }
-            task->ops.push_back(op.get());
-            op->task = task;
-            OpRuntime* raw = op.get();
-            impl->ops.push_back(std::move(op));
-            return raw;
-        };
-
-        std::optional<CombinedOperators> combined;
-        std::unique_ptr<OpRuntime> merger;
-        if (!fused && single && producers.size() > 1 && ln.spec->createCombined) {
-            // The merger reports the node's watermark (partition 0); partials are 1..P. Every
-            // operator of the combination is made with the merger's context.
-            merger = newOp(0, 1);
-            try {
-                combined = ln.spec->createCombined(merger->inst.context,
-                                                   static_cast<int>(producers.size()));
-            } catch (const std::exception& e) {
-                return R::error(merger->inst.context.nodeLabel + ": " + e.what());
+        auto op = std::make_unique<OpRuntime>();
+        NodeInstance& inst = op->inst;
+        if (metricsOf[i]) inst.metrics = metricsOf[i];
+        metricsOf[i] = inst.metrics;
+        inst.spec = ln.spec;
+        inst.context.config = ln.config;
+        inst.context.nodeLabel = nodeLabel(*ln.spec, ln.def->id);
+        inst.context.inputSchemas = ln.inputs.schemas;
+        inst.context.inputPorts = ln.inputs.ports;
+        inst.context.outputSchemas = ln.outputs;
+        inst.context.metrics = inst.metrics.get();
+        inst.context.stopRequested = &impl->stopRequested;
+        inst.context.partition = po.partition;
+        inst.context.partitions = po.partitions;
+        inst.context.runStartUs = runStartUs;
+        inst.context.charts = options.charts.get();
+        op->partition = po.partition;
+        op->outputs.resize(static_cast<size_t>(po.outputPorts));
+        op->peeks = std::make_unique<std::atomic<PeekTap*>[]>(ln.spec->outputs.size());
+        op->errorsPort = ln.spec->errorsPort();
+        op->latePort = ln.spec->outputIndex("late");
+        if (ln.spec->isSource()) {
+            op->outOfOrdernessUs = ln.config.getDurationUs("max_out_of_orderness");
+            op->idleTimeoutNs = ln.config.getDurationUs("idle_timeout") * 1000;
+            if (po.role == InstanceRole::SourceShare) {
+                if (!siblingsOf[i])
+                    siblingsOf[i] =
+                        std::make_shared<SourceSiblings>(static_cast<size_t>(po.partitions));
+                op->siblings = siblingsOf[i];
             }
         }
-        if (combined) {
-            merger->inst.op = std::move(combined->merger);
-            mergerOf[i] = place(std::move(merger), nullptr);
-            for (size_t k = 0; k < producers.size(); ++k) {
-                auto partial = newOp(static_cast<int>(k) + 1, static_cast<int>(producers.size()));
-                partial->inst.op = std::move(combined->partials[k]);
-                // One more output port, internal: the wire that carries its watermarks to the
-                // merger.
-                partial->outputs.emplace_back();
-                OpRuntime* p = place(std::move(partial), producers[k]->task);
-                auto ch = std::make_unique<Channel>(options.queueCapacity);
-                ch->producer = p->task;
-                ch->consumer = mergerOf[i]->task;
-                Target t;
-                t.slot = ch->consumerSlot = mergerOf[i]->addSlot(0);
-                t.channel = ch.get();
-                mergerOf[i]->task->inputs.push_back(ch.get());
-                impl->channels.push_back(std::move(ch));
-                p->outputs.back().push_back(t);
-                instances[i].push_back(p);
+        try {
+            if (po.role == InstanceRole::Merger) {
+                // Every operator of the combination is made with the merger's context; the
+                // partials follow the merger in the plan.
+                combined = ln.spec->createCombined(
+                    inst.context, static_cast<int>(plan.nodes[i].operators.size()) - 1);
+                inst.op = std::move(combined->merger);
+            } else if (po.role == InstanceRole::Partial) {
+                inst.op = std::move(combined->partials[static_cast<size_t>(po.partition - 1)]);
+            } else if (ln.spec->createSource) {
+                inst.source = ln.spec->createSource(inst.context);
+            } else if (ln.spec->createOperator) {
+                inst.op = ln.spec->createOperator(inst.context);
             }
+        } catch (const std::exception& e) {
+            return R::error(inst.context.nodeLabel + ": " + e.what());
+        }
+        if (!inst.source && !inst.op)
+            return R::error(inst.context.nodeLabel + ": could not be created");
+        if (inst.op) op->timerIntervalNs = inst.op->timerIntervalUs() * 1000;
+        Task* task = impl->tasks[static_cast<size_t>(po.task)].get();
+        task->ops.push_back(op.get());
+        op->task = task;
+        impl->ops.push_back(std::move(op));
+    }
+
+    // The wires, in the order that numbers each consumer's input slots.
+    for (const PlanWire& w : plan.wires) {
+        OpRuntime* producer = impl->ops[static_cast<size_t>(w.from)].get();
+        OpRuntime* consumer = impl->ops[static_cast<size_t>(w.to)].get();
+        Target t;
+        t.slot = consumer->addSlot(w.toSlot);
+        if (!w.queued) {
+            t.local = consumer;
         } else {
-            int count = 1;
-            if (fused)
-                count = static_cast<int>(producers.size());
-            else if (ln.spec->isSource() && ln.spec->parallelSource)
-                count = sourceParallelism;
-            auto siblings = ln.spec->isSource() && count > 1
-                                ? std::make_shared<SourceSiblings>(static_cast<size_t>(count))
-                                : nullptr;
-            for (int k = 0; k < count; ++k) {
-                auto op = newOp(k, count);
-                op->siblings = siblings;
-                NodeInstance& inst = op->inst;
-                try {
-                    if (ln.spec->createSource)
-                        inst.source = ln.spec->createSource(inst.context);
-                    else if (ln.spec->createOperator)
-                        inst.op = ln.spec->createOperator(inst.context);
-                } catch (const std::exception& e) {
-                    return R::error(inst.context.nodeLabel + ": " + e.what());
-                }
-                if (!inst.source && !inst.op)
-                    return R::error(inst.context.nodeLabel + ": could not be created");
-                instances[i].push_back(place(
-                    std::move(op), fused ? producers[static_cast<size_t>(k)]->task : nullptr));
-            }
+            auto ch = std::make_unique<Channel>(plan.queueCapacity);
+            ch->producer = producer->task;
+            ch->consumer = consumer->task;
+            ch->consumerSlot = t.slot;
+            consumer->task->inputs.push_back(ch.get());
+            t.channel = ch.get();
+            impl->channels.push_back(std::move(ch));
         }
-        OpRuntime* shown = mergerOf[i] ? mergerOf[i] : instances[i][0];
-        impl->nodeInfo.push_back({ln.def->id, ln.spec, shown->metrics(), shown->task->index,
-                                  static_cast<int>(instances[i].size()) + (mergerOf[i] ? 1 : 0)});
+        producer->outputs[static_cast<size_t>(w.fromPort)].push_back(t);
     }
 
-    // Wiring: a fused wire joins instance k to instance k; every other wire is a channel from
-    // each producer instance to the consumer, on a physical slot of its own.
-    for (const ResolvedEdge& e : graph.edges) {
-        const auto from = instancesOnPort(static_cast<size_t>(e.from), e.fromPort);
-        const auto& to = instances[static_cast<size_t>(e.to)];
-        for (size_t k = 0; k < from.size(); ++k) {
-            OpRuntime* producer = from[k];
-            const bool sameTask = to.size() == from.size() && to[k]->task == producer->task;
-            OpRuntime* consumer = sameTask ? to[k] : to[0];
-            Target t;
-            t.slot = consumer->addSlot(e.toSlot);
-            if (sameTask) {
-                t.local = consumer;
-            } else {
-                auto ch = std::make_unique<Channel>(options.queueCapacity);
-                ch->producer = producer->task;
-                ch->consumer = consumer->task;
-                ch->consumerSlot = t.slot;
-                consumer->task->inputs.push_back(ch.get());
-                t.channel = ch.get();
-                impl->channels.push_back(std::move(ch));
-            }
-            producer->outputs[static_cast<size_t>(e.fromPort)].push_back(t);
-        }
+    for (size_t i = 0; i < graph.nodes.size(); ++i) {
+        const PlanNode& pn = plan.nodes[i];
+        const OpRuntime* shown =
+            impl->ops[static_cast<size_t>(pn.merger >= 0 ? pn.merger : pn.operators.front())].get();
+        impl->nodeInfo.push_back({graph.nodes[i].def->id, graph.nodes[i].spec,
+                                  shown->inst.metrics.get(), shown->task->index,
+                                  static_cast<int>(pn.operators.size())});
     }
-
-    int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    int threads = options.threads > 0 ? options.threads : hw;
-    impl->threads = std::max(1, std::min<int>(threads, static_cast<int>(impl->tasks.size())));
+    impl->threads = plan.threads;
     return std::unique_ptr<Executor>(new Executor(std::move(impl)));
 }
 
@@ -1047,6 +984,9 @@ void Executor::closePeek(const std::shared_ptr<PeekTap>& tap) {
             PeekTap* expected = tap.get();
             op->peeks[p].compare_exchange_strong(expected, nullptr, std::memory_order_acq_rel);
         }
+}
+const PhysicalPlan& Executor::plan() const {
+    return m_impl->plan;
 }
 int Executor::taskCount() const {
     return static_cast<int>(m_impl->tasks.size());

@@ -1,12 +1,12 @@
 #pragma once
-// Runs a validated graph: plans it into tasks, opens every operator, and drives the tasks on a
-// fixed pool of worker threads until every source has ended or a stop is requested.
+// Runs a validated graph: plans it into tasks (engine/plan/physical_plan.h: fusion, parallel
+// sources, two-phase aggregation), creates every operator of the plan, opens them, and drives the
+// tasks on a fixed pool of worker threads until every source has ended or a stop is requested.
 //
-// Planning (as Flink chains operators): a stateless node with exactly one incoming wire is
-// fused into the task of its producer and called directly; every other node heads a task of its
-// own, fed by bounded SPSC channels. Sources are polled; a full channel stops the polling
-// (back-pressure reaches the source). Idle workers park on a condition variable, so a waiting or
-// stopped pipeline uses no CPU.
+// A fused operator is called directly by its producer; between tasks, batches travel through
+// bounded SPSC channels. Sources are polled; a full channel stops the polling (back-pressure
+// reaches the source). Idle workers park on a condition variable, so a waiting or stopped
+// pipeline uses no CPU.
 //
 // Threading: create(), start(), requestStop(), wait*() and the accessors may be called from any
 // one controlling thread; metrics may be read from any thread at any time.
@@ -16,17 +16,14 @@
 
 #include "engine/core/status.h"
 #include "engine/graph/graph_validator.h"
+#include "engine/plan/physical_plan.h"
 #include "engine/runtime/metrics.h"
 #include "engine/runtime/peek.h"
 
 namespace riffle {
 
-struct ExecutorOptions {
-    int threads = 0;            // worker threads; 0 = number of cores
-    size_t queueCapacity = 64;  // batches per channel
-    // Instances of each source that can split its stream (NodeSpec::parallelSource), and of the
-    // stateless nodes fused behind it; their results meet at the next stateful node. 1 = off.
-    int sourceParallelism = 1;
+// How to plan (threads, queue capacity, source parallelism: see PlanOptions) and run.
+struct ExecutorOptions : PlanOptions {
     // Where chart sinks publish their rows (see charts/chart_feed.h); optional.
     std::shared_ptr<ChartHub> charts;
 };
@@ -66,6 +63,8 @@ public:
     // for an unknown node or port. Any thread, while running. See PeekTap.
     std::shared_ptr<PeekTap> openPeek(const std::string& nodeId, const std::string& port);
     void closePeek(const std::shared_ptr<PeekTap>& tap);
+    // The plan this executor runs (makePlan(graph, options)).
+    const PhysicalPlan& plan() const;
     int taskCount() const;
     int threadCount() const;
 

@@ -272,20 +272,24 @@ NodeSpec alignedWindowSpec(bool hopping) {
         const int64_t slide = hopping ? ctx.config.getDurationUs("slide") : size;
         return std::make_unique<AlignedWindowOperator>(ctx, size, slide);
     };
-    s.createCombined = [hopping](const OperatorContext& ctx,
-                                 int partials) -> std::optional<CombinedOperators> {
-        const WindowSettings settings = WindowSettings::from(ctx.config);
-        if (!ctx.config.getBool("two_phase") || settings.allowedLatenessUs > 0 ||
-            settings.emitEveryUs > 0)
-            return std::nullopt;
+    s.combinable = [](const NodeConfig& config, const SchemaInputs& in) -> Status {
+        const WindowSettings settings = WindowSettings::from(config);
+        if (!config.getBool("two_phase")) return Status::error("`two_phase` is off");
+        if (settings.allowedLatenessUs > 0) return Status::error("`allowed_lateness` is set");
+        if (settings.emitEveryUs > 0) return Status::error("`emit_every` is set");
+        auto aggregates = agg::AggregateSet::compile(settings.aggregates, *in.schemas.at(0));
+        if (!aggregates) return Status::error(aggregates.message());
+        for (size_t i = 0; i < aggregates->size(); ++i) {
+            const agg::Function f = aggregates->function(i);
+            if (f == agg::Function::FirstValue || f == agg::Function::LastValue)
+                return Status::error("FIRST_VALUE and LAST_VALUE cannot be merged");
+        }
+        return Status::ok();
+    };
+    s.createCombined = [hopping](const OperatorContext& ctx, int partials) {
         const int64_t size = ctx.config.getDurationUs("size");
         const int64_t slide = hopping ? ctx.config.getDurationUs("slide") : size;
         auto merger = std::make_unique<AlignedWindowOperator>(ctx, size, slide, Phase::Merge);
-        for (size_t i = 0; i < merger->aggregates().size(); ++i) {
-            const agg::Function f = merger->aggregates().function(i);
-            if (f == agg::Function::FirstValue || f == agg::Function::LastValue)
-                return std::nullopt;
-        }
         auto combiner = std::make_shared<WindowCombiner>(merger->aggregates());
         merger->setCombiner(combiner);
         CombinedOperators c;

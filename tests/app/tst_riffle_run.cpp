@@ -103,6 +103,7 @@ private slots:
     void badArgumentsExitTwo();
     void listNodesDescribesTheCatalog();
     void nodeReferenceIsUpToDate();
+    void explainPrintsTheGoldenPlan();
     void benchPrintsJson();
     void chartTablesJsonAndHistory();
     void secretsAreStoredPrivatelyAndNeverInTheProject();
@@ -429,6 +430,22 @@ void TstRiffleRun::nodeReferenceIsUpToDate() {
     QVERIFY2(QString::fromUtf8(doc.readAll()) == r.out,
              "docs/nodes.md is out of date: regenerate it with riffle-run --list-nodes --markdown "
              "> docs/nodes.md");
+}
+
+// `--explain` prints the plan tst_plan checks against its golden file, and makes none for a
+// project that is not valid.
+void TstRiffleRun::explainPrintsTheGoldenPlan() {
+    const QString q5 = projectPath("nexmark/q5.riffle");
+    RunResult r = riffleRun({"--explain", q5, "--threads", "2", "--parallelism", "2"});
+    QCOMPARE(r.exitCode, 0);
+    QFile golden(QString(RIFFLE_SOURCE_DIR) + "/tests/plans/nexmark_q5.p2.txt");
+    QVERIFY(golden.open(QIODevice::ReadOnly));
+    QCOMPARE(r.out, q5 + ": " + QString::fromUtf8(golden.readAll()));
+    RunResult bad = riffleRun({"--explain", q5, "--set", "bids_per_auction.size=\"soon\""});
+    QCOMPARE(bad.exitCode, 2);
+    QVERIFY2(bad.err.contains("`size` must be a duration") && bad.err.contains("no plan was made"),
+             qPrintable(bad.err));
+    QVERIFY(bad.out.isEmpty());
 }
 
 void TstRiffleRun::benchPrintsJson() {

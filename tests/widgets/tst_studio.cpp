@@ -48,6 +48,7 @@ private slots:
     void runShowsMetricsAndStopEndsCleanly();
     void projectFromElsewhereAsksOnceBeforeItsFirstRun();
     void runRefusesProjectWithProblems();
+    void executionPlanShowsWhatRunWouldMake();
     void parameterChangeWhileRunningRestarts();
     void peekShowsNewestEventsOfAWire();
     void saveAndOpenRoundTripKeepsBytes();
@@ -226,6 +227,29 @@ void TstStudio::runRefusesProjectWithProblems() {
     QTRY_COMPARE(w->problems()->count(), 0);
     QCOMPARE(w->statusPillText(), QString("Stopped"));
     QVERIFY(!w->isWindowModified());
+}
+
+// View ▸ Execution Plan shows the plan of the project as it is now, or the problems that stop it.
+void TstStudio::executionPlanShowsWhatRunWouldMake() {
+    auto w = makeWindow();
+    QCOMPARE(w->openFile(copyExample("click_analytics.riffle"), true), QString());
+    auto planText = [&]() -> QString {
+        w->action("executionPlan")->trigger();
+        auto* dialog = w->findChild<QDialog*>("executionPlan");
+        if (!dialog) return "<no dialog>";
+        const QString text = dialog->findChild<QPlainTextEdit*>("planText")->toPlainText();
+        delete dialog;
+        return text;
+    };
+    QString text = planText();
+    QVERIFY2(text.startsWith("17 nodes → 17 operators in 16 tasks"), qPrintable(text));
+    QVERIFY2(text.contains("    └ sections (transform.map) · fused\n"), qPrintable(text));
+    QVERIFY2(text.contains("  uniques (window.tumbling)\n"), qPrintable(text));
+    w->document()->undoStack()->push(
+        new SetParamCommand(w->document()->model(), "views_per_page", "size", "10"));
+    text = planText();
+    QVERIFY2(text.startsWith("No plan: the project has 1 problem."), qPrintable(text));
+    QVERIFY2(text.contains("`size` must be a duration like 10s"), qPrintable(text));
 }
 
 void TstStudio::parameterChangeWhileRunningRestarts() {

@@ -17,6 +17,7 @@
 #include <system_error>
 #include <thread>
 
+#include "engine/core/clock.h"
 #include "engine/graph/graph_validator.h"
 #include "engine/graph/project.h"
 #include "engine/runtime/channel.h"
@@ -64,7 +65,7 @@ class DiscardSink : public Operator {
 public:
     explicit DiscardSink(LatencyRecorder* latency) : m_latency(latency) {}
     void process(int, const Batch& in, Emitter&) override {
-        if (in.originNs() > 0) m_latency->add(steadyNowNs() - in.originNs());
+        if (in.originNs() > 0) m_latency->add(steadyClockNs() - in.originNs());
     }
 
 private:
@@ -80,7 +81,7 @@ Result<BenchResult> runHandoff(const BenchOptions& o) {
         (events + static_cast<int64_t>(kBatchRows) - 1) / static_cast<int64_t>(kBatchRows);
     LatencyRecorder latency;
     const double cpu0 = processCpuSeconds();
-    const int64_t t0 = steadyNowNs();
+    const int64_t t0 = steadyClockNs();
     std::thread consumer([&] {
         int64_t seen = 0;
         Message msg;
@@ -90,7 +91,7 @@ Result<BenchResult> runHandoff(const BenchOptions& o) {
                 continue;
             }
             seen += static_cast<int64_t>(msg.batch->rows());
-            latency.addLocal(steadyNowNs() - msg.batch->originNs());
+            latency.addLocal(steadyClockNs() - msg.batch->originNs());
             msg.batch.reset();
         }
     });
@@ -105,14 +106,14 @@ Result<BenchResult> runHandoff(const BenchOptions& o) {
         values.resizeNull(rows);
         batch->setRows(rows);
         sent += static_cast<int64_t>(rows);
-        batch->setOriginNs(steadyNowNs());
+        batch->setOriginNs(steadyClockNs());
         Message msg{Message::Kind::Data, 0, std::move(batch), nullptr};
         while (!channel.queue.push(msg)) std::this_thread::yield();
     }
     consumer.join();
     BenchResult r;
     r.events = events;
-    r.seconds = static_cast<double>(steadyNowNs() - t0) / 1e9;
+    r.seconds = static_cast<double>(steadyClockNs() - t0) / 1e9;
     r.cpuSeconds = processCpuSeconds() - cpu0;
     r.p50Us = latency.percentileUs(0.5);
     r.p99Us = latency.percentileUs(0.99);
@@ -158,11 +159,11 @@ Result<BenchResult> runPipeline(const Project& project, NodeRegistry& registry, 
     auto exec = createPipeline(project, registry, eo);
     if (!exec) return Result<BenchResult>::error(exec.message());
     const double cpu0 = processCpuSeconds();
-    const int64_t t0 = steadyNowNs();
+    const int64_t t0 = steadyClockNs();
     if (Status s = exec.value()->start(); !s) return Result<BenchResult>::error(s.message());
     exec.value()->wait();
     BenchResult r;
-    r.seconds = static_cast<double>(steadyNowNs() - t0) / 1e9;
+    r.seconds = static_cast<double>(steadyClockNs() - t0) / 1e9;
     r.cpuSeconds = processCpuSeconds() - cpu0;
     if (Status f = exec.value()->failure(); !f) return Result<BenchResult>::error(f.message());
     r.events = events;
@@ -318,7 +319,7 @@ Result<BenchResult> runTcp(const BenchOptions& o) {
             tcp::socket socket(io);
             socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
             socket.set_option(tcp::no_delay(true));
-            sendStartNs = steadyNowNs();
+            sendStartNs = steadyClockNs();
             constexpr int64_t kChunkLines = 10486;  // about 1 MiB
             for (int64_t sent = 0; sent < events;) {
                 const int64_t n = std::min(kChunkLines, events - sent);
@@ -331,24 +332,24 @@ Result<BenchResult> runTcp(const BenchOptions& o) {
         }
     });
     const double cpu0 = processCpuSeconds();
-    const int64_t t0 = steadyNowNs();
+    const int64_t t0 = steadyClockNs();
     const NodeMetrics& sinkMetrics = nodeMetrics(*exec.value(), "sink");
     const NodeMetrics& sourceMetrics = nodeMetrics(*exec.value(), "lines");
     // Done when every line reached the sink; a line lost on the way would hang here, so give up
     // once nothing has moved for 10 s.
-    int64_t last = -1, lastMoveNs = steadyNowNs();
+    int64_t last = -1, lastMoveNs = steadyClockNs();
     for (;;) {
         const int64_t got = NodeMetrics::get(sinkMetrics.eventsIn);
         if (got >= events) break;
         if (got != last) {
             last = got;
-            lastMoveNs = steadyNowNs();
-        } else if (steadyNowNs() - lastMoveNs > 10'000'000'000) {
+            lastMoveNs = steadyClockNs();
+        } else if (steadyClockNs() - lastMoveNs > 10'000'000'000) {
             break;
         }
         std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
-    const int64_t endNs = steadyNowNs();
+    const int64_t endNs = steadyClockNs();
     client.join();
     BenchResult r;
     r.seconds = static_cast<double>(endNs - (sendStartNs > 0 ? sendStartNs : t0)) / 1e9;
@@ -470,20 +471,20 @@ Result<BenchResult> runKafka(const BenchOptions& o) {
     auto exec = createPipeline(p, registry, eo);
     if (!exec) return R::error(exec.message());
     const double cpu0 = processCpuSeconds();
-    const int64_t t0 = steadyNowNs();
+    const int64_t t0 = steadyClockNs();
     if (Status s = exec.value()->start(); !s) return R::error(s.message());
     const NodeMetrics& source = nodeMetrics(*exec.value(), "clicks");
     const NodeMetrics& sink = nodeMetrics(*exec.value(), "sink");
     auto arrived = [&] { return NodeMetrics::get(sink.eventsIn); };
     const int64_t deadline = t0 + 600'000'000'000LL;
     int64_t tFirst = 0;
-    while (arrived() + NodeMetrics::get(source.errors) < events && steadyNowNs() < deadline &&
+    while (arrived() + NodeMetrics::get(source.errors) < events && steadyClockNs() < deadline &&
            !exec.value()->finished()) {
-        if (tFirst == 0 && arrived() > 0) tFirst = steadyNowNs();
+        if (tFirst == 0 && arrived() > 0) tFirst = steadyClockNs();
         std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
     BenchResult r;
-    r.seconds = static_cast<double>(steadyNowNs() - (tFirst ? tFirst : t0)) / 1e9;
+    r.seconds = static_cast<double>(steadyClockNs() - (tFirst ? tFirst : t0)) / 1e9;
     r.cpuSeconds = processCpuSeconds() - cpu0;
     exec.value()->requestStop();
     exec.value()->wait();

@@ -22,6 +22,7 @@
 
 #include "app/run/run_report.h"
 #include "engine/charts/chart_history.h"
+#include "engine/core/clock.h"
 #include "engine/core/time_format.h"
 #include "engine/graph/graph_validator.h"
 #include "engine/graph/node_instance.h"
@@ -202,11 +203,6 @@ public:
     }
 
 private:
-    static TimeUs wallClockUs() {
-        return std::chrono::duration_cast<std::chrono::microseconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-            .count();
-    }
     std::shared_ptr<ChartHub> m_hub;
     std::vector<ChartSummary> m_summaries;
     std::string m_historyPath;
@@ -330,7 +326,9 @@ int main(int argc, char** argv) {
             std::cerr << "riffle-run: `" << s.nodeId << "`: inferred `schema` from "
                       << s.sampled.objects << " JSON messages: " << Json(s.sampled.schema).dump()
                       << "\n";
-            project.node(s.nodeId)->params["schema"] = s.sampled.schema;
+            NodeDef* node = project.node(s.nodeId);
+            node->params[registry.find(node->type)->paramWithRole(ParamRole::Schema)->key] =
+                s.sampled.schema;
         }
     }
     ValidatedGraph graph = validateProject(project, registry);
@@ -383,12 +381,12 @@ int main(int argc, char** argv) {
         return kExitFailure;
     }
 
-    const int64_t startNs = steadyNowNs();
+    const int64_t startNs = steadyClockNs();
     int64_t nextMetricsNs = o.metricsEveryUs ? startNs + o.metricsEveryUs * 1000 : INT64_MAX;
     bool stopping = false;
     std::string stopReason = "every source ended";
     while (!exec.waitFor(100)) {
-        const int64_t now = steadyNowNs();
+        const int64_t now = steadyClockNs();
         if (!stopping && g_signals.load() > 0) {
             stopping = true;
             stopReason = "stopped by signal";
@@ -407,7 +405,7 @@ int main(int argc, char** argv) {
         charts.drain();
     }
     charts.finish();
-    const double seconds = static_cast<double>(steadyNowNs() - startNs) / 1e9;
+    const double seconds = static_cast<double>(steadyClockNs() - startNs) / 1e9;
     setLogLineWriter(nullptr);
     progress.clear();
     Status failure = exec.failure();

@@ -32,8 +32,15 @@ Json nodeCatalogJson(const NodeRegistry& registry) {
                        {"default", p.defaultValue},
                        {"help", p.help},
                        {"required", p.required}};
-            if (p.min) jp["min"] = *p.min;
-            if (p.max) jp["max"] = *p.max;
+            if (p.minValue) jp["min"] = *p.minValue;
+            if (p.maxValue) jp["max"] = *p.maxValue;
+            if (p.minUs) jp["min"] = formatDuration(*p.minUs);
+            if (p.maxUs) jp["max"] = formatDuration(*p.maxUs);
+            if (p.role != ParamRole::None) {
+                jp["role"] = paramRoleName(p.role);
+                if (p.port < static_cast<int>(s->inputs.size()))
+                    jp["port"] = s->inputs[static_cast<size_t>(p.port)].name;
+            }
             if (!p.choices.empty()) jp["choices"] = p.choices;
             if (!p.unit.empty()) jp["unit"] = p.unit;
             if (!p.group.empty()) jp["group"] = p.group;

@@ -707,7 +707,10 @@ void MainWindow::inferSchemasThenRun(const std::vector<std::string>& nodes) {
         for (const InferredSchema& s : outcome->value()) names << QString::fromStdString(s.nodeId);
         auto* edit = new QUndoCommand(tr("Infer the schema of %1").arg(names.join(", ")));
         for (const InferredSchema& s : outcome->value()) {
-            new SetParamCommand(m_doc.model(), QString::fromStdString(s.nodeId), "schema",
+            const QString id = QString::fromStdString(s.nodeId);
+            new SetParamCommand(m_doc.model(), id,
+                                QString::fromStdString(
+                                    m_doc.model()->spec(id)->paramWithRole(ParamRole::Schema)->key),
                                 Json(s.sampled.schema), edit);
             log(tr("%1: inferred schema from %2 JSON messages: %3")
                     .arg(QString::fromStdString(s.nodeId))

@@ -44,17 +44,27 @@ ProjectReach projectReach(const Project& project, const NodeRegistry& registry) 
         };
         QString bind, port;
         for (const ParamSpec& p : spec->params) {
-            if (p.key == "bind")
-                bind = value(p);
-            else if (p.key == "port")
-                port = value(p);
-            else if (p.key == "brokers" || p.key == "broker" || p.key == "url")
-                r.connectsTo << who + ": " + value(p);
-            else if (p.type == ParamType::Path) {
-                const QString path = value(p);
-                if (path.isEmpty() || path == "null") continue;
-                const QString full = QDir::cleanPath(QDir(base).absoluteFilePath(path));
-                (spec->isSink ? r.writes : r.reads) << who + ": " + QDir::toNativeSeparators(full);
+            switch (p.role) {
+                case ParamRole::ListenAddress:
+                    bind = value(p);
+                    break;
+                case ParamRole::ListenPort:
+                    port = value(p);
+                    break;
+                case ParamRole::ConnectsTo:
+                    r.connectsTo << who + ": " + value(p);
+                    break;
+                case ParamRole::ReadsFile:
+                case ParamRole::WritesFile: {
+                    const QString path = value(p);
+                    if (path.isEmpty() || path == "null") break;
+                    const QString full = QDir::cleanPath(QDir(base).absoluteFilePath(path));
+                    (p.role == ParamRole::WritesFile ? r.writes : r.reads)
+                        << who + ": " + QDir::toNativeSeparators(full);
+                    break;
+                }
+                default:
+                    break;
             }
         }
         if (!port.isEmpty())

@@ -1,5 +1,6 @@
 #include "engine/charts/chart_feed.h"
 
+#include "engine/core/clock.h"
 #include "engine/runtime/executor.h"
 
 namespace riffle {
@@ -19,7 +20,7 @@ void ChartChannel::publish(std::unique_ptr<ChartChunk> chunk) {
     if (!chunk) return;
     const uint64_t seq = m_head.load(std::memory_order_relaxed);
     chunk->seq = seq;
-    chunk->publishedNs = steadyNowNs();
+    chunk->publishedNs = steadyClockNs();
     m_rowsPublished.fetch_add(static_cast<int64_t>(chunk->rows.size()), std::memory_order_relaxed);
     // Each chunk pointer is owned by whoever takes it out of its slot with exchange(): here the
     // producer, replacing an unread chunk the reader has fallen too far behind to see.

@@ -82,6 +82,9 @@ Result<NodePtr> parse(std::string_view source);
 // True for COUNT SUM AVG MIN MAX FIRST_VALUE LAST_VALUE STDDEV APPROX_COUNT_DISTINCT PERCENTILE
 // TOP_K (upper-case name).
 bool isAggregateFunction(std::string_view upperName);
+// Every aggregate function's name, upper case: the one list the parser, the aggregate compiler
+// (which binds each to its implementation) and the studio's completion read.
+const std::vector<std::string_view>& aggregateFunctionNames();
 
 // How messages quote a node: a literal as written (3, 'x'), anything else in backticks.
 std::string describe(const Node& node);

@@ -14,12 +14,17 @@ std::string positionPrefix(Position p) {
     return std::to_string(p.line) + ":" + std::to_string(p.column) + ": ";
 }
 
+const std::vector<std::string_view>& aggregateFunctionNames() {
+    static const std::vector<std::string_view> kNames = {
+        "COUNT",      "SUM",    "AVG",
+        "MIN",        "MAX",    "FIRST_VALUE",
+        "LAST_VALUE", "STDDEV", "APPROX_COUNT_DISTINCT",
+        "PERCENTILE", "TOP_K"};
+    return kNames;
+}
+
 bool isAggregateFunction(std::string_view n) {
-    static constexpr std::string_view kNames[] = {"COUNT",      "SUM",    "AVG",
-                                                  "MIN",        "MAX",    "FIRST_VALUE",
-                                                  "LAST_VALUE", "STDDEV", "APPROX_COUNT_DISTINCT",
-                                                  "PERCENTILE", "TOP_K"};
-    for (auto k : kNames)
+    for (std::string_view k : aggregateFunctionNames())
         if (k == n) return true;
     return false;
 }

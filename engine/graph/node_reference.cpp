@@ -11,7 +11,7 @@ std::string nodeReferenceMarkdown(const NodeSpec& s) {
     };
     out += "Inputs: " + ports(s.inputs) + ". Outputs: " + ports(s.outputs) + ".\n";
     if (s.params.empty()) return out;
-    out += "\n| parameter | type | default | description |\n|---|---|---|---|\n";
+    out += "\n| parameter | type | default | range | description |\n|---|---|---|---|---|\n";
     for (const auto& p : s.params) {
         std::string type(paramTypeName(p.type));
         if (!p.choices.empty()) {
@@ -24,7 +24,8 @@ std::string nodeReferenceMarkdown(const NodeSpec& s) {
         if (p.required) help += " Required.";
         for (auto& c : help)
             if (c == '|') c = '/';
-        out += "| `" + p.key + "` | " + type + " | " + def + " | " + help + " |\n";
+        out += "| `" + p.key + "` | " + type + " | " + def + " | " + rangeText(p) + " | " + help +
+               " |\n";
     }
     return out;
 }

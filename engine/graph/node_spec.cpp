@@ -26,47 +26,46 @@ int NodeSpec::inputIndex(std::string_view port) const {
 }
 
 std::vector<ParamSpec> sourceTimeParams(const std::string& defaultOutOfOrderness) {
-    std::vector<ParamSpec> out;
-    ParamSpec tf;
-    tf.key = "time_field";
-    tf.type = ParamType::String;
-    tf.defaultValue = "";
-    tf.help = "Field that holds the event time; empty means processing time";
-    tf.group = "Time";
-    out.push_back(tf);
-    ParamSpec fmt;
-    fmt.key = "time_format";
-    fmt.type = ParamType::Choice;
-    fmt.defaultValue = "auto";
-    fmt.choices = {"auto", "iso8601", "epoch_s", "epoch_ms", "epoch_us"};
-    fmt.help = "How the time field is written";
-    fmt.group = "Time";
-    out.push_back(fmt);
-    ParamSpec ooo;
-    ooo.key = "max_out_of_orderness";
-    ooo.type = ParamType::Duration;
-    ooo.defaultValue = defaultOutOfOrderness;
-    ooo.min = 0;
-    ooo.help =
-        "How far events may arrive out of order; the watermark trails the newest event by this";
-    ooo.group = "Time";
-    out.push_back(ooo);
-    ParamSpec idle;
-    idle.key = "idle_timeout";
-    idle.type = ParamType::Duration;
-    idle.defaultValue = "5s";
-    idle.min = 0;
-    idle.help = "After this long without events the source stops holding back the watermark";
-    idle.group = "Time";
-    out.push_back(idle);
-    return out;
+    return {
+        param("time_field", ParamType::String,
+              "Field that holds the event time; empty means processing time")
+            .byDefault("")
+            .inGroup("Time"),
+        param("time_format", ParamType::Choice, "How the time field is written")
+            .byDefault("auto")
+            .oneOf({"auto", "iso8601", "epoch_s", "epoch_ms", "epoch_us"})
+            .inGroup("Time"),
+        param(kMaxOutOfOrdernessParam, ParamType::Duration,
+              "How far events may arrive out of order; the watermark trails the newest event by "
+              "this")
+            .byDefault(defaultOutOfOrderness)
+            .durationRange("0s")
+            .inGroup("Time"),
+        param(kIdleTimeoutParam, ParamType::Duration,
+              "After this long without events the source stops holding back the watermark")
+            .byDefault("5s")
+            .durationRange("0s")
+            .inGroup("Time"),
+    };
+}
+
+const ParamSpec* NodeSpec::paramWithRole(ParamRole role) const {
+    for (const ParamSpec& p : params)
+        if (p.role == role) return &p;
+    return nullptr;
+}
+
+int NodeSpec::outputOfKind(PortKind kind) const {
+    for (size_t i = 0; i < outputs.size(); ++i)
+        if (outputs[i].kind == kind) return static_cast<int>(i);
+    return -1;
 }
 
 void NodeRegistry::add(NodeSpec spec) {
     if (spec.typeId.empty() || m_specs.count(spec.typeId))
         throw std::logic_error("node type registered twice or without id: " + spec.typeId);
-    spec.outputs.push_back(
-        {"errors", "Events the node could not process, with `error` and `node`", false});
+    spec.outputs.push_back({"errors", "Events the node could not process, with `error` and `node`",
+                            false, PortKind::Errors});
     std::string id = spec.typeId;
     m_specs.emplace(std::move(id), std::make_unique<NodeSpec>(std::move(spec)));
 }

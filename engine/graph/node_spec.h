@@ -18,10 +18,26 @@
 
 namespace riffle {
 
+// What an output port carries besides the results: the studio draws late and error wires apart,
+// and the runtime routes late events and failed events to them.
+enum class PortKind {
+    Data,
+    Late,    // events behind the watermark (a window's `late`)
+    Errors,  // events the node could not process (`errors`, added by the registry)
+};
+
 struct PortSpec {
     std::string name;
     std::string help;
     bool multiple = false;  // accepts several edges (union's `in`)
+    PortKind kind = PortKind::Data;
+};
+
+// A piece of state a stateful node keeps between events, named and versioned: a checkpoint
+// stores it under its name, and a restore keeps it only while its version is unchanged.
+struct StateDecl {
+    std::string name;  // "panes", "seen keys"
+    int version = 1;
 };
 
 // Input to a schema rule: one schema per input slot (an edge into the node), with its port.
@@ -81,16 +97,30 @@ struct NodeSpec {
     // A source that can run as several instances, each making a disjoint share of the stream
     // (OperatorContext::partition of partitions); see ExecutorOptions::sourceParallelism.
     bool parallelSource = false;
+    // A chart sink: the kind of dashboard panel that draws it ("timeseries", "bar", ...).
+    std::string chartKind;
+    // Words the welcome page shows on a project using this node ("Kafka", "IoT", "SQLite").
+    std::vector<std::string> tags;
+    // What a stateful node keeps between events; empty for a stateless node.
+    std::vector<StateDecl> state;
 
     bool isSource() const { return static_cast<bool>(createSource); }
     const ParamSpec* param(std::string_view key) const;
+    // The first parameter with this role, or null.
+    const ParamSpec* paramWithRole(ParamRole role) const;
     int outputIndex(std::string_view port) const;  // -1 if none
     int inputIndex(std::string_view port) const;
     int errorsPort() const { return static_cast<int>(outputs.size()) - 1; }
+    // The first output port of this kind, or -1.
+    int outputOfKind(PortKind kind) const;
+    bool isChart() const { return !chartKind.empty(); }
 };
 
 // The parameters every source takes (docs/runtime.md, "Time"): time_field, time_format,
-// max_out_of_orderness (default given), idle_timeout.
+// max_out_of_orderness (default given), idle_timeout. The runtime reads the last two by these
+// names.
+inline constexpr const char* kMaxOutOfOrdernessParam = "max_out_of_orderness";
+inline constexpr const char* kIdleTimeoutParam = "idle_timeout";
 std::vector<ParamSpec> sourceTimeParams(const std::string& defaultOutOfOrderness);
 
 }  // namespace riffle

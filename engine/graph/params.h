@@ -33,37 +33,66 @@ enum class FieldPick {
     None,     // not input fields at all (a lookup's columns come from its file)
 };
 
+// What a parameter means beyond its type. Everything that reads specs (the inspector, the trust
+// dialog, schema inference, the exporters) acts on the role, never on a parameter's name.
+enum class ParamRole {
+    None,
+    InputFields,    // names fields of input `port` (StringList or String)
+    Expression,     // an expression over input `port` (Expression or NamedExprList)
+    Aggregates,     // aggregate calls over input `port`, one per {name, expr} (NamedExprList)
+    ReadsFile,      // a Path the node reads
+    WritesFile,     // a Path the node writes
+    ConnectsTo,     // where the node connects: "host:port" list, a URL
+    ListenPort,     // the port the node listens on
+    ListenAddress,  // the address it listens on, with its ListenPort
+    Schema,         // the fields the node's messages carry; the studio can read them off the
+                    // stream (nodes/connectors/schema_sampling.h)
+};
+std::string_view paramRoleName(ParamRole role);
+
+// One parameter of a node type. Declared with param() and the chained setters below, in the
+// node's own file:
+//   param("size", ParamType::Duration, "Length of each window").byDefault("10s")
+//       .durationRange("1us", {}).inGroup("Window")
 struct ParamSpec {
     std::string key;
     ParamType type = ParamType::String;
     Json defaultValue;  // null: no default
     std::string help;   // one line, shown under the field and in --list-nodes
     bool required = false;
-    std::optional<double> min, max;    // Int, Float, Duration (in seconds for Duration)
-    std::vector<std::string> choices;  // Choice
-    std::string unit;                  // "events/s", "ms", ...
-    std::string group;                 // inspector group ("Source", "Time", ...)
+    std::optional<double> minValue, maxValue;  // Int and Float
+    std::optional<int64_t> minUs, maxUs;       // Duration, in microseconds
+    std::vector<std::string> choices;          // Choice
+    std::string unit;                          // "events/s", "ms", ...
+    std::string group;                         // inspector group ("Source", "Time", ...)
     FieldPick picks = FieldPick::Any;  // StringList of a node with inputs: the fields offered
     // Only how the result is shown (a chart's look): a change reaches a running pipeline's
     // dashboard at once, with no restart (runsTheSame()).
     bool live = false;
+    ParamRole role = ParamRole::None;
+    int port = 0;  // the input port the role refers to (InputFields, Expression, Aggregates)
+
+    ParamSpec& byDefault(Json value);
+    ParamSpec& mandatory();
+    // Int and Float; an empty bound is open.
+    ParamSpec& range(std::optional<double> min, std::optional<double> max = {});
+    // Duration: bounds written as durations ("1ms", "24h"); an empty one is open.
+    ParamSpec& durationRange(std::string_view min, std::string_view max = {});
+    ParamSpec& inUnit(std::string unitText);
+    ParamSpec& inGroup(std::string groupName);
+    ParamSpec& oneOf(std::vector<std::string> values);
+    ParamSpec& as(ParamRole r, int inputPort = 0);
+    ParamSpec& picking(FieldPick fields);
+    ParamSpec& look();  // live: a chart's look option
 };
 
-// Shorthand for the common case: key, type, default, one line of help, and optionally the unit
-// and range.
-inline ParamSpec makeParam(std::string key, ParamType type, Json defaultValue, std::string help,
-                           std::string unit = {}, std::optional<double> min = {},
-                           std::optional<double> max = {}) {
-    ParamSpec p;
-    p.key = std::move(key);
-    p.type = type;
-    p.defaultValue = std::move(defaultValue);
-    p.help = std::move(help);
-    p.unit = std::move(unit);
-    p.min = min;
-    p.max = max;
-    return p;
-}
+// Starts a declaration: key, type and one line of help.
+ParamSpec param(std::string key, ParamType type, std::string help);
+
+// The declared range as words ("between 1 and 500", "at least 1ms"); empty when open.
+std::string rangeText(const ParamSpec& p);
+// Whether a number (Int, Float) or a duration in microseconds (Duration) is inside the range.
+bool inRange(const ParamSpec& p, double value);
 
 struct NamedExpr {
     std::string name;

@@ -10,25 +10,14 @@
 #include <queue>
 #include <thread>
 
+#include "engine/core/clock.h"
 #include "engine/graph/node_instance.h"
 #include "engine/graph/project_settings.h"
 #include "engine/runtime/channel.h"
 
 namespace riffle {
 
-int64_t steadyNowNs() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
-
 namespace {
-
-int64_t wallNowUs() {
-    return std::chrono::duration_cast<std::chrono::microseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 // Watermarks are re-evaluated at least this often for a source that is waiting.
 constexpr int64_t kWatermarkIntervalNs = 200'000'000;
@@ -286,7 +275,7 @@ struct Executor::Impl {
     void workerLoop(int worker) {
         std::unique_lock lock(mutex);
         while (!shutdown && doneTasks < tasks.size()) {
-            const int64_t now = steadyNowNs();
+            const int64_t now = steadyClockNs();
             while (!timers.empty() && timers.top().first <= now) {
                 Task* t = timers.top().second;
                 timers.pop();
@@ -350,7 +339,7 @@ void Task::guard(OpRuntime& op, F&& f) {
     try {
         f();
         if (op.inst.op && !op.closed) {
-            const int64_t now = steadyNowNs();
+            const int64_t now = steadyClockNs();
             if (now >= op.nextStateSampleNs || op.rowsSinceStateSample >= op.rowsBeforeStateSample)
                 sampleState(op, now);
         }
@@ -433,12 +422,12 @@ void Task::route(OpRuntime& op, int port, BatchPtr batch) {
         TimeUs maxT = op.maxEventTime;
         for (TimeUs t : batch->times()) maxT = std::max(maxT, t);
         op.maxEventTime = maxT;
-        op.lastDataNs = steadyNowNs();
+        op.lastDataNs = steadyClockNs();
         if (batch->originNs() == 0) batch->setOriginNs(op.lastDataNs);
     } else if (batch->originNs() == 0) {
         // Results made while handling a batch carry that batch's origin; results made by a
         // watermark or a timer (window firings) start their clock now.
-        batch->setOriginNs(m_currentOriginNs ? m_currentOriginNs : steadyNowNs());
+        batch->setOriginNs(m_currentOriginNs ? m_currentOriginNs : steadyClockNs());
     }
     routeShared(op, port, ConstBatchPtr(std::move(batch)));
 }
@@ -475,11 +464,11 @@ void Task::deliverData(OpRuntime& op, int slot, const ConstBatchPtr& input) {
     const ConstBatchPtr* savedInput = m_currentInput;
     m_currentOriginNs = batch.originNs();
     m_currentInput = &input;
-    const int64_t t0 = steadyNowNs();
+    const int64_t t0 = steadyClockNs();
     OpEmitter out(*this, op);
     op.rowsSinceStateSample += static_cast<int64_t>(batch.rows());
     guard(op, [&] { op.inst.op->process(op.slotLogical[static_cast<size_t>(slot)], batch, out); });
-    m.add(m.busyNs, steadyNowNs() - t0);
+    m.add(m.busyNs, steadyClockNs() - t0);
     m_currentOriginNs = saved;
     m_currentInput = savedInput;
 }
@@ -628,7 +617,7 @@ void Task::runTimers(int64_t nowNs) {
         if (op->timerIntervalNs <= 0 || op->finished || nowNs < op->nextTimerNs) continue;
         op->nextTimerNs = nowNs + op->timerIntervalNs;
         OpEmitter out(*this, *op);
-        guard(*op, [&] { op->inst.op->onTimer(wallNowUs(), out); });
+        guard(*op, [&] { op->inst.op->onTimer(wallClockUs(), out); });
         m_exec->scheduleAt(this, op->nextTimerNs);
     }
 }
@@ -643,9 +632,9 @@ bool Task::runSource(int64_t nowNs) {
     }
     if (!ended) {
         OpEmitter out(*this, op);
-        const int64_t t0 = steadyNowNs();
+        const int64_t t0 = steadyClockNs();
         guard(op, [&] { poll = op.inst.source->poll(out); });
-        op.metrics()->add(op.metrics()->busyNs, steadyNowNs() - t0);
+        op.metrics()->add(op.metrics()->busyNs, steadyClockNs() - t0);
         ended = poll.state == SourcePoll::State::Ended || op.failed;
     }
     if (ended) {
@@ -749,7 +738,7 @@ bool Task::run() {
         if (!flushOutbox()) return false;
     }
     blocked.store(false);
-    const int64_t now = steadyNowNs();
+    const int64_t now = steadyClockNs();
     runTimers(now);
     bool more = isSource ? runSource(now) : runInputs();
     if (!m_outbox.empty()) {
@@ -789,7 +778,7 @@ Result<std::unique_ptr<Executor>> Executor::create(const ValidatedGraph& graph,
                                                                  : defaultMemoryLimitBytes();
     impl->plan = makePlan(graph, options);
     const PhysicalPlan& plan = impl->plan;
-    const TimeUs runStartUs = wallNowUs();
+    const TimeUs runStartUs = wallClockUs();
 
     for (const PlanTask& pt : plan.tasks) {
         impl->tasks.push_back(std::make_unique<Task>(impl.get()));
@@ -823,10 +812,10 @@ Result<std::unique_ptr<Executor>> Executor::create(const ValidatedGraph& graph,
         op->outputs.resize(static_cast<size_t>(po.outputPorts));
         op->peeks = std::make_unique<std::atomic<PeekTap*>[]>(ln.spec->outputs.size());
         op->errorsPort = ln.spec->errorsPort();
-        op->latePort = ln.spec->outputIndex("late");
+        op->latePort = ln.spec->outputOfKind(PortKind::Late);
         if (ln.spec->isSource()) {
-            op->outOfOrdernessUs = ln.config.getDurationUs("max_out_of_orderness");
-            op->idleTimeoutNs = ln.config.getDurationUs("idle_timeout") * 1000;
+            op->outOfOrdernessUs = ln.config.getDurationUs(kMaxOutOfOrdernessParam);
+            op->idleTimeoutNs = ln.config.getDurationUs(kIdleTimeoutParam) * 1000;
             if (po.role == InstanceRole::SourceShare) {
                 if (!siblingsOf[i])
                     siblingsOf[i] =
@@ -916,7 +905,7 @@ Status Executor::start() {
                                                                   : label + ": " + s.message());
         }
     }
-    const int64_t now = steadyNowNs();
+    const int64_t now = steadyClockNs();
     for (auto& op : d.ops) {
         op->lastDataNs = now;
         op->nextTimerNs = now + op->timerIntervalNs;

@@ -75,6 +75,4 @@ private:
     std::unique_ptr<Impl> m_impl;
 };
 
-int64_t steadyNowNs();
-
 }  // namespace riffle

@@ -1,12 +1,13 @@
 #include "engine/runtime/peek.h"
 
+#include "engine/core/clock.h"
 #include "engine/runtime/executor.h"
 
 namespace riffle {
 
 void PeekTap::offer(const Batch& batch) {
     m_rowsSeen.fetch_add(static_cast<int64_t>(batch.rows()), std::memory_order_relaxed);
-    const int64_t now = steadyNowNs();
+    const int64_t now = steadyClockNs();
     int64_t due = m_nextSampleNs.load(std::memory_order_relaxed);
     if (now < due) return;
     if (!m_nextSampleNs.compare_exchange_strong(due, now + kSampleIntervalNs,

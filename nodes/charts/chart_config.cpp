@@ -16,10 +16,6 @@ bool isWindowBookkeeping(const std::string& name) {
 
 }  // namespace
 
-bool isChartType(std::string_view typeId) {
-    return typeId.substr(0, kChartTypePrefix.size()) == kChartTypePrefix;
-}
-
 Result<ChartConfig> resolveChartConfig(const NodeConfig& config, const Schema& input,
                                        const std::string& title) {
     using R = Result<ChartConfig>;
@@ -100,8 +96,7 @@ Result<ChartConfig> resolveChartConfig(const NodeConfig& config, const Schema& i
 std::shared_ptr<ChartHub> makeChartHub(const ValidatedGraph& graph) {
     auto hub = std::make_shared<ChartHub>();
     for (const LogicalNode& n : graph.nodes) {
-        if (!isChartType(n.spec->typeId) || n.inputs.schemas.empty() || !n.inputs.schemas[0])
-            continue;
+        if (!n.spec->isChart() || n.inputs.schemas.empty() || !n.inputs.schemas[0]) continue;
         auto c = resolveChartConfig(n.config, *n.inputs.schemas[0], n.def->title);
         if (c) hub->add(c.value());
     }

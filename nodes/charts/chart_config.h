@@ -12,8 +12,6 @@ namespace riffle {
 
 inline constexpr std::string_view kChartTypePrefix = "sink.chart.";
 
-bool isChartType(std::string_view typeId);
-
 // `title` is the node's title from the project (may be empty). Errors do not name the node: the
 // caller does ("sink `views`: `y` field `page` must be a number, it is string"), as for every
 // schema rule.

@@ -8,6 +8,7 @@
 #include "engine/charts/chart_history.h"
 #include "engine/graph/node_registry.h"
 #include "nodes/charts/chart_config.h"
+#include "nodes/charts/chart_options.h"
 #include "nodes/register_builtin_nodes.h"
 
 namespace riffle {
@@ -115,45 +116,47 @@ private:
     std::vector<ChartRow> m_pending;
 };
 
-ParamSpec param(std::string key, ParamType type, Json def, std::string help, std::string group,
-                FieldPick picks = FieldPick::Any) {
-    ParamSpec p = makeParam(std::move(key), type, std::move(def), std::move(help));
-    p.group = std::move(group);
-    p.picks = picks;
-    return p;
-}
-
 void addChart(NodeRegistry& registry, const std::string& kind, const std::string& name,
               const std::string& description, std::vector<ParamSpec> options) {
     NodeSpec s;
     s.typeId = std::string(kChartTypePrefix) + kind;
+    s.chartKind = kind;
     s.displayName = name;
     s.category = "sink";
     s.description = description;
     s.inputs = {{"in", "Rows to draw", false}};
     s.outputs = {};
     s.params = {
-        param("title", ParamType::String, "", "Panel title; the node's title when empty", "Chart"),
-        param("x", ParamType::String, "",
+        param("title", ParamType::String, "Panel title; the node's title when empty")
+            .byDefault("")
+            .inGroup("Chart"),
+        param("x", ParamType::String,
               kind == "bar" ? "Category field; the first string field when empty"
-                            : "Time field on the x axis; window_start (or _time) when empty",
-              "Data"),
-        param("y", ParamType::StringList, Json::array(),
+                            : "Time field on the x axis; window_start (or _time) when empty")
+            .byDefault("")
+            .inGroup("Data")
+            .as(ParamRole::InputFields, 0),
+        param("y", ParamType::StringList,
               kind == "table" ? "Not used by tables (every field is a column)"
-                              : "Numeric fields to draw; the first number in the input when empty",
-              "Data", FieldPick::Numbers),
-        param("series_by", ParamType::StringList, Json::array(),
+                              : "Numeric fields to draw; the first number in the input when empty")
+            .byDefault(Json::array())
+            .inGroup("Data")
+            .picking(FieldPick::Numbers)
+            .as(ParamRole::InputFields, 0),
+        param("series_by", ParamType::StringList,
               "Fields whose values name the series; for time series and heatmaps the string fields "
-              "when empty",
-              "Data"),
-        param("history", ParamType::Duration, "15m",
-              "How much time the live view keeps (older data comes from history)", "Data"),
+              "when empty")
+            .byDefault(Json::array())
+            .inGroup("Data")
+            .as(ParamRole::InputFields, 0),
+        param("history", ParamType::Duration,
+              "How much time the live view keeps (older data comes from history)")
+            .byDefault("15m")
+            .inGroup("Data"),
     };
-    for (ParamSpec& o : options) {
-        o.group = "Look";
-        o.live = true;  // read by the panel only: a change shows at once, even while running
-        s.params.push_back(std::move(o));
-    }
+    // The options are the chart's look (.inGroup("Look").look()): read by the panel only, so a
+    // change shows at once, even while running.
+    for (ParamSpec& o : options) s.params.push_back(std::move(o));
     s.isSink = true;
     s.schemaRule = [](const NodeConfig& config,
                       const SchemaInputs& in) -> Result<std::vector<SchemaPtr>> {
@@ -169,12 +172,19 @@ void addChart(NodeRegistry& registry, const std::string& kind, const std::string
 std::vector<ParamSpec> valueAxisOptions(const std::string& what, bool withUnit = true) {
     std::vector<ParamSpec> out;
     if (withUnit)
-        out.push_back(
-            makeParam("unit", ParamType::String, "", "Unit written after the " + what + "'s name"));
-    out.push_back(makeParam("y_min", ParamType::Float, nullptr,
-                            "Fixed bottom of the " + what + "; automatic when empty"));
-    out.push_back(makeParam("y_max", ParamType::Float, nullptr,
-                            "Fixed top of the " + what + "; automatic when empty"));
+        out.push_back(param(chart_option::kUnit, ParamType::String,
+                            "Unit written after the " + what + "'s name")
+                          .byDefault("")
+                          .inGroup("Look")
+                          .look());
+    out.push_back(param(chart_option::kYMin, ParamType::Float,
+                        "Fixed bottom of the " + what + "; automatic when empty")
+                      .inGroup("Look")
+                      .look());
+    out.push_back(param(chart_option::kYMax, ParamType::Float,
+                        "Fixed top of the " + what + "; automatic when empty")
+                      .inGroup("Look")
+                      .look());
     return out;
 }
 
@@ -186,35 +196,70 @@ std::vector<ParamSpec> joined(std::vector<ParamSpec> a, const std::vector<ParamS
 }  // namespace
 
 void registerChartSinks(NodeRegistry& registry) {
-    ParamSpec style = makeParam("style", ParamType::Choice, "lines", "Draw lines or filled areas");
-    style.choices = {"lines", "areas"};
     addChart(
         registry, "timeseries", "Time series chart",
         "Draws numbers over time, one line per series; the window still in progress is a hollow "
         "dot.",
         joined(
-            {style, makeParam("stacked", ParamType::Bool, false, "Stack the series on each other"),
-             makeParam(
-                 "max_series", ParamType::Int, 10,
-                 "Draw at most this many series, the largest in view; the legend counts the others",
-                 "series", 1, 1000)},
+            {
+                param(chart_option::kStyle, ParamType::Choice, "Draw lines or filled areas")
+                    .byDefault("lines")
+                    .oneOf({"lines", "areas"})
+                    .inGroup("Look")
+                    .look(),
+                param(chart_option::kStacked, ParamType::Bool, "Stack the series on each other")
+                    .byDefault(false)
+                    .inGroup("Look")
+                    .look(),
+                param(chart_option::kMaxSeries, ParamType::Int,
+                      "Draw at most this many series, the largest in view; the legend counts the "
+                      "others")
+                    .byDefault(10)
+                    .inUnit("series")
+                    .range(1, 1000)
+                    .inGroup("Look")
+                    .look(),
+            },
             valueAxisOptions("y axis")));
     addChart(registry, "bar", "Bar chart", "Compares the latest value per category, largest first.",
-             joined({makeParam("top_n", ParamType::Int, 20, "How many categories to show", "bars",
-                               1, 500)},
+             joined({param(chart_option::kTopN, ParamType::Int, "How many categories to show")
+                         .byDefault(20)
+                         .inUnit("bars")
+                         .range(1, 500)
+                         .inGroup("Look")
+                         .look()},
                     valueAxisOptions("value axis")));
     addChart(
         registry, "gauge", "Gauge",
         "Shows the latest value as a big number with its trend, a sparkline and threshold colours.",
-        {makeParam("unit", ParamType::String, "", "Unit written after the number"),
-         makeParam("warn_at", ParamType::Float, nullptr,
-                   "Amber from this value on; none when empty"),
-         makeParam("alert_at", ParamType::Float, nullptr,
-                   "Red from this value on; none when empty")});
+        {
+            param(chart_option::kUnit, ParamType::String, "Unit written after the number")
+                .byDefault("")
+                .inGroup("Look")
+                .look(),
+            param(chart_option::kWarnAt, ParamType::Float,
+                  "Amber from this value on; none when empty")
+                .inGroup("Look")
+                .look(),
+            param(chart_option::kAlertAt, ParamType::Float,
+                  "Red from this value on; none when empty")
+                .inGroup("Look")
+                .look(),
+        });
     addChart(registry, "table", "Table", "Lists the newest rows, sortable by any column.",
-             {makeParam("rows", ParamType::Int, 1000, "Newest rows kept", "rows", 1, 100000)});
+             {param("rows", ParamType::Int, "Newest rows kept")
+                  .byDefault(1000)
+                  .inUnit("rows")
+                  .range(1, 100000)
+                  .inGroup("Look")
+                  .look()});
     addChart(registry, "histogram", "Histogram", "Shows how the values of a field are distributed.",
-             joined({makeParam("bins", ParamType::Int, 30, "Number of bins", "bins", 2, 500)},
+             joined({param(chart_option::kBins, ParamType::Int, "Number of bins")
+                         .byDefault(30)
+                         .inUnit("bins")
+                         .range(2, 500)
+                         .inGroup("Look")
+                         .look()},
                     valueAxisOptions("range the bins cover")));
     addChart(registry, "heatmap", "Heatmap",
              "Colours a grid of time × series by value, e.g. views per page per minute.",

@@ -58,25 +58,29 @@ int onStats(rd_kafka_t*, char* json, size_t len, void* opaque) {
 }  // namespace
 
 std::vector<ParamSpec> kafkaConnectionParams(const std::string& group) {
-    ParamSpec protocol =
-        makeParam("security_protocol", ParamType::Choice, "plaintext",
-                  "How to talk to the brokers: plaintext, sasl_plaintext, sasl_ssl or ssl");
-    protocol.choices = {"plaintext", "sasl_plaintext", "sasl_ssl", "ssl"};
-    ParamSpec mechanism = makeParam("sasl_mechanism", ParamType::Choice, "PLAIN",
-                                    "SASL mechanism for sasl_plaintext and sasl_ssl");
-    mechanism.choices = {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"};
-    std::vector<ParamSpec> out{
-        makeParam("brokers", ParamType::String, "127.0.0.1:9092",
-                  "Bootstrap brokers as host:port, separated by commas"),
-        makeParam("username", ParamType::String, "", "SASL user name (empty: no SASL credentials)"),
-        makeParam("password", ParamType::Secret, "",
-                  "SASL password as a reference: ${env:NAME} or ${secret:NAME}, never the password "
-                  "itself"),
-        protocol,
-        mechanism,
+    return {
+        param("brokers", ParamType::String, "Bootstrap brokers as host:port, separated by commas")
+            .byDefault("127.0.0.1:9092")
+            .inGroup(group)
+            .as(ParamRole::ConnectsTo),
+        param("username", ParamType::String, "SASL user name (empty: no SASL credentials)")
+            .byDefault("")
+            .inGroup(group),
+        param("password", ParamType::Secret,
+              "SASL password as a reference: ${env:NAME} or ${secret:NAME}, never the password "
+              "itself")
+            .byDefault("")
+            .inGroup(group),
+        param("security_protocol", ParamType::Choice,
+              "How to talk to the brokers: plaintext, sasl_plaintext, sasl_ssl or ssl")
+            .byDefault("plaintext")
+            .oneOf({"plaintext", "sasl_plaintext", "sasl_ssl", "ssl"})
+            .inGroup(group),
+        param("sasl_mechanism", ParamType::Choice, "SASL mechanism for sasl_plaintext and sasl_ssl")
+            .byDefault("PLAIN")
+            .oneOf({"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"})
+            .inGroup(group),
     };
-    for (auto& p : out) p.group = group;
-    return out;
 }
 
 std::vector<std::string> splitKafkaList(const std::string& text) {

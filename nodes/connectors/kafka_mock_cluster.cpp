@@ -1,4 +1,5 @@
 #include "nodes/connectors/kafka_mock_cluster.h"
+#include "engine/core/clock.h"
 
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -11,11 +12,6 @@ namespace riffle {
 namespace {
 
 void quietLog(const rd_kafka_t*, int, const char*, const char*) {}
-
-int64_t steadyMs() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
 
 rd_kafka_conf_t* quietConf() {
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
@@ -126,7 +122,7 @@ Status KafkaMockCluster::produceNow(const std::string& topic,
                                     const std::vector<KafkaTestMessage>& messages, int timeoutMs) {
     Impl& im = *m_impl;
     im.delivery = Delivery{};
-    const int64_t start = steadyMs();
+    const int64_t start = steadyClockMs();
     for (const auto& m : messages) {
         for (;;) {
             const rd_kafka_resp_err_t err = rd_kafka_producev(
@@ -139,14 +135,14 @@ Status KafkaMockCluster::produceNow(const std::string& topic,
             if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
             if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
                 return Status::error(std::string("produce: ") + rd_kafka_err2str(err));
-            if (steadyMs() - start > timeoutMs)
+            if (steadyClockMs() - start > timeoutMs)
                 return Status::error("produce: timed out with a full queue");
             rd_kafka_poll(im.producer, 10);
         }
         rd_kafka_poll(im.producer, 0);
     }
     while (im.delivery.done < static_cast<int64_t>(messages.size()) &&
-           steadyMs() - start < timeoutMs)
+           steadyClockMs() - start < timeoutMs)
         rd_kafka_poll(im.producer, 50);
     if (im.delivery.failed)
         return Status::error(std::to_string(im.delivery.failed) +
@@ -186,8 +182,8 @@ std::vector<KafkaTestMessage> KafkaMockCluster::readAll(const std::string& topic
             RD_KAFKA_OFFSET_BEGINNING;
     rd_kafka_assign(rk, list);
     rd_kafka_topic_partition_list_destroy(list);
-    const int64_t start = steadyMs();
-    while (out.size() < expected && steadyMs() - start < timeoutMs) {
+    const int64_t start = steadyClockMs();
+    while (out.size() < expected && steadyClockMs() - start < timeoutMs) {
         rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 100);
         if (!m) continue;
         if (!m->err) {

@@ -23,6 +23,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "engine/core/clock.h"
 #include "engine/core/utf8.h"
 #include "engine/expr/expression.h"
 #include "engine/graph/node_registry.h"
@@ -39,11 +40,6 @@ namespace {
 
 constexpr int kFlushMs = 10000;       // finish(): how long outstanding messages may take
 constexpr int kQueueFullWaitMs = 50;  // back-pressure step when librdkafka's queue is full
-
-int64_t steadyMs() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
 
 Result<expr::ExpressionPtr> compileKey(const NodeConfig& config, const Schema& input) {
     using R = Result<expr::ExpressionPtr>;
@@ -157,8 +153,8 @@ public:
 
     void finish(Emitter&) override {
         if (!m_rk) return;
-        const int64_t start = steadyMs();
-        while (rd_kafka_outq_len(m_rk) > 0 && steadyMs() - start < kFlushMs)
+        const int64_t start = steadyClockMs();
+        while (rd_kafka_outq_len(m_rk) > 0 && steadyClockMs() - start < kFlushMs)
             rd_kafka_flush(m_rk, 100);
         rd_kafka_poll(m_rk, 0);
         checkFailures();
@@ -309,6 +305,7 @@ private:
 void registerKafkaSink(NodeRegistry& registry) {
     NodeSpec spec;
     spec.typeId = "sink.kafka";
+    spec.tags = {"Kafka"};
     spec.displayName = "Kafka";
     spec.category = "sink";
     spec.description =
@@ -319,26 +316,30 @@ void registerKafkaSink(NodeRegistry& registry) {
     spec.inputs = {{"in", "Events to write"}};
     spec.isSink = true;
 
-    ParamSpec topic = makeParam("topic", ParamType::String, Json(), "The topic to write to");
-    topic.required = true;
-    ParamSpec key =
-        makeParam("key", ParamType::Expression, "",
-                  "The message key, an expression over the event (e.g. user_id); empty: no key");
-    ParamSpec format =
-        makeParam("format", ParamType::Choice, "json",
-                  "json: one object per message, `_time` included; csv: one record, fields in "
-                  "input order");
-    format.choices = {"json", "csv"};
-    ParamSpec timeout = makeParam(
-        "delivery_timeout", ParamType::Duration, "5m",
-        "How long librdkafka retries a message while brokers are away before the run fails", "", 1,
-        24 * 3600);
     std::vector<ParamSpec> params = kafkaConnectionParams("Kafka");
-    params.insert(params.begin() + 1, {topic, key, format, timeout});
-    for (auto& p : params) {
-        p.group = "Kafka";
-        spec.params.push_back(std::move(p));
-    }
+    params.insert(
+        params.begin() + 1,
+        {
+            param("topic", ParamType::String, "The topic to write to").mandatory().inGroup("Kafka"),
+            param("key", ParamType::Expression,
+                  "The message key, an expression over the event (e.g. user_id); empty: no key")
+                .byDefault("")
+                .inGroup("Kafka")
+                .as(ParamRole::Expression, 0),
+            param("format", ParamType::Choice,
+                  "json: one object per message, `_time` included; csv: one record, fields in "
+                  "input order")
+                .byDefault("json")
+                .oneOf({"json", "csv"})
+                .inGroup("Kafka"),
+            param("delivery_timeout", ParamType::Duration,
+                  "How long librdkafka retries a message while brokers are away before the run "
+                  "fails")
+                .byDefault("5m")
+                .durationRange("1s", "24h")
+                .inGroup("Kafka"),
+        });
+    for (auto& p : params) spec.params.push_back(std::move(p));
     spec.schemaRule = [](const NodeConfig& config,
                          const SchemaInputs& in) -> Result<std::vector<SchemaPtr>> {
         using R = Result<std::vector<SchemaPtr>>;

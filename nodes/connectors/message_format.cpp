@@ -101,21 +101,26 @@ Field metaFieldDeclaration(MetaField f) {
 }
 
 std::vector<ParamSpec> messageFormatParams(const std::string& group) {
-    ParamSpec format =
-        makeParam("format", ParamType::Choice, "json",
-                  "json: one object per message; csv: one record per message, fields in `schema` "
-                  "order; raw: the message as one `value` string");
-    format.choices = {"json", "csv", "raw"};
-    ParamSpec schema = makeParam(
-        "schema", ParamType::StringList, Json::array(),
-        "The message's fields as \"name type\" (e.g. \"page string\", \"latency_ms int\"); "
-        "needed for json and csv. A missing field is NULL, an unknown one is ignored");
-    ParamSpec maxBytes = makeParam("max_message_bytes", ParamType::Int, kDefaultMaxMessageBytes,
-                                   "A longer message goes to `errors` and is skipped", "bytes", 16,
-                                   1024.0 * 1024 * 1024);
-    std::vector<ParamSpec> out{format, schema, maxBytes};
-    for (auto& p : out) p.group = group;
-    return out;
+    return {
+        param("format", ParamType::Choice,
+              "json: one object per message; csv: one record per message, fields in `schema` "
+              "order; raw: the message as one `value` string")
+            .byDefault("json")
+            .oneOf({"json", "csv", "raw"})
+            .inGroup(group),
+        param("schema", ParamType::StringList,
+              "The message's fields as \"name type\" (e.g. \"page string\", \"latency_ms int\"); "
+              "needed for json and csv. A missing field is NULL, an unknown one is ignored")
+            .byDefault(Json::array())
+            .inGroup(group)
+            .as(ParamRole::Schema),
+        param("max_message_bytes", ParamType::Int,
+              "A longer message goes to `errors` and is skipped")
+            .byDefault(kDefaultMaxMessageBytes)
+            .inUnit("bytes")
+            .range(16, 1024.0 * 1024 * 1024)
+            .inGroup(group),
+    };
 }
 
 Result<std::vector<SchemaPtr>> messageSourceSchema(const NodeConfig& config,

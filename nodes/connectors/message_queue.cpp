@@ -10,19 +10,21 @@ std::optional<OverloadPolicy> overloadPolicyFromName(std::string_view name) {
 }
 
 std::vector<ParamSpec> overloadParams(const std::string& group) {
-    ParamSpec overload =
-        makeParam("overload", ParamType::Choice, "drop_oldest",
-                  "When messages arrive faster than the pipeline takes them: block (wait; TCP "
-                  "slows the sender), drop_oldest (keep the newest) or drop_newest; drops are "
-                  "counted");
-    overload.choices = {"block", "drop_oldest", "drop_newest"};
-    overload.group = group;
-    ParamSpec queue =
-        makeParam("queue_size", ParamType::Int, 100000,
-                  "Messages held between the network and the pipeline before `overload` applies",
-                  "messages", 1, 100000000);
-    queue.group = group;
-    return {overload, queue};
+    return {
+        param("overload", ParamType::Choice,
+              "When messages arrive faster than the pipeline takes them: block (wait; TCP "
+              "slows the sender), drop_oldest (keep the newest) or drop_newest; drops are "
+              "counted")
+            .byDefault("drop_oldest")
+            .oneOf({"block", "drop_oldest", "drop_newest"})
+            .inGroup(group),
+        param("queue_size", ParamType::Int,
+              "Messages held between the network and the pipeline before `overload` applies")
+            .byDefault(100000)
+            .inUnit("messages")
+            .range(1, 100000000)
+            .inGroup(group),
+    };
 }
 
 MessageBlock::Span MessageBlock::keep(std::string_view s) {

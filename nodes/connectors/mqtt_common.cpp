@@ -95,31 +95,41 @@ Result<MqttAddress> parseMqttBroker(std::string_view text) {
 }
 
 std::vector<ParamSpec> mqttConnectionParams(const std::string& group) {
-    std::vector<ParamSpec> out;
-    out.push_back(
-        makeParam("broker", ParamType::String, "127.0.0.1:1883",
-                  "The MQTT broker as host:port, mqtt://host:port, or mqtts://host:port for TLS"));
-    out.push_back(makeParam(
-        "client_id", ParamType::String, "",
-        "The MQTT client id; empty: a unique one is generated (then `clean_session` must be on)"));
-    out.push_back(
-        makeParam("username", ParamType::String, "", "User name for the broker; empty: none"));
-    out.push_back(
-        makeParam("password", ParamType::Secret, "",
-                  "Password for the broker as ${env:NAME} or ${secret:NAME}; empty: none"));
-    out.push_back(makeParam(
-        "clean_session", ParamType::Bool, true,
-        "Start a new session at each connection; off: the broker keeps the subscription and "
-        "QoS 1 messages while the node is away (needs a fixed `client_id`)"));
-    out.push_back(makeParam("keepalive", ParamType::Duration, "30s",
-                            "How often the connection is checked when nothing else is sent", {}, 5,
-                            3600));
-    out.push_back(makeParam(
-        "ca_file", ParamType::Path, "",
-        "mqtts:// only: PEM certificates to trust instead of the system's (a private CA or a "
-        "self-signed broker); relative to the project's folder"));
-    for (auto& p : out) p.group = group;
-    return out;
+    return {
+        param("broker", ParamType::String,
+              "The MQTT broker as host:port, mqtt://host:port, or mqtts://host:port for TLS")
+            .byDefault("127.0.0.1:1883")
+            .inGroup(group)
+            .as(ParamRole::ConnectsTo),
+        param("client_id", ParamType::String,
+              "The MQTT client id; empty: a unique one is generated (then `clean_session` must be "
+              "on)")
+            .byDefault("")
+            .inGroup(group),
+        param("username", ParamType::String, "User name for the broker; empty: none")
+            .byDefault("")
+            .inGroup(group),
+        param("password", ParamType::Secret,
+              "Password for the broker as ${env:NAME} or ${secret:NAME}; empty: none")
+            .byDefault("")
+            .inGroup(group),
+        param("clean_session", ParamType::Bool,
+              "Start a new session at each connection; off: the broker keeps the subscription and "
+              "QoS 1 messages while the node is away (needs a fixed `client_id`)")
+            .byDefault(true)
+            .inGroup(group),
+        param("keepalive", ParamType::Duration,
+              "How often the connection is checked when nothing else is sent")
+            .byDefault("30s")
+            .durationRange("5s", "1h")
+            .inGroup(group),
+        param("ca_file", ParamType::Path,
+              "mqtts:// only: PEM certificates to trust instead of the system's (a private CA or a "
+              "self-signed broker); relative to the project's folder")
+            .byDefault("")
+            .inGroup(group)
+            .as(ParamRole::ReadsFile),
+    };
 }
 
 Result<MqttOptions> mqttOptionsFrom(const NodeConfig& config) {
@@ -145,9 +155,7 @@ Result<MqttOptions> mqttOptionsFrom(const NodeConfig& config) {
 }
 
 ParamSpec mqttQosParam(const std::string& group, const std::string& help) {
-    ParamSpec qos = makeParam("qos", ParamType::Int, 1, help, {}, 0, 1);
-    qos.group = group;
-    return qos;
+    return param("qos", ParamType::Int, help).byDefault(1).range(0, 1).inGroup(group);
 }
 
 void mqttLibInit() {

@@ -286,6 +286,7 @@ private:
 void registerMqttSink(NodeRegistry& registry) {
     NodeSpec spec;
     spec.typeId = "sink.mqtt";
+    spec.tags = {"IoT"};
     spec.displayName = "MQTT";
     spec.category = "sink";
     spec.description =
@@ -297,40 +298,41 @@ void registerMqttSink(NodeRegistry& registry) {
     spec.inputs = {{"in", "Events to publish"}};
     spec.isSink = true;
 
-    ParamSpec topic = makeParam(
-        "topic", ParamType::String, "",
-        "The topic to publish on (no wildcards); {field} is replaced by the event's value "
-        "of that field");
-    topic.required = true;
-    topic.group = "MQTT";
-    spec.params.push_back(topic);
+    spec.params.push_back(
+        param("topic", ParamType::String,
+              "The topic to publish on (no wildcards); {field} is replaced by the event's value "
+              "of that field")
+            .byDefault("")
+            .mandatory()
+            .inGroup("MQTT"));
     spec.params.push_back(mqttQosParam(
         "MQTT", "0: at most once; 1: at least once (the broker acknowledges every message)"));
-    ParamSpec retain =
-        makeParam("retain", ParamType::Bool, false,
-                  "The broker keeps the last message for clients that subscribe later");
-    retain.group = "MQTT";
-    spec.params.push_back(retain);
-    ParamSpec format = makeParam(
-        "format", ParamType::Choice, "json",
-        "json: one object per event, `_time` first; csv: one record, fields in schema order");
-    format.choices = {"json", "csv"};
-    format.group = "MQTT";
-    spec.params.push_back(format);
+    spec.params.push_back(
+        param("retain", ParamType::Bool,
+              "The broker keeps the last message for clients that subscribe later")
+            .byDefault(false)
+            .inGroup("MQTT"));
+    spec.params.push_back(
+        param("format", ParamType::Choice,
+              "json: one object per event, `_time` first; csv: one record, fields in schema order")
+            .byDefault("json")
+            .oneOf({"json", "csv"})
+            .inGroup("MQTT"));
     for (auto& p : mqttConnectionParams("MQTT")) spec.params.push_back(std::move(p));
-    ParamSpec buffer =
-        makeParam("buffer_rows", ParamType::Int, 10000,
-                  "Messages kept while the broker is away; beyond that the oldest are dropped and "
-                  "counted",
-                  "messages", 1, 100000000);
-    buffer.group = "MQTT";
-    spec.params.push_back(buffer);
-    ParamSpec ackTimeout =
-        makeParam("ack_timeout", ParamType::Duration, "10s",
-                  "At the end of the run, how long to wait for the broker to take every message",
-                  {}, 0, 3600);
-    ackTimeout.group = "MQTT";
-    spec.params.push_back(ackTimeout);
+    spec.params.push_back(
+        param("buffer_rows", ParamType::Int,
+              "Messages kept while the broker is away; beyond that the oldest are dropped and "
+              "counted")
+            .byDefault(10000)
+            .inUnit("messages")
+            .range(1, 100000000)
+            .inGroup("MQTT"));
+    spec.params.push_back(
+        param("ack_timeout", ParamType::Duration,
+              "At the end of the run, how long to wait for the broker to take every message")
+            .byDefault("10s")
+            .durationRange("0s", "1h")
+            .inGroup("MQTT"));
 
     spec.schemaRule = [](const NodeConfig& config,
                          const SchemaInputs& inputs) -> Result<std::vector<SchemaPtr>> {

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "engine/core/clock.h"
 #include "engine/graph/node_registry.h"
 #include "nodes/connectors/mqtt_common.h"
 #include "nodes/connectors/push_source.h"
@@ -28,16 +29,6 @@ namespace {
 constexpr size_t kBlockMessages = 256;       // hand over at the latest after this many...
 constexpr size_t kBlockBytes = 1024 * 1024;  // ...or this many bytes...
 constexpr int64_t kMaxHoldUs = 1000;         // ...or when the first one has waited this long
-
-TimeUs wallNowUs() {
-    using namespace std::chrono;
-    return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-int64_t steadyNowUs() {
-    using namespace std::chrono;
-    return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
-}
 
 Status checkSubscriptionTopic(const std::string& topic) {
     if (topic.empty())
@@ -86,12 +77,12 @@ private:
     }
 
     void onMessage(const mosquitto_message& msg) override {
-        if (m_block.empty()) m_firstHeldUs = steadyNowUs();
+        if (m_block.empty()) m_firstHeldUs = steadyClockUs();
         MessageMeta meta;
         meta.topic = msg.topic ? std::string_view(msg.topic) : std::string_view();
         const std::string_view payload(static_cast<const char*>(msg.payload),
                                        msg.payload ? static_cast<size_t>(msg.payloadlen) : 0);
-        m_block.add(payload, meta, wallNowUs());
+        m_block.add(payload, meta, wallClockUs());
     }
 
     bool afterLoop() override {
@@ -99,7 +90,7 @@ private:
         const bool full = m_block.size() >= m_blockMessages || m_block.bytes() >= kBlockBytes;
         // Nothing more came in the last turn (which only polled): hand over now.
         const bool quiet = m_block.size() == m_sizeLastTurn;
-        if (full || quiet || steadyNowUs() - m_firstHeldUs >= kMaxHoldUs) {
+        if (full || quiet || steadyClockUs() - m_firstHeldUs >= kMaxHoldUs) {
             // In `block` mode this waits for room; PushSource::close() stops the queue first,
             // which wakes it.
             m_queue->push(m_block);
@@ -127,6 +118,7 @@ private:
 void registerMqttSource(NodeRegistry& registry) {
     NodeSpec spec;
     spec.typeId = "source.mqtt";
+    spec.tags = {"IoT"};
     spec.displayName = "MQTT";
     spec.category = "source";
     spec.description =
@@ -135,12 +127,12 @@ void registerMqttSource(NodeRegistry& registry) {
         "it came on is the field `topic`. Reconnects with backoff when the broker goes away.";
     spec.outputs = {{"out", "One event per message"}};
 
-    ParamSpec topic =
-        makeParam("topic", ParamType::String, "",
-                  "The topic to subscribe to; + matches one level, # the rest (sensors/+/temp)");
-    topic.required = true;
-    topic.group = "MQTT";
-    spec.params.push_back(topic);
+    spec.params.push_back(
+        param("topic", ParamType::String,
+              "The topic to subscribe to; + matches one level, # the rest (sensors/+/temp)")
+            .byDefault("")
+            .mandatory()
+            .inGroup("MQTT"));
     spec.params.push_back(mqttQosParam(
         "MQTT",
         "0: at most once; 1: at least once (the broker resends what was not acknowledged)"));

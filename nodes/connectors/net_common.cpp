@@ -1,4 +1,5 @@
 #include "nodes/connectors/net_common.h"
+#include "engine/core/clock.h"
 
 #include <algorithm>
 #include <cctype>
@@ -14,15 +15,19 @@ constexpr size_t kFirstBuffer = 256 * 1024;  // enough for many lines per read
 }  // namespace
 
 std::vector<ParamSpec> listenParams(const std::string& group) {
-    ParamSpec bind =
-        makeParam("bind", ParamType::String, "127.0.0.1",
-                  "Address to listen on: 127.0.0.1 accepts senders on this machine only, 0.0.0.0 "
-                  "any sender on the network");
-    ParamSpec port = makeParam("port", ParamType::Int, nullptr, "Port to listen on", {}, 1, 65535);
-    port.required = true;
-    std::vector<ParamSpec> out{bind, port};
-    for (auto& p : out) p.group = group;
-    return out;
+    return {
+        param("bind", ParamType::String,
+              "Address to listen on: 127.0.0.1 accepts senders on this machine only, 0.0.0.0 "
+              "any sender on the network")
+            .byDefault("127.0.0.1")
+            .inGroup(group)
+            .as(ParamRole::ListenAddress),
+        param("port", ParamType::Int, "Port to listen on")
+            .mandatory()
+            .range(1, 65535)
+            .inGroup(group)
+            .as(ParamRole::ListenPort),
+    };
 }
 
 Result<boost::asio::ip::address> parseBindAddress(const std::string& text) {
@@ -46,11 +51,6 @@ std::string netErrorText(const boost::system::error_code& ec) {
     std::string s = ec.message();
     if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
     return s;
-}
-
-TimeUs netWallNowUs() {
-    using namespace std::chrono;
-    return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 LineCutter::LineCutter(size_t maxLineBytes)

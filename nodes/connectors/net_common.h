@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/core/clock.h"
 #include "engine/core/status.h"
 #include "engine/core/types.h"
 #include "engine/graph/params.h"
@@ -32,8 +33,6 @@ Result<boost::asio::ip::address> parseBindAddress(const std::string& text);
 std::string endpointText(const boost::asio::ip::address& address, unsigned short port);
 // A socket error as a message part: "address already in use".
 std::string netErrorText(const boost::system::error_code& ec);
-// Wall-clock now, microseconds since the epoch.
-TimeUs netWallNowUs();
 // Pushes `block` into `queue` (see MessageQueue::push); once the queue is stopped the block is
 // dropped, so a network thread that runs on a little longer cannot pile messages up.
 inline void handOver(MessageQueue& queue, MessageBlock& block) {

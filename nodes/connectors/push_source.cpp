@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "engine/core/clock.h"
 #include "engine/graph/secrets.h"
 
 namespace riffle {
@@ -10,11 +11,6 @@ namespace riffle {
 namespace {
 
 constexpr int64_t kIdlePollUs = 2000;  // how soon to look again when nothing has arrived
-
-TimeUs wallNowUs() {
-    using namespace std::chrono;
-    return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 }  // namespace
 
@@ -24,7 +20,7 @@ void PushTransport::reportError(std::string_view raw, std::string error) {
         ++m_errorsOmitted;
     } else {
         constexpr size_t kMaxRaw = 1024;
-        m_errors.push_back({std::string(raw.substr(0, kMaxRaw)), std::move(error), wallNowUs()});
+        m_errors.push_back({std::string(raw.substr(0, kMaxRaw)), std::move(error), wallClockUs()});
     }
     m_hasErrors.store(true, std::memory_order_release);
 }
@@ -38,7 +34,7 @@ void PushTransport::takeErrors(std::vector<TransportError>& out) {
         out.push_back({{},
                        std::to_string(m_errorsOmitted) +
                            " more errors of the connection, not shown one by one",
-                       wallNowUs()});
+                       wallClockUs()});
         m_errorsOmitted = 0;
     }
     m_hasErrors.store(false, std::memory_order_release);

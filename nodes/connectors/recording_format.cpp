@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "engine/core/clock.h"
 #include "engine/core/json_text.h"
 #include "engine/core/time_format.h"
 
@@ -45,8 +46,7 @@ bool fixedWidth(Type t) {
 
 std::string nowIso() {
     using namespace std::chrono;
-    return formatIso8601Ms(
-        duration_cast<microseconds>(system_clock::now().time_since_epoch()).count());
+    return formatIso8601Ms(wallClockUs());
 }
 
 std::string notARecording(const std::string& path) {

@@ -33,6 +33,8 @@ namespace riffle {
 inline constexpr std::string_view kRecordingExtension = ".riffle-rec";
 inline constexpr std::string_view kRecordingFormat = "riffle-recording";
 inline constexpr int kRecordingVersion = 1;
+// The node type that writes a recording (the studio's Record… actions add one).
+inline constexpr std::string_view kRecordingSinkType = "sink.recording";
 
 bool hasRecordingExtension(std::string_view path);
 

@@ -95,7 +95,7 @@ Result<std::vector<SchemaPtr>> recordingSinkSchema(const NodeConfig& config, con
 
 void registerRecordingSink(NodeRegistry& registry) {
     NodeSpec spec;
-    spec.typeId = "sink.recording";
+    spec.typeId = std::string(kRecordingSinkType);
     spec.displayName = "Recording";
     spec.category = "sink";
     spec.description =
@@ -104,22 +104,16 @@ void registerRecordingSink(NodeRegistry& registry) {
     spec.inputs = {{"in", "Events to record"}};
     spec.isSink = true;
 
-    ParamSpec path;
-    path.key = "path";
-    path.type = ParamType::Path;
-    path.required = true;
-    path.help = "The .riffle-rec file to write; relative to the project's folder";
-    path.group = "Sink";
-    spec.params.push_back(path);
-
-    ParamSpec overwrite;
-    overwrite.key = "overwrite";
-    overwrite.type = ParamType::Bool;
-    overwrite.defaultValue = true;
-    overwrite.help =
-        "Replace an existing recording; when off, a run refuses to start if the file exists";
-    overwrite.group = "Sink";
-    spec.params.push_back(overwrite);
+    spec.params.push_back(param("path", ParamType::Path,
+                                "The .riffle-rec file to write; relative to the project's folder")
+                              .mandatory()
+                              .inGroup("Sink")
+                              .as(ParamRole::WritesFile));
+    spec.params.push_back(
+        param("overwrite", ParamType::Bool,
+              "Replace an existing recording; when off, a run refuses to start if the file exists")
+            .byDefault(true)
+            .inGroup("Sink"));
 
     spec.schemaRule = recordingSinkSchema;
     spec.createOperator = [](const OperatorContext& ctx) {

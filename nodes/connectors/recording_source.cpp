@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "engine/core/clock.h"
 #include "engine/graph/node_registry.h"
 #include "nodes/connectors/recording_format.h"
 #include "nodes/register_builtin_nodes.h"
@@ -27,11 +28,6 @@ namespace riffle {
 namespace {
 
 constexpr int64_t kMaxWaitUs = 1000000;  // ask again at least every second while pacing
-
-int64_t steadyNowUs() {
-    using namespace std::chrono;
-    return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
-}
 
 Result<std::vector<SchemaPtr>> recordingSourceSchema(const NodeConfig& config,
                                                      const SchemaInputs&) {
@@ -124,7 +120,7 @@ private:
 
     // How long until the pending chunk is due; 0 or less when it is.
     int64_t pacingWaitUs() {
-        const int64_t nowUs = steadyNowUs();
+        const int64_t nowUs = steadyClockUs();
         if (!m_anchored) {
             m_anchored = true;
             m_anchorEvent = m_reader.firstTime();
@@ -167,32 +163,22 @@ void registerRecordingSource(NodeRegistry& registry) {
         "it, or as fast as possible; the same recording always gives the same results.";
     spec.outputs = {{"out", "The recorded events, with their recorded schema and event time"}};
 
-    ParamSpec path;
-    path.key = "path";
-    path.type = ParamType::Path;
-    path.required = true;
-    path.help = "The .riffle-rec file to replay; relative to the project's folder";
-    path.group = "Source";
-    spec.params.push_back(path);
-
-    ParamSpec speed;
-    speed.key = "speed";
-    speed.type = ParamType::Float;
-    speed.defaultValue = 1.0;
-    speed.min = 0;
-    speed.help =
-        "Replay pace by event time: 1 = original, 2 = twice as fast, 0 = as fast as possible";
-    speed.unit = "x";
-    speed.group = "Source";
-    spec.params.push_back(speed);
-
-    ParamSpec loop;
-    loop.key = "loop";
-    loop.type = ParamType::Bool;
-    loop.defaultValue = false;
-    loop.help = "Start over at the end; event time keeps increasing across repeats";
-    loop.group = "Source";
-    spec.params.push_back(loop);
+    spec.params.push_back(param("path", ParamType::Path,
+                                "The .riffle-rec file to replay; relative to the project's folder")
+                              .mandatory()
+                              .inGroup("Source")
+                              .as(ParamRole::ReadsFile));
+    spec.params.push_back(
+        param("speed", ParamType::Float,
+              "Replay pace by event time: 1 = original, 2 = twice as fast, 0 = as fast as possible")
+            .byDefault(1.0)
+            .range(0)
+            .inUnit("x")
+            .inGroup("Source"));
+    spec.params.push_back(param("loop", ParamType::Bool,
+                                "Start over at the end; event time keeps increasing across repeats")
+                              .byDefault(false)
+                              .inGroup("Source"));
 
     for (ParamSpec p : sourceTimeParams("0s")) {
         if (p.key == "time_field") p.help = "Ignored: a recording replays its recorded `_time`";

@@ -21,14 +21,15 @@ Result<SampledSchema> inferMessageSchema(const NodeSpec& spec, const std::string
                                          const std::atomic<bool>* cancel, int64_t settleMs) {
     using R = Result<SampledSchema>;
     const std::string label = nodeLabel(spec, nodeId);
-    if (!spec.isSource() || !spec.param("format") || !spec.param("max_message_bytes"))
+    const ParamSpec* schema = spec.paramWithRole(ParamRole::Schema);
+    if (!spec.isSource() || !spec.param("format") || !schema)
         return R::error(
             label +
             " is not a message source; only Kafka, MQTT, TCP, UDP and WebSocket sources "
             "can infer their fields");
     if (!params.is_object()) params = Json::object();
     params["format"] = "raw";
-    params["schema"] = Json::array();
+    params[schema->key] = Json::array();
     params["time_field"] = "";
     if (spec.param("group")) {
         std::random_device rd;
@@ -112,14 +113,14 @@ Result<SampledSchema> inferMessageSchema(const NodeSpec& spec, const std::string
 
 bool needsSchemaAtRun(const NodeSpec& spec, const Json& params) {
     const ParamSpec* format = spec.param("format");
-    if (!spec.isSource() || !format || !spec.param("schema") || !spec.param("max_message_bytes"))
-        return false;
-    auto value = [&](const char* key, const Json& def) {
+    const ParamSpec* schemaParam = spec.paramWithRole(ParamRole::Schema);
+    if (!spec.isSource() || !format || !schemaParam) return false;
+    auto value = [&](const std::string& key, const Json& def) {
         return params.is_object() && params.contains(key) && !params[key].is_null() ? params[key]
                                                                                     : def;
     };
     const Json f = value("format", format->defaultValue);
-    const Json schema = value("schema", Json::array());
+    const Json schema = value(schemaParam->key, Json::array());
     return f == "json" && (schema.is_array() || schema.is_null()) && schema.empty();
 }
 

@@ -140,7 +140,7 @@ private:
     void onData(Connection& c, size_t n) {
         MessageMeta meta;
         meta.peer = c.peer;
-        const TimeUs now = netWallNowUs();
+        const TimeUs now = wallClockUs();
         c.lines.consume(
             n,
             [&](std::string_view line) {
@@ -154,7 +154,7 @@ private:
     void onClosed(const std::shared_ptr<Connection>& c, const boost::system::error_code& ec) {
         MessageMeta meta;
         meta.peer = c->peer;
-        const TimeUs now = netWallNowUs();
+        const TimeUs now = wallClockUs();
         c->lines.finish([&](std::string_view line) { m_block.add(line, meta, now); },
                         [&](std::string_view start) { tooLong(*c, start); });
         handOver(*m_queue, m_block);
@@ -199,13 +199,13 @@ void registerTcpSource(NodeRegistry& registry) {
         "sender's address is the `peer` field.";
     spec.outputs = {{"out", "One event per line", false}};
     for (auto& p : listenParams("TCP")) spec.params.push_back(std::move(p));
-    ParamSpec maxConnections =
-        makeParam("max_connections", ParamType::Int, 64,
-                  "Clients connected at once; a client beyond it is closed and counted on "
-                  "`errors`",
-                  "connections", 1, 100000);
-    maxConnections.group = "TCP";
-    spec.params.push_back(maxConnections);
+    spec.params.push_back(param("max_connections", ParamType::Int,
+                                "Clients connected at once; a client beyond it is closed and "
+                                "counted on `errors`")
+                              .byDefault(64)
+                              .inUnit("connections")
+                              .range(1, 100000)
+                              .inGroup("TCP"));
     for (auto& p : messageFormatParams("TCP")) spec.params.push_back(std::move(p));
     for (auto& p : overloadParams("TCP")) spec.params.push_back(std::move(p));
     for (auto& p : sourceTimeParams("2s")) spec.params.push_back(std::move(p));

@@ -84,7 +84,7 @@ private:
         const std::string peer = endpointText(m_sender.address(), m_sender.port());
         MessageMeta meta;
         meta.peer = peer;
-        const TimeUs now = netWallNowUs();
+        const TimeUs now = wallClockUs();
         std::string_view rest(m_buffer.data(), n);
         while (!rest.empty()) {
             const size_t nl = rest.find('\n');

@@ -243,7 +243,7 @@ private:
                         const auto data = m_buffer.cdata();
                         m_block.add(
                             std::string_view(static_cast<const char*>(data.data()), data.size()),
-                            MessageMeta{}, netWallNowUs());
+                            MessageMeta{}, wallClockUs());
                         handOver(*m_queue, m_block);
                     }
                     m_buffer.consume(m_buffer.size());
@@ -305,18 +305,20 @@ void registerWebSocketSource(NodeRegistry& registry) {
         "event per message; "
         "reconnects when the server goes away.";
     spec.outputs = {{"out", "One event per message", false}};
-    ParamSpec url =
-        makeParam("url", ParamType::String, "",
-                  "The server's address, as in ws://127.0.0.1:8080/feed or wss://example.com/feed");
-    url.required = true;
-    url.group = "WebSocket";
-    spec.params.push_back(url);
-    ParamSpec caFile =
-        makeParam("ca_file", ParamType::Path, "",
-                  "wss:// only: PEM certificates to trust instead of the system's (a private CA or "
-                  "a self-signed server); relative to the project's folder");
-    caFile.group = "WebSocket";
-    spec.params.push_back(caFile);
+    spec.params.push_back(
+        param("url", ParamType::String,
+              "The server's address, as in ws://127.0.0.1:8080/feed or wss://example.com/feed")
+            .byDefault("")
+            .mandatory()
+            .inGroup("WebSocket")
+            .as(ParamRole::ConnectsTo));
+    spec.params.push_back(
+        param("ca_file", ParamType::Path,
+              "wss:// only: PEM certificates to trust instead of the system's (a private CA or "
+              "a self-signed server); relative to the project's folder")
+            .byDefault("")
+            .inGroup("WebSocket")
+            .as(ParamRole::ReadsFile));
     for (auto& p : messageFormatParams("WebSocket")) spec.params.push_back(std::move(p));
     for (auto& p : overloadParams("WebSocket")) spec.params.push_back(std::move(p));
     for (auto& p : sourceTimeParams("2s")) spec.params.push_back(std::move(p));

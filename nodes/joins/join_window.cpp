@@ -620,6 +620,7 @@ void registerWindowJoin(NodeRegistry& registry) {
     s.typeId = "join.window";
     s.displayName = "Window join";
     s.category = "join";
+    s.state = {{"left and right buffers", 1}, {"watermarks", 1}};
     s.description =
         "Joins two streams on equal keys within the same tumbling event-time window, like a SQL "
         "inner "
@@ -633,21 +634,23 @@ void registerWindowJoin(NodeRegistry& registry) {
          "One row per matching pair: _time (the later event time), the left fields, the right "
          "fields (right_<name> when a left field has the name), window_start, window_end",
          false}};
-    ParamSpec size =
-        makeParam("size", ParamType::Duration, "10s",
-                  "Length of each tumbling window; only events of the same window join", "", 1e-6);
-    size.group = "Window";
-    ParamSpec leftKey =
-        makeParam("left_key", ParamType::Expression, nullptr,
-                  "Join key over the left stream, usually a field name, e.g. auction");
-    leftKey.required = true;
-    leftKey.group = "Join";
-    ParamSpec rightKey =
-        makeParam("right_key", ParamType::Expression, nullptr,
-                  "Join key over the right stream, e.g. id; it must compare with left_key");
-    rightKey.required = true;
-    rightKey.group = "Join";
-    s.params = {size, leftKey, rightKey};
+    s.params = {
+        param("size", ParamType::Duration,
+              "Length of each tumbling window; only events of the same window join")
+            .byDefault("10s")
+            .durationRange("1us")
+            .inGroup("Window"),
+        param("left_key", ParamType::Expression,
+              "Join key over the left stream, usually a field name, e.g. auction")
+            .mandatory()
+            .inGroup("Join")
+            .as(ParamRole::Expression, 0),
+        param("right_key", ParamType::Expression,
+              "Join key over the right stream, e.g. id; it must compare with left_key")
+            .mandatory()
+            .inGroup("Join")
+            .as(ParamRole::Expression, 1),
+    };
     s.schemaRule = [](const NodeConfig& config,
                       const SchemaInputs& in) -> Result<std::vector<SchemaPtr>> {
         if (in.schemas.size() != 2 || in.ports != std::vector<int>{0, 1})

@@ -137,24 +137,18 @@ void registerFileSink(NodeRegistry& registry) {
     spec.inputs = {{"in", "Events to write"}};
     spec.isSink = true;
 
-    ParamSpec path;
-    path.key = "path";
-    path.type = ParamType::Path;
-    path.required = true;
-    path.help =
-        "The file to write (replaced when the run starts); relative to the project's folder";
-    path.group = "Sink";
-    spec.params.push_back(path);
-
-    ParamSpec format;
-    format.key = "format";
-    format.type = ParamType::Choice;
-    format.defaultValue = "auto";
-    format.choices = {"auto", "csv", "jsonl"};
-    format.help =
-        "csv (with a header row) or jsonl (one object per line); auto goes by the extension";
-    format.group = "Sink";
-    spec.params.push_back(format);
+    spec.params.push_back(
+        param("path", ParamType::Path,
+              "The file to write (replaced when the run starts); relative to the project's folder")
+            .mandatory()
+            .inGroup("Sink")
+            .as(ParamRole::WritesFile));
+    spec.params.push_back(
+        param("format", ParamType::Choice,
+              "csv (with a header row) or jsonl (one object per line); auto goes by the extension")
+            .byDefault("auto")
+            .oneOf({"auto", "csv", "jsonl"})
+            .inGroup("Sink"));
 
     spec.schemaRule = [](const NodeConfig& config,
                          const SchemaInputs&) -> Result<std::vector<SchemaPtr>> {

@@ -73,11 +73,12 @@ void registerLogSink(NodeRegistry& registry) {
     s.description = "Prints events as lines of name=value pairs: on the terminal when headless.";
     s.inputs = {{"in", "Events to print", false}};
     s.outputs = {};
-    ParamSpec limit =
-        makeParam("limit", ParamType::Int, 20, "How many events to print; the rest are counted");
-    limit.min = 0;
-    limit.unit = "rows";
-    s.params = {limit};
+    s.params = {
+        param("limit", ParamType::Int, "How many events to print; the rest are counted")
+            .byDefault(20)
+            .range(0)
+            .inUnit("rows"),
+    };
     s.isSink = true;
     s.createOperator = [](const OperatorContext& ctx) { return std::make_unique<LogSink>(ctx); };
     registry.add(std::move(s));

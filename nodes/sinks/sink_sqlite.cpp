@@ -258,6 +258,7 @@ Result<std::vector<SchemaPtr>> sqliteSinkSchema(const NodeConfig& config,
 void registerSqliteSink(NodeRegistry& registry) {
     NodeSpec spec;
     spec.typeId = "sink.sqlite";
+    spec.tags = {"SQLite"};
     spec.displayName = "SQLite";
     spec.category = "sink";
     spec.description =
@@ -266,38 +267,27 @@ void registerSqliteSink(NodeRegistry& registry) {
     spec.inputs = {{"in", "Events to write"}};
     spec.isSink = true;
 
-    ParamSpec path;
-    path.key = "path";
-    path.type = ParamType::Path;
-    path.required = true;
-    path.help = "The database file (created when missing); relative to the project's folder";
-    path.group = "Sink";
-    spec.params.push_back(path);
-
-    ParamSpec table;
-    table.key = "table";
-    table.type = ParamType::String;
-    table.defaultValue = "";
-    table.help = "Table to write to; empty means the node's id";
-    table.group = "Sink";
-    spec.params.push_back(table);
-
-    ParamSpec mode;
-    mode.key = "mode";
-    mode.type = ParamType::Choice;
-    mode.defaultValue = "append";
-    mode.choices = {"append", "upsert"};
-    mode.help = "append adds every event; upsert replaces the row with the same `key`";
-    mode.group = "Sink";
-    spec.params.push_back(mode);
-
-    ParamSpec key;
-    key.key = "key";
-    key.type = ParamType::StringList;
-    key.defaultValue = Json::array();
-    key.help = "Fields that identify a row (needed for upsert)";
-    key.group = "Sink";
-    spec.params.push_back(key);
+    spec.params.push_back(
+        param("path", ParamType::Path,
+              "The database file (created when missing); relative to the project's folder")
+            .mandatory()
+            .inGroup("Sink")
+            .as(ParamRole::WritesFile));
+    spec.params.push_back(
+        param("table", ParamType::String, "Table to write to; empty means the node's id")
+            .byDefault("")
+            .inGroup("Sink"));
+    spec.params.push_back(
+        param("mode", ParamType::Choice,
+              "append adds every event; upsert replaces the row with the same `key`")
+            .byDefault("append")
+            .oneOf({"append", "upsert"})
+            .inGroup("Sink"));
+    spec.params.push_back(
+        param("key", ParamType::StringList, "Fields that identify a row (needed for upsert)")
+            .byDefault(Json::array())
+            .inGroup("Sink")
+            .as(ParamRole::InputFields, 0));
 
     spec.schemaRule = sqliteSinkSchema;
     spec.createOperator = [](const OperatorContext& ctx) {

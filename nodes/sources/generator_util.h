@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "engine/core/batch.h"
+#include "engine/core/clock.h"
 #include "engine/core/time_format.h"
 #include "engine/graph/node_spec.h"
 #include "engine/runtime/operator.h"
@@ -202,18 +203,6 @@ private:
     Batch* m_batch = nullptr;
 };
 
-// Wall-clock time (event times of start = "now") and a monotonic clock (pacing), in µs.
-inline TimeUs wallClockUs() {
-    return std::chrono::duration_cast<std::chrono::microseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-inline int64_t steadyClockUs() {
-    return std::chrono::duration_cast<std::chrono::microseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
-
 // How long a paced source waits when it is ahead of the clock: at least 1 ms, so that batches
 // gather about a millisecond of events (and hold an event back by about that much), at most
 // 100 ms.
@@ -257,16 +246,6 @@ inline std::optional<TimeUs> startTime(std::string_view text, TimeUs nowUs) {
 inline std::string badStartMessage(std::string_view text) {
     return "`start` must be \"now\" or an ISO-8601 time like 2026-01-01T00:00:00Z, got `" +
            std::string(text) + "`";
-}
-
-// A parameter of the "Source" group.
-inline ParamSpec sourceParam(std::string key, ParamType type, Json defaultValue, std::string help,
-                             std::string unit = {}, std::optional<double> min = {},
-                             std::optional<double> max = {}) {
-    ParamSpec p = makeParam(std::move(key), type, std::move(defaultValue), std::move(help),
-                            std::move(unit), min, max);
-    p.group = "Source";
-    return p;
 }
 
 inline constexpr const char* kStartHelp =

@@ -96,7 +96,7 @@ public:
     }
 
     Status open() override {
-        auto start = gen::startTime(m_startText, m_runStartUs ? m_runStartUs : gen::wallClockUs());
+        auto start = gen::startTime(m_startText, m_runStartUs ? m_runStartUs : wallClockUs());
         if (!start) return Status::error(m_label + ": " + gen::badStartMessage(m_startText));
         m_nextBaseUs = *start;
         m_fractionAcc = 0;
@@ -109,7 +109,7 @@ public:
         m_nextBaseUs += unit * m_partition / m_rateMilli;
         m_fractionAcc = unit * m_partition % m_rateMilli;
         m_produced = 0;
-        m_openedUs = gen::steadyClockUs();
+        m_openedUs = steadyClockUs();
         return Status::ok();
     }
 
@@ -221,9 +221,9 @@ private:
 }  // namespace
 
 void registerClickstreamSource(NodeRegistry& registry) {
-    using gen::sourceParam;
     NodeSpec spec;
     spec.typeId = "source.clickstream";
+    spec.tags = {"clickstream"};
     spec.displayName = "Clickstream generator";
     spec.category = "source";
     spec.description =
@@ -231,26 +231,42 @@ void registerClickstreamSource(NodeRegistry& registry) {
         "and checkout, with page views, clicks, cart adds and purchases. Deterministic for a seed.";
     spec.outputs = {{"out", "One row per event: view, click, add_to_cart or purchase", false}};
     spec.params = {
-        sourceParam("rate", ParamType::Float, 1000.0,
-                    "Events per second of wall-clock time; 0 = as fast as possible. "
-                    "Event time advances 1/rate s per event (10 µs when 0)",
-                    "events/s", 0, 1e9),
-        sourceParam("users", ParamType::Int, 10000,
-                    "Number of distinct users; about a tenth have a session open at once", "users",
-                    1, 1e9),
-        sourceParam("seed", ParamType::Int, 1,
-                    "Random seed: the same seed and start give the same rows every run"),
-        sourceParam("limit", ParamType::Int, 0, "Stop after this many events; 0 = endless",
-                    "events", 0),
-        sourceParam("disorder_ms", ParamType::Int, 0,
-                    "Shift each event's time back by a random amount up to this; raise "
-                    "max_out_of_orderness "
-                    "to match so that windows still count them",
-                    "ms", 0, 3'600'000),
-        sourceParam("late_fraction", ParamType::Float, 0.0,
-                    "Fraction of events delayed by 30 s (plus disorder) so that they arrive late",
-                    "", 0, 1),
-        sourceParam("start", ParamType::String, "now", gen::kStartHelp),
+        param("rate", ParamType::Float,
+              "Events per second of wall-clock time; 0 = as fast as possible. "
+              "Event time advances 1/rate s per event (10 µs when 0)")
+            .byDefault(1000.0)
+            .inUnit("events/s")
+            .range(0, 1e9)
+            .inGroup("Source"),
+        param("users", ParamType::Int,
+              "Number of distinct users; about a tenth have a session open at once")
+            .byDefault(10000)
+            .inUnit("users")
+            .range(1, 1e9)
+            .inGroup("Source"),
+        param("seed", ParamType::Int,
+              "Random seed: the same seed and start give the same rows every run")
+            .byDefault(1)
+            .inGroup("Source"),
+        param("limit", ParamType::Int, "Stop after this many events; 0 = endless")
+            .byDefault(0)
+            .inUnit("events")
+            .range(0)
+            .inGroup("Source"),
+        param("disorder_ms", ParamType::Int,
+              "Shift each event's time back by a random amount up to this; raise "
+              "max_out_of_orderness "
+              "to match so that windows still count them")
+            .byDefault(0)
+            .inUnit("ms")
+            .range(0, 3'600'000)
+            .inGroup("Source"),
+        param("late_fraction", ParamType::Float,
+              "Fraction of events delayed by 30 s (plus disorder) so that they arrive late")
+            .byDefault(0.0)
+            .range(0, 1)
+            .inGroup("Source"),
+        param("start", ParamType::String, gen::kStartHelp).byDefault("now").inGroup("Source"),
     };
     gen::appendGeneratorTimeParams(spec.params);
     spec.schemaRule = [](const NodeConfig& config,

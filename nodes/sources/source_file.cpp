@@ -14,6 +14,7 @@
 #include <chrono>
 #include <optional>
 
+#include "engine/core/clock.h"
 #include "engine/core/json_text.h"
 #include "engine/core/time_format.h"
 #include "engine/core/utf8.h"
@@ -30,16 +31,6 @@ namespace {
 
 constexpr int64_t kMaxWaitUs = 1000000;  // ask again at least every second while pacing
 constexpr int64_t kDefaultMaxLineBytes = 1024 * 1024;
-
-TimeUs wallNowUs() {
-    using namespace std::chrono;
-    return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-int64_t steadyNowUs() {
-    using namespace std::chrono;
-    return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
-}
 
 // The file's time column: `time_field`, or a `_time` column written by sink.file.
 std::string effectiveTimeField(const NodeConfig& config, const std::vector<std::string>& names) {
@@ -145,7 +136,7 @@ public:
         if (m_ended) return SourcePoll::ended();
         ErrorRows errors(out, m_ctx.config.id());
         BatchPtr batch;
-        const TimeUs pollWallUs = wallNowUs();
+        const TimeUs pollWallUs = wallClockUs();
         size_t handled = 0;
         while (handled < m_batchRows) {
             if (!m_pending) m_pending = readItem(pollWallUs);
@@ -401,7 +392,7 @@ private:
 
     // How long until the pending row is due; 0 or less when it is.
     int64_t pacingWaitUs() {
-        const int64_t nowUs = steadyNowUs();
+        const int64_t nowUs = steadyClockUs();
         if (!m_anchored) {
             m_anchored = true;
             m_anchorEvent = m_eventTime;
@@ -470,76 +461,51 @@ void registerFileSource(NodeRegistry& registry) {
         "The fields are declared or inferred from the first rows.";
     spec.outputs = {{"out", "One event per row of the file"}};
 
-    ParamSpec path;
-    path.key = "path";
-    path.type = ParamType::Path;
-    path.required = true;
-    path.help = "The file to read; a relative path is taken from the project's folder";
-    path.group = "Source";
-    spec.params.push_back(path);
-
-    ParamSpec format;
-    format.key = "format";
-    format.type = ParamType::Choice;
-    format.defaultValue = "auto";
-    format.choices = {"auto", "csv", "jsonl"};
-    format.help =
-        "csv (header row, RFC 4180) or jsonl (one object per line); auto goes by the extension";
-    format.group = "Source";
-    spec.params.push_back(format);
-
-    ParamSpec schema;
-    schema.key = "schema";
-    schema.type = ParamType::StringList;
-    schema.defaultValue = Json::array();
-    schema.help =
-        "Fields as \"name type\" (e.g. \"latency_ms int\"); empty: inferred from the first 100 "
-        "rows";
-    schema.group = "Source";
-    spec.params.push_back(schema);
-
-    ParamSpec speed;
-    speed.key = "speed";
-    speed.type = ParamType::Float;
-    speed.defaultValue = 0.0;
-    speed.min = 0;
-    speed.help =
-        "Replay pace by event time: 1 = original, 2 = twice as fast, 0 = as fast as possible";
-    speed.unit = "x";
-    speed.group = "Source";
-    spec.params.push_back(speed);
-
-    ParamSpec loop;
-    loop.key = "loop";
-    loop.type = ParamType::Bool;
-    loop.defaultValue = false;
-    loop.help = "Start over at the end of the file; event time keeps increasing across repeats";
-    loop.group = "Source";
-    spec.params.push_back(loop);
-
-    ParamSpec maxLine;
-    maxLine.key = "max_line_bytes";
-    maxLine.type = ParamType::Int;
-    maxLine.defaultValue = kDefaultMaxLineBytes;
-    maxLine.min = 64;
-    maxLine.max = 1024.0 * 1024 * 1024;
-    maxLine.unit = "bytes";
-    maxLine.help = "A longer line goes to `errors` and is skipped";
-    maxLine.group = "Source";
-    spec.params.push_back(maxLine);
-
-    ParamSpec batchRows;
-    batchRows.key = "batch_rows";
-    batchRows.type = ParamType::Int;
-    batchRows.defaultValue = static_cast<int64_t>(kBatchRows);
-    batchRows.min = 1;
-    batchRows.max = static_cast<double>(kBatchRows);
-    batchRows.unit = "rows";
-    batchRows.help =
-        "Rows read per step; the watermark moves after each step, so 1 replays the file event by "
-        "event";
-    batchRows.group = "Source";
-    spec.params.push_back(batchRows);
+    spec.params.push_back(
+        param("path", ParamType::Path,
+              "The file to read; a relative path is taken from the project's folder")
+            .mandatory()
+            .inGroup("Source")
+            .as(ParamRole::ReadsFile));
+    spec.params.push_back(
+        param("format", ParamType::Choice,
+              "csv (header row, RFC 4180) or jsonl (one object per line); auto goes by the "
+              "extension")
+            .byDefault("auto")
+            .oneOf({"auto", "csv", "jsonl"})
+            .inGroup("Source"));
+    spec.params.push_back(
+        param("schema", ParamType::StringList,
+              "Fields as \"name type\" (e.g. \"latency_ms int\"); empty: inferred from the "
+              "first 100 rows")
+            .byDefault(Json::array())
+            .inGroup("Source"));
+    spec.params.push_back(
+        param("speed", ParamType::Float,
+              "Replay pace by event time: 1 = original, 2 = twice as fast, 0 = as fast as possible")
+            .byDefault(0.0)
+            .range(0)
+            .inUnit("x")
+            .inGroup("Source"));
+    spec.params.push_back(
+        param("loop", ParamType::Bool,
+              "Start over at the end of the file; event time keeps increasing across repeats")
+            .byDefault(false)
+            .inGroup("Source"));
+    spec.params.push_back(
+        param("max_line_bytes", ParamType::Int, "A longer line goes to `errors` and is skipped")
+            .byDefault(kDefaultMaxLineBytes)
+            .range(64, 1024.0 * 1024 * 1024)
+            .inUnit("bytes")
+            .inGroup("Source"));
+    spec.params.push_back(
+        param("batch_rows", ParamType::Int,
+              "Rows read per step; the watermark moves after each step, so 1 replays the file "
+              "event by event")
+            .byDefault(static_cast<int64_t>(kBatchRows))
+            .range(1, static_cast<double>(kBatchRows))
+            .inUnit("rows")
+            .inGroup("Source"));
 
     for (auto& p : sourceTimeParams("2s")) spec.params.push_back(std::move(p));
 

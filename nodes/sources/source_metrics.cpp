@@ -114,14 +114,14 @@ public:
     }
 
     Status open() override {
-        const TimeUs now = gen::wallClockUs();
+        const TimeUs now = wallClockUs();
         auto start = gen::startTime(m_startText, now);
         if (!start) return Status::error(m_label + ": " + gen::badStartMessage(m_startText));
         // "now" snaps to the interval grid so that rows carry round times.
         m_startUs = (m_startText.empty() || m_startText == "now") ? *start - (*start % m_intervalUs)
                                                                   : *start;
         m_produced = 0;
-        m_openedUs = gen::steadyClockUs();
+        m_openedUs = steadyClockUs();
         return Status::ok();
     }
 
@@ -134,7 +134,7 @@ public:
         }
         if (m_realtime) {
             // Interval k is due k intervals after open (the first at once), all hosts together.
-            const int64_t elapsedUs = gen::steadyClockUs() - m_openedUs;
+            const int64_t elapsedUs = steadyClockUs() - m_openedUs;
             const int64_t dueRows = (elapsedUs / m_intervalUs + 1) * hosts;
             if (dueRows <= m_produced) {
                 const int64_t nextIntervalUs = (m_produced / hosts) * m_intervalUs;
@@ -234,9 +234,9 @@ private:
 }  // namespace
 
 void registerMetricsSource(NodeRegistry& registry) {
-    using gen::sourceParam;
     NodeSpec spec;
     spec.typeId = "source.metrics";
+    spec.tags = {"IoT"};
     spec.displayName = "Metrics generator";
     spec.category = "source";
     spec.description =
@@ -244,22 +244,37 @@ void registerMetricsSource(NodeRegistry& registry) {
         "and errors, a daily load pattern, noise and injected anomalies. Deterministic for a seed.";
     spec.outputs = {{"out", "One row per host per interval", false}};
     spec.params = {
-        sourceParam("hosts", ParamType::Int, 10, "Number of hosts (web-01, api-01, db-01, ...)",
-                    "hosts", 1, 100000),
-        sourceParam("interval_ms", ParamType::Int, 1000,
-                    "Event time between two rows of the same host", "ms", 1, 86'400'000),
-        sourceParam("seed", ParamType::Int, 1,
-                    "Random seed: the same seed and start give the same rows every run"),
-        sourceParam("anomaly_rate", ParamType::Float, 0.01,
-                    "Fraction of rows that are anomalous spikes (cpu_pct > 95, latency ×10, error "
-                    "burst, anomaly = true)",
-                    "", 0, 1),
-        sourceParam("limit", ParamType::Int, 0, "Stop after this many rows; 0 = endless", "rows",
-                    0),
-        sourceParam("realtime", ParamType::Bool, true,
-                    "Pace rows to the wall clock (one interval of rows per interval); false = as "
-                    "fast as possible"),
-        sourceParam("start", ParamType::String, "now", gen::kStartHelp),
+        param("hosts", ParamType::Int, "Number of hosts (web-01, api-01, db-01, ...)")
+            .byDefault(10)
+            .inUnit("hosts")
+            .range(1, 100000)
+            .inGroup("Source"),
+        param("interval_ms", ParamType::Int, "Event time between two rows of the same host")
+            .byDefault(1000)
+            .inUnit("ms")
+            .range(1, 86'400'000)
+            .inGroup("Source"),
+        param("seed", ParamType::Int,
+              "Random seed: the same seed and start give the same rows every run")
+            .byDefault(1)
+            .inGroup("Source"),
+        param("anomaly_rate", ParamType::Float,
+              "Fraction of rows that are anomalous spikes (cpu_pct > 95, latency ×10, error "
+              "burst, anomaly = true)")
+            .byDefault(0.01)
+            .range(0, 1)
+            .inGroup("Source"),
+        param("limit", ParamType::Int, "Stop after this many rows; 0 = endless")
+            .byDefault(0)
+            .inUnit("rows")
+            .range(0)
+            .inGroup("Source"),
+        param("realtime", ParamType::Bool,
+              "Pace rows to the wall clock (one interval of rows per interval); false = as "
+              "fast as possible")
+            .byDefault(true)
+            .inGroup("Source"),
+        param("start", ParamType::String, gen::kStartHelp).byDefault("now").inGroup("Source"),
     };
     gen::appendGeneratorTimeParams(spec.params);
     spec.schemaRule = [](const NodeConfig& config,

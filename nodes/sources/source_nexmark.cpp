@@ -217,7 +217,7 @@ public:
     }
 
     Status open() override {
-        auto start = gen::startTime(m_startText, m_runStartUs ? m_runStartUs : gen::wallClockUs());
+        auto start = gen::startTime(m_startText, m_runStartUs ? m_runStartUs : wallClockUs());
         if (!start) return Status::error(m_label + ": " + gen::badStartMessage(m_startText));
         m_startUs = *start;
         // Event n sits at floor(n * 1e9 / m_rateMilli) µs after the start.
@@ -228,7 +228,7 @@ public:
         m_horizonUs = static_cast<int64_t>(static_cast<gen::U128>(nexmark::kAuctionHorizonEvents) *
                                            kUsPerKiloSecond / static_cast<uint64_t>(m_rateMilli));
         m_produced = 0;
-        m_openedUs = gen::steadyClockUs();
+        m_openedUs = steadyClockUs();
         return Status::ok();
     }
 
@@ -400,9 +400,9 @@ private:
 }  // namespace
 
 void registerNexmarkSource(NodeRegistry& registry) {
-    using gen::sourceParam;
     NodeSpec spec;
     spec.typeId = "source.nexmark";
+    spec.tags = {"benchmark"};
     spec.displayName = "Nexmark generator";
     spec.category = "source";
     spec.description =
@@ -419,21 +419,32 @@ void registerNexmarkSource(NodeRegistry& registry) {
         {"bid", "Bids: auction, bidder, price, channel, url, dateTime, extra", false},
     };
     spec.params = {
-        sourceParam("rate", ParamType::Float, 10000.0,
-                    "Events per second (all three kinds) of wall-clock time and of event time; 0 = "
-                    "as fast as "
-                    "possible, event time then advancing at event_rate",
-                    "events/s", 0, 1e9),
-        sourceParam(
-            "event_rate", ParamType::Float, 1'000'000.0,
-            "Used when rate = 0: event time advances 1/event_rate s per event, so a 10 s window "
-            "closes every 10 × event_rate events",
-            "events/s", 0.001, 1e9),
-        sourceParam("seed", ParamType::Int, 1,
-                    "Random seed: the same seed and start give the same rows every run"),
-        sourceParam("limit", ParamType::Int, 0,
-                    "Stop after this many events of all three kinds; 0 = endless", "events", 0),
-        sourceParam("start", ParamType::String, "now", gen::kStartHelp),
+        param("rate", ParamType::Float,
+              "Events per second (all three kinds) of wall-clock time and of event time; 0 = "
+              "as fast as "
+              "possible, event time then advancing at event_rate")
+            .byDefault(10000.0)
+            .inUnit("events/s")
+            .range(0, 1e9)
+            .inGroup("Source"),
+        param("event_rate", ParamType::Float,
+              "Used when rate = 0: event time advances 1/event_rate s per event, so a 10 s window "
+              "closes every 10 × event_rate events")
+            .byDefault(1'000'000.0)
+            .inUnit("events/s")
+            .range(0.001, 1e9)
+            .inGroup("Source"),
+        param("seed", ParamType::Int,
+              "Random seed: the same seed and start give the same rows every run")
+            .byDefault(1)
+            .inGroup("Source"),
+        param("limit", ParamType::Int,
+              "Stop after this many events of all three kinds; 0 = endless")
+            .byDefault(0)
+            .inUnit("events")
+            .range(0)
+            .inGroup("Source"),
+        param("start", ParamType::String, gen::kStartHelp).byDefault("now").inGroup("Source"),
     };
     gen::appendGeneratorTimeParams(spec.params);
     spec.schemaRule = [](const NodeConfig& config,

@@ -25,8 +25,8 @@
 
 #include "engine/expr/expression.h"
 #include "engine/graph/node_registry.h"
+#include "nodes/common/grouping.h"
 #include "nodes/register_builtin_nodes.h"
-#include "nodes/windows/window_common.h"
 
 namespace riffle {
 
@@ -204,7 +204,7 @@ private:
     NodeMetrics* m_metrics;
     AlertPlan m_plan;
     int64_t m_forUs;
-    windows::GroupKeyEncoder m_keys;
+    GroupKeyEncoder m_keys;
     Column m_condition;
     StringArena m_scratch;
     std::unordered_map<std::string, State> m_groups;  // pending or firing groups only
@@ -219,6 +219,7 @@ void registerAlertThreshold(NodeRegistry& registry) {
     s.typeId = "alert.threshold";
     s.displayName = "Threshold alert";
     s.category = "alert";
+    s.state = {{"open alerts", 1}, {"watermark", 1}};
     s.description =
         "Emits one 'firing' row when a condition has held for `for` (per group, in event time) and "
         "one "
@@ -227,25 +228,28 @@ void registerAlertThreshold(NodeRegistry& registry) {
     s.outputs = {{"out",
                   "Alert changes: _time, group_by fields, state (firing/resolved), since, message",
                   false}};
-    ParamSpec condition = makeParam("condition", ParamType::Expression, nullptr,
-                                    "When the alert condition holds, e.g. cpu_pct > 90");
-    condition.required = true;
-    condition.group = "Alert";
-    ParamSpec forParam = makeParam(
-        "for", ParamType::Duration, "0s",
-        "How long (event time) the condition must hold before the alert fires; 0s = at once", "",
-        0.0);
-    forParam.group = "Alert";
-    ParamSpec message =
-        makeParam("message", ParamType::String, "condition held",
-                  "Text of the alert; {field} is replaced by that field of the event, e.g. "
-                  "\"{host}: CPU at {cpu_pct}%\"");
-    message.group = "Alert";
-    ParamSpec groupBy =
-        makeParam("group_by", ParamType::StringList, Json::array(),
-                  "Fields that give each group its own alert, e.g. [\"host\"]; empty = one alert");
-    groupBy.group = "Alert";
-    s.params = {condition, forParam, message, groupBy};
+    s.params = {
+        param("condition", ParamType::Expression,
+              "When the alert condition holds, e.g. cpu_pct > 90")
+            .mandatory()
+            .inGroup("Alert")
+            .as(ParamRole::Expression, 0),
+        param("for", ParamType::Duration,
+              "How long (event time) the condition must hold before the alert fires; 0s = at once")
+            .byDefault("0s")
+            .durationRange("0s")
+            .inGroup("Alert"),
+        param("message", ParamType::String,
+              "Text of the alert; {field} is replaced by that field of the event, e.g. "
+              "\"{host}: CPU at {cpu_pct}%\"")
+            .byDefault("condition held")
+            .inGroup("Alert"),
+        param("group_by", ParamType::StringList,
+              "Fields that give each group its own alert, e.g. [\"host\"]; empty = one alert")
+            .byDefault(Json::array())
+            .inGroup("Alert")
+            .as(ParamRole::InputFields, 0),
+    };
     s.schemaRule = [](const NodeConfig& config,
                       const SchemaInputs& in) -> Result<std::vector<SchemaPtr>> {
         auto plan = planAlert(config, *in.schemas.at(0));

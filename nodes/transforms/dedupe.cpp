@@ -168,24 +168,27 @@ void registerDedupe(NodeRegistry& registry) {
     s.typeId = "transform.dedupe";
     s.displayName = "Deduplicate";
     s.category = "transform";
+    s.state = {{"seen keys", 1}};
     s.description =
         "Drops an event when an earlier passed event with the same key is less than `within` away "
         "in event "
         "time; a NULL key always passes. Dropped events show as in - out.";
     s.inputs = {{"in", "Events, possibly with repeats", false}};
     s.outputs = {{"out", "Events that are not repeats, unchanged", false}};
-    ParamSpec key = makeParam("key", ParamType::Expression, nullptr,
-                              "What makes two events the same: an expression, e.g. CONCAT(user_id, "
-                              "':', CAST(order_id AS STRING))");
-    key.required = true;
-    key.group = "Dedupe";
-    ParamSpec within = makeParam(
-        "within", ParamType::Duration, "10m",
-        "A repeat closer than this in event time to the key's last passed event is dropped; "
-        "a key is forgotten this long after its last passed event (by watermark)",
-        "", 1e-6);
-    within.group = "Dedupe";
-    s.params = {key, within};
+    s.params = {
+        param("key", ParamType::Expression,
+              "What makes two events the same: an expression, e.g. CONCAT(user_id, "
+              "':', CAST(order_id AS STRING))")
+            .mandatory()
+            .inGroup("Dedupe")
+            .as(ParamRole::Expression, 0),
+        param("within", ParamType::Duration,
+              "A repeat closer than this in event time to the key's last passed event is dropped; "
+              "a key is forgotten this long after its last passed event (by watermark)")
+            .byDefault("10m")
+            .durationRange("1us")
+            .inGroup("Dedupe"),
+    };
     s.schemaRule = [](const NodeConfig& config,
                       const SchemaInputs& in) -> Result<std::vector<SchemaPtr>> {
         auto e = compileKey(config, *in.schemas.at(0));

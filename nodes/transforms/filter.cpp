@@ -60,11 +60,13 @@ void registerFilter(NodeRegistry& registry) {
     s.description = "Keeps the events for which a condition is true; NULL counts as false.";
     s.inputs = {{"in", "Events to filter", false}};
     s.outputs = {{"out", "Events that match", false}};
-    ParamSpec where =
-        makeParam("where", ParamType::Expression, "TRUE",
-                  "Condition over the input fields, e.g. event = 'purchase' AND amount > 50");
-    where.required = true;
-    s.params = {where};
+    s.params = {
+        param("where", ParamType::Expression,
+              "Condition over the input fields, e.g. event = 'purchase' AND amount > 50")
+            .byDefault("TRUE")
+            .mandatory()
+            .as(ParamRole::Expression, 0),
+    };
     s.stateless = true;
     s.schemaRule = [](const NodeConfig& config,
                       const SchemaInputs& in) -> Result<std::vector<SchemaPtr>> {

@@ -603,31 +603,32 @@ void registerLookup(NodeRegistry& registry) {
         "start; an event without a match gets NULLs (left join).";
     s.inputs = {{"in", "Events to enrich", false}};
     s.outputs = {{"out", "The events with the table's fields added", false}};
-    ParamSpec table = makeParam(
-        "table", ParamType::Path, nullptr,
-        "A .csv file with a header row, or an SQLite file (.db, .sqlite, .sqlite3); relative "
-        "to the project's folder");
-    table.required = true;
-    table.group = "Table";
-    ParamSpec sqliteTable =
-        makeParam("sqlite_table", ParamType::String, "",
-                  "The table inside an SQLite file (required for SQLite; ignored for CSV)");
-    sqliteTable.group = "Table";
-    ParamSpec key =
-        makeParam("key", ParamType::Expression, nullptr,
-                  "The value to look up, an expression over the input fields, e.g. city_id");
-    key.required = true;
-    key.group = "Match";
-    ParamSpec tableKey =
-        makeParam("table_key", ParamType::String, "",
-                  "The table column matched against `key`; empty = the table's first column");
-    tableKey.group = "Match";
-    ParamSpec fields =
-        makeParam("fields", ParamType::StringList, Json::array(),
-                  "Table columns to add, in this order; empty = every column but the table key");
-    fields.group = "Match";
-    fields.picks = FieldPick::None;  // the table's columns, not the input's fields
-    s.params = {table, sqliteTable, key, tableKey, fields};
+    s.params = {
+        param("table", ParamType::Path,
+              "A .csv file with a header row, or an SQLite file (.db, .sqlite, .sqlite3); relative "
+              "to the project's folder")
+            .mandatory()
+            .inGroup("Table")
+            .as(ParamRole::ReadsFile),
+        param("sqlite_table", ParamType::String,
+              "The table inside an SQLite file (required for SQLite; ignored for CSV)")
+            .byDefault("")
+            .inGroup("Table"),
+        param("key", ParamType::Expression,
+              "The value to look up, an expression over the input fields, e.g. city_id")
+            .mandatory()
+            .inGroup("Match")
+            .as(ParamRole::Expression, 0),
+        param("table_key", ParamType::String,
+              "The table column matched against `key`; empty = the table's first column")
+            .byDefault("")
+            .inGroup("Match"),
+        param("fields", ParamType::StringList,
+              "Table columns to add, in this order; empty = every column but the table key")
+            .byDefault(Json::array())
+            .inGroup("Match")
+            .picking(FieldPick::None),  // the table's columns, not the input's fields
+    };
     s.stateless = true;  // the table never changes after open()
     s.schemaRule = [](const NodeConfig& config,
                       const SchemaInputs& in) -> Result<std::vector<SchemaPtr>> {

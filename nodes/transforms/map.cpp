@@ -121,10 +121,13 @@ void registerMap(NodeRegistry& registry) {
     s.inputs = {{"in", "Events to transform", false}};
     s.outputs = {{"out", "Events with the computed fields", false}};
     s.params = {
-        makeParam("fields", ParamType::NamedExprList, Json::array(),
-                  "Fields to compute, e.g. {\"name\": \"total\", \"expr\": \"amount * 1.2\"}"),
-        makeParam("keep_input", ParamType::Bool, true,
-                  "Keep the input fields; a computed field of the same name replaces one"),
+        param("fields", ParamType::NamedExprList,
+              "Fields to compute, e.g. {\"name\": \"total\", \"expr\": \"amount * 1.2\"}")
+            .byDefault(Json::array())
+            .as(ParamRole::Expression, 0),
+        param("keep_input", ParamType::Bool,
+              "Keep the input fields; a computed field of the same name replaces one")
+            .byDefault(true),
     };
     s.stateless = true;
     s.schemaRule = [](const NodeConfig& config,

@@ -228,6 +228,7 @@ NodeSpec alignedWindowSpec(bool hopping) {
     s.typeId = hopping ? "window.hopping" : "window.tumbling";
     s.displayName = hopping ? "Hopping window" : "Tumbling window";
     s.category = "window";
+    s.state = {{"open panes", 1}, {"pending firings", 1}, {"watermark", 1}};
     s.description =
         hopping
             ? "Aggregates per group over overlapping windows of `size` that start every `slide`."
@@ -238,26 +239,28 @@ NodeSpec alignedWindowSpec(bool hopping) {
         {"out",
          "One row per group and window: group fields, aggregates, window_start, window_end, final",
          false},
-        {"late", "Events that arrived after every window they belong to had closed", false}};
-    ParamSpec size =
-        makeParam("size", ParamType::Duration, "10s", "Length of each window", "", 1e-6);
-    size.group = "Window";
-    s.params = {size};
-    if (hopping) {
-        ParamSpec slide = makeParam("slide", ParamType::Duration, "5s",
-                                    "How often a new window starts", "", 1e-6);
-        slide.group = "Window";
-        s.params.push_back(slide);
-    }
+        {"late", "Events that arrived after every window they belong to had closed", false,
+         PortKind::Late}};
+    s.params = {
+        param("size", ParamType::Duration, "Length of each window")
+            .byDefault("10s")
+            .durationRange("1us")
+            .inGroup("Window"),
+    };
+    if (hopping)
+        s.params.push_back(param("slide", ParamType::Duration, "How often a new window starts")
+                               .byDefault("5s")
+                               .durationRange("1us")
+                               .inGroup("Window"));
     for (auto& p : commonWindowParams()) s.params.push_back(std::move(p));
-    ParamSpec twoPhase = makeParam("two_phase", ParamType::Bool, true,
-                                   "Behind a parallel source, aggregate inside each source "
-                                   "instance first and merge the results "
-                                   "(as Flink's TWO_PHASE strategy): faster with many events per "
-                                   "group and window, slower when "
-                                   "most groups see only a few events, where off is better");
-    twoPhase.group = "Advanced";
-    s.params.push_back(twoPhase);
+    s.params.push_back(param("two_phase", ParamType::Bool,
+                             "Behind a parallel source, aggregate inside each source "
+                             "instance first and merge the results "
+                             "(as Flink's TWO_PHASE strategy): faster with many events per "
+                             "group and window, slower when "
+                             "most groups see only a few events, where off is better")
+                           .byDefault(true)
+                           .inGroup("Advanced"));
     s.schemaRule = [hopping](const NodeConfig& config,
                              const SchemaInputs& in) -> Result<std::vector<SchemaPtr>> {
         if (hopping && config.getDurationUs("slide") > config.getDurationUs("size"))

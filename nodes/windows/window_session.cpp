@@ -207,6 +207,7 @@ void registerSessionWindow(NodeRegistry& registry) {
     s.typeId = "window.session";
     s.displayName = "Session window";
     s.category = "window";
+    s.state = {{"open sessions", 1}, {"watermark", 1}};
     s.description =
         "Aggregates per group over sessions: a session ends when `gap` passes without an event.";
     s.inputs = {{"in", "Events with event time", false}};
@@ -217,11 +218,13 @@ void registerSessionWindow(NodeRegistry& registry) {
         {"late",
          "Events too late for any open session: the session they would form ends at or before "
          "watermark - allowed_lateness",
-         false}};
-    ParamSpec gap = makeParam("gap", ParamType::Duration, "30s",
-                              "A session ends after this long without an event", "", 1e-6);
-    gap.group = "Window";
-    s.params = {gap};
+         false, PortKind::Late}};
+    s.params = {
+        param("gap", ParamType::Duration, "A session ends after this long without an event")
+            .byDefault("30s")
+            .durationRange("1us")
+            .inGroup("Window"),
+    };
     for (auto& p : windows::commonWindowParams()) s.params.push_back(std::move(p));
     s.schemaRule = windows::windowSchemaRule;
     s.createOperator = [](const OperatorContext& ctx) {

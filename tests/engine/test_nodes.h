@@ -139,11 +139,11 @@ inline void registerTestNodes(NodeRegistry& registry, TestWorld& world) {
     src.description = "Emits the events the test put into the world.";
     src.outputs = {{"out", "events", false}};
     src.params = sourceTimeParams("0s");
-    src.params.push_back(makeParam("batch_rows", ParamType::Int, 2, "rows per batch"));
-    src.params.push_back(makeParam("endless", ParamType::Bool, false, "never end"));
-    src.params.push_back(makeParam("fail_open", ParamType::Bool, false, "open() fails"));
+    src.params.push_back(param("batch_rows", ParamType::Int, "rows per batch").byDefault(2));
+    src.params.push_back(param("endless", ParamType::Bool, "never end").byDefault(false));
+    src.params.push_back(param("fail_open", ParamType::Bool, "open() fails").byDefault(false));
     src.params.push_back(
-        makeParam("mark", ParamType::Bool, false, "a progress marker after every batch"));
+        param("mark", ParamType::Bool, "a progress marker after every batch").byDefault(false));
     src.schemaRule = [](const NodeConfig&, const SchemaInputs&) -> Result<std::vector<SchemaPtr>> {
         return std::vector<SchemaPtr>{testSchema()};
     };

@@ -14,6 +14,7 @@
 
 #include "engine/aggregate/aggregate_set.h"
 #include "engine/core/batch.h"
+#include "engine/expr/ast.h"
 
 using namespace riffle;
 using namespace riffle::agg;
@@ -181,6 +182,7 @@ private slots:
     void resetAndStateBytes();
     void compileErrors_data();
     void compileErrors();
+    void everyAggregateNameHasAnImplementation();
 };
 
 void TstAggregates::exactResults() {
@@ -830,6 +832,25 @@ void TstAggregates::compileErrors() {
         AggregateSet::compile({{name.toStdString(), expr.toStdString()}}, *testSchema());
     QVERIFY(!set);
     QCOMPARE(QString::fromStdString(set.message()), message);
+}
+
+// The parser, the studio's completion and the compiler read one list of aggregate names
+// (expr::ast::aggregateFunctionNames()); each name compiles to an aggregate here, and a name
+// the list lacks is not an aggregate.
+void TstAggregates::everyAggregateNameHasAnImplementation() {
+    const auto& names = expr::ast::aggregateFunctionNames();
+    QCOMPARE(names.size(), size_t(11));
+    for (std::string_view name : names) {
+        const std::string n(name);
+        std::string call = n + "(amount)";
+        if (n == "PERCENTILE") call = n + "(amount, 0.5)";
+        if (n == "TOP_K") call = n + "(page, 3)";
+        auto set = AggregateSet::compile({{"a", call}}, *testSchema());
+        QVERIFY2(set.isOk(), (call + ": " + set.message()).c_str());
+        QVERIFY(expr::ast::isAggregateFunction(name));
+    }
+    QVERIFY(!expr::ast::isAggregateFunction("MEDIAN"));
+    QVERIFY(!AggregateSet::compile({{"a", "MEDIAN(amount)"}}, *testSchema()).isOk());
 }
 
 QTEST_GUILESS_MAIN(TstAggregates)

@@ -18,8 +18,10 @@ Decoder makeDecoder(const Json& params, const std::vector<MetaField>& meta) {
     NodeSpec spec;
     spec.typeId = "source.fuzz";
     spec.params = messageFormatParams("Format");
-    spec.params.push_back(makeParam("time_field", ParamType::String, "", "the event time's field"));
-    spec.params.push_back(makeParam("time_format", ParamType::String, "auto", "how it is written"));
+    spec.params.push_back(
+        param("time_field", ParamType::String, "the event time's field").byDefault(""));
+    spec.params.push_back(
+        param("time_format", ParamType::String, "how it is written").byDefault("auto"));
     std::vector<std::string> problems;
     const NodeConfig config = makeConfig(spec, "m", params, {}, problems);
     FUZZ_CHECK(problems.empty(), "the decoder's parameters are valid");

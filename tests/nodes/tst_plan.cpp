@@ -82,9 +82,8 @@ private slots:
         const QString text = QString::fromStdString(explainPlan(graph, makePlan(graph, options)));
         QString name = project;
         name.replace('/', '_').replace(".riffle", "");
-        const QString golden = QStringLiteral("%1/tests/plans/%2.p%3.txt")
-                                   .arg(sourceDir(), name)
-                                   .arg(parallelism);
+        const QString golden =
+            QStringLiteral("%1/tests/plans/%2.p%3.txt").arg(sourceDir(), name).arg(parallelism);
         if (qEnvironmentVariableIsSet("RIFFLE_PLAN_UPDATE")) {
             QDir().mkpath(QFileInfo(golden).path());
             QFile f(golden);

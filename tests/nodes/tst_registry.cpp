@@ -2,6 +2,8 @@
 // spec is documented, its defaults build an operator, and its params round-trip through JSON.
 #include <QtTest/QtTest>
 
+#include <set>
+
 #include "engine/graph/node_instance.h"
 #include "engine/runtime/collecting_emitter.h"
 #include "nodes/connectors/recording_format.h"
@@ -79,6 +81,9 @@ private slots:
     void statefulNodesReportTheirState();
     void paramsRoundTripThroughJson();
     void unknownTypeGetsASuggestion();
+    void rolesFitTheirParameters();
+    void statefulNodesDeclareTheirState();
+    void noNodeIsNamedOutsideItsDeclaration();
 };
 
 void TstRegistry::everySpecIsDocumented() {
@@ -181,6 +186,189 @@ void TstRegistry::unknownTypeGetsASuggestion() {
     QCOMPARE(QString::fromStdString(registry.suggest("transform.fliter")),
              QString("transform.filter"));
     QCOMPARE(QString::fromStdString(registry.suggest("completely.different.thing")), QString());
+}
+
+// A role says what the tools that read specs do with a parameter; it must fit the parameter's
+// type, and every parameter those tools once recognised by name has its role.
+void TstRegistry::rolesFitTheirParameters() {
+    NodeRegistry registry;
+    registerBuiltinNodes(registry);
+    int roles = 0;
+    for (const NodeSpec* s : registry.all()) {
+        for (const ParamSpec& p : s->params) {
+            const QString at = QString::fromStdString(s->typeId + "." + p.key);
+            const bool overInput = p.role == ParamRole::InputFields ||
+                                   p.role == ParamRole::Expression ||
+                                   p.role == ParamRole::Aggregates;
+            if (overInput)
+                QVERIFY2(p.port >= 0 && p.port < static_cast<int>(s->inputs.size()),
+                         qPrintable(at + ": its role refers to an input port the node lacks"));
+            else
+                QVERIFY2(p.port == 0, qPrintable(at + ": a port without a role over an input"));
+            switch (p.role) {
+                case ParamRole::InputFields:
+                    QVERIFY2(p.type == ParamType::StringList || p.type == ParamType::String,
+                             qPrintable(at));
+                    break;
+                case ParamRole::Aggregates:
+                    QVERIFY2(p.type == ParamType::NamedExprList, qPrintable(at));
+                    break;
+                case ParamRole::Expression:
+                    QVERIFY2(p.type == ParamType::Expression || p.type == ParamType::NamedExprList,
+                             qPrintable(at));
+                    break;
+                case ParamRole::ReadsFile:
+                case ParamRole::WritesFile:
+                    QVERIFY2(p.type == ParamType::Path, qPrintable(at));
+                    break;
+                case ParamRole::ListenPort:
+                    QVERIFY2(p.type == ParamType::Int, qPrintable(at));
+                    break;
+                case ParamRole::Schema:
+                    QVERIFY2(p.type == ParamType::StringList, qPrintable(at));
+                    break;
+                default:
+                    break;
+            }
+            roles += p.role != ParamRole::None;
+            // The tools act on roles only: each of these has one.
+            if (p.type == ParamType::Path)
+                QVERIFY2(p.role == ParamRole::ReadsFile || p.role == ParamRole::WritesFile,
+                         qPrintable(at + ": a path must say whether it is read or written"));
+            if (p.type == ParamType::Expression)
+                QVERIFY2(p.role == ParamRole::Expression, qPrintable(at));
+            if (p.type == ParamType::NamedExprList)
+                QVERIFY2(p.role == ParamRole::Expression || p.role == ParamRole::Aggregates,
+                         qPrintable(at));
+            if (p.type == ParamType::StringList && !s->inputs.empty() && p.picks != FieldPick::None)
+                QVERIFY2(p.role == ParamRole::InputFields,
+                         qPrintable(at + ": offers input fields, so its role says so"));
+        }
+        // A message source can have its schema read off the stream.
+        if (s->isSource() && s->param("max_message_bytes"))
+            QVERIFY2(s->paramWithRole(ParamRole::Schema),
+                     qPrintable(QString::fromStdString(s->typeId) + " has no schema role"));
+    }
+    QVERIFY(roles >= 40);
+}
+
+// Checkpoints store what a stateful node declares: every node that keeps state between events
+// names it, and no stateless node claims any.
+void TstRegistry::statefulNodesDeclareTheirState() {
+    NodeRegistry registry;
+    registerBuiltinNodes(registry);
+    for (const NodeSpec* s : registry.all()) {
+        const QString id = QString::fromStdString(s->typeId);
+        if (s->stateless) QVERIFY2(s->state.empty(), qPrintable(id));
+        if (!s->stateless && !s->isSink && !s->isSource())
+            QVERIFY2(!s->state.empty(), qPrintable(id + " keeps state but declares none"));
+        for (const StateDecl& d : s->state)
+            QVERIFY2(!d.name.empty() && d.version >= 1, qPrintable(id));
+    }
+}
+
+namespace {
+
+// The string literals of a C++ file outside comments, with their line numbers.
+std::vector<std::pair<int, std::string>> stringLiterals(const QString& path) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) return {};
+    const std::string text = f.readAll().toStdString();
+    std::vector<std::pair<int, std::string>> out;
+    int line = 1;
+    for (size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '\n') {
+            ++line;
+        } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '/') {
+            while (i < text.size() && text[i] != '\n') ++i;
+            --i;
+        } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '*') {
+            for (i += 2; i + 1 < text.size() && !(text[i] == '*' && text[i + 1] == '/'); ++i)
+                line += text[i] == '\n';
+            ++i;
+        } else if (c == '\'') {
+            for (++i; i < text.size() && text[i] != '\''; ++i)
+                if (text[i] == '\\') ++i;
+        } else if (c == '"') {
+            std::string literal;
+            for (++i; i < text.size() && text[i] != '"'; ++i) {
+                if (text[i] == '\\') literal += text[i++];
+                literal += text[i];
+            }
+            out.emplace_back(line, literal);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+// One declaration per node type: outside nodes/, no code names a node type or a parameter of a
+// specific node; it reads the spec (roles, port kinds, chart kind, tags) instead. The few words
+// below are allowed where they mean something else, each with its reason.
+void TstRegistry::noNodeIsNamedOutsideItsDeclaration() {
+    NodeRegistry registry;
+    registerBuiltinNodes(registry);
+    std::set<std::string> typeIds, keys;
+    for (const NodeSpec* s : registry.all()) {
+        typeIds.insert(s->typeId);
+        for (const ParamSpec& p : s->params) keys.insert(p.key);
+    }
+    // Every source's time parameters are the engine's own (sourceTimeParams).
+    for (const ParamSpec& p : sourceTimeParams("0s")) keys.erase(p.key);
+    struct Allowed {
+        const char* file;             // a file, or a folder ending in '/'
+        std::set<std::string> words;  // empty: any
+        const char* why;
+    };
+    const std::vector<Allowed> allowed = {
+        {"app/bench/", {}, "the benchmark queries are projects, written in code"},
+        {"engine/graph/project.cpp", {"format", "title"}, "keys of the project file"},
+        {"widgets/model/commands.cpp", {"format"}, "the project file's format key"},
+        {"app/run/run_report.cpp", {"key", "port", "unit", "group"}, "keys of --list-nodes --json"},
+        {"engine/graph/params.cpp", {"path", "aggregates", "schema"}, "names of types and roles"},
+        {"engine/charts/chart_feed.h", {"table"}, "a chart kind"},
+        {"widgets/dashboard/chart_panel.cpp", {"table"}, "a chart kind"},
+        {"engine/charts/chart_history.cpp", {"history"}, "the history folder's name"},
+        {"widgets/inspector/inspector.cpp", {"title", "rate"}, "widget and metric names"},
+        {"widgets/inspector/param_editors.cpp",
+         {"unit", "message", "qos", "url"},
+         "widget names and words of field labels"},
+    };
+    auto isAllowed = [&](const QString& file, const std::string& word) {
+        for (const Allowed& a : allowed) {
+            const QString f = QString::fromLatin1(a.file);
+            const bool matches = f.endsWith('/') ? file.startsWith(f) : file == f;
+            if (matches && (a.words.empty() || a.words.count(word))) return true;
+        }
+        return false;
+    };
+    QStringList found;
+    const QDir root(QStringLiteral(RIFFLE_SOURCE_DIR));
+    for (const char* folder : {"engine", "widgets", "app"}) {
+        QDirIterator it(root.filePath(folder), {"*.cpp", "*.h"}, QDir::Files,
+                        QDirIterator::Subdirectories);
+        while (it.hasNext()) {
+            const QString path = it.next();
+            const QString file = root.relativeFilePath(path);
+            for (const auto& [line, literal] : stringLiterals(path)) {
+                bool typePrefix = false;
+                if (!literal.empty() && literal.back() == '.')
+                    for (const std::string& t : typeIds) typePrefix |= t.rfind(literal, 0) == 0;
+                if (!typeIds.count(literal) && !keys.count(literal) && !typePrefix) continue;
+                if (isAllowed(file, literal)) continue;
+                found << QStringLiteral("%1:%2: \"%3\"")
+                             .arg(file)
+                             .arg(line)
+                             .arg(QString::fromStdString(literal));
+            }
+        }
+    }
+    QVERIFY2(found.isEmpty(),
+             qPrintable("node types or node parameters named outside nodes/ (read the spec "
+                        "instead):\n" +
+                        found.join('\n')));
 }
 
 QTEST_GUILESS_MAIN(TstRegistry)

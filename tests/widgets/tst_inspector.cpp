@@ -566,7 +566,7 @@ void TstInspector::secretsAreOnlyStoredAsReferences() {
     QVERIFY(!isSecretReference("${env:"));
     QVERIFY(!isSecretReference("${env:A} ${oops"));
 
-    ParamSpec p = makeParam("password", ParamType::Secret, nullptr, "Broker password");
+    ParamSpec p = param("password", ParamType::Secret, "Broker password");
     std::unique_ptr<ParamEditor> editor(createParamEditor(p, {}));
     editor->setValue(Json());
     editor->show();

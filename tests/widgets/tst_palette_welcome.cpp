@@ -107,6 +107,7 @@ void TstPaletteWelcome::initTestCase() {
     chart.typeId = "sink.chart.line";
     chart.displayName = "Line chart";
     chart.category = "sink";
+    chart.chartKind = "line";
     chart.description = "Draws numeric fields over event time.";
     chart.inputs = {{"in", "Events to plot", false}};
     m_registry.add(std::move(chart));
@@ -142,7 +143,7 @@ void TstPaletteWelcome::paletteListsEveryTypeOnceInItsGroup() {
     QCOMPARE(QSet<QString>(listed.begin(), listed.end()).size(), listed.size());
     for (const NodeSpec* spec : m_registry.all()) {
         const QString id = QString::fromStdString(spec->typeId);
-        const QString category = theme::displayCategory(id, QString::fromStdString(spec->category));
+        const QString category = theme::displayCategory(spec);
         QCOMPARE(palette.groupOf(id), theme::categoryLabel(category));
     }
     QCOMPARE(palette.groupOf("sink.chart.line"), QStringLiteral("Charts"));
@@ -279,12 +280,12 @@ void TstPaletteWelcome::tagsAndSummaryComeFromTheProject() {
         if (!p) qFatal("%s", p.message().c_str());
         return std::move(p.value());
     };
-    QCOMPARE(projectTags(load("click_analytics.riffle")),
+    QCOMPARE(projectTags(load("click_analytics.riffle"), m_registry),
              (QStringList{"clickstream", "SQLite", "windows"}));
-    QCOMPARE(projectTags(load("metrics_alerts_basic.riffle")), QStringList{"IoT"});
-    QVERIFY(projectTags(load("fraud_alerts.riffle")).contains("alerts"));
-    QVERIFY(projectTags(load("nexmark/q3.riffle")).contains("benchmark"));
-    QVERIFY(projectTags(load("nexmark/q3.riffle")).contains("joins"));
+    QCOMPARE(projectTags(load("metrics_alerts_basic.riffle"), m_registry), QStringList{"IoT"});
+    QVERIFY(projectTags(load("fraud_alerts.riffle"), m_registry).contains("alerts"));
+    QVERIFY(projectTags(load("nexmark/q3.riffle"), m_registry).contains("benchmark"));
+    QVERIFY(projectTags(load("nexmark/q3.riffle"), m_registry).contains("joins"));
     QCOMPARE(projectSummary(load("nexmark/q0.riffle")),
              QStringLiteral("Every bid goes through unchanged"));
     QCOMPARE(projectSummary(load("fraud_alerts.riffle")),

@@ -13,6 +13,10 @@
 namespace riffle::canvas {
 
 inline constexpr double kGridStep = 20;  // snap grid and dot spacing, scene px
+// A node card's width, and the height of a card with one input and one output, scene px: the
+// canvas draws cards this wide and the welcome page's thumbnails draw them in this box.
+inline constexpr double kCardWidth = 200;
+inline constexpr double kCardTypicalHeight = 84;
 
 struct Colors {
     bool dark = false;

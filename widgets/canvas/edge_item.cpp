@@ -78,13 +78,19 @@ QString EdgeItem::rateText() const {
     return m_running && m_rate >= 0 ? theme::formatRate(m_rate) : QString();
 }
 
+PortKind EdgeItem::fromKind() const {
+    return m_from ? m_from->portKind(QString::fromStdString(m_edge.fromPort), true)
+                  : PortKind::Data;
+}
+
 QColor EdgeItem::wireColor() const {
     const QPalette pal = scene() ? scene()->palette() : QPalette();
     const canvas::Colors& c = canvas::colors(pal);
     if (isSelected()) return c.selection;
     QColor colour = m_running ? theme::backPressureColor(m_fill, pal) : c.wire;
-    if (m_edge.fromPort == "errors") colour = canvas::mix(colour, theme::red(), 0.55);
-    if (m_edge.fromPort == "late") colour = canvas::mix(colour, theme::amber(), 0.55);
+    const PortKind kind = fromKind();
+    if (kind == PortKind::Errors) colour = canvas::mix(colour, theme::red(), 0.55);
+    if (kind == PortKind::Late) colour = canvas::mix(colour, theme::amber(), 0.55);
     return colour;
 }
 

@@ -11,6 +11,7 @@
 #include <QPainterPath>
 #include <QString>
 
+#include "engine/graph/node_spec.h"
 #include "engine/graph/project.h"
 
 namespace riffle {
@@ -31,6 +32,8 @@ public:
     const EdgeDef& edge() const { return m_edge; }
     NodeItem* fromItem() const { return m_from; }
     NodeItem* toItem() const { return m_to; }
+    // What the wire carries: its source port's kind (PortSpec::kind).
+    PortKind fromKind() const;
     // A card being deleted before its wires (scene teardown) lets go of them.
     void forgetNode(const NodeItem* node);
 

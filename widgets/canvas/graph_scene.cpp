@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "engine/core/json_text.h"
+#include "nodes/connectors/recording_format.h"
 #include "widgets/canvas/canvas_style.h"
 #include "widgets/canvas/edge_item.h"
 #include "widgets/canvas/node_item.h"
@@ -281,7 +282,7 @@ void GraphScene::setRunStats(const QVector<NodeStats>& stats, bool running) {
         const NodeStats* to = byId.value(QString::fromStdString(e->edge().toNode));
         // A node's rate counts what it sends on its main outputs; its `late` and `errors` wires
         // carry an unknown share of that.
-        const bool side = e->edge().fromPort == "late" || e->edge().fromPort == "errors";
+        const bool side = e->fromKind() != PortKind::Data;
         const double rate = from && !side ? from->ratePerSecond : -1;
         e->setRunState(running, rate, to ? to->queueFill : 0);
     }
@@ -443,10 +444,12 @@ QString GraphScene::recordEdge(const QString& key, const QString& chosenPath) {
 QString GraphScene::recordPort(const QString& nodeId, const QString& port,
                                const QString& chosenPath, const QString& near) {
     const NodeDef* from = m_model->node(nodeId);
-    const NodeSpec* spec = m_model->registry().find("sink.recording");
+    const NodeSpec* spec = m_model->registry().find(kRecordingSinkType);
     if (!from || !spec || chosenPath.isEmpty()) return {};
     QString path = chosenPath;
-    if (!path.endsWith(".riffle-rec")) path += ".riffle-rec";
+    const QString extension = QString::fromLatin1(
+        kRecordingExtension.data(), static_cast<qsizetype>(kRecordingExtension.size()));
+    if (!path.endsWith(extension)) path += extension;
     // Inside the project's folder the path is stored relative to it, so the project can move.
     if (!m_model->filePath().isEmpty()) {
         const QDir projectDir = QFileInfo(m_model->filePath()).absoluteDir();
@@ -456,7 +459,11 @@ QString GraphScene::recordPort(const QString& nodeId, const QString& port,
     NodeDef def;
     def.id = m_model->uniqueNodeId("recording").toStdString();
     def.type = spec->typeId;
-    def.params = Json{{"path", path.toStdString()}};
+    const auto written =
+        std::find_if(spec->params.begin(), spec->params.end(),
+                     [](const ParamSpec& p) { return p.role == ParamRole::WritesFile; });
+    if (written == spec->params.end()) return {};
+    def.params = Json{{written->key, path.toStdString()}};
     // Below the wire's target (or the node), on a free spot, so the new card covers nothing.
     const NodeDef* anchor = near.isEmpty() ? nullptr : m_model->node(near);
     if (!anchor) anchor = from;

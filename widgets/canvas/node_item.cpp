@@ -211,24 +211,25 @@ void NodeItem::refresh(const GraphModel& model) {
     m_typeId = QString::fromStdString(def->type);
     const NodeSpec* spec = model.registry().find(def->type);
     m_unknownType = !spec;
-    m_category =
-        spec ? theme::displayCategory(m_typeId, QString::fromStdString(spec->category)) : QString();
+    m_category = spec ? theme::displayCategory(spec) : QString();
 
     QVector<Port> ports;
-    auto add = [&](const std::string& name, const std::string& help, bool output) {
+    auto add = [&](const std::string& name, const std::string& help, bool output,
+                   PortKind kind = PortKind::Data) {
         for (const Port& p : ports)
             if (p.output == output && p.name.toStdString() == name) return;
         Port p;
         p.name = QString::fromStdString(name);
         p.help = QString::fromStdString(help);
         p.output = output;
-        p.special = output && (name == "late" || name == "errors");
+        p.kind = kind;
+        p.special = output && kind != PortKind::Data;
         ports.append(p);
     };
     const std::string id = m_id.toStdString();
     if (spec) {
         for (const auto& in : spec->inputs) add(in.name, in.help, false);
-        for (const auto& out : spec->outputs) add(out.name, out.help, true);
+        for (const auto& out : spec->outputs) add(out.name, out.help, true, out.kind);
     } else {
         // An unknown type still shows the ports its wires use, so the wires stay attached.
         for (const auto& e : model.project().edges) {
@@ -368,6 +369,11 @@ QPointF NodeItem::portScenePos(const QString& name, bool output) const {
 bool NodeItem::isBottomPort(const QString& name, bool output) const {
     const Port* p = port(name, output);
     return p && p->special;
+}
+
+PortKind NodeItem::portKind(const QString& name, bool output) const {
+    const Port* p = port(name, output);
+    return p ? p->kind : PortKind::Data;
 }
 
 const NodeItem::Port* NodeItem::portAt(QPointF localPos, qreal radius, int wantOutput) const {
@@ -510,7 +516,9 @@ void NodeItem::paint(QPainter* p, const QStyleOptionGraphicsItem*, QWidget*) {
         const Port& port = m_ports[i];
         const bool hot = i == m_hotPort && m_hotState != PortState::Normal;
         if (port.special && !m_hovered && port.wires == 0 && !hot) continue;
-        QColor ring = port.special ? (port.name == "late" ? theme::amber() : theme::red()) : c.wire;
+        QColor ring = !port.special                 ? c.wire
+                      : port.kind == PortKind::Late ? theme::amber()
+                                                    : theme::red();
         double r = port.special ? kSpecialPortR : kPortR;
         QColor fill = port.wires > 0 ? ring : c.portFill;
         if (hot) {

@@ -13,6 +13,9 @@
 #include <QStringList>
 #include <QVector>
 
+#include "engine/graph/node_spec.h"
+#include "widgets/canvas/canvas_style.h"
+
 namespace riffle {
 
 class EdgeItem;
@@ -21,14 +24,15 @@ class GraphModel;
 class NodeItem : public QGraphicsItem {
 public:
     enum { Type = UserType + 1 };
-    static constexpr double kWidth = 200;
+    static constexpr double kWidth = canvas::kCardWidth;
 
     struct Port {
         QString name;
         QString help;
         bool output = false;
-        bool special =
-            false;  // `late` and `errors`: on the bottom edge, shown when hovered or wired
+        PortKind kind = PortKind::Data;
+        // Late and errors outputs: on the bottom edge, shown when hovered or wired.
+        bool special = false;
         int wires = 0;
         QPointF pos;  // centre, item coordinates
     };
@@ -75,6 +79,8 @@ public:
     QPointF portScenePos(const QString& name, bool output) const;
     // True for ports drawn on the bottom edge: a wire leaves them downwards.
     bool isBottomPort(const QString& name, bool output) const;
+    // What the port carries (PortSpec::kind); Data for a port the card does not have.
+    PortKind portKind(const QString& name, bool output) const;
     // The port nearest to `localPos` within `radius` (item coordinates); `wantOutput` -1 = any
     // direction, 0 = inputs, 1 = outputs. Hidden special ports are skipped.
     const Port* portAt(QPointF localPos, qreal radius, int wantOutput = -1) const;

@@ -160,8 +160,7 @@ void QuickAddPopup::filter(const QString& text) {
     m_list->clear();
     for (const Match& m : matches) {
         const QString id = QString::fromStdString(m.spec->typeId);
-        const QString category =
-            theme::displayCategory(id, QString::fromStdString(m.spec->category));
+        const QString category = theme::displayCategory(m.spec);
         auto* item = new QListWidgetItem(QString::fromStdString(m.spec->displayName), m_list);
         item->setData(TypeIdRole, id);
         item->setData(CategoryRole, theme::categoryLabel(category));

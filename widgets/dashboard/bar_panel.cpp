@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "nodes/charts/chart_options.h"
 #include "widgets/dashboard/chart_theme.h"
 #include "widgets/style/theme.h"
 
@@ -47,7 +48,7 @@ void BarPanel::onClear() {
 }
 
 void BarPanel::onOptionsChanged() {
-    const QString unit = optionString("unit", QString());
+    const QString unit = optionString(chart_option::kUnit, QString());
     QString label = QString::fromStdString(config().y.empty() ? std::string() : config().y[0]);
     if (!unit.isEmpty()) label = label.isEmpty() ? unit : label + " (" + unit + ")";
     plot()->xAxis->setLabel(label);
@@ -76,7 +77,7 @@ std::vector<std::pair<QString, BarPanel::Entry>> BarPanel::sorted() const {
 QStringList BarPanel::categories() const {
     QStringList out;
     const auto all = sorted();
-    const int n = std::min<int>(int(all.size()), std::max(1, optionInt("top_n", 20)));
+    const int n = std::min<int>(int(all.size()), std::max(1, optionInt(chart_option::kTopN, 20)));
     for (int i = 0; i < n; ++i) out << all[size_t(i)].first;
     return out;
 }
@@ -94,7 +95,7 @@ bool BarPanel::isCategoryFinal(const QString& category) const {
 void BarPanel::draw() {
     QCustomPlot* p = plot();
     const auto all = sorted();
-    const int n = std::min<int>(int(all.size()), std::max(1, optionInt("top_n", 20)));
+    const int n = std::min<int>(int(all.size()), std::max(1, optionInt(chart_option::kTopN, 20)));
     QVector<double> keys, finals, pendings;
     QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
     double maxValue = 0, minValue = 0;
@@ -129,11 +130,13 @@ void BarPanel::draw() {
     m_finalBars->setData(keys, finals, true);
     m_pendingBars->setData(keys, pendings, true);
     p->yAxis->setRange(-0.6, std::max(n, 1) - 0.4);
-    const double lo = hasOptionNumber("y_min") ? optionNumber("y_min", 0) : minValue;
+    const double lo =
+        hasOptionNumber(chart_option::kYMin) ? optionNumber(chart_option::kYMin, 0) : minValue;
     // Room on the right for the longest value label: the largest bar ends that many pixels
     // (and a little more) before the axis does.
-    double hi = hasOptionNumber("y_max") ? optionNumber("y_max", 1) : (maxValue > 0 ? maxValue : 1);
-    if (!hasOptionNumber("y_max")) {
+    double hi = hasOptionNumber(chart_option::kYMax) ? optionNumber(chart_option::kYMax, 1)
+                                                     : (maxValue > 0 ? maxValue : 1);
+    if (!hasOptionNumber(chart_option::kYMax)) {
         const double axisPx = std::max(60, p->axisRect()->width());
         const double barPx = std::max(axisPx * 0.4, axisPx - labelWidth - 10);
         hi = lo + (hi - lo) * axisPx / barPx;

@@ -5,6 +5,7 @@
 #include <QLabel>
 
 #include "engine/charts/chart_history.h"
+#include "engine/core/clock.h"
 #include "engine/runtime/executor.h"
 #include "nodes/charts/chart_config.h"
 #include "widgets/canvas/canvas_style.h"
@@ -136,7 +137,7 @@ QWidget* DashboardFeed::makePanel(const QString& nodeId) {
         if (!since) return;
         if (m_latencyMs.size() >= kMaxLatencySamples)  // keep the newest half, in one go
             m_latencyMs.erase(m_latencyMs.begin(), m_latencyMs.begin() + kMaxLatencySamples / 2);
-        m_latencyMs.push_back(double(steadyNowNs() - since) / 1e6);
+        m_latencyMs.push_back(double(steadyClockNs() - since) / 1e6);
     });
     if (m_historyPath.isEmpty()) return p;
     // Panning back shows older rows of the same run: the running one, or before Run the last one

@@ -106,8 +106,7 @@ DashboardWidget::DashboardWidget(GraphModel* model, QUndoStack* undo, QWidget* p
     connect(m_model, &GraphModel::reset, this, &DashboardWidget::rebuild);
     connect(m_model, &GraphModel::dashboardChanged, this, &DashboardWidget::reloadLayout);
     connect(m_model, &GraphModel::nodeAdded, this, [this](const QString& id) {
-        if (const NodeDef* n = m_model->node(id); n && isChartType(QString::fromStdString(n->type)))
-            addPanel(id);
+        if (isChart(id)) addPanel(id);
     });
     connect(m_model, &GraphModel::nodeRemoved, this, &DashboardWidget::removePanel);
     connect(m_model, &GraphModel::nodeChanged, this, [this](const QString& id) {
@@ -118,8 +117,9 @@ DashboardWidget::DashboardWidget(GraphModel* model, QUndoStack* undo, QWidget* p
 
 DashboardWidget::~DashboardWidget() = default;
 
-bool DashboardWidget::isChartType(const QString& typeId) {
-    return typeId.startsWith("sink.chart.");
+bool DashboardWidget::isChart(const QString& nodeId) const {
+    const NodeSpec* spec = m_model->spec(nodeId);
+    return spec && spec->isChart();
 }
 
 void DashboardWidget::setPanelFactory(PanelFactory factory) {
@@ -234,8 +234,7 @@ void DashboardWidget::rebuild() {
     }
     m_frames.clear();
     for (const NodeDef& n : m_model->project().nodes)
-        if (isChartType(QString::fromStdString(n.type))) {
-            const QString id = QString::fromStdString(n.id);
+        if (const QString id = QString::fromStdString(n.id); isChart(id)) {
             m_frames.insert(id, makeFrame(id));
         }
     reloadLayout();

@@ -35,7 +35,8 @@ public:
     DashboardWidget(GraphModel* model, QUndoStack* undo, QWidget* parent = nullptr);
     ~DashboardWidget() override;
 
-    static bool isChartType(const QString& typeId);
+    // A chart sink (NodeSpec::chartKind), drawn by a panel.
+    bool isChart(const QString& nodeId) const;
 
     // Makes the content of every panel (existing ones are rebuilt). Without a factory a panel
     // shows a placeholder.

@@ -3,6 +3,7 @@
 #include <qcustomplot.h>
 #include <cmath>
 
+#include "nodes/charts/chart_options.h"
 #include "widgets/dashboard/chart_theme.h"
 #include "widgets/style/theme.h"
 
@@ -70,10 +71,10 @@ int GaugePanel::trend() const {
 GaugePanel::Level GaugePanel::level() const {
     const double v = value();
     if (std::isnan(v)) return Level::Normal;
-    const bool hasWarn = hasOptionNumber("warn_at");
-    const bool hasAlert = hasOptionNumber("alert_at");
-    const double warn = optionNumber("warn_at", 0);
-    const double alert = optionNumber("alert_at", 0);
+    const bool hasWarn = hasOptionNumber(chart_option::kWarnAt);
+    const bool hasAlert = hasOptionNumber(chart_option::kAlertAt);
+    const double warn = optionNumber(chart_option::kWarnAt, 0);
+    const double alert = optionNumber(chart_option::kAlertAt, 0);
     // Lower is worse when the alert threshold sits below the warning one.
     const bool lowIsBad = hasWarn && hasAlert && alert < warn;
     auto reached = [&](double threshold) { return lowIsBad ? v <= threshold : v >= threshold; };
@@ -83,7 +84,7 @@ GaugePanel::Level GaugePanel::level() const {
 }
 
 QString GaugePanel::valueText() const {
-    const QString unit = optionString("unit", QString());
+    const QString unit = optionString(chart_option::kUnit, QString());
     const QString number = chart::formatValue(value());
     return unit.isEmpty() || std::isnan(value()) ? number : number + QLatin1Char(' ') + unit;
 }

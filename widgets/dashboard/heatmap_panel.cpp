@@ -5,6 +5,7 @@
 #include <cmath>
 #include <set>
 
+#include "nodes/charts/chart_options.h"
 #include "widgets/dashboard/chart_theme.h"
 #include "widgets/style/theme.h"
 
@@ -184,8 +185,8 @@ void HeatmapPanel::draw() {
     m_drawnFirst = first;
     m_drawnStep = step;
     if (!(hi >= lo)) lo = hi = 0;
-    if (hasOptionNumber("y_min")) lo = optionNumber("y_min", lo);
-    if (hasOptionNumber("y_max")) hi = optionNumber("y_max", hi);
+    if (hasOptionNumber(chart_option::kYMin)) lo = optionNumber(chart_option::kYMin, lo);
+    if (hasOptionNumber(chart_option::kYMax)) hi = optionNumber(chart_option::kYMax, hi);
     m_map->setDataRange(QCPRange(lo, hi > lo ? hi : lo + 1));
     plot()->yAxis->setTicker(ticker);
     plot()->yAxis->setRange(-0.5, keys.size() - 0.5);

@@ -3,6 +3,7 @@
 #include <qcustomplot.h>
 #include <cmath>
 
+#include "nodes/charts/chart_options.h"
 #include "widgets/dashboard/chart_theme.h"
 #include "widgets/style/theme.h"
 
@@ -23,7 +24,7 @@ HistogramPanel::HistogramPanel(const ChartConfig& config, QWidget* parent)
 
 void HistogramPanel::onOptionsChanged() {
     QString label = QString::fromStdString(config().y.empty() ? std::string() : config().y[0]);
-    const QString unit = optionString("unit", QString());
+    const QString unit = optionString(chart_option::kUnit, QString());
     if (!unit.isEmpty()) label = label.isEmpty() ? unit : label + " (" + unit + ")";
     plot()->xAxis->setLabel(label);
 }
@@ -69,14 +70,14 @@ void HistogramPanel::onClear() {
 }
 
 void HistogramPanel::draw() {
-    const int bins = std::clamp(optionInt("bins", 30), 2, 500);  // the spec's range
+    const int bins = std::clamp(optionInt(chart_option::kBins, 30), 2, 500);  // the spec's range
     double lo = INFINITY, hi = -INFINITY;
     for (const Entry& e : m_entries) {
         lo = std::min(lo, e.value);
         hi = std::max(hi, e.value);
     }
-    if (hasOptionNumber("y_min")) lo = optionNumber("y_min", lo);
-    if (hasOptionNumber("y_max")) hi = optionNumber("y_max", hi);
+    if (hasOptionNumber(chart_option::kYMin)) lo = optionNumber(chart_option::kYMin, lo);
+    if (hasOptionNumber(chart_option::kYMax)) hi = optionNumber(chart_option::kYMax, hi);
     m_counts.assign(size_t(bins), 0);
     if (m_entries.empty() || !(hi >= lo)) {
         lo = 0;

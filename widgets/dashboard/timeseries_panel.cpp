@@ -4,6 +4,7 @@
 #include <QToolTip>
 #include <cmath>
 
+#include "nodes/charts/chart_options.h"
 #include "widgets/dashboard/chart_theme.h"
 #include "widgets/style/theme.h"
 
@@ -148,11 +149,11 @@ void TimeseriesPanel::onClear() {
 }
 
 void TimeseriesPanel::onOptionsChanged() {
-    m_areas = optionString("style", QStringLiteral("lines")) == QLatin1String("areas");
-    m_stacked = optionBool("stacked", false);
+    m_areas = optionString(chart_option::kStyle, QStringLiteral("lines")) == QLatin1String("areas");
+    m_stacked = optionBool(chart_option::kStacked, false);
     QString label =
         QString::fromStdString(config().y.size() == 1 ? config().y.front() : std::string());
-    const QString unit = optionString("unit", QString());
+    const QString unit = optionString(chart_option::kUnit, QString());
     if (!unit.isEmpty()) label = label.isEmpty() ? unit : label + " (" + unit + ")";
     plot()->yAxis->setLabel(label);
     styleGraphs();
@@ -197,7 +198,7 @@ void TimeseriesPanel::onFrame(FrameResult result) {
     for (const FrameSeries& s : m_last.series) ranked.push_back({weight(s), &s});
     std::stable_sort(ranked.begin(), ranked.end(),
                      [](const auto& a, const auto& b) { return a.first > b.first; });
-    const size_t maxSeries = size_t(std::max(1, optionInt("max_series", 10)));
+    const size_t maxSeries = size_t(std::max(1, optionInt(chart_option::kMaxSeries, 10)));
     if (ranked.size() > maxSeries) ranked.resize(maxSeries);
     QStringList keys;
     for (const auto& [w, s] : ranked) keys << QString::fromStdString(s->key);
@@ -353,9 +354,9 @@ void TimeseriesPanel::styleGraphs() {
 }
 
 void TimeseriesPanel::updateYRange() {
-    const bool fixedLow = hasOptionNumber("y_min");
-    const bool fixedHigh = hasOptionNumber("y_max");
-    double lo = optionNumber("y_min", 0), hi = optionNumber("y_max", 1);
+    const bool fixedLow = hasOptionNumber(chart_option::kYMin);
+    const bool fixedHigh = hasOptionNumber(chart_option::kYMax);
+    double lo = optionNumber(chart_option::kYMin, 0), hi = optionNumber(chart_option::kYMax, 1);
     if (!fixedLow || !fixedHigh) {
         const QCPRange x = plot()->xAxis->range();
         bool found = false;

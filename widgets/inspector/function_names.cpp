@@ -3,6 +3,7 @@
 // The engine's compiler header has a member called slots(), which Qt defines as a macro.
 #pragma push_macro("slots")
 #undef slots
+#include "engine/expr/ast.h"
 #include "engine/expr/compiler.h"
 #pragma pop_macro("slots")
 
@@ -19,17 +20,13 @@ const QStringList& scalarFunctionNames() {
 }
 
 const QStringList& aggregateFunctionNames() {
-    static const QStringList kNames{"APPROX_COUNT_DISTINCT",
-                                    "AVG",
-                                    "COUNT",
-                                    "FIRST_VALUE",
-                                    "LAST_VALUE",
-                                    "MAX",
-                                    "MIN",
-                                    "PERCENTILE",
-                                    "STDDEV",
-                                    "SUM",
-                                    "TOP_K"};
+    static const QStringList kNames = [] {
+        QStringList out;
+        for (std::string_view n : expr::ast::aggregateFunctionNames())
+            out << QString::fromLatin1(n.data(), static_cast<qsizetype>(n.size()));
+        out.sort();
+        return out;
+    }();
     return kNames;
 }
 

@@ -311,14 +311,6 @@ ParamEditor* Inspector::editor(const QString& key) const {
     return nullptr;
 }
 
-int Inspector::inputPortOf(const NodeSpec& spec, const std::string& key) const {
-    // A join's `left_key` is over its `left` input, `right_key` over `right`.
-    if (spec.inputs.size() > 1)
-        for (size_t i = 0; i < spec.inputs.size(); ++i)
-            if (key.rfind(spec.inputs[i].name + "_", 0) == 0) return static_cast<int>(i);
-    return 0;
-}
-
 void Inspector::rebuild() {
     finishEditing();
     m_editors.clear();
@@ -348,8 +340,7 @@ void Inspector::rebuild() {
         return;
     }
     const NodeSpec* spec = m_model->spec(m_nodeId);
-    const QString category =
-        theme::displayCategory(fromStd(node->type), spec ? fromStd(spec->category) : QString());
+    const QString category = spec ? theme::displayCategory(spec) : QString();
 
     m_content = new QWidget;
     m_content->setObjectName(QStringLiteral("inspectorContent"));
@@ -474,7 +465,6 @@ QWidget* Inspector::buildParams(const NodeSpec& spec) {
 
     ParamEditorContext base;
     base.baseDir = fromStd(m_model->project().baseDir());
-    base.writesPath = spec.isSink;
 
     for (const auto& [groupName, params] : groups) {
         auto* section = new QWidget(box);
@@ -483,14 +473,9 @@ QWidget* Inspector::buildParams(const NodeSpec& spec) {
         sl->setSpacing(10);
         sl->addWidget(new SectionTitle(groupName, section));
         for (const ParamSpec* p : params) {
-            ParamEditorContext ctx = base;
-            ctx.picksInputFields = p->type == ParamType::StringList && !spec.inputs.empty() &&
-                                   p->picks != FieldPick::None;
-            ctx.numbersOnly = p->picks == FieldPick::Numbers;
-            ctx.aggregates = p->type == ParamType::NamedExprList && p->key == "aggregates";
-            ParamEditor* editor = createParamEditor(*p, ctx, section);
+            ParamEditor* editor = createParamEditor(*p, base, section);
             m_editors.push_back(editor);
-            m_editorPort[editor] = inputPortOf(spec, p->key);
+            m_editorPort[editor] = p->port;
             connect(editor, &ParamEditor::edited, this,
                     [this, editor, id = m_nodeId] { commitParam(id, editor); });
             connect(editor, &ParamEditor::messageChanged, this, [this] { refreshProblems(); });
@@ -541,8 +526,7 @@ QWidget* Inspector::buildParams(const NodeSpec& spec) {
                 h->addLayout(v, 1);
             }
             sl->addWidget(row);
-            if (p->key == "schema" && spec.isSource() && spec.param("max_message_bytes"))
-                sl->addWidget(buildInferRow(section));
+            if (p->role == ParamRole::Schema) sl->addWidget(buildInferRow(section));
         }
         layout->addWidget(section);
     }
@@ -594,9 +578,11 @@ void Inspector::inferSchema(int timeoutMs) {
         m_inferThread = nullptr;
         const auto& r = outcome->sampled;
         QString text;
-        if (r && !r->schema.empty() && m_model->node(nodeId)) {
-            m_undo->push(
-                new SetParamCommand(m_model, nodeId, QStringLiteral("schema"), Json(r->schema)));
+        const NodeSpec* spec = m_model->node(nodeId) ? m_model->spec(nodeId) : nullptr;
+        const ParamSpec* schema = spec ? spec->paramWithRole(ParamRole::Schema) : nullptr;
+        if (r && !r->schema.empty() && schema) {
+            m_undo->push(new SetParamCommand(m_model, nodeId, QString::fromStdString(schema->key),
+                                             Json(r->schema)));
             text = r->schema.size() == 1
                        ? tr("1 field from %1 messages").arg(r->objects)
                        : tr("%1 fields from %2 messages").arg(r->schema.size()).arg(r->objects);

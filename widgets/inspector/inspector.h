@@ -86,7 +86,6 @@ private:
     void commitParam(const QString& nodeId, ParamEditor* editor);
     void commitTitle(const QString& text);
     QWidget* buildParams(const NodeSpec& spec);
-    int inputPortOf(const NodeSpec& spec, const std::string& key) const;
 
     GraphModel* m_model;
     QUndoStack* m_undo;

@@ -220,9 +220,9 @@ protected:
     void stepBy(int steps) override {
         std::optional<double> base = parsed(text());
         if (!base && m_spec.defaultValue.is_number()) base = m_spec.defaultValue.get<double>();
-        double v = base.value_or(m_spec.min.value_or(0)) + steps * stepSize();
-        if (m_spec.min) v = std::max(v, *m_spec.min);
-        if (m_spec.max) v = std::min(v, *m_spec.max);
+        double v = base.value_or(m_spec.minValue.value_or(0)) + steps * stepSize();
+        if (m_spec.minValue) v = std::max(v, *m_spec.minValue);
+        if (m_spec.maxValue) v = std::min(v, *m_spec.maxValue);
         lineEdit()->setText(format(v));
         lineEdit()->selectAll();
         if (onStepped) onStepped();
@@ -231,8 +231,8 @@ protected:
         if (isReadOnly()) return StepNone;
         const std::optional<double> v = parsed(text());
         StepEnabled e = StepUpEnabled | StepDownEnabled;
-        if (v && m_spec.min && *v <= *m_spec.min) e &= ~StepDownEnabled;
-        if (v && m_spec.max && *v >= *m_spec.max) e &= ~StepUpEnabled;
+        if (v && m_spec.minValue && *v <= *m_spec.minValue) e &= ~StepDownEnabled;
+        if (v && m_spec.maxValue && *v >= *m_spec.maxValue) e &= ~StepUpEnabled;
         return e;
     }
     void wheelEvent(QWheelEvent* e) override {
@@ -246,7 +246,7 @@ protected:
 private:
     double stepSize() const {
         if (m_isInt) return 1;
-        if (m_spec.max && *m_spec.max - m_spec.min.value_or(0) <= 10) return 0.1;
+        if (m_spec.maxValue && *m_spec.maxValue - m_spec.minValue.value_or(0) <= 10) return 0.1;
         return 1;
     }
     ParamSpec m_spec;
@@ -301,18 +301,12 @@ private:
             setMessage({});
             return;
         }
-        const double x = v.get<double>();
+        // The engine's rule and words (checkParam), with the unit.
         const ParamSpec& s = spec();
-        auto num = [&](double d) { return m_box->format(d); };
-        QString unit = s.unit.empty() ? QString() : QStringLiteral(" ") + fromStd(s.unit);
-        if (s.min && s.max && (x < *s.min || x > *s.max))
-            setMessage(tr("Must be between %1 and %2%3").arg(num(*s.min), num(*s.max), unit));
-        else if (s.min && x < *s.min)
-            setMessage(tr("Must be at least %1%2").arg(num(*s.min), unit));
-        else if (s.max && x > *s.max)
-            setMessage(tr("Must be at most %1%2").arg(num(*s.max), unit));
-        else
-            setMessage({});
+        const QString unit = s.unit.empty() ? QString() : QStringLiteral(" ") + fromStd(s.unit);
+        setMessage(inRange(s, v.get<double>())
+                       ? QString()
+                       : tr("Must be %1%2").arg(fromStd(rangeText(s)), unit));
     }
     NumberBox* m_box;
 };
@@ -449,7 +443,7 @@ private:
         const QString current =
             m_edit->text().isEmpty() ? base.path() : base.absoluteFilePath(m_edit->text());
         const QString caption = tr("Choose %1").arg(paramLabel(spec().key).toLower());
-        const QString chosen = m_context.writesPath
+        const QString chosen = spec().role == ParamRole::WritesFile
                                    ? QFileDialog::getSaveFileName(this, caption, current)
                                    : QFileDialog::getOpenFileName(this, caption, current);
         if (chosen.isEmpty()) return;
@@ -604,7 +598,9 @@ bool completerHasIt(const QCompleter* c) {
 class StringListEditor : public ParamEditor {
 public:
     StringListEditor(const ParamSpec& spec, const ParamEditorContext& context)
-        : ParamEditor(spec), m_picks(context.picksInputFields), m_numbersOnly(context.numbersOnly) {
+        : ParamEditor(spec),
+          m_picks(spec.role == ParamRole::InputFields),
+          m_numbersOnly(spec.picks == FieldPick::Numbers) {
         m_chips = new QWidget(this);
         m_chips->setObjectName(QStringLiteral("chips"));
         m_flow = new FlowLayout(m_chips, 4);
@@ -784,7 +780,7 @@ private:
 class NamedExprListEditor : public ParamEditor {
 public:
     NamedExprListEditor(const ParamSpec& spec, const ParamEditorContext& context)
-        : ParamEditor(spec), m_aggregates(context.aggregates) {
+        : ParamEditor(spec), m_aggregates(spec.role == ParamRole::Aggregates) {
         auto* box = new QWidget(this);
         m_rowsLayout = new QVBoxLayout(box);
         m_rowsLayout->setContentsMargins(0, 0, 0, 0);
@@ -1217,17 +1213,11 @@ QString durationProblem(const QString& text, const ParamSpec& spec) {
         if (number) return QObject::tr("Add a unit: %1s, %1ms, %1m or %1h").arg(t);
         return QObject::tr("Write a duration like 10s, 500ms, 5m or 1h");
     }
-    const double seconds = static_cast<double>(*us) / 1e6;
-    auto fmt = [](double s) {
-        return QString::fromStdString(formatDuration(std::llround(s * 1e6)));
-    };
-    if (spec.min && seconds < *spec.min) {
-        if (*spec.min <= 1e-6) return QObject::tr("Must be longer than 0s");
-        return QObject::tr("Must be at least %1").arg(fmt(*spec.min));
-    }
-    if (spec.max && seconds > *spec.max)
-        return QObject::tr("Must be at most %1").arg(fmt(*spec.max));
-    return {};
+    if (inRange(spec, static_cast<double>(*us))) return {};
+    // "longer than 0s" reads better than "at least 1us" for the smallest positive duration.
+    if (spec.minUs && *spec.minUs <= 1 && *us < *spec.minUs)
+        return QObject::tr("Must be longer than 0s");
+    return QObject::tr("Must be %1").arg(QString::fromStdString(rangeText(spec)));
 }
 
 }  // namespace riffle

@@ -22,18 +22,11 @@ class QVBoxLayout;
 
 namespace riffle {
 
-// What an editor knows about the node beyond its own ParamSpec.
+// What an editor knows beyond its own ParamSpec (whose role says the rest: input fields to offer,
+// aggregate calls, a file read or written).
 struct ParamEditorContext {
-    // A StringList of input field names (group_by): offer the input schema's fields.
-    bool picksInputFields = false;
-    // ... of which only the numeric ones (a chart's y).
-    bool numbersOnly = false;
-    // A NamedExprList of aggregate calls (a window's `aggregates`) rather than scalar expressions.
-    bool aggregates = false;
     // Folder that relative paths resolve against ("" for an unsaved project).
     QString baseDir;
-    // A Path the node writes to (a sink): browse with a save dialog.
-    bool writesPath = false;
 };
 
 class ParamEditor : public QWidget {

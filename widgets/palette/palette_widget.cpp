@@ -414,11 +414,8 @@ PaletteWidget::PaletteWidget(const NodeRegistry& registry, QWidget* parent) : QW
 
 void PaletteWidget::populate(const NodeRegistry& registry) {
     QMap<QString, QList<const NodeSpec*>> byCategory;
-    for (const NodeSpec* spec : registry.all()) {
-        const QString typeId = QString::fromStdString(spec->typeId);
-        byCategory[theme::displayCategory(typeId, QString::fromStdString(spec->category))].append(
-            spec);
-    }
+    for (const NodeSpec* spec : registry.all())
+        byCategory[theme::displayCategory(spec)].append(spec);
     QStringList categories = categoryOrder();
     for (const QString& c : byCategory.keys())
         if (!categories.contains(c)) categories.append(c);

@@ -2,6 +2,7 @@
 
 #include <QDateTime>
 
+#include "engine/core/clock.h"
 #include "engine/graph/secrets.h"
 #include "nodes/charts/chart_config.h"
 
@@ -81,7 +82,7 @@ QStringList EngineBridge::start(const Project& project, ExecutorOptions options)
     }
     m_rates.assign(static_cast<size_t>(m_stats.size()), RateMeter{});
     m_inRates = m_rates;
-    const int64_t now = steadyNowNs();
+    const int64_t now = steadyClockNs();
     for (size_t i = 0; i < m_rates.size(); ++i) {
         m_rates[i].add(now, 0);
         m_inRates[i].add(now, 0);
@@ -120,7 +121,7 @@ void EngineBridge::requestStop(bool restarting) {
 
 void EngineBridge::sample() {
     if (!m_executor) return;
-    const qint64 now = steadyNowNs();
+    const qint64 now = steadyClockNs();
     const auto& nodes = m_executor->nodes();
     for (int i = 0; i < m_stats.size(); ++i) {
         const auto at = static_cast<size_t>(i);

@@ -21,8 +21,9 @@ QIcon categoryIcon(const QString& category) {
     return QIcon(QFile::exists(path) ? path : QStringLiteral(":/icons/category/transform.svg"));
 }
 
-QString displayCategory(const QString& typeId, const QString& specCategory) {
-    return typeId.startsWith("sink.chart") ? QStringLiteral("chart") : specCategory;
+QString displayCategory(const NodeSpec* spec) {
+    if (!spec) return QStringLiteral("unknown");
+    return spec->isChart() ? QStringLiteral("chart") : QString::fromStdString(spec->category);
 }
 
 QIcon actionIcon(const QString& name) {

@@ -10,16 +10,19 @@
 #include <QPalette>
 #include <QString>
 
+#include "engine/graph/node_spec.h"
+
 namespace riffle::theme {
 
 // Header colour of a node category ("source", "transform", "window", "aggregate", "join",
-// "alert", "sink"; a type id starting with "sink.chart" counts as "chart"): sources teal,
+// "alert", "sink", and "chart" for a chart sink (displayCategory()): sources teal,
 // transforms blue, windows and aggregates violet, joins orange, alerts red, sinks and charts green.
 QColor categoryColor(const QString& category);
 // ":/icons/category/<category>.svg" (falls back to the transform icon).
 QIcon categoryIcon(const QString& category);
-// The category a node type is shown under: its spec's category, or "chart" for sink.chart.*.
-QString displayCategory(const QString& typeId, const QString& specCategory);
+// The category a node type is shown under: its spec's category, or "chart" for a chart sink
+// (NodeSpec::chartKind); "unknown" for a type the registry does not know (null).
+QString displayCategory(const NodeSpec* spec);
 // ":/icons/actions/<name>.svg", e.g. "run", "stop", "zoom-fit".
 QIcon actionIcon(const QString& name);
 // The user-facing name of a category for palette groups: "Sources", "Windows", ...

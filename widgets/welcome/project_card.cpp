@@ -63,29 +63,28 @@ QStringList wrappedLines(const QString& text, const QFont& font, int width, int 
 
 }  // namespace
 
-QStringList projectTags(const Project& project) {
-    bool clickstream = false, iot = false, kafka = false, benchmark = false, sqlite = false,
-         alerts = false, windows = false, joins = false;
-    for (const NodeDef& n : project.nodes) {
-        const QString type = QString::fromStdString(n.type);
-        clickstream |= type == "source.clickstream";
-        iot |= type == "source.metrics" || type.contains("mqtt");
-        kafka |= type.contains("kafka");
-        benchmark |= type == "source.nexmark";
-        sqlite |= type == "sink.sqlite";
-        alerts |= type.startsWith("alert.");
-        windows |= type.startsWith("window.");
-        joins |= type.startsWith("join.");
-    }
+QStringList projectTags(const Project& project, const NodeRegistry& registry) {
+    // The order tags are shown in; a tag not listed here comes after these.
+    static const QStringList kOrder = {"clickstream", "IoT",    "Kafka",   "benchmark",
+                                       "SQLite",      "alerts", "windows", "joins"};
     QStringList tags;
-    if (clickstream) tags << QStringLiteral("clickstream");
-    if (iot) tags << QStringLiteral("IoT");
-    if (kafka) tags << QStringLiteral("Kafka");
-    if (benchmark) tags << QStringLiteral("benchmark");
-    if (sqlite) tags << QStringLiteral("SQLite");
-    if (alerts) tags << QStringLiteral("alerts");
-    if (windows) tags << QStringLiteral("windows");
-    if (joins) tags << QStringLiteral("joins");
+    auto add = [&](const QString& tag) {
+        if (!tags.contains(tag)) tags << tag;
+    };
+    for (const NodeDef& n : project.nodes) {
+        const NodeSpec* spec = registry.find(n.type);
+        if (!spec) continue;
+        for (const std::string& t : spec->tags) add(QString::fromStdString(t));
+        if (spec->category == "alert") add(QStringLiteral("alerts"));
+        if (spec->category == "window") add(QStringLiteral("windows"));
+        if (spec->category == "join") add(QStringLiteral("joins"));
+    }
+    auto rank = [&](const QString& t) {
+        const qsizetype i = kOrder.indexOf(t);
+        return i < 0 ? kOrder.size() : i;
+    };
+    std::stable_sort(tags.begin(), tags.end(),
+                     [&](const QString& a, const QString& b) { return rank(a) < rank(b); });
     return tags;
 }
 
@@ -113,7 +112,7 @@ ProjectCard::ProjectCard(Project project, const NodeRegistry& registry, Style st
       m_registry(registry),
       m_style(style),
       m_summary(projectSummary(m_project)),
-      m_tags(projectTags(m_project)) {
+      m_tags(projectTags(m_project, registry)) {
     setText(name());
     setCursor(Qt::PointingHandCursor);
     setFocusPolicy(Qt::TabFocus);

@@ -16,10 +16,10 @@ namespace riffle {
 
 class NodeRegistry;
 
-// Tags for a project, from the node types it uses, in a fixed order: `clickstream`
-// (source.clickstream), `IoT` (source.metrics, MQTT), `Kafka`, `benchmark` (source.nexmark),
-// `SQLite` (sink.sqlite), `alerts` (alert.*), `windows` (window.*), `joins` (join.*).
-QStringList projectTags(const Project& project);
+// Tags for a project: the tags of the node types it uses (NodeSpec::tags: `clickstream`, `IoT`,
+// `Kafka`, `benchmark`, `SQLite`), and `alerts`, `windows`, `joins` for those categories, in that
+// order.
+QStringList projectTags(const Project& project, const NodeRegistry& registry);
 // The first sentence (or clause before a `;`) of a project description, without the final full
 // stop; a leading "Name (title):" that repeats the project's name is dropped.
 QString projectSummary(const Project& project);

@@ -8,6 +8,7 @@
 
 #include "engine/graph/node_registry.h"
 #include "engine/graph/project.h"
+#include "widgets/canvas/canvas_style.h"
 #include "widgets/style/theme.h"
 
 namespace riffle {
@@ -15,8 +16,8 @@ namespace riffle {
 namespace {
 
 // A node's size on the canvas, in scene units: thumbnails keep the canvas's proportions.
-constexpr double kNodeW = 190;
-constexpr double kNodeH = 84;
+constexpr double kNodeW = canvas::kCardWidth;
+constexpr double kNodeH = canvas::kCardTypicalHeight;
 constexpr double kHeaderFraction = 0.36;
 
 struct Box {
@@ -84,10 +85,7 @@ QPixmap renderProjectThumbnail(const Project& project, const NodeRegistry& regis
         Box box;
         box.rect = QRectF(offset + QPointF(n.x, n.y) * scale, QSizeF(kNodeW, kNodeH) * scale);
         box.spec = registry.find(n.type);
-        const QString typeId = QString::fromStdString(n.type);
-        const QString category =
-            box.spec ? QString::fromStdString(box.spec->category) : QStringLiteral("unknown");
-        box.color = theme::categoryColor(theme::displayCategory(typeId, category));
+        box.color = theme::categoryColor(theme::displayCategory(box.spec));
         boxes[n.id] = box;
     }
 

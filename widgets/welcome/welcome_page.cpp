@@ -355,7 +355,8 @@ void WelcomePage::setExamples(const QStringList& projectPaths) {
         }
         Project project = std::move(loaded.value());
         if (project.path.empty()) project.path = path.toStdString();
-        const bool benchmark = projectTags(project).contains(QStringLiteral("benchmark"));
+        const bool benchmark =
+            projectTags(project, m_registry).contains(QStringLiteral("benchmark"));
         CardGridLayout* grid = benchmark ? m_benchGrid : m_mainGrid;
         auto* card =
             new ProjectCard(std::move(project), m_registry,

@@ -22,10 +22,10 @@
 #include <algorithm>
 
 #include "engine/graph/node_registry.h"
+#include "nodes/common/grouping.h"
 #include "nodes/register_builtin_nodes.h"
-#include "nodes/windows/window_common.h"
 
-namespace riffle::windows {
+namespace riffle::running {
 
 namespace {
 
@@ -109,7 +109,7 @@ private:
 
 }  // namespace
 
-}  // namespace riffle::windows
+}  // namespace riffle::running
 
 namespace riffle {
 
@@ -118,6 +118,7 @@ void registerRunningAggregate(NodeRegistry& registry) {
     s.typeId = "aggregate.running";
     s.displayName = "Running aggregate";
     s.category = "aggregate";
+    s.state = {{"totals per group", 1}};
     s.description =
         "Per-key totals since the start of the run (no windows), e.g. purchases and revenue per "
         "user so far; emits a group's updated totals when it changes.";
@@ -126,26 +127,29 @@ void registerRunningAggregate(NodeRegistry& registry) {
                   "One row per changed group: _time (newest event time of the group), group "
                   "fields, aggregates",
                   false}};
-    ParamSpec groupBy =
-        makeParam("group_by", ParamType::StringList, Json::array(),
-                  "Fields that split the stream into groups, e.g. [\"user_id\"]; every distinct "
-                  "key is kept for the whole run");
-    groupBy.group = "Aggregate";
-    ParamSpec aggregates = makeParam(
-        "aggregates", ParamType::NamedExprList,
-        Json::array({{{"name", "count"}, {"expr", "COUNT(*)"}}}),
-        "What to compute per group, e.g. {\"name\": \"revenue\", \"expr\": \"SUM(amount)\"}");
-    aggregates.group = "Aggregate";
-    ParamSpec emitEvery =
-        makeParam("emit_every", ParamType::Duration, "0s",
-                  "Emit the changed groups this often (processing time); 0s = after every "
-                  "input batch. The last totals are always emitted at end of stream",
-                  "", 0.0);
-    emitEvery.group = "Time";
-    s.params = {groupBy, aggregates, emitEvery};
-    s.schemaRule = windows::runningSchemaRule;
+    s.params = {
+        param("group_by", ParamType::StringList,
+              "Fields that split the stream into groups, e.g. [\"user_id\"]; every distinct "
+              "key is kept for the whole run")
+            .byDefault(Json::array())
+            .inGroup("Aggregate")
+            .as(ParamRole::InputFields, 0),
+        param("aggregates", ParamType::NamedExprList,
+              "What to compute per group, e.g. {\"name\": \"revenue\", \"expr\": "
+              "\"SUM(amount)\"}")
+            .byDefault(Json::array({{{"name", "count"}, {"expr", "COUNT(*)"}}}))
+            .inGroup("Aggregate")
+            .as(ParamRole::Aggregates, 0),
+        param("emit_every", ParamType::Duration,
+              "Emit the changed groups this often (processing time); 0s = after every "
+              "input batch. The last totals are always emitted at end of stream")
+            .byDefault("0s")
+            .durationRange("0s")
+            .inGroup("Time"),
+    };
+    s.schemaRule = running::runningSchemaRule;
     s.createOperator = [](const OperatorContext& ctx) {
-        return std::make_unique<windows::RunningAggregateOperator>(ctx);
+        return std::make_unique<running::RunningAggregateOperator>(ctx);
     };
     registry.add(std::move(s));
 }

@@ -34,10 +34,10 @@
 
 #include "engine/expr/expression.h"
 #include "engine/graph/node_registry.h"
+#include "nodes/common/grouping.h"
 #include "nodes/register_builtin_nodes.h"
-#include "nodes/windows/window_common.h"
 
-namespace riffle::windows {
+namespace riffle::topn {
 
 namespace {
 
@@ -351,7 +351,7 @@ private:
 
 }  // namespace
 
-}  // namespace riffle::windows
+}  // namespace riffle::topn
 
 namespace riffle {
 
@@ -360,35 +360,39 @@ void registerTopN(NodeRegistry& registry) {
     s.typeId = "transform.topn";
     s.displayName = "Top N";
     s.category = "transform";
+    s.state = {{"rows per partition and window", 1}};
     s.description =
         "The n best rows per window (rows with the same _time) and partition, ranked by order_by, "
         "e.g. the most viewed page of every 10 s window; adds `rank`.";
     s.inputs = {{"in", "Rows to rank, typically a window's results", false}};
     s.outputs = {
         {"out", "The n best rows of each window and partition, in rank order, with `rank`", false}};
-    ParamSpec n =
-        makeParam("n", ParamType::Int, 3, "How many rows to keep per window and partition", "rows",
-                  1.0, 100000.0);
-    n.group = "Rank";
-    ParamSpec orderBy =
-        makeParam("order_by", ParamType::StringList, Json(),
-                  "What to rank by: an expression with ASC or DESC (default DESC), e.g. \"views "
-                  "DESC\"; a list breaks ties in order, e.g. [\"bids DESC\", \"auction ASC\"]. "
-                  "NULLs rank last unless NULLS FIRST is given");
-    orderBy.required = true;
-    orderBy.group = "Rank";
-    ParamSpec partitionBy =
-        makeParam("partition_by", ParamType::StringList, Json::array(),
-                  "Rank separately per value of these fields, e.g. [\"category\"]");
-    partitionBy.group = "Rank";
-    ParamSpec withTies =
-        makeParam("with_ties", ParamType::Bool, false,
-                  "Also emit the rows tied with the n-th on every order_by key (SQL RANK() <= n)");
-    withTies.group = "Rank";
-    s.params = {n, orderBy, partitionBy, withTies};
-    s.schemaRule = windows::topnSchemaRule;
+    s.params = {
+        param("n", ParamType::Int, "How many rows to keep per window and partition")
+            .byDefault(3)
+            .inUnit("rows")
+            .range(1.0, 100000.0)
+            .inGroup("Rank"),
+        param("order_by", ParamType::StringList,
+              "What to rank by: an expression with ASC or DESC (default DESC), e.g. \"views "
+              "DESC\"; a list breaks ties in order, e.g. [\"bids DESC\", \"auction ASC\"]. "
+              "NULLs rank last unless NULLS FIRST is given")
+            .mandatory()
+            .inGroup("Rank")
+            .as(ParamRole::InputFields, 0),
+        param("partition_by", ParamType::StringList,
+              "Rank separately per value of these fields, e.g. [\"category\"]")
+            .byDefault(Json::array())
+            .inGroup("Rank")
+            .as(ParamRole::InputFields, 0),
+        param("with_ties", ParamType::Bool,
+              "Also emit the rows tied with the n-th on every order_by key (SQL RANK() <= n)")
+            .byDefault(false)
+            .inGroup("Rank"),
+    };
+    s.schemaRule = topn::topnSchemaRule;
     s.createOperator = [](const OperatorContext& ctx) {
-        return std::make_unique<windows::TopNOperator>(ctx);
+        return std::make_unique<topn::TopNOperator>(ctx);
     };
     registry.add(std::move(s));
 }

@@ -1,0 +1,139 @@
+#include "nodes/common/grouping.h"
+
+#include <cstring>
+#include <set>
+
+namespace riffle {
+
+Result<std::vector<Field>> groupedAggregateFields(const std::vector<std::string>& groupBy,
+                                                  const std::vector<NamedExpr>& aggregates,
+                                                  const Schema& input) {
+    using R = Result<std::vector<Field>>;
+    std::vector<Field> fields;
+    std::set<std::string> names;
+    for (const auto& g : groupBy) {
+        const int idx = input.indexOf(g);
+        if (idx < 0)
+            return R::error("`group_by` names `" + g +
+                            "`, which is not an input field (fields: " + input.toString() + ")");
+        if (!names.insert(g).second) return R::error("`group_by` names `" + g + "` twice");
+        fields.push_back(input.field(static_cast<size_t>(idx)));
+    }
+    if (aggregates.empty())
+        return R::error(
+            "`aggregates` is empty; add one, e.g. {\"name\": \"n\", \"expr\": \"COUNT(*)\"}");
+    auto set = agg::AggregateSet::compile(aggregates, input);
+    if (!set) return R::error(set.message());
+    for (const Field& f : set->outputFields()) {
+        if (!names.insert(f.name).second)
+            return R::error("aggregate `" + f.name +
+                            "` has the name of a group_by field; rename it");
+        fields.push_back(f);
+    }
+    return fields;
+}
+
+GroupKeyEncoder::GroupKeyEncoder(const Schema& input, const std::vector<std::string>& groupBy) {
+    for (const auto& g : groupBy) m_columns.push_back(input.indexOf(g));
+}
+
+const std::string& GroupKeyEncoder::encode(const Batch& in, size_t row) {
+    m_buffer.clear();
+    for (int c : m_columns) {
+        const Column& col = in.column(static_cast<size_t>(c));
+        if (col.isNull(row)) {
+            m_buffer.push_back('\0');
+            continue;
+        }
+        m_buffer.push_back('\1');
+        switch (col.type()) {
+            case Type::Float: {
+                double v = col.floats()[row];
+                if (v == 0) v = 0;  // -0.0 and 0.0 are one group
+                m_buffer.append(reinterpret_cast<const char*>(&v), sizeof v);
+                break;
+            }
+            case Type::String: {
+                std::string_view s = col.strings()[row];
+                const auto n = static_cast<uint32_t>(s.size());
+                m_buffer.append(reinterpret_cast<const char*>(&n), sizeof n);
+                m_buffer.append(s);
+                break;
+            }
+            case Type::Null:
+                break;
+            default: {
+                const int64_t v = col.ints()[row];
+                m_buffer.append(reinterpret_cast<const char*>(&v), sizeof v);
+                break;
+            }
+        }
+    }
+    return m_buffer;
+}
+
+Group& groupFor(GroupMap& groups, GroupKeyEncoder& keys, const agg::AggregateSet& aggregates,
+                const Batch& in, size_t row, bool* inserted) {
+    const std::string& key = keys.encode(in, row);
+    auto it = groups.find(key);
+    if (inserted) *inserted = it == groups.end();
+    if (it != groups.end()) return it->second;
+    Group g;
+    g.state = aggregates.newState();
+    for (int c : keys.columns()) g.key.push_back(in.get(row, static_cast<size_t>(c)));
+    return groups.emplace(key, std::move(g)).first->second;
+}
+
+void addGroupsState(const GroupMap& groups, const agg::AggregateSet& aggregates, StateSize& size) {
+    // A node of std::unordered_map: the pair, a next pointer and the cached hash.
+    constexpr size_t kEntryBytes = sizeof(GroupMap::value_type) + 2 * sizeof(void*);
+    size.keys += static_cast<int64_t>(groups.size());
+    size_t bytes = groups.bucket_count() * sizeof(void*);
+    for (const auto& [key, g] : groups)
+        bytes +=
+            kEntryBytes + heapBytes(key) + aggregates.stateBytes(*g.state) + valuesBytes(g.key);
+    size.bytes += static_cast<int64_t>(bytes);
+}
+
+size_t ResultWriter::appendGroup(Group& g, TimeUs time, Emitter& out) {
+    g.dirty = false;
+    if (!m_batch) m_batch = out.newBatch(0);
+    Batch& b = *m_batch;
+    b.column(0).appendTime(time);
+    for (size_t k = 0; k < m_groupColumns; ++k) b.appendValue(1 + k, g.key[k]);
+    const size_t aggStart = 1 + m_groupColumns;
+    m_aggregates.appendResults(*g.state, b, aggStart, m_stats);
+    return aggStart + m_aggregates.size();
+}
+
+void ResultWriter::commitRow(Emitter& out) {
+    m_batch->commitRow();
+    if (m_batch->rows() >= kBatchRows) flush(out);
+}
+
+void ResultWriter::write(GroupMap& groups, TimeUs start, TimeUs end, bool final, bool onlyDirty,
+                         Emitter& out) {
+    for (auto& [key, g] : groups) {
+        if (onlyDirty && !g.dirty) continue;
+        const size_t after = appendGroup(g, end - 1, out);
+        Batch& b = *m_batch;
+        b.column(after).appendTime(start);
+        b.column(after + 1).appendTime(end);
+        b.column(after + 2).appendBool(final);
+        commitRow(out);
+    }
+}
+
+void ResultWriter::writeGroup(Group& group, TimeUs time, Emitter& out) {
+    appendGroup(group, time, out);
+    commitRow(out);
+}
+
+void ResultWriter::flush(Emitter& out) {
+    if (m_stats.warnings && m_metrics) m_metrics->add(m_metrics->warnings, m_stats.warnings);
+    m_stats = {};
+    if (m_batch && !m_batch->empty()) out.push(0, std::move(m_batch));
+    m_batch.reset();
+}
+
+}  // namespace riffle

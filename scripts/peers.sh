@@ -1,0 +1,226 @@
+#!/usr/bin/env bash
+# The Java test peers of the integration tests (tests/peers/README.md): a real Apache Kafka broker
+# in KRaft mode and a Flink SQL runner on a local MiniCluster. Java appears only here; the product
+# stays C++.
+#
+#   scripts/peers.sh classpath
+#       Builds tests/peers (Maven, into ~/.m2 and build/peers/) when its pom.xml or sources changed
+#       and prints the classpath: our jar and every dependency. Cached in build/peers/.
+#   scripts/peers.sh kafka DIR PORT CONTROLLER_PORT
+#       A single-node broker+controller on 127.0.0.1:PORT (controller on CONTROLLER_PORT), data and
+#       DIR/broker.log in DIR, formatted on first use. The script becomes the broker's JVM (exec),
+#       so that the caller's SIGTERM or SIGKILL reaches it. Ready once `kafka-ready` says so, or
+#       once DIR/broker.log has the line "Kafka Server started".
+#   scripts/peers.sh kafka-ready BOOTSTRAP [TIMEOUT_SECONDS]
+#       Waits until the broker answers a metadata request (exit 0), or the timeout (default 60 s).
+#   scripts/peers.sh kafka-topics ARGS...
+#       Kafka's kafka-topics tool (org.apache.kafka.tools.TopicCommand), e.g.
+#       kafka-topics --bootstrap-server 127.0.0.1:PORT --create --topic T --partitions 6
+#   scripts/peers.sh flink-sql SCRIPT.sql [--parallelism N] [--set KEY=VALUE]...
+#       Runs a Flink SQL script on a local MiniCluster (riffle.peers.FlinkSql): exit 0 once its
+#       INSERT jobs finished, only "flink-sql: done in N ms" on stdout; exit 1 and the error on
+#       stderr otherwise.
+#
+# Environment: RIFFLE_PEERS_BUILD (default build/peers) for the cache, JAVA (default java),
+# RIFFLE_PEERS_KAFKA_HEAP (default -Xms256m -Xmx512m), RIFFLE_PEERS_FLINK_HEAP (default -Xmx512m).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PEERS="$ROOT/tests/peers"
+OUT="${RIFFLE_PEERS_BUILD:-$ROOT/build/peers}"
+JAVA="${JAVA:-java}"
+
+# Quick JVM start for short-lived test peers: one-thread-friendly GC, C1 only, no perf data file.
+# RIFFLE_PEERS_JVM_OPTS replaces them (word-split), e.g. to compare.
+if [ -n "${RIFFLE_PEERS_JVM_OPTS+x}" ]; then
+  read -r -a LEAN_JVM <<< "$RIFFLE_PEERS_JVM_OPTS"
+else
+  LEAN_JVM=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Djava.awt.headless=true)
+fi
+
+# Flink's JDK 17 options: env.java.opts.all of flink-dist's config.yaml.
+FLINK_JDK17_OPTS=(
+  --add-exports=java.base/sun.net.util=ALL-UNNAMED
+  --add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED
+  --add-exports=jdk.compiler/com.sun.tools.javac.api=ALL-UNNAMED
+  --add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED
+  --add-exports=jdk.compiler/com.sun.tools.javac.parser=ALL-UNNAMED
+  --add-exports=jdk.compiler/com.sun.tools.javac.tree=ALL-UNNAMED
+  --add-exports=jdk.compiler/com.sun.tools.javac.util=ALL-UNNAMED
+  --add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED
+  --add-opens=java.base/java.lang=ALL-UNNAMED
+  --add-opens=java.base/java.net=ALL-UNNAMED
+  --add-opens=java.base/java.io=ALL-UNNAMED
+  --add-opens=java.base/java.nio=ALL-UNNAMED
+  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
+  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED
+  --add-opens=java.base/java.text=ALL-UNNAMED
+  --add-opens=java.base/java.time=ALL-UNNAMED
+  --add-opens=java.base/java.util=ALL-UNNAMED
+  --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
+  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED
+  --add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED
+)
+
+die() { echo "peers.sh: $*" >&2; exit 1; }
+
+# A child runs in the background so that a SIGTERM to this script (before any exec) ends it too.
+child=""
+on_signal() {
+  if [ -n "$child" ]; then
+    kill -TERM "$child" 2>/dev/null || true
+    wait "$child" 2>/dev/null || true
+  fi
+  exit 143
+}
+trap on_signal TERM INT HUP
+run() {
+  local rc=0
+  "$@" &
+  child=$!
+  wait "$child" || rc=$?
+  child=""
+  return "$rc"
+}
+
+hash_of() { sha256sum "$@" | sha256sum | cut -c1-16; }
+
+# Prints the classpath, building it first when pom.xml or a source changed (or a jar is gone).
+classpath() {
+  local key pomkey cache
+  key="$(cd "$PEERS" && hash_of pom.xml $(find src -type f | LC_ALL=C sort))"
+  pomkey="$(cd "$PEERS" && hash_of pom.xml)"
+  cache="$OUT/classpath-$key"
+  if classpath_ok "$cache"; then cat "$cache"; return; fi
+  mkdir -p "$OUT"
+  (
+    # One build at a time (tests may start peers in parallel); the second finds the cache.
+    flock 9
+    if classpath_ok "$cache"; then exit 0; fi
+    local deps="$OUT/deps-$key.txt" offline=()
+    [ -f "$OUT/resolved-$pomkey" ] && offline=(-o)
+    local mvn=(mvn -q -B -T1 -f "$PEERS/pom.xml" package dependency:build-classpath
+               -Dmdep.outputFile="$deps" -Dmdep.includeScope=runtime)
+    export MAVEN_OPTS="${MAVEN_OPTS:-${LEAN_JVM[*]}}"
+    # Maven's report goes to build/peers/maven.log, shown only when it fails.
+    if ! run "${mvn[@]}" "${offline[@]}" >"$OUT/maven.log" 2>&1; then
+      if [ ${#offline[@]} -eq 0 ] || ! run "${mvn[@]}" >"$OUT/maven.log" 2>&1; then
+        cat "$OUT/maven.log" >&2
+        die "maven failed to build tests/peers (build/peers/maven.log)"
+      fi
+    fi
+    touch "$OUT/resolved-$pomkey"
+    cp "$OUT/target/riffle-peers-1.jar" "$OUT/riffle-peers-$key.jar"
+    printf '%s:%s\n' "$OUT/riffle-peers-$key.jar" "$(cat "$deps")" > "$cache.tmp"
+    mv "$cache.tmp" "$cache"
+    # Older builds' files (a JVM still running keeps its open jar).
+    find "$OUT" -maxdepth 1 \( -name 'classpath-*' -o -name 'riffle-peers-*.jar' -o -name 'deps-*.txt' \) \
+      ! -name "*$key*" -delete
+  ) 9>"$OUT/.lock"
+  cat "$cache"
+}
+
+# The cached classpath exists and every jar on it still does.
+classpath_ok() {
+  [ -s "$1" ] || return 1
+  local entry entries
+  IFS=: read -r -a entries < "$1"
+  for entry in "${entries[@]}"; do [ -e "$entry" ] || return 1; done
+}
+
+port_arg() {
+  [[ "$1" =~ ^[0-9]+$ ]] && [ "$1" -ge 1 ] && [ "$1" -le 65535 ] || die "not a port: $1"
+}
+
+kafka() {
+  [ $# -eq 3 ] || die "usage: peers.sh kafka DIR PORT CONTROLLER_PORT"
+  local dir="$1" port="$2" cport="$3"
+  port_arg "$port"
+  port_arg "$cport"
+  [ "$port" != "$cport" ] || die "PORT and CONTROLLER_PORT must differ"
+  mkdir -p "$dir"
+  dir="$(cd "$dir" && pwd)"
+  local props="$dir/server.properties"
+  cat > "$props" <<EOF
+# Written by scripts/peers.sh kafka: one KRaft node, broker and controller, on loopback.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$cport
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+log.dirs=$dir/data
+num.partitions=1
+auto.create.topics.enable=true
+default.replication.factor=1
+min.insync.replicas=1
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=3
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=3
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+share.coordinator.state.topic.num.partitions=3
+group.initial.rebalance.delay.ms=0
+num.network.threads=2
+num.io.threads=2
+background.threads=4
+num.recovery.threads.per.data.dir=1
+log.cleaner.threads=1
+EOF
+  local cp
+  cp="$(classpath)"
+  local jvm=("$JAVA" "${LEAN_JVM[@]}" -Dkafka.logs.dir="$dir"
+             -Dlog4j2.configurationFile="$PEERS/conf/kafka-log4j2.properties" -cp "$cp")
+  if [ ! -f "$dir/data/meta.properties" ]; then
+    # A cluster id as `kafka.tools.StorageTool random-uuid` makes one (16 random bytes, URL-safe
+    # base64, not starting with '-'), without a JVM of its own; `format` checks it.
+    local id="-"
+    while [ "${id:0:1}" = "-" ]; do
+      id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+    done
+    run "${jvm[@]}" -Xmx128m kafka.tools.StorageTool format -t "$id" -c "$props" \
+      >>"$dir/broker.log" 2>&1 \
+      || { tail -n 20 "$dir/broker.log" >&2; die "kafka-storage format failed in $dir"; }
+  fi
+  trap - TERM INT HUP
+  # shellcheck disable=SC2086
+  exec "${jvm[@]}" ${RIFFLE_PEERS_KAFKA_HEAP:--Xms256m -Xmx512m} kafka.Kafka "$props"
+}
+
+flink_sql() {
+  [ $# -ge 1 ] || die "usage: peers.sh flink-sql SCRIPT.sql [--parallelism N] [--set KEY=VALUE]..."
+  local cp
+  cp="$(classpath)"
+  trap - TERM INT HUP
+  # shellcheck disable=SC2086
+  exec "$JAVA" "${LEAN_JVM[@]}" "${FLINK_JDK17_OPTS[@]}" ${RIFFLE_PEERS_FLINK_HEAP:--Xmx512m} \
+    -Dlog4j2.configurationFile="$PEERS/conf/flink-log4j2.properties" \
+    -cp "$cp" riffle.peers.FlinkSql "$@"
+}
+
+cmd="${1:-}"
+[ $# -gt 0 ] && shift
+case "$cmd" in
+  classpath) classpath ;;
+  kafka) kafka "$@" ;;
+  kafka-ready)
+    cp="$(classpath)"
+    trap - TERM INT HUP
+    exec "$JAVA" "${LEAN_JVM[@]}" -Xmx128m \
+      -Dlog4j2.configurationFile="$PEERS/conf/tools-log4j2.properties" \
+      -cp "$cp" riffle.peers.KafkaReady "$@" ;;
+  kafka-topics)
+    cp="$(classpath)"
+    trap - TERM INT HUP
+    exec "$JAVA" "${LEAN_JVM[@]}" -Xmx128m \
+      -Dlog4j2.configurationFile="$PEERS/conf/tools-log4j2.properties" \
+      -cp "$cp" org.apache.kafka.tools.TopicCommand "$@" ;;
+  flink-sql) flink_sql "$@" ;;
+  *)
+    sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
+    exit 2 ;;
+esac

@@ -85,39 +85,45 @@ run() {
 
 hash_of() { sha256sum "$@" | sha256sum | cut -c1-16; }
 
-# Prints the classpath, building it first when pom.xml or a source changed (or a jar is gone).
-classpath() {
+# Sets CP to the classpath, building it first when pom.xml or a source changed (or a jar is
+# gone). In this shell, not in a subshell, so that the signal trap reaches a running Maven.
+resolve_classpath() {
   local key pomkey cache
   key="$(cd "$PEERS" && hash_of pom.xml $(find src -type f | LC_ALL=C sort))"
   pomkey="$(cd "$PEERS" && hash_of pom.xml)"
   cache="$OUT/classpath-$key"
-  if classpath_ok "$cache"; then cat "$cache"; return; fi
-  mkdir -p "$OUT"
-  (
+  if ! classpath_ok "$cache"; then
+    mkdir -p "$OUT"
     # One build at a time (tests may start peers in parallel); the second finds the cache.
+    exec 9>"$OUT/.lock"
     flock 9
-    if classpath_ok "$cache"; then exit 0; fi
-    local deps="$OUT/deps-$key.txt" offline=()
-    [ -f "$OUT/resolved-$pomkey" ] && offline=(-o)
-    local mvn=(mvn -q -B -T1 -f "$PEERS/pom.xml" package dependency:build-classpath
-               -Dmdep.outputFile="$deps" -Dmdep.includeScope=runtime)
-    export MAVEN_OPTS="${MAVEN_OPTS:-${LEAN_JVM[*]}}"
-    # Maven's report goes to build/peers/maven.log, shown only when it fails.
-    if ! run "${mvn[@]}" "${offline[@]}" >"$OUT/maven.log" 2>&1; then
-      if [ ${#offline[@]} -eq 0 ] || ! run "${mvn[@]}" >"$OUT/maven.log" 2>&1; then
-        cat "$OUT/maven.log" >&2
-        die "maven failed to build tests/peers (build/peers/maven.log)"
-      fi
+    if ! classpath_ok "$cache"; then build_classpath "$key" "$pomkey" "$cache"; fi
+    exec 9>&-
+  fi
+  CP="$(cat "$cache")"
+}
+
+build_classpath() {
+  local key="$1" pomkey="$2" cache="$3"
+  local deps="$OUT/deps-$key.txt" offline=()
+  [ -f "$OUT/resolved-$pomkey" ] && offline=(-o)
+  local mvn=(mvn -q -B -T1 -f "$PEERS/pom.xml" package dependency:build-classpath
+             -Dmdep.outputFile="$deps" -Dmdep.includeScope=runtime -Dpeers.build.dir="$OUT/target")
+  export MAVEN_OPTS="${MAVEN_OPTS:-${LEAN_JVM[*]}}"
+  # Maven's report goes to build/peers/maven.log, shown only when it fails.
+  if ! run "${mvn[@]}" "${offline[@]}" >"$OUT/maven.log" 2>&1; then
+    if [ ${#offline[@]} -eq 0 ] || ! run "${mvn[@]}" >"$OUT/maven.log" 2>&1; then
+      cat "$OUT/maven.log" >&2
+      die "maven failed to build tests/peers ($OUT/maven.log)"
     fi
-    touch "$OUT/resolved-$pomkey"
-    cp "$OUT/target/riffle-peers-1.jar" "$OUT/riffle-peers-$key.jar"
-    printf '%s:%s\n' "$OUT/riffle-peers-$key.jar" "$(cat "$deps")" > "$cache.tmp"
-    mv "$cache.tmp" "$cache"
-    # Older builds' files (a JVM still running keeps its open jar).
-    find "$OUT" -maxdepth 1 \( -name 'classpath-*' -o -name 'riffle-peers-*.jar' -o -name 'deps-*.txt' \) \
-      ! -name "*$key*" -delete
-  ) 9>"$OUT/.lock"
-  cat "$cache"
+  fi
+  touch "$OUT/resolved-$pomkey"
+  cp "$OUT/target/riffle-peers-1.jar" "$OUT/riffle-peers-$key.jar"
+  printf '%s:%s\n' "$OUT/riffle-peers-$key.jar" "$(cat "$deps")" > "$cache.tmp"
+  mv "$cache.tmp" "$cache"
+  # Older builds' files (a JVM still running keeps its open jar).
+  find "$OUT" -maxdepth 1 \( -name 'classpath-*' -o -name 'riffle-peers-*.jar' -o -name 'deps-*.txt' \) \
+    ! -name "*$key*" -delete
 }
 
 # The cached classpath exists and every jar on it still does.
@@ -161,6 +167,8 @@ offsets.topic.num.partitions=3
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 transaction.state.log.num.partitions=3
+# Flink's exactly-once Kafka sink asks for 1 h transactions by default (the broker allows 15 min).
+transaction.max.timeout.ms=3600000
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 share.coordinator.state.topic.num.partitions=3
@@ -171,10 +179,9 @@ background.threads=4
 num.recovery.threads.per.data.dir=1
 log.cleaner.threads=1
 EOF
-  local cp
-  cp="$(classpath)"
+  resolve_classpath
   local jvm=("$JAVA" "${LEAN_JVM[@]}" -Dkafka.logs.dir="$dir"
-             -Dlog4j2.configurationFile="$PEERS/conf/kafka-log4j2.properties" -cp "$cp")
+             -Dlog4j2.configurationFile="$PEERS/conf/kafka-log4j2.properties" -cp "$CP")
   if [ ! -f "$dir/data/meta.properties" ]; then
     # A cluster id as `kafka.tools.StorageTool random-uuid` makes one (16 random bytes, URL-safe
     # base64, not starting with '-'), without a JVM of its own; `format` checks it.
@@ -193,32 +200,33 @@ EOF
 
 flink_sql() {
   [ $# -ge 1 ] || die "usage: peers.sh flink-sql SCRIPT.sql [--parallelism N] [--set KEY=VALUE]..."
-  local cp
-  cp="$(classpath)"
+  resolve_classpath
   trap - TERM INT HUP
   # shellcheck disable=SC2086
   exec "$JAVA" "${LEAN_JVM[@]}" "${FLINK_JDK17_OPTS[@]}" ${RIFFLE_PEERS_FLINK_HEAP:--Xmx512m} \
     -Dlog4j2.configurationFile="$PEERS/conf/flink-log4j2.properties" \
-    -cp "$cp" riffle.peers.FlinkSql "$@"
+    -cp "$CP" riffle.peers.FlinkSql "$@"
 }
 
 cmd="${1:-}"
 [ $# -gt 0 ] && shift
 case "$cmd" in
-  classpath) classpath ;;
+  classpath)
+    resolve_classpath
+    printf '%s\n' "$CP" ;;
   kafka) kafka "$@" ;;
   kafka-ready)
-    cp="$(classpath)"
+    resolve_classpath
     trap - TERM INT HUP
     exec "$JAVA" "${LEAN_JVM[@]}" -Xmx128m \
       -Dlog4j2.configurationFile="$PEERS/conf/tools-log4j2.properties" \
-      -cp "$cp" riffle.peers.KafkaReady "$@" ;;
+      -cp "$CP" riffle.peers.KafkaReady "$@" ;;
   kafka-topics)
-    cp="$(classpath)"
+    resolve_classpath
     trap - TERM INT HUP
     exec "$JAVA" "${LEAN_JVM[@]}" -Xmx128m \
       -Dlog4j2.configurationFile="$PEERS/conf/tools-log4j2.properties" \
-      -cp "$cp" org.apache.kafka.tools.TopicCommand "$@" ;;
+      -cp "$CP" org.apache.kafka.tools.TopicCommand "$@" ;;
   flink-sql) flink_sql "$@" ;;
   *)
     sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2

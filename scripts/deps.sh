@@ -10,6 +10,7 @@ PACKAGES=(
   libsimdjson-dev librdkafka-dev libmosquitto-dev libssl-dev openssl libre2-dev
   mosquitto mosquitto-clients kcat
   xvfb xauth
+  default-jdk-headless maven
 )
 
 missing=()

@@ -17,10 +17,12 @@
 #include "engine/runtime/executor.h"
 #include "nodes/connectors/kafka_mock_cluster.h"
 #include "nodes/register_builtin_nodes.h"
+#include "tests/common/riffle_run_process.h"
 
 using Json = nlohmann::json;
 using riffle::KafkaMockCluster;
 using riffle::KafkaTestMessage;
+using riffle::test::RiffleRun;
 
 namespace {
 
@@ -98,70 +100,6 @@ std::vector<KafkaTestMessage> msgs(int from, int to, int partitions = 0) {
     for (int i = from; i < to; ++i) out.push_back(msg(i, partitions ? i % partitions : -1));
     return out;
 }
-
-// A riffle-run process printing metrics as JSON lines; stopped with SIGINT (or killed at the
-// end of the scope, so that a failing test leaves nothing running).
-class RiffleRun {
-public:
-    explicit RiffleRun(const QStringList& args) {
-        m_p.start(RIFFLE_RUN_BIN, args + QStringList{"--json", "--metrics-every", "200ms"});
-        if (!m_p.waitForStarted()) qFatal("cannot start riffle-run");
-    }
-    ~RiffleRun() {
-        if (m_p.state() != QProcess::NotRunning) {
-            m_p.kill();
-            m_p.waitForFinished();
-        }
-    }
-    // Latest "out + errors" of node `node` (a message either way), -1 before the first report.
-    int64_t handled(const std::string& node) {
-        m_out += m_p.readAllStandardOutput();
-        int64_t latest = -1;
-        for (const QByteArray& line : m_out.split('\n')) {
-            if (!line.startsWith("{\"")) continue;
-            const Json j = Json::parse(line.toStdString(), nullptr, false);
-            if (j.is_discarded() || !j.contains("nodes")) continue;
-            for (const auto& n : j["nodes"])
-                if (n["id"] == node) latest = n["out"].get<int64_t>() + n["errors"].get<int64_t>();
-        }
-        return latest;
-    }
-    bool waitHandled(const std::string& node, int64_t n, int timeoutMs = 60000) {
-        QElapsedTimer t;
-        t.start();
-        while (t.elapsed() < timeoutMs) {
-            if (handled(node) >= n) return true;
-            if (m_p.state() == QProcess::NotRunning) return false;
-            m_p.waitForReadyRead(200);
-        }
-        return false;
-    }
-    // SIGINT; the final report (last JSON line), exit code in `code`.
-    Json stop(int& code) {
-        if (m_p.state() != QProcess::NotRunning)
-            ::kill(static_cast<pid_t>(m_p.processId()), SIGINT);
-        if (!m_p.waitForFinished(30000)) {
-            code = -1;
-            return {};
-        }
-        code = m_p.exitStatus() == QProcess::NormalExit ? m_p.exitCode() : -2;
-        m_out += m_p.readAllStandardOutput();
-        m_err = QString::fromUtf8(m_p.readAllStandardError());
-        const QList<QByteArray> lines = m_out.trimmed().split('\n');
-        return Json::parse(lines.last().toStdString(), nullptr, false);
-    }
-    QString err() const { return m_err; }
-    // What it printed on stderr so far, for a failure message.
-    QString errorOutput() {
-        m_err += QString::fromUtf8(m_p.readAllStandardError());
-        return m_err;
-    }
-
-private:
-    QProcess m_p;
-    QByteArray m_out;
-    QString m_err;
-};
 
 Json nodeResult(const Json& result, const std::string& id) {
     for (const auto& n : result["nodes"])

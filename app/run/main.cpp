@@ -4,6 +4,7 @@
 //                      [--threads K] [--parallelism P] [--json]
 //   riffle-run --validate PROJECT
 //   riffle-run --explain PROJECT [--threads K] [--parallelism P]
+//   riffle-run --export flink-sql PROJECT [--out FILE] [--set NODE.PARAM=VALUE]...
 //   riffle-run --list-nodes [--json]
 //   riffle-run --set-secret NAME | --remove-secret NAME | --list-secrets
 //   riffle-run --infer-schema NODE PROJECT [--for DURATION]
@@ -15,6 +16,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <string>
@@ -24,6 +26,7 @@
 #include "engine/charts/chart_history.h"
 #include "engine/core/clock.h"
 #include "engine/core/time_format.h"
+#include "engine/export/flink_sql.h"
 #include "engine/graph/graph_validator.h"
 #include "engine/graph/node_instance.h"
 #include "engine/graph/secrets.h"
@@ -55,6 +58,8 @@ const char* kUsage =
     "       riffle-run --validate PROJECT\n"
     "       riffle-run --explain PROJECT [--threads K] [--parallelism P]   (prints the execution "
     "plan)\n"
+    "       riffle-run --export flink-sql PROJECT [--out FILE]   (the project as a Flink SQL "
+    "script)\n"
     "       riffle-run --infer-schema NODE PROJECT [--for DURATION]   (reads NODE's first "
     "messages)\n"
     "       riffle-run --list-nodes [--json | --markdown]\n"
@@ -70,6 +75,7 @@ struct Options {
     std::string project;
     bool validate = false;
     bool explain = false;
+    std::string exportFormat, out;
     bool listNodes = false;
     bool json = false;
     bool markdown = false;
@@ -101,6 +107,15 @@ int parseArgs(int argc, char** argv, Options& o) {
             o.validate = true;
         } else if (a == "--explain") {
             o.explain = true;
+        } else if (a == "--export" || a == "--out") {
+            const std::string* v = value(a.c_str());
+            if (!v)
+                return usageError(a == "--export" ? "--export needs a format: flink-sql"
+                                                  : "--out needs a file");
+            (a == "--export" ? o.exportFormat : o.out) = *v;
+            if (a == "--export" && *v != "flink-sql")
+                return usageError("unknown export format `" + *v +
+                                  "`; the one there is: flink-sql");
         } else if (a == "--list-nodes") {
             o.listNodes = true;
         } else if (a == "--json") {
@@ -311,7 +326,7 @@ int main(int argc, char** argv) {
         }
     }
     if (!o.inferNode.empty()) return inferSchema(project, registry, o);
-    if (!o.validate && !o.explain) {
+    if (!o.validate && !o.explain && o.exportFormat.empty()) {
         // A JSON source without a schema: read its first messages, say what they hold, and run.
         auto inferred = inferMissingSchemas(project, registry, nullptr, [&](const std::string& id) {
             std::cerr << "riffle-run: `" << id
@@ -343,6 +358,25 @@ int main(int argc, char** argv) {
                   << project.edges.size() << " edges)\n";
         return kExitOk;
     }
+    if (!o.exportFormat.empty() && graph.ok()) {
+        auto sql = exportFlinkSql(graph, project.name.empty() ? o.project : project.name);
+        if (!sql) {
+            std::cerr << "riffle-run: cannot export to Flink SQL: " << sql.message() << "\n";
+            return kExitInvalid;
+        }
+        if (o.out.empty()) {
+            std::cout << sql.value();
+            return kExitOk;
+        }
+        std::ofstream f(o.out, std::ios::binary | std::ios::trunc);
+        f << sql.value();
+        if (!f.flush()) {
+            std::cerr << "riffle-run: cannot write " << o.out << "\n";
+            return kExitFailure;
+        }
+        std::cerr << "riffle-run: wrote " << o.out << "\n";
+        return kExitOk;
+    }
     if (o.explain && graph.ok()) {
         PlanOptions po;
         po.threads = o.threads;
@@ -353,7 +387,9 @@ int main(int argc, char** argv) {
     if (!graph.ok()) {
         for (const auto& p : graph.problems) std::cerr << o.project << ": " << p.message << "\n";
         std::cerr << "riffle-run: the project is not valid; "
-                  << (o.explain ? "no plan was made" : "nothing was run")
+                  << (o.explain                ? "no plan was made"
+                      : o.exportFormat.empty() ? "nothing was run"
+                                               : "nothing was exported")
                   << " (check with --validate)\n";
         return kExitInvalid;
     }

@@ -13,6 +13,7 @@
 
 #include "engine/core/status.h"
 #include "engine/core/types.h"
+#include "engine/graph/flink_export.h"
 #include "engine/graph/params.h"
 #include "engine/runtime/operator.h"
 
@@ -103,6 +104,10 @@ struct NodeSpec {
     std::vector<std::string> tags;
     // What a stateful node keeps between events; empty for a stateless node.
     std::vector<StateDecl> state;
+    // Its part of a Flink SQL script (engine/export/flink_sql.h), or, when there is none, why
+    // not ("a generator has no Flink source"): every type has exactly one of the two.
+    FlinkExportRule exportFlink;
+    std::string noFlinkExport;
 
     bool isSource() const { return static_cast<bool>(createSource); }
     const ParamSpec* param(std::string_view key) const;

@@ -151,6 +151,8 @@ void registerRunningAggregate(NodeRegistry& registry) {
     s.createOperator = [](const OperatorContext& ctx) {
         return std::make_unique<running::RunningAggregateOperator>(ctx);
     };
+    s.noFlinkExport =
+        "its Flink SQL export is not written yet (a non-windowed GROUP BY, which updates its rows)";
     registry.add(std::move(s));
 }
 

@@ -165,6 +165,9 @@ void addChart(NodeRegistry& registry, const std::string& kind, const std::string
         return std::vector<SchemaPtr>{};
     };
     s.createOperator = [](const OperatorContext& ctx) { return std::make_unique<ChartSink>(ctx); };
+    s.noFlinkExport =
+        "a chart draws in the studio's dashboard, which Flink has not; write its rows with "
+        "sink.file instead";
     registry.add(std::move(s));
 }
 

@@ -351,6 +351,7 @@ void registerKafkaSink(NodeRegistry& registry) {
     spec.createOperator = [](const OperatorContext& ctx) {
         return std::make_unique<KafkaSink>(ctx);
     };
+    spec.noFlinkExport = "its Flink SQL export is not written yet (Flink's Kafka connector)";
     registry.add(std::move(spec));
 }
 

@@ -397,6 +397,7 @@ void registerKafkaSource(NodeRegistry& registry) {
     spec.createSource = [](const OperatorContext& ctx) {
         return std::make_unique<KafkaSource>(ctx);
     };
+    spec.noFlinkExport = "its Flink SQL export is not written yet (Flink's Kafka connector)";
     registry.add(std::move(spec));
 }
 

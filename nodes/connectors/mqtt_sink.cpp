@@ -348,6 +348,7 @@ void registerMqttSink(NodeRegistry& registry) {
     spec.createOperator = [](const OperatorContext& ctx) {
         return std::make_unique<MqttSink>(ctx);
     };
+    spec.noFlinkExport = "Flink SQL has no MQTT connector";
     registry.add(std::move(spec));
 }
 

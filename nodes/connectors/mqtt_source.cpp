@@ -154,6 +154,7 @@ void registerMqttSource(NodeRegistry& registry) {
         return std::make_unique<PushSource>(ctx, std::vector<MetaField>{MetaField::Topic},
                                             std::make_unique<MqttTransport>(ctx));
     };
+    spec.noFlinkExport = "Flink SQL has no MQTT connector";
     registry.add(std::move(spec));
 }
 

@@ -119,6 +119,7 @@ void registerRecordingSink(NodeRegistry& registry) {
     spec.createOperator = [](const OperatorContext& ctx) {
         return std::make_unique<RecordingSink>(ctx);
     };
+    spec.noFlinkExport = "Flink cannot write Riffle's recording format; use sink.file";
     registry.add(std::move(spec));
 }
 

@@ -190,6 +190,9 @@ void registerRecordingSource(NodeRegistry& registry) {
     spec.createSource = [](const OperatorContext& ctx) {
         return std::make_unique<RecordingSource>(ctx);
     };
+    spec.noFlinkExport =
+        "Flink cannot read Riffle's recording format: replay it into sink.file and export a "
+        "project that reads that file";
     registry.add(std::move(spec));
 }
 

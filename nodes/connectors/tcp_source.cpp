@@ -216,6 +216,7 @@ void registerTcpSource(NodeRegistry& registry) {
         return std::make_unique<PushSource>(ctx, std::vector<MetaField>{MetaField::Peer},
                                             std::make_unique<TcpTransport>(ctx));
     };
+    spec.noFlinkExport = "Flink SQL has no TCP source connector";
     registry.add(std::move(spec));
 }
 

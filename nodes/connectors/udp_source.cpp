@@ -140,6 +140,7 @@ void registerUdpSource(NodeRegistry& registry) {
         return std::make_unique<PushSource>(ctx, std::vector<MetaField>{MetaField::Peer},
                                             std::make_unique<UdpTransport>(ctx));
     };
+    spec.noFlinkExport = "Flink SQL has no UDP connector";
     registry.add(std::move(spec));
 }
 

@@ -333,6 +333,7 @@ void registerWebSocketSource(NodeRegistry& registry) {
         return std::make_unique<PushSource>(ctx, std::vector<MetaField>{},
                                             std::make_unique<WebSocketTransport>(ctx));
     };
+    spec.noFlinkExport = "Flink SQL has no WebSocket connector";
     registry.add(std::move(spec));
 }
 

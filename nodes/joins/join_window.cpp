@@ -666,6 +666,7 @@ void registerWindowJoin(NodeRegistry& registry) {
     s.createOperator = [](const OperatorContext& ctx) {
         return std::make_unique<WindowJoinOperator>(ctx);
     };
+    s.noFlinkExport = "its Flink SQL export is not written yet (a window join of two window TVFs)";
     registry.add(std::move(s));
 }
 

@@ -81,6 +81,8 @@ void registerLogSink(NodeRegistry& registry) {
     };
     s.isSink = true;
     s.createOperator = [](const OperatorContext& ctx) { return std::make_unique<LogSink>(ctx); };
+    s.noFlinkExport =
+        "its Flink SQL export is not written yet (the nearest is Flink's `print` connector)";
     registry.add(std::move(s));
 }
 

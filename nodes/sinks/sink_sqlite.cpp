@@ -293,6 +293,9 @@ void registerSqliteSink(NodeRegistry& registry) {
     spec.createOperator = [](const OperatorContext& ctx) {
         return std::make_unique<SqliteSink>(ctx);
     };
+    spec.noFlinkExport =
+        "its Flink SQL export is not written yet (the JDBC connector needs a SQLite driver on "
+        "Flink's classpath)";
     registry.add(std::move(spec));
 }
 

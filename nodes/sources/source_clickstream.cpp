@@ -280,6 +280,9 @@ void registerClickstreamSource(NodeRegistry& registry) {
     spec.createSource = [](const OperatorContext& ctx) -> std::unique_ptr<SourceOperator> {
         return std::make_unique<ClickstreamSource>(ctx);
     };
+    spec.noFlinkExport =
+        "a generator has no Flink source: write its events with sink.file and export a project "
+        "that reads that file";
     registry.add(std::move(spec));
 }
 

@@ -19,6 +19,7 @@
 #include "engine/core/time_format.h"
 #include "engine/core/utf8.h"
 #include "engine/graph/node_registry.h"
+#include "engine/graph/node_spec.h"
 #include "nodes/common/csv.h"
 #include "nodes/common/file_format.h"
 #include "nodes/common/file_values.h"
@@ -510,6 +511,65 @@ void registerFileSource(NodeRegistry& registry) {
     for (auto& p : sourceTimeParams("2s")) spec.params.push_back(std::move(p));
 
     spec.schemaRule = fileSourceSchema;
+    spec.exportFlink = [](const FlinkExportContext& ctx) -> Result<FlinkExportPart> {
+        using R = Result<FlinkExportPart>;
+        const NodeConfig& c = ctx.config;
+        auto format = resolveFileFormat(c.getString("format"), c.getPath("path"));
+        if (!format) return R::error(format.message());
+        const std::string tf = c.getString("time_field");
+        if (tf.empty())
+            return R::error(
+                "it runs on processing time (no `time_field`); Flink's results would "
+                "depend on when it reads");
+        const std::string tformat = c.getString("time_format");
+        std::string timeExpr, timeType;
+        const std::string col = flink::quote(tf);
+        if (tformat == "epoch_ms") {
+            timeType = "BIGINT";
+            timeExpr = "CAST(TO_TIMESTAMP_LTZ(" + col + ", 3) AS TIMESTAMP(3))";
+        } else if (tformat == "epoch_s") {
+            timeType = "BIGINT";
+            timeExpr = "CAST(TO_TIMESTAMP_LTZ(" + col + ", 0) AS TIMESTAMP(3))";
+        } else if (tformat == "iso8601") {
+            timeType = "STRING";
+            timeExpr = "CAST(REPLACE(REPLACE(" + col + ", 'T', ' '), 'Z', '') AS TIMESTAMP(3))";
+        } else {
+            return R::error(
+                "set `time_format` to epoch_s, epoch_ms or iso8601: Flink must be told "
+                "how `" +
+                tf + "` is written");
+        }
+        FlinkExportPart part;
+        std::string create = "CREATE TABLE " + ctx.relation + " (\n";
+        for (const Field& f : ctx.output->fields()) {
+            if (f.name == kTimeField) continue;
+            create += "  " + flink::quote(f.name) + " " +
+                      (f.name == tf ? timeType : flink::typeName(f.type)) + ",\n";
+        }
+        create += "  `_time` AS " + timeExpr + ",\n  WATERMARK FOR `_time` AS `_time` - " +
+                  flink::interval(c.getDurationUs(kMaxOutOfOrdernessParam)) + "\n) WITH (\n" +
+                  "  'connector' = 'filesystem',\n  'path' = " + flink::literal(c.getPath("path")) +
+                  ",\n";
+        if (*format == FileFormat::Csv) {
+            create += "  'format' = 'csv',\n  'csv.ignore-parse-errors' = 'true'\n)";
+            part.notes.push_back(
+                "Flink's CSV format has no header option: the header row is "
+                "skipped as a row that does not parse, and so is any malformed "
+                "row, which Riffle sends to `errors`");
+        } else {
+            create += "  'format' = 'json'\n)";
+        }
+        if (*format == FileFormat::Jsonl)
+            part.notes.push_back(
+                "a malformed line fails the Flink job; Riffle sends it to "
+                "`errors`");
+        part.notes.push_back(
+            "Flink's watermark trails the newest event by 1 ms more than "
+            "Riffle's (bounded out-of-orderness), so an event exactly "
+            "`max_out_of_orderness` late counts in Riffle and is late in Flink");
+        part.statements.push_back(std::move(create));
+        return part;
+    };
     spec.createSource = [](const OperatorContext& ctx) {
         return std::make_unique<FileSource>(ctx);
     };

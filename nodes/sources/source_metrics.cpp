@@ -287,6 +287,9 @@ void registerMetricsSource(NodeRegistry& registry) {
     spec.createSource = [](const OperatorContext& ctx) -> std::unique_ptr<SourceOperator> {
         return std::make_unique<MetricsSource>(ctx);
     };
+    spec.noFlinkExport =
+        "a generator has no Flink source: write its events with sink.file and export a project "
+        "that reads that file";
     registry.add(std::move(spec));
 }
 

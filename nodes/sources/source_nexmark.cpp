@@ -458,6 +458,9 @@ void registerNexmarkSource(NodeRegistry& registry) {
     spec.createSource = [](const OperatorContext& ctx) -> std::unique_ptr<SourceOperator> {
         return std::make_unique<NexmarkSource>(ctx);
     };
+    spec.noFlinkExport =
+        "a generator has no Flink source: write its events with sink.file and export a project "
+        "that reads that file";
     registry.add(std::move(spec));
 }
 

@@ -259,6 +259,9 @@ void registerAlertThreshold(NodeRegistry& registry) {
     s.createOperator = [](const OperatorContext& ctx) {
         return std::make_unique<AlertThresholdOperator>(ctx);
     };
+    s.noFlinkExport =
+        "Flink SQL has no alert with a `for` duration and a resolve event; a filter over a "
+        "window's result is the nearest";
     registry.add(std::move(s));
 }
 

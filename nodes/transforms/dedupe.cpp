@@ -198,6 +198,9 @@ void registerDedupe(NodeRegistry& registry) {
     s.createOperator = [](const OperatorContext& ctx) {
         return std::make_unique<DedupeOperator>(ctx);
     };
+    s.noFlinkExport =
+        "its Flink SQL export is not written yet (Flink's deduplication is ROW_NUMBER() over the "
+        "key, keeping the first row)";
     registry.add(std::move(s));
 }
 

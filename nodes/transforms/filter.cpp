@@ -77,6 +77,13 @@ void registerFilter(NodeRegistry& registry) {
     s.createOperator = [](const OperatorContext& ctx) {
         return std::make_unique<FilterOperator>(ctx);
     };
+    s.exportFlink = [](const FlinkExportContext& ctx) -> Result<FlinkExportPart> {
+        FlinkExportPart part;
+        part.statements.push_back(
+            "CREATE VIEW " + ctx.relation + " AS\nSELECT " + flink::columns(*ctx.output) +
+            "\nFROM " + ctx.inputs.at(0).relation + "\nWHERE " + ctx.config.getString("where"));
+        return part;
+    };
     registry.add(std::move(s));
 }
 

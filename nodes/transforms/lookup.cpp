@@ -639,6 +639,9 @@ void registerLookup(NodeRegistry& registry) {
     s.createOperator = [](const OperatorContext& ctx) {
         return std::make_unique<LookupOperator>(ctx);
     };
+    s.noFlinkExport =
+        "its Flink SQL export is not written yet (a lookup join against a filesystem or JDBC "
+        "table)";
     registry.add(std::move(s));
 }
 

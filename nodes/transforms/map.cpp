@@ -1,6 +1,7 @@
 // transform.map: computes new fields from expressions (SQL's SELECT list). With keep_input the
 // input fields stay and a computed field of the same name replaces one in place; without it the
 // output is `_time` plus the computed fields.
+#include <map>
 #include <set>
 
 #include "engine/expr/expression.h"
@@ -138,6 +139,21 @@ void registerMap(NodeRegistry& registry) {
     };
     s.createOperator = [](const OperatorContext& ctx) {
         return std::make_unique<MapOperator>(ctx);
+    };
+    s.exportFlink = [](const FlinkExportContext& ctx) -> Result<FlinkExportPart> {
+        std::map<std::string, std::string> computed;
+        for (const NamedExpr& f : ctx.config.getNamedExprs("fields")) computed[f.name] = f.expr;
+        std::string select;
+        for (const Field& f : ctx.output->fields()) {
+            const auto it = computed.find(f.name);
+            select += (select.empty() ? "" : ",\n       ") +
+                      (it == computed.end() ? flink::quote(f.name)
+                                            : it->second + " AS " + flink::quote(f.name));
+        }
+        FlinkExportPart part;
+        part.statements.push_back("CREATE VIEW " + ctx.relation + " AS\nSELECT " + select +
+                                  "\nFROM " + ctx.inputs.at(0).relation);
+        return part;
     };
     registry.add(std::move(s));
 }

@@ -394,6 +394,9 @@ void registerTopN(NodeRegistry& registry) {
     s.createOperator = [](const OperatorContext& ctx) {
         return std::make_unique<topn::TopNOperator>(ctx);
     };
+    s.noFlinkExport =
+        "its Flink SQL export is not written yet (window Top-N: ROW_NUMBER() OVER (PARTITION BY "
+        "window_start, window_end ...))";
     registry.add(std::move(s));
 }
 

@@ -83,6 +83,7 @@ void registerUnion(NodeRegistry& registry) {
     s.createOperator = [](const OperatorContext& ctx) {
         return std::make_unique<UnionOperator>(ctx);
     };
+    s.noFlinkExport = "its Flink SQL export is not written yet (it would be UNION ALL)";
     registry.add(std::move(s));
 }
 

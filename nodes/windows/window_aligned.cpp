@@ -261,6 +261,14 @@ NodeSpec alignedWindowSpec(bool hopping) {
                              "most groups see only a few events, where off is better")
                            .byDefault(true)
                            .inGroup("Advanced"));
+    s.exportFlink = [hopping](const FlinkExportContext& ctx) {
+        const std::string input = "TABLE " + ctx.inputs.at(0).relation + ", DESCRIPTOR(`_time`), ";
+        const std::string size = flink::interval(ctx.config.getDurationUs("size"));
+        return windowFlinkView(
+            ctx, hopping ? "HOP(" + input + flink::interval(ctx.config.getDurationUs("slide")) +
+                               ", " + size + ")"
+                         : "TUMBLE(" + input + size + ")");
+    };
     s.schemaRule = [hopping](const NodeConfig& config,
                              const SchemaInputs& in) -> Result<std::vector<SchemaPtr>> {
         if (hopping && config.getDurationUs("slide") > config.getDurationUs("size"))

@@ -1,5 +1,6 @@
 #include "nodes/windows/window_common.h"
 
+#include <cctype>
 #include <cstring>
 #include <set>
 
@@ -63,6 +64,61 @@ Result<std::vector<SchemaPtr>> windowSchemaRule(const NodeConfig& config, const 
     auto out = windowOutputSchema(config, *in.schemas.at(0));
     if (!out) return Result<std::vector<SchemaPtr>>::error(out.message());
     return std::vector<SchemaPtr>{out.value(), in.schemas.at(0)};
+}
+
+Result<FlinkExportPart> windowFlinkView(const FlinkExportContext& ctx, const std::string& tvf) {
+    using R = Result<FlinkExportPart>;
+    const WindowSettings w = WindowSettings::from(ctx.config);
+    if (w.allowedLatenessUs > 0)
+        return R::error(
+            "Flink's window aggregation has no allowed lateness; set "
+            "`allowed_lateness` to 0s to export");
+    if (w.emitEveryUs > 0)
+        return R::error(
+            "Flink's window aggregation has no early firings; set `emit_every` to 0s "
+            "to export");
+    FlinkExportPart part;
+    std::string select = "window_time AS `_time`",
+                groupBy = "window_start, window_end, window_time";
+    for (const std::string& g : w.groupBy) {
+        select += ", " + flink::quote(g);
+        groupBy += ", " + flink::quote(g);
+    }
+    for (const NamedExpr& a : w.aggregates) {
+        // NAME(args): the function name, upper case, and the text of its arguments.
+        const size_t open = a.expr.find('('), close = a.expr.rfind(')');
+        if (open == std::string::npos || close == std::string::npos || close < open)
+            return R::error("aggregate `" + a.name + "` is not a call");
+        std::string name = a.expr.substr(0, open);
+        name.erase(0, name.find_first_not_of(" \t"));
+        name.erase(name.find_last_not_of(" \t") + 1);
+        for (char& ch : name) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+        const std::string args = a.expr.substr(open + 1, close - open - 1);
+        std::string sql;
+        if (name == "AVG") {
+            sql = "AVG(CAST(" + args + " AS DOUBLE))";  // Flink's AVG of BIGINT is a BIGINT
+        } else if (name == "STDDEV") {
+            sql = "STDDEV_SAMP(CAST(" + args + " AS DOUBLE))";
+        } else if (name == "PERCENTILE") {
+            sql = "PERCENTILE(" + args + ")";
+            part.notes.push_back("`" + a.name +
+                                 "`: Flink's PERCENTILE is exact, Riffle's is "
+                                 "within 1 % of the true value (DDSketch)");
+        } else if (name == "COUNT" || name == "SUM" || name == "MIN" || name == "MAX" ||
+                   name == "FIRST_VALUE" || name == "LAST_VALUE") {
+            sql = a.expr;
+        } else {
+            return R::error("aggregate `" + a.name + "`: Flink SQL has no streaming " + name);
+        }
+        select += ", " + sql + " AS " + flink::quote(a.name);
+    }
+    select += ", window_start AS `window_start`, window_end AS `window_end`, TRUE AS `final`";
+    part.statements.push_back("CREATE VIEW " + ctx.relation + " AS\nSELECT " + select +
+                              "\nFROM TABLE(" + tvf + ")\nGROUP BY " + groupBy);
+    part.notes.push_back(
+        "`_time` is window_end - 1 ms in Flink (millisecond times) and "
+        "window_end - 1 us in Riffle");
+    return part;
 }
 
 }  // namespace riffle::windows

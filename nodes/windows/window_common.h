@@ -32,6 +32,11 @@ Result<SchemaPtr> windowOutputSchema(const NodeConfig& config, const Schema& inp
 // The schema rule shared by the window nodes: result schema on `out`, the input's on `late`.
 Result<std::vector<SchemaPtr>> windowSchemaRule(const NodeConfig& config, const SchemaInputs& in);
 
+// The Flink SQL of a window's result (window TVF `tvf`, e.g. "TUMBLE(TABLE `in`,
+// DESCRIPTOR(`_time`), INTERVAL '10' SECOND)"): a view with Riffle's columns, or why it cannot be
+// exported (allowed lateness, early firings, an aggregate Flink has not).
+Result<FlinkExportPart> windowFlinkView(const FlinkExportContext& ctx, const std::string& tvf);
+
 // Common parameter values.
 struct WindowSettings {
     std::vector<std::string> groupBy;

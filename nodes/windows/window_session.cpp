@@ -230,6 +230,9 @@ void registerSessionWindow(NodeRegistry& registry) {
     s.createOperator = [](const OperatorContext& ctx) {
         return std::make_unique<windows::SessionWindowOperator>(ctx);
     };
+    s.noFlinkExport =
+        "its Flink SQL export is not written yet (the SESSION window TVF, with PARTITION BY the "
+        "group keys)";
     registry.add(std::move(s));
 }
 

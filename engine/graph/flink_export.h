@@ -1,0 +1,51 @@
+#pragma once
+// What a node type contributes to a Flink SQL script (`riffle-run --export flink-sql`): the
+// exporter (engine/export/flink_sql.h) walks the graph and asks each node's NodeSpec::exportFlink
+// for the statements that define its output relation; a node type without a rule says why in
+// NodeSpec::noFlinkExport, and the export is refused with that reason and the node named.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "engine/core/status.h"
+#include "engine/core/types.h"
+#include "engine/graph/params.h"
+
+namespace riffle {
+
+struct FlinkExportInput {
+    std::string relation;  // the table or view that feeds this input port, quoted
+    SchemaPtr schema;
+};
+
+struct FlinkExportContext {
+    const NodeConfig& config;
+    std::string relation;                  // the name this node's output must have, quoted
+    std::vector<FlinkExportInput> inputs;  // one per input slot
+    SchemaPtr output;                      // the node's `out` schema (null for a sink)
+};
+
+struct FlinkExportPart {
+    std::vector<std::string> statements;  // CREATE TABLE / CREATE VIEW, each without its `;`
+    std::string insert;                   // a sink's INSERT INTO ... (part of the statement set)
+    // Where Flink does something other than Riffle, said in the script as a comment.
+    std::vector<std::string> notes;
+};
+
+using FlinkExportRule = std::function<Result<FlinkExportPart>(const FlinkExportContext&)>;
+
+// Helpers for the rules.
+namespace flink {
+// `name` with backticks (a backtick inside doubled).
+std::string quote(const std::string& name);
+// A single-quoted SQL string literal.
+std::string literal(const std::string& text);
+// The Flink SQL type of a Riffle type: BIGINT, DOUBLE, STRING, BOOLEAN, TIMESTAMP(3).
+std::string typeName(Type t);
+// "INTERVAL '10' SECOND" for a duration in microseconds (milliseconds when not whole seconds).
+std::string interval(int64_t us);
+// The column list of `schema`, quoted, comma separated.
+std::string columns(const Schema& schema);
+}  // namespace flink
+
+}  // namespace riffle

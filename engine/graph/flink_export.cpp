@@ -42,4 +42,32 @@ std::string columns(const Schema& schema) {
     return out;
 }
 
+Result<EventTime> eventTime(const NodeConfig& c) {
+    using R = Result<EventTime>;
+    EventTime t;
+    t.field = c.getString("time_field");
+    if (t.field.empty())
+        return R::error(
+            "it runs on processing time (no `time_field`); Flink's results would "
+            "depend on when it reads");
+    const std::string format = c.getString("time_format");
+    const std::string col = quote(t.field);
+    std::string expr;
+    if (format == "epoch_ms" || format == "epoch_s") {
+        t.fieldType = "BIGINT";
+        expr = "CAST(TO_TIMESTAMP_LTZ(" + col + (format == "epoch_ms" ? ", 3" : ", 0") +
+               ") AS TIMESTAMP(3))";
+    } else if (format == "iso8601") {
+        t.fieldType = "STRING";
+        expr = "CAST(REPLACE(REPLACE(" + col + ", 'T', ' '), 'Z', '') AS TIMESTAMP(3))";
+    } else {
+        return R::error(
+            "set `time_format` to epoch_s, epoch_ms or iso8601: Flink must be told how `" +
+            t.field + "` is written");
+    }
+    t.lines = "  `_time` AS " + expr + ",\n  WATERMARK FOR `_time` AS `_time` - " +
+              interval(c.getDurationUs("max_out_of_orderness"));
+    return t;
+}
+
 }  // namespace riffle::flink

@@ -46,6 +46,14 @@ std::string typeName(Type t);
 std::string interval(int64_t us);
 // The column list of `schema`, quoted, comma separated.
 std::string columns(const Schema& schema);
+// A source's event time in Flink: the type to declare its `time_field` column with (BIGINT for
+// epoch times, STRING for ISO-8601), and the lines that compute `_time` from it and put the
+// watermark `max_out_of_orderness` behind it. An error when Flink cannot know the time
+// (processing time, `time_format` auto).
+struct EventTime {
+    std::string field, fieldType, lines;
+};
+Result<EventTime> eventTime(const NodeConfig& config);
 }  // namespace flink
 
 }  // namespace riffle

@@ -189,4 +189,13 @@ Result<KafkaConfPtr> makeKafkaConf(const NodeConfig& config, KafkaLinkWatch* wat
     return R(std::move(conf));
 }
 
+Result<std::string> kafkaFlinkOptions(const NodeConfig& c) {
+    if (c.getString("security_protocol") != "plaintext")
+        return Result<std::string>::error(
+            "the export of Kafka's SASL and SSL settings is not written yet");
+    return "  'connector' = 'kafka',\n  'topic' = " + flink::literal(c.getString("topic")) +
+           ",\n  'properties.bootstrap.servers' = " + flink::literal(c.getString("brokers")) +
+           ",\n";
+}
+
 }  // namespace riffle

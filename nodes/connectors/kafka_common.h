@@ -64,4 +64,8 @@ private:
 // link state follows the brokers. Messages start with nothing; the caller adds the node label.
 Result<KafkaConfPtr> makeKafkaConf(const NodeConfig& config, KafkaLinkWatch* watch);
 
+// The WITH options of Flink's Kafka connector for a Kafka node's export (NodeSpec::exportFlink):
+// connector, topic and brokers, or an error for what the export does not write (SASL, SSL).
+Result<std::string> kafkaFlinkOptions(const NodeConfig& config);
+
 }  // namespace riffle

@@ -351,7 +351,29 @@ void registerKafkaSink(NodeRegistry& registry) {
     spec.createOperator = [](const OperatorContext& ctx) {
         return std::make_unique<KafkaSink>(ctx);
     };
-    spec.noFlinkExport = "its Flink SQL export is not written yet (Flink's Kafka connector)";
+    spec.exportFlink = [](const FlinkExportContext& ctx) -> Result<FlinkExportPart> {
+        using R = Result<FlinkExportPart>;
+        const NodeConfig& c = ctx.config;
+        if (!c.getString("key").empty())
+            return R::error("the export of a message key is not written yet; leave `key` empty");
+        auto options = kafkaFlinkOptions(c);
+        if (!options) return R::error(options.message());
+        const Schema& in = *ctx.inputs.at(0).schema;
+        std::string create = "CREATE TABLE " + ctx.relation + " (\n";
+        for (size_t i = 0; i < in.size(); ++i)
+            create += "  " + flink::quote(in.field(i).name) + " " +
+                      flink::typeName(in.field(i).type) + (i + 1 < in.size() ? ",\n" : "\n");
+        create += ") WITH (\n" + *options +
+                  "  'format' = " + (c.getString("format") == "csv" ? "'csv'" : "'json'") + "\n)";
+        FlinkExportPart part;
+        part.statements.push_back(std::move(create));
+        part.insert = "INSERT INTO " + ctx.relation + "\n  SELECT " + flink::columns(in) +
+                      " FROM " + ctx.inputs.at(0).relation;
+        part.notes.push_back(
+            "times are written as yyyy-MM-dd HH:mm:ss.SSS (Riffle: ISO-8601 with "
+            "a Z)");
+        return part;
+    };
     registry.add(std::move(spec));
 }
 

@@ -21,6 +21,7 @@
 // call the KafkaLinkWatch callbacks. The consumer is polled with a zero timeout, never blocking.
 #include <chrono>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <stdexcept>
 #include <utility>
@@ -397,7 +398,47 @@ void registerKafkaSource(NodeRegistry& registry) {
     spec.createSource = [](const OperatorContext& ctx) {
         return std::make_unique<KafkaSource>(ctx);
     };
-    spec.noFlinkExport = "its Flink SQL export is not written yet (Flink's Kafka connector)";
+    spec.exportFlink = [](const FlinkExportContext& ctx) -> Result<FlinkExportPart> {
+        using R = Result<FlinkExportPart>;
+        const NodeConfig& c = ctx.config;
+        if (c.getString("format") != "json")
+            return R::error("only a JSON source's export is written yet");
+        auto options = kafkaFlinkOptions(c);
+        if (!options) return R::error(options.message());
+        auto time = flink::eventTime(c);
+        if (!time) return R::error(time.message());
+        // Message fields, then the metadata Riffle adds, as Flink's Kafka connector names it.
+        static const std::map<std::string, std::string> kMetadata = {
+            {"topic", "STRING METADATA VIRTUAL"},
+            {"partition", "INT METADATA VIRTUAL"},
+            {"offset", "BIGINT METADATA VIRTUAL"},
+            {"timestamp", "TIMESTAMP_LTZ(3) METADATA VIRTUAL"},
+            {"key", "STRING"}};
+        FlinkExportPart part;
+        std::string create = "CREATE TABLE " + ctx.relation + " (\n";
+        for (const Field& f : ctx.output->fields()) {
+            if (f.name == kTimeField) continue;
+            const auto meta = kMetadata.find(f.name);
+            create += "  " + flink::quote(f.name) + " " +
+                      (f.name == time->field && meta == kMetadata.end() ? time->fieldType
+                       : meta != kMetadata.end()                        ? meta->second
+                                                                        : flink::typeName(f.type)) +
+                      ",\n";
+        }
+        create += time->lines + "\n) WITH (\n" + *options +
+                  "  'properties.group.id' = " + flink::literal(c.getString("group")) +
+                  ",\n  'scan.startup.mode' = 'group-offsets',\n"
+                  "  'properties.auto.offset.reset' = " +
+                  flink::literal(c.getString("start")) +
+                  ",\n  'key.format' = 'raw',\n  'key.fields' = 'key',\n"
+                  "  'value.format' = 'json',\n  'value.fields-include' = 'EXCEPT_KEY'\n)";
+        part.notes.push_back("`timestamp` is a TIMESTAMP_LTZ(3) and `partition` an INT in Flink");
+        part.notes.push_back(
+            "a message that is not JSON fails the Flink job; Riffle sends it to "
+            "`errors`");
+        part.statements.push_back(std::move(create));
+        return part;
+    };
     registry.add(std::move(spec));
 }
 

@@ -516,38 +516,16 @@ void registerFileSource(NodeRegistry& registry) {
         const NodeConfig& c = ctx.config;
         auto format = resolveFileFormat(c.getString("format"), c.getPath("path"));
         if (!format) return R::error(format.message());
-        const std::string tf = c.getString("time_field");
-        if (tf.empty())
-            return R::error(
-                "it runs on processing time (no `time_field`); Flink's results would "
-                "depend on when it reads");
-        const std::string tformat = c.getString("time_format");
-        std::string timeExpr, timeType;
-        const std::string col = flink::quote(tf);
-        if (tformat == "epoch_ms") {
-            timeType = "BIGINT";
-            timeExpr = "CAST(TO_TIMESTAMP_LTZ(" + col + ", 3) AS TIMESTAMP(3))";
-        } else if (tformat == "epoch_s") {
-            timeType = "BIGINT";
-            timeExpr = "CAST(TO_TIMESTAMP_LTZ(" + col + ", 0) AS TIMESTAMP(3))";
-        } else if (tformat == "iso8601") {
-            timeType = "STRING";
-            timeExpr = "CAST(REPLACE(REPLACE(" + col + ", 'T', ' '), 'Z', '') AS TIMESTAMP(3))";
-        } else {
-            return R::error(
-                "set `time_format` to epoch_s, epoch_ms or iso8601: Flink must be told "
-                "how `" +
-                tf + "` is written");
-        }
+        auto time = flink::eventTime(c);
+        if (!time) return R::error(time.message());
         FlinkExportPart part;
         std::string create = "CREATE TABLE " + ctx.relation + " (\n";
         for (const Field& f : ctx.output->fields()) {
             if (f.name == kTimeField) continue;
             create += "  " + flink::quote(f.name) + " " +
-                      (f.name == tf ? timeType : flink::typeName(f.type)) + ",\n";
+                      (f.name == time->field ? time->fieldType : flink::typeName(f.type)) + ",\n";
         }
-        create += "  `_time` AS " + timeExpr + ",\n  WATERMARK FOR `_time` AS `_time` - " +
-                  flink::interval(c.getDurationUs(kMaxOutOfOrdernessParam)) + "\n) WITH (\n" +
+        create += time->lines + "\n) WITH (\n" +
                   "  'connector' = 'filesystem',\n  'path' = " + flink::literal(c.getPath("path")) +
                   ",\n";
         if (*format == FileFormat::Csv) {

@@ -641,9 +641,12 @@ bool Task::runSource(int64_t nowNs) {
         finishOp(op);
         return false;
     }
-    // Watermark: newest event time seen minus the allowed out-of-orderness (docs/runtime.md).
-    if (op.maxEventTime > kMinTime) {
-        TimeUs wm = op.maxEventTime - op.outOfOrdernessUs;
+    // Watermark: newest event time seen (or what every stream of the source reached, when that is
+    // less) minus the allowed out-of-orderness (docs/runtime.md).
+    TimeUs reached = op.maxEventTime;
+    guard(op, [&] { reached = std::min(reached, op.inst.source->eventTimeReached()); });
+    if (reached > kMinTime) {
+        TimeUs wm = reached - op.outOfOrdernessUs;
         if (wm > op.watermark) {
             op.watermark = wm;
             op.storeWatermark(wm);

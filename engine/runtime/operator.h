@@ -126,6 +126,14 @@ public:
     // Emits up to about kBatchRows events per output port, or says when to ask again.
     virtual SourcePoll poll(Emitter& out) = 0;
     virtual void close() {}
+    // A source that reads several independent streams at once (a Kafka topic's partitions),
+    // where the newest event of one says nothing of the others: the event time every stream
+    // has reached (the smallest of each stream's newest event; a stream idle for `idle_timeout`
+    // left out; kMinTime while one has not said anything yet). The runtime puts the watermark
+    // `max_out_of_orderness` behind the smaller of this and the newest event seen, as Flink's
+    // per-partition watermarks do. Called after poll(), on the same thread. kMaxTime: no
+    // such streams (the default).
+    virtual TimeUs eventTimeReached() { return kMaxTime; }
 };
 
 // Builds rows for an `errors` port: the offending event's fields (when it has any), then

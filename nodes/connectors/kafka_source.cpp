@@ -212,6 +212,37 @@ public:
         return SourcePoll::more();
     }
 
+    // Per partition, the newest event time read (Flink's per-partition watermarks): a partition
+    // whose backlog comes later must not find its events late because another's came first.
+    TimeUs eventTimeReached() override {
+        if (!m_rk) return kMaxTime;
+        const int64_t now = steadyClockNs();
+        if (now >= m_nextAssignmentCheckNs) {
+            // Partitions assigned since the last look start to count (without an event yet they
+            // hold the watermark back until idle_timeout); revoked ones stop counting.
+            m_nextAssignmentCheckNs = now + kAssignmentCheckNs;
+            rd_kafka_topic_partition_list_t* list = nullptr;
+            if (rd_kafka_assignment(m_rk, &list) == RD_KAFKA_RESP_ERR_NO_ERROR && list) {
+                std::map<std::pair<std::string, int32_t>, PartitionTime> kept;
+                for (int i = 0; i < list->cnt; ++i) {
+                    const auto key =
+                        std::make_pair(std::string(list->elems[i].topic), list->elems[i].partition);
+                    const auto it = m_partitionTime.find(key);
+                    kept[key] =
+                        it != m_partitionTime.end() ? it->second : PartitionTime{kMinTime, now};
+                }
+                m_partitionTime = std::move(kept);
+            }
+            if (list) rd_kafka_topic_partition_list_destroy(list);
+        }
+        TimeUs reached = kMaxTime;
+        for (const auto& [key, p] : m_partitionTime) {
+            if (m_idleTimeoutNs > 0 && now - p.lastDataNs >= m_idleTimeoutNs) continue;
+            reached = std::min(reached, p.newest);
+        }
+        return reached;
+    }
+
     void close() override {
         if (!m_rk) return;
         // The runtime closes sources after every sink is done: the last markers are back.
@@ -261,6 +292,9 @@ private:
                               ": " + why);
         } else if (batch.rows() > before) {
             m_lastEventTime = batch.column(0).ints()[before];
+            PartitionTime& p = m_partitionTime[{std::string(topic), m.partition}];
+            p.newest = std::max(p.newest, m_lastEventTime);
+            p.lastDataNs = steadyClockNs();
         }
         rememberOffset(m_pending, topic, m.partition, m.offset + 1);
     }
@@ -344,6 +378,14 @@ private:
     std::vector<PendingOffset> m_pending;  // read since the last marker
     std::shared_ptr<OffsetLedger> m_ledger = std::make_shared<OffsetLedger>();
     TimeUs m_lastEventTime = kMinTime;
+    struct PartitionTime {
+        TimeUs newest = kMinTime;  // newest event time read from it
+        int64_t lastDataNs = 0;    // steady clock of its last event, or of its assignment
+    };
+    static constexpr int64_t kAssignmentCheckNs = 100'000'000;
+    std::map<std::pair<std::string, int32_t>, PartitionTime> m_partitionTime;
+    int64_t m_nextAssignmentCheckNs = 0;
+    const int64_t m_idleTimeoutNs = m_ctx.config.getDurationUs(kIdleTimeoutParam) * 1000;
 };
 
 }  // namespace

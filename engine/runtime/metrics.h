@@ -29,7 +29,9 @@ struct NodeMetrics {
     std::atomic<int64_t> queueFillPermille{0};  // fullest input queue, 0..1000
     std::atomic<int64_t> busyNs{0};             // time spent inside the operator
 
-    std::atomic<int64_t> reconnects{0};  // times a connector lost its peer and retried
+    // Times a connector lost its peer and retried; counted after the link says Connecting, so a
+    // reader that sees the count sees that state.
+    std::atomic<int64_t> reconnects{0};
     // What a stateful node holds between events (Operator::stateSize), sampled a few times a
     // second on its worker: now, and the most since the run started.
     std::atomic<int64_t> stateKeys{0};

@@ -131,12 +131,13 @@ void KafkaLinkWatch::up() {
 void KafkaLinkWatch::allDown() {
     const bool was = m_connected.exchange(false, std::memory_order_relaxed);
     if (!m_metrics) return;
-    if (was) m_metrics->add(m_metrics->reconnects, 1);
     std::string reason = lastProblem();
     if (reason.empty()) reason = "no broker reachable";
     if (was || m_metrics->link() != LinkState::Connecting)
         m_metrics->setLink(LinkState::Connecting,
                            "brokers " + m_brokers + ": " + reason + "; retrying");
+    // Counted once the link says so (a reader that sees the count sees the state).
+    if (was) m_metrics->add(m_metrics->reconnects, 1);
 }
 
 std::string KafkaLinkWatch::lastProblem() const {

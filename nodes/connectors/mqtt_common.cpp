@@ -289,7 +289,6 @@ void MqttClient::run() {
             if (m_stop) break;
             std::string why;
             if (wasConnected) {
-                m_metrics.add(m_metrics.reconnects, 1);
                 why = "lost the connection to " + m_options.broker.text() + " (" +
                       (err == 0 || rc != MOSQ_ERR_ERRNO ? std::string(mosquitto_strerror(rc))
                                                         : std::strerror(err)) +
@@ -301,6 +300,8 @@ void MqttClient::run() {
             }
             m_metrics.setLink(LinkState::Connecting,
                               redactSecrets(why) + ", retrying in " + std::to_string(delay) + " s");
+            // Counted once the link says so (a reader that sees the count sees the state).
+            if (wasConnected) m_metrics.add(m_metrics.reconnects, 1);
             waitBackoff(delay);
             delay = std::min(delay * 2, kMaxBackoffS);
         }

@@ -255,8 +255,10 @@ private:
 
     void lost(const std::string& why) {
         m_connected = false;
-        m_metrics->add(m_metrics->reconnects, 1);
+        // The link says "connecting" before the loss is counted, so a reader that sees the
+        // count sees the state too.
         retry("connection to " + m_url + " lost: " + why);
+        m_metrics->add(m_metrics->reconnects, 1);
     }
 
     void retry(const std::string& why) {

@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <QApplication>
+#include <QClipboard>
 #include <QCloseEvent>
 #include <QCompleter>
 #include <QDateTime>
@@ -17,6 +18,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPlainTextEdit>
+#include <QPushButton>
 #include <QScreen>
 #include <QSplitter>
 #include <QStackedWidget>
@@ -29,6 +31,7 @@
 #include <QVBoxLayout>
 
 #include "engine/charts/chart_history.h"
+#include "engine/export/flink_sql.h"
 #include "engine/graph/node_reference.h"
 #include "engine/graph/project_diff.h"
 #include "engine/plan/physical_plan.h"
@@ -375,6 +378,7 @@ void MainWindow::buildActions() {
     });
     make("executionPlan", tr("E&xecution Plan"), "", QKeySequence(),
          [this] { showExecutionPlan(); });
+    make("exportFlinkSql", tr("&Flink SQL…"), "", QKeySequence(), [this] { exportToFlink(); });
     make("detachDashboard", tr("&Detach Dashboard"), "", QKeySequence(),
          [this] { setDashboardDetached(!m_dashboardWindow); });
     make("run", tr("&Run"), "run", QKeySequence(Qt::Key_F5), [this] { run(); });
@@ -401,6 +405,10 @@ void MainWindow::buildMenus() {
     });
     file->addSeparator();
     for (const char* n : {"save", "saveAs", "close"}) file->addAction(m_actions[n]);
+    file->addSeparator();
+    QMenu* exportMenu = file->addMenu(tr("&Export"));
+    exportMenu->addAction(m_actions["exportFlinkSql"]);
+    exportMenu->addAction(m_actions["exportDashboard"]);
     file->addSeparator();
     file->addAction(m_actions["quit"]);
 
@@ -865,34 +873,92 @@ void MainWindow::showReference(const QString& typeId) {
     dialog->show();
 }
 
-void MainWindow::showExecutionPlan() {
-    // The plan Run makes (the studio runs with ExecutorOptions' defaults), or what stops it.
-    const ValidatedGraph& graph = m_doc.model()->validated();
-    QString text;
-    if (graph.ok()) {
-        text = QString::fromStdString(explainPlan(graph, makePlan(graph, ExecutorOptions{})));
-    } else {
-        text = tr("No plan: the project has %1. Fix them and look again.\n\n")
-                   .arg(plural(static_cast<int>(graph.problems.size()), tr("problem"),
-                               tr("problems")));
-        for (const Problem& p : graph.problems) text += QString::fromStdString(p.message) + "\n";
-    }
+QString MainWindow::problemsText(const ValidatedGraph& graph, const QString& what) const {
+    QString text = tr("No %1: the project has %2. Fix them and look again.\n\n")
+                       .arg(what, plural(static_cast<int>(graph.problems.size()), tr("problem"),
+                                         tr("problems")));
+    for (const Problem& p : graph.problems) text += QString::fromStdString(p.message) + "\n";
+    return text;
+}
+
+QDialog* MainWindow::showTextDialog(const QString& name, const QString& title,
+                                    const QString& text) {
     auto* dialog = new QDialog(this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->setObjectName("executionPlan");
-    dialog->setWindowTitle(tr("Execution Plan — %1").arg(m_doc.displayName()));
+    dialog->setObjectName(name);
+    dialog->setWindowTitle(title);
     auto* view = new QPlainTextEdit(text, dialog);
-    view->setObjectName("planText");
+    view->setObjectName(name + "Text");
     view->setReadOnly(true);
     view->setLineWrapMode(QPlainTextEdit::NoWrap);
     view->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     auto* layout = new QVBoxLayout(dialog);
     layout->addWidget(view);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, dialog);
+    buttons->setObjectName("buttons");
     connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::close);
     layout->addWidget(buttons);
     dialog->resize(760, 620);
     dialog->show();
+    return dialog;
+}
+
+void MainWindow::showExecutionPlan() {
+    // The plan Run makes (the studio runs with ExecutorOptions' defaults), or what stops it.
+    const ValidatedGraph& graph = m_doc.model()->validated();
+    showTextDialog(
+        "executionPlan", tr("Execution Plan — %1").arg(m_doc.displayName()),
+        graph.ok() ? QString::fromStdString(explainPlan(graph, makePlan(graph, ExecutorOptions{})))
+                   : problemsText(graph, tr("plan")));
+}
+
+void MainWindow::exportToFlink() {
+    // The script `riffle-run --export flink-sql` writes, shown before it is saved; a node that
+    // refuses is selected on the canvas and its reason shown instead.
+    const ValidatedGraph& graph = m_doc.model()->validated();
+    const QString title = tr("Flink SQL — %1").arg(m_doc.displayName());
+    if (!graph.ok()) {
+        showTextDialog("flinkSql", title, problemsText(graph, tr("export")));
+        return;
+    }
+    const std::string& name = m_doc.model()->project().name;
+    std::string refused;
+    auto sql =
+        exportFlinkSql(graph, name.empty() ? m_doc.displayName().toStdString() : name, &refused);
+    if (!sql) {
+        if (!refused.empty()) selectAndReveal(QString::fromStdString(refused));
+        showTextDialog("flinkSql", title,
+                       tr("This project cannot be exported to Flink SQL yet:\n\n%1\n\nEvery node "
+                          "type and how it maps to Flink is listed in docs/scale-out.md.")
+                           .arg(QString::fromStdString(sql.message())));
+        return;
+    }
+    const QString script = QString::fromStdString(sql.value());
+    QDialog* dialog = showTextDialog("flinkSql", title, script);
+    auto* buttons = dialog->findChild<QDialogButtonBox*>("buttons");
+    QPushButton* save = buttons->addButton(tr("&Save…"), QDialogButtonBox::AcceptRole);
+    save->setObjectName("saveFlinkSql");
+    QPushButton* copy = buttons->addButton(tr("&Copy"), QDialogButtonBox::ActionRole);
+    connect(copy, &QPushButton::clicked, this,
+            [script] { QGuiApplication::clipboard()->setText(script); });
+    connect(save, &QPushButton::clicked, dialog, [this, dialog, script] {
+        const QFileInfo project(m_doc.filePath());
+        const QString suggested =
+            (m_doc.filePath().isEmpty() ? QString() : project.absolutePath() + "/") +
+            QFileInfo(m_doc.displayName()).completeBaseName() + ".flink.sql";
+        const QString path = m_feed->askSavePath(tr("Export to Flink SQL"), suggested,
+                                                 tr("Flink SQL scripts (*.sql)"));
+        if (path.isEmpty()) return;
+        QFile f(path);
+        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) ||
+            f.write(script.toUtf8()) != script.toUtf8().size() || !f.flush()) {
+            log(tr("Could not write %1: %2").arg(QDir::toNativeSeparators(path), f.errorString()));
+            return;
+        }
+        log(tr("Exported Flink SQL to %1; run it with sql-client.sh -f")
+                .arg(QDir::toNativeSeparators(path)));
+        dialog->close();
+    });
 }
 
 void MainWindow::updateHistoryPath() {

@@ -22,6 +22,7 @@
 #include "widgets/runtime/engine_bridge.h"
 
 class QAction;
+class QDialog;
 class QDockWidget;
 class QLineEdit;
 class QPlainTextEdit;
@@ -107,6 +108,13 @@ private:
     void showReference(const QString& typeId);
     // View ▸ Execution Plan: the plan Run would make (engine/plan/physical_plan.h), as text.
     void showExecutionPlan();
+    // File ▸ Export ▸ Flink SQL…: the script shown, then saved; or why not.
+    void exportToFlink();
+    // A read-only text in a fixed font, in a dialog named `name` (its text `name` + "Text", its
+    // button box "buttons"), shown and deleted on close.
+    QDialog* showTextDialog(const QString& name, const QString& title, const QString& text);
+    // "No <what>: the project has N problems…" and the problems, one a line.
+    QString problemsText(const ValidatedGraph& graph, const QString& what) const;
     void findNode();
     bool confirmTrust();
     void inferSchemasThenRun(const std::vector<std::string>& nodes);

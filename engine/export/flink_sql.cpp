@@ -4,15 +4,18 @@
 
 namespace riffle {
 
-Result<std::string> exportFlinkSql(const ValidatedGraph& graph, const std::string& projectName) {
+Result<std::string> exportFlinkSql(const ValidatedGraph& graph, const std::string& projectName,
+                                   std::string* refusedNode) {
     using R = Result<std::string>;
+    if (refusedNode) refusedNode->clear();
     if (!graph.ok()) return R::error(graph.problems.front().message);
-    std::string body, inserts, notes;
+    std::string body, inserts;
     for (const LogicalNode& ln : graph.nodes) {
         const std::string label = nodeLabel(*ln.spec, ln.def->id);
+        if (refusedNode) *refusedNode = ln.def->id;
         if (!ln.spec->exportFlink)
             return R::error(label + " has no Flink SQL equivalent: " + ln.spec->noFlinkExport);
-        FlinkExportContext ctx{ln.config, flink::quote(ln.def->id), {}, nullptr};
+        FlinkExportContext ctx{ln.config, ln.def->id, flink::quote(ln.def->id), {}, nullptr};
         for (size_t slot = 0; slot < ln.inEdges.size(); ++slot) {
             const ResolvedEdge& e = graph.edges[static_cast<size_t>(ln.inEdges[slot])];
             const LogicalNode& from = graph.nodes[static_cast<size_t>(e.from)];
@@ -24,7 +27,7 @@ Result<std::string> exportFlinkSql(const ValidatedGraph& graph, const std::strin
                                 "and fails on errors)");
             ctx.inputs.push_back({flink::quote(from.def->id), ln.inputs.schemas[slot]});
         }
-        if (!ln.outputs.empty() && ln.spec->outputs.size() > 1) ctx.output = ln.outputs[0];
+        if (!ln.outputs.empty()) ctx.output = ln.outputs[0];
         auto part = ln.spec->exportFlink(ctx);
         if (!part) return R::error(label + ": " + part.message());
         body += "\n-- " + label + " (" + ln.spec->typeId + ")\n";
@@ -32,6 +35,7 @@ Result<std::string> exportFlinkSql(const ValidatedGraph& graph, const std::strin
         for (const std::string& s : part->statements) body += s + ";\n";
         if (!part->insert.empty()) inserts += "  " + part->insert + ";\n";
     }
+    if (refusedNode) refusedNode->clear();
     if (inserts.empty()) return R::error("the project has no sink that Flink could write to");
     std::string out = "-- Flink SQL exported by riffle-run from `" + projectName +
                       "`; run it with: sql-client.sh -f THIS_FILE\n"

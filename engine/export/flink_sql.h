@@ -12,7 +12,9 @@
 
 namespace riffle {
 
-// The graph must be valid. `projectName` goes into the script's first comment.
-Result<std::string> exportFlinkSql(const ValidatedGraph& graph, const std::string& projectName);
+// The graph must be valid. `projectName` goes into the script's first comment. When a node
+// refuses, `refusedNode` (if given) gets its id; otherwise it is emptied.
+Result<std::string> exportFlinkSql(const ValidatedGraph& graph, const std::string& projectName,
+                                   std::string* refusedNode = nullptr);
 
 }  // namespace riffle

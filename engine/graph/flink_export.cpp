@@ -42,6 +42,22 @@ std::string columns(const Schema& schema) {
     return out;
 }
 
+FlinkExportPart sinkTable(const FlinkExportContext& ctx, const std::string& options,
+                          const std::string& extraColumn, const std::string& extraSelect) {
+    const Schema& in = *ctx.inputs.at(0).schema;
+    std::string create = "CREATE TABLE " + ctx.relation + " (\n";
+    for (size_t i = 0; i < in.size(); ++i)
+        create += "  " + quote(in.field(i).name) + " " + flink::typeName(in.field(i).type) +
+                  (i + 1 < in.size() || !extraColumn.empty() ? ",\n" : "\n");
+    if (!extraColumn.empty()) create += "  " + extraColumn + "\n";
+    FlinkExportPart part;
+    part.statements.push_back(create + ") WITH (\n" + options + "\n)");
+    part.insert = "INSERT INTO " + ctx.relation + "\n  SELECT " + columns(in) +
+                  (extraSelect.empty() ? "" : ", " + extraSelect) + " FROM " +
+                  ctx.inputs.at(0).relation;
+    return part;
+}
+
 Result<EventTime> eventTime(const NodeConfig& c) {
     using R = Result<EventTime>;
     EventTime t;

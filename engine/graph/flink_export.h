@@ -20,6 +20,7 @@ struct FlinkExportInput {
 
 struct FlinkExportContext {
     const NodeConfig& config;
+    std::string nodeId;
     std::string relation;                  // the name this node's output must have, quoted
     std::vector<FlinkExportInput> inputs;  // one per input slot
     SchemaPtr output;                      // the node's `out` schema (null for a sink)
@@ -46,6 +47,11 @@ std::string typeName(Type t);
 std::string interval(int64_t us);
 // The column list of `schema`, quoted, comma separated.
 std::string columns(const Schema& schema);
+// A sink's table and its INSERT: a column per field of its input (then `extraColumn`, a column
+// definition such as "`k` STRING", when not empty), WITH `options` (lines "  'name' = 'value'"
+// joined by ",\n"); the INSERT selects every input field (then `extraSelect`).
+FlinkExportPart sinkTable(const FlinkExportContext& ctx, const std::string& options,
+                          const std::string& extraColumn = {}, const std::string& extraSelect = {});
 // A source's event time in Flink: the type to declare its `time_field` column with (BIGINT for
 // epoch times, STRING for ISO-8601), and the lines that compute `_time` from it and put the
 // watermark `max_out_of_orderness` behind it. An error when Flink cannot know the time

@@ -354,21 +354,21 @@ void registerKafkaSink(NodeRegistry& registry) {
     spec.exportFlink = [](const FlinkExportContext& ctx) -> Result<FlinkExportPart> {
         using R = Result<FlinkExportPart>;
         const NodeConfig& c = ctx.config;
-        if (!c.getString("key").empty())
-            return R::error("the export of a message key is not written yet; leave `key` empty");
         auto options = kafkaFlinkOptions(c);
         if (!options) return R::error(options.message());
-        const Schema& in = *ctx.inputs.at(0).schema;
-        std::string create = "CREATE TABLE " + ctx.relation + " (\n";
-        for (size_t i = 0; i < in.size(); ++i)
-            create += "  " + flink::quote(in.field(i).name) + " " +
-                      flink::typeName(in.field(i).type) + (i + 1 < in.size() ? ",\n" : "\n");
-        create += ") WITH (\n" + *options +
-                  "  'format' = " + (c.getString("format") == "csv" ? "'csv'" : "'json'") + "\n)";
-        FlinkExportPart part;
-        part.statements.push_back(std::move(create));
-        part.insert = "INSERT INTO " + ctx.relation + "\n  SELECT " + flink::columns(in) +
-                      " FROM " + ctx.inputs.at(0).relation;
+        std::string with = *options, keyColumn, keySelect;
+        const std::string format = c.getString("format") == "csv" ? "'csv'" : "'json'";
+        const std::string key = c.getString("key");
+        if (key.empty()) {
+            with += "  'format' = " + format;
+        } else {
+            // Flink's key is a column of the table, written raw and left out of the value.
+            keyColumn = "`_kafka_key` STRING";
+            keySelect = "CAST(" + key + " AS STRING) AS `_kafka_key`";
+            with += "  'key.format' = 'raw',\n  'key.fields' = '_kafka_key',\n  'value.format' = " +
+                    format + ",\n  'value.fields-include' = 'EXCEPT_KEY'";
+        }
+        FlinkExportPart part = flink::sinkTable(ctx, with, keyColumn, keySelect);
         part.notes.push_back(
             "times are written as yyyy-MM-dd HH:mm:ss.SSS (Riffle: ISO-8601 with "
             "a Z)");

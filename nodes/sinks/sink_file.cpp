@@ -163,18 +163,10 @@ void registerFileSink(NodeRegistry& registry) {
         using R = Result<FlinkExportPart>;
         auto format = resolveFileFormat(ctx.config.getString("format"), ctx.config.getPath("path"));
         if (!format) return R::error(format.message());
-        const Schema& in = *ctx.inputs.at(0).schema;
-        std::string create = "CREATE TABLE " + ctx.relation + " (\n";
-        for (size_t i = 0; i < in.size(); ++i)
-            create += "  " + flink::quote(in.field(i).name) + " " +
-                      flink::typeName(in.field(i).type) + (i + 1 < in.size() ? ",\n" : "\n");
-        create += ") WITH (\n  'connector' = 'filesystem',\n  'path' = " +
-                  flink::literal(ctx.config.getPath("path")) +
-                  ",\n  'format' = " + (*format == FileFormat::Csv ? "'csv'" : "'json'") + "\n)";
-        FlinkExportPart part;
-        part.statements.push_back(std::move(create));
-        part.insert = "INSERT INTO " + ctx.relation + "\n  SELECT " + flink::columns(in) +
-                      " FROM " + ctx.inputs.at(0).relation;
+        FlinkExportPart part = flink::sinkTable(
+            ctx, "  'connector' = 'filesystem',\n  'path' = " +
+                     flink::literal(ctx.config.getPath("path")) +
+                     ",\n  'format' = " + (*format == FileFormat::Csv ? "'csv'" : "'json'"));
         part.notes.push_back(
             "Flink writes a folder of part files at `path`, not one file; a CSV "
             "has no header row, and times are written as "

@@ -81,8 +81,14 @@ void registerLogSink(NodeRegistry& registry) {
     };
     s.isSink = true;
     s.createOperator = [](const OperatorContext& ctx) { return std::make_unique<LogSink>(ctx); };
-    s.noFlinkExport =
-        "its Flink SQL export is not written yet (the nearest is Flink's `print` connector)";
+    s.exportFlink = [](const FlinkExportContext& ctx) -> Result<FlinkExportPart> {
+        FlinkExportPart part = flink::sinkTable(
+            ctx, "  'connector' = 'print',\n  'print-identifier' = " + flink::literal(ctx.nodeId));
+        part.notes.push_back(
+            "Flink's print connector writes every row to the task manager's standard output; "
+            "Riffle prints the first `limit`");
+        return part;
+    };
     registry.add(std::move(s));
 }
 

@@ -293,9 +293,22 @@ void registerSqliteSink(NodeRegistry& registry) {
     spec.createOperator = [](const OperatorContext& ctx) {
         return std::make_unique<SqliteSink>(ctx);
     };
-    spec.noFlinkExport =
-        "its Flink SQL export is not written yet (the JDBC connector needs a SQLite driver on "
-        "Flink's classpath)";
+    spec.exportFlink = [](const FlinkExportContext& ctx) -> Result<FlinkExportPart> {
+        const std::filesystem::path db = ctx.config.getPath("path");
+        const std::string table =
+            ctx.config.getString("table").empty() ? ctx.nodeId : ctx.config.getString("table");
+        const std::string folder = (db.parent_path() / db.stem() / table).string();
+        FlinkExportPart part = flink::sinkTable(
+            ctx, "  'connector' = 'filesystem',\n  'path' = " + flink::literal(folder) +
+                     ",\n  'format' = 'json'");
+        part.notes.push_back("Flink's JDBC connector has no SQLite dialect: the rows of table `" +
+                             table + "` are written as JSON Lines part files into the folder " +
+                             folder);
+        if (ctx.config.getString("mode") == "upsert")
+            part.notes.push_back(
+                "Flink appends every row; SQLite's upsert keeps the newest per key");
+        return part;
+    };
     registry.add(std::move(spec));
 }
 

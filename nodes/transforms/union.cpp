@@ -83,7 +83,29 @@ void registerUnion(NodeRegistry& registry) {
     s.createOperator = [](const OperatorContext& ctx) {
         return std::make_unique<UnionOperator>(ctx);
     };
-    s.noFlinkExport = "its Flink SQL export is not written yet (it would be UNION ALL)";
+    // UNION ALL of one SELECT per input, each giving every output field: a field an input lacks
+    // is NULL, a number widened to float is cast.
+    s.exportFlink = [](const FlinkExportContext& ctx) -> Result<FlinkExportPart> {
+        std::string view = "CREATE VIEW " + ctx.relation + " AS\n";
+        for (size_t i = 0; i < ctx.inputs.size(); ++i) {
+            const Schema& in = *ctx.inputs[i].schema;
+            std::string select;
+            for (const Field& f : ctx.output->fields()) {
+                const int idx = in.indexOf(f.name);
+                std::string column = flink::quote(f.name);
+                if (idx < 0)
+                    column = "CAST(NULL AS " + flink::typeName(f.type) + ") AS " + column;
+                else if (in.field(static_cast<size_t>(idx)).type != f.type)
+                    column = "CAST(" + column + " AS " + flink::typeName(f.type) + ") AS " + column;
+                select += (select.empty() ? "" : ", ") + column;
+            }
+            view += (i ? "\nUNION ALL\n" : "") + std::string("SELECT ") + select + " FROM " +
+                    ctx.inputs[i].relation;
+        }
+        FlinkExportPart part;
+        part.statements.push_back(std::move(view));
+        return part;
+    };
     registry.add(std::move(s));
 }
 

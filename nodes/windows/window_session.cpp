@@ -230,9 +230,16 @@ void registerSessionWindow(NodeRegistry& registry) {
     s.createOperator = [](const OperatorContext& ctx) {
         return std::make_unique<windows::SessionWindowOperator>(ctx);
     };
-    s.noFlinkExport =
-        "its Flink SQL export is not written yet (the SESSION window TVF, with PARTITION BY the "
-        "group keys)";
+    // Flink's SESSION TVF partitions by the group keys, as Riffle's sessions are per group.
+    s.exportFlink = [](const FlinkExportContext& ctx) {
+        std::string partition;
+        for (const std::string& g : ctx.config.getStringList("group_by"))
+            partition += (partition.empty() ? " PARTITION BY " : ", ") + flink::quote(g);
+        return windows::windowFlinkView(ctx, "SESSION(TABLE " + ctx.inputs.at(0).relation +
+                                                 partition + ", DESCRIPTOR(`_time`), " +
+                                                 flink::interval(ctx.config.getDurationUs("gap")) +
+                                                 ")");
+    };
     registry.add(std::move(s));
 }
 

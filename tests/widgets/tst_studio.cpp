@@ -49,6 +49,7 @@ private slots:
     void projectFromElsewhereAsksOnceBeforeItsFirstRun();
     void runRefusesProjectWithProblems();
     void executionPlanShowsWhatRunWouldMake();
+    void exportToFlinkShowsTheScriptThenSavesIt();
     void parameterChangeWhileRunningRestarts();
     void peekShowsNewestEventsOfAWire();
     void saveAndOpenRoundTripKeepsBytes();
@@ -237,7 +238,7 @@ void TstStudio::executionPlanShowsWhatRunWouldMake() {
         w->action("executionPlan")->trigger();
         auto* dialog = w->findChild<QDialog*>("executionPlan");
         if (!dialog) return "<no dialog>";
-        const QString text = dialog->findChild<QPlainTextEdit*>("planText")->toPlainText();
+        const QString text = dialog->findChild<QPlainTextEdit*>("executionPlanText")->toPlainText();
         delete dialog;
         return text;
     };
@@ -250,6 +251,86 @@ void TstStudio::executionPlanShowsWhatRunWouldMake() {
     text = planText();
     QVERIFY2(text.startsWith("No plan: the project has 1 problem."), qPrintable(text));
     QVERIFY2(text.contains("`size` must be a duration like 10s"), qPrintable(text));
+}
+
+// File ▸ Export ▸ Flink SQL…: the script riffle-run --export writes, shown, then saved where the
+// user says; a node that refuses is selected and its reason shown instead.
+void TstStudio::exportToFlinkShowsTheScriptThenSavesIt() {
+    auto w = makeWindow();
+    QAction* exportAction = w->action("exportFlinkSql");
+    QStringList exportItems;
+    for (QAction* menu : w->menuBar()->actions())
+        if (menu->text() == "&File")
+            for (QAction* a : menu->menu()->actions())
+                if (a->menu() && a->text() == "&Export")
+                    for (QAction* item : a->menu()->actions()) exportItems << item->text();
+    QCOMPARE(exportItems, QStringList({"&Flink SQL…", "&Export Dashboard as PNG…"}));
+    auto exported = [&]() -> QString {
+        exportAction->trigger();
+        auto* dialog = w->findChild<QDialog*>("flinkSql");
+        if (!dialog) return "<no dialog>";
+        const QString text = dialog->findChild<QPlainTextEdit*>("flinkSqlText")->toPlainText();
+        return text;
+    };
+    QCOMPARE(w->openFile(copyExample("click_analytics.riffle"), true), QString());
+    QString text = exported();
+    QVERIFY2(text.contains("source `clicks` has no Flink SQL equivalent: a generator has no "
+                           "Flink source"),
+             qPrintable(text));
+    QCOMPARE(w->scene()->selectedNodeIds(), QStringList({"clicks"}));
+    delete w->findChild<QDialog*>("flinkSql");
+
+    // A file source, a window, a chart and a file sink.
+    QFile csv(m_dir->filePath("clicks.csv"));
+    QVERIFY(csv.open(QIODevice::WriteOnly));
+    csv.write("time,page\n2026-11-24T10:00:01Z,/a\n");
+    csv.close();
+    const QString path = m_dir->filePath("to_flink.riffle");
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(R"json({"format": "riffle-project", "version": 1, "name": "To Flink",
+      "nodes": [
+        {"id": "clicks", "type": "source.file", "params": {"path": "clicks.csv", "time_field": "time",
+                                                           "time_format": "iso8601"}},
+        {"id": "per_page", "type": "window.tumbling", "params": {"size": "10s", "group_by": ["page"],
+            "aggregates": [{"name": "views", "expr": "COUNT(*)"}]}},
+        {"id": "views", "type": "sink.chart.bar", "params": {}},
+        {"id": "out", "type": "sink.file", "params": {"path": "views.jsonl"}}],
+      "edges": [{"from": "clicks.out", "to": "per_page.in"}, {"from": "per_page.out", "to": "views.in"},
+                {"from": "per_page.out", "to": "out.in"}]})json");
+    f.close();
+    QCOMPARE(w->openFile(path, true), QString());
+    text = exported();
+    QVERIFY2(text.startsWith("-- Flink SQL exported by riffle-run from `To Flink`"),
+             qPrintable(text));
+    QVERIFY(
+        text.contains("FROM TABLE(TUMBLE(TABLE `clicks`, DESCRIPTOR(`_time`), INTERVAL '10' "
+                      "SECOND))"));
+    QVERIFY(
+        text.contains("-- sink `views` (sink.chart.bar)\n-- Differs from Riffle: Flink draws "
+                      "no charts, so this chart is left out"));
+    QVERIFY(text.contains("INSERT INTO `out`"));
+    QString asked;
+    w->dashboardFeed()->askSavePath = [&](const QString&, const QString& suggested,
+                                          const QString&) {
+        asked = suggested;
+        return m_dir->filePath("job.sql");
+    };
+    auto* dialog = w->findChild<QDialog*>("flinkSql");
+    QPointer<QDialog> alive(dialog);
+    dialog->findChild<QPushButton*>("saveFlinkSql")->click();
+    QCOMPARE(asked, m_dir->filePath("to_flink.flink.sql"));
+    QFile saved(m_dir->filePath("job.sql"));
+    QVERIFY(saved.open(QIODevice::ReadOnly));
+    QCOMPARE(QString::fromUtf8(saved.readAll()), text);
+    QTRY_VERIFY(!alive);  // closed once saved
+
+    // An edit that makes the source's time unknown to Flink: refused, naming the field.
+    w->document()->undoStack()->push(
+        new SetParamCommand(w->document()->model(), "clicks", "time_format", "auto"));
+    text = exported();
+    QVERIFY2(text.contains("source `clicks`: set `time_format` to epoch_s, epoch_ms or iso8601"),
+             qPrintable(text));
 }
 
 void TstStudio::parameterChangeWhileRunningRestarts() {

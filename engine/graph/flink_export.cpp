@@ -1,5 +1,9 @@
 #include "engine/graph/flink_export.h"
 
+#include <map>
+
+#include "engine/expr/ast.h"
+
 namespace riffle::flink {
 
 std::string quote(const std::string& name) {
@@ -40,6 +44,97 @@ std::string columns(const Schema& schema) {
     std::string out;
     for (const Field& f : schema.fields()) out += (out.empty() ? "" : ", ") + quote(f.name);
     return out;
+}
+
+namespace {
+
+std::string castType(const std::string& riffleName) {
+    static const std::map<std::string, std::string> kTypes = {{"BOOL", "BOOLEAN"},
+                                                              {"BOOLEAN", "BOOLEAN"},
+                                                              {"INT", "BIGINT"},
+                                                              {"INTEGER", "BIGINT"},
+                                                              {"BIGINT", "BIGINT"},
+                                                              {"TINYINT", "BIGINT"},
+                                                              {"SMALLINT", "BIGINT"},
+                                                              {"FLOAT", "DOUBLE"},
+                                                              {"DOUBLE", "DOUBLE"},
+                                                              {"REAL", "DOUBLE"},
+                                                              {"STRING", "STRING"},
+                                                              {"VARCHAR", "STRING"},
+                                                              {"CHAR", "STRING"},
+                                                              {"TIME", "TIMESTAMP(3)"},
+                                                              {"TIMESTAMP", "TIMESTAMP(3)"},
+                                                              {"TIMESTAMP_LTZ", "TIMESTAMP(3)"}};
+    const auto it = kTypes.find(riffleName.substr(0, riffleName.find('(')));
+    return it == kTypes.end() ? riffleName : it->second;
+}
+
+std::string sql(const expr::ast::Node& n) {
+    using expr::ast::Kind;
+    auto arg = [&](size_t i) { return sql(*n.args.at(i)); };
+    auto list = [&](size_t from) {
+        std::string out;
+        for (size_t i = from; i < n.args.size(); ++i) out += (i > from ? ", " : "") + arg(i);
+        return out;
+    };
+    const std::string no = n.negated ? "NOT " : "";
+    switch (n.kind) {
+        case Kind::Literal:
+            if (n.value.type == Type::String && !n.isInterval) return literal(n.value.s);
+            return n.text;
+        case Kind::Field:
+            return quote(n.name);
+        case Kind::Star:
+            return "*";
+        case Kind::Unary:
+            return n.op == "NOT" ? "NOT (" + arg(0) + ")" : n.op + "(" + arg(0) + ")";
+        case Kind::Binary:
+            if (n.op == "%") return "MOD(" + arg(0) + ", " + arg(1) + ")";
+            return "(" + arg(0) + " " + n.op + " " + arg(1) + ")";
+        case Kind::IsNull:
+            return "(" + arg(0) + " IS " + no + "NULL)";
+        case Kind::IsBool:
+            return "(" + arg(0) + " IS " + no + n.op + ")";
+        case Kind::In:
+            return "(" + arg(0) + " " + no + "IN (" + list(1) + "))";
+        case Kind::Between:
+            return "(" + arg(0) + " " + no + "BETWEEN " + arg(1) + " AND " + arg(2) + ")";
+        case Kind::Like:
+            return "(" + arg(0) + " " + no + "LIKE " + arg(1) +
+                   (n.args.size() > 2 ? " ESCAPE " + arg(2) : "") + ")";
+        case Kind::Case: {
+            std::string out = "CASE";
+            size_t i = 0;
+            if (n.hasOperand) out += " " + arg(i++);
+            const size_t pairsEnd = n.args.size() - (n.hasElse ? 1 : 0);
+            for (; i + 2 <= pairsEnd; i += 2) out += " WHEN " + arg(i) + " THEN " + arg(i + 1);
+            if (n.hasElse) out += " ELSE " + arg(n.args.size() - 1);
+            return out + " END";
+        }
+        case Kind::Cast:
+            return "CAST(" + arg(0) + " AS " + castType(n.op) + ")";
+        case Kind::Extract:
+            return "EXTRACT(" + n.op + " FROM " + arg(0) + ")";
+        case Kind::Call:
+            if (n.name == "IF" && n.args.size() == 3)
+                return "CASE WHEN " + arg(0) + " THEN " + arg(1) + " ELSE " + arg(2) + " END";
+            if (n.name == "SUBSTRING" && n.args.size() >= 2)
+                return "SUBSTRING(" + arg(0) + " FROM " + arg(1) +
+                       (n.args.size() > 2 ? " FOR " + arg(2) : "") + ")";
+            if (n.name == "TRIM")
+                return "TRIM(" + n.op + (n.args.size() > 1 ? " " + arg(1) : "") + " FROM " +
+                       arg(0) + ")";
+            return n.name + "(" + (n.distinct ? "DISTINCT " : "") + list(0) + ")";
+    }
+    return n.text;
+}
+
+}  // namespace
+
+Result<std::string> expression(const std::string& riffleExpression) {
+    auto tree = expr::ast::parse(riffleExpression);
+    if (!tree) return Result<std::string>::error(tree.message());
+    return sql(*tree.value());
 }
 
 FlinkExportPart sinkTable(const FlinkExportContext& ctx, const std::string& options,

@@ -47,6 +47,11 @@ std::string typeName(Type t);
 std::string interval(int64_t us);
 // The column list of `schema`, quoted, comma separated.
 std::string columns(const Schema& schema);
+// A Riffle expression (docs/expressions.md) in Flink SQL: fields quoted, and what Flink writes
+// otherwise translated: IF as CASE (Flink's IF takes no bare NULL), `%` as MOD, Riffle's and
+// Flink's type names in CAST as the Flink types of Riffle's (a Riffle int is a BIGINT),
+// SUBSTRING in its FROM / FOR form. An error for what the parser refuses.
+Result<std::string> expression(const std::string& riffleExpression);
 // A sink's table and its INSERT: a column per field of its input (then `extraColumn`, a column
 // definition such as "`k` STRING", when not empty), WITH `options` (lines "  'name' = 'value'"
 // joined by ",\n"); the INSERT selects every input field (then `extraSelect`).

@@ -364,7 +364,9 @@ void registerKafkaSink(NodeRegistry& registry) {
         } else {
             // Flink's key is a column of the table, written raw and left out of the value.
             keyColumn = "`_kafka_key` STRING";
-            keySelect = "CAST(" + key + " AS STRING) AS `_kafka_key`";
+            auto keySql = flink::expression(key);
+            if (!keySql) return R::error("`key`: " + keySql.message());
+            keySelect = "CAST(" + *keySql + " AS STRING) AS `_kafka_key`";
             with += "  'key.format' = 'raw',\n  'key.fields' = '_kafka_key',\n  'value.format' = " +
                     format + ",\n  'value.fields-include' = 'EXCEPT_KEY'";
         }

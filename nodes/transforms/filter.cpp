@@ -78,10 +78,12 @@ void registerFilter(NodeRegistry& registry) {
         return std::make_unique<FilterOperator>(ctx);
     };
     s.exportFlink = [](const FlinkExportContext& ctx) -> Result<FlinkExportPart> {
+        auto where = flink::expression(ctx.config.getString("where"));
+        if (!where) return Result<FlinkExportPart>::error(where.message());
         FlinkExportPart part;
-        part.statements.push_back(
-            "CREATE VIEW " + ctx.relation + " AS\nSELECT " + flink::columns(*ctx.output) +
-            "\nFROM " + ctx.inputs.at(0).relation + "\nWHERE " + ctx.config.getString("where"));
+        part.statements.push_back("CREATE VIEW " + ctx.relation + " AS\nSELECT " +
+                                  flink::columns(*ctx.output) + "\nFROM " +
+                                  ctx.inputs.at(0).relation + "\nWHERE " + *where);
         return part;
     };
     registry.add(std::move(s));

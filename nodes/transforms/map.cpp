@@ -142,7 +142,11 @@ void registerMap(NodeRegistry& registry) {
     };
     s.exportFlink = [](const FlinkExportContext& ctx) -> Result<FlinkExportPart> {
         std::map<std::string, std::string> computed;
-        for (const NamedExpr& f : ctx.config.getNamedExprs("fields")) computed[f.name] = f.expr;
+        for (const NamedExpr& f : ctx.config.getNamedExprs("fields")) {
+            auto sql = flink::expression(f.expr);
+            if (!sql) return Result<FlinkExportPart>::error("`" + f.name + "`: " + sql.message());
+            computed[f.name] = *sql;
+        }
         std::string select;
         for (const Field& f : ctx.output->fields()) {
             const auto it = computed.find(f.name);

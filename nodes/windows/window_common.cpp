@@ -89,15 +89,15 @@ Result<FlinkExportPart> windowFlinkView(const FlinkExportContext& ctx, const std
         groupBy += ", " + flink::quote(g);
     }
     for (const NamedExpr& a : w.aggregates) {
-        // NAME(args): the function name, upper case, and the text of its arguments.
-        const size_t open = a.expr.find('('), close = a.expr.rfind(')');
-        if (open == std::string::npos || close == std::string::npos || close < open)
+        auto translated = flink::expression(a.expr);
+        if (!translated) return R::error("aggregate `" + a.name + "`: " + translated.message());
+        const std::string& expr = *translated;
+        // NAME(args): the translation writes the function's name upper case, then its arguments.
+        const size_t open = expr.find('(');
+        if (open == std::string::npos || expr.back() != ')')
             return R::error("aggregate `" + a.name + "` is not a call");
-        std::string name = a.expr.substr(0, open);
-        name.erase(0, name.find_first_not_of(" \t"));
-        name.erase(name.find_last_not_of(" \t") + 1);
-        for (char& ch : name) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-        const std::string args = a.expr.substr(open + 1, close - open - 1);
+        const std::string name = expr.substr(0, open);
+        const std::string args = expr.substr(open + 1, expr.size() - open - 2);
         std::string sql;
         if (name == "AVG") {
             sql = "AVG(CAST(" + args + " AS DOUBLE))";  // Flink's AVG of BIGINT is a BIGINT
@@ -115,7 +115,7 @@ Result<FlinkExportPart> windowFlinkView(const FlinkExportContext& ctx, const std
                                  "value), Riffle's HyperLogLog is nearly always within 2 %");
         } else if (name == "COUNT" || name == "SUM" || name == "MIN" || name == "MAX" ||
                    name == "FIRST_VALUE" || name == "LAST_VALUE") {
-            sql = a.expr;
+            sql = expr;
         } else {
             return R::error("aggregate `" + a.name + "`: Flink SQL has no streaming " + name);
         }

@@ -22,7 +22,7 @@ CREATE TABLE `clicks` (
 CREATE VIEW `fast` AS
 SELECT `_time`, `ts`, `page`, `user_id`, `ms`
 FROM `clicks`
-WHERE ms < 900 AND page <> '/p/6';
+WHERE ((`ms` < 900) AND (`page` <> '/p/6'));
 
 -- transform `doubled` (transform.map)
 CREATE VIEW `doubled` AS
@@ -31,20 +31,20 @@ SELECT `_time`,
        `page`,
        `user_id`,
        `ms`,
-       ms * 2 AS `double_ms`
+       (`ms` * 2) AS `double_ms`
 FROM `fast`;
 
 -- window `per_page` (window.tumbling)
 -- Differs from Riffle: `_time` is window_end - 1 ms in Flink (millisecond times) and window_end - 1 us in Riffle
 CREATE VIEW `per_page` AS
-SELECT window_time AS `_time`, `page`, COUNT(*) AS `n`, SUM(ms) AS `total`, AVG(CAST(ms AS DOUBLE)) AS `avg_ms`, MIN(ms) AS `lo`, MAX(double_ms) AS `hi`, window_start AS `window_start`, window_end AS `window_end`, TRUE AS `final`
+SELECT window_time AS `_time`, `page`, COUNT(*) AS `n`, SUM(`ms`) AS `total`, AVG(CAST(`ms` AS DOUBLE)) AS `avg_ms`, MIN(`ms`) AS `lo`, MAX(`double_ms`) AS `hi`, window_start AS `window_start`, window_end AS `window_end`, TRUE AS `final`
 FROM TABLE(TUMBLE(TABLE `doubled`, DESCRIPTOR(`_time`), INTERVAL '10' SECOND))
 GROUP BY window_start, window_end, window_time, `page`;
 
 -- window `sliding` (window.hopping)
 -- Differs from Riffle: `_time` is window_end - 1 ms in Flink (millisecond times) and window_end - 1 us in Riffle
 CREATE VIEW `sliding` AS
-SELECT window_time AS `_time`, `page`, COUNT(*) AS `n`, SUM(ms) AS `total`, AVG(CAST(ms AS DOUBLE)) AS `avg_ms`, MIN(ms) AS `lo`, MAX(double_ms) AS `hi`, window_start AS `window_start`, window_end AS `window_end`, TRUE AS `final`
+SELECT window_time AS `_time`, `page`, COUNT(*) AS `n`, SUM(`ms`) AS `total`, AVG(CAST(`ms` AS DOUBLE)) AS `avg_ms`, MIN(`ms`) AS `lo`, MAX(`double_ms`) AS `hi`, window_start AS `window_start`, window_end AS `window_end`, TRUE AS `final`
 FROM TABLE(HOP(TABLE `doubled`, DESCRIPTOR(`_time`), INTERVAL '10' SECOND, INTERVAL '20' SECOND))
 GROUP BY window_start, window_end, window_time, `page`;
 

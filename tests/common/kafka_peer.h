@@ -5,6 +5,10 @@
 // kafka-topics tool; messages go in and come out with kcat.
 #include <QtTest/QtTest>
 
+#include <sys/prctl.h>
+
+#include <csignal>
+
 #include "tests/common/json_line_sender.h"
 
 namespace riffle::test {
@@ -41,6 +45,8 @@ public:
         }
         QFile::remove(logPath());
         m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        // The broker goes with the test even when the test crashes (the script execs the JVM).
+        m_process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
         m_process.start(script(), {"kafka", m_dir.path(), QString::number(m_port),
                                    QString::number(m_controllerPort)});
         if (!m_process.waitForStarted()) return "cannot start scripts/peers.sh kafka";
@@ -91,12 +97,25 @@ public:
         return p.exitCode() == 0 ? QString() : QString::fromUtf8(p.readAllStandardError());
     }
 
-    // Every message of `topic` from the beginning, as kcat prints it (one line each), read
-    // committed: a transaction's messages show once it committed.
-    QStringList consumeAll(const QString& topic) const {
+    // Every message of `topic` from the beginning, as kcat prints it (one line each; `key\tvalue`
+    // when `withKeys`), read committed: a transaction's messages show once it committed.
+    QStringList consumeAll(const QString& topic, bool withKeys = false) const {
         QProcess p;
-        p.start("kcat", {"-b", bootstrap(), "-C", "-t", topic, "-o", "beginning", "-e", "-q", "-X",
-                         "isolation.level=read_committed"});
+        QStringList args = {"-b",
+                            bootstrap(),
+                            "-C",
+                            "-t",
+                            topic,
+                            "-o",
+                            "beginning",
+                            "-e",
+                            "-q",
+                            "-X",
+                            "isolation.level=read_committed"};
+        if (withKeys)
+            args << "-f"
+                 << "%k\t%s\n";
+        p.start("kcat", args);
         if (!p.waitForFinished(60000)) return {};
         return QString::fromUtf8(p.readAllStandardOutput()).split('\n', Qt::SkipEmptyParts);
     }

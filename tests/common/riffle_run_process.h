@@ -1,10 +1,11 @@
 #pragma once
 // A riffle-run process for integration tests, printing its metrics as JSON lines every 200 ms;
-// stopped with SIGINT (or killed at the end of the scope, so that a failing test leaves nothing
-// running).
+// stopped with SIGINT (or killed at the end of the scope, or when the test process dies, so that
+// a failing test leaves nothing running).
 #include <QtTest/QtTest>
 
 #include <signal.h>
+#include <sys/prctl.h>
 
 #include <nlohmann/json.hpp>
 
@@ -13,6 +14,8 @@ namespace riffle::test {
 class RiffleRun {
 public:
     explicit RiffleRun(const QStringList& args) {
+        // Gone with the test even when the test crashes.
+        m_p.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
         m_p.start(RIFFLE_RUN_BIN, args + QStringList{"--json", "--metrics-every", "200ms"});
         if (!m_p.waitForStarted()) qFatal("cannot start riffle-run");
     }

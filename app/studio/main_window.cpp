@@ -368,14 +368,17 @@ void MainWindow::buildActions() {
          [this] { m_view->zoomOut(); });
     make("fit", tr("&Fit to View"), "zoom-fit", QKeySequence(Qt::CTRL | Qt::Key_0),
          [this] { m_view->fitToView(); });
-    make("exportDashboard", tr("&Export Dashboard as PNG…"), "", QKeySequence(), [this] {
+    auto exportDashboard = [this] {
         const QString suggested =
             QFileInfo(m_doc.displayName()).completeBaseName() + "-dashboard.png";
         const QString path =
             m_feed->askSavePath(tr("Export dashboard"), suggested, tr("PNG images (*.png)"));
         if (!path.isEmpty() && m_dashboard->exportPng(path))
             log(tr("Exported %1").arg(QDir::toNativeSeparators(path)));
-    });
+    };
+    make("exportDashboard", tr("&Export Dashboard as PNG…"), "", QKeySequence(), exportDashboard);
+    // The same, as File ▸ Export names it.
+    make("exportDashboardPng", tr("&Dashboard as PNG…"), "", QKeySequence(), exportDashboard);
     make("executionPlan", tr("E&xecution Plan"), "", QKeySequence(),
          [this] { showExecutionPlan(); });
     make("exportFlinkSql", tr("&Flink SQL…"), "", QKeySequence(), [this] { exportToFlink(); });
@@ -408,7 +411,7 @@ void MainWindow::buildMenus() {
     file->addSeparator();
     QMenu* exportMenu = file->addMenu(tr("&Export"));
     exportMenu->addAction(m_actions["exportFlinkSql"]);
-    exportMenu->addAction(m_actions["exportDashboard"]);
+    exportMenu->addAction(m_actions["exportDashboardPng"]);
     file->addSeparator();
     file->addAction(m_actions["quit"]);
 
@@ -881,8 +884,8 @@ QString MainWindow::problemsText(const ValidatedGraph& graph, const QString& wha
     return text;
 }
 
-QDialog* MainWindow::showTextDialog(const QString& name, const QString& title,
-                                    const QString& text) {
+QDialog* MainWindow::showTextDialog(const QString& name, const QString& title, const QString& text,
+                                    bool wrap) {
     auto* dialog = new QDialog(this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->setObjectName(name);
@@ -890,7 +893,7 @@ QDialog* MainWindow::showTextDialog(const QString& name, const QString& title,
     auto* view = new QPlainTextEdit(text, dialog);
     view->setObjectName(name + "Text");
     view->setReadOnly(true);
-    view->setLineWrapMode(QPlainTextEdit::NoWrap);
+    view->setLineWrapMode(wrap ? QPlainTextEdit::WidgetWidth : QPlainTextEdit::NoWrap);
     view->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     auto* layout = new QVBoxLayout(dialog);
     layout->addWidget(view);
@@ -909,7 +912,8 @@ void MainWindow::showExecutionPlan() {
     showTextDialog(
         "executionPlan", tr("Execution Plan — %1").arg(m_doc.displayName()),
         graph.ok() ? QString::fromStdString(explainPlan(graph, makePlan(graph, ExecutorOptions{})))
-                   : problemsText(graph, tr("plan")));
+                   : problemsText(graph, tr("plan")),
+        !graph.ok());
 }
 
 void MainWindow::exportToFlink() {
@@ -918,7 +922,7 @@ void MainWindow::exportToFlink() {
     const ValidatedGraph& graph = m_doc.model()->validated();
     const QString title = tr("Flink SQL — %1").arg(m_doc.displayName());
     if (!graph.ok()) {
-        showTextDialog("flinkSql", title, problemsText(graph, tr("export")));
+        showTextDialog("flinkSql", title, problemsText(graph, tr("export")), true);
         return;
     }
     const std::string& name = m_doc.model()->project().name;
@@ -928,9 +932,10 @@ void MainWindow::exportToFlink() {
     if (!sql) {
         if (!refused.empty()) selectAndReveal(QString::fromStdString(refused));
         showTextDialog("flinkSql", title,
-                       tr("This project cannot be exported to Flink SQL yet:\n\n%1\n\nEvery node "
+                       tr("This project cannot be exported to Flink SQL:\n\n%1\n\nEvery node "
                           "type and how it maps to Flink is listed in docs/scale-out.md.")
-                           .arg(QString::fromStdString(sql.message())));
+                           .arg(QString::fromStdString(sql.message())),
+                       true);
         return;
     }
     const QString script = QString::fromStdString(sql.value());

@@ -110,9 +110,10 @@ private:
     void showExecutionPlan();
     // File ▸ Export ▸ Flink SQL…: the script shown, then saved; or why not.
     void exportToFlink();
-    // A read-only text in a fixed font, in a dialog named `name` (its text `name` + "Text", its
-    // button box "buttons"), shown and deleted on close.
-    QDialog* showTextDialog(const QString& name, const QString& title, const QString& text);
+    // A read-only text in a fixed font (lines wrapped when `wrap`), in a dialog named `name` (its
+    // text `name` + "Text", its button box "buttons"), shown and deleted on close.
+    QDialog* showTextDialog(const QString& name, const QString& title, const QString& text,
+                            bool wrap = false);
     // "No <what>: the project has N problems…" and the problems, one a line.
     QString problemsText(const ValidatedGraph& graph, const QString& what) const;
     void findNode();

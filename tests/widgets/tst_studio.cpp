@@ -264,7 +264,7 @@ void TstStudio::exportToFlinkShowsTheScriptThenSavesIt() {
             for (QAction* a : menu->menu()->actions())
                 if (a->menu() && a->text() == "&Export")
                     for (QAction* item : a->menu()->actions()) exportItems << item->text();
-    QCOMPARE(exportItems, QStringList({"&Flink SQL…", "&Export Dashboard as PNG…"}));
+    QCOMPARE(exportItems, QStringList({"&Flink SQL…", "&Dashboard as PNG…"}));
     auto exported = [&]() -> QString {
         exportAction->trigger();
         auto* dialog = w->findChild<QDialog*>("flinkSql");

@@ -81,6 +81,9 @@ std::string sql(const expr::ast::Node& n) {
     switch (n.kind) {
         case Kind::Literal:
             if (n.value.type == Type::String && !n.isInterval) return literal(n.value.s);
+            // Flink reads 0.5 as a DECIMAL; Riffle's is a double, and so is 0.5E0 in Flink.
+            if (n.value.type == Type::Float && n.text.find_first_of("eE") == std::string::npos)
+                return n.text + "E0";
             return n.text;
         case Kind::Field:
             return quote(n.name);

@@ -50,7 +50,8 @@ std::string columns(const Schema& schema);
 // A Riffle expression (docs/expressions.md) in Flink SQL: fields quoted, and what Flink writes
 // otherwise translated: IF as CASE (Flink's IF takes no bare NULL), `%` as MOD, Riffle's and
 // Flink's type names in CAST as the Flink types of Riffle's (a Riffle int is a BIGINT),
-// SUBSTRING in its FROM / FOR form. An error for what the parser refuses.
+// SUBSTRING in its FROM / FOR form, a number with a point as a DOUBLE (`0.5E0`: Flink's 0.5 is a
+// DECIMAL). An error for what the parser refuses.
 Result<std::string> expression(const std::string& riffleExpression);
 // A sink's table and its INSERT: a column per field of its input (then `extraColumn`, a column
 // definition such as "`k` STRING", when not empty), WITH `options` (lines "  'name' = 'value'"

@@ -394,9 +394,53 @@ void registerTopN(NodeRegistry& registry) {
     s.createOperator = [](const OperatorContext& ctx) {
         return std::make_unique<topn::TopNOperator>(ctx);
     };
-    s.noFlinkExport =
-        "its Flink SQL export is not written yet (window Top-N: ROW_NUMBER() OVER (PARTITION BY "
-        "window_start, window_end ...))";
+    // Flink's window Top-N: ranked per window (window_start, window_end) and partition.
+    s.exportFlink = [](const FlinkExportContext& ctx) -> Result<FlinkExportPart> {
+        using R = Result<FlinkExportPart>;
+        const Schema& in = *ctx.inputs.at(0).schema;
+        if (in.indexOf("window_start") < 0 || in.indexOf("window_end") < 0)
+            return R::error(
+                "Flink ranks per window only behind a window (its Top-N over any other stream "
+                "updates rows it has written); feed it from a window node");
+        std::string partition = "window_start, window_end", order;
+        for (const std::string& g : ctx.config.getStringList("partition_by"))
+            partition += ", " + flink::quote(g);
+        for (std::string item : ctx.config.getStringList("order_by")) {
+            // EXPR [ASC|DESC] [NULLS FIRST|LAST]: the defaults written out (DESC, NULLS LAST).
+            auto strip = [&item](const std::string& word) {
+                std::string upper = item;
+                for (char& c : upper)
+                    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+                const size_t end = upper.find_last_not_of(" \t");
+                if (end == std::string::npos || end + 1 < word.size() ||
+                    upper.compare(end + 1 - word.size(), word.size(), word) != 0)
+                    return false;
+                item.erase(end + 1 - word.size());
+                return true;
+            };
+            const std::string nulls = strip(" NULLS FIRST") ? " NULLS FIRST" : " NULLS LAST";
+            if (nulls == " NULLS LAST") strip(" NULLS LAST");
+            const std::string direction = strip(" ASC") ? " ASC" : " DESC";
+            if (direction == " DESC") strip(" DESC");
+            auto sql = flink::expression(item);
+            if (!sql) return R::error("`order_by`: " + sql.message());
+            order += (order.empty() ? "" : ", ") + *sql + direction + nulls;
+        }
+        if (ctx.config.getBool("with_ties"))
+            return R::error(
+                "Flink's window Top-N numbers rows with ROW_NUMBER only (RANK() is not supported "
+                "there), so it cannot keep ties; set `with_ties` off to export");
+        FlinkExportPart part;
+        part.statements.push_back(
+            "CREATE VIEW " + ctx.relation + " AS\nSELECT " + flink::columns(*ctx.output) +
+            "\nFROM (\n  SELECT *, ROW_NUMBER() OVER (PARTITION BY " + partition + " ORDER BY " +
+            order + ") AS `rank`\n  FROM " + ctx.inputs.at(0).relation +
+            ")\nWHERE `rank` <= " + std::to_string(ctx.config.getInt("n")));
+        part.notes.push_back(
+            "of rows tied at the cut Flink keeps any, Riffle the earliest to arrive; and "
+            "Flink numbers rows 1, 2, 3 (ROW_NUMBER) where Riffle gives tied rows one rank");
+        return part;
+    };
     registry.add(std::move(s));
 }
 

@@ -1,0 +1,54 @@
+-- Flink SQL exported by riffle-run from `Nexmark q2: selection`; run it with: sql-client.sh -f THIS_FILE
+-- Event times are UTC.
+SET 'table.local-time-zone' = 'UTC';
+
+-- source `nexmark` (source.file)
+-- Differs from Riffle: a malformed line fails the Flink job; Riffle sends it to `errors`
+-- Differs from Riffle: Flink's watermark trails the newest event by 1 ms more than Riffle's (bounded out-of-orderness), so an event exactly `max_out_of_orderness` late counts in Riffle and is late in Flink
+CREATE TABLE `nexmark` (
+  `ts` BIGINT,
+  `auction` BIGINT,
+  `bidder` BIGINT,
+  `price` BIGINT,
+  `channel` STRING,
+  `url` STRING,
+  `dateTime` STRING,
+  `extra` STRING,
+  `_time` AS CAST(TO_TIMESTAMP_LTZ(`ts`, 3) AS TIMESTAMP(3)),
+  WATERMARK FOR `_time` AS `_time` - INTERVAL '10' SECOND
+) WITH (
+  'connector' = 'filesystem',
+  'path' = 'DIR/bids.jsonl',
+  'format' = 'json'
+);
+
+-- transform `select_auctions` (transform.filter)
+CREATE VIEW `select_auctions` AS
+SELECT `_time`, `ts`, `auction`, `bidder`, `price`, `channel`, `url`, `dateTime`, `extra`
+FROM `nexmark`
+WHERE (MOD(`auction`, 123) = 0);
+
+-- transform `project` (transform.map)
+CREATE VIEW `project` AS
+SELECT `_time`,
+       `auction` AS `auction`,
+       `price` AS `price`
+FROM `select_auctions`;
+
+-- sink `out` (sink.file)
+-- Differs from Riffle: Flink writes a folder of part files at `path`, not one file; a CSV has no header row, and times are written as yyyy-MM-dd HH:mm:ss.SSS
+CREATE TABLE `out` (
+  `_time` TIMESTAMP(3),
+  `auction` BIGINT,
+  `price` BIGINT
+) WITH (
+  'connector' = 'filesystem',
+  'path' = 'DIR/flink_q2.jsonl',
+  'format' = 'json'
+);
+
+EXECUTE STATEMENT SET
+BEGIN
+  INSERT INTO `out`
+  SELECT `_time`, `auction`, `price` FROM `project`;
+END;

@@ -10,7 +10,10 @@
 #       A single-node broker+controller on 127.0.0.1:PORT (controller on CONTROLLER_PORT), data and
 #       DIR/broker.log in DIR, formatted on first use. The script becomes the broker's JVM (exec),
 #       so that the caller's SIGTERM or SIGKILL reaches it. Ready once `kafka-ready` says so, or
-#       once DIR/broker.log has the line "Kafka Server started".
+#       once DIR/broker.log has the line "Kafka Server started". With RIFFLE_PEERS_KAFKA_SASL_PORT
+#       set it also listens there for SASL_PLAINTEXT, mechanism PLAIN, user `riffle`, password
+#       `riffle-secret`; with RIFFLE_PEERS_KAFKA_SSL_PORT, for SSL with a self-signed certificate
+#       for 127.0.0.1 whose PEM clients trust as DIR/ssl/ca.pem.
 #   scripts/peers.sh kafka-ready BOOTSTRAP [TIMEOUT_SECONDS]
 #       Waits until the broker answers a metadata request (exit 0), or the timeout (default 60 s).
 #   scripts/peers.sh kafka-topics ARGS...
@@ -147,14 +150,48 @@ kafka() {
   mkdir -p "$dir"
   dir="$(cd "$dir" && pwd)"
   local props="$dir/server.properties"
+  # Optional secured listeners beside PLAINTEXT (which the tools and the broker itself use).
+  local listeners="PLAINTEXT://127.0.0.1:$port" protocols="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+  local secured=""
+  if [ -n "${RIFFLE_PEERS_KAFKA_SASL_PORT:-}" ]; then
+    port_arg "$RIFFLE_PEERS_KAFKA_SASL_PORT"
+    listeners="$listeners,SASL_PLAINTEXT://127.0.0.1:$RIFFLE_PEERS_KAFKA_SASL_PORT"
+    protocols="$protocols,SASL_PLAINTEXT:SASL_PLAINTEXT"
+    secured+="sasl.enabled.mechanisms=PLAIN
+listener.name.sasl_plaintext.sasl.enabled.mechanisms=PLAIN
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_riffle=\"riffle-secret\";
+"
+  fi
+  if [ -n "${RIFFLE_PEERS_KAFKA_SSL_PORT:-}" ]; then
+    port_arg "$RIFFLE_PEERS_KAFKA_SSL_PORT"
+    listeners="$listeners,SSL://127.0.0.1:$RIFFLE_PEERS_KAFKA_SSL_PORT"
+    protocols="$protocols,SSL:SSL"
+    # A self-signed certificate for 127.0.0.1, made once per folder; ca.pem is what clients trust.
+    if [ ! -f "$dir/ssl/broker.p12" ]; then
+      mkdir -p "$dir/ssl"
+      keytool -genkeypair -alias broker -keyalg RSA -keysize 2048 -validity 7 \
+        -dname CN=127.0.0.1 -ext SAN=IP:127.0.0.1 -storetype PKCS12 \
+        -keystore "$dir/ssl/broker.p12" -storepass riffle-store -keypass riffle-store \
+        >>"$dir/broker.log" 2>&1 || die "keytool -genkeypair failed in $dir"
+      keytool -exportcert -rfc -alias broker -keystore "$dir/ssl/broker.p12" \
+        -storepass riffle-store -file "$dir/ssl/ca.pem" >>"$dir/broker.log" 2>&1 \
+        || die "keytool -exportcert failed in $dir"
+    fi
+    secured+="ssl.keystore.type=PKCS12
+ssl.keystore.location=$dir/ssl/broker.p12
+ssl.keystore.password=riffle-store
+ssl.key.password=riffle-store
+ssl.client.auth=none
+"
+  fi
   cat > "$props" <<EOF
 # Written by scripts/peers.sh kafka: one KRaft node, broker and controller, on loopback.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners=$listeners,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=$listeners
+listener.security.protocol.map=$protocols
 inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
 log.dirs=$dir/data
@@ -178,6 +215,7 @@ num.io.threads=2
 background.threads=4
 num.recovery.threads.per.data.dir=1
 log.cleaner.threads=1
+$secured
 EOF
   resolve_classpath
   local jvm=("$JAVA" "${LEAN_JVM[@]}" -Dkafka.logs.dir="$dir"

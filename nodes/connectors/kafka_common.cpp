@@ -80,6 +80,12 @@ std::vector<ParamSpec> kafkaConnectionParams(const std::string& group) {
             .byDefault("PLAIN")
             .oneOf({"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"})
             .inGroup(group),
+        param("ca_file", ParamType::Path,
+              "For ssl and sasl_ssl: a PEM file of the certificate authorities that signed the "
+              "brokers' certificates (empty: the system's); relative to the project's folder")
+            .byDefault("")
+            .inGroup(group)
+            .as(ParamRole::ReadsFile),
     };
 }
 
@@ -109,7 +115,12 @@ KafkaLinkWatch::KafkaLinkWatch(NodeMetrics* metrics, std::string brokers)
     : m_metrics(metrics), m_brokers(std::move(brokers)) {}
 
 void KafkaLinkWatch::problem(const std::string& reason) {
-    const std::string text = redactSecrets(reason);
+    std::string text = redactSecrets(reason);
+    // librdkafka names its own property; the node's is `ca_file`.
+    if (text.find("certificate verify failed") != std::string::npos)
+        text +=
+            " [Riffle: set the node's `ca_file` to the PEM file of the authority that signed "
+            "the broker's certificate]";
     {
         std::lock_guard lock(m_mutex);
         m_lastProblem = text;
@@ -176,6 +187,12 @@ Result<KafkaConfPtr> makeKafkaConf(const NodeConfig& config, KafkaLinkWatch* wat
         return R::error(
             "`username`/`password` need `security_protocol` sasl_plaintext or sasl_ssl, not " +
             protocol);
+    }
+    if (!config.getString("ca_file").empty()) {
+        if (protocol != "ssl" && protocol != "sasl_ssl")
+            return R::error("`ca_file` needs `security_protocol` ssl or sasl_ssl, not " + protocol);
+        if (Status s = set("ssl.ca.location", config.getPath("ca_file")); !s)
+            return R::error("`ca_file`: " + s.message());
     }
     // Reconnect quickly after a broker comes back; statistics drive the link state.
     for (const auto& [k, v] : {std::pair<const char*, const char*>{"reconnect.backoff.ms", "100"},

@@ -33,6 +33,17 @@ public:
         return {};
     }
 
+    // Before start(): the broker also listens for SASL_PLAINTEXT (mechanism PLAIN, user
+    // `riffle`, password `riffle-secret`) and for SSL, with a self-signed certificate for
+    // 127.0.0.1 that caFile() holds, each on a port of its own (saslBootstrap(), sslBootstrap()).
+    void withSecuredListeners() {
+        m_saslPort = freeTcpPort();
+        m_sslPort = freeTcpPort();
+    }
+    QString saslBootstrap() const { return QStringLiteral("127.0.0.1:%1").arg(m_saslPort); }
+    QString sslBootstrap() const { return QStringLiteral("127.0.0.1:%1").arg(m_sslPort); }
+    QString caFile() const { return m_dir.filePath("ssl/ca.pem"); }
+
     // Starts the broker (a restart keeps the folder and the ports); "" when it is ready, else
     // the reason with the end of its log.
     QString start(int timeoutMs = 90000) {
@@ -47,6 +58,10 @@ public:
         m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
         // The broker goes with the test even when the test crashes (the script execs the JVM).
         m_process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        if (m_saslPort) env.insert("RIFFLE_PEERS_KAFKA_SASL_PORT", QString::number(m_saslPort));
+        if (m_sslPort) env.insert("RIFFLE_PEERS_KAFKA_SSL_PORT", QString::number(m_sslPort));
+        m_process.setProcessEnvironment(env);
         m_process.start(script(), {"kafka", m_dir.path(), QString::number(m_port),
                                    QString::number(m_controllerPort)});
         if (!m_process.waitForStarted()) return "cannot start scripts/peers.sh kafka";
@@ -130,7 +145,7 @@ private:
 
     QTemporaryDir m_dir;
     QProcess m_process;
-    quint16 m_port = 0, m_controllerPort = 0;
+    quint16 m_port = 0, m_controllerPort = 0, m_saslPort = 0, m_sslPort = 0;
 };
 
 }  // namespace riffle::test

@@ -27,16 +27,21 @@ public:
     }
     // Latest "out + errors" of node `node` (a message either way), -1 before the first report.
     int64_t handled(const std::string& node) {
+        const nlohmann::json n = latest(node);
+        return n.is_null() ? -1 : n["out"].get<int64_t>() + n["errors"].get<int64_t>();
+    }
+    // The newest metrics of node `node` (its object in the latest JSON line), null before any.
+    nlohmann::json latest(const std::string& node) {
         m_out += m_p.readAllStandardOutput();
-        int64_t latest = -1;
+        nlohmann::json found;
         for (const QByteArray& line : m_out.split('\n')) {
             if (!line.startsWith("{\"")) continue;
             const nlohmann::json j = nlohmann::json::parse(line.toStdString(), nullptr, false);
             if (j.is_discarded() || !j.contains("nodes")) continue;
             for (const auto& n : j["nodes"])
-                if (n["id"] == node) latest = n["out"].get<int64_t>() + n["errors"].get<int64_t>();
+                if (n["id"] == node) found = n;
         }
-        return latest;
+        return found;
     }
     bool waitHandled(const std::string& node, int64_t n, int timeoutMs = 60000) {
         QElapsedTimer t;

@@ -20,18 +20,19 @@ using riffle::test::RiffleRun;
 
 namespace {
 
-// source.kafka (group `group`, from the earliest offset, ids and pages) -> sink.file NAME.jsonl.
+// source.kafka (group `group`, from the earliest offset, ids and pages; `connection` adds to its
+// parameters) -> sink.file NAME.jsonl.
 QString readerProject(const QTemporaryDir& dir, const QString& name, const QString& brokers,
-                      const QString& topic, const QString& group) {
+                      const QString& topic, const QString& group,
+                      const Json& connection = Json::object()) {
+    Json source = {{"brokers", brokers.toStdString()},
+                   {"topic", topic.toStdString()},
+                   {"group", group.toStdString()},
+                   {"start", "earliest"},
+                   {"schema", {"id int", "page string"}}};
+    source.update(connection);
     const Json nodes = Json::array(
-        {{{"id", "in"},
-          {"type", "source.kafka"},
-          {"params",
-           {{"brokers", brokers.toStdString()},
-            {"topic", topic.toStdString()},
-            {"group", group.toStdString()},
-            {"start", "earliest"},
-            {"schema", {"id int", "page string"}}}}},
+        {{{"id", "in"}, {"type", "source.kafka"}, {"params", source}},
          {{"id", "out"},
           {"type", "sink.file"},
           {"params",
@@ -354,6 +355,97 @@ private slots:
     }
 
     // sink.kafka writes what kcat reads back: 1000 generated clicks, one JSON object each.
+    // SASL/PLAIN and SSL against a broker configured for them: Riffle reads every message over
+    // SASL (the password from the environment), reads and writes every message over SSL trusting
+    // the broker's self-signed certificate through `ca_file`; a wrong password and an untrusted
+    // certificate say so on the node's link instead of reading anything.
+    void saslAndSslCarryEveryMessage() {
+        KafkaPeer kafka;
+        kafka.withSecuredListeners();
+        QString problem = kafka.start();
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        for (const char* topic : {"events", "copied"})
+            QVERIFY(kafka.createTopic(topic, 3).isEmpty());
+        QVERIFY(kafka.produce("events", messages(0, 500)).isEmpty());
+        QTemporaryDir dir;
+        qputenv("RIFFLE_TEST_KAFKA_PASSWORD", "riffle-secret");
+        qputenv("RIFFLE_TEST_WRONG_PASSWORD", "not-the-secret");
+        const Json sasl = {{"security_protocol", "sasl_plaintext"},
+                           {"username", "riffle"},
+                           {"password", "${env:RIFFLE_TEST_KAFKA_PASSWORD}"}};
+        {
+            RiffleRun run(
+                {readerProject(dir, "sasl", kafka.saslBootstrap(), "events", "g-sasl", sasl)});
+            QVERIFY2(run.waitHandled("in", 500, 90000), qPrintable(run.errorOutput()));
+            int code = -1;
+            run.stop(code);
+            QCOMPARE(code, 0);
+            QCOMPARE(idCounts({dir.filePath("sasl.jsonl")}).size(), size_t{500});
+        }
+        // The same over SSL, into another topic over SSL.
+        const QString copier = readerProject(
+            dir, "ssl", kafka.sslBootstrap(), "events", "g-ssl",
+            {{"security_protocol", "ssl"}, {"ca_file", kafka.caFile().toStdString()}});
+        {
+            QFile f(copier);
+            QVERIFY(f.open(QIODevice::ReadWrite));
+            Json project = Json::parse(f.readAll().toStdString());
+            project["nodes"][1] = {{"id", "out"},
+                                   {"type", "sink.kafka"},
+                                   {"params",
+                                    {{"brokers", kafka.sslBootstrap().toStdString()},
+                                     {"topic", "copied"},
+                                     {"security_protocol", "ssl"},
+                                     {"ca_file", kafka.caFile().toStdString()}}}};
+            f.resize(0);
+            f.write(QByteArray::fromStdString(project.dump(2)));
+        }
+        {
+            RiffleRun run({copier});
+            QVERIFY2(run.waitHandled("in", 500, 90000), qPrintable(run.errorOutput()));
+            int code = -1;
+            run.stop(code);
+            QCOMPARE(code, 0);
+        }
+        std::set<int64_t> copied;
+        for (const QString& line : kafka.consumeAll("copied"))
+            copied.insert(Json::parse(line.toStdString())["id"].get<int64_t>());
+        QCOMPARE(copied.size(), size_t{500});
+
+        // What a user sees when the secret or the trust is wrong: the reason on the link.
+        // The node's link reason once it says `expected` (or the last one within 30 s).
+        auto linkReasonOf = [&](const QString& project, const QString& expected) {
+            RiffleRun run({project});
+            QString reason;
+            QElapsedTimer t;
+            t.start();
+            while (t.elapsed() < 30000 && !reason.contains(expected)) {
+                QTest::qWait(200);
+                const Json in = run.latest("in");
+                if (!in.is_null() && in.value("link", "") == "connecting")
+                    reason = QString::fromStdString(in.value("link_reason", ""));
+            }
+            if (run.handled("in") > 0) reason = "it read messages: " + reason;
+            run.crash();
+            return reason;
+        };
+        Json wrong = sasl;
+        wrong["password"] = "${env:RIFFLE_TEST_WRONG_PASSWORD}";
+        QString reason = linkReasonOf(
+            readerProject(dir, "wrong", kafka.saslBootstrap(), "events", "g-wrong", wrong),
+            "Authentication failed");
+        QVERIFY2(reason.contains("Authentication failed"), qPrintable(reason));
+        QVERIFY2(!reason.contains("not-the-secret"), qPrintable(reason));
+        qInfo("a wrong password: %s", qPrintable(reason));
+        reason = linkReasonOf(readerProject(dir, "untrusted", kafka.sslBootstrap(), "events",
+                                            "g-untrusted", {{"security_protocol", "ssl"}}),
+                              "set the node's `ca_file`");
+        QVERIFY2(reason.contains("certificate verify failed"), qPrintable(reason));
+        QVERIFY2(reason.contains("[Riffle: set the node's `ca_file` to the PEM file"),
+                 qPrintable(reason));
+        qInfo("no ca_file: %s", qPrintable(reason));
+    }
+
     void kcatReadsWhatRiffleWrites() {
         KafkaPeer kafka;
         QString problem = kafka.start();

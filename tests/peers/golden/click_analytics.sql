@@ -42,7 +42,7 @@ GROUP BY window_start, window_end, window_time;
 -- Differs from Riffle: `p99_ms`: Flink's PERCENTILE is exact (interpolated between ranks), Riffle's is within 0.5 % of a value of the stream (DDSketch)
 -- Differs from Riffle: `_time` is window_end - 1 ms in Flink (millisecond times) and window_end - 1 us in Riffle
 CREATE VIEW `latency` AS
-SELECT window_time AS `_time`, `device`, PERCENTILE(`latency_ms`, 0.99) AS `p99_ms`, AVG(CAST(`latency_ms` AS DOUBLE)) AS `avg_ms`, window_start AS `window_start`, window_end AS `window_end`, TRUE AS `final`
+SELECT window_time AS `_time`, `device`, PERCENTILE(`latency_ms`, 0.99E0) AS `p99_ms`, AVG(CAST(`latency_ms` AS DOUBLE)) AS `avg_ms`, window_start AS `window_start`, window_end AS `window_end`, TRUE AS `final`
 FROM TABLE(TUMBLE(TABLE `clicks`, DESCRIPTOR(`_time`), INTERVAL '10' SECOND))
 GROUP BY window_start, window_end, window_time, `device`;
 

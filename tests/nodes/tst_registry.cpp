@@ -85,6 +85,7 @@ private slots:
     void statefulNodesDeclareTheirState();
     void noNodeIsNamedOutsideItsDeclaration();
     void everyNodeExportsToFlinkOrSaysWhyNot();
+    void expressionsAreWrittenAsFlinkReadsThem();
 };
 
 void TstRegistry::everySpecIsDocumented() {
@@ -384,7 +385,39 @@ void TstRegistry::everyNodeExportsToFlinkOrSaysWhyNot() {
                  qPrintable(id + ": needs exactly one of exportFlink and noFlinkExport"));
         exported += static_cast<bool>(s->exportFlink);
     }
-    QVERIFY(exported >= 6);  // source.file, filter, map, tumbling, hopping, sink.file
+    QVERIFY(exported >= 17);  // every source, transform, window and sink Flink has an equal of
+}
+
+// flink::expression: what Flink writes differently is translated, the rest passes through.
+void TstRegistry::expressionsAreWrittenAsFlinkReadsThem() {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"IF(page LIKE '/product/%', session_id, NULL)",
+         "CASE WHEN (`page` LIKE '/product/%') THEN `session_id` ELSE NULL END"},
+        {"auction % 123 = 0", "(MOD(`auction`, 123) = 0)"},
+        {"0.908 * price", "(0.908E0 * `price`)"},
+        {"1e3 + 2", "(1e3 + 2)"},
+        {"CAST(ms AS int) + CAST(x AS float)", "(CAST(`ms` AS BIGINT) + CAST(`x` AS DOUBLE))"},
+        {"CAST(ts AS TIMESTAMP)", "CAST(`ts` AS TIMESTAMP(3))"},
+        {"SUBSTRING(page, 2)", "SUBSTRING(`page` FROM 2)"},
+        {"SUBSTRING(page FROM 2 FOR 3)", "SUBSTRING(`page` FROM 2 FOR 3)"},
+        {"TRIM(LEADING 'x' FROM name)", "TRIM(LEADING 'x' FROM `name`)"},
+        {"CASE device WHEN 'a' THEN 1 ELSE 2 END", "CASE `device` WHEN 'a' THEN 1 ELSE 2 END"},
+        {"CASE WHEN n > 1 THEN 'it''s' END", "CASE WHEN (`n` > 1) THEN 'it''s' END"},
+        {"x NOT IN (1, 2) AND y IS NOT NULL", "((`x` NOT IN (1, 2)) AND (`y` IS NOT NULL))"},
+        {"NOT b IS TRUE", "NOT ((`b` IS TRUE))"},
+        {"n NOT BETWEEN -1 AND 5 - -x", "(`n` NOT BETWEEN -1 AND (5 - -(`x`)))"},
+        {"COUNT(DISTINCT user)", "COUNT(DISTINCT `user`)"},
+        {"UPPER(page) || 'x'", "(UPPER(`page`) || 'x')"},
+        {"EXTRACT(HOUR FROM _time)", "EXTRACT(HOUR FROM `_time`)"},
+    };
+    for (const auto& [riffle, flink] : cases) {
+        auto sql = flink::expression(riffle);
+        QVERIFY2(sql, qPrintable(QString::fromStdString(riffle + ": " + sql.message())));
+        QCOMPARE(QString::fromStdString(*sql), QString::fromStdString(flink));
+    }
+    auto bad = flink::expression("1 +");
+    QVERIFY(!bad);
+    QVERIFY2(bad.message().find("1:") == 0, bad.message().c_str());
 }
 
 QTEST_GUILESS_MAIN(TstRegistry)

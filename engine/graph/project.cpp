@@ -2,9 +2,11 @@
 
 #include "engine/core/json_text.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -13,6 +15,8 @@ namespace riffle {
 namespace {
 
 constexpr int kMaxNesting = 64;
+// The layout of nodes without a position, in canvas units: a card is 200 wide.
+constexpr double kLayoutMargin = 40, kLayoutColumnStep = 280, kLayoutRowStep = 160;
 
 std::string typeOf(const Json& v) {
     switch (v.type()) {
@@ -101,6 +105,39 @@ void writeJson(std::string& out, const Json& v, int indent) {
     }
 }
 
+// Nodes written without a `position` (a project made by a script or by hand) are laid out left
+// to right by their depth in the graph, one column per step from a source, below the nodes that
+// have a position, so that they do not open as one pile.
+void placeUnplaced(Project& p, const std::vector<size_t>& unplaced) {
+    if (unplaced.empty()) return;
+    std::map<std::string, size_t> depth;
+    for (const NodeDef& n : p.nodes) depth[n.id] = 0;
+    // Longest path from a source; a cycle (refused later by validation) stops after n rounds.
+    for (size_t round = 0; round < p.nodes.size(); ++round) {
+        bool changed = false;
+        for (const EdgeDef& e : p.edges) {
+            const auto from = depth.find(e.fromNode), to = depth.find(e.toNode);
+            if (from == depth.end() || to == depth.end() || to->second > from->second) continue;
+            to->second = from->second + 1;
+            changed = true;
+        }
+        if (!changed) break;
+    }
+    double top = kLayoutMargin;
+    if (unplaced.size() < p.nodes.size()) {
+        double bottom = 0;
+        for (const NodeDef& n : p.nodes) bottom = std::max(bottom, n.y);
+        top = bottom + kLayoutRowStep;
+    }
+    std::map<size_t, int> rows;  // nodes placed so far in each column
+    for (size_t i : unplaced) {
+        NodeDef& n = p.nodes[i];
+        const size_t column = depth[n.id];
+        n.x = kLayoutMargin + static_cast<double>(column) * kLayoutColumnStep;
+        n.y = top + rows[column]++ * kLayoutRowStep;
+    }
+}
+
 }  // namespace
 
 std::string canonicalJsonText(const Json& doc) {
@@ -178,6 +215,7 @@ Result<Project> Project::fromJsonText(std::string_view text) {
     if (doc.contains("nodes") && !doc["nodes"].is_array())
         return R::error("`nodes` must be a list, got " + typeOf(doc["nodes"]));
     std::set<std::string> ids;
+    std::vector<size_t> unplaced;  // nodes written without a `position`
     size_t index = 0;
     for (const auto& jn : doc.value("nodes", Json::array())) {
         ++index;
@@ -198,6 +236,7 @@ Result<Project> Project::fromJsonText(std::string_view text) {
             if (!jn["title"].is_string()) return R::error(where + ": `title` must be a string");
             n.title = jn["title"].get<std::string>();
         }
+        if (!jn.contains("position")) unplaced.push_back(p.nodes.size());
         if (jn.contains("position")) {
             const Json& pos = jn["position"];
             if (!pos.is_array() || pos.size() != 2 || !pos[0].is_number() || !pos[1].is_number())
@@ -235,6 +274,8 @@ Result<Project> Project::fromJsonText(std::string_view text) {
             if (k != "from" && k != "to") e.extra[k] = v;
         p.edges.push_back(std::move(e));
     }
+
+    placeUnplaced(p, unplaced);
 
     if (doc.contains("dashboard")) {
         if (!doc["dashboard"].is_object()) return R::error("`dashboard` must be an object");

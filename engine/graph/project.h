@@ -47,7 +47,8 @@ public:
     std::string baseDir() const;
 
     // Parses a project. Errors name the place: "3:17: invalid JSON: ..." or
-    // "node 2 (`clicks`): `params` must be an object".
+    // "node 2 (`clicks`): `params` must be an object". Nodes without a `position` are laid out
+    // in columns by their depth in the graph, below the nodes that have one.
     static Result<Project> fromJsonText(std::string_view text);
     static Result<Project> load(const std::string& path);
     Json toJson() const;

@@ -67,6 +67,7 @@ private slots:
     void exampleProjectsAreValid_data();
     void exampleProjectsAreValid();
     void unknownKeysSurviveASave();
+    void nodesWithoutAPositionAreLaidOutByDepth();
     void canonicalFormIsSortedWithInlineLists();
     void newerVersionIsRefused();
     void malformedFilesNameThePlace_data();
@@ -126,6 +127,38 @@ void TstProject::exampleProjectsAreValid() {
     QStringList msgs;
     for (const auto& pr : g.problems) msgs << QString::fromStdString(pr.message);
     QVERIFY2(g.ok(), qPrintable(msgs.join("\n")));
+}
+
+// A project written by a script, without positions, opens laid out left to right by depth, not
+// as a pile at (0, 0); nodes that have a position keep it, the others go below them.
+void TstProject::nodesWithoutAPositionAreLaidOutByDepth() {
+    const std::string nodes = R"([
+        {"id": "a", "type": "source.file", "params": {}},
+        {"id": "b", "type": "transform.filter", "params": {}},
+        {"id": "c", "type": "sink.file", "params": {}},
+        {"id": "d", "type": "sink.log", "params": {}}])";
+    const std::string edges = R"([{"from": "a.out", "to": "b.in"}, {"from": "b.out", "to": "c.in"},
+        {"from": "a.out", "to": "d.in"}])";
+    auto p = Project::fromJsonText(R"({"format": "riffle-project", "version": 1, "nodes": )" +
+                                   nodes + R"(, "edges": )" + edges + "}");
+    QVERIFY2(p, p.message().c_str());
+    auto at = [&](const char* id) { return QPointF(p->node(id)->x, p->node(id)->y); };
+    QCOMPARE(at("a"), QPointF(40, 40));
+    QCOMPARE(at("b"), QPointF(320, 40));
+    QCOMPARE(at("c"), QPointF(600, 40));
+    QCOMPARE(at("d"), QPointF(320, 200));
+
+    // One node placed by hand: it stays, the others are laid out below it.
+    std::string placed = nodes;
+    const std::string first = R"("params": {}})";
+    placed.replace(placed.find(first), first.size(), R"("params": {}, "position": [500, 300]})");
+    p = Project::fromJsonText(R"({"format": "riffle-project", "version": 1, "nodes": )" + placed +
+                              R"(, "edges": )" + edges + "}");
+    QVERIFY2(p, p.message().c_str());
+    QCOMPARE(at("a"), QPointF(500, 300));
+    QCOMPARE(at("b"), QPointF(320, 460));
+    QCOMPARE(at("c"), QPointF(600, 460));
+    QCOMPARE(at("d"), QPointF(320, 620));
 }
 
 void TstProject::unknownKeysSurviveASave() {

@@ -2,7 +2,6 @@
 
 #include "engine/core/time_format.h"
 
-#include <cctype>
 #include <cstring>
 #include <set>
 

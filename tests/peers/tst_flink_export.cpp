@@ -44,6 +44,30 @@ RunResult run(const QString& program, const QStringList& args, int timeoutMs = 3
     return r;
 }
 
+// The parameters of a source.file reading the JSON Lines file `path` (relative to the project)
+// with `schema`, its event time the epoch milliseconds in `ts`.
+Json fileSourceParams(const std::string& path, Json schema, const std::string& outOfOrderness) {
+    return {{"path", path},
+            {"schema", std::move(schema)},
+            {"time_field", "ts"},
+            {"time_format", "epoch_ms"},
+            {"max_out_of_orderness", outOfOrderness}};
+}
+
+// The generator `id` of `project` replaced by a source.file with `params`; the wires from any of
+// the generator's ports come from the file's `out`.
+void readFromFile(Json& project, const std::string& id, Json params) {
+    for (Json& node : project["nodes"])
+        if (node["id"] == id) {
+            node["type"] = "source.file";
+            node["params"] = std::move(params);
+        }
+    for (Json& edge : project["edges"]) {
+        const std::string from = edge["from"].get<std::string>();
+        if (from.rfind(id + ".", 0) == 0) edge["from"] = id + ".out";
+    }
+}
+
 // file (clicks.jsonl) -> filter -> map -> tumbling 10 s and hopping 20 s / 10 s per page ->
 // two jsonl files. Paths are relative to the project's folder.
 Json testProject() {
@@ -52,49 +76,47 @@ Json testProject() {
                                          {{"name", "avg_ms"}, {"expr", "AVG(ms)"}},
                                          {{"name", "lo"}, {"expr", "MIN(ms)"}},
                                          {{"name", "hi"}, {"expr", "MAX(double_ms)"}}});
-    return {{"format", "riffle-project"},
-            {"version", 1},
-            {"name", "clicks_windows"},
-            {"nodes",
-             Json::array({{{"id", "clicks"},
-                           {"type", "source.file"},
-                           {"params",
-                            {{"path", "clicks.jsonl"},
-                             {"schema", {"ts int", "page string", "user_id int", "ms int"}},
-                             {"time_field", "ts"},
-                             {"time_format", "epoch_ms"},
-                             {"max_out_of_orderness", "2s"}}}},
-                          {{"id", "fast"},
-                           {"type", "transform.filter"},
-                           {"params", {{"where", "ms < 900 AND page <> '/p/6'"}}}},
-                          {{"id", "doubled"},
-                           {"type", "transform.map"},
-                           {"params",
-                            {{"fields", Json::array({{{"name", "double_ms"}, {"expr", "ms * 2"}}})},
-                             {"keep_input", true}}}},
-                          {{"id", "per_page"},
-                           {"type", "window.tumbling"},
-                           {"params",
-                            {{"size", "10s"}, {"group_by", {"page"}}, {"aggregates", aggregates}}}},
-                          {{"id", "sliding"},
-                           {"type", "window.hopping"},
-                           {"params",
-                            {{"size", "20s"},
-                             {"slide", "10s"},
-                             {"group_by", {"page"}},
-                             {"aggregates", aggregates}}}},
-                          {{"id", "tumbling_out"},
-                           {"type", "sink.file"},
-                           {"params", {{"path", "tumbling.jsonl"}}}},
-                          {{"id", "hopping_out"},
-                           {"type", "sink.file"},
-                           {"params", {{"path", "hopping.jsonl"}}}}})},
-            {"edges", Json::array({{{"from", "clicks.out"}, {"to", "fast.in"}},
-                                   {{"from", "fast.out"}, {"to", "doubled.in"}},
-                                   {{"from", "doubled.out"}, {"to", "per_page.in"}},
-                                   {{"from", "doubled.out"}, {"to", "sliding.in"}},
-                                   {{"from", "per_page.out"}, {"to", "tumbling_out.in"}},
-                                   {{"from", "sliding.out"}, {"to", "hopping_out.in"}}})}};
+    return {
+        {"format", "riffle-project"},
+        {"version", 1},
+        {"name", "clicks_windows"},
+        {"nodes",
+         Json::array(
+             {{{"id", "clicks"},
+               {"type", "source.file"},
+               {"params",
+                fileSourceParams("clicks.jsonl", {"ts int", "page string", "user_id int", "ms int"},
+                                 "2s")}},
+              {{"id", "fast"},
+               {"type", "transform.filter"},
+               {"params", {{"where", "ms < 900 AND page <> '/p/6'"}}}},
+              {{"id", "doubled"},
+               {"type", "transform.map"},
+               {"params",
+                {{"fields", Json::array({{{"name", "double_ms"}, {"expr", "ms * 2"}}})},
+                 {"keep_input", true}}}},
+              {{"id", "per_page"},
+               {"type", "window.tumbling"},
+               {"params", {{"size", "10s"}, {"group_by", {"page"}}, {"aggregates", aggregates}}}},
+              {{"id", "sliding"},
+               {"type", "window.hopping"},
+               {"params",
+                {{"size", "20s"},
+                 {"slide", "10s"},
+                 {"group_by", {"page"}},
+                 {"aggregates", aggregates}}}},
+              {{"id", "tumbling_out"},
+               {"type", "sink.file"},
+               {"params", {{"path", "tumbling.jsonl"}}}},
+              {{"id", "hopping_out"},
+               {"type", "sink.file"},
+               {"params", {{"path", "hopping.jsonl"}}}}})},
+        {"edges", Json::array({{{"from", "clicks.out"}, {"to", "fast.in"}},
+                               {{"from", "fast.out"}, {"to", "doubled.in"}},
+                               {{"from", "doubled.out"}, {"to", "per_page.in"}},
+                               {{"from", "doubled.out"}, {"to", "sliding.in"}},
+                               {{"from", "per_page.out"}, {"to", "tumbling_out.in"}},
+                               {{"from", "sliding.out"}, {"to", "hopping_out.in"}}})}};
 }
 
 // 5000 clicks over about 95 s, a little out of order (never more than 1.5 s).
@@ -360,19 +382,12 @@ private slots:
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
 
         Json project = readJson(RIFFLE_SOURCE_DIR "/projects/click_analytics.riffle");
-        for (Json& node : project["nodes"])
-            if (node["id"] == "clicks") {
-                Json schema = {"ts int",         "user_id int",   "session_id string",
-                               "page string",    "event string",  "referrer string",
-                               "country string", "device string", "latency_ms int",
-                               "amount float"};
-                node["type"] = "source.file";
-                node["params"] = {{"path", "clicks.jsonl"},
-                                  {"schema", schema},
-                                  {"time_field", "ts"},
-                                  {"time_format", "epoch_ms"},
-                                  {"max_out_of_orderness", "2s"}};
-            }
+        readFromFile(project, "clicks",
+                     fileSourceParams("clicks.jsonl",
+                                      {"ts int", "user_id int", "session_id string", "page string",
+                                       "event string", "referrer string", "country string",
+                                       "device string", "latency_ms int", "amount float"},
+                                      "2s"));
         const QString path = dir.filePath("click_analytics.riffle");
         writeJson(path, project);
         r = run(RIFFLE_RUN_BIN, {path});
@@ -620,12 +635,7 @@ private slots:
         auto source = [](const char* id, Json schema) {
             return Json{{"id", id},
                         {"type", "source.file"},
-                        {"params",
-                         {{"path", std::string(id) + ".jsonl"},
-                          {"schema", std::move(schema)},
-                          {"time_field", "ts"},
-                          {"time_format", "epoch_ms"},
-                          {"max_out_of_orderness", "1s"}}}};
+                        {"params", fileSourceParams(std::string(id) + ".jsonl", schema, "1s")}};
         };
         const Json project = {
             {"format", "riffle-project"},
@@ -744,20 +754,12 @@ private slots:
         for (const char* query : {"q1", "q2", "q5"}) {
             Json project = readJson(QStringLiteral(RIFFLE_SOURCE_DIR "/projects/nexmark/") + query +
                                     ".riffle");
-            for (Json& node : project["nodes"])
-                if (node["id"] == "nexmark") {
-                    node["type"] = "source.file";
-                    node["params"] = {
-                        {"path", "bids.jsonl"},
-                        {"schema",
-                         {"ts int", "auction int", "bidder int", "price int", "channel string",
-                          "url string", "dateTime string", "extra string"}},
-                        {"time_field", "ts"},
-                        {"time_format", "epoch_ms"},
-                        {"max_out_of_orderness", "10s"}};
-                }
-            for (Json& edge : project["edges"])
-                if (edge["from"] == "nexmark.bid") edge["from"] = "nexmark.out";
+            readFromFile(project, "nexmark",
+                         fileSourceParams(
+                             "bids.jsonl",
+                             {"ts int", "auction int", "bidder int", "price int", "channel string",
+                              "url string", "dateTime string", "extra string"},
+                             "10s"));
             const QString path = dir.filePath(QString(query) + ".riffle");
             writeJson(path, project);
             const QString sql = dir.filePath(QString(query) + ".sql");

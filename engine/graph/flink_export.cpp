@@ -46,6 +46,10 @@ std::string columns(const Schema& schema) {
     return out;
 }
 
+bool addedByWindow(const std::string& name) {
+    return name == "window_start" || name == "window_end" || name == "window_time";
+}
+
 namespace {
 
 std::string castType(const std::string& riffleName) {

@@ -47,6 +47,9 @@ std::string typeName(Type t);
 std::string interval(int64_t us);
 // The column list of `schema`, quoted, comma separated.
 std::string columns(const Schema& schema);
+// A window TVF (TUMBLE, HOP, SESSION) adds the columns window_start, window_end and window_time
+// to its input, and fails when the input has one already: true for those names.
+bool addedByWindow(const std::string& name);
 // A Riffle expression (docs/expressions.md) in Flink SQL: fields quoted, and what Flink writes
 // otherwise translated: IF as CASE (Flink's IF takes no bare NULL), `%` as MOD, Riffle's and
 // Flink's type names in CAST as the Flink types of Riffle's (a Riffle int is a BIGINT),

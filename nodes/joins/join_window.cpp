@@ -613,6 +613,75 @@ private:
     std::vector<Match> m_matches;
 };
 
+// Flink's window join: each side in a TUMBLE of `size`, joined on its key and on window_start
+// and window_end. The key is computed beside each side's window columns, so it is written over
+// that side's own fields. TUMBLE adds window_start, window_end and window_time to its input, so
+// an input that has one of those names is first renamed in a view, as Riffle names it in the
+// output.
+Result<FlinkExportPart> exportWindowJoin(const FlinkExportContext& ctx) {
+    using R = Result<FlinkExportPart>;
+    const Schema* in[2] = {ctx.inputs.at(0).schema.get(), ctx.inputs.at(1).schema.get()};
+    auto plan = planJoin(ctx.config, *in[kLeft], *in[kRight]);
+    if (!plan) return R::error(plan.message());
+    const Schema& out = *plan->output;
+    const std::string size = flink::interval(ctx.config.getDurationUs("size"));
+    const std::string keyColumn = flink::quote("_riffle_join_key");
+    FlinkExportPart part;
+    std::string select = "L.window_time AS `_time`";
+    std::string from;
+    size_t o = 1;  // the output field of the side's first field
+    for (int side : {kLeft, kRight}) {
+        const Schema& s = *in[side];
+        const std::string alias = side == kLeft ? "L" : "R";
+        auto key =
+            flink::expression(ctx.config.getString(side == kLeft ? "left_key" : "right_key"));
+        if (!key)
+            return R::error(std::string(side == kLeft ? "`left_key`" : "`right_key`") + ": " +
+                            key.message());
+        bool clash = false;
+        for (size_t i = 1; i < s.size(); ++i) clash |= flink::addedByWindow(s.field(i).name);
+        std::string windowed;
+        if (clash) {
+            const std::string view =
+                flink::quote(ctx.nodeId + (side == kLeft ? "__left" : "__right"));
+            std::string cols = "`_time`";
+            for (size_t i = 1; i < s.size(); ++i)
+                cols += ", " + flink::quote(s.field(i).name) + " AS " +
+                        flink::quote(out.field(o + i - 1).name);
+            part.statements.push_back("CREATE VIEW " + view + " AS\nSELECT " + cols + ", " + *key +
+                                      " AS " + keyColumn + "\nFROM " +
+                                      ctx.inputs.at(static_cast<size_t>(side)).relation);
+            windowed = "SELECT * FROM TABLE(TUMBLE(TABLE " + view + ", DESCRIPTOR(`_time`), " +
+                       size + "))";
+        } else {
+            windowed = "SELECT *, " + *key + " AS " + keyColumn + " FROM TABLE(TUMBLE(TABLE " +
+                       ctx.inputs.at(static_cast<size_t>(side)).relation +
+                       ", DESCRIPTOR(`_time`), " + size + "))";
+        }
+        for (size_t i = 1; i < s.size(); ++i, ++o)
+            select += ", " + alias + "." +
+                      flink::quote(clash ? out.field(o).name : s.field(i).name) + " AS " +
+                      flink::quote(out.field(o).name);
+        from += (side == kLeft ? "FROM (" : "\nJOIN (") + windowed + ") " + alias;
+    }
+    select += ", L.window_start AS `window_start`, L.window_end AS `window_end`";
+    part.statements.push_back("CREATE VIEW " + ctx.relation + " AS\nSELECT " + select + "\n" +
+                              from + "\nON L." + keyColumn + " = R." + keyColumn +
+                              " AND L.window_start = R.window_start AND L.window_end = "
+                              "R.window_end");
+    part.notes.push_back(
+        "Flink emits a window's pairs when the window closes, Riffle each pair as soon as its "
+        "second event arrives; the pairs are the same");
+    part.notes.push_back(
+        "an event whose window has closed is dropped by Flink; Riffle sends it to `errors`");
+    // The later of the two times would be a plain TIMESTAMP in Flink, which no window can follow.
+    part.notes.push_back(
+        "`_time` is the window's last millisecond (window_time) in Flink, the later of the two "
+        "event times in Riffle: a window after the join puts a pair in the same window only when "
+        "its windows are made of whole join windows");
+    return part;
+}
+
 }  // namespace
 
 void registerWindowJoin(NodeRegistry& registry) {
@@ -666,7 +735,7 @@ void registerWindowJoin(NodeRegistry& registry) {
     s.createOperator = [](const OperatorContext& ctx) {
         return std::make_unique<WindowJoinOperator>(ctx);
     };
-    s.noFlinkExport = "its Flink SQL export is not written yet (a window join of two window TVFs)";
+    s.exportFlink = exportWindowJoin;
     registry.add(std::move(s));
 }
 

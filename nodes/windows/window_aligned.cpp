@@ -262,12 +262,13 @@ NodeSpec alignedWindowSpec(bool hopping) {
                            .byDefault(true)
                            .inGroup("Advanced"));
     s.exportFlink = [hopping](const FlinkExportContext& ctx) {
-        const std::string input = "TABLE " + ctx.inputs.at(0).relation + ", DESCRIPTOR(`_time`), ";
         const std::string size = flink::interval(ctx.config.getDurationUs("size"));
-        return windowFlinkView(
-            ctx, hopping ? "HOP(" + input + flink::interval(ctx.config.getDurationUs("slide")) +
-                               ", " + size + ")"
-                         : "TUMBLE(" + input + size + ")");
+        const std::string slide = flink::interval(ctx.config.getDurationUs("slide"));
+        return windowFlinkView(ctx, [&](const std::string& relation) {
+            const std::string input = "TABLE " + relation + ", DESCRIPTOR(`_time`), ";
+            return hopping ? "HOP(" + input + slide + ", " + size + ")"
+                           : "TUMBLE(" + input + size + ")";
+        });
     };
     s.schemaRule = [hopping](const NodeConfig& config,
                              const SchemaInputs& in) -> Result<std::vector<SchemaPtr>> {

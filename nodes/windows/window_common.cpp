@@ -2,6 +2,8 @@
 
 #include "engine/core/time_format.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <set>
 
@@ -67,7 +69,8 @@ Result<std::vector<SchemaPtr>> windowSchemaRule(const NodeConfig& config, const 
     return std::vector<SchemaPtr>{out.value(), in.schemas.at(0)};
 }
 
-Result<FlinkExportPart> windowFlinkView(const FlinkExportContext& ctx, const std::string& tvf) {
+Result<FlinkExportPart> windowFlinkView(const FlinkExportContext& ctx,
+                                        const std::function<std::string(const std::string&)>& tvf) {
     using R = Result<FlinkExportPart>;
     const WindowSettings w = WindowSettings::from(ctx.config);
     if (w.allowedLatenessUs > 0)
@@ -75,6 +78,43 @@ Result<FlinkExportPart> windowFlinkView(const FlinkExportContext& ctx, const std
             "Flink's window aggregation has no allowed lateness; set "
             "`allowed_lateness` to 0s to export");
     FlinkExportPart part;
+    // An input with a column the TVF adds (a window's output has window_start and window_end):
+    // a view of it without those, unless the window reads them.
+    std::string input = ctx.inputs.at(0).relation;
+    const Schema& in = *ctx.inputs.at(0).schema;
+    std::string kept;
+    bool dropped = false;
+    for (const Field& f : in.fields()) {
+        if (!flink::addedByWindow(f.name)) {
+            kept += (kept.empty() ? "" : ", ") + flink::quote(f.name);
+            continue;
+        }
+        dropped = true;
+        // Named in an aggregate as a word of its own (or in a string: refused too, to be safe).
+        auto names = [&f](const std::string& expr) {
+            auto ident = [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+            };
+            for (size_t at = expr.find(f.name); at != std::string::npos;
+                 at = expr.find(f.name, at + 1)) {
+                const size_t end = at + f.name.size();
+                if ((at == 0 || !ident(expr[at - 1])) && (end == expr.size() || !ident(expr[end])))
+                    return true;
+            }
+            return false;
+        };
+        bool read = std::find(w.groupBy.begin(), w.groupBy.end(), f.name) != w.groupBy.end();
+        for (const NamedExpr& a : w.aggregates) read |= names(a.expr);
+        if (read)
+            return R::error("it reads `" + f.name +
+                            "`, a name Flink's window gives its own column; rename it in a "
+                            "map before the window to export");
+    }
+    if (dropped) {
+        input = flink::quote(ctx.nodeId + "__in");
+        part.statements.push_back("CREATE VIEW " + input + " AS\nSELECT " + kept + "\nFROM " +
+                                  ctx.inputs.at(0).relation);
+    }
     if (w.emitEveryUs > 0)
         part.notes.push_back(
             "Flink emits each window once, when it closes; Riffle also emits early results "
@@ -122,7 +162,7 @@ Result<FlinkExportPart> windowFlinkView(const FlinkExportContext& ctx, const std
     }
     select += ", window_start AS `window_start`, window_end AS `window_end`, TRUE AS `final`";
     part.statements.push_back("CREATE VIEW " + ctx.relation + " AS\nSELECT " + select +
-                              "\nFROM TABLE(" + tvf + ")\nGROUP BY " + groupBy);
+                              "\nFROM TABLE(" + tvf(input) + ")\nGROUP BY " + groupBy);
     part.notes.push_back(
         "`_time` is window_end - 1 ms in Flink (millisecond times) and "
         "window_end - 1 us in Riffle");

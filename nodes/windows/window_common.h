@@ -13,6 +13,7 @@
 // end fires at once too), and when the watermark passes end + allowed_lateness the window fires
 // one last time with final = true and its state is freed. `emit_every` adds early firings
 // (final = false) of windows whose contents changed since they were last shown.
+#include <functional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -32,10 +33,12 @@ Result<SchemaPtr> windowOutputSchema(const NodeConfig& config, const Schema& inp
 // The schema rule shared by the window nodes: result schema on `out`, the input's on `late`.
 Result<std::vector<SchemaPtr>> windowSchemaRule(const NodeConfig& config, const SchemaInputs& in);
 
-// The Flink SQL of a window's result (window TVF `tvf`, e.g. "TUMBLE(TABLE `in`,
-// DESCRIPTOR(`_time`), INTERVAL '10' SECOND)"): a view with Riffle's columns, or why it cannot be
-// exported (allowed lateness, early firings, an aggregate Flink has not).
-Result<FlinkExportPart> windowFlinkView(const FlinkExportContext& ctx, const std::string& tvf);
+// The Flink SQL of a window's result: a view with Riffle's columns over the window TVF that `tvf`
+// writes for a relation (e.g. "TUMBLE(TABLE `in`, DESCRIPTOR(`_time`), INTERVAL '10' SECOND)"),
+// or why it cannot be exported (allowed lateness, an aggregate Flink has not, a column the TVF
+// would add read by the window).
+Result<FlinkExportPart> windowFlinkView(const FlinkExportContext& ctx,
+                                        const std::function<std::string(const std::string&)>& tvf);
 
 // Common parameter values.
 struct WindowSettings {

@@ -235,10 +235,10 @@ void registerSessionWindow(NodeRegistry& registry) {
         std::string partition;
         for (const std::string& g : ctx.config.getStringList("group_by"))
             partition += (partition.empty() ? " PARTITION BY " : ", ") + flink::quote(g);
-        return windows::windowFlinkView(ctx, "SESSION(TABLE " + ctx.inputs.at(0).relation +
-                                                 partition + ", DESCRIPTOR(`_time`), " +
-                                                 flink::interval(ctx.config.getDurationUs("gap")) +
-                                                 ")");
+        const std::string gap = flink::interval(ctx.config.getDurationUs("gap"));
+        return windows::windowFlinkView(ctx, [&](const std::string& relation) {
+            return "SESSION(TABLE " + relation + partition + ", DESCRIPTOR(`_time`), " + gap + ")";
+        });
     };
     registry.add(std::move(s));
 }

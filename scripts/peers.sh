@@ -21,7 +21,8 @@
 #       kafka-topics --bootstrap-server 127.0.0.1:PORT --create --topic T --partitions 6
 #   scripts/peers.sh flink-sql SCRIPT.sql [--parallelism N] [--set KEY=VALUE]...
 #       Runs a Flink SQL script on a local MiniCluster (riffle.peers.FlinkSql): exit 0 once its
-#       INSERT jobs finished, only "flink-sql: done in N ms" on stdout; exit 1 and the error on
+#       INSERT jobs finished, only "flink-sql: done in N ms; the jobs used M ms of CPU" on stdout
+#       (M: the process's CPU from each job's submission to its end); exit 1 and the error on
 #       stderr otherwise.
 #
 # Environment: RIFFLE_PEERS_BUILD (default build/peers) for the cache, JAVA (default java),

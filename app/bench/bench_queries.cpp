@@ -526,6 +526,8 @@ std::vector<std::filesystem::path> nexmarkProjectDirs() {
     return dirs;
 }
 
+}  // namespace
+
 Result<std::string> findNexmarkProject(const std::string& q) {
     std::string looked;
     for (const auto& dir : nexmarkProjectDirs()) {
@@ -537,6 +539,8 @@ Result<std::string> findNexmarkProject(const std::string& q) {
     return Result<std::string>::error("cannot find the project of nexmark-" + q + " (looked for " +
                                       looked + ")");
 }
+
+namespace {
 
 // Runs projects/nexmark/<q>.riffle as a benchmark: every sink becomes bench.discard under the
 // same node id (so busy time per node reads as in the project), and every Nexmark source runs as

@@ -31,6 +31,9 @@ struct BenchResult {
     }
 };
 
+// The file of projects/nexmark/<q>.riffle (q: "q1"...) in the source tree or beside the binary.
+Result<std::string> findNexmarkProject(const std::string& q);
+
 Result<BenchResult> runBenchQuery(const std::string& query, const BenchOptions& options);
 Json benchResultJson(const std::string& query, const BenchOptions& options, const BenchResult& r);
 

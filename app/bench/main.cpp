@@ -1,6 +1,7 @@
 // riffle-bench: measures the engine (README, "Benchmarks").
 //
 //   riffle-bench QUERY [--events N] [--threads K] [--json]
+//   riffle-bench nexmark-qN --vs-flink [--events N] [--threads K]
 //
 // QUERY: handoff (queue throughput between two threads, in batches), clicks-map (clickstream ->
 // filter -> map -> discarding sink), clicks-window (clickstream -> filter -> 10 s tumbling count
@@ -10,8 +11,9 @@
 // (projects/nexmark/qN.riffle with its sinks replaced by a discarding sink), replay
 // (source.recording at speed 0 of a clickstream recorded beforehand, untimed -> discarding sink),
 // the pipelines through the real planner and executor. Prints events/s, events per CPU-second of
-// the whole process, and p50/p99 latency. studio-open, studio-pan, studio-responsive measure the
-// studio (see bench_studio.cpp).
+// the whole process, and p50/p99 latency. With --vs-flink a Nexmark query runs side by side with
+// its Flink SQL export on Flink's MiniCluster over the same event files (bench_flink.h).
+// studio-open, studio-pan, studio-responsive measure the studio (see bench_studio.cpp).
 #include <time.h>
 
 #include <algorithm>
@@ -21,6 +23,7 @@
 #include <string>
 #include <thread>
 
+#include "app/bench/bench_flink.h"
 #include "app/bench/bench_queries.h"
 #ifdef RIFFLE_BENCH_STUDIO
 #include "app/bench/bench_studio.h"
@@ -33,6 +36,7 @@ namespace {
 
 const char* kUsage =
     "usage: riffle-bench QUERY [--events N] [--threads K] [--json]\n"
+    "       riffle-bench nexmark-qN --vs-flink [--events N] [--threads K]\n"
     "QUERY: handoff | clicks-map | clicks-window | kafka | replay | tcp |\n"
     "       nexmark-q0 | nexmark-q1 | nexmark-q2 | nexmark-q3 | nexmark-q5 | nexmark-q7 | "
     "nexmark-q8 |\n"
@@ -48,7 +52,7 @@ int usageError(const std::string& message) {
 int main(int argc, char** argv) {
     BenchOptions o;
     std::string query;
-    bool json = false;
+    bool json = false, vsFlink = false;
     std::vector<std::string> args(argv + 1, argv + argc);
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
@@ -57,6 +61,8 @@ int main(int argc, char** argv) {
             return 0;
         } else if (a == "--json") {
             json = true;
+        } else if (a == "--vs-flink") {
+            vsFlink = true;
         } else if (a == "--events" || a == "--threads") {
             if (i + 1 >= args.size()) return usageError(a + " needs a number");
             long long v = 0;
@@ -83,6 +89,16 @@ int main(int argc, char** argv) {
     if (isStudioBench(query)) return runStudioBench(query, argc, argv, json);
 #endif
 
+    if (vsFlink) {
+        if (query.rfind("nexmark-", 0) != 0) return usageError("--vs-flink runs a nexmark query");
+        auto report = runVsFlink(query.substr(8), o);
+        if (!report) {
+            std::cerr << "riffle-bench: " << report.message() << "\n";
+            return 1;
+        }
+        std::cout << report.value();
+        return 0;
+    }
     auto result = runBenchQuery(query, o);
     if (!result) {
         std::cerr << "riffle-bench: " << result.message() << "\n";

@@ -182,7 +182,7 @@ rc=0
 echo "flink-sql: $(ms_since "$t0") ms; $(cat "$work/flink/stdout")"
 [ -f "$work/flink/time" ] && cat "$work/flink/time"
 check "flink-sql exits 0" test "$rc" -eq 0
-check "flink-sql prints only its done line" grep -qx 'flink-sql: done in [0-9]* ms' "$work/flink/stdout"
+check "flink-sql prints only its done line" grep -qx 'flink-sql: done in [0-9]* ms; the jobs used [0-9]* ms of CPU' "$work/flink/stdout"
 [ -s "$work/flink/stderr" ] && sed 's/^/  stderr: /' "$work/flink/stderr"
 # The expected windows: counts per (minute, key) of the events above.
 awk -F, '{ split($1, t, "[ :]"); print t[3] "," $2 }' "$work/flink/events.csv" \

@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 #include <nlohmann/json.hpp>
 
+#include "app/bench/nexmark_files.h"
 #include "tests/common/kafka_peer.h"
 #include "tests/common/riffle_run_process.h"
 
@@ -44,29 +45,8 @@ RunResult run(const QString& program, const QStringList& args, int timeoutMs = 3
     return r;
 }
 
-// The parameters of a source.file reading the JSON Lines file `path` (relative to the project)
-// with `schema`, its event time the epoch milliseconds in `ts`.
-Json fileSourceParams(const std::string& path, Json schema, const std::string& outOfOrderness) {
-    return {{"path", path},
-            {"schema", std::move(schema)},
-            {"time_field", "ts"},
-            {"time_format", "epoch_ms"},
-            {"max_out_of_orderness", outOfOrderness}};
-}
-
-// The generator `id` of `project` replaced by a source.file with `params`; the wires from any of
-// the generator's ports come from the file's `out`.
-void readFromFile(Json& project, const std::string& id, Json params) {
-    for (Json& node : project["nodes"])
-        if (node["id"] == id) {
-            node["type"] = "source.file";
-            node["params"] = std::move(params);
-        }
-    for (Json& edge : project["edges"]) {
-        const std::string from = edge["from"].get<std::string>();
-        if (from.rfind(id + ".", 0) == 0) edge["from"] = id + ".out";
-    }
-}
+using riffle::nexmark_files::fileSourceParams;
+using riffle::nexmark_files::readFromFile;
 
 // file (clicks.jsonl) -> filter -> map -> tumbling 10 s and hopping 20 s / 10 s per page ->
 // two jsonl files. Paths are relative to the project's folder.
@@ -753,113 +733,15 @@ private slots:
     // each keeps one of its choice: there the bid counts are compared.
     void nexmarkQueriesGiveTheSameResultsOnFlink() {
         QTemporaryDir dir;
-        // Per port of the generator: its file and its fields, times as text.
-        struct Stream {
-            std::string port, file;
-            std::vector<std::pair<std::string, std::string>> fields;  // name, type
-        };
-        const std::vector<Stream> streams = {{"person",
-                                              "persons.jsonl",
-                                              {{"id", "int"},
-                                               {"name", "string"},
-                                               {"emailAddress", "string"},
-                                               {"creditCard", "string"},
-                                               {"city", "string"},
-                                               {"state", "string"},
-                                               {"dateTime", "time"},
-                                               {"extra", "string"}}},
-                                             {"auction",
-                                              "auctions.jsonl",
-                                              {{"id", "int"},
-                                               {"itemName", "string"},
-                                               {"description", "string"},
-                                               {"initialBid", "int"},
-                                               {"reserve", "int"},
-                                               {"dateTime", "time"},
-                                               {"expires", "time"},
-                                               {"seller", "int"},
-                                               {"category", "int"},
-                                               {"extra", "string"}}},
-                                             {"bid",
-                                              "bids.jsonl",
-                                              {{"auction", "int"},
-                                               {"bidder", "int"},
-                                               {"price", "int"},
-                                               {"channel", "string"},
-                                               {"url", "string"},
-                                               {"dateTime", "time"},
-                                               {"extra", "string"}}}};
-        Json recorder = {{"format", "riffle-project"},
-                         {"version", 1},
-                         {"name", "record"},
-                         {"nodes", Json::array({{{"id", "gen"},
-                                                 {"type", "source.nexmark"},
-                                                 {"params",
-                                                  {{"rate", 0},
-                                                   {"seed", 1},
-                                                   {"limit", 120000},
-                                                   {"start", "2026-01-01T00:00:00Z"}}}}})},
-                         {"edges", Json::array()}};
-        std::map<std::string, Json> fileSources;  // port -> the source.file reading its file
-        for (const Stream& st : streams) {
-            Json fields = Json::array(
-                {{{"name", "ts"},
-                  {"expr", "1767225600000 + (CAST(_time AS INT) - 1767225600000000)"}}});
-            Json schema = Json::array({"ts int"});
-            for (const auto& [name, type] : st.fields) {
-                const bool time = type == "time";
-                fields.push_back(
-                    {{"name", name}, {"expr", time ? "CAST(" + name + " AS STRING)" : name}});
-                schema.push_back(name + " " + (time ? "string" : type));
-            }
-            recorder["nodes"].push_back({{"id", st.port + "_stretch"},
-                                         {"type", "transform.map"},
-                                         {"params", {{"fields", fields}, {"keep_input", false}}}});
-            recorder["nodes"].push_back(
-                {{"id", st.port + "_file"},
-                 {"type", "sink.file"},
-                 {"params",
-                  {{"path", dir.filePath(QString::fromStdString(st.file)).toStdString()}}}});
-            recorder["edges"].push_back(
-                {{"from", "gen." + st.port}, {"to", st.port + "_stretch.in"}});
-            recorder["edges"].push_back(
-                {{"from", st.port + "_stretch.out"}, {"to", st.port + "_file.in"}});
-            fileSources[st.port] = fileSourceParams(st.file, schema, "10s");
-        }
-        writeJson(dir.filePath("record.riffle"), recorder);
+        writeJson(dir.filePath("record.riffle"),
+                  riffle::nexmark_files::recorder(dir.path().toStdString(), 120000));
         RunResult r = run(RIFFLE_RUN_BIN, {dir.filePath("record.riffle")});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
-
-        // The generator `nexmark` of a query replaced by a file source per port it uses: named
-        // `nexmark` when it uses one, else `persons`, `auctions`, `bids`.
-        auto readRecordedFiles = [&fileSources](Json& project) {
-            std::set<std::string> ports;
-            for (const Json& edge : project["edges"]) {
-                const std::string from = edge["from"].get<std::string>();
-                if (from.rfind("nexmark.", 0) == 0) ports.insert(from.substr(8));
-            }
-            if (ports.size() == 1) {
-                readFromFile(project, "nexmark", fileSources.at(*ports.begin()));
-                return;
-            }
-            Json nodes = Json::array();
-            for (const Json& node : project["nodes"])
-                if (node["id"] != "nexmark") nodes.push_back(node);
-            for (const std::string& port : ports)
-                nodes.push_back({{"id", port + "s"},
-                                 {"type", "source.file"},
-                                 {"params", fileSources.at(port)}});
-            project["nodes"] = nodes;
-            for (Json& edge : project["edges"]) {
-                const std::string from = edge["from"].get<std::string>();
-                if (from.rfind("nexmark.", 0) == 0) edge["from"] = from.substr(8) + "s.out";
-            }
-        };
 
         for (const char* query : {"q1", "q2", "q3", "q5", "q7", "q8"}) {
             Json project = readJson(QStringLiteral(RIFFLE_SOURCE_DIR "/projects/nexmark/") + query +
                                     ".riffle");
-            readRecordedFiles(project);
+            riffle::nexmark_files::readRecordedFiles(project);
             const QString path = dir.filePath(QString(query) + ".riffle");
             writeJson(path, project);
             const QString sql = dir.filePath(QString(query) + ".sql");

@@ -32,7 +32,7 @@ import org.apache.flink.table.api.TableResult;
  * 'v';} and {@code RESET 'k';} change the configuration; {@code INSERT} statements and statement
  * sets ({@code EXECUTE STATEMENT SET BEGIN ... END;} or {@code BEGIN STATEMENT SET; ... END;}) run
  * as jobs, each awaited before the next statement. With bounded sources the program exits 0 once
- * the last job finished, printing only {@code flink-sql: done in N ms} on stdout; on any error it
+ * the last job finished, printing only {@code flink-sql: done in N ms; the jobs used M ms of CPU} on stdout; on any error it
  * prints the error on stderr and exits 1 (2 for a usage error). Queries (SELECT) are refused:
  * write to a sink instead.
  */
@@ -99,7 +99,9 @@ public final class FlinkSql {
             exit(1);
         }
         final long ms = (System.nanoTime() - start) / 1_000_000;
-        System.out.println("flink-sql: done in " + ms + " ms");
+        System.out.println(
+                "flink-sql: done in " + ms + " ms; the jobs used " + jobCpuNanos / 1_000_000
+                        + " ms of CPU");
         exit(0);
     }
 
@@ -161,6 +163,19 @@ public final class FlinkSql {
         return Configuration.fromMap(c);
     }
 
+    /**
+     * CPU time of the whole process (every thread) while jobs ran: from each job's submission
+     * (planning and code generation included) to its end; JVM start and class loading before
+     * are not in it.
+     */
+    private static long jobCpuNanos = 0;
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean)
+                        java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
     static void run(List<String> statements, int parallelism, Map<String, String> overrides)
             throws ExecutionException, InterruptedException {
         final EnvironmentSettings settings =
@@ -175,7 +190,9 @@ public final class FlinkSql {
             final String head = normalize(sql);
             if (pendingSet != null) {
                 if (head.equals("END")) {
+                    final long cpuBefore = processCpuNanos();
                     pendingSet.execute().await();
+                    jobCpuNanos += processCpuNanos() - cpuBefore;
                     pendingSet = null;
                 } else if (head.startsWith("INSERT ")) {
                     pendingSet.addInsertSql(sql);
@@ -204,9 +221,13 @@ public final class FlinkSql {
                 throw new IllegalArgumentException(
                         "queries are not run here, INSERT INTO a sink instead: " + firstLine(sql));
             }
+            final long cpuBefore = processCpuNanos();
             final TableResult result = tEnv.executeSql(sql);
             // INSERT, EXECUTE INSERT, EXECUTE STATEMENT SET: a job; wait for it to end.
-            if (result.getJobClient().isPresent()) result.await();
+            if (result.getJobClient().isPresent()) {
+                result.await();
+                jobCpuNanos += processCpuNanos() - cpuBefore;
+            }
         }
         if (pendingSet != null) throw new IllegalArgumentException("BEGIN STATEMENT SET without END;");
     }

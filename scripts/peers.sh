@@ -14,6 +14,11 @@
 #       set it also listens there for SASL_PLAINTEXT, mechanism PLAIN, user `riffle`, password
 #       `riffle-secret`; with RIFFLE_PEERS_KAFKA_SSL_PORT, for SSL with a self-signed certificate
 #       for 127.0.0.1 whose PEM clients trust as DIR/ssl/ca.pem.
+#       A node of a cluster: RIFFLE_PEERS_KAFKA_NODE_ID (default 1), RIFFLE_PEERS_KAFKA_VOTERS
+#       (every controller, "1@127.0.0.1:P1,2@127.0.0.1:P2,..."; default this node alone),
+#       RIFFLE_PEERS_KAFKA_CLUSTER_ID (the same for every node; default a new one) and
+#       RIFFLE_PEERS_KAFKA_REPLICATION (of the internal topics and new topics, default 1; with 3,
+#       min.insync.replicas is 2).
 #   scripts/peers.sh kafka-ready BOOTSTRAP [TIMEOUT_SECONDS]
 #       Waits until the broker answers a metadata request (exit 0), or the timeout (default 60 s).
 #   scripts/peers.sh kafka-topics ARGS...
@@ -185,11 +190,14 @@ ssl.key.password=riffle-store
 ssl.client.auth=none
 "
   fi
+  local node="${RIFFLE_PEERS_KAFKA_NODE_ID:-1}" rf="${RIFFLE_PEERS_KAFKA_REPLICATION:-1}"
+  local voters="${RIFFLE_PEERS_KAFKA_VOTERS:-$node@127.0.0.1:$cport}" isr=1
+  [ "$rf" -lt 3 ] || isr=2
   cat > "$props" <<EOF
-# Written by scripts/peers.sh kafka: one KRaft node, broker and controller, on loopback.
+# Written by scripts/peers.sh kafka: a KRaft node, broker and controller, on loopback.
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$cport
+node.id=$node
+controller.quorum.voters=$voters
 listeners=$listeners,CONTROLLER://127.0.0.1:$cport
 advertised.listeners=$listeners
 listener.security.protocol.map=$protocols
@@ -198,17 +206,17 @@ controller.listener.names=CONTROLLER
 log.dirs=$dir/data
 num.partitions=1
 auto.create.topics.enable=true
-default.replication.factor=1
-min.insync.replicas=1
-offsets.topic.replication.factor=1
+default.replication.factor=$rf
+min.insync.replicas=$isr
+offsets.topic.replication.factor=$rf
 offsets.topic.num.partitions=3
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
+transaction.state.log.replication.factor=$rf
+transaction.state.log.min.isr=$isr
 transaction.state.log.num.partitions=3
 # Flink's exactly-once Kafka sink asks for 1 h transactions by default (the broker allows 15 min).
 transaction.max.timeout.ms=3600000
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
+share.coordinator.state.topic.replication.factor=$rf
+share.coordinator.state.topic.min.isr=$isr
 share.coordinator.state.topic.num.partitions=3
 group.initial.rebalance.delay.ms=0
 num.network.threads=2
@@ -224,7 +232,7 @@ EOF
   if [ ! -f "$dir/data/meta.properties" ]; then
     # A cluster id as `kafka.tools.StorageTool random-uuid` makes one (16 random bytes, URL-safe
     # base64, not starting with '-'), without a JVM of its own; `format` checks it.
-    local id="-"
+    local id="${RIFFLE_PEERS_KAFKA_CLUSTER_ID:--}"
     while [ "${id:0:1}" = "-" ]; do
       id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
     done

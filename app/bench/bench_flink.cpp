@@ -163,14 +163,26 @@ Result<std::string> runVsFlink(const std::string& q, const BenchOptions& o) {
     if (!writeFile(dir / "riffle.riffle", withOutputs("riffle")) ||
         !writeFile(dir / "flink.riffle", withOutputs("flink")))
         return R::error("cannot write into " + dir.string());
-    ChildRun exported =
-        runChild({riffleRun.string(), "--export", "flink-sql", (dir / "flink.riffle").string(),
-                  "--out", (dir / "flink.sql").string()},
-                 {}, dir / "export.log");
-    if (!exported.ok) return R::error("the export failed:\n" + exported.output);
+    // Both run the project with the same --set changes.
+    std::vector<std::string> sets;
+    for (const std::string& set : o.sets) sets.insert(sets.end(), {"--set", set});
+    std::vector<std::string> exportArgs = {riffleRun.string(),
+                                           "--export",
+                                           "flink-sql",
+                                           (dir / "flink.riffle").string(),
+                                           "--out",
+                                           (dir / "flink.sql").string()};
+    exportArgs.insert(exportArgs.end(), sets.begin(), sets.end());
+    ChildRun exported = runChild(exportArgs, {}, dir / "export.log");
+    if (!exported.ok)
+        return R::error(
+            "the export failed (--set NODE.PARAM=VALUE changes the project for both "
+            "runs):\n" +
+            exported.output);
 
     std::fprintf(stderr, "running %s in Riffle...\n", q.c_str());
     std::vector<std::string> riffleArgs = {riffleRun.string(), (dir / "riffle.riffle").string()};
+    riffleArgs.insert(riffleArgs.end(), sets.begin(), sets.end());
     if (o.threads > 0)
         riffleArgs.insert(riffleArgs.end(), {"--threads", std::to_string(o.threads)});
     ChildRun ours = runChild(riffleArgs, {}, dir / "riffle.log");

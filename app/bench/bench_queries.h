@@ -12,8 +12,9 @@
 namespace riffle {
 
 struct BenchOptions {
-    int64_t events = 0;  // 0: the query's default
-    int threads = 0;     // 0: number of cores
+    int64_t events = 0;             // 0: the query's default
+    int threads = 0;                // 0: number of cores
+    std::vector<std::string> sets;  // --vs-flink: NODE.PARAM=VALUE given to riffle-run's --set
 };
 
 struct BenchResult {

@@ -1,7 +1,7 @@
 // riffle-bench: measures the engine (README, "Benchmarks").
 //
 //   riffle-bench QUERY [--events N] [--threads K] [--json]
-//   riffle-bench nexmark-qN --vs-flink [--events N] [--threads K]
+//   riffle-bench nexmark-qN --vs-flink [--events N] [--threads K] [--set NODE.PARAM=VALUE]...
 //
 // QUERY: handoff (queue throughput between two threads, in batches), clicks-map (clickstream ->
 // filter -> map -> discarding sink), clicks-window (clickstream -> filter -> 10 s tumbling count
@@ -36,7 +36,8 @@ namespace {
 
 const char* kUsage =
     "usage: riffle-bench QUERY [--events N] [--threads K] [--json]\n"
-    "       riffle-bench nexmark-qN --vs-flink [--events N] [--threads K]\n"
+    "       riffle-bench nexmark-qN --vs-flink [--events N] [--threads K] [--set "
+    "NODE.PARAM=VALUE]...\n"
     "QUERY: handoff | clicks-map | clicks-window | kafka | replay | tcp |\n"
     "       nexmark-q0 | nexmark-q1 | nexmark-q2 | nexmark-q3 | nexmark-q5 | nexmark-q7 | "
     "nexmark-q8 |\n"
@@ -63,6 +64,9 @@ int main(int argc, char** argv) {
             json = true;
         } else if (a == "--vs-flink") {
             vsFlink = true;
+        } else if (a == "--set") {
+            if (i + 1 >= args.size()) return usageError("--set needs NODE.PARAM=VALUE");
+            o.sets.push_back(args[++i]);
         } else if (a == "--events" || a == "--threads") {
             if (i + 1 >= args.size()) return usageError(a + " needs a number");
             long long v = 0;
@@ -89,6 +93,7 @@ int main(int argc, char** argv) {
     if (isStudioBench(query)) return runStudioBench(query, argc, argv, json);
 #endif
 
+    if (!o.sets.empty() && !vsFlink) return usageError("--set goes with --vs-flink");
     if (vsFlink) {
         if (query.rfind("nexmark-", 0) != 0) return usageError("--vs-flink runs a nexmark query");
         auto report = runVsFlink(query.substr(8), o);

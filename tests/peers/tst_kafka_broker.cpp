@@ -15,6 +15,7 @@
 #include "tests/common/riffle_run_process.h"
 
 using Json = nlohmann::json;
+using riffle::test::KafkaCluster;
 using riffle::test::KafkaPeer;
 using riffle::test::RiffleRun;
 
@@ -176,6 +177,90 @@ private slots:
         const auto counts = idCounts({dir.filePath("restart.jsonl")});
         for (int i = 0; i < 1000; ++i)
             QVERIFY2(counts.count(i), qPrintable(QStringLiteral("lost id %1").arg(i)));
+    }
+
+    // A three-node cluster (topics replicated three times, min.insync.replicas 2): source.kafka
+    // -> sink.kafka in one riffle-run while ids are produced, and the broker leading a partition
+    // of the input is killed with SIGKILL halfway. Its partitions get new leaders, the reader
+    // and the idempotent writer go on with them, and every id arrives in the output topic.
+    void aLeaderFailoverLosesNothing() {
+        KafkaCluster kafka;
+        QString problem = kafka.start();
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        for (const char* topic : {"orders", "copied"}) {
+            problem = KafkaPeer::createTopicOn(kafka.bootstrap(), topic, 3, 3);
+            QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        }
+        const std::string brokers = kafka.bootstrap().toStdString();
+        const Json project = {
+            {"format", "riffle-project"},
+            {"version", 1},
+            {"name", "copy"},
+            {"nodes",
+             Json::array(
+                 {{{"id", "in"},
+                   {"type", "source.kafka"},
+                   {"params",
+                    {{"brokers", brokers},
+                     {"topic", "orders"},
+                     {"group", "g-failover"},
+                     {"start", "earliest"},
+                     {"schema", {"id int", "page string"}}}}},
+                  {{"id", "out"},
+                   {"type", "sink.kafka"},
+                   {"params",
+                    {{"brokers", brokers}, {"topic", "copied"}, {"key", "CAST(id AS STRING)"}}}}})},
+            {"edges", Json::array({{{"from", "in.out"}, {"to", "out.in"}}})}};
+        QTemporaryDir dir;
+        const QString path = dir.filePath("copy.riffle");
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QByteArray::fromStdString(project.dump(2)));
+        f.close();
+        RiffleRun run({path});
+        QVERIFY(KafkaPeer::produceTo(kafka.bootstrap(), "orders", messages(0, 1000)).isEmpty());
+        QVERIFY2(run.waitHandled("in", 1000, 90000), qPrintable(run.errorOutput()));
+        const int leader = kafka.leader("orders", 0);
+        QVERIFY2(leader > 0, "no leader for partition 0 of orders");
+        kafka.node(leader).crash();
+        problem = KafkaPeer::produceTo(kafka.bootstrap(), "orders", messages(1000, 2000));
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        QVERIFY2(run.waitHandled("in", 2000, 120000), qPrintable(run.errorOutput()));
+        const int newLeader = kafka.leader("orders", 0);
+        QVERIFY2(newLeader > 0 && newLeader != leader,
+                 qPrintable(QStringLiteral("partition 0 led by %1 after %2 was killed")
+                                .arg(newLeader)
+                                .arg(leader)));
+        // What the writer wrote, read committed by kcat from the two brokers left.
+        std::map<int64_t, int> counts;
+        QElapsedTimer t;
+        t.start();
+        while (t.elapsed() < 120000) {
+            counts.clear();
+            for (const QString& line : KafkaPeer::consumeAllFrom(kafka.bootstrap(), "copied")) {
+                const Json j = Json::parse(line.toStdString(), nullptr, false);
+                if (!j.is_discarded() && j.contains("id")) ++counts[j["id"].get<int64_t>()];
+            }
+            if (counts.size() == 2000) break;
+            QTest::qWait(1000);
+        }
+        int code = -1;
+        run.stop(code);
+        QCOMPARE(code, 0);
+        int lost = 0, duplicates = 0;
+        for (int i = 0; i < 2000; ++i) {
+            const auto it = counts.find(i);
+            if (it == counts.end())
+                ++lost;
+            else
+                duplicates += it->second - 1;
+        }
+        qInfo(
+            "broker %d (leader of orders/0) killed, broker %d leads it now: 2000 ids, lost %d, "
+            "written twice %d",
+            leader, newLeader, lost, duplicates);
+        QCOMPARE(lost, 0);
+        QCOMPARE(static_cast<int>(counts.size()), 2000);
     }
 
     // Scale-out: three processes of one group on a topic keyed by the window's group key give,

@@ -347,6 +347,8 @@ int main(int argc, char** argv) {
         }
     }
     ValidatedGraph graph = validateProject(project, registry);
+    for (const auto& w : graph.warnings)
+        (o.validate ? std::cout : std::cerr) << o.project << ": warning: " << w.message << "\n";
     if (o.validate) {
         for (const auto& p : graph.problems) std::cout << o.project << ": " << p.message << "\n";
         if (!graph.ok()) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <queue>
+#include <set>
 
 #include "engine/core/json_text.h"
 #include "engine/core/utf8.h"
@@ -22,6 +23,50 @@ std::string portList(const std::vector<PortSpec>& ports) {
     std::string s;
     for (const auto& p : ports) s += (s.empty() ? "" : ", ") + p.name;
     return s.empty() ? "none" : s;
+}
+
+}  // namespace
+
+namespace {
+
+// A keyed node (NodeSpec::keyedBy) behind a source partitioned by a key (ParamRole::PartitionKey)
+// whose fields leave that key out: each process of a group sharing the source's partitions would
+// see part of a key group and give part of its result. Fields are matched by name, through any
+// node between.
+void warnAboutPartitioning(ValidatedGraph& g) {
+    for (size_t i = 0; i < g.nodes.size(); ++i) {
+        const LogicalNode& n = g.nodes[i];
+        if (n.spec->keyedBy.empty()) continue;
+        const std::vector<std::string> keys = n.config.getStringList(n.spec->keyedBy);
+        // Every source upstream.
+        std::vector<size_t> todo = {i};
+        std::set<size_t> seen = {i};
+        while (!todo.empty()) {
+            const LogicalNode& up = g.nodes[todo.back()];
+            todo.pop_back();
+            for (int ei : up.inEdges) {
+                const size_t from = static_cast<size_t>(g.edges[static_cast<size_t>(ei)].from);
+                if (seen.insert(from).second) todo.push_back(from);
+            }
+            const ParamSpec* keyParam = up.spec->paramWithRole(ParamRole::PartitionKey);
+            if (!keyParam) continue;
+            const std::string key = up.config.getString(keyParam->key);
+            if (key.empty() || std::find(keys.begin(), keys.end(), key) != keys.end()) continue;
+            std::string fields;
+            for (size_t k = 0; k < keys.size(); ++k) fields += (k ? ", " : "") + keys[k];
+            const std::string grouped =
+                keys.empty() ? "keeps one group for the whole stream" : "groups by " + fields;
+            const std::string otherwise =
+                keys.empty() ? "read them in one process" : "key the messages by " + fields;
+            g.warnings.push_back(
+                {n.def->id, nodeLabel(*n.spec, n.def->id) + ": it " + grouped +
+                                ", but the messages of " + nodeLabel(*up.spec, up.def->id) +
+                                " are partitioned by " + key + " (its `" + keyParam->key +
+                                "`): processes sharing them would each give "
+                                "part of a group's result. Add " +
+                                key + " to `" + n.spec->keyedBy + "`, or " + otherwise});
+        }
+    }
 }
 
 }  // namespace
@@ -189,6 +234,7 @@ ValidatedGraph validateProject(const Project& project, const NodeRegistry& regis
         }
         n.outputs = std::move(schemas.value());
     }
+    if (g.ok()) warnAboutPartitioning(g);
     return g;
 }
 

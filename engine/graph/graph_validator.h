@@ -35,6 +35,9 @@ struct ValidatedGraph {
     std::vector<LogicalNode> nodes;  // in topological order (sources first)
     std::vector<ResolvedEdge> edges;
     std::vector<Problem> problems;
+    // What runs but may not do what the user means (a window whose keys are not the partition
+    // key of the topic it reads); they do not make the graph invalid.
+    std::vector<Problem> warnings;
     ProjectSettings settings;
     bool ok() const { return problems.empty(); }
     int indexOf(std::string_view nodeId) const;

@@ -104,6 +104,10 @@ struct NodeSpec {
     std::vector<std::string> tags;
     // What a stateful node keeps between events; empty for a stateless node.
     std::vector<StateDecl> state;
+    // A keyed stateful node: its parameter (a field list, e.g. a window's `group_by`) naming the
+    // fields its state is kept per. Behind a source partitioned by a key (ParamRole::
+    // PartitionKey), validation warns when these fields leave that key out.
+    std::string keyedBy;
     // Its part of a Flink SQL script (engine/export/flink_sql.h), or, when there is none, why
     // not ("a generator has no Flink source"): every type has exactly one of the two.
     FlinkExportRule exportFlink;

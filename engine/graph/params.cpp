@@ -58,6 +58,8 @@ std::string_view paramRoleName(ParamRole role) {
             return "listens on port";
         case ParamRole::ListenAddress:
             return "listens on address";
+        case ParamRole::PartitionKey:
+            return "partition key";
         case ParamRole::Schema:
             return "schema";
     }

@@ -47,6 +47,7 @@ enum class ParamRole {
     ListenAddress,  // the address it listens on, with its ListenPort
     Schema,         // the fields the node's messages carry; the studio can read them off the
                     // stream (nodes/connectors/schema_sampling.h)
+    PartitionKey,   // the field a source's partitions are keyed by (a Kafka topic's message key)
 };
 std::string_view paramRoleName(ParamRole role);
 

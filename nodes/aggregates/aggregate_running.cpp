@@ -119,6 +119,7 @@ void registerRunningAggregate(NodeRegistry& registry) {
     s.displayName = "Running aggregate";
     s.category = "aggregate";
     s.state = {{"totals per group", 1}};
+    s.keyedBy = "group_by";
     s.description =
         "Per-key totals since the start of the run (no windows), e.g. purchases and revenue per "
         "user so far; emits a group's updated totals when it changes.";

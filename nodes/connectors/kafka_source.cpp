@@ -421,6 +421,13 @@ void registerKafkaSource(NodeRegistry& registry) {
                 .byDefault("latest")
                 .oneOf({"earliest", "latest"})
                 .inGroup("Kafka"),
+            param("keyed_by", ParamType::String,
+                  "The field the messages' key holds, by which the topic is partitioned (e.g. "
+                  "user_id); validation then warns about windows that do not group by it, whose "
+                  "results processes sharing the topic would split")
+                .byDefault("")
+                .inGroup("Kafka")
+                .as(ParamRole::PartitionKey),
             // Shorter than Kafka's 45 s: a crashed run's partitions go to the next run or the
             // other processes of the group sooner. Brokers accept 6 s and more by default.
             param("session_timeout", ParamType::Duration,

@@ -217,6 +217,7 @@ private:
 void registerAlertThreshold(NodeRegistry& registry) {
     NodeSpec s;
     s.typeId = "alert.threshold";
+    s.keyedBy = "group_by";
     s.displayName = "Threshold alert";
     s.category = "alert";
     s.state = {{"open alerts", 1}, {"watermark", 1}};

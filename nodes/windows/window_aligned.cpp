@@ -229,6 +229,7 @@ NodeSpec alignedWindowSpec(bool hopping) {
     s.displayName = hopping ? "Hopping window" : "Tumbling window";
     s.category = "window";
     s.state = {{"open panes", 1}, {"pending firings", 1}, {"watermark", 1}};
+    s.keyedBy = "group_by";
     s.description =
         hopping
             ? "Aggregates per group over overlapping windows of `size` that start every `slide`."

@@ -208,6 +208,7 @@ void registerSessionWindow(NodeRegistry& registry) {
     s.displayName = "Session window";
     s.category = "window";
     s.state = {{"open sessions", 1}, {"watermark", 1}};
+    s.keyedBy = "group_by";
     s.description =
         "Aggregates per group over sessions: a session ends when `gap` passes without an event.";
     s.inputs = {{"in", "Events with event time", false}};

@@ -75,6 +75,7 @@ private slots:
     void deepNestingIsRefusedWithoutCrashing();
     void validationNamesNodeAndField_data();
     void validationNamesNodeAndField();
+    void windowKeysOtherThanTheTopicsKeyAreAWarning();
     void overridesSetParameters();
     void onlyEditsThatChangeTheRunNeedARestart();
 };
@@ -300,6 +301,55 @@ void TstProject::validationNamesNodeAndField() {
     QFETCH(QString, problem);
     QStringList got = problems(text.toStdString());
     QVERIFY2(got.contains(problem), qPrintable("got:\n" + got.join("\n")));
+}
+
+// A Kafka topic keyed by user_id (source.kafka `keyed_by`) feeding, through a filter, a window per
+// page, a window per user and page, and a running total for the whole stream: the first and the
+// last are warned about, by name; the project stays valid.
+void TstProject::windowKeysOtherThanTheTopicsKeyAreAWarning() {
+    const std::string text = R"json({
+  "edges": [
+    {"from": "in.out", "to": "buys.in"},
+    {"from": "buys.out", "to": "per_page.in"},
+    {"from": "buys.out", "to": "per_user.in"},
+    {"from": "buys.out", "to": "total.in"}
+  ],
+  "format": "riffle-project",
+  "name": "t",
+  "nodes": [
+    {"id": "in", "type": "source.kafka", "params": {"brokers": "127.0.0.1:9", "topic": "clicks",
+     "group": "g", "keyed_by": "user_id", "schema": ["user_id int", "page string"]}},
+    {"id": "buys", "type": "transform.filter", "params": {"where": "page <> ''"}},
+    {"id": "per_page", "type": "window.tumbling", "params": {"group_by": ["page"]}},
+    {"id": "per_user", "type": "window.session", "params": {"group_by": ["page", "user_id"]}},
+    {"id": "total", "type": "aggregate.running", "params": {"group_by": [],
+     "aggregates": [{"name": "n", "expr": "COUNT(*)"}]
+}
+}
+  ],
+  "version": 1
+  })json";
+    NodeRegistry registry;
+    registerBuiltinNodes(registry);
+    auto p = Project::fromJsonText(text);
+    QVERIFY2(p, p.message().c_str());
+    ValidatedGraph g = validateProject(p.value(), registry);
+    QVERIFY2(g.ok(), g.ok() ? "" : g.problems.front().message.c_str());
+    QStringList warnings;
+    for (const Problem& w : g.warnings)
+        warnings << QString::fromStdString(w.nodeId + ": " + w.message);
+    QCOMPARE(warnings,
+             QStringList({"per_page: window `per_page`: it groups by page, but the messages of "
+                          "source `in` are partitioned by user_id (its `keyed_by`): processes "
+                          "sharing them would each give part of a group's result. Add user_id to "
+                          "`group_by`, or key the messages by page",
+                          "total: aggregate `total`: it keeps one group for the whole stream, but "
+                          "the messages of source `in` are partitioned by user_id (its "
+                          "`keyed_by`): processes sharing them would each give part of a group's "
+                          "result. Add user_id to `group_by`, or read them in one process"}));
+    // Without `keyed_by` nothing is known of the topic's partitioning: no warning.
+    (*p).node("in")->params.erase("keyed_by");
+    QVERIFY(validateProject(p.value(), registry).warnings.empty());
 }
 
 void TstProject::overridesSetParameters() {

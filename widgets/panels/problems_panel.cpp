@@ -48,8 +48,9 @@ void ProblemsPanel::setRunProblems(const QStringList& problems) {
 
 void ProblemsPanel::refresh() {
     m_list->clear();
-    const QIcon icon = style()->standardIcon(QStyle::SP_MessageBoxCritical);
-    auto add = [&](const QString& nodeId, const QString& message) {
+    const QIcon error = style()->standardIcon(QStyle::SP_MessageBoxCritical);
+    const QIcon warning = style()->standardIcon(QStyle::SP_MessageBoxWarning);
+    auto add = [&](const QString& nodeId, const QString& message, const QIcon& icon) {
         auto* item = new QTreeWidgetItem(m_list);
         item->setIcon(0, icon);
         item->setText(0, nodeId.isEmpty() ? tr("Project") : m_model->displayTitle(nodeId));
@@ -58,10 +59,14 @@ void ProblemsPanel::refresh() {
         item->setData(0, Qt::UserRole, nodeId);
     };
     for (const Problem& p : m_model->validated().problems)
-        add(QString::fromStdString(p.nodeId), QString::fromStdString(p.message));
-    for (const QString& p : m_runProblems) add(QString(), p);
+        add(QString::fromStdString(p.nodeId), QString::fromStdString(p.message), error);
+    for (const QString& p : m_runProblems) add(QString(), p, error);
     const int n = m_list->topLevelItemCount();
-    static_cast<QStackedLayout*>(layout()->itemAt(0)->layout())->setCurrentIndex(n ? 1 : 0);
+    // Warnings show too, but do not count: the project runs with them.
+    for (const Problem& p : m_model->validated().warnings)
+        add(QString::fromStdString(p.nodeId), QString::fromStdString(p.message), warning);
+    static_cast<QStackedLayout*>(layout()->itemAt(0)->layout())
+        ->setCurrentIndex(m_list->topLevelItemCount() ? 1 : 0);
     if (n != m_count) {
         m_count = n;
         emit countChanged(n);

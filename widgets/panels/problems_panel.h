@@ -1,7 +1,8 @@
 #pragma once
 // The Problems tab: every validation problem of the project, one line each, with the node it
-// belongs to. Clicking a line asks to select that node on the canvas. It follows the model's
-// validationChanged signal, so a fix makes its line disappear as the user types.
+// belongs to, then its warnings (which do not count and do not stop a run). Clicking a line asks to
+// select that node on the canvas. It follows the model's validationChanged signal, so a fix makes
+// its line disappear as the user types.
 //
 // Threading: GUI thread only.
 #include <QWidget>

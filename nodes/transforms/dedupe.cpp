@@ -25,6 +25,7 @@
 #include <queue>
 #include <unordered_map>
 
+#include "engine/core/time_format.h"
 #include "engine/expr/expression.h"
 #include "engine/graph/node_registry.h"
 #include "nodes/register_builtin_nodes.h"
@@ -198,9 +199,37 @@ void registerDedupe(NodeRegistry& registry) {
     s.createOperator = [](const OperatorContext& ctx) {
         return std::make_unique<DedupeOperator>(ctx);
     };
-    s.noFlinkExport =
-        "its Flink SQL export is not written yet (Flink's deduplication is ROW_NUMBER() over the "
-        "key, keeping the first row)";
+    // Flink's window deduplication: the first event of each key in each tumbling window of
+    // `within`, which is Riffle's rule wherever a repeat falls in the window of its first.
+    s.exportFlink = [](const FlinkExportContext& ctx) -> Result<FlinkExportPart> {
+        using R = Result<FlinkExportPart>;
+        const Schema& in = *ctx.inputs.at(0).schema;
+        for (const Field& f : in.fields())
+            if (flink::addedByWindow(f.name))
+                return R::error("its input has `" + f.name +
+                                "`, a name Flink's deduplication window gives its own column; "
+                                "deduplicate before the window, or rename it in a map");
+        auto key = flink::expression(ctx.config.getString("key"));
+        if (!key) return R::error("`key`: " + key.message());
+        FlinkExportPart part;
+        part.statements.push_back(
+            "CREATE VIEW " + ctx.relation + " AS\nSELECT " + flink::columns(in) +
+            "\nFROM (\n  SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end, "
+            "`_riffle_dedupe_key` ORDER BY `_time` ASC) AS `_riffle_row`\n  FROM (SELECT *, " +
+            *key + " AS `_riffle_dedupe_key` FROM TABLE(TUMBLE(TABLE " + ctx.inputs.at(0).relation +
+            ", DESCRIPTOR(`_time`), " + flink::interval(ctx.config.getDurationUs("within")) +
+            "))))\nWHERE `_riffle_row` = 1");
+        part.notes.push_back(
+            "Flink keeps the first event of a key in each " +
+            formatDuration(ctx.config.getDurationUs("within")) +
+            " tumbling window and emits it when the window closes; Riffle drops a repeat closer "
+            "than that to the key's last passed event, at once. The same events pass when a "
+            "repeat has the time of its first (a message delivered twice)");
+        part.notes.push_back(
+            "events with a NULL key are one key in Flink (one passes per window); in Riffle "
+            "every one passes");
+        return part;
+    };
     registry.add(std::move(s));
 }
 

@@ -590,6 +590,63 @@ private:
     std::vector<int64_t> m_match;
 };
 
+// Flink: an event-time temporal join (LEFT JOIN ... FOR SYSTEM_TIME AS OF the event's `_time`)
+// against the CSV file as a versioned table whose every row is valid from 1970 on: each event
+// meets the whole table, and the join emits each event once (append-only), as Riffle's lookup.
+Result<FlinkExportPart> exportLookup(const FlinkExportContext& ctx) {
+    using R = Result<FlinkExportPart>;
+    const Schema& in = *ctx.inputs.at(0).schema;
+    auto plan = planLookup(ctx.config, in);
+    if (!plan) return R::error(plan.message());
+    if (plan->source.kind != TableKind::Csv)
+        return R::error(
+            "Flink cannot read an SQLite table (its JDBC connector has no SQLite dialect); "
+            "write the table as a CSV file and look up in that");
+    const std::string table = flink::quote(ctx.nodeId + "__table");
+    const Field& keyField = plan->tableFields[static_cast<size_t>(plan->keyColumn)];
+    std::string create = "CREATE TABLE " + table + " (\n";
+    for (const Field& f : plan->tableFields) {
+        if (f.type == Type::Time)
+            return R::error("the table's column `" + f.name +
+                            "` holds times, which Flink's CSV format reads otherwise; leave the "
+                            "lookup's times as text to export");
+        create += "  " + flink::quote(f.name) + " " + flink::typeName(f.type) + ",\n";
+    }
+    create +=
+        "  `_riffle_version` AS CAST(TIMESTAMP '1970-01-01 00:00:00' AS TIMESTAMP(3)),\n"
+        "  WATERMARK FOR `_riffle_version` AS `_riffle_version`,\n"
+        "  PRIMARY KEY (" +
+        flink::quote(keyField.name) +
+        ") NOT ENFORCED\n) WITH (\n  'connector' = 'filesystem',\n  'path' = " +
+        flink::literal(plan->source.path) +
+        ",\n  'format' = 'csv',\n  'csv.ignore-parse-errors' = 'true'\n)";
+    auto key = flink::expression(ctx.config.getString("key"));
+    if (!key) return R::error("`key`: " + key.message());
+    std::string select;
+    for (const Field& f : in.fields())
+        select += (select.empty() ? "" : ", ") + std::string("S.") + flink::quote(f.name);
+    for (int c : plan->addColumns) {
+        const std::string name = flink::quote(plan->tableFields[static_cast<size_t>(c)].name);
+        select += ", T." + name + " AS " + name;
+    }
+    FlinkExportPart part;
+    part.statements.push_back(std::move(create));
+    part.statements.push_back("CREATE VIEW " + ctx.relation + " AS\nSELECT " + select +
+                              "\nFROM (SELECT *, " + *key + " AS `_riffle_lookup_key` FROM " +
+                              ctx.inputs.at(0).relation + ") AS S\nLEFT JOIN " + table +
+                              " FOR SYSTEM_TIME AS OF S.`_time` AS T\nON S.`_riffle_lookup_key` "
+                              "= T." +
+                              flink::quote(keyField.name));
+    part.notes.push_back(
+        "Flink emits an event once the watermark passes it (a temporal join), Riffle at once; "
+        "of table rows with the same key Flink keeps one of its choice, Riffle the first");
+    part.notes.push_back(
+        "Flink's CSV format has no header option: the header row is skipped as a row that does "
+        "not parse (when every column is text it is read as a row, whose key is the key "
+        "column's name)");
+    return part;
+}
+
 }  // namespace
 
 void registerLookup(NodeRegistry& registry) {
@@ -639,9 +696,7 @@ void registerLookup(NodeRegistry& registry) {
     s.createOperator = [](const OperatorContext& ctx) {
         return std::make_unique<LookupOperator>(ctx);
     };
-    s.noFlinkExport =
-        "its Flink SQL export is not written yet (a lookup join against a filesystem or JDBC "
-        "table)";
+    s.exportFlink = exportLookup;
     registry.add(std::move(s));
 }
 

@@ -152,8 +152,34 @@ void registerRunningAggregate(NodeRegistry& registry) {
     s.createOperator = [](const OperatorContext& ctx) {
         return std::make_unique<running::RunningAggregateOperator>(ctx);
     };
-    s.noFlinkExport =
-        "its Flink SQL export is not written yet (a non-windowed GROUP BY, which updates its rows)";
+    // Flink: an OVER aggregation from the start of the stream to each event, per group, which
+    // emits one row per event and never updates one it wrote (a GROUP BY would).
+    s.exportFlink = [](const FlinkExportContext& ctx) -> Result<FlinkExportPart> {
+        using R = Result<FlinkExportPart>;
+        FlinkExportPart part;
+        std::string select = "`_time`", partition;
+        for (const std::string& g : ctx.config.getStringList("group_by")) {
+            select += ", " + flink::quote(g);
+            partition += (partition.empty() ? "PARTITION BY " : ", ") + flink::quote(g);
+        }
+        for (const NamedExpr& a : ctx.config.getNamedExprs("aggregates")) {
+            auto sql = flinkAggregate(a, part.notes);
+            if (!sql) return R::error(sql.message());
+            select += ", " + *sql + " OVER w AS " + flink::quote(a.name);
+        }
+        part.statements.push_back("CREATE VIEW " + ctx.relation + " AS\nSELECT " + select +
+                                  "\nFROM " + ctx.inputs.at(0).relation + "\nWINDOW w AS (" +
+                                  partition + (partition.empty() ? "" : " ") +
+                                  "ORDER BY `_time` ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT "
+                                  "ROW)");
+        part.notes.push_back(
+            "Flink emits a group's totals after each event, in event-time order once the "
+            "watermark passes it, and drops late events; Riffle emits them once per batch " +
+            std::string(ctx.config.getDurationUs("emit_every") > 0 ? "(here every `emit_every`) "
+                                                                   : "") +
+            "in arrival order and counts every event. Each group's last totals are the same");
+        return part;
+    };
     registry.add(std::move(s));
 }
 

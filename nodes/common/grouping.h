@@ -18,6 +18,10 @@ Result<std::vector<Field>> groupedAggregateFields(const std::vector<std::string>
                                                   const std::vector<NamedExpr>& aggregates,
                                                   const Schema& input);
 
+// An aggregate call in Flink SQL (`AVG(CAST(x AS DOUBLE))`, Riffle's AVG of ints being a float),
+// with a note for each difference Flink's result has, or why Flink has no streaming equivalent.
+Result<std::string> flinkAggregate(const NamedExpr& aggregate, std::vector<std::string>& notes);
+
 // Encodes the group_by values of a row into a compact byte string (type-tagged), so that groups
 // can live in a hash map keyed by it.
 class GroupKeyEncoder {

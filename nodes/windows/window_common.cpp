@@ -128,37 +128,9 @@ Result<FlinkExportPart> windowFlinkView(const FlinkExportContext& ctx,
         groupBy += ", " + flink::quote(g);
     }
     for (const NamedExpr& a : w.aggregates) {
-        auto translated = flink::expression(a.expr);
-        if (!translated) return R::error("aggregate `" + a.name + "`: " + translated.message());
-        const std::string& expr = *translated;
-        // NAME(args): the translation writes the function's name upper case, then its arguments.
-        const size_t open = expr.find('(');
-        if (open == std::string::npos || expr.back() != ')')
-            return R::error("aggregate `" + a.name + "` is not a call");
-        const std::string name = expr.substr(0, open);
-        const std::string args = expr.substr(open + 1, expr.size() - open - 2);
-        std::string sql;
-        if (name == "AVG") {
-            sql = "AVG(CAST(" + args + " AS DOUBLE))";  // Flink's AVG of BIGINT is a BIGINT
-        } else if (name == "STDDEV") {
-            sql = "STDDEV_SAMP(CAST(" + args + " AS DOUBLE))";
-        } else if (name == "PERCENTILE") {
-            sql = "PERCENTILE(" + args + ")";
-            part.notes.push_back("`" + a.name +
-                                 "`: Flink's PERCENTILE is exact (interpolated between ranks), "
-                                 "Riffle's is within 0.5 % of a value of the stream (DDSketch)");
-        } else if (name == "APPROX_COUNT_DISTINCT") {
-            sql = "COUNT(DISTINCT " + args + ")";
-            part.notes.push_back("`" + a.name +
-                                 "`: Flink counts exactly (COUNT(DISTINCT), which keeps every "
-                                 "value), Riffle's HyperLogLog is nearly always within 2 %");
-        } else if (name == "COUNT" || name == "SUM" || name == "MIN" || name == "MAX" ||
-                   name == "FIRST_VALUE" || name == "LAST_VALUE") {
-            sql = expr;
-        } else {
-            return R::error("aggregate `" + a.name + "`: Flink SQL has no streaming " + name);
-        }
-        select += ", " + sql + " AS " + flink::quote(a.name);
+        auto sql = flinkAggregate(a, part.notes);
+        if (!sql) return R::error(sql.message());
+        select += ", " + *sql + " AS " + flink::quote(a.name);
     }
     select += ", window_start AS `window_start`, window_end AS `window_end`, TRUE AS `final`";
     part.statements.push_back("CREATE VIEW " + ctx.relation + " AS\nSELECT " + select +

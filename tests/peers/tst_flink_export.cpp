@@ -1039,6 +1039,90 @@ private slots:
         }
     }
 
+    // Purchases a little out of order -> running totals per user (count, sum, max, average,
+    // distinct pages) -> file: each user's last totals are the same on Flink (an OVER
+    // aggregation), the distinct count within 2 % (Riffle's HyperLogLog).
+    void runningTotalsEndTheSameOnFlink() {
+        QTemporaryDir dir;
+        {
+            QFile f(dir.filePath("purchases.jsonl"));
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            uint32_t seed = 5;
+            auto next = [&] {
+                seed = seed * 1664525u + 1013904223u;
+                return seed >> 8;
+            };
+            for (int i = 0; i < 4000; ++i) {
+                const Json row = {{"ts", kStartMs + i * 30 - static_cast<int64_t>(next() % 800)},
+                                  {"user", "u" + std::to_string(next() % 40)},
+                                  {"page", "/p/" + std::to_string(next() % 60)},
+                                  {"amount", next() % 500}};
+                f.write(QByteArray::fromStdString(row.dump()) + '\n');
+            }
+        }
+        const Json aggregates =
+            Json::array({{{"name", "n"}, {"expr", "COUNT(*)"}},
+                         {{"name", "spent"}, {"expr", "SUM(amount)"}},
+                         {{"name", "top"}, {"expr", "MAX(amount)"}},
+                         {{"name", "mean"}, {"expr", "AVG(amount)"}},
+                         {{"name", "pages"}, {"expr", "APPROX_COUNT_DISTINCT(page)"}}});
+        const Json project = {
+            {"format", "riffle-project"},
+            {"version", 1},
+            {"name", "running"},
+            {"nodes",
+             Json::array(
+                 {{{"id", "purchases"},
+                   {"type", "source.file"},
+                   {"params", fileSourceParams(
+                                  "purchases.jsonl",
+                                  {"ts int", "user string", "page string", "amount int"}, "2s")}},
+                  {{"id", "totals"},
+                   {"type", "aggregate.running"},
+                   {"params", {{"group_by", {"user"}}, {"aggregates", aggregates}}}},
+                  {{"id", "out"}, {"type", "sink.file"}, {"params", {{"path", "riffle.jsonl"}}}}})},
+            {"edges", Json::array({{{"from", "purchases.out"}, {"to", "totals.in"}},
+                                   {{"from", "totals.out"}, {"to", "out.in"}}})}};
+        const QString path = dir.filePath("running.riffle");
+        writeJson(path, project);
+        RunResult r = run(RIFFLE_RUN_BIN, {path});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QString sql = dir.filePath("running.sql");
+        r = run(RIFFLE_RUN_BIN,
+                {"--export", "flink-sql", path, "--out", sql, "--set", "out.path=flink.jsonl"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        r = run(riffle::test::KafkaPeer::script(), {"flink-sql", sql}, 600000);
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        // Each user's last totals: the row with the highest count.
+        auto last = [](const std::vector<Json>& rows) {
+            std::map<std::string, Json> out;
+            for (const Json& j : rows) {
+                Json& kept = out[j["user"].get<std::string>()];
+                if (kept.is_null() || j["n"].get<int64_t>() > kept["n"].get<int64_t>()) kept = j;
+            }
+            return out;
+        };
+        const auto ours = last(jsonRows(dir.filePath("riffle.jsonl")));
+        const auto theirs = last(jsonRows(dir.filePath("flink.jsonl")));
+        QCOMPARE(ours.size(), size_t{40});
+        QCOMPARE(theirs.size(), ours.size());
+        int64_t events = 0;
+        for (const auto& [user, row] : ours) {
+            const Json& other = theirs.at(user);
+            for (const char* exact : {"n", "spent", "top"})
+                QVERIFY2(
+                    row[exact] == other[exact],
+                    qPrintable(QString::fromStdString(user + ": " + row.dump() + " in Riffle, " +
+                                                      other.dump() + " in Flink")));
+            QVERIFY(std::abs(row["mean"].get<double>() - other["mean"].get<double>()) <=
+                    1e-9 * 500);
+            QVERIFY(std::abs(row["pages"].get<double>() - other["pages"].get<double>()) <=
+                    0.02 * other["pages"].get<double>());
+            events += row["n"].get<int64_t>();
+        }
+        QCOMPARE(events, int64_t{4000});
+    }
+
     // A node without a Flink equivalent refuses the export, named, with its reason.
     void aNodeWithoutAFlinkEquivalentIsRefusedByName() {
         const QString example =

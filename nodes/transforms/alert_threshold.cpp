@@ -212,6 +212,56 @@ private:
     std::string m_text;
 };
 
+// Flink, for `for` = 0s: the rows where a group's condition changes, found with LAG over the
+// group in event-time order: 'firing' where it turns true, 'resolved' where it turns false, whose
+// `since` is the time of the firing row before it.
+Result<FlinkExportPart> exportAlert(const FlinkExportContext& ctx) {
+    using R = Result<FlinkExportPart>;
+    if (ctx.config.getDurationUs("for") > 0)
+        return R::error(
+            "Flink SQL has no alert that waits for a condition to hold a while (`for`); set "
+            "`for` to 0s to export");
+    const Schema& in = *ctx.inputs.at(0).schema;
+    auto plan = planAlert(ctx.config, in);
+    if (!plan) return R::error(plan.message());
+    auto condition = flink::expression(ctx.config.getString("condition"));
+    if (!condition) return R::error("`condition`: " + condition.message());
+    std::string groups, over = "ORDER BY `_time`";
+    for (const std::string& g : ctx.config.getStringList("group_by"))
+        groups += (groups.empty() ? "" : ", ") + flink::quote(g);
+    if (!groups.empty()) over = "PARTITION BY " + groups + " " + over;
+    std::string message;
+    for (const MessagePart& m : plan->message)
+        message += (message.empty() ? "" : ", ") +
+                   (m.column < 0 ? flink::literal(m.text)
+                                 : "COALESCE(CAST(" +
+                                       flink::quote(in.field(static_cast<size_t>(m.column)).name) +
+                                       " AS STRING), 'NULL')");
+    if (message.empty()) message = "''";
+    const std::string changes = flink::quote(ctx.nodeId + "__changes");
+    FlinkExportPart part;
+    part.statements.push_back(
+        "CREATE VIEW " + changes +
+        " AS\nSELECT * FROM (\n  SELECT *, COALESCE(LAG(`_riffle_holds`) OVER (" + over +
+        "), FALSE) AS `_riffle_held`\n  FROM (SELECT *, COALESCE(" + *condition +
+        ", FALSE) AS `_riffle_holds` FROM " + ctx.inputs.at(0).relation +
+        "))\nWHERE `_riffle_holds` <> `_riffle_held`");
+    part.statements.push_back(
+        "CREATE VIEW " + ctx.relation + " AS\nSELECT `_time`" + (groups.empty() ? "" : ", ") +
+        groups +
+        ",\n  CASE WHEN `_riffle_holds` THEN 'firing' ELSE 'resolved' END AS `state`,\n  CASE "
+        "WHEN `_riffle_holds` THEN CAST(`_time` AS TIMESTAMP(3)) ELSE LAG(CAST(`_time` AS "
+        "TIMESTAMP(3))) OVER (" +
+        over + ") END AS `since`,\n  CONCAT(" + message + ") AS `message`\nFROM " + changes);
+    part.notes.push_back(
+        "Flink judges a group's events in event-time order once the watermark passes them and "
+        "drops late ones; Riffle judges them in arrival order");
+    part.notes.push_back(
+        "values in `message` are written by Flink's CAST(... AS STRING): floats as Java writes "
+        "them (1.0E7), times as yyyy-MM-dd HH:mm:ss.SSS, booleans as TRUE / FALSE");
+    return part;
+}
+
 }  // namespace
 
 void registerAlertThreshold(NodeRegistry& registry) {
@@ -260,9 +310,7 @@ void registerAlertThreshold(NodeRegistry& registry) {
     s.createOperator = [](const OperatorContext& ctx) {
         return std::make_unique<AlertThresholdOperator>(ctx);
     };
-    s.noFlinkExport =
-        "Flink SQL has no alert with a `for` duration and a resolve event; a filter over a "
-        "window's result is the nearest";
+    s.exportFlink = exportAlert;
     registry.add(std::move(s));
 }
 

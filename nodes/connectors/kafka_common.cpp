@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cctype>
+
 #include "engine/core/json_text.h"
 #include "engine/graph/secrets.h"
 
@@ -207,13 +209,61 @@ Result<KafkaConfPtr> makeKafkaConf(const NodeConfig& config, KafkaLinkWatch* wat
     return R(std::move(conf));
 }
 
-Result<std::string> kafkaFlinkOptions(const NodeConfig& c) {
-    if (c.getString("security_protocol") != "plaintext")
-        return Result<std::string>::error(
-            "the export of Kafka's SASL and SSL settings is not written yet");
-    return "  'connector' = 'kafka',\n  'topic' = " + flink::literal(c.getString("topic")) +
-           ",\n  'properties.bootstrap.servers' = " + flink::literal(c.getString("brokers")) +
-           ",\n";
+Result<std::string> kafkaFlinkOptions(const NodeConfig& c, std::vector<std::string>& notes) {
+    using R = Result<std::string>;
+    std::string out =
+        "  'connector' = 'kafka',\n  'topic' = " + flink::literal(c.getString("topic")) +
+        ",\n  'properties.bootstrap.servers' = " + flink::literal(c.getString("brokers")) + ",\n";
+    const std::string protocol = c.getString("security_protocol");
+    if (protocol == "plaintext") return out;
+    auto option = [&out](const std::string& name, const std::string& value) {
+        out += "  'properties." + name + "' = " + flink::literal(value) + ",\n";
+    };
+    std::string upper = protocol;
+    for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    option("security.protocol", upper);
+    if (protocol.rfind("sasl", 0) == 0) {
+        // The password stays out of the script: Riffle's ${env:NAME} is read by Kafka's own
+        // environment-variable config provider when Flink's Kafka client starts.
+        const std::string password = c.getString("password");
+        const bool fromEnv = password.rfind("${env:", 0) == 0 && password.back() == '}' &&
+                             password.find('}') == password.size() - 1;
+        if (!password.empty() && !fromEnv)
+            return R::error(
+                "`password` " + password +
+                " cannot be handed to Flink without writing it into the script; give it as "
+                "${env:NAME}, which Kafka's client reads from Flink's environment");
+        const std::string mechanism = c.getString("sasl_mechanism");
+        option("sasl.mechanism", mechanism);
+        const std::string module = mechanism == "PLAIN"
+                                       ? "org.apache.kafka.common.security.plain.PlainLoginModule"
+                                       : "org.apache.kafka.common.security.scram.ScramLoginModule";
+        auto jaasQuoted = [](const std::string& v) {
+            std::string q = "\"";
+            for (char ch : v)
+                q += ch == '"' || ch == '\\' ? std::string("\\") + ch : std::string(1, ch);
+            return q + "\"";
+        };
+        option("sasl.jaas.config", module +
+                                       " required username=" + jaasQuoted(c.getString("username")) +
+                                       " password=" + jaasQuoted(password) + ";");
+        if (fromEnv) {
+            notes.push_back(
+                "the SASL password is read by Flink's Kafka client from the "
+                "environment variable " +
+                password.substr(6, password.size() - 7) +
+                " (Kafka's EnvVarConfigProvider): set it where the job runs");
+            option("config.providers", "env");
+            option("config.providers.env.class",
+                   "org.apache.kafka.common.config.provider.EnvVarConfigProvider");
+        }
+    }
+    const std::string ca = c.getString("ca_file").empty() ? "" : c.getPath("ca_file");
+    if (protocol.find("ssl") != std::string::npos && !ca.empty()) {
+        option("ssl.truststore.type", "PEM");
+        option("ssl.truststore.location", ca);
+    }
+    return out;
 }
 
 }  // namespace riffle

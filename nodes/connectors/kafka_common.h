@@ -65,7 +65,9 @@ private:
 Result<KafkaConfPtr> makeKafkaConf(const NodeConfig& config, KafkaLinkWatch* watch);
 
 // The WITH options of Flink's Kafka connector for a Kafka node's export (NodeSpec::exportFlink):
-// connector, topic and brokers, or an error for what the export does not write (SASL, SSL).
-Result<std::string> kafkaFlinkOptions(const NodeConfig& config);
+// connector, topic, brokers and the SASL / SSL settings (a CA file as a PEM trust store), with
+// the notes for the script; an error for a password that would have to be written into it (only
+// ${env:NAME} is handed on, to Kafka's environment-variable config provider).
+Result<std::string> kafkaFlinkOptions(const NodeConfig& config, std::vector<std::string>& notes);
 
 }  // namespace riffle

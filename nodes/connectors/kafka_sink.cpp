@@ -354,7 +354,8 @@ void registerKafkaSink(NodeRegistry& registry) {
     spec.exportFlink = [](const FlinkExportContext& ctx) -> Result<FlinkExportPart> {
         using R = Result<FlinkExportPart>;
         const NodeConfig& c = ctx.config;
-        auto options = kafkaFlinkOptions(c);
+        std::vector<std::string> notes;
+        auto options = kafkaFlinkOptions(c, notes);
         if (!options) return R::error(options.message());
         std::string with = *options, keyColumn, keySelect;
         const std::string format = c.getString("format") == "csv" ? "'csv'" : "'json'";
@@ -371,6 +372,7 @@ void registerKafkaSink(NodeRegistry& registry) {
                     format + ",\n  'value.fields-include' = 'EXCEPT_KEY'";
         }
         FlinkExportPart part = flink::sinkTable(ctx, with, keyColumn, keySelect);
+        part.notes.insert(part.notes.begin(), notes.begin(), notes.end());
         part.notes.push_back(
             "times are written as yyyy-MM-dd HH:mm:ss.SSS (Riffle: ISO-8601 with "
             "a Z)");

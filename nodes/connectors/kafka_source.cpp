@@ -452,7 +452,8 @@ void registerKafkaSource(NodeRegistry& registry) {
         const NodeConfig& c = ctx.config;
         if (c.getString("format") != "json")
             return R::error("only a JSON source's export is written yet");
-        auto options = kafkaFlinkOptions(c);
+        std::vector<std::string> notes;
+        auto options = kafkaFlinkOptions(c, notes);
         if (!options) return R::error(options.message());
         auto time = flink::eventTime(c);
         if (!time) return R::error(time.message());
@@ -464,6 +465,7 @@ void registerKafkaSource(NodeRegistry& registry) {
             {"timestamp", "TIMESTAMP_LTZ(3) METADATA VIRTUAL"},
             {"key", "STRING"}};
         FlinkExportPart part;
+        part.notes = std::move(notes);
         std::string create = "CREATE TABLE " + ctx.relation + " (\n";
         for (const Field& f : ctx.output->fields()) {
             if (f.name == kTimeField) continue;

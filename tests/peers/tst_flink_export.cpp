@@ -635,6 +635,89 @@ private slots:
         }
     }
 
+    // Kafka over SASL/PLAIN -> filter -> Kafka over SSL on the real broker, run by Flink from the
+    // exported script: the password reaches Flink's Kafka client from the environment
+    // (${env:NAME}, never written into the script), the CA file as a PEM trust store; every even
+    // id arrives once. A password from Riffle's secret store is refused.
+    void kafkaOverSaslAndSslRunsOnFlink() {
+        riffle::test::KafkaPeer kafka;
+        kafka.withSecuredListeners();
+        QString problem = kafka.start();
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        QVERIFY(kafka.createTopic("secured_in", 3).isEmpty());
+        QVERIFY(kafka.createTopic("secured_out", 1).isEmpty());
+        QStringList lines;
+        for (int i = 0; i < 500; ++i)
+            lines << QStringLiteral("k%1\t{\"ts\": %2, \"id\": %1}").arg(i).arg(kStartMs + i * 10);
+        QVERIFY(kafka.produce("secured_in", lines).isEmpty());
+        qputenv("RIFFLE_TEST_KAFKA_PASSWORD", "riffle-secret");
+        const Json project = {
+            {"format", "riffle-project"},
+            {"version", 1},
+            {"name", "secured"},
+            {"nodes", Json::array({{{"id", "in"},
+                                    {"type", "source.kafka"},
+                                    {"params",
+                                     {{"brokers", kafka.saslBootstrap().toStdString()},
+                                      {"security_protocol", "sasl_plaintext"},
+                                      {"username", "riffle"},
+                                      {"password", "${env:RIFFLE_TEST_KAFKA_PASSWORD}"},
+                                      {"topic", "secured_in"},
+                                      {"group", "g-flink"},
+                                      {"start", "earliest"},
+                                      {"schema", {"ts int", "id int"}},
+                                      {"time_field", "ts"},
+                                      {"time_format", "epoch_ms"}}}},
+                                   {{"id", "even"},
+                                    {"type", "transform.filter"},
+                                    {"params", {{"where", "id % 2 = 0"}}}},
+                                   {{"id", "out"},
+                                    {"type", "sink.kafka"},
+                                    {"params",
+                                     {{"brokers", kafka.sslBootstrap().toStdString()},
+                                      {"security_protocol", "ssl"},
+                                      {"ca_file", kafka.caFile().toStdString()},
+                                      {"topic", "secured_out"}}}}})},
+            {"edges", Json::array({{{"from", "in.out"}, {"to", "even.in"}},
+                                   {{"from", "even.out"}, {"to", "out.in"}}})}};
+        QTemporaryDir dir;
+        const QString path = dir.filePath("secured.riffle");
+        writeJson(path, project);
+        const QString sql = dir.filePath("job.sql");
+        RunResult r = run(RIFFLE_RUN_BIN, {"--export", "flink-sql", path, "--out", sql});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QFile script(sql);
+        QVERIFY(script.open(QIODevice::ReadWrite));
+        QString text = QString::fromUtf8(script.readAll());
+        QVERIFY(!text.contains("riffle-secret"));
+        QVERIFY(text.contains("password=\"${env:RIFFLE_TEST_KAFKA_PASSWORD}\""));
+        QVERIFY(text.contains("environment variable RIFFLE_TEST_KAFKA_PASSWORD"));
+        text.replace("'scan.startup.mode' = 'group-offsets',",
+                     "'scan.startup.mode' = 'group-offsets',\n  'scan.bounded.mode' = "
+                     "'latest-offset',");
+        script.resize(0);
+        script.write(text.toUtf8());
+        script.close();
+        r = run(riffle::test::KafkaPeer::script(), {"flink-sql", sql}, 600000);
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        std::map<int64_t, int> ids;
+        for (const QString& line : kafka.consumeAll("secured_out"))
+            ++ids[Json::parse(line.toStdString())["id"].get<int64_t>()];
+        QCOMPARE(ids.size(), size_t{250});
+        for (const auto& [id, count] : ids) {
+            QCOMPARE(id % 2, int64_t{0});
+            QCOMPARE(count, 1);
+        }
+
+        r = run(RIFFLE_RUN_BIN,
+                {"--export", "flink-sql", path, "--set", "in.password=${secret:kafka}"});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("source `in`: `password` ${secret:kafka} cannot be handed to "
+                                "Flink without writing it into the script; give it as "
+                                "${env:NAME}"),
+                 qPrintable(r.err));
+    }
+
     // Two files of different schemas -> union -> session window per user -> file: the union's
     // missing field is NULL and its widened number a DOUBLE in Flink too, and every session
     // (start, end, count, sum) is the same.

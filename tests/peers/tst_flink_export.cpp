@@ -1,8 +1,8 @@
 // `riffle-run --export flink-sql` proven against a real Apache Flink (2.2, tests/peers/): the same
 // project runs in Riffle and, exported, on Flink's MiniCluster over the same events, and the
 // results are compared row by row: windows over a file, the click_analytics example and Nexmark
-// q1, q2, q3, q5, q7 and q8 over recorded generator output, a union feeding session windows, and
-// Kafka -> window -> Kafka on the real broker. The exported scripts are golden
+// q0, q1, q2, q3, q5, q7 and q8 over recorded generator output, a union feeding session windows,
+// and Kafka -> window -> Kafka on the real broker. The exported scripts are golden
 // (tests/peers/golden/), so a change to the export shows in review; RIFFLE_EXPORT_UPDATE=1 rewrites
 // them. Nodes that cannot be exported refuse with their reason.
 #include <QtTest/QtTest>
@@ -818,7 +818,7 @@ private slots:
         qInfo("%zu sessions equal", ours.size());
     }
 
-    // Nexmark q1, q2, q3, q5, q7 and q8 over recorded event files: the generator's persons,
+    // Nexmark q0, q1, q2, q3, q5, q7 and q8 over recorded event files: the generator's persons,
     // auctions and bids (its 1 µs steps stretched to 1 ms, so 120 000 events span 2 minutes) are
     // read by each query in place of its generator, in Riffle and, exported, on Flink; the rows
     // are the same (q1's price to 1e-9). q3, q7 and q8 are window joins. q5 exports with
@@ -831,7 +831,7 @@ private slots:
         RunResult r = run(RIFFLE_RUN_BIN, {dir.filePath("record.riffle")});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
 
-        for (const char* query : {"q1", "q2", "q3", "q5", "q7", "q8"}) {
+        for (const char* query : {"q0", "q1", "q2", "q3", "q5", "q7", "q8"}) {
             Json project = readJson(QStringLiteral(RIFFLE_SOURCE_DIR "/projects/nexmark/") + query +
                                     ".riffle");
             riffle::nexmark_files::readRecordedFiles(project);

@@ -230,18 +230,28 @@ std::map<std::string, Json> byKey(const std::vector<Json>& rows,
 
 // Every row but its `_time` (written differently), times to the second, in a canonical order.
 std::vector<Json> canonicalRows(const std::vector<Json>& in) {
-    static const QRegularExpression time("^\\d{4}-\\d\\d-\\d\\d[T ]\\d\\d:\\d\\d:\\d\\d");
-    std::vector<Json> out;
+    // A time as text: yyyy-mm-dd, then T or a space, then hh:mm:ss.
+    auto isTime = [](const std::string& v) {
+        if (v.size() < 19 || (v[10] != 'T' && v[10] != ' ')) return false;
+        for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18})
+            if (!std::isdigit(static_cast<unsigned char>(v[i]))) return false;
+        return v[4] == '-' && v[7] == '-' && v[13] == ':' && v[16] == ':';
+    };
+    std::vector<std::pair<std::string, Json>> keyed;  // each row's text once, to sort by
+    keyed.reserve(in.size());
     for (Json j : in) {
         j.erase("_time");
         for (auto& [name, value] : j.items())
-            if (value.is_string() &&
-                time.match(QString::fromStdString(value.get<std::string>())).hasMatch())
+            if (value.is_string() && isTime(value.get_ref<const std::string&>()))
                 value = second(value);
-        out.push_back(std::move(j));
+        std::string text = j.dump();
+        keyed.emplace_back(std::move(text), std::move(j));
     }
-    std::sort(out.begin(), out.end(),
-              [](const Json& a, const Json& b) { return a.dump() < b.dump(); });
+    std::sort(keyed.begin(), keyed.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<Json> out;
+    out.reserve(keyed.size());
+    for (auto& [text, row] : keyed) out.push_back(std::move(row));
     return out;
 }
 

@@ -39,14 +39,14 @@ void warnAboutPartitioning(ValidatedGraph& g) {
         if (n.spec->keyedBy.empty()) continue;
         const std::vector<std::string> keys = n.config.getStringList(n.spec->keyedBy);
         // Every source upstream.
-        std::vector<size_t> todo = {i};
+        std::vector<size_t> toVisit = {i};
         std::set<size_t> seen = {i};
-        while (!todo.empty()) {
-            const LogicalNode& up = g.nodes[todo.back()];
-            todo.pop_back();
+        while (!toVisit.empty()) {
+            const LogicalNode& up = g.nodes[toVisit.back()];
+            toVisit.pop_back();
             for (int ei : up.inEdges) {
                 const size_t from = static_cast<size_t>(g.edges[static_cast<size_t>(ei)].from);
-                if (seen.insert(from).second) todo.push_back(from);
+                if (seen.insert(from).second) toVisit.push_back(from);
             }
             const ParamSpec* keyParam = up.spec->paramWithRole(ParamRole::PartitionKey);
             if (!keyParam) continue;

@@ -321,6 +321,30 @@ Json recordedClicks() {
         "2s");
 }
 
+// Runs `project` (written as DIR/NAME.riffle) with riffle-run, then its Flink SQL export on
+// Flink, every sink.file of it writing `flink_` + its path there. riffle-run's output goes to
+// `riffleOutput` when given. "" or what failed.
+QString runInRiffleAndOnFlink(const QTemporaryDir& dir, const QString& name, const Json& project,
+                              QString* riffleOutput = nullptr) {
+    const QString path = dir.filePath(name + ".riffle");
+    writeJson(path, project);
+    RunResult r = run(RIFFLE_RUN_BIN, {path});
+    if (riffleOutput) *riffleOutput = r.out + r.err;
+    if (r.exitCode != 0) return "riffle-run: " + r.err;
+    const QString sql = dir.filePath(name + ".sql");
+    QStringList args = {"--export", "flink-sql", path, "--out", sql};
+    for (const Json& node : project["nodes"])
+        if (node["type"] == "sink.file")
+            args << "--set"
+                 << QString::fromStdString(node["id"].get<std::string>() + ".path=flink_" +
+                                           node["params"]["path"].get<std::string>());
+    r = run(RIFFLE_RUN_BIN, args);
+    if (r.exitCode != 0) return "the export: " + r.err;
+    r = run(riffle::test::KafkaPeer::script(), {"flink-sql", sql}, 600000);
+    if (r.exitCode != 0) return "Flink: " + r.err;
+    return {};
+}
+
 // Writes the golden script `name` (RIFFLE_EXPORT_UPDATE=1) or compares `text` with it.
 QString goldenMismatch(const QString& name, const QString& text) {
     const QString golden = QStringLiteral(RIFFLE_SOURCE_DIR "/tests/peers/golden/") + name;
@@ -971,17 +995,8 @@ private slots:
                                    {{"from", "per_10s.out"}, {"to", "per_30s.in"}},
                                    {{"from", "per_key.out"}, {"to", "per_key_out.in"}},
                                    {{"from", "per_30s.out"}, {"to", "per_30s_out.in"}}})}};
-        const QString path = dir.filePath("joined.riffle");
-        writeJson(path, project);
-        RunResult r = run(RIFFLE_RUN_BIN, {path});
-        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
-        const QString sql = dir.filePath("joined.sql");
-        r = run(RIFFLE_RUN_BIN, {"--export", "flink-sql", path, "--out", sql, "--set",
-                                 "per_key_out.path=flink_per_key.jsonl", "--set",
-                                 "per_30s_out.path=flink_per_30s.jsonl"});
-        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
-        r = run(riffle::test::KafkaPeer::script(), {"flink-sql", sql}, 600000);
-        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QString problem = runInRiffleAndOnFlink(dir, "joined", project);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
         for (const char* out : {"per_key", "per_30s"}) {
             const auto ours = canonicalRows(jsonRows(dir.filePath(QString(out) + ".jsonl")));
             const auto theirs =
@@ -1034,27 +1049,20 @@ private slots:
                   {{"id", "once"},
                    {"type", "transform.dedupe"},
                    {"params", {{"key", "id"}, {"within", "1m"}}}},
-                  {{"id", "out"}, {"type", "sink.file"}, {"params", {{"path", "riffle.jsonl"}}}}})},
+                  {{"id", "out"}, {"type", "sink.file"}, {"params", {{"path", "out.jsonl"}}}}})},
             {"edges", Json::array({{{"from", "orders.out"}, {"to", "once.in"}},
                                    {{"from", "once.out"}, {"to", "out.in"}}})}};
-        const QString path = dir.filePath("dedupe.riffle");
-        writeJson(path, project);
-        RunResult r = run(RIFFLE_RUN_BIN, {path});
-        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QString output;
+        const QString problem = runInRiffleAndOnFlink(dir, "dedupe", project, &output);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
         // riffle-run's table: `once` took in every delivery and let 3000 events through.
-        const auto counts = QRegularExpression("once\\s+transform.dedupe\\s+(\\d+)\\s+(\\d+)\\s")
-                                .match(r.out + r.err);
-        QVERIFY2(counts.hasMatch(), qPrintable(r.out + r.err));
+        const auto counts =
+            QRegularExpression("once\\s+transform.dedupe\\s+(\\d+)\\s+(\\d+)\\s").match(output);
+        QVERIFY2(counts.hasMatch(), qPrintable(output));
         QVERIFY2(counts.captured(1).toInt() > 3700, qPrintable(counts.captured(0)));
         QCOMPARE(counts.captured(2).toInt(), 3000);
-        const QString sql = dir.filePath("dedupe.sql");
-        r = run(RIFFLE_RUN_BIN,
-                {"--export", "flink-sql", path, "--out", sql, "--set", "out.path=flink.jsonl"});
-        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
-        r = run(riffle::test::KafkaPeer::script(), {"flink-sql", sql}, 600000);
-        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
-        const auto ours = canonicalRows(jsonRows(dir.filePath("riffle.jsonl")));
-        const auto theirs = canonicalRows(jsonRows(dir.filePath("flink.jsonl")));
+        const auto ours = canonicalRows(jsonRows(dir.filePath("out.jsonl")));
+        const auto theirs = canonicalRows(jsonRows(dir.filePath("flink_out.jsonl")));
         QCOMPARE(ours.size(), size_t{3000});
         const QString mismatch = rowMismatch(ours, theirs);
         QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
@@ -1117,17 +1125,8 @@ private slots:
                                    {{"from", "enrich.out"}, {"to", "rows_out.in"}},
                                    {{"from", "enrich.out"}, {"to", "per_city.in"}},
                                    {{"from", "per_city.out"}, {"to", "windows_out.in"}}})}};
-        const QString path = dir.filePath("lookup.riffle");
-        writeJson(path, project);
-        RunResult r = run(RIFFLE_RUN_BIN, {path});
-        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
-        const QString sql = dir.filePath("lookup.sql");
-        r = run(RIFFLE_RUN_BIN, {"--export", "flink-sql", path, "--out", sql, "--set",
-                                 "rows_out.path=flink_rows.jsonl", "--set",
-                                 "windows_out.path=flink_windows.jsonl"});
-        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
-        r = run(riffle::test::KafkaPeer::script(), {"flink-sql", sql}, 600000);
-        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QString problem = runInRiffleAndOnFlink(dir, "lookup", project);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
         for (const char* out : {"rows", "windows"}) {
             const auto ours = canonicalRows(jsonRows(dir.filePath(QString(out) + ".jsonl")));
             const auto theirs =
@@ -1183,19 +1182,11 @@ private slots:
                   {{"id", "totals"},
                    {"type", "aggregate.running"},
                    {"params", {{"group_by", {"user"}}, {"aggregates", aggregates}}}},
-                  {{"id", "out"}, {"type", "sink.file"}, {"params", {{"path", "riffle.jsonl"}}}}})},
+                  {{"id", "out"}, {"type", "sink.file"}, {"params", {{"path", "out.jsonl"}}}}})},
             {"edges", Json::array({{{"from", "purchases.out"}, {"to", "totals.in"}},
                                    {{"from", "totals.out"}, {"to", "out.in"}}})}};
-        const QString path = dir.filePath("running.riffle");
-        writeJson(path, project);
-        RunResult r = run(RIFFLE_RUN_BIN, {path});
-        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
-        const QString sql = dir.filePath("running.sql");
-        r = run(RIFFLE_RUN_BIN,
-                {"--export", "flink-sql", path, "--out", sql, "--set", "out.path=flink.jsonl"});
-        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
-        r = run(riffle::test::KafkaPeer::script(), {"flink-sql", sql}, 600000);
-        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QString problem = runInRiffleAndOnFlink(dir, "running", project);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
         // Each user's last totals: the row with the highest count.
         auto last = [](const std::vector<Json>& rows) {
             std::map<std::string, Json> out;
@@ -1205,8 +1196,8 @@ private slots:
             }
             return out;
         };
-        const auto ours = last(jsonRows(dir.filePath("riffle.jsonl")));
-        const auto theirs = last(jsonRows(dir.filePath("flink.jsonl")));
+        const auto ours = last(jsonRows(dir.filePath("out.jsonl")));
+        const auto theirs = last(jsonRows(dir.filePath("flink_out.jsonl")));
         QCOMPARE(ours.size(), size_t{40});
         QCOMPARE(theirs.size(), ours.size());
         int64_t events = 0;

@@ -497,7 +497,7 @@ void MainWindow::buildToolBar() {
     m_pill->setCursor(Qt::PointingHandCursor);
     m_pill->setAutoRaise(true);
     connect(m_pill, &QToolButton::clicked, this, [this] {
-        if (m_problems->count() > 0) {
+        if (m_problems->count() > 0 || m_problems->warnings() > 0) {
             m_bottomDock->show();
             m_bottomTabs->setCurrentWidget(m_problems);
         }
@@ -600,6 +600,12 @@ void MainWindow::updatePill() {
     } else if (problems > 0 && m_doc.hasProject()) {
         text = plural(problems, tr("problem"), tr("problems"));
         bg = theme::red().name();
+    } else if (m_problems->warnings() > 0 && m_doc.hasProject()) {
+        // It runs, but may not do what the user means: say so where they look before Run.
+        text =
+            tr("Stopped · %1").arg(plural(m_problems->warnings(), tr("warning"), tr("warnings")));
+        bg = theme::amber().name();
+        fg = "#1f2328";
     } else {
         text = tr("Stopped");
         bg = theme::isDark(palette()) ? "#3b4048" : "#e4e7eb";

@@ -48,6 +48,7 @@ private slots:
     void runShowsMetricsAndStopEndsCleanly();
     void projectFromElsewhereAsksOnceBeforeItsFirstRun();
     void runRefusesProjectWithProblems();
+    void aWarningShowsOnThePillAndInProblems();
     void executionPlanShowsWhatRunWouldMake();
     void exportToFlinkShowsTheScriptThenSavesIt();
     void parameterChangeWhileRunningRestarts();
@@ -228,6 +229,41 @@ void TstStudio::runRefusesProjectWithProblems() {
     QTRY_COMPARE(w->problems()->count(), 0);
     QCOMPARE(w->statusPillText(), QString("Stopped"));
     QVERIFY(!w->isWindowModified());
+}
+
+// A project that runs but may not do what its author means (a window whose keys are not the
+// Kafka topic's partitioning): the pill says "Stopped · 1 warning" and opens the Problems tab,
+// which lists the warning; it does not count as a problem.
+void TstStudio::aWarningShowsOnThePillAndInProblems() {
+    const QString path = m_dir->filePath("keyed.riffle");
+    {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"format": "riffle-project", "version": 1, "name": "keyed", "nodes": [
+  {"id": "in", "type": "source.kafka", "position": [0, 0], "params": {"brokers": "127.0.0.1:9",
+   "topic": "clicks", "keyed_by": "user_id", "schema": ["user_id int", "page string"]}},
+  {"id": "per_page", "type": "window.tumbling", "position": [300, 0],
+   "params": {"group_by": ["page"]}},
+  {"id": "out", "type": "sink.log", "position": [600, 0], "params": {}}],
+ "edges": [{"from": "in.out", "to": "per_page.in"}, {"from": "per_page.out", "to": "out.in"}]})");
+    }
+    auto w = makeWindow();
+    QCOMPARE(w->openFile(path, true), QString());
+    QTRY_COMPARE(w->problems()->warnings(), 1);
+    QCOMPARE(w->problems()->count(), 0);
+    QCOMPARE(w->statusPillText(), QString("Stopped · 1 warning"));
+    QVERIFY(w->action("run")->isEnabled());
+    w->findChild<QToolButton*>("statusPill")->click();
+    QTRY_VERIFY(w->problems()->isVisible());
+    const QString message = w->problems()->list()->topLevelItem(0)->text(1);
+    QVERIFY2(message.startsWith("window `per_page`: it groups by page, but the messages of source "
+                                "`in` are partitioned by user_id"),
+             qPrintable(message));
+    // Grouping by the key too ends the warning.
+    w->document()->undoStack()->push(new SetParamCommand(
+        w->document()->model(), "per_page", "group_by", Json::array({"page", "user_id"})));
+    QTRY_COMPARE(w->problems()->warnings(), 0);
+    QCOMPARE(w->statusPillText(), QString("Stopped"));
 }
 
 // View ▸ Execution Plan shows the plan of the project as it is now, or the problems that stop it.

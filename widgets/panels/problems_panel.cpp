@@ -67,8 +67,10 @@ void ProblemsPanel::refresh() {
         add(QString::fromStdString(p.nodeId), QString::fromStdString(p.message), warning);
     static_cast<QStackedLayout*>(layout()->itemAt(0)->layout())
         ->setCurrentIndex(m_list->topLevelItemCount() ? 1 : 0);
-    if (n != m_count) {
+    const int warnings = static_cast<int>(m_model->validated().warnings.size());
+    if (n != m_count || warnings != m_warnings) {
         m_count = n;
+        m_warnings = warnings;
         emit countChanged(n);
     }
 }

@@ -19,13 +19,14 @@ class ProblemsPanel : public QWidget {
 public:
     explicit ProblemsPanel(GraphModel* model, QWidget* parent = nullptr);
     int count() const { return m_count; }
+    int warnings() const { return m_warnings; }
     // Extra problems that are not the graph's (a failed start: "sink `db`: cannot open ...").
     void setRunProblems(const QStringList& problems);
     QTreeWidget* list() const { return m_list; }
 
 signals:
     void nodeRequested(const QString& nodeId);
-    void countChanged(int count);
+    void countChanged(int count);  // also when only the number of warnings changed
 
 private:
     void refresh();
@@ -33,7 +34,7 @@ private:
     QTreeWidget* m_list;
     QLabel* m_empty;
     QStringList m_runProblems;
-    int m_count = 0;
+    int m_count = 0, m_warnings = 0;
 };
 
 }  // namespace riffle

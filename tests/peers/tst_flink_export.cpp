@@ -321,11 +321,27 @@ Json recordedClicks() {
         "2s");
 }
 
+// Writes the golden script `name` (RIFFLE_EXPORT_UPDATE=1) or compares `text` with it.
+QString goldenMismatch(const QString& name, const QString& text) {
+    const QString golden = QStringLiteral(RIFFLE_SOURCE_DIR "/tests/peers/golden/") + name;
+    if (qEnvironmentVariableIsSet("RIFFLE_EXPORT_UPDATE")) {
+        QFile g(golden);
+        if (!g.open(QIODevice::WriteOnly | QIODevice::Truncate)) return "cannot write " + golden;
+        g.write(text.toUtf8());
+    }
+    QFile g(golden);
+    if (!g.open(QIODevice::ReadOnly)) return "no golden script " + golden;
+    const QString want = QString::fromUtf8(g.readAll());
+    if (want == text) return {};
+    return "the export differs from " + golden + " (RIFFLE_EXPORT_UPDATE=1 rewrites it)";
+}
+
 // Runs `project` (written as DIR/NAME.riffle) with riffle-run, then its Flink SQL export on
 // Flink, every sink.file of it writing `flink_` + its path there. riffle-run's output goes to
-// `riffleOutput` when given. "" or what failed.
+// `riffleOutput` when given; with `golden`, the exported script must be that golden script.
+// "" or what failed.
 QString runInRiffleAndOnFlink(const QTemporaryDir& dir, const QString& name, const Json& project,
-                              QString* riffleOutput = nullptr) {
+                              QString* riffleOutput = nullptr, const QString& golden = {}) {
     const QString path = dir.filePath(name + ".riffle");
     writeJson(path, project);
     RunResult r = run(RIFFLE_RUN_BIN, {path});
@@ -340,24 +356,16 @@ QString runInRiffleAndOnFlink(const QTemporaryDir& dir, const QString& name, con
                                            node["params"]["path"].get<std::string>());
     r = run(RIFFLE_RUN_BIN, args);
     if (r.exitCode != 0) return "the export: " + r.err;
+    if (!golden.isEmpty()) {
+        QFile script(sql);
+        if (!script.open(QIODevice::ReadOnly)) return "cannot read " + sql;
+        QString text = QString::fromUtf8(script.readAll());
+        text.replace(dir.path(), "DIR");
+        if (QString mismatch = goldenMismatch(golden, text); !mismatch.isEmpty()) return mismatch;
+    }
     r = run(riffle::test::KafkaPeer::script(), {"flink-sql", sql}, 600000);
     if (r.exitCode != 0) return "Flink: " + r.err;
     return {};
-}
-
-// Writes the golden script `name` (RIFFLE_EXPORT_UPDATE=1) or compares `text` with it.
-QString goldenMismatch(const QString& name, const QString& text) {
-    const QString golden = QStringLiteral(RIFFLE_SOURCE_DIR "/tests/peers/golden/") + name;
-    if (qEnvironmentVariableIsSet("RIFFLE_EXPORT_UPDATE")) {
-        QFile g(golden);
-        if (!g.open(QIODevice::WriteOnly | QIODevice::Truncate)) return "cannot write " + golden;
-        g.write(text.toUtf8());
-    }
-    QFile g(golden);
-    if (!g.open(QIODevice::ReadOnly)) return "no golden script " + golden;
-    const QString want = QString::fromUtf8(g.readAll());
-    if (want == text) return {};
-    return "the export differs from " + golden + " (RIFFLE_EXPORT_UPDATE=1 rewrites it)";
 }
 
 }  // namespace
@@ -451,24 +459,11 @@ private slots:
         QVERIFY(recordClicks(dir.path()));
         Json project = readJson(RIFFLE_SOURCE_DIR "/projects/click_analytics.riffle");
         readFromFile(project, "clicks", recordedClicks());
-        const QString path = dir.filePath("click_analytics.riffle");
-        writeJson(path, project);
-        RunResult r = run(RIFFLE_RUN_BIN, {path});
-        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QString problem =
+            runInRiffleAndOnFlink(dir, "click_analytics", project, nullptr, "click_analytics.sql");
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
         const QString db = dir.filePath("out/analytics.db");
         QVERIFY(QFileInfo::exists(db));
-
-        const QString sql = dir.filePath("job.sql");
-        r = run(RIFFLE_RUN_BIN, {"--export", "flink-sql", path, "--out", sql});
-        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
-        QFile script(sql);
-        QVERIFY(script.open(QIODevice::ReadOnly));
-        QString text = QString::fromUtf8(script.readAll());
-        text.replace(dir.path(), "DIR");
-        const QString mismatch = goldenMismatch("click_analytics.sql", text);
-        QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
-        r = run(riffle::test::KafkaPeer::script(), {"flink-sql", sql}, 600000);
-        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
 
         // The latencies of each device and 10 s window, as byKey names them.
         std::map<std::string, std::vector<double>> latencies;
@@ -1226,21 +1221,9 @@ private slots:
         QVERIFY(recordClicks(dir.path(), 150));  // a few buyers, so that bursts happen
         Json project = readJson(RIFFLE_SOURCE_DIR "/projects/fraud_alerts.riffle");
         readFromFile(project, "clicks", recordedClicks());
-        const QString path = dir.filePath("fraud_alerts.riffle");
-        writeJson(path, project);
-        RunResult r = run(RIFFLE_RUN_BIN, {path});
-        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
-        const QString sql = dir.filePath("job.sql");
-        r = run(RIFFLE_RUN_BIN, {"--export", "flink-sql", path, "--out", sql});
-        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
-        QFile script(sql);
-        QVERIFY(script.open(QIODevice::ReadOnly));
-        QString text = QString::fromUtf8(script.readAll());
-        text.replace(dir.path(), "DIR");
-        const QString mismatch = goldenMismatch("fraud_alerts.sql", text);
-        QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
-        r = run(riffle::test::KafkaPeer::script(), {"flink-sql", sql}, 600000);
-        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QString problem =
+            runInRiffleAndOnFlink(dir, "fraud_alerts", project, nullptr, "fraud_alerts.sql");
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
 
         // user, state, since (to the second) -> the message's words, numbers parsed.
         auto alerts = [](const std::vector<Json>& rows) {

@@ -107,7 +107,7 @@ Result<BenchResult> runHandoff(const BenchOptions& o) {
         batch->setRows(rows);
         sent += static_cast<int64_t>(rows);
         batch->setOriginNs(steadyClockNs());
-        Message msg{Message::Kind::Data, 0, std::move(batch), nullptr};
+        Message msg{Message::Kind::Data, 0, std::move(batch), nullptr, nullptr};
         while (!channel.queue.push(msg)) std::this_thread::yield();
     }
     consumer.join();

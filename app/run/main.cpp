@@ -1,7 +1,8 @@
 // riffle-run: runs a Riffle project headless (README, "Running headless").
 //
 //   riffle-run PROJECT [--for DURATION] [--set NODE.PARAM=VALUE]... [--metrics-every DURATION]
-//                      [--threads K] [--parallelism P] [--json]
+//                      [--threads K] [--parallelism P] [--from-scratch] [--checkpoints FILE]
+//                      [--json]
 //   riffle-run --validate PROJECT
 //   riffle-run --explain PROJECT [--threads K] [--parallelism P]
 //   riffle-run --export flink-sql PROJECT [--out FILE] [--set NODE.PARAM=VALUE]...
@@ -16,6 +17,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <mutex>
@@ -24,6 +26,7 @@
 
 #include "app/run/run_report.h"
 #include "engine/charts/chart_history.h"
+#include "engine/checkpoint/checkpoint_store.h"
 #include "engine/core/clock.h"
 #include "engine/core/time_format.h"
 #include "engine/export/flink_sql.h"
@@ -55,6 +58,7 @@ const char* kUsage =
     "usage: riffle-run PROJECT [--for DURATION] [--set NODE.PARAM=VALUE]... [--metrics-every "
     "DURATION]\n"
     "                  [--threads K] [--parallelism P] [--no-history] [--json]\n"
+    "                  [--from-scratch] [--checkpoints FILE]   (docs/checkpoints.md)\n"
     "       riffle-run --validate PROJECT\n"
     "       riffle-run --explain PROJECT [--threads K] [--parallelism P]   (prints the execution "
     "plan)\n"
@@ -65,6 +69,27 @@ const char* kUsage =
     "       riffle-run --list-nodes [--json | --markdown]\n"
     "       riffle-run --set-secret NAME    (reads the value from standard input)\n"
     "       riffle-run --remove-secret NAME | --list-secrets\n";
+
+// "12 408"
+std::string formatCount(int64_t n) {
+    const std::string digits = std::to_string(n);
+    std::string out;
+    for (size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && digits[i - 1] != '-' && (digits.size() - i) % 3 == 0) out += ' ';
+        out += digits[i];
+    }
+    return out;
+}
+
+// Wall-clock time of day, local: "10:41:03".
+std::string formatLocalTime(int64_t us) {
+    const std::time_t t = static_cast<std::time_t>(us / 1'000'000);
+    std::tm tm{};
+    localtime_r(&t, &tm);
+    char text[16];
+    std::strftime(text, sizeof text, "%H:%M:%S", &tm);
+    return text;
+}
 
 int usageError(const std::string& message) {
     std::cerr << "riffle-run: " << message << "\n" << kUsage;
@@ -80,6 +105,8 @@ struct Options {
     bool json = false;
     bool markdown = false;
     bool noHistory = false;
+    bool fromScratch = false;
+    std::string checkpoints;  // the store; empty: checkpoint::defaultStorePath(project)
     bool listSecrets = false;
     std::string setSecret, removeSecret;
     std::string inferNode;
@@ -124,6 +151,12 @@ int parseArgs(int argc, char** argv, Options& o) {
             o.markdown = true;
         } else if (a == "--no-history") {
             o.noHistory = true;
+        } else if (a == "--from-scratch") {
+            o.fromScratch = true;
+        } else if (a == "--checkpoints") {
+            const std::string* v = value(a.c_str());
+            if (!v) return usageError("--checkpoints needs the file to keep them in");
+            o.checkpoints = *v;
         } else if (a == "--infer-schema") {
             const std::string* v = value(a.c_str());
             if (!v)
@@ -401,12 +434,39 @@ int main(int argc, char** argv) {
     eo.sourceParallelism = o.parallelism;
     ChartTables charts(graph, project, o.project, !o.noHistory);
     eo.charts = charts.hub();
+    std::unique_ptr<checkpoint::CheckpointStore> store;
+    if (graph.settings.checkpointIntervalUs > 0) {
+        eo.checkpoints.storePath =
+            o.checkpoints.empty() ? checkpoint::defaultStorePath(o.project) : o.checkpoints;
+        eo.checkpoints.intervalUs = graph.settings.checkpointIntervalUs;
+        auto opened = checkpoint::CheckpointStore::open(eo.checkpoints.storePath);
+        Status read = opened ? Status::ok() : Status::error(opened.message());
+        if (opened) {
+            store = std::move(opened.value());
+            if (o.fromScratch) {
+                read = store->clear();
+            } else if (auto latest = store->latest(); !latest) {
+                read = Status::error(latest.message());
+            } else {
+                eo.checkpoints.resumeFrom = std::move(latest.value());
+            }
+        }
+        if (!read) {
+            std::cerr << "riffle-run: " << read.message() << "; running without checkpoints\n";
+            eo.checkpoints.storePath.clear();
+            store.reset();
+        }
+    }
     auto created = Executor::create(graph, eo);
     if (!created) {
         std::cerr << "riffle-run: " << created.message() << "\n";
         return kExitFailure;
     }
     Executor& exec = *created.value();
+    const CheckpointStatus checkpoints = exec.checkpointStatus();
+    if (!checkpoints.enabled && !eo.checkpoints.storePath.empty() &&
+        graph.settings.checkpointIntervalSet)
+        std::cerr << "riffle-run: no checkpoints: " << checkpoints.disabledReason << "\n";
 
     const bool tty = !o.json && isatty(STDERR_FILENO);
     ProgressPrinter progress(exec, tty, o.json);
@@ -417,6 +477,13 @@ int main(int argc, char** argv) {
     if (Status s = exec.start(); !s) {
         std::cerr << "riffle-run: " << redactSecrets(s.message()) << "\n";
         return kExitFailure;
+    }
+    if (const Recovery& r = exec.recovery(); r.checkpointId > 0) {
+        std::cerr << "riffle-run: resumed from checkpoint " << r.checkpointId << " of "
+                  << formatLocalTime(r.takenAtUs) << ": " << r.restoredNodes
+                  << (r.restoredNodes == 1 ? " node" : " nodes") << " continue, "
+                  << formatCount(r.keys) << " keys (riffle-run --from-scratch starts afresh)\n";
+        for (const std::string& line : r.fresh) std::cerr << "riffle-run: " << line << "\n";
     }
 
     const int64_t startNs = steadyClockNs();
@@ -443,11 +510,26 @@ int main(int argc, char** argv) {
         charts.drain();
     }
     charts.finish();
+    exec.flushCheckpoints();
     const double seconds = static_cast<double>(steadyClockNs() - startNs) / 1e9;
     setLogLineWriter(nullptr);
     progress.clear();
     Status failure = exec.failure();
     if (!failure.isOk()) stopReason = "failed: " + redactSecrets(failure.message());
+    const CheckpointStatus kept = exec.checkpointStatus();
+    if (kept.enabled && store) {
+        if (!stopping && failure.isOk()) {
+            // Every source ended: the results are whole, and the next run starts afresh.
+            if (Status s = store->clear(); !s) std::cerr << "riffle-run: " << s.message() << "\n";
+        } else if (kept.lastId > 0) {
+            std::cerr << "riffle-run: checkpoint " << kept.lastId << " of "
+                      << formatLocalTime(kept.lastAtUs) << " (" << formatCount(kept.lastKeys)
+                      << " keys, " << formatByteSize(kept.lastBytes)
+                      << ") is kept: the next run continues from it\n";
+        }
+        if (kept.lastFailed)
+            std::cerr << "riffle-run: the last checkpoint failed: " << kept.lastError << "\n";
+    }
     if (o.json) {
         Json report =
             finalReportJson(exec, seconds, failure.isOk() ? "done" : "failed", stopReason);

@@ -535,6 +535,23 @@ void AggregateSet::appendResults(const State& s, Batch& out, size_t firstColumn,
     }
 }
 
+void AggregateSet::save(const State& s, checkpoint::StateWriter& w) const {
+    for (const detail::Aggregate& a : m_plan->aggregates)
+        detail::dispatch(a.op, [&](auto tag) {
+            using A = typename decltype(tag)::type;
+            detail::saveSlot(*std::launder(reinterpret_cast<const SlotOf<A>*>(s.data() + a.offset)),
+                             w);
+        });
+}
+
+void AggregateSet::load(State& s, checkpoint::StateReader& r) const {
+    for (const detail::Aggregate& a : m_plan->aggregates)
+        detail::dispatch(a.op, [&](auto tag) {
+            using A = typename decltype(tag)::type;
+            detail::loadSlot(*std::launder(reinterpret_cast<SlotOf<A>*>(s.data() + a.offset)), r);
+        });
+}
+
 size_t AggregateSet::stateBytes(const State& s) const {
     size_t bytes = m_plan->totalBytes;
     for (const detail::Aggregate& a : m_plan->aggregates)

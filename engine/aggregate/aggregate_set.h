@@ -33,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/checkpoint/state_codec.h"
 #include "engine/core/batch.h"
 #include "engine/core/status.h"
 #include "engine/core/types.h"
@@ -134,6 +135,10 @@ public:
                        expr::EvalStats& stats) const;
     // The result of aggregate i as a Value, for tests and row-at-a-time paths.
     Value result(const State& s, size_t i) const;
+    // For checkpoints: every aggregate's state, read back by load() into a newState() of a set
+    // compiled from the same aggregates and input schema (a damaged state fails the reader).
+    void save(const State& s, checkpoint::StateWriter& w) const;
+    void load(State& s, checkpoint::StateReader& r) const;
     // Approximate bytes held by the state, for memory metrics.
     size_t stateBytes(const State& s) const;
 

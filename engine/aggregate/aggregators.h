@@ -401,4 +401,46 @@ struct TopKAgg {
     static size_t heapBytes(const Slot& s) { return s.memoryBytes(); }
 };
 
+// ---- checkpoints ---------------------------------------------------------------------------
+
+// A slot's state for a checkpoint, read back into a freshly initialised slot of the same
+// aggregate. Fixed-size slots (counts, sums, moments, numeric MIN/MAX/FIRST/LAST) as their bytes.
+template <typename Slot>
+requires std::is_trivially_copyable_v<Slot>
+void saveSlot(const Slot& s, checkpoint::StateWriter& w) {
+    w.raw(s);
+}
+template <typename Slot>
+requires std::is_trivially_copyable_v<Slot>
+void loadSlot(Slot& s, checkpoint::StateReader& r) {
+    r.raw(s);
+}
+inline void saveSlot(const ValueSlot<std::string>& s, checkpoint::StateWriter& w) {
+    w.boolean(s.any);
+    w.bytes(s.v);
+}
+inline void loadSlot(ValueSlot<std::string>& s, checkpoint::StateReader& r) {
+    s.any = r.boolean();
+    s.v = r.bytes();
+}
+inline void saveSlot(const StringSet& s, checkpoint::StateWriter& w) {
+    w.u64(s.size());
+    for (const std::string& v : s) w.bytes(v);
+}
+inline void loadSlot(StringSet& s, checkpoint::StateReader& r) {
+    const uint64_t n = r.count();
+    s.reserve(n);
+    for (uint64_t i = 0; i < n && r.ok(); ++i) s.insert(r.bytes());
+}
+// The sketches and the distinct sets save themselves.
+template <typename Slot>
+requires(!std::is_trivially_copyable_v<Slot>) void saveSlot(const Slot& s,
+                                                            checkpoint::StateWriter& w) {
+    s.save(w);
+}
+template <typename Slot>
+requires(!std::is_trivially_copyable_v<Slot>) void loadSlot(Slot& s, checkpoint::StateReader& r) {
+    s.load(r);
+}
+
 }  // namespace riffle::agg::detail

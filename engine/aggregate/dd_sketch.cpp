@@ -121,4 +121,41 @@ int32_t DDSketch::Store::reserve(int32_t key) {
     return static_cast<int32_t>(std::max<int64_t>(key, newLo));
 }
 
+namespace {
+
+void saveStore(const std::vector<uint64_t>& counts, int32_t offset, uint64_t total, int32_t minKey,
+               int32_t maxKey, checkpoint::StateWriter& w) {
+    w.i64(offset);
+    w.u64(total);
+    w.i64(minKey);
+    w.i64(maxKey);
+    w.u64(counts.size());
+    for (uint64_t c : counts) w.u64(c);
+}
+
+}  // namespace
+
+void DDSketch::save(checkpoint::StateWriter& w) const {
+    for (const Store* s : {&m_positive, &m_negative})
+        saveStore(s->counts, s->offset, s->total, s->minKey, s->maxKey, w);
+    w.u64(m_zeros);
+}
+
+void DDSketch::load(checkpoint::StateReader& r) {
+    for (Store* s : {&m_positive, &m_negative}) {
+        s->offset = static_cast<int32_t>(r.i64());
+        s->total = r.u64();
+        s->minKey = static_cast<int32_t>(r.i64());
+        s->maxKey = static_cast<int32_t>(r.i64());
+        const uint64_t n = r.count();
+        if (n > static_cast<uint64_t>(kMaxBuckets)) {
+            r.fail();  // more buckets than a sketch keeps
+            return;
+        }
+        s->counts.resize(n);
+        for (uint64_t& c : s->counts) c = r.u64();
+    }
+    m_zeros = r.u64();
+}
+
 }  // namespace riffle::agg

@@ -20,6 +20,8 @@
 #include <optional>
 #include <vector>
 
+#include "engine/checkpoint/state_codec.h"
+
 namespace riffle::agg {
 
 class DDSketch {
@@ -35,6 +37,10 @@ public:
     size_t memoryBytes() const {
         return (m_positive.counts.capacity() + m_negative.counts.capacity()) * sizeof(uint64_t);
     }
+
+    // For checkpoints; read into an empty sketch.
+    void save(checkpoint::StateWriter& w) const;
+    void load(checkpoint::StateReader& r);
 
 private:
     // Counts of buckets offset .. offset + counts.size() - 1.

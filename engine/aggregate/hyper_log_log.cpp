@@ -54,6 +54,27 @@ void HyperLogLog::merge(const HyperLogLog& other) {
         if (other.m_dense[i] > m_dense[i]) m_dense[i] = other.m_dense[i];
 }
 
+void HyperLogLog::save(checkpoint::StateWriter& w) const {
+    w.boolean(isSparse());
+    if (isSparse())
+        m_sparse.save(w);
+    else
+        w.bytes(std::string_view(reinterpret_cast<const char*>(m_dense.data()), m_dense.size()));
+}
+
+void HyperLogLog::load(checkpoint::StateReader& r) {
+    if (r.boolean()) {
+        m_sparse.load(r);
+        return;
+    }
+    const std::string dense = r.bytes();
+    if (dense.size() != kRegisters) {
+        r.fail();
+        return;
+    }
+    m_dense.assign(dense.begin(), dense.end());
+}
+
 uint64_t HyperLogLog::estimate() const {
     if (isSparse()) return m_sparse.size();
     constexpr int q = 64 - kPrecision;

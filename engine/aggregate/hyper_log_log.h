@@ -39,6 +39,9 @@ public:
     uint64_t estimate() const;
     bool isSparse() const { return m_dense.empty(); }
     size_t memoryBytes() const { return m_sparse.memoryBytes() + m_dense.capacity(); }
+    // For checkpoints: the hashes while sparse, else the registers; read into an empty sketch.
+    void save(checkpoint::StateWriter& w) const;
+    void load(checkpoint::StateReader& r);
 
 private:
     void addDense(uint64_t hash) {

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "engine/aggregate/hash.h"
+#include "engine/checkpoint/state_codec.h"
 
 namespace riffle::agg {
 
@@ -102,6 +103,39 @@ public:
         std::sort(out.begin(), out.end(), order);
         if (out.size() > k) out.resize(k);
         return out;
+    }
+
+    // For checkpoints: the counters in heap order; read into an empty summary of the same
+    // capacity.
+    void save(checkpoint::StateWriter& w) const {
+        w.u64(m_heap.size());
+        for (const Counter& c : m_heap) {
+            if constexpr (std::is_same_v<Key, std::string>)
+                w.bytes(c.key);
+            else
+                w.i64(c.key);
+            w.u64(c.count);
+        }
+    }
+    void load(checkpoint::StateReader& r) {
+        const uint64_t n = r.count();
+        if (n > m_capacity) {
+            r.fail();  // more counters than this summary keeps: not its state
+            return;
+        }
+        for (uint64_t i = 0; i < n && r.ok(); ++i) {
+            Counter c;
+            if constexpr (std::is_same_v<Key, std::string>)
+                c.key = r.bytes();
+            else
+                c.key = r.i64();
+            c.count = r.u64();
+            if (!m_index.emplace(c.key, m_heap.size()).second) {
+                r.fail();  // a key twice
+                return;
+            }
+            m_heap.push_back(std::move(c));
+        }
     }
 
     bool empty() const { return m_heap.empty(); }

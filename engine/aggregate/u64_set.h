@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/aggregate/hash.h"
+#include "engine/checkpoint/state_codec.h"
 
 namespace riffle::agg {
 
@@ -42,6 +43,15 @@ public:
         if (m_hasZero) f(uint64_t{0});
         for (uint64_t k : m_slots)
             if (k != 0) f(k);
+    }
+
+    // For checkpoints: the keys, read back into an empty set.
+    void save(checkpoint::StateWriter& w) const {
+        w.u64(size());
+        forEach([&w](uint64_t k) { w.u64(k); });
+    }
+    void load(checkpoint::StateReader& r) {
+        for (uint64_t n = r.count(); n > 0 && r.ok(); --n) insert(r.u64());
     }
 
     void clear() {

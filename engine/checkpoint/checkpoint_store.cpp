@@ -2,6 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <utility>
 
@@ -37,6 +40,27 @@ std::string blob(sqlite3_stmt* st, int column) {
 
 }  // namespace
 
+std::string defaultStorePath(const std::string& projectFile) {
+    std::error_code ec;
+    std::filesystem::path abs = std::filesystem::weakly_canonical(projectFile, ec);
+    if (ec) abs = std::filesystem::absolute(projectFile);
+    // FNV-1a of the project's absolute path: two projects of one name keep apart.
+    uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : abs.string()) h = (h ^ c) * 1099511628211ull;
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+    std::filesystem::path base;
+    if (const char* state = std::getenv("XDG_STATE_HOME"); state && *state)
+        base = state;
+    else if (const char* home = std::getenv("HOME"); home && *home)
+        base = std::filesystem::path(home) / ".local" / "state";
+    else
+        base = std::filesystem::temp_directory_path();
+    return (base / "riffle" / "checkpoints" /
+            (abs.stem().string() + "-" + std::string(hex, 12) + ".sqlite"))
+        .string();
+}
+
 int64_t Checkpoint::bytes() const {
     int64_t n = 0;
     for (const NodeState& s : states) n += static_cast<int64_t>(s.data.size());
@@ -46,6 +70,10 @@ int64_t Checkpoint::bytes() const {
 Result<std::unique_ptr<CheckpointStore>> CheckpointStore::open(const std::string& path,
                                                                const char* vfs) {
     using R = Result<std::unique_ptr<CheckpointStore>>;
+    if (const auto parent = std::filesystem::path(path).parent_path(); !parent.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(parent, ec);
+    }
     sqlite3* db = nullptr;
     if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs) !=
         SQLITE_OK) {
@@ -236,6 +264,11 @@ void CheckpointWriter::submit(Checkpoint c) {
     m_wake.notify_all();
 }
 
+void CheckpointWriter::drain() {
+    std::unique_lock<std::mutex> lock(m_mutex);
+    m_idle.wait(lock, [this] { return m_queue.empty() && !m_writing; });
+}
+
 void CheckpointWriter::loop() {
     for (;;) {
         Checkpoint c;
@@ -245,9 +278,15 @@ void CheckpointWriter::loop() {
             if (m_queue.empty()) return;  // stopping, and everything was written
             c = std::move(m_queue.front());
             m_queue.pop_front();
+            m_writing = true;
         }
         const Status s = m_store->write(c, m_keep);
-        if (m_done) m_done(c.id, s);
+        if (m_done) m_done(c, s);
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            m_writing = false;
+        }
+        m_idle.notify_all();
     }
 }
 

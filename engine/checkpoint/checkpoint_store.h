@@ -57,6 +57,11 @@ struct CheckpointSummary {
     int64_t states = 0;
 };
 
+// Where the checkpoints of the project in `projectFile` are kept:
+// $XDG_STATE_HOME/riffle/checkpoints/<name>-<hash of its absolute path>.sqlite (XDG_STATE_HOME
+// defaults to ~/.local/state), so that a project folder stays free of run state.
+std::string defaultStorePath(const std::string& projectFile);
+
 class CheckpointStore {
 public:
     // Opens or creates the store at `path`. `vfs` names an SQLite VFS to write through (the
@@ -99,16 +104,18 @@ struct StateMatch {
 StateMatch matchStates(const Checkpoint& saved, const std::vector<NodeState>& expected);
 
 // Writes checkpoints in the order submitted, on a thread of its own, keeping the newest `keep`.
-// `done(id, status)` runs on that thread after each write. The destructor writes what was
+// `done(checkpoint, status)` runs on that thread after each write. The destructor writes what was
 // submitted and then stops.
 class CheckpointWriter {
 public:
-    using Done = std::function<void(int64_t id, const Status& status)>;
+    using Done = std::function<void(const Checkpoint& c, const Status& status)>;
     CheckpointWriter(std::unique_ptr<CheckpointStore> store, int keep, Done done);
     ~CheckpointWriter();
     CheckpointWriter(const CheckpointWriter&) = delete;
     CheckpointWriter& operator=(const CheckpointWriter&) = delete;
     void submit(Checkpoint c);
+    // Waits until everything submitted so far has been written (or has failed).
+    void drain();
 
 private:
     void loop();
@@ -118,7 +125,9 @@ private:
     std::mutex m_mutex;
     std::condition_variable m_wake;
     std::deque<Checkpoint> m_queue;
+    std::condition_variable m_idle;
     bool m_stopping = false;
+    bool m_writing = false;
     std::thread m_thread;
 };
 

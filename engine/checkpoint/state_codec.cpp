@@ -27,6 +27,18 @@ void StateWriter::bytes(std::string_view v) {
     m_data.append(v);
 }
 
+void StateWriter::value(const Value& v) {
+    m_data.push_back(static_cast<char>(v.type));
+    boolean(v.null);
+    if (v.null) return;
+    if (v.type == Type::Float)
+        f64(v.f);
+    else if (v.type == Type::String)
+        bytes(v.s);
+    else
+        i64(v.i);
+}
+
 bool StateReader::fail() {
     m_ok = false;
     return false;
@@ -73,6 +85,29 @@ std::string StateReader::bytes() {
     std::string out(m_data.substr(m_at, n));
     m_at += n;
     return out;
+}
+
+Value StateReader::value() {
+    Value v;
+    if (!m_ok || m_at >= m_data.size()) return fail(), v;
+    const auto type = static_cast<uint8_t>(m_data[m_at++]);
+    if (type > static_cast<uint8_t>(Type::Time)) return fail(), v;
+    v.type = static_cast<Type>(type);
+    v.null = boolean();
+    if (v.null) return v;
+    if (v.type == Type::Float)
+        v.f = f64();
+    else if (v.type == Type::String)
+        v.s = bytes();
+    else
+        v.i = i64();
+    return v;
+}
+
+uint64_t StateReader::count() {
+    const uint64_t n = u64();
+    if (n > m_data.size() - m_at) return fail(), 0;
+    return n;
 }
 
 Status StateReader::finish(const std::string& what) const {

@@ -7,10 +7,13 @@
 // the end makes it fail (ok() false, and every later read gives zero or empty), so a damaged
 // checkpoint is reported, never a crash.
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "engine/core/status.h"
+#include "engine/core/value.h"
 
 namespace riffle::checkpoint {
 
@@ -21,6 +24,15 @@ public:
     void f64(double v);
     void boolean(bool v) { m_data.push_back(v ? 1 : 0); }
     void bytes(std::string_view v);
+    // Its type, whether it is NULL and its value.
+    void value(const Value& v);
+    // An object's bytes as they are in memory, for a trivially copyable slot (an aggregate's
+    // counts and sums): quick, and read back only by the same build on the same machine.
+    template <typename T>
+    void raw(const T& v) {
+        static_assert(std::is_trivially_copyable_v<T>);
+        bytes(std::string_view(reinterpret_cast<const char*>(&v), sizeof v));
+    }
 
     const std::string& data() const { return m_data; }
     std::string take() { return std::move(m_data); }
@@ -39,6 +51,20 @@ public:
     double f64();
     bool boolean();
     std::string bytes();
+    Value value();
+    template <typename T>
+    void raw(T& v) {
+        static_assert(std::is_trivially_copyable_v<T>);
+        const std::string b = bytes();
+        if (b.size() != sizeof v) {
+            fail();
+            return;
+        }
+        std::memcpy(&v, b.data(), sizeof v);
+    }
+    // A count of items that follow, each of at least one byte: a count larger than what is left
+    // fails the reader instead of reserving memory for it.
+    uint64_t count();
 
     bool ok() const { return m_ok; }
     bool atEnd() const { return m_at == m_data.size(); }
@@ -46,8 +72,10 @@ public:
     // for `what` ("the state `open panes` of window `w`").
     Status finish(const std::string& what) const;
 
-private:
+    // Marks the data damaged (a value that cannot be, such as a key twice); returns false.
     bool fail();
+
+private:
     std::string_view m_data;
     size_t m_at = 0;
     bool m_ok = true;

@@ -102,8 +102,12 @@ struct NodeSpec {
     std::string chartKind;
     // Words the welcome page shows on a project using this node ("Kafka", "IoT", "SQLite").
     std::vector<std::string> tags;
-    // What a stateful node keeps between events; empty for a stateless node.
+    // What a stateful node keeps between events; empty for a stateless node. A source declares
+    // its position, a sink where its output stands, when they save them in checkpoints.
     std::vector<StateDecl> state;
+    // Why a project with this node runs without checkpoints ("it cannot save its position
+    // yet"); empty when the node takes part (docs/checkpoints.md).
+    std::string noCheckpoint;
     // A keyed stateful node: its parameter (a field list, e.g. a window's `group_by`) naming the
     // fields its state is kept per. Behind a source partitioned by a key (ParamRole::
     // PartitionKey), validation warns when these fields leave that key out.

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "engine/core/time_format.h"
+
 namespace riffle {
 
 std::optional<int64_t> parseByteSize(std::string_view text) {
@@ -91,6 +93,22 @@ Result<ProjectSettings> readProjectSettings(const Json& settings) {
                 shown + "`");
         }
         s.memoryLimitBytes = *bytes;
+    }
+    if (auto it = settings.find("checkpoint_interval"); it != settings.end() && !it->is_null()) {
+        std::optional<int64_t> us;
+        if (it->is_number_integer() && it->get<int64_t>() == 0)
+            us = 0;
+        else if (it->is_string())
+            us = parseDuration(it->get<std::string>());
+        if (!us || *us < 0 || (*us > 0 && *us < 100'000)) {
+            const std::string shown = it->is_string() ? it->get<std::string>() : it->dump();
+            return R::error(
+                "settings: `checkpoint_interval` must be a duration like \"10s\" (at least "
+                "100ms), or 0 for no checkpoints, got `" +
+                shown + "`");
+        }
+        s.checkpointIntervalUs = *us;
+        s.checkpointIntervalSet = true;
     }
     return s;
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "engine/core/batch.h"
+#include "engine/runtime/barrier.h"
 #include "engine/runtime/progress_marker.h"
 
 namespace riffle {
@@ -17,12 +18,13 @@ struct Message {
         Idle,       // the producer has been idle; do not let it hold back the watermark
         End,        // end of stream; nothing follows
         Marker,     // `marker`: a source's progress marker (progress_marker.h), behind its rows
-        // Checkpoint barriers will travel here too, aligned like watermarks.
+        Barrier,    // `barrier`: a checkpoint barrier (barrier.h), behind its rows
     };
     Kind kind = Kind::Data;
     TimeUs watermark = 0;
     ConstBatchPtr batch;
     ProgressMarkerPtr marker;
+    BarrierPtr barrier;
 };
 
 class Task;

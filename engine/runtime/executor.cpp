@@ -3,13 +3,16 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <deque>
 #include <exception>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <queue>
 #include <thread>
 
+#include "engine/aggregate/hash.h"
 #include "engine/core/clock.h"
 #include "engine/graph/node_instance.h"
 #include "engine/graph/project_settings.h"
@@ -64,6 +67,20 @@ struct OpRuntime {
     std::vector<TimeUs> slotWatermark;
     std::vector<uint8_t> slotEnded, slotIdle;
     int endedSlots = 0;
+    // Checkpoints: the barrier being aligned and the inputs it has arrived on, which are not
+    // read until it has arrived on every input (barrier.h).
+    BarrierPtr aligning;
+    std::vector<uint8_t> slotBarrier;
+    int barrierArrivals = 0;
+    int64_t lastBarrierId = 0;  // sources: the newest barrier injected
+    int64_t notifiedCheckpoint = 0;
+    bool sourceDone = false;  // sources: injects no more barriers; guarded by the mutex
+    std::string stateNode;    // its id in checkpoints: the node's, "#k" for instance k
+    std::string stateName;
+    int stateVersion = 1;
+    std::string stateSignature;
+    bool twoPhase = false;  // a partial or the merger of a two-phase aggregation
+    const checkpoint::NodeState* restore = nullptr;  // its saved state, until start()
     TimeUs watermark = kMinTime;
     bool idleForwarded = false;
     bool finished = false;
@@ -99,6 +116,7 @@ struct OpRuntime {
         slotWatermark.push_back(kMinTime);
         slotEnded.push_back(0);
         slotIdle.push_back(0);
+        slotBarrier.push_back(0);
         return static_cast<int>(slotLogical.size()) - 1;
     }
     // Instances of one node share its metrics; instance 0 reports the watermark.
@@ -148,6 +166,7 @@ public:
     void deliverMarker(OpRuntime& op, const ProgressMarkerPtr& marker);
     // Hands `marker` to every wire leaving `op`, then releases op's own hold (progress_marker.h).
     void forwardMarker(OpRuntime& op, const ProgressMarkerPtr& marker);
+    void deliverBarrier(OpRuntime& op, int slot, const BarrierPtr& barrier);
 
 private:
     template <typename F>
@@ -159,6 +178,11 @@ private:
     void forwardWatermark(OpRuntime& op, TimeUs wm);
     void forwardIdle(OpRuntime& op);
     void finishOp(OpRuntime& op);
+    // Checkpoints: saves op's state into `barrier` and hands the barrier to every wire leaving op.
+    void passBarrier(OpRuntime& op, const BarrierPtr& barrier, int arrivals);
+    void completeAlignment(OpRuntime& op);
+    void injectBarriers(OpRuntime& op, std::vector<BarrierPtr> barriers);
+    void notifyCheckpoints();
     void runTimers(int64_t nowNs);
     bool runSource(int64_t nowNs);
     bool runInputs();
@@ -166,6 +190,7 @@ private:
 
 public:
     void closeSources();
+    checkpoint::NodeState saveState(OpRuntime& op);
     Executor::Impl* exec() const { return m_exec; }
 
 private:
@@ -226,6 +251,199 @@ struct Executor::Impl {
     int64_t memoryLimitBytes = 0;
     std::atomic<int64_t> stateBytes{0};
 
+    // Checkpoints (barrier.h, docs/checkpoints.md).
+    bool checkpointing = false;
+    int64_t checkpointIntervalNs = 0;
+    std::atomic<int64_t> nextCheckpointNs{INT64_MAX};
+    std::atomic<int64_t> newestBarrierId{0};
+    std::atomic<int64_t> completedCheckpoint{0};
+    // A stop that took a checkpoint keeps the open windows in it instead of firing them.
+    std::atomic<bool> keepStateOnStop{false};
+    int64_t nextCheckpointId = 1;          // guarded by `mutex`
+    std::vector<BarrierPtr> openBarriers;  // not yet complete; guarded by `mutex`
+    std::map<std::string, checkpoint::NodeState> finalStates;  // of finished nodes; `mutex`
+    std::string planHash;
+    Recovery recovery;
+    mutable std::mutex statusMutex;
+    CheckpointStatus status;  // guarded by statusMutex
+    // Last, so that it is destroyed first: its thread calls back into the members above.
+    std::unique_ptr<checkpoint::CheckpointWriter> writer;
+
+    // Decides whether this run takes checkpoints, opens the store for writing and picks the
+    // saved state each node takes back (create()).
+    Status setUpCheckpoints() {
+        CheckpointOptions& co = options.checkpoints;
+        if (co.storePath.empty()) return Status::ok();
+        std::string why;
+        for (auto& op : ops) {
+            const NodeSpec& spec = *op->inst.spec;
+            if (!spec.noCheckpoint.empty())
+                why = op->inst.context.nodeLabel + " " + spec.noCheckpoint;
+            else if (op->twoPhase)
+                why = op->inst.context.nodeLabel +
+                      " runs in two phases, which checkpoints do not cover yet; set its "
+                      "`two_phase` off";
+            if (!why.empty()) break;
+        }
+        if (why.empty() && co.intervalUs <= 0) why = "`checkpoint_interval` is 0";
+        std::string hashed;
+        for (auto& op : ops) hashed += op->stateNode + "=" + op->stateSignature + ";";
+        for (const PlanWire& w : plan.wires)
+            hashed += std::to_string(w.from) + ">" + std::to_string(w.to) + ";";
+        char hex[17];
+        std::snprintf(hex, sizeof hex, "%016llx",
+                      static_cast<unsigned long long>(agg::hashBytes(hashed)));
+        planHash = hex;
+        std::unique_ptr<checkpoint::CheckpointStore> store;
+        if (why.empty()) {
+            auto opened = checkpoint::CheckpointStore::open(co.storePath, co.vfs);
+            if (!opened)
+                why = opened.message();
+            else
+                store = std::move(opened.value());
+        }
+        status.enabled = why.empty();
+        status.disabledReason = why;
+        if (!why.empty()) return Status::ok();
+        auto next = store->nextId();
+        if (!next) return Status::error(next.message());
+        nextCheckpointId = next.value();
+        checkpointing = true;
+        checkpointIntervalNs = co.intervalUs * 1000;
+        if (co.resumeFrom) {
+            const checkpoint::Checkpoint& saved = *co.resumeFrom;
+            nextCheckpointId = std::max(nextCheckpointId, saved.id + 1);
+            std::vector<checkpoint::NodeState> expected;
+            for (auto& op : ops)
+                expected.push_back(
+                    {op->stateNode, op->stateName, op->stateVersion, op->stateSignature, {}});
+            checkpoint::StateMatch match = checkpoint::matchStates(saved, expected);
+            std::vector<std::string> restoredNodes;
+            for (size_t i = 0; i < ops.size(); ++i) {
+                ops[i]->restore = match.restored[i];
+                if (match.restored[i]) restoredNodes.push_back(ops[i]->inst.context.config.id());
+            }
+            std::sort(restoredNodes.begin(), restoredNodes.end());
+            recovery.checkpointId = saved.id;
+            recovery.takenAtUs = saved.takenAtUs;
+            recovery.restoredNodes = static_cast<int>(
+                std::unique(restoredNodes.begin(), restoredNodes.end()) - restoredNodes.begin());
+            recovery.fresh = std::move(match.fresh);
+        }
+        writer = std::make_unique<checkpoint::CheckpointWriter>(
+            std::move(store), co.keep,
+            [this](const checkpoint::Checkpoint& c, const Status& s) { checkpointWritten(c, s); });
+        return Status::ok();
+    }
+
+    // Takes back op's state from the checkpoint, before it opens.
+    Status restoreOp(OpRuntime& op) {
+        const checkpoint::NodeState& saved = *op.restore;
+        op.restore = nullptr;
+        checkpoint::StateReader r(saved.data);
+        recovery.keys += r.i64();
+        op.watermark = r.i64();
+        const uint64_t slots = r.u64();
+        if (slots != op.slotWatermark.size()) r.fail();
+        for (TimeUs& wm : op.slotWatermark) wm = r.i64();
+        op.maxEventTime = r.i64();
+        Status s = op.inst.source ? op.inst.source->restoreState(r) : op.inst.op->restoreState(r);
+        if (!s) return s;
+        if (Status f = r.finish("its state in checkpoint " + std::to_string(recovery.checkpointId));
+            !f)
+            return f;
+        if (op.watermark > kMinTime) op.storeWatermark(op.watermark);
+        return Status::ok();
+    }
+
+    // A run that does not continue from a checkpoint first saves its initial state, before any
+    // event flows: a crash before its first barrier then goes back to the start, and the sinks
+    // take back what this run wrote (an SQLite table keeps the rows of earlier runs).
+    void writeInitialCheckpoint() {
+        checkpoint::Checkpoint c;
+        c.id = nextCheckpointId++;
+        c.takenAtUs = wallClockUs();
+        c.planHash = planHash;
+        for (auto& op : ops) c.states.push_back(op->task->saveState(*op));
+        writer->submit(std::move(c));
+        writer->drain();
+    }
+
+    // Injects a barrier at every source that has not ended; false when every source has.
+    // Any thread.
+    bool triggerCheckpoint() {
+        std::vector<Task*> sources;
+        {
+            std::lock_guard lock(mutex);
+            int live = 0;
+            for (auto& op : ops)
+                if (op->inst.source && !op->sourceDone) ++live;
+            if (live == 0) return false;
+            auto barrier = std::make_shared<Barrier>(nextCheckpointId++, wallClockUs(), live,
+                                                     [this](Barrier& b) { completeCheckpoint(b); });
+            openBarriers.push_back(barrier);
+            newestBarrierId.store(barrier->id());
+            for (auto& t : tasks)
+                if (t->isSource) sources.push_back(t.get());
+        }
+        for (Task* t : sources) schedule(t);
+        return true;
+    }
+
+    // The barriers source `op` has not injected yet, oldest first; with `done`, the source
+    // injects no more after these.
+    std::vector<BarrierPtr> barriersFor(OpRuntime& op, bool done) {
+        std::vector<BarrierPtr> out;
+        if (!done && op.lastBarrierId >= newestBarrierId.load()) return out;
+        std::lock_guard lock(mutex);
+        for (const BarrierPtr& b : openBarriers)
+            if (b->id() > op.lastBarrierId) out.push_back(b);
+        if (done) op.sourceDone = true;
+        return out;
+    }
+
+    // The barrier passed every sink: the checkpoint is whole; write it off the workers.
+    void completeCheckpoint(Barrier& b) {
+        checkpoint::Checkpoint c;
+        c.id = b.id();
+        c.takenAtUs = b.takenAtUs();
+        c.planHash = planHash;
+        c.states = b.takeStates();
+        {
+            std::lock_guard lock(mutex);
+            std::erase_if(openBarriers, [&](const BarrierPtr& p) { return p.get() == &b; });
+            // Nodes that finished before the barrier reached them keep their final state.
+            for (const auto& [node, state] : finalStates)
+                if (std::none_of(c.states.begin(), c.states.end(),
+                                 [&](const checkpoint::NodeState& s) { return s.node == node; }))
+                    c.states.push_back(state);
+        }
+        writer->submit(std::move(c));
+    }
+
+    void checkpointWritten(const checkpoint::Checkpoint& c, const Status& s) {
+        {
+            std::lock_guard lock(statusMutex);
+            status.lastFailed = !s.isOk();
+            if (s.isOk()) {
+                ++status.completed;
+                status.lastId = c.id;
+                status.lastAtUs = c.takenAtUs;
+                status.lastBytes = c.bytes();
+                status.lastKeys = 0;
+                for (const checkpoint::NodeState& state : c.states)
+                    status.lastKeys += checkpoint::StateReader(state.data).i64();
+                status.lastError.clear();
+            } else {
+                ++status.failed;
+                status.lastError = s.message();
+            }
+        }
+        if (!s.isOk()) return;
+        completedCheckpoint.store(c.id);
+        for (auto& t : tasks) schedule(t.get());  // they tell their nodes (notifyCheckpoints)
+    }
+
     void schedule(Task* t) {
         t->dirty.store(true);
         if (t->queued.exchange(true)) return;
@@ -246,15 +464,27 @@ struct Executor::Impl {
         if (earliest) cv.notify_one();
     }
 
+    bool failed() const {
+        std::lock_guard lock(mutex);
+        return !failure.isOk();
+    }
+
     void fail(const std::string& message) {
         {
             std::lock_guard lock(mutex);
             if (failure.isOk()) failure = Status::error(message);
         }
-        requestStop();
+        requestStop(false);
     }
 
-    void requestStop() {
+    // With `checkpoint`, a run that takes checkpoints takes one more as its sources stop, and
+    // keeps the open windows in it (they go on in the next run) instead of firing them.
+    void requestStop(bool checkpoint) {
+        if (stopRequested.load()) return;
+        if (checkpoint && checkpointing && started && !failed()) {
+            keepStateOnStop.store(true);
+            if (!triggerCheckpoint()) keepStateOnStop.store(false);
+        }
         if (stopRequested.exchange(true)) return;
         for (auto& t : tasks)
             if (t->isSource) schedule(t.get());
@@ -448,7 +678,7 @@ void Task::routeShared(OpRuntime& op, int port, const ConstBatchPtr& batch) {
         if (t.local)
             deliverData(*t.local, t.slot, batch);
         else
-            send(t.channel, Message{Message::Kind::Data, 0, batch, nullptr});
+            send(t.channel, Message{Message::Kind::Data, 0, batch, nullptr, nullptr});
     }
 }
 
@@ -517,6 +747,8 @@ void Task::deliverEnd(OpRuntime& op, int slot) {
     auto s = static_cast<size_t>(slot);
     if (op.slotEnded[s]) return;
     op.slotEnded[s] = 1;
+    // An input that ended has nothing more before any barrier.
+    if (op.aligning) completeAlignment(op);
     if (++op.endedSlots < static_cast<int>(op.slotEnded.size())) {
         recomputeWatermark(op);
         return;
@@ -530,7 +762,7 @@ void Task::forwardWatermark(OpRuntime& op, TimeUs wm) {
             if (t.local)
                 deliverWatermark(*t.local, t.slot, wm);
             else
-                send(t.channel, Message{Message::Kind::Watermark, wm, nullptr, nullptr});
+                send(t.channel, Message{Message::Kind::Watermark, wm, nullptr, nullptr, nullptr});
         }
 }
 
@@ -540,7 +772,7 @@ void Task::forwardIdle(OpRuntime& op) {
             if (t.local)
                 deliverIdle(*t.local, t.slot);
             else
-                send(t.channel, Message{Message::Kind::Idle, 0, nullptr, nullptr});
+                send(t.channel, Message{Message::Kind::Idle, 0, nullptr, nullptr, nullptr});
         }
 }
 
@@ -563,15 +795,97 @@ void Task::forwardMarker(OpRuntime& op, const ProgressMarkerPtr& marker) {
             if (t.local)
                 deliverMarker(*t.local, marker);
             else
-                send(t.channel, Message{Message::Kind::Marker, 0, nullptr, marker});
+                send(t.channel, Message{Message::Kind::Marker, 0, nullptr, marker, nullptr});
         }
     marker->release();
 }
 
+checkpoint::NodeState Task::saveState(OpRuntime& op) {
+    checkpoint::StateWriter w;
+    // The runtime's part: where event time stands on each input, and for a source the newest
+    // event time it emitted, so that no watermark goes back after a restore.
+    w.i64(op.reportedState.keys);
+    w.i64(op.watermark);
+    w.u64(op.slotWatermark.size());
+    for (TimeUs wm : op.slotWatermark) w.i64(wm);
+    w.i64(op.maxEventTime);
+    guard(op, [&] {
+        if (op.inst.source)
+            op.inst.source->snapshotState(w);
+        else
+            op.inst.op->snapshotState(w);
+    });
+    return {op.stateNode, op.stateName, op.stateVersion, op.stateSignature, w.take()};
+}
+
+void Task::passBarrier(OpRuntime& op, const BarrierPtr& barrier, int arrivals) {
+    barrier->add(saveState(op));
+    // A failed node never passes it, so the checkpoint is never complete.
+    if (op.failed) return;
+    int wires = 0;
+    for (const auto& port : op.outputs) wires += static_cast<int>(port.size());
+    barrier->hold(wires);
+    for (const auto& port : op.outputs)
+        for (const Target& t : port) {
+            if (t.local)
+                deliverBarrier(*t.local, t.slot, barrier);
+            else
+                send(t.channel, Message{Message::Kind::Barrier, 0, nullptr, nullptr, barrier});
+        }
+    barrier->release(arrivals);
+}
+
+void Task::deliverBarrier(OpRuntime& op, int slot, const BarrierPtr& barrier) {
+    if (op.failed) return;
+    // Inputs are read in order, and one that delivered the barrier is not read again until the
+    // barrier has arrived everywhere, so a node aligns one barrier at a time. A node fused into
+    // its producer has one input; only a task's head reads several (from channels).
+    op.aligning = barrier;
+    op.slotBarrier[static_cast<size_t>(slot)] = 1;
+    ++op.barrierArrivals;
+    completeAlignment(op);
+}
+
+void Task::completeAlignment(OpRuntime& op) {
+    for (size_t s = 0; s < op.slotBarrier.size(); ++s)
+        if (!op.slotBarrier[s] && !op.slotEnded[s]) return;
+    BarrierPtr barrier = std::move(op.aligning);
+    const int arrivals = op.barrierArrivals;
+    op.barrierArrivals = 0;
+    std::fill(op.slotBarrier.begin(), op.slotBarrier.end(), 0);
+    passBarrier(op, barrier, arrivals);
+    if (&op == ops[0] && !isSource) m_exec->schedule(this);  // its inputs may be read again
+}
+
+void Task::injectBarriers(OpRuntime& op, std::vector<BarrierPtr> barriers) {
+    for (const BarrierPtr& b : barriers) {
+        op.lastBarrierId = b->id();
+        passBarrier(op, b, 1);
+    }
+}
+
+void Task::notifyCheckpoints() {
+    const int64_t id = m_exec->completedCheckpoint.load();
+    for (OpRuntime* op : ops) {
+        if (op->notifiedCheckpoint >= id || op->closed || op->failed) continue;
+        op->notifiedCheckpoint = id;
+        guard(*op, [&] {
+            if (op->inst.source)
+                op->inst.source->notifyCheckpointComplete(id);
+            else
+                op->inst.op->notifyCheckpointComplete(id);
+        });
+    }
+}
+
 void Task::finishOp(OpRuntime& op) {
     if (op.finished) return;
-    // End of stream is a watermark of +infinity: every window fires.
-    if (op.watermark < kMaxTime) {
+    // A source that ends passes on the barriers it has not injected (with its final position)
+    // and injects no more.
+    if (op.inst.source && m_exec->checkpointing) injectBarriers(op, m_exec->barriersFor(op, true));
+    // End of stream is a watermark of +infinity: every window fires. Not when a stop keeps the
+    // open windows in a checkpoint, to go on in the next run.
+    if (op.watermark < kMaxTime && !m_exec->keepStateOnStop.load()) {
         op.watermark = kMaxTime;
         op.storeWatermark(kMaxTime);
         OpEmitter out(*this, op);
@@ -583,12 +897,18 @@ void Task::finishOp(OpRuntime& op) {
         guard(op, [&] { op.inst.op->finish(out); });
     }
     op.finished = true;
+    if (m_exec->checkpointing && !op.failed) {
+        // Checkpoints taken after this node finished hold its final state.
+        checkpoint::NodeState state = saveState(op);
+        std::lock_guard lock(m_exec->mutex);
+        m_exec->finalStates[op.stateNode] = std::move(state);
+    }
     for (auto& port : op.outputs)
         for (const Target& t : port) {
             if (t.local)
                 deliverEnd(*t.local, t.slot);
             else
-                send(t.channel, Message{Message::Kind::End, 0, nullptr, nullptr});
+                send(t.channel, Message{Message::Kind::End, 0, nullptr, nullptr, nullptr});
         }
 }
 
@@ -624,6 +944,13 @@ void Task::runTimers(int64_t nowNs) {
 
 bool Task::runSource(int64_t nowNs) {
     OpRuntime& op = *ops[0];
+    if (m_exec->checkpointing && !op.finished) {
+        int64_t due = m_exec->nextCheckpointNs.load();
+        if (nowNs >= due && m_exec->nextCheckpointNs.compare_exchange_strong(
+                                due, nowNs + m_exec->checkpointIntervalNs))
+            m_exec->triggerCheckpoint();
+        injectBarriers(op, m_exec->barriersFor(op, false));
+    }
     bool ended = m_exec->stopRequested.load() || op.failed;
     SourcePoll poll = SourcePoll::ended();
     if (!ended && op.aheadOfSiblings()) {
@@ -683,6 +1010,10 @@ bool Task::runInputs() {
     while (handled < kMessagesPerTurn && emptyInRow < inputs.size() && m_outbox.empty()) {
         Channel* ch = inputs[m_nextInput];
         m_nextInput = (m_nextInput + 1) % inputs.size();
+        if (head.slotBarrier[static_cast<size_t>(ch->consumerSlot)]) {
+            ++emptyInRow;  // waits until the barrier has arrived on every input
+            continue;
+        }
         Message msg;
         const size_t avail = ch->queue.read_available();
         fullest = std::max<int64_t>(fullest, static_cast<int64_t>(avail * 1000 / ch->capacity));
@@ -709,11 +1040,16 @@ bool Task::runInputs() {
             case Message::Kind::Marker:
                 deliverMarker(head, msg.marker);
                 break;
+            case Message::Kind::Barrier:
+                deliverBarrier(head, ch->consumerSlot, msg.barrier);
+                break;
         }
     }
     head.metrics()->queueFillPermille.store(fullest, std::memory_order_relaxed);
     for (Channel* ch : inputs)
-        if (ch->queue.read_available() > 0) return true;
+        if (ch->queue.read_available() > 0 &&
+            !head.slotBarrier[static_cast<size_t>(ch->consumerSlot)])
+            return true;
     return false;
 }
 
@@ -742,6 +1078,7 @@ bool Task::run() {
     }
     blocked.store(false);
     const int64_t now = steadyClockNs();
+    if (m_exec->checkpointing) notifyCheckpoints();
     runTimers(now);
     bool more = isSource ? runSource(now) : runInputs();
     if (!m_outbox.empty()) {
@@ -757,7 +1094,7 @@ Executor::Executor(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 
 Executor::~Executor() {
     if (!m_impl) return;
-    requestStop();
+    m_impl->requestStop(false);
     if (m_impl->started) {
         waitFor(10'000);
         {
@@ -812,6 +1149,30 @@ Result<std::unique_ptr<Executor>> Executor::create(const ValidatedGraph& graph,
         inst.context.runStartUs = runStartUs;
         inst.context.charts = options.charts.get();
         op->partition = po.partition;
+        op->twoPhase = po.role == InstanceRole::Merger || po.role == InstanceRole::Partial;
+        op->stateNode =
+            ln.def->id +
+            (po.partitions > 1 || op->twoPhase ? "#" + std::to_string(po.partition) : "");
+        op->stateName = "watermarks";
+        op->stateVersion = 1;
+        if (!ln.spec->state.empty()) {
+            op->stateName.clear();
+            op->stateVersion = 0;
+            for (const StateDecl& d : ln.spec->state) {
+                op->stateName += (op->stateName.empty() ? "" : ", ") + d.name;
+                op->stateVersion += d.version;
+            }
+        }
+        {
+            std::string signature = ln.spec->typeId + "\n" + ln.config.params().dump() + "\n" +
+                                    std::to_string(po.partitions);
+            for (const SchemaPtr& s : ln.inputs.schemas)
+                signature += "\n" + (s ? s->toString() : std::string("-"));
+            char hex[17];
+            std::snprintf(hex, sizeof hex, "%016llx",
+                          static_cast<unsigned long long>(agg::hashBytes(signature)));
+            op->stateSignature = hex;
+        }
         op->outputs.resize(static_cast<size_t>(po.outputPorts));
         op->peeks = std::make_unique<std::atomic<PeekTap*>[]>(ln.spec->outputs.size());
         op->errorsPort = ln.spec->errorsPort();
@@ -881,6 +1242,7 @@ Result<std::unique_ptr<Executor>> Executor::create(const ValidatedGraph& graph,
                                   static_cast<int>(pn.operators.size())});
     }
     impl->threads = plan.threads;
+    if (Status s = impl->setUpCheckpoints(); !s) return R::error(s.message());
     return std::unique_ptr<Executor>(new Executor(std::move(impl)));
 }
 
@@ -890,7 +1252,8 @@ Status Executor::start() {
         OpRuntime& op = *d.ops[i];
         Status s;
         try {
-            s = op.inst.source ? op.inst.source->open() : op.inst.op->open();
+            if (op.restore) s = d.restoreOp(op);
+            if (s) s = op.inst.source ? op.inst.source->open() : op.inst.op->open();
         } catch (const std::exception& e) {
             s = Status::error(e.what());
         }
@@ -913,6 +1276,10 @@ Status Executor::start() {
         op->lastDataNs = now;
         op->nextTimerNs = now + op->timerIntervalNs;
     }
+    if (d.checkpointing) {
+        if (d.recovery.checkpointId == 0) d.writeInitialCheckpoint();
+        d.nextCheckpointNs.store(now + d.checkpointIntervalNs);
+    }
     d.started = true;
     if (d.tasks.empty()) return Status::ok();
     for (auto& t : d.tasks) {
@@ -925,7 +1292,7 @@ Status Executor::start() {
 }
 
 void Executor::requestStop() {
-    m_impl->requestStop();
+    m_impl->requestStop(true);
 }
 
 bool Executor::waitFor(int64_t timeoutMs) {
@@ -977,6 +1344,19 @@ void Executor::closePeek(const std::shared_ptr<PeekTap>& tap) {
             op->peeks[p].compare_exchange_strong(expected, nullptr, std::memory_order_acq_rel);
         }
 }
+const Recovery& Executor::recovery() const {
+    return m_impl->recovery;
+}
+
+CheckpointStatus Executor::checkpointStatus() const {
+    std::lock_guard lock(m_impl->statusMutex);
+    return m_impl->status;
+}
+
+void Executor::flushCheckpoints() {
+    if (m_impl->writer) m_impl->writer->drain();
+}
+
 const PhysicalPlan& Executor::plan() const {
     return m_impl->plan;
 }

@@ -11,8 +11,11 @@
 // Threading: create(), start(), requestStop(), wait*() and the accessors may be called from any
 // one controlling thread; metrics may be read from any thread at any time.
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "engine/checkpoint/checkpoint_store.h"
 
 #include "engine/core/status.h"
 #include "engine/graph/graph_validator.h"
@@ -22,10 +25,48 @@
 
 namespace riffle {
 
+// Checkpoints of a run (docs/checkpoints.md).
+struct CheckpointOptions {
+    // The store (checkpoint_store.h); empty: no checkpoints. checkpointStorePath() gives the
+    // usual place for a project.
+    std::string storePath;
+    const char* vfs = nullptr;  // an SQLite VFS to write through (tests), or SQLite's default
+    // How often sources inject a barrier; 0: never (the project's checkpoint_interval).
+    int64_t intervalUs = 0;
+    int keep = 3;  // complete checkpoints kept
+    // Take back the state of this checkpoint (the newest in the store, usually): every node
+    // whose state is compatible continues from it (Executor::recovery()).
+    std::optional<checkpoint::Checkpoint> resumeFrom;
+};
+
 // How to plan (threads, queue capacity, source parallelism: see PlanOptions) and run.
 struct ExecutorOptions : PlanOptions {
     // Where chart sinks publish their rows (see charts/chart_feed.h); optional.
     std::shared_ptr<ChartHub> charts;
+    CheckpointOptions checkpoints;
+};
+
+// What a run took back from a checkpoint.
+struct Recovery {
+    int64_t checkpointId = 0;  // 0: nothing was taken back
+    int64_t takenAtUs = 0;
+    int restoredNodes = 0;
+    int64_t keys = 0;                // in the state taken back
+    std::vector<std::string> fresh;  // "`w` starts fresh: its parameters changed"
+};
+
+// The checkpoints of a running executor; any thread.
+struct CheckpointStatus {
+    bool enabled = false;
+    std::string disabledReason;  // why a run with a store takes none ("source `k` cannot ...")
+    int64_t completed = 0;       // written in this run
+    int64_t failed = 0;          // failed to write in this run
+    int64_t lastId = 0;          // the newest written, 0 when none
+    int64_t lastAtUs = 0;        // when its barrier was injected (wall clock)
+    int64_t lastBytes = 0;
+    int64_t lastKeys = 0;     // keys in the state of every node together
+    std::string lastError;    // of the newest failed write, cleared by a success
+    bool lastFailed = false;  // the newest attempt failed
 };
 
 struct RunNodeInfo {
@@ -63,6 +104,11 @@ public:
     // for an unknown node or port. Any thread, while running. See PeekTap.
     std::shared_ptr<PeekTap> openPeek(const std::string& nodeId, const std::string& port);
     void closePeek(const std::shared_ptr<PeekTap>& tap);
+    // What this run took back from a checkpoint (ExecutorOptions::checkpoints.resumeFrom).
+    const Recovery& recovery() const;
+    CheckpointStatus checkpointStatus() const;
+    // Waits until every checkpoint whose barrier has passed every sink is written.
+    void flushCheckpoints();
     // The plan this executor runs (makePlan(graph, options)).
     const PhysicalPlan& plan() const;
     int taskCount() const;

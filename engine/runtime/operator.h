@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/charts/chart_feed.h"
+#include "engine/checkpoint/state_codec.h"
 #include "engine/core/batch.h"
 #include "engine/core/status.h"
 #include "engine/graph/params.h"
@@ -106,6 +107,21 @@ public:
     // The state held now. Called on the operator's thread between the calls above, a few times
     // a second, so it may walk the state; the runtime shows it and holds it to memory_limit.
     virtual StateSize stateSize() const { return {}; }
+    // Checkpoints (docs/checkpoints.md); a node whose NodeSpec declares `state` implements the
+    // first two, and NodeSpec::noCheckpoint says why when it does not yet.
+    // A checkpoint barrier has arrived on every input: write everything the node keeps (the
+    // runtime keeps the watermarks itself). A sink makes what it wrote so far durable here and
+    // writes where its output stands, so that a restore can take back what came after.
+    virtual void snapshotState(checkpoint::StateWriter& w) { (void)w; }
+    // Called before open() on recovery, with what snapshotState() wrote; open() then continues
+    // from it. A damaged state is an error (the run does not start).
+    virtual Status restoreState(checkpoint::StateReader& r) {
+        (void)r;
+        return Status::ok();
+    }
+    // Checkpoint `id`, which this node's snapshot is part of, is durable in the store (a sink
+    // with a transaction commits it).
+    virtual void notifyCheckpointComplete(int64_t id) { (void)id; }
 };
 
 struct SourcePoll {
@@ -134,6 +150,14 @@ public:
     // per-partition watermarks do. Called after poll(), on the same thread. kMaxTime: no
     // such streams (the default).
     virtual TimeUs eventTimeReached() { return kMaxTime; }
+    // Checkpoints, as for Operator: the source's position (what it has emitted so far), which
+    // restoreState() (before open()) makes open() continue from.
+    virtual void snapshotState(checkpoint::StateWriter& w) { (void)w; }
+    virtual Status restoreState(checkpoint::StateReader& r) {
+        (void)r;
+        return Status::ok();
+    }
+    virtual void notifyCheckpointComplete(int64_t id) { (void)id; }
 };
 
 // Builds rows for an `errors` port: the offending event's fields (when it has any), then

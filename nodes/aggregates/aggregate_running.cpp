@@ -81,6 +81,31 @@ public:
 
     void finish(Emitter& out) override { emitChanged(out); }
 
+    // Checkpoints: every group, and which changed since the last emission, in order.
+    void snapshotState(checkpoint::StateWriter& w) override {
+        saveGroups(m_groups, m_aggregates, w);
+        std::unordered_map<const Group*, const std::string*> keyOf;
+        if (!m_changed.empty())
+            for (const auto& [key, g] : m_groups) keyOf.emplace(&g, &key);
+        w.u64(m_changed.size());
+        for (const Group* g : m_changed) w.bytes(*keyOf.at(g));
+    }
+
+    Status restoreState(checkpoint::StateReader& r) override {
+        m_groups.clear();
+        m_changed.clear();
+        loadGroups(m_groups, m_aggregates, r);
+        for (uint64_t n = r.count(); n > 0 && r.ok(); --n) {
+            auto it = m_groups.find(r.bytes());
+            if (it == m_groups.end() || !it->second.dirty) {
+                r.fail();
+                break;
+            }
+            m_changed.push_back(&it->second);
+        }
+        return Status::ok();
+    }
+
     StateSize stateSize() const override {
         StateSize s{0, 0, "groups (a running aggregate keeps every group for the whole run)"};
         addGroupsState(m_groups, m_aggregates, s);

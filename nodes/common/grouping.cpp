@@ -95,6 +95,44 @@ void addGroupsState(const GroupMap& groups, const agg::AggregateSet& aggregates,
     size.bytes += static_cast<int64_t>(bytes);
 }
 
+void saveValues(const std::vector<Value>& values, checkpoint::StateWriter& w) {
+    w.u64(values.size());
+    for (const Value& v : values) w.value(v);
+}
+
+std::vector<Value> loadValues(checkpoint::StateReader& r) {
+    std::vector<Value> values(r.count());
+    for (Value& v : values) v = r.value();
+    return values;
+}
+
+void saveGroups(const GroupMap& groups, const agg::AggregateSet& aggregates,
+                checkpoint::StateWriter& w) {
+    w.u64(groups.size());
+    for (const auto& [key, g] : groups) {
+        w.bytes(key);
+        saveValues(g.key, w);
+        aggregates.save(*g.state, w);
+        w.boolean(g.dirty);
+        w.i64(g.newest);
+    }
+}
+
+void loadGroups(GroupMap& groups, const agg::AggregateSet& aggregates, checkpoint::StateReader& r) {
+    const uint64_t n = r.count();
+    groups.reserve(groups.size() + n);
+    for (uint64_t i = 0; i < n && r.ok(); ++i) {
+        std::string key = r.bytes();
+        Group g;
+        g.key = loadValues(r);
+        g.state = aggregates.newState();
+        aggregates.load(*g.state, r);
+        g.dirty = r.boolean();
+        g.newest = r.i64();
+        if (!groups.emplace(std::move(key), std::move(g)).second) r.fail();  // a key twice
+    }
+}
+
 size_t ResultWriter::appendGroup(Group& g, TimeUs time, Emitter& out) {
     g.dirty = false;
     if (!m_batch) m_batch = out.newBatch(0);

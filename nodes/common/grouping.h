@@ -53,6 +53,14 @@ Group& groupFor(GroupMap& groups, GroupKeyEncoder& keys, const agg::AggregateSet
 // its hash-map entry, key, group values and aggregate state.
 void addGroupsState(const GroupMap& groups, const agg::AggregateSet& aggregates, StateSize& size);
 
+// Checkpoints: every group (key, group_by values, aggregates, dirty, newest), read back into an
+// empty map by loadGroups() with the same aggregates.
+void saveGroups(const GroupMap& groups, const agg::AggregateSet& aggregates,
+                checkpoint::StateWriter& w);
+void loadGroups(GroupMap& groups, const agg::AggregateSet& aggregates, checkpoint::StateReader& r);
+void saveValues(const std::vector<Value>& values, checkpoint::StateWriter& w);
+std::vector<Value> loadValues(checkpoint::StateReader& r);
+
 // Builds result batches (port 0) for one window or running-aggregate node. Rows start with
 // `_time`, the group_by values and the aggregates (groupedAggregateFields()).
 class ResultWriter {

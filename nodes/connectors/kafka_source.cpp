@@ -393,6 +393,7 @@ private:
 void registerKafkaSource(NodeRegistry& registry) {
     NodeSpec spec;
     spec.typeId = "source.kafka";
+    spec.noCheckpoint = "cannot save its Kafka offsets in checkpoints yet";
     spec.tags = {"Kafka"};
     spec.displayName = "Kafka";
     spec.category = "source";

@@ -155,6 +155,7 @@ private:
 void registerRecordingSource(NodeRegistry& registry) {
     NodeSpec spec;
     spec.typeId = "source.recording";
+    spec.noCheckpoint = "cannot save its position in checkpoints yet";
     spec.displayName = "Recording";
     spec.category = "source";
     spec.description =

@@ -5,10 +5,14 @@
 // file is complete when the run ends. A row with a string that is not valid UTF-8 goes to
 // `errors` instead of into the file. A failed write (disk full) fails the node: a file with rows
 // silently missing would be worse.
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 
 #include "engine/core/utf8.h"
@@ -41,11 +45,28 @@ public:
             std::error_code ec;
             std::filesystem::create_directories(parent, ec);
         }
+        if (m_resumeAt) return resume(*m_resumeAt);
         m_file = std::fopen(m_path.c_str(), "wb");
         if (!m_file)
             return Status::error(m_ctx.nodeLabel + ": cannot open `" + m_path +
                                  "` for writing: " + std::strerror(errno));
         if (m_format == FileFormat::Csv) appendCsvHeader(m_buffer, *m_ctx.inputSchemas[0]);
+        return Status::ok();
+    }
+
+    // Checkpoints: what was written up to the barrier is made durable, and its length saved; a
+    // restore cuts the file back to it, so that the rows written after the checkpoint, which
+    // the run writes again, are not in it twice.
+    void snapshotState(checkpoint::StateWriter& w) override {
+        writeBuffer();
+        if (m_file && (std::fflush(m_file) != 0 || ::fdatasync(::fileno(m_file)) != 0))
+            throw std::runtime_error(m_ctx.nodeLabel + ": cannot write `" + m_path +
+                                     "`: " + std::strerror(errno));
+        w.i64(m_file ? std::ftell(m_file) : 0);
+    }
+
+    Status restoreState(checkpoint::StateReader& r) override {
+        m_resumeAt = r.i64();
         return Status::ok();
     }
 
@@ -93,6 +114,25 @@ public:
     }
 
 private:
+    Status resume(int64_t length) {
+        const std::string again =
+            " (start afresh with riffle-run --from-scratch, or Run > Reset "
+            "state)";
+        m_file = std::fopen(m_path.c_str(), "r+b");
+        if (!m_file)
+            return Status::error(m_ctx.nodeLabel + ": cannot open `" + m_path +
+                                 "` to continue it: " + std::strerror(errno) + again);
+        struct stat st {};
+        if (::fstat(::fileno(m_file), &st) != 0 || st.st_size < length)
+            return Status::error(m_ctx.nodeLabel + ": `" + m_path + "` is shorter than the " +
+                                 std::to_string(length) +
+                                 " bytes the checkpoint had written: it changed since" + again);
+        if (::ftruncate(::fileno(m_file), length) != 0 || std::fseek(m_file, 0, SEEK_END) != 0)
+            return Status::error(m_ctx.nodeLabel + ": cannot cut `" + m_path + "` back to " +
+                                 std::to_string(length) + " bytes: " + std::strerror(errno));
+        return Status::ok();
+    }
+
     bool checkUtf8(const Batch& in, size_t row, const std::vector<size_t>& columns,
                    ErrorRows& errors) {
         for (size_t c : columns) {
@@ -122,6 +162,7 @@ private:
     FileFormat m_format = FileFormat::Csv;
     std::FILE* m_file = nullptr;
     std::string m_buffer;
+    std::optional<int64_t> m_resumeAt;  // the length to continue from, after a restore
 };
 
 }  // namespace
@@ -133,9 +174,11 @@ void registerFileSink(NodeRegistry& registry) {
     spec.category = "sink";
     spec.description =
         "Writes every event to a CSV or JSON Lines file, `_time` included, times as ISO-8601 UTC. "
-        "The file is replaced at the start of each run.";
+        "The file is replaced at the start of each run; a run that continues from a checkpoint "
+        "cuts it back to the checkpoint instead, so that no row is in it twice.";
     spec.inputs = {{"in", "Events to write"}};
     spec.isSink = true;
+    spec.state = {{"length written", 1}};
 
     spec.params.push_back(
         param("path", ParamType::Path,

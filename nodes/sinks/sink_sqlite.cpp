@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
 
 #include "engine/core/time_format.h"
@@ -116,6 +117,14 @@ public:
         if (sqlite3_prepare_v3(m_db, insert.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &m_insert,
                                nullptr) != SQLITE_OK)
             return failure("cannot write to the table `" + m_table + "` of `" + m_path + "`");
+        if (m_resumeAfterRowid) {
+            // Rows written after the checkpoint are written again by this run.
+            const std::string undo = "DELETE FROM " + quoteIdent(m_table) + " WHERE rowid > " +
+                                     std::to_string(*m_resumeAfterRowid);
+            if (!exec(undo))
+                return failure("cannot take back the rows written after the checkpoint from `" +
+                               m_table + "`");
+        }
         if (sqlite3_prepare_v3(m_db, "BEGIN IMMEDIATE", -1, SQLITE_PREPARE_PERSISTENT, &m_begin,
                                nullptr) != SQLITE_OK ||
             sqlite3_prepare_v3(m_db, "COMMIT", -1, SQLITE_PREPARE_PERSISTENT, &m_commit, nullptr) !=
@@ -145,6 +154,32 @@ public:
             if (!why.empty()) errors.add(in, r, why);
         }
         step(m_commit, "commit");
+    }
+
+    // Checkpoints: the commits so far are made durable (the WAL is synced) and the newest rowid
+    // saved; a restore deletes the rows after it. Upserted keys that existed before the
+    // checkpoint keep their newer values until the run writes them again.
+    void snapshotState(checkpoint::StateWriter& w) override {
+        if (!exec("PRAGMA wal_checkpoint(PASSIVE)"))
+            throw std::runtime_error(m_ctx.nodeLabel + ": cannot sync `" + m_path +
+                                     "`: " + sqlite3_errmsg(m_db));
+        int64_t rowid = 0;
+        const std::string sql = "SELECT COALESCE(MAX(rowid), 0) FROM " + quoteIdent(m_table);
+        sqlite3_stmt* st = nullptr;
+        if (sqlite3_prepare_v2(m_db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+            rowid = sqlite3_column_int64(st, 0);
+        const bool ok = st != nullptr;
+        sqlite3_finalize(st);
+        if (!ok)
+            throw std::runtime_error(m_ctx.nodeLabel + ": cannot read `" + m_table + "` in `" +
+                                     m_path + "`: " + sqlite3_errmsg(m_db));
+        w.i64(rowid);
+    }
+
+    Status restoreState(checkpoint::StateReader& r) override {
+        m_resumeAfterRowid = r.i64();
+        return Status::ok();
     }
 
     void close() override {
@@ -231,6 +266,7 @@ private:
     sqlite3_stmt* m_insert = nullptr;
     sqlite3_stmt* m_begin = nullptr;
     sqlite3_stmt* m_commit = nullptr;
+    std::optional<int64_t> m_resumeAfterRowid;  // after a restore
 };
 
 Result<std::vector<SchemaPtr>> sqliteSinkSchema(const NodeConfig& config,
@@ -263,9 +299,11 @@ void registerSqliteSink(NodeRegistry& registry) {
     spec.category = "sink";
     spec.description =
         "Writes events into an SQLite table, created when missing; append every event, or upsert "
-        "so that the table keeps the latest row per key.";
+        "so that the table keeps the latest row per key. A run that continues from a checkpoint "
+        "first deletes the rows written after it, so that no row is in the table twice.";
     spec.inputs = {{"in", "Events to write"}};
     spec.isSink = true;
+    spec.state = {{"rows written", 1}};
 
     spec.params.push_back(
         param("path", ParamType::Path,

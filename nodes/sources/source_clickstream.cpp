@@ -223,6 +223,7 @@ private:
 void registerClickstreamSource(NodeRegistry& registry) {
     NodeSpec spec;
     spec.typeId = "source.clickstream";
+    spec.noCheckpoint = "cannot save its position in checkpoints yet";
     spec.tags = {"clickstream"};
     spec.displayName = "Clickstream generator";
     spec.category = "source";

@@ -130,6 +130,23 @@ public:
         }
         m_timeFieldIndex = m_timeField.empty() ? -1 : m_schema->indexOf(m_timeField);
         m_cells.resize(m_schema->size());
+        return skipEmitted();
+    }
+
+    // Checkpoints: how many rows (and error rows) were emitted. A restore reads that many again
+    // without emitting them, so `loop` and its time offset continue as they were.
+    void snapshotState(checkpoint::StateWriter& w) override {
+        w.u64(m_emitted);
+        w.i64(m_lastEmittedTime);
+        w.boolean(m_haveEmitted);
+        w.boolean(m_ended);
+    }
+
+    Status restoreState(checkpoint::StateReader& r) override {
+        m_emitted = r.u64();
+        m_lastEmittedTime = r.i64();
+        m_haveEmitted = r.boolean();
+        m_ended = r.boolean();
         return Status::ok();
     }
 
@@ -157,6 +174,7 @@ public:
                 errors.addRaw(m_errorTime, m_errorRaw, m_errorLine, m_error);
                 m_pending.reset();
                 ++handled;
+                ++m_emitted;
                 continue;
             }
             if (m_speed > 0 && m_timeFieldIndex >= 0) {
@@ -174,6 +192,7 @@ public:
             m_haveEmitted = true;
             m_pending.reset();
             ++handled;
+            ++m_emitted;
         }
         if (batch) out.push(0, std::move(batch));
         return SourcePoll::more();
@@ -186,6 +205,22 @@ public:
 
 private:
     enum class Item { Row, Error, End };
+
+    Status skipEmitted() {
+        if (m_ended) return Status::ok();
+        for (uint64_t n = 0; n < m_emitted;) {
+            if (readItem(0) != Item::End) {
+                ++n;
+                continue;
+            }
+            if (m_loop && m_passRows > 0 && startOver()) continue;
+            return Status::error(m_ctx.nodeLabel + ": `" + m_path + "` has " + std::to_string(n) +
+                                 " rows, fewer than the " + std::to_string(m_emitted) +
+                                 " the checkpoint had read: the file changed since; start "
+                                 "afresh (riffle-run --from-scratch, or Run > Reset state)");
+        }
+        return Status::ok();
+    }
 
     Status readHeader() {
         auto header = readCsvHeader(*m_csv, m_path);
@@ -437,6 +472,7 @@ private:
 
     TimeUs m_lastEmittedTime = 0;
     bool m_haveEmitted = false;
+    uint64_t m_emitted = 0;  // rows and error rows, since the start of the file's first pass
     bool m_ended = false;
 
     bool m_anchored = false;
@@ -510,6 +546,7 @@ void registerFileSource(NodeRegistry& registry) {
 
     for (auto& p : sourceTimeParams("2s")) spec.params.push_back(std::move(p));
 
+    spec.state = {{"position", 1}};
     spec.schemaRule = fileSourceSchema;
     spec.exportFlink = [](const FlinkExportContext& ctx) -> Result<FlinkExportPart> {
         using R = Result<FlinkExportPart>;

@@ -402,6 +402,7 @@ private:
 void registerNexmarkSource(NodeRegistry& registry) {
     NodeSpec spec;
     spec.typeId = "source.nexmark";
+    spec.noCheckpoint = "cannot save its position in checkpoints yet";
     spec.tags = {"benchmark"};
     spec.displayName = "Nexmark generator";
     spec.category = "source";

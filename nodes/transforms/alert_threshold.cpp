@@ -161,6 +161,28 @@ public:
 
     void finish(Emitter& out) override { flush(out); }
 
+    // Checkpoints: every pending or firing group, since when, and whether it fired.
+    void snapshotState(checkpoint::StateWriter& w) override {
+        w.u64(m_groups.size());
+        for (const auto& [key, state] : m_groups) {
+            w.bytes(key);
+            w.i64(state.since);
+            w.boolean(state.firing);
+        }
+    }
+
+    Status restoreState(checkpoint::StateReader& r) override {
+        m_groups.clear();
+        for (uint64_t n = r.count(); n > 0 && r.ok(); --n) {
+            std::string key = r.bytes();
+            State state;
+            state.since = r.i64();
+            state.firing = r.boolean();
+            if (!m_groups.emplace(std::move(key), state).second) r.fail();
+        }
+        return Status::ok();
+    }
+
     StateSize stateSize() const override {
         constexpr size_t kEntryBytes = sizeof(decltype(m_groups)::value_type) + 2 * sizeof(void*);
         StateSize s{static_cast<int64_t>(m_groups.size()), 0, "groups pending or firing"};

@@ -130,6 +130,28 @@ public:
 
     size_t keysHeld() const { return m_lastPassed.size(); }
 
+    // Checkpoints: each remembered key with the time of its last passed event; when each may be
+    // forgotten follows from that.
+    void snapshotState(checkpoint::StateWriter& w) override {
+        w.u64(m_lastPassed.size());
+        for (const auto& [key, time] : m_lastPassed) {
+            w.bytes(key);
+            w.i64(time);
+        }
+    }
+
+    Status restoreState(checkpoint::StateReader& r) override {
+        m_lastPassed.clear();
+        m_expiry = {};
+        for (uint64_t n = r.count(); n > 0 && r.ok(); --n) {
+            std::string key = r.bytes();
+            const TimeUs time = r.i64();
+            m_expiry.push({saturatingAdd(time, m_withinUs), key});
+            if (!m_lastPassed.emplace(std::move(key), time).second) r.fail();
+        }
+        return Status::ok();
+    }
+
     StateSize stateSize() const override {
         constexpr size_t kEntryBytes =
             sizeof(decltype(m_lastPassed)::value_type) + 2 * sizeof(void*);

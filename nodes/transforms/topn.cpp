@@ -206,6 +206,65 @@ public:
 
     void finish(Emitter& out) override { onWatermark(kMaxTime, out); }
 
+    // Checkpoints: the candidates of every _time still waiting for the watermark.
+    void snapshotState(checkpoint::StateWriter& w) override {
+        w.i64(m_watermark);
+        w.u64(m_seq);
+        w.u64(m_slots.size());
+        for (const auto& [time, slot] : m_slots) {
+            w.i64(time);
+            w.u64(slot.index.size());
+            for (const auto& [key, index] : slot.index) {
+                w.bytes(key);
+                w.u64(index);
+            }
+            w.u64(slot.partitions.size());
+            for (const Partition& p : slot.partitions) {
+                w.u64(p.rows.size());
+                for (const Candidate& c : p.rows) {
+                    saveValues(c.keys, w);
+                    saveValues(c.row, w);
+                    w.u64(c.seq);
+                }
+                saveValues(p.cutoff, w);
+                w.boolean(p.hasCutoff);
+                w.u64(p.limit);
+            }
+        }
+    }
+
+    Status restoreState(checkpoint::StateReader& r) override {
+        m_slots.clear();
+        m_watermark = r.i64();
+        m_seq = r.u64();
+        for (uint64_t n = r.count(); n > 0 && r.ok(); --n) {
+            Slot& slot = m_slots[r.i64()];
+            for (uint64_t k = r.count(); k > 0 && r.ok(); --k) {
+                std::string key = r.bytes();
+                slot.index.emplace(std::move(key), r.u64());
+            }
+            slot.partitions.resize(r.count());
+            for (Partition& p : slot.partitions) {
+                p.rows.resize(r.count());
+                for (Candidate& c : p.rows) {
+                    c.keys = loadValues(r);
+                    c.row = loadValues(r);
+                    c.seq = r.u64();
+                    if (c.keys.size() != m_orderBy.size() ||
+                        c.row.size() != m_ctx.inputSchemas.at(0)->size())
+                        r.fail();
+                }
+                p.cutoff = loadValues(r);
+                p.hasCutoff = r.boolean();
+                p.limit = r.u64();
+                if (p.hasCutoff && p.cutoff.size() != m_orderBy.size()) r.fail();
+            }
+            for (const auto& [key, index] : slot.index)
+                if (index >= slot.partitions.size()) r.fail();
+        }
+        return Status::ok();
+    }
+
     StateSize stateSize() const override {
         StateSize s{0, 0, "candidate rows waiting for the watermark"};
         size_t bytes = 0;

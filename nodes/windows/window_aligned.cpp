@@ -177,6 +177,36 @@ public:
         return s;
     }
 
+    // Checkpoints (a whole window; the two phases take none): every open window with its
+    // groups, whether it fired and changed since, and the watermark it has seen.
+    void snapshotState(checkpoint::StateWriter& w) override {
+        w.i64(m_watermark);
+        w.u64(m_windows.size());
+        for (const auto& [end, win] : m_windows) {
+            w.i64(win.start);
+            w.i64(win.end);
+            w.boolean(win.fired);
+            w.boolean(win.dirty);
+            saveGroups(win.groups, m_aggregates, w);
+        }
+    }
+
+    Status restoreState(checkpoint::StateReader& r) override {
+        m_windows.clear();
+        m_last = nullptr;
+        m_watermark = r.i64();
+        for (uint64_t n = r.count(); n > 0 && r.ok(); --n) {
+            Window win;
+            win.start = r.i64();
+            win.end = r.i64();
+            win.fired = r.boolean();
+            win.dirty = r.boolean();
+            loadGroups(win.groups, m_aggregates, r);
+            if (!m_windows.emplace(win.end, std::move(win)).second) r.fail();
+        }
+        return Status::ok();
+    }
+
     const agg::AggregateSet& aggregates() const { return m_aggregates; }
     void setCombiner(std::shared_ptr<WindowCombiner> combiner) { m_combiner = std::move(combiner); }
 

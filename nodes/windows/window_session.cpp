@@ -148,6 +148,47 @@ public:
         return s;
     }
 
+    // Checkpoints: every key's open sessions and the watermark; when each comes due is rebuilt.
+    void snapshotState(checkpoint::StateWriter& w) override {
+        w.i64(m_watermark);
+        w.u64(m_keys_sessions.size());
+        for (const auto& [key, k] : m_keys_sessions) {
+            w.bytes(key);
+            saveValues(k.key, w);
+            w.u64(k.sessions.size());
+            for (const Session& s : k.sessions) {
+                w.i64(s.start);
+                w.i64(s.end);
+                w.boolean(s.fired);
+                w.boolean(s.dirty);
+                m_aggregates.save(*s.state, w);
+            }
+        }
+    }
+
+    Status restoreState(checkpoint::StateReader& r) override {
+        m_keys_sessions.clear();
+        m_due = {};
+        m_watermark = r.i64();
+        for (uint64_t n = r.count(); n > 0 && r.ok(); --n) {
+            std::string key = r.bytes();
+            Keyed k;
+            k.key = loadValues(r);
+            k.sessions.resize(r.count());
+            for (Session& s : k.sessions) {
+                s.start = r.i64();
+                s.end = r.i64();
+                s.fired = r.boolean();
+                s.dirty = r.boolean();
+                s.state = m_aggregates.newState();
+                m_aggregates.load(*s.state, r);
+                m_due.push({s.fired ? s.end + m_settings.allowedLatenessUs : s.end, key});
+            }
+            if (!m_keys_sessions.emplace(std::move(key), std::move(k)).second) r.fail();
+        }
+        return Status::ok();
+    }
+
     void onTimer(TimeUs, Emitter& out) override {
         for (auto& [key, k] : m_keys_sessions)
             for (Session& s : k.sessions)

@@ -246,11 +246,13 @@ private slots:
         {
             auto store = CheckpointStore::open(path);
             QVERIFY(store);
-            CheckpointWriter writer(std::move(store.value()), 2, [&](int64_t id, const Status& s) {
-                std::lock_guard<std::mutex> lock(mutex);
-                if (s.isOk()) done.push_back(id);
-                elsewhere = elsewhere && std::this_thread::get_id() != caller;
-            });
+            CheckpointWriter writer(
+                std::move(store.value()), 2, [&](const Checkpoint& c, const Status& s) {
+                    const int64_t id = c.id;
+                    std::lock_guard<std::mutex> lock(mutex);
+                    if (s.isOk()) done.push_back(id);
+                    elsewhere = elsewhere && std::this_thread::get_id() != caller;
+                });
             for (int64_t id = 1; id <= 6; ++id) writer.submit(makeCheckpoint(id, 4096));
         }
         QCOMPARE(done, (std::vector<int64_t>{1, 2, 3, 4, 5, 6}));

@@ -1,0 +1,369 @@
+// The state nodes save in checkpoints (docs/checkpoints.md): every node type that keeps state
+// either saves it or says why it cannot yet, and a window restored from its snapshot goes on
+// exactly as the window that took it, with every aggregate (sketches included).
+#include <QtTest/QtTest>
+
+#include <random>
+#include <set>
+
+#include "engine/graph/graph_validator.h"
+#include "engine/graph/node_instance.h"
+#include "engine/runtime/collecting_emitter.h"
+#include "engine/runtime/executor.h"
+#include "nodes/register_builtin_nodes.h"
+#include "tests/engine/failing_vfs.h"
+
+using namespace riffle;
+
+namespace {
+
+constexpr TimeUs kSec = 1'000'000;
+
+// The node types whose snapshots the tests below round-trip.
+const std::set<std::string> kRoundTripped = {
+    "window.tumbling", "window.hopping",  "window.session",   "source.file",
+    "sink.file",       "sink.sqlite",     "transform.dedupe", "aggregate.running",
+    "transform.topn",  "alert.threshold", "join.window"};
+
+SchemaPtr eventSchema() {
+    static const SchemaPtr s =
+        std::make_shared<const Schema>(Schema::stream({{"key", Type::String}, {"v", Type::Int}}));
+    return s;
+}
+
+struct Ev {
+    TimeUs t;
+    std::string key;
+    int64_t v;
+};
+
+// Seeded: 3000 events over 60 s, a few out of order, 12 keys, one with many distinct values
+// (so that its HyperLogLog is dense).
+std::vector<Ev> events() {
+    std::mt19937_64 random(42);
+    std::vector<Ev> out;
+    for (int i = 0; i < 3000; ++i) {
+        const TimeUs t = i * 20'000 - static_cast<TimeUs>(random() % 3) * 400'000;
+        const int key = static_cast<int>(random() % 12);
+        const int64_t v = key == 0 ? i : static_cast<int64_t>(random() % 50);
+        out.push_back({t, "k" + std::to_string(key), v});
+    }
+    return out;
+}
+
+const Json kAggregates = Json::array({
+    {{"name", "n"}, {"expr", "COUNT(*)"}},
+    {{"name", "sum"}, {"expr", "SUM(v)"}},
+    {{"name", "avg"}, {"expr", "AVG(v)"}},
+    {{"name", "sd"}, {"expr", "STDDEV(v)"}},
+    {{"name", "lo"}, {"expr", "MIN(key)"}},
+    {{"name", "hi"}, {"expr", "MAX(v)"}},
+    {{"name", "first"}, {"expr", "FIRST_VALUE(key)"}},
+    {{"name", "last"}, {"expr", "LAST_VALUE(v)"}},
+    {{"name", "keys"}, {"expr", "COUNT(DISTINCT key)"}},
+    {{"name", "values"}, {"expr", "COUNT(DISTINCT v)"}},
+    {{"name", "approx"}, {"expr", "APPROX_COUNT_DISTINCT(v)"}},
+    {{"name", "p50"}, {"expr", "PERCENTILE(v, 0.5)"}},
+    {{"name", "top"}, {"expr", "TOP_K(key, 3)"}},
+    {{"name", "topv"}, {"expr", "TOP_K(v, 2)"}},
+});
+
+struct Window {
+    NodeRegistry registry;
+    NodeInstance node;
+    std::unique_ptr<CollectingEmitter> out;
+    Window(const std::string& type, Json params) {
+        registerBuiltinNodes(registry);
+        auto r = instantiateNode(*registry.find(type), "w", params, {{eventSchema()}, {0}});
+        if (!r) qFatal("%s", r.message().c_str());
+        node = std::move(r.value());
+        out = std::make_unique<CollectingEmitter>(node.context.outputSchemas);
+    }
+    // Events [from, to) in batches of 100, the watermark 1 s behind the newest after each.
+    void feed(const std::vector<Ev>& all, size_t from, size_t to, TimeUs& newest) {
+        static auto pool = BatchPool::create();
+        for (size_t i = from; i < to;) {
+            BatchPtr b = pool->acquire(eventSchema());
+            for (size_t k = 0; k < 100 && i < to; ++k, ++i) {
+                b->column(0).appendTime(all[i].t);
+                b->appendString(1, all[i].key);
+                b->column(2).appendInt(all[i].v);
+                b->commitRow();
+                newest = std::max(newest, all[i].t);
+            }
+            node.op->process(0, *b, *out);
+            node.op->onWatermark(newest - kSec, *out);
+        }
+    }
+    std::string snapshot() {
+        checkpoint::StateWriter w;
+        node.op->snapshotState(w);
+        return w.take();
+    }
+    // Every row emitted on `out` and `late` since the last call, as sorted text.
+    QStringList take() {
+        QStringList rows;
+        for (int port : {0, 1})
+            for (const auto& row : out->rowValues(port)) {
+                QString line = QString::number(port);
+                for (const Value& v : row) line += " " + QString::fromStdString(v.toString());
+                rows << line;
+            }
+        out->clear();
+        rows.sort();
+        return rows;
+    }
+};
+
+}  // namespace
+
+class TstCheckpointState : public QObject {
+    Q_OBJECT
+
+private slots:
+    void everyNodeWithStateSavesItOrSaysWhy();
+    void aRestoredWindowGoesOnExactlyAsTheOneThatSavedIt_data();
+    void aRestoredWindowGoesOnExactlyAsTheOneThatSavedIt();
+    void aRestoredJoinGoesOnExactlyAsTheOneThatSavedIt();
+    void aDamagedStateIsReportedNotACrash();
+    void aFailingStoreIsReportedAndTheRunGoesOn();
+};
+
+// A node type with state and no snapshot fails here: it must save its state (and be round-
+// tripped below) or say in NodeSpec::noCheckpoint why a project with it takes no checkpoints.
+void TstCheckpointState::everyNodeWithStateSavesItOrSaysWhy() {
+    NodeRegistry registry;
+    registerBuiltinNodes(registry);
+    for (const NodeSpec* s : registry.all()) {
+        const QString id = QString::fromStdString(s->typeId);
+        if (!s->noCheckpoint.empty()) {
+            QVERIFY2(s->noCheckpoint.rfind("cannot ", 0) == 0, qPrintable(id));
+            continue;
+        }
+        if (!s->state.empty())
+            QVERIFY2(kRoundTripped.count(s->typeId),
+                     qPrintable(id + " declares state that no test restores"));
+        // A source that saves nothing cannot replay: it must be one that is pushed to.
+        if (s->isSource() && s->state.empty())
+            QVERIFY2(s->typeId == "source.mqtt" || s->typeId == "source.tcp" ||
+                         s->typeId == "source.udp" || s->typeId == "source.websocket" ||
+                         s->typeId == "source.metrics",
+                     qPrintable(id + " saves no position"));
+    }
+}
+
+void TstCheckpointState::aRestoredWindowGoesOnExactlyAsTheOneThatSavedIt_data() {
+    QTest::addColumn<QString>("type");
+    QTest::addColumn<QString>("params");
+    QTest::newRow("tumbling") << "window.tumbling"
+                              << R"({"size": "5s", "group_by": ["key"], "allowed_lateness": "1s"})";
+    QTest::newRow("tumbling, one group") << "window.tumbling"
+                                         << R"({"size": "5s", "emit_every": "0s"})";
+    QTest::newRow("hopping") << "window.hopping"
+                             << R"({"size": "10s", "slide": "2s", "group_by": ["key"]})";
+    QTest::newRow("session")
+        << "window.session"
+        << R"({"gap": "300ms", "group_by": ["key"], "allowed_lateness": "1s"})";
+    QTest::newRow("running") << "aggregate.running"
+                             << R"({"group_by": ["key"]})";
+    QTest::newRow("running, every 1s") << "aggregate.running"
+                                       << R"({"group_by": ["key"], "emit_every": "1s"})";
+    QTest::newRow("dedupe") << "transform.dedupe"
+                            << R"({"key": "v", "within": "2s"})";
+    QTest::newRow("topn") << "transform.topn"
+                          << R"({"n": 2, "order_by": ["v DESC"], "partition_by": ["key"]})";
+    QTest::newRow("alert") << "alert.threshold"
+                           << R"({"condition": "v > 40", "for": "200ms", "group_by": ["key"],
+                                  "message": "{key} at {v}"})";
+    QTest::newRow("topn, ties") << "transform.topn"
+                                << R"({"n": 1, "order_by": ["key"], "with_ties": true})";
+}
+
+void TstCheckpointState::aRestoredWindowGoesOnExactlyAsTheOneThatSavedIt() {
+    QFETCH(QString, type);
+    QFETCH(QString, params);
+    Json p = Json::parse(params.toStdString());
+    if (type.startsWith("window.") || type.startsWith("aggregate.")) p["aggregates"] = kAggregates;
+    const std::vector<Ev> all = events();
+    for (size_t split : {size_t(0), size_t(1234), size_t(2999)}) {
+        Window original(type.toStdString(), p);
+        TimeUs newest = kMinTime, newestCopy = kMinTime;
+        original.feed(all, 0, split, newest);
+        original.take();
+        const std::string saved = original.snapshot();
+        Window restored(type.toStdString(), p);
+        checkpoint::StateReader r(saved);
+        QVERIFY(restored.node.op->restoreState(r));
+        QVERIFY2(r.finish("the state").isOk(), r.finish("the state").message().c_str());
+        newestCopy = newest;
+        original.feed(all, split, all.size(), newest);
+        restored.feed(all, split, all.size(), newestCopy);
+        for (Window* w : {&original, &restored}) {
+            w->node.op->onWatermark(kMaxTime, *w->out);
+            w->node.op->finish(*w->out);
+        }
+        const QStringList want = original.take(), got = restored.take();
+        QVERIFY(split > 2000 || want.size() > 5);
+        QCOMPARE(got, want);
+    }
+}
+
+// Both sides of a join window, split at several points: the restored join finds the same pairs.
+void TstCheckpointState::aRestoredJoinGoesOnExactlyAsTheOneThatSavedIt() {
+    NodeRegistry registry;
+    registerBuiltinNodes(registry);
+    const Json params = {{"size", "2s"}, {"left_key", "key"}, {"right_key", "key"}};
+    auto make = [&] {
+        auto r = instantiateNode(*registry.find("join.window"), "j", params,
+                                 {{eventSchema(), eventSchema()}, {0, 1}});
+        if (!r) qFatal("%s", r.message().c_str());
+        return std::move(r.value());
+    };
+    const std::vector<Ev> all = events();
+    static auto pool = BatchPool::create();
+    auto feed = [&](NodeInstance& node, CollectingEmitter& out, size_t from, size_t to) {
+        for (size_t i = from; i < to; i += 50) {
+            BatchPtr b = pool->acquire(eventSchema());
+            for (size_t k = i; k < std::min(to, i + 50); ++k) {
+                b->column(0).appendTime(all[k].t);
+                b->appendString(1, all[k].key);
+                b->column(2).appendInt(all[k].v);
+                b->commitRow();
+            }
+            node.op->process(static_cast<int>(i / 50 % 2), *b, out);  // alternate sides
+            node.op->onWatermark(all[std::min(to, i + 50) - 1].t - kSec, out);
+        }
+    };
+    auto rows = [](CollectingEmitter& out) {
+        QStringList list;
+        for (int port : {0, 1})
+            for (const auto& row : out.rowValues(port)) {
+                QString line = QString::number(port);
+                for (const Value& v : row) line += " " + QString::fromStdString(v.toString());
+                list << line;
+            }
+        out.clear();
+        list.sort();
+        return list;
+    };
+    for (size_t split : {size_t(0), size_t(1500), size_t(2950)}) {
+        NodeInstance original = make(), restored = make();
+        CollectingEmitter a(original.context.outputSchemas), b(restored.context.outputSchemas);
+        feed(original, a, 0, split);
+        rows(a);
+        checkpoint::StateWriter w;
+        original.op->snapshotState(w);
+        const std::string saved = w.take();
+        checkpoint::StateReader r(saved);
+        QVERIFY(restored.op->restoreState(r));
+        QVERIFY2(r.finish("the state").isOk(), r.finish("the state").message().c_str());
+        feed(original, a, split, all.size());
+        feed(restored, b, split, all.size());
+        const QStringList want = rows(a), got = rows(b);
+        QVERIFY(want.size() > 100);
+        QCOMPARE(got, want);
+    }
+}
+
+// Every cut of a window's state fails the reader, and no cut crashes (ASan checks the reads).
+void TstCheckpointState::aDamagedStateIsReportedNotACrash() {
+    Json p = {{"size", "5s"}, {"group_by", {"key"}}, {"aggregates", kAggregates}};
+    Window w("window.tumbling", p);
+    TimeUs newest = kMinTime;
+    const std::vector<Ev> all = events();
+    w.feed(all, 0, 700, newest);
+    const std::string saved = w.snapshot();
+    QVERIFY(saved.size() > 1000);
+    for (size_t cut = 0; cut < saved.size(); cut += 1 + saved.size() / 97) {
+        Window fresh("window.tumbling", p);
+        const std::string part = saved.substr(0, cut);
+        checkpoint::StateReader r(part);
+        (void)fresh.node.op->restoreState(r);
+        QVERIFY2(!r.finish("the state").isOk(), qPrintable(QString::number(cut)));
+    }
+    std::string flipped = saved;
+    flipped[flipped.size() / 2] = static_cast<char>(0xff);
+    Window fresh("window.tumbling", p);
+    checkpoint::StateReader r(flipped);
+    (void)fresh.node.op->restoreState(r);  // may or may not notice; must not crash
+}
+
+// A full disk while a checkpoint is written: the status says so, the pipeline goes on, the next
+// interval tries again and succeeds once there is room, and the store stays readable throughout.
+void TstCheckpointState::aFailingStoreIsReportedAndTheRunGoesOn() {
+    test::FailingVfs::install();
+    QTemporaryDir dir;
+    {
+        QFile f(dir.filePath("events.csv"));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        QByteArray text = "seq,ts\n";
+        for (int i = 0; i < 3000; ++i)
+            text +=
+                QByteArray::number(i) + ',' + QByteArray::number(1'767'225'600'000 + i * 10) + '\n';
+        f.write(text);
+    }
+    const Json project = {
+        {"format", "riffle-project"},
+        {"version", 1},
+        {"nodes",
+         {{{"id", "events"},
+           {"type", "source.file"},
+           {"params",
+            {{"path", "events.csv"},
+             {"time_field", "ts"},
+             {"time_format", "epoch_ms"},
+             {"speed", 2},
+             {"batch_rows", 10}}}},
+          {{"id", "w"},
+           {"type", "window.tumbling"},
+           {"params", {{"size", "1s"}, {"aggregates", {{{"name", "n"}, {"expr", "COUNT(*)"}}}}}}},
+          {{"id", "out"}, {"type", "sink.file"}, {"params", {{"path", "out.jsonl"}}}}}},
+        {"edges",
+         {{{"from", "events.out"}, {"to", "w.in"}}, {{"from", "w.out"}, {"to", "out.in"}}}},
+    };
+    {
+        QFile f(dir.filePath("p.riffle"));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QByteArray::fromStdString(project.dump()));
+    }
+    NodeRegistry registry;
+    registerBuiltinNodes(registry);
+    auto loaded = Project::load(dir.filePath("p.riffle").toStdString());
+    QVERIFY(loaded);
+    const ValidatedGraph graph = validateProject(loaded.value(), registry);
+    QVERIFY(graph.ok());
+    ExecutorOptions options;
+    options.checkpoints.storePath = dir.filePath("cp.sqlite").toStdString();
+    options.checkpoints.vfs = test::FailingVfs::kName;
+    options.checkpoints.intervalUs = 100'000;
+    auto exec = Executor::create(graph, options);
+    QVERIFY(exec);
+    QVERIFY(exec.value()->start());
+    auto status = [&] { return exec.value()->checkpointStatus(); };
+    QTRY_VERIFY_WITH_TIMEOUT(status().completed >= 2, 20000);
+    const int64_t before = status().lastId;
+    test::FailingVfs::failAfter(0, SQLITE_FULL);
+    QTRY_VERIFY_WITH_TIMEOUT(status().failed >= 2, 20000);
+    QVERIFY(status().lastFailed);
+    QVERIFY2(status().lastError.find("full") != std::string::npos, status().lastError.c_str());
+    QCOMPARE(status().lastId, before);
+    QVERIFY(!exec.value()->finished());
+    QVERIFY(exec.value()->failure().isOk());
+    {
+        // The checkpoint before the failures is whole and the newest in the store.
+        auto store = checkpoint::CheckpointStore::open(options.checkpoints.storePath);
+        QVERIFY(store);
+        auto latest = store.value()->latest();
+        QVERIFY(latest && latest.value());
+        QCOMPARE(latest.value()->id, before);
+    }
+    test::FailingVfs::failAfter(-1);
+    QTRY_VERIFY_WITH_TIMEOUT(!status().lastFailed && status().lastId > before, 20000);
+    exec.value()->requestStop();
+    exec.value()->wait();
+    exec.value()->flushCheckpoints();
+    QVERIFY(exec.value()->failure().isOk());
+}
+
+QTEST_GUILESS_MAIN(TstCheckpointState)
+#include "tst_checkpoint_state.moc"

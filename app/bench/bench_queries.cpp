@@ -17,10 +17,13 @@
 #include <system_error>
 #include <thread>
 
+#include "engine/checkpoint/checkpoint_store.h"
 #include "engine/core/clock.h"
 #include "engine/graph/graph_validator.h"
+#include "engine/graph/node_instance.h"
 #include "engine/graph/project.h"
 #include "engine/runtime/channel.h"
+#include "engine/runtime/collecting_emitter.h"
 #include "engine/runtime/executor.h"
 #include "nodes/connectors/kafka_mock_cluster.h"
 #include "nodes/register_builtin_nodes.h"
@@ -156,7 +159,30 @@ Result<BenchResult> runPipeline(const Project& project, NodeRegistry& registry, 
     eo.threads = o.threads;
     // One generator instance per worker, as Flink sets source parallelism to the slots.
     eo.sourceParallelism = workerCount(o.threads);
-    auto exec = createPipeline(project, registry, eo);
+    Project planned = project;
+    std::string store;
+    if (o.checkpointEveryUs >= 0) {
+        // Checkpoints do not cover two-phase windows: compare with and without on one plan.
+        for (NodeDef& n : planned.nodes)
+            if (n.type.rfind("window.", 0) == 0) n.params["two_phase"] = false;
+        if (o.checkpointEveryUs > 0) {
+            store = (std::filesystem::temp_directory_path() /
+                     ("riffle-bench-" + std::to_string(::getpid()) + ".checkpoints.sqlite"))
+                        .string();
+            eo.checkpoints.storePath = store;
+            eo.checkpoints.intervalUs = o.checkpointEveryUs;
+        }
+    }
+    struct RemoveStore {
+        const std::string& path;
+        ~RemoveStore() {
+            if (path.empty()) return;
+            std::error_code ec;
+            for (const char* suffix : {"", "-wal", "-shm"})
+                std::filesystem::remove(path + suffix, ec);
+        }
+    } removeStore{store};
+    auto exec = createPipeline(planned, registry, eo);
     if (!exec) return Result<BenchResult>::error(exec.message());
     const double cpu0 = processCpuSeconds();
     const int64_t t0 = steadyClockNs();
@@ -170,6 +196,13 @@ Result<BenchResult> runPipeline(const Project& project, NodeRegistry& registry, 
     r.p50Us = latency.percentileUs(0.5);
     r.p99Us = latency.percentileUs(0.99);
     addRunStats(r, *exec.value());
+    if (o.checkpointEveryUs > 0) {
+        const CheckpointStatus c = exec.value()->checkpointStatus();
+        if (!c.enabled) return Result<BenchResult>::error("no checkpoints: " + c.disabledReason);
+        r.busySeconds.emplace_back("checkpoints_written", static_cast<double>(c.completed));
+        r.busySeconds.emplace_back("last_checkpoint_write_s",
+                                   static_cast<double>(c.lastWriteUs) / 1e6);
+    }
     return r;
 }
 
@@ -573,8 +606,99 @@ Result<BenchResult> runNexmark(const std::string& q, const BenchOptions& o) {
     return runPipeline(p, registry, events, o, latency);
 }
 
+// A checkpoint of `events` keys (default 1 M) of window state: one tumbling window holding that
+// many groups (COUNT, SUM, AVG), saved (snapshotState) and written as one checkpoint into a new
+// store (SQLite, synchronous=FULL), then read back and restored into a new operator. `seconds`
+// is the write, busy_s breaks it down and holds the restore.
+Result<BenchResult> runCheckpoint(const BenchOptions& o) {
+    using R = Result<BenchResult>;
+    const int64_t keys = o.events > 0 ? o.events : 1'000'000;
+    NodeRegistry registry;
+    registerBuiltinNodes(registry);
+    const auto schema =
+        std::make_shared<const Schema>(Schema::stream({{"key", Type::Int}, {"v", Type::Float}}));
+    const Json params = {{"size", "1h"},
+                         {"group_by", {"key"}},
+                         {"aggregates", Json::array({{{"name", "n"}, {"expr", "COUNT(*)"}},
+                                                     {{"name", "total"}, {"expr", "SUM(v)"}},
+                                                     {{"name", "mean"}, {"expr", "AVG(v)"}}})}};
+    auto make = [&]() -> Result<NodeInstance> {
+        return instantiateNode(*registry.find("window.tumbling"), "w", params, {{schema}, {0}});
+    };
+    auto window = make();
+    if (!window) return R::error(window.message());
+    CollectingEmitter out(window->context.outputSchemas);
+    auto pool = BatchPool::create();
+    for (int64_t k = 0; k < keys;) {
+        BatchPtr b = pool->acquire(schema);
+        for (size_t i = 0; i < kBatchRows && k < keys; ++i, ++k) {
+            b->column(0).appendTime(1'767'225'600'000'000 + k);
+            b->column(1).appendInt(k);
+            b->column(2).appendFloat(static_cast<double>(k % 1000) / 10);
+            b->commitRow();
+        }
+        window->op->process(0, *b, out);
+    }
+    const std::string dir = (std::filesystem::temp_directory_path() /
+                             ("riffle-bench-checkpoint-" + std::to_string(::getpid())))
+                                .string();
+    std::filesystem::create_directories(dir);
+    struct Cleanup {
+        std::string dir;
+        ~Cleanup() {
+            std::error_code ec;
+            std::filesystem::remove_all(dir, ec);
+        }
+    } cleanup{dir};
+    auto seconds = [](int64_t fromNs) {
+        return static_cast<double>(steadyClockNs() - fromNs) / 1e9;
+    };
+    BenchResult r;
+    r.events = keys;
+    const double cpu0 = processCpuSeconds();
+    const int64_t t0 = steadyClockNs();
+    checkpoint::Checkpoint c;
+    c.id = 1;
+    c.takenAtUs = wallClockUs();
+    {
+        checkpoint::StateWriter w;
+        window->op->snapshotState(w);
+        c.states.push_back({"w", "open panes", 1, "bench", w.take()});
+    }
+    const double snapshot = seconds(t0);
+    {
+        auto store = checkpoint::CheckpointStore::open(dir + "/checkpoints.sqlite");
+        if (!store) return R::error(store.message());
+        if (Status s = store.value()->write(c); !s) return R::error(s.message());
+    }
+    r.seconds = seconds(t0);
+    r.cpuSeconds = processCpuSeconds() - cpu0;
+    const int64_t t1 = steadyClockNs();
+    auto store = checkpoint::CheckpointStore::open(dir + "/checkpoints.sqlite");
+    if (!store) return R::error(store.message());
+    auto latest = store.value()->latest();
+    if (!latest || !latest.value()) return R::error("the checkpoint was not read back");
+    const double read = seconds(t1);
+    auto restored = make();
+    if (!restored) return R::error(restored.message());
+    checkpoint::StateReader reader(latest.value()->states.at(0).data);
+    if (Status s = restored->op->restoreState(reader); !s) return R::error(s.message());
+    if (Status s = reader.finish("the window's state"); !s) return R::error(s.message());
+    const double restore = seconds(t1);
+    const StateSize size = restored->op->stateSize();
+    if (size.keys != keys)
+        return R::error("restored " + std::to_string(size.keys) + " keys of " +
+                        std::to_string(keys));
+    r.busySeconds = {{"snapshot", snapshot},
+                     {"store_write", r.seconds - snapshot},
+                     {"store_read", read},
+                     {"restore_total", restore},
+                     {"checkpoint_mib", static_cast<double>(c.bytes()) / (1 << 20)}};
+    return r;
+}
+
 std::string knownQueries() {
-    std::string known = "handoff, clicks-map, clicks-window, kafka, replay, tcp";
+    std::string known = "handoff, clicks-map, clicks-window, kafka, replay, tcp, checkpoint";
     for (const char* q : kNexmarkQueries) known += std::string(", nexmark-") + q;
     return known;
 }
@@ -588,6 +712,7 @@ Result<BenchResult> runBenchQuery(const std::string& query, const BenchOptions& 
     if (query == "replay") return runReplay(options);
     if (query == "tcp") return runTcp(options);
     if (query == "kafka") return runKafka(options);
+    if (query == "checkpoint") return runCheckpoint(options);
     for (const char* q : kNexmarkQueries)
         if (query == std::string("nexmark-") + q) return runNexmark(q, options);
     return Result<BenchResult>::error("unknown query `" + query + "` (known: " + knownQueries() +

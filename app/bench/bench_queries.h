@@ -15,6 +15,9 @@ struct BenchOptions {
     int64_t events = 0;             // 0: the query's default
     int threads = 0;                // 0: number of cores
     std::vector<std::string> sets;  // --vs-flink: NODE.PARAM=VALUE given to riffle-run's --set
+    // --checkpoint-every: checkpoints of the pipelines every so many microseconds (0: none, with
+    // the same plan), windows in one phase; -1: not given (no checkpoints, the usual plan).
+    int64_t checkpointEveryUs = -1;
 };
 
 struct BenchResult {

@@ -1,6 +1,6 @@
 // riffle-bench: measures the engine (README, "Benchmarks").
 //
-//   riffle-bench QUERY [--events N] [--threads K] [--json]
+//   riffle-bench QUERY [--events N] [--threads K] [--checkpoint-every DURATION] [--json]
 //   riffle-bench nexmark-qN --vs-flink [--events N] [--threads K] [--set NODE.PARAM=VALUE]...
 //
 // QUERY: handoff (queue throughput between two threads, in batches), clicks-map (clickstream ->
@@ -13,7 +13,10 @@
 // the pipelines through the real planner and executor. Prints events/s, events per CPU-second of
 // the whole process, and p50/p99 latency. With --vs-flink a Nexmark query runs side by side with
 // its Flink SQL export on Flink's MiniCluster over the same event files (bench_flink.h).
-// studio-open, studio-pan, studio-responsive measure the studio (see bench_studio.cpp).
+// --checkpoint-every takes checkpoints of the pipeline (0s: none, on the same plan: windows in
+// one phase) to measure what they cost. checkpoint (1 M keys of window state saved, written to a
+// new checkpoint store, read back and restored; --events sets the keys). studio-open, studio-pan,
+// studio-responsive measure the studio (see bench_studio.cpp).
 #include <time.h>
 
 #include <algorithm>
@@ -28,6 +31,7 @@
 #ifdef RIFFLE_BENCH_STUDIO
 #include "app/bench/bench_studio.h"
 #endif
+#include "engine/core/time_format.h"
 #include "engine/runtime/executor.h"
 
 using namespace riffle;
@@ -35,10 +39,10 @@ using namespace riffle;
 namespace {
 
 const char* kUsage =
-    "usage: riffle-bench QUERY [--events N] [--threads K] [--json]\n"
+    "usage: riffle-bench QUERY [--events N] [--threads K] [--checkpoint-every DURATION] [--json]\n"
     "       riffle-bench nexmark-qN --vs-flink [--events N] [--threads K] [--set "
     "NODE.PARAM=VALUE]...\n"
-    "QUERY: handoff | clicks-map | clicks-window | kafka | replay | tcp |\n"
+    "QUERY: handoff | clicks-map | clicks-window | kafka | replay | tcp | checkpoint |\n"
     "       nexmark-q0 | nexmark-q1 | nexmark-q2 | nexmark-q3 | nexmark-q5 | nexmark-q7 | "
     "nexmark-q8 |\n"
     "       studio-open | studio-pan | studio-responsive | ui-render | ui-live\n";
@@ -67,6 +71,10 @@ int main(int argc, char** argv) {
         } else if (a == "--set") {
             if (i + 1 >= args.size()) return usageError("--set needs NODE.PARAM=VALUE");
             o.sets.push_back(args[++i]);
+        } else if (a == "--checkpoint-every") {
+            const auto us = i + 1 < args.size() ? parseDuration(args[++i]) : std::nullopt;
+            if (!us || *us < 0) return usageError("--checkpoint-every needs a duration like 10s");
+            o.checkpointEveryUs = *us;
         } else if (a == "--events" || a == "--threads") {
             if (i + 1 >= args.size()) return usageError(a + " needs a number");
             long long v = 0;

@@ -31,6 +31,7 @@
 #include <QVBoxLayout>
 
 #include "engine/charts/chart_history.h"
+#include "engine/checkpoint/checkpoint_store.h"
 #include "engine/export/flink_sql.h"
 #include "engine/graph/node_reference.h"
 #include "engine/graph/project_diff.h"
@@ -386,6 +387,7 @@ void MainWindow::buildActions() {
          [this] { setDashboardDetached(!m_dashboardWindow); });
     make("run", tr("&Run"), "run", QKeySequence(Qt::Key_F5), [this] { run(); });
     make("stop", tr("S&top"), "stop", QKeySequence(Qt::SHIFT | Qt::Key_F5), [this] { stop(); });
+    make("resetState", tr("Reset &State"), "", QKeySequence(), [this] { resetState(); });
     // Canvas edit keys act only when the canvas (not a text field) has focus.
     for (const char* name : {"cut", "copy", "paste", "duplicate", "delete", "selectAll"}) {
         m_actions[name]->setShortcutContext(Qt::WidgetWithChildrenShortcut);
@@ -435,6 +437,8 @@ void MainWindow::buildMenus() {
 
     QMenu* run = menuBar()->addMenu(tr("&Run"));
     for (const char* n : {"run", "stop"}) run->addAction(m_actions[n]);
+    run->addSeparator();
+    run->addAction(m_actions["resetState"]);
 }
 
 void MainWindow::buildToolBar() {
@@ -523,6 +527,7 @@ void MainWindow::buildDocks() {
 
     m_problems = new ProblemsPanel(m_doc.model());
     m_log = new QPlainTextEdit;
+    m_log->setObjectName("log");
     m_log->setReadOnly(true);
     m_log->setMaximumBlockCount(5000);
     m_log->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
@@ -554,6 +559,10 @@ void MainWindow::buildStatusBar() {
     m_threadsLabel = new QLabel;
     m_cpuLabel = new QLabel;
     statusBar()->addWidget(m_pathLabel, 1);
+    m_checkpointLabel = new QLabel;
+    m_checkpointLabel->setObjectName("checkpointStatus");
+    m_checkpointLabel->hide();
+    statusBar()->addPermanentWidget(m_checkpointLabel);
     statusBar()->addPermanentWidget(m_threadsLabel);
     statusBar()->addPermanentWidget(m_cpuLabel);
     m_threadsLabel->setText(tr("Engine: %1 threads").arg(std::max(1, QThread::idealThreadCount())));
@@ -629,6 +638,7 @@ void MainWindow::updateActions() {
         m_actions[n]->setEnabled(selection);
     m_actions["run"]->setEnabled(open && !running && !m_inferThread);
     m_actions["stop"]->setEnabled(running || m_inferThread);
+    m_actions["resetState"]->setEnabled(open && !running && !m_doc.filePath().isEmpty());
     m_find->setEnabled(open);
 }
 
@@ -770,7 +780,12 @@ bool MainWindow::run() {
     // A relative path in an untitled project resolves against the home folder.
     Project project = m_doc.model()->project();
     if (project.path.empty()) project.path = QDir::home().filePath("untitled.riffle").toStdString();
-    const QStringList problems = m_bridge.start(project);
+    // A saved project continues from its newest checkpoint (docs/checkpoints.md).
+    ExecutorOptions options;
+    if (!m_doc.filePath().isEmpty())
+        options.checkpoints.storePath =
+            checkpoint::defaultStorePath(m_doc.filePath().toStdString());
+    const QStringList problems = m_bridge.start(project, options);
     m_runningProject = m_doc.model()->project();
     m_problems->setRunProblems(problems);
     if (!problems.isEmpty()) {
@@ -782,6 +797,7 @@ bool MainWindow::run() {
         return false;
     }
     if (!m_restarting) m_runClock.start();
+    for (const QString& line : m_bridge.recoveryLines()) log(line);
     // After an edit the charts go on: only the panels the edit changed start again.
     m_feed->startRun(m_bridge.charts(), m_restarting);
     log(tr("Running %1 on %2")
@@ -822,12 +838,54 @@ void MainWindow::onFinished(const QString& error) {
     }
     m_scene->setRunStats({}, false);
     m_inspector->setStats(nullptr);
+    updateCheckpointLabel();
     if (m_peek->tap()) m_peek->refresh();
     updatePill();
     updateActions();
 }
 
+void MainWindow::resetState() {
+    if (m_bridge.isRunning() || m_doc.filePath().isEmpty()) return;
+    const QString error =
+        m_bridge.resetState(checkpoint::defaultStorePath(m_doc.filePath().toStdString()));
+    if (error.isEmpty())
+        log(tr("State reset: the next Run of %1 starts afresh").arg(m_doc.displayName()));
+    else
+        log(tr("Could not reset the state: %1").arg(error));
+}
+
+// "Checkpoint 4 s ago · 412 KiB", amber with the reason when the last one failed.
+void MainWindow::updateCheckpointLabel() {
+    const CheckpointStatus s = m_bridge.checkpointStatus();
+    m_checkpointLabel->setVisible(m_bridge.isRunning() && s.enabled);
+    if (!m_checkpointLabel->isVisible()) return;
+    QString text;
+    if (s.lastFailed) {
+        text = tr("Checkpoint failed: %1").arg(QString::fromStdString(s.lastError));
+        m_checkpointLabel->setStyleSheet(
+            QString(
+                "QLabel { background: %1; color: #1f2328; border-radius: 4px; padding: 0 6px; }")
+                .arg(theme::amber().name()));
+    } else {
+        m_checkpointLabel->setStyleSheet({});
+        if (s.lastId == 0) {
+            text = tr("No checkpoint yet");
+        } else {
+            const qint64 age = std::max<qint64>(
+                0, (QDateTime::currentMSecsSinceEpoch() * 1000 - s.lastAtUs) / 1'000'000);
+            text = tr("Checkpoint %1 s ago · %2")
+                       .arg(age)
+                       .arg(QString::fromStdString(formatByteSize(s.lastBytes)));
+        }
+    }
+    m_checkpointLabel->setText(text);
+    m_checkpointLabel->setToolTip(tr("%1 written, %2 failed in this run (docs/checkpoints.md)")
+                                      .arg(s.completed)
+                                      .arg(s.failed));
+}
+
 void MainWindow::onStats() {
+    updateCheckpointLabel();
     if (!m_bridge.isRunning()) return;
     const QVector<NodeStats>& stats = m_bridge.stats();
     m_scene->setRunStats(stats, true);

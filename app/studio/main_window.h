@@ -60,6 +60,8 @@ public:
     // first shows what it will touch and asks (once). Returns true if the pipeline started.
     bool run();
     void stop();
+    // Run > Reset State: forgets the project's checkpoints; the next Run starts afresh.
+    void resetState();
     // Selects a node on the canvas and scrolls it into view.
     void selectAndReveal(const QString& nodeId);
     bool isRunning() const { return m_bridge.isRunning(); }
@@ -98,6 +100,7 @@ private:
     void showEditor(bool editor);
     void updateTitle();
     void updatePill();
+    void updateCheckpointLabel();
     void updateActions();
     void updateFindTitles();
     void onStats();
@@ -156,6 +159,7 @@ private:
     QLabel* m_pathLabel = nullptr;
     QLabel* m_threadsLabel = nullptr;
     QLabel* m_cpuLabel = nullptr;
+    QLabel* m_checkpointLabel = nullptr;  // the last checkpoint's age and size, while running
     std::map<QString, QAction*> m_actions;
 
     QElapsedTimer m_runClock;

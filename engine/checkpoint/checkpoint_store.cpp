@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -280,8 +281,12 @@ void CheckpointWriter::loop() {
             m_queue.pop_front();
             m_writing = true;
         }
+        const auto t0 = std::chrono::steady_clock::now();
         const Status s = m_store->write(c, m_keep);
-        if (m_done) m_done(c, s);
+        const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::steady_clock::now() - t0)
+                            .count();
+        if (m_done) m_done(c, s, us);
         {
             std::lock_guard<std::mutex> lock(m_mutex);
             m_writing = false;

@@ -104,11 +104,11 @@ struct StateMatch {
 StateMatch matchStates(const Checkpoint& saved, const std::vector<NodeState>& expected);
 
 // Writes checkpoints in the order submitted, on a thread of its own, keeping the newest `keep`.
-// `done(checkpoint, status)` runs on that thread after each write. The destructor writes what was
-// submitted and then stops.
+// `done(checkpoint, status, writeUs)` runs on that thread after each write, with how long it took.
+// The destructor writes what was submitted and then stops.
 class CheckpointWriter {
 public:
-    using Done = std::function<void(const Checkpoint& c, const Status& status)>;
+    using Done = std::function<void(const Checkpoint& c, const Status& status, int64_t writeUs)>;
     CheckpointWriter(std::unique_ptr<CheckpointStore> store, int keep, Done done);
     ~CheckpointWriter();
     CheckpointWriter(const CheckpointWriter&) = delete;

@@ -19,6 +19,12 @@ namespace riffle::checkpoint {
 
 class StateWriter {
 public:
+    StateWriter() = default;
+    explicit StateWriter(int64_t checkpointId) : m_checkpointId(checkpointId) {}
+    // The checkpoint being taken (0 for a node's final state), for a node that acts when that
+    // checkpoint completes (Operator::notifyCheckpointComplete).
+    int64_t checkpointId() const { return m_checkpointId; }
+
     void u64(uint64_t v);
     void i64(int64_t v);
     void f64(double v);
@@ -38,6 +44,7 @@ public:
     std::string take() { return std::move(m_data); }
 
 private:
+    int64_t m_checkpointId = 0;
     std::string m_data;
 };
 

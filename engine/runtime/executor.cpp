@@ -182,7 +182,6 @@ private:
     void passBarrier(OpRuntime& op, const BarrierPtr& barrier, int arrivals);
     void completeAlignment(OpRuntime& op);
     void injectBarriers(OpRuntime& op, std::vector<BarrierPtr> barriers);
-    void notifyCheckpoints();
     void runTimers(int64_t nowNs);
     bool runSource(int64_t nowNs);
     bool runInputs();
@@ -190,7 +189,9 @@ private:
 
 public:
     void closeSources();
-    checkpoint::NodeState saveState(OpRuntime& op);
+    // Tells this task's nodes about the newest checkpoint that completed, once.
+    void notifyCheckpoints();
+    checkpoint::NodeState saveState(OpRuntime& op, int64_t checkpointId);
     Executor::Impl* exec() const { return m_exec; }
 
 private:
@@ -332,7 +333,9 @@ struct Executor::Impl {
         }
         writer = std::make_unique<checkpoint::CheckpointWriter>(
             std::move(store), co.keep,
-            [this](const checkpoint::Checkpoint& c, const Status& s) { checkpointWritten(c, s); });
+            [this](const checkpoint::Checkpoint& c, const Status& s, int64_t us) {
+                checkpointWritten(c, s, us);
+            });
         return Status::ok();
     }
 
@@ -364,17 +367,20 @@ struct Executor::Impl {
         c.id = nextCheckpointId++;
         c.takenAtUs = wallClockUs();
         c.planHash = planHash;
-        for (auto& op : ops) c.states.push_back(op->task->saveState(*op));
+        for (auto& op : ops) c.states.push_back(op->task->saveState(*op, c.id));
         writer->submit(std::move(c));
         writer->drain();
     }
 
-    // Injects a barrier at every source that has not ended; false when every source has.
-    // Any thread.
-    bool triggerCheckpoint() {
+    // Injects a barrier at every source that has not ended; false when every source has, or,
+    // unless `always` (a stop), while the previous checkpoint is not complete yet (a sink still
+    // waiting for its writes): one at a time, so that a stuck sink does not pile up copies of
+    // the state. Any thread.
+    bool triggerCheckpoint(bool always) {
         std::vector<Task*> sources;
         {
             std::lock_guard lock(mutex);
+            if (!always && !openBarriers.empty()) return false;
             int live = 0;
             for (auto& op : ops)
                 if (op->inst.source && !op->sourceDone) ++live;
@@ -421,7 +427,7 @@ struct Executor::Impl {
         writer->submit(std::move(c));
     }
 
-    void checkpointWritten(const checkpoint::Checkpoint& c, const Status& s) {
+    void checkpointWritten(const checkpoint::Checkpoint& c, const Status& s, int64_t writeUs) {
         {
             std::lock_guard lock(statusMutex);
             status.lastFailed = !s.isOk();
@@ -430,6 +436,7 @@ struct Executor::Impl {
                 status.lastId = c.id;
                 status.lastAtUs = c.takenAtUs;
                 status.lastBytes = c.bytes();
+                status.lastWriteUs = writeUs;
                 status.lastKeys = 0;
                 for (const checkpoint::NodeState& state : c.states)
                     status.lastKeys += checkpoint::StateReader(state.data).i64();
@@ -483,7 +490,7 @@ struct Executor::Impl {
         if (stopRequested.load()) return;
         if (checkpoint && checkpointing && started && !failed()) {
             keepStateOnStop.store(true);
-            if (!triggerCheckpoint()) keepStateOnStop.store(false);
+            if (!triggerCheckpoint(true)) keepStateOnStop.store(false);
         }
         if (stopRequested.exchange(true)) return;
         for (auto& t : tasks)
@@ -545,7 +552,11 @@ struct Executor::Impl {
             }
             // The last task: every sink has processed everything, so the sources' final
             // progress is known. They close (a Kafka source commits) before the run counts as
-            // ended.
+            // ended, after they heard of the last checkpoint (the one a stop takes).
+            if (checkpointing) {
+                writer->drain();
+                for (auto& task : tasks) task->notifyCheckpoints();
+            }
             for (auto& task : tasks) task->closeSources();
             std::lock_guard lock(mutex);
             ++doneTasks;
@@ -800,8 +811,8 @@ void Task::forwardMarker(OpRuntime& op, const ProgressMarkerPtr& marker) {
     marker->release();
 }
 
-checkpoint::NodeState Task::saveState(OpRuntime& op) {
-    checkpoint::StateWriter w;
+checkpoint::NodeState Task::saveState(OpRuntime& op, int64_t checkpointId) {
+    checkpoint::StateWriter w(checkpointId);
     // The runtime's part: where event time stands on each input, and for a source the newest
     // event time it emitted, so that no watermark goes back after a restore.
     w.i64(op.reportedState.keys);
@@ -819,9 +830,17 @@ checkpoint::NodeState Task::saveState(OpRuntime& op) {
 }
 
 void Task::passBarrier(OpRuntime& op, const BarrierPtr& barrier, int arrivals) {
-    barrier->add(saveState(op));
+    barrier->add(saveState(op, barrier->id()));
     // A failed node never passes it, so the checkpoint is never complete.
     if (op.failed) return;
+    // A node whose writes complete later (a sink waiting for Kafka's acknowledgements) holds the
+    // checkpoint as it holds a progress marker: it is complete once those writes are durable.
+    if (op.inst.op) {
+        barrier->hold(1);
+        auto marker = std::make_shared<ProgressMarker>([barrier] { barrier->release(); });
+        guard(op, [&] { op.inst.op->onMarker(marker); });
+        marker->release();
+    }
     int wires = 0;
     for (const auto& port : op.outputs) wires += static_cast<int>(port.size());
     barrier->hold(wires);
@@ -899,7 +918,7 @@ void Task::finishOp(OpRuntime& op) {
     op.finished = true;
     if (m_exec->checkpointing && !op.failed) {
         // Checkpoints taken after this node finished hold its final state.
-        checkpoint::NodeState state = saveState(op);
+        checkpoint::NodeState state = saveState(op, 0);
         std::lock_guard lock(m_exec->mutex);
         m_exec->finalStates[op.stateNode] = std::move(state);
     }
@@ -948,7 +967,7 @@ bool Task::runSource(int64_t nowNs) {
         int64_t due = m_exec->nextCheckpointNs.load();
         if (nowNs >= due && m_exec->nextCheckpointNs.compare_exchange_strong(
                                 due, nowNs + m_exec->checkpointIntervalNs))
-            m_exec->triggerCheckpoint();
+            m_exec->triggerCheckpoint(false);
         injectBarriers(op, m_exec->barriersFor(op, false));
     }
     bool ended = m_exec->stopRequested.load() || op.failed;
@@ -1248,6 +1267,7 @@ Result<std::unique_ptr<Executor>> Executor::create(const ValidatedGraph& graph,
 
 Status Executor::start() {
     Impl& d = *m_impl;
+    const int64_t restoreStartNs = steadyClockNs();
     for (size_t i = 0; i < d.ops.size(); ++i) {
         OpRuntime& op = *d.ops[i];
         Status s;
@@ -1276,6 +1296,9 @@ Status Executor::start() {
         op->lastDataNs = now;
         op->nextTimerNs = now + op->timerIntervalNs;
     }
+    if (d.recovery.checkpointId > 0)
+        d.recovery.restoreUs = (steadyClockNs() - restoreStartNs) / 1000;
+    d.options.checkpoints.resumeFrom.reset();  // taken back: its memory is not needed any more
     if (d.checkpointing) {
         if (d.recovery.checkpointId == 0) d.writeInitialCheckpoint();
         d.nextCheckpointNs.store(now + d.checkpointIntervalNs);

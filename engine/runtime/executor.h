@@ -52,6 +52,7 @@ struct Recovery {
     int64_t takenAtUs = 0;
     int restoredNodes = 0;
     int64_t keys = 0;                // in the state taken back
+    int64_t restoreUs = 0;           // reading it back into the nodes (their open() included)
     std::vector<std::string> fresh;  // "`w` starts fresh: its parameters changed"
 };
 
@@ -65,6 +66,7 @@ struct CheckpointStatus {
     int64_t lastAtUs = 0;        // when its barrier was injected (wall clock)
     int64_t lastBytes = 0;
     int64_t lastKeys = 0;     // keys in the state of every node together
+    int64_t lastWriteUs = 0;  // how long writing it took (off the workers)
     std::string lastError;    // of the newest failed write, cleared by a success
     bool lastFailed = false;  // the newest attempt failed
 };

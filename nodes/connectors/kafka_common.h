@@ -12,6 +12,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -50,6 +51,9 @@ public:
     void allDown();
     bool connected() const { return m_connected.load(std::memory_order_relaxed); }
     std::string lastProblem() const;
+    // A consumer's: called with the partitions being assigned, before the assignment, from
+    // within the consumer's poll (source.kafka sets the offsets a checkpoint saved).
+    std::function<void(rd_kafka_topic_partition_list_t*)> beforeAssign;
 
 private:
     NodeMetrics* m_metrics;

@@ -4,15 +4,20 @@
 // Kafka consumer group, so several processes on one topic share its partitions; Kafka rebalances
 // when one joins or leaves. `start` applies only where the group has no committed offset yet.
 //
-// Delivery guarantee: AT-LEAST-ONCE, not exactly-once. librdkafka's automatic offset store is
-// off. After each poll that read messages, the source puts a progress marker behind their rows
+// Delivery guarantee with checkpoints (docs/checkpoints.md): EXACTLY-ONCE into the node state
+// downstream. A checkpoint saves the next offset of every partition read; a run that continues
+// from it is assigned its partitions at those offsets, whatever the group committed. Offsets are
+// committed to Kafka only when a checkpoint is complete and durable, with that checkpoint's
+// offsets, so the group's offsets never pass the state that counted them.
+//
+// Without checkpoints: AT-LEAST-ONCE. librdkafka's automatic offset store is off. After each poll
+// that read messages, the source puts a progress marker behind their rows
 // (engine/runtime/progress_marker.h); the marker comes back once every sink the rows reach has
 // written them (or their `errors` rows), and only then are the offsets stored. Stored offsets
 // are committed every second and, bounded, by close(), which the runtime calls after the last
 // sink is done. A broker that goes away and comes back, a clean stop, and a crash all resume at
 // the last committed offset: events after it may be read twice, none is lost. Rows held in a
-// window's memory count as processed once the window has them; exactly-once (offsets committed
-// with the operators' state) will come with checkpoints.
+// window's memory count as processed once the window has them.
 //
 // Link state: "connecting" with librdkafka's reason (redacted) until a broker answers, again when
 // every broker is gone; librdkafka keeps reconnecting by itself, so nothing fails.
@@ -21,6 +26,7 @@
 // call the KafkaLinkWatch callbacks. The consumer is polled with a zero timeout, never blocking.
 #include <chrono>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -101,6 +107,8 @@ void onRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partiti
                  void* opaque) {
     const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        auto* watch = static_cast<KafkaLinkWatch*>(opaque);
+        if (watch && watch->beforeAssign) watch->beforeAssign(parts);
         if (cooperative) {
             if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk, parts))
                 rd_kafka_error_destroy(e);
@@ -158,6 +166,16 @@ public:
               {"fetch.wait.max.ms", "100"}})
             if (Status s = setKafkaProperty(k, key, value); !s) return fail(s.message());
         rd_kafka_conf_set_rebalance_cb(k, onRebalance);
+        m_watch.beforeAssign = [this](rd_kafka_topic_partition_list_t* parts) {
+            // Partitions a checkpoint saved start where it stood (once; a later assignment in
+            // this run starts at the committed offset).
+            for (int i = 0; i < parts->cnt; ++i) {
+                auto it = m_resume.find({parts->elems[i].topic, parts->elems[i].partition});
+                if (it == m_resume.end()) continue;
+                parts->elems[i].offset = it->second;
+                m_resume.erase(it);
+            }
+        };
 
         char err[512] = {0};
         m_metrics->setLink(LinkState::Connecting,
@@ -243,6 +261,41 @@ public:
         return reached;
     }
 
+    void snapshotState(checkpoint::StateWriter& w) override {
+        m_checkpointing = true;
+        w.u64(m_position.size());
+        std::vector<PendingOffset> offsets;
+        for (const auto& [tp, next] : m_position) {
+            w.bytes(tp.first);
+            w.i64(tp.second);
+            w.i64(next);
+            offsets.push_back({tp.first, tp.second, next});
+        }
+        if (w.checkpointId() > 0) m_snapshots.emplace_back(w.checkpointId(), std::move(offsets));
+    }
+
+    Status restoreState(checkpoint::StateReader& r) override {
+        m_checkpointing = true;
+        for (uint64_t n = r.count(); n > 0 && r.ok(); --n) {
+            std::string topic = r.bytes();
+            const auto partition = static_cast<int32_t>(r.i64());
+            const int64_t next = r.i64();
+            if (next < 0) r.fail();
+            m_resume[{topic, partition}] = next;
+            m_position[{std::move(topic), partition}] = next;
+        }
+        return Status::ok();
+    }
+
+    // The checkpoint is durable: its offsets are stored, and librdkafka commits them within a
+    // second (and at close()).
+    void notifyCheckpointComplete(int64_t id) override {
+        while (!m_snapshots.empty() && m_snapshots.front().first <= id) {
+            if (m_snapshots.front().first == id) storeOffsets(m_snapshots.front().second);
+            m_snapshots.pop_front();
+        }
+    }
+
     void close() override {
         if (!m_rk) return;
         // The runtime closes sources after every sink is done: the last markers are back.
@@ -297,10 +350,13 @@ private:
             p.lastDataNs = steadyClockNs();
         }
         rememberOffset(m_pending, topic, m.partition, m.offset + 1);
+        m_position[{std::string(topic), m.partition}] = m.offset + 1;
     }
 
     // Sends the offsets read so far with a marker; the ledger gets them back when it is released.
+    // With checkpoints, offsets go with the checkpoints instead.
     void markHandedOn(Emitter& out) {
+        if (m_checkpointing) m_pending.clear();
         if (m_pending.empty()) return;
         out.mark(std::make_shared<ProgressMarker>(
             [ledger = m_ledger, offsets = std::move(m_pending)]() mutable {
@@ -376,6 +432,12 @@ private:
     rd_kafka_t* m_rk = nullptr;
     std::unique_ptr<MessageDecoder> m_decoder;
     std::vector<PendingOffset> m_pending;  // read since the last marker
+    // Checkpoints: the next offset of every partition read (or restored), the offsets of the
+    // checkpoints not yet complete, and the restored offsets not yet assigned.
+    bool m_checkpointing = false;
+    std::map<std::pair<std::string, int32_t>, int64_t> m_position;
+    std::deque<std::pair<int64_t, std::vector<PendingOffset>>> m_snapshots;
+    std::map<std::pair<std::string, int32_t>, int64_t> m_resume;
     std::shared_ptr<OffsetLedger> m_ledger = std::make_shared<OffsetLedger>();
     TimeUs m_lastEventTime = kMinTime;
     struct PartitionTime {
@@ -393,16 +455,16 @@ private:
 void registerKafkaSource(NodeRegistry& registry) {
     NodeSpec spec;
     spec.typeId = "source.kafka";
-    spec.noCheckpoint = "cannot save its Kafka offsets in checkpoints yet";
+    spec.state = {{"offsets", 1}};
     spec.tags = {"Kafka"};
     spec.displayName = "Kafka";
     spec.category = "source";
     spec.description =
         "Reads Kafka topics as a consumer group member: processes with the same group share the "
         "partitions. "
-        "Offsets are committed once every sink has written the events (at-least-once); key, topic, "
-        "partition, offset "
-        "and the Kafka timestamp are fields.";
+        "With checkpoints, its offsets are saved and committed with them (exactly-once into the "
+        "windows and totals downstream); without, once every sink has written the events "
+        "(at-least-once). Key, topic, partition, offset and the Kafka timestamp are fields.";
     spec.outputs = {{"out", "One event per message"}};
 
     std::vector<ParamSpec> params = kafkaConnectionParams("Kafka");

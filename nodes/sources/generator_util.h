@@ -236,6 +236,14 @@ SourcePoll pacedPoll(double rate, int64_t limit, int64_t openedUs, int64_t& prod
     return SourcePoll::more();
 }
 
+// The `openedUs` for pacedPoll() of a generator that continues after `produced` events (restored
+// from a checkpoint): the next event is due now, and the pace goes on from there.
+inline int64_t resumedOpenedUs(double rate, int64_t produced) {
+    const int64_t now = steadyClockUs();
+    if (rate <= 0 || produced <= 0) return now;
+    return now - static_cast<int64_t>(std::ceil(static_cast<double>(produced) * 1e6 / rate));
+}
+
 // The `start` parameter: "now" (or empty) gives `nowUs`, anything else must be ISO-8601.
 inline std::optional<TimeUs> startTime(std::string_view text, TimeUs nowUs) {
     if (text.empty() || text == "now") return nowUs;

@@ -110,6 +110,34 @@ public:
         m_fractionAcc = unit * m_partition % m_rateMilli;
         m_produced = 0;
         m_openedUs = steadyClockUs();
+        if (m_resumeAt > 0) {
+            // The model and the time jitter are random streams from the seed: make the events
+            // emitted before again, without emitting them, then go on from the saved clock.
+            ClickEvent e;
+            for (int64_t i = 0; i < m_resumeAt; ++i) {
+                m_model.next(e);
+                nextTime();
+            }
+            m_produced = m_resumeAt;
+            m_nextBaseUs = m_resumedBaseUs;
+            m_fractionAcc = m_resumedFraction;
+            m_openedUs = gen::resumedOpenedUs(m_rate / m_partitions, m_produced);
+        }
+        return Status::ok();
+    }
+
+    // Checkpoints: the events made so far and the event-time clock.
+    void snapshotState(checkpoint::StateWriter& w) override {
+        w.i64(m_produced);
+        w.i64(m_nextBaseUs);
+        w.i64(m_fractionAcc);
+    }
+
+    Status restoreState(checkpoint::StateReader& r) override {
+        m_resumeAt = r.i64();
+        m_resumedBaseUs = r.i64();
+        m_resumedFraction = r.i64();
+        if (m_resumeAt < 0) r.fail();
         return Status::ok();
     }
 
@@ -125,6 +153,21 @@ public:
     }
 
 private:
+    // The event time of the next event: the clock steps on, with the late and disordered share.
+    TimeUs nextTime() {
+        TimeUs t = m_nextBaseUs;
+        m_nextBaseUs += m_stepUs;
+        m_fractionAcc += m_stepRem;
+        if (m_fractionAcc >= m_rateMilli) {
+            m_fractionAcc -= m_rateMilli;
+            ++m_nextBaseUs;
+        }
+        if (m_lateFraction > 0 && m_timeRng.chance(m_lateFraction)) t -= kLateDelayUs;
+        if (m_disorderUs > 0)
+            t -= static_cast<int64_t>(m_timeRng.below(static_cast<uint64_t>(m_disorderUs) + 1));
+        return t;
+    }
+
     void generate(Emitter& out, size_t n) {
         BatchPtr batchPtr = out.newBatch(0);
         Batch& batch = *batchPtr;
@@ -157,17 +200,7 @@ private:
         for (size_t i = 0; i < n; ++i) {
             m_model.next(e);
 
-            TimeUs t = m_nextBaseUs;
-            m_nextBaseUs += m_stepUs;
-            m_fractionAcc += m_stepRem;
-            if (m_fractionAcc >= m_rateMilli) {
-                m_fractionAcc -= m_rateMilli;
-                ++m_nextBaseUs;
-            }
-            if (m_lateFraction > 0 && m_timeRng.chance(m_lateFraction)) t -= kLateDelayUs;
-            if (m_disorderUs > 0)
-                t -= static_cast<int64_t>(m_timeRng.below(static_cast<uint64_t>(m_disorderUs) + 1));
-            times[i] = t;
+            times[i] = nextTime();
 
             users[i] =
                 m_partitions == 1 ? e.userId : (e.userId - 1) * m_partitions + m_partition + 1;
@@ -211,6 +244,7 @@ private:
     int64_t m_stepUs = kUnpacedStepUs, m_stepRem = 0, m_rateMilli = 1, m_fractionAcc = 0;
     int64_t m_produced = 0;
     int64_t m_openedUs = 0;
+    int64_t m_resumeAt = 0, m_resumedBaseUs = 0, m_resumedFraction = 0;  // after a restore
 
     gen::BatchStrings m_pages, m_events, m_referrers, m_countries, m_devices;
     uint64_t m_batchGeneration = 0;
@@ -223,7 +257,7 @@ private:
 void registerClickstreamSource(NodeRegistry& registry) {
     NodeSpec spec;
     spec.typeId = "source.clickstream";
-    spec.noCheckpoint = "cannot save its position in checkpoints yet";
+    spec.state = {{"position", 1}};
     spec.tags = {"clickstream"};
     spec.displayName = "Clickstream generator";
     spec.category = "source";

@@ -460,6 +460,13 @@ void TstRiffleRun::benchPrintsJson() {
     QCOMPARE(Json::parse(c.out.toStdString())["events"].get<int64_t>(), 200000);
     RunResult w = runTool(RIFFLE_BENCH_BIN, {"clicks-window", "--events", "200000", "--json"});
     QVERIFY2(w.exitCode == 0, qPrintable(w.err));
+    // A checkpoint of 20 000 keys of window state is written, read back and restored whole.
+    RunResult cp = runTool(RIFFLE_BENCH_BIN, {"checkpoint", "--events", "20000", "--json"});
+    QVERIFY2(cp.exitCode == 0, qPrintable(cp.err));
+    const Json jc = Json::parse(cp.out.toStdString());
+    QCOMPARE(jc["events"].get<int64_t>(), 20000);
+    for (const char* k : {"snapshot", "store_write", "store_read", "restore_total"})
+        QVERIFY2(jc["busy_s"][k].get<double>() > 0, k);
     RunResult q1 = runTool(RIFFLE_BENCH_BIN, {"nexmark-q1", "--events", "200000", "--json"});
     QVERIFY2(q1.exitCode == 0, qPrintable(q1.err));
     const Json j1 = Json::parse(q1.out.toStdString());
@@ -474,7 +481,7 @@ void TstRiffleRun::benchPrintsJson() {
     QCOMPARE(bad.exitCode, 2);
     QVERIFY2(
         bad.err.contains("unknown query `nexmark-q99` (known: handoff, clicks-map, clicks-window, "
-                         "kafka, replay, tcp, nexmark-q0, "
+                         "kafka, replay, tcp, checkpoint, nexmark-q0, "
                          "nexmark-q1, nexmark-q2, nexmark-q3, nexmark-q5, nexmark-q7, nexmark-q8)"),
         qPrintable(bad.err));
 }

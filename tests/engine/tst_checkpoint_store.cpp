@@ -247,7 +247,7 @@ private slots:
             auto store = CheckpointStore::open(path);
             QVERIFY(store);
             CheckpointWriter writer(
-                std::move(store.value()), 2, [&](const Checkpoint& c, const Status& s) {
+                std::move(store.value()), 2, [&](const Checkpoint& c, const Status& s, int64_t) {
                     const int64_t id = c.id;
                     std::lock_guard<std::mutex> lock(mutex);
                     if (s.isOk()) done.push_back(id);

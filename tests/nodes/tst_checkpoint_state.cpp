@@ -10,6 +10,7 @@
 #include "engine/graph/node_instance.h"
 #include "engine/runtime/collecting_emitter.h"
 #include "engine/runtime/executor.h"
+#include "nodes/connectors/kafka_mock_cluster.h"
 #include "nodes/register_builtin_nodes.h"
 #include "tests/engine/failing_vfs.h"
 
@@ -23,7 +24,8 @@ constexpr TimeUs kSec = 1'000'000;
 const std::set<std::string> kRoundTripped = {
     "window.tumbling", "window.hopping",  "window.session",   "source.file",
     "sink.file",       "sink.sqlite",     "transform.dedupe", "aggregate.running",
-    "transform.topn",  "alert.threshold", "join.window"};
+    "transform.topn",  "alert.threshold", "join.window",      "source.clickstream",
+    "source.nexmark",  "source.kafka"};
 
 SchemaPtr eventSchema() {
     static const SchemaPtr s =
@@ -125,6 +127,9 @@ private slots:
     void aRestoredWindowGoesOnExactlyAsTheOneThatSavedIt_data();
     void aRestoredWindowGoesOnExactlyAsTheOneThatSavedIt();
     void aRestoredJoinGoesOnExactlyAsTheOneThatSavedIt();
+    void aRestoredGeneratorContinuesItsStream_data();
+    void aRestoredGeneratorContinuesItsStream();
+    void aRestoredKafkaSourceGoesOnAtTheSavedOffsets();
     void aDamagedStateIsReportedNotACrash();
     void aFailingStoreIsReportedAndTheRunGoesOn();
 };
@@ -263,6 +268,145 @@ void TstCheckpointState::aRestoredJoinGoesOnExactlyAsTheOneThatSavedIt() {
         QVERIFY(want.size() > 100);
         QCOMPARE(got, want);
     }
+}
+
+void TstCheckpointState::aRestoredGeneratorContinuesItsStream_data() {
+    QTest::addColumn<QString>("type");
+    QTest::addColumn<QString>("params");
+    QTest::newRow("clickstream")
+        << "source.clickstream"
+        << R"({"rate": 0, "limit": 20000, "seed": 3, "users": 300, "disorder_ms": 200,
+               "late_fraction": 0.01})";
+    QTest::newRow("clickstream, start now") << "source.clickstream"
+                                            << R"({"rate": 0, "limit": 40000, "start": "now"})";
+    QTest::newRow("nexmark") << "source.nexmark"
+                             << R"({"rate": 0, "limit": 20000})";
+}
+
+// A generator restored from a snapshot makes exactly the events the one that took it makes next
+// (its seeded random streams and its event-time clock continue).
+void TstCheckpointState::aRestoredGeneratorContinuesItsStream() {
+    QFETCH(QString, type);
+    QFETCH(QString, params);
+    NodeRegistry registry;
+    registerBuiltinNodes(registry);
+    const Json p = Json::parse(params.toStdString());
+    auto make = [&] {
+        auto r = instantiateNode(*registry.find(type.toStdString()), "g", p, {});
+        if (!r) qFatal("%s", r.message().c_str());
+        return std::move(r.value());
+    };
+    auto rows = [](CollectingEmitter& out) {
+        QStringList list;
+        for (int port = 0; port < out.errorsPort(); ++port)
+            for (const auto& row : out.rowValues(port)) {
+                QString line = QString::number(port);
+                for (const Value& v : row) line += " " + QString::fromStdString(v.toString());
+                list << line;
+            }
+        out.clear();
+        return list;
+    };
+    NodeInstance original = make();
+    CollectingEmitter a(original.context.outputSchemas);
+    QVERIFY(original.source->open());
+    for (int i = 0; i < 7; ++i) (void)original.source->poll(a);  // part of the stream
+    QVERIFY(!rows(a).isEmpty());
+    checkpoint::StateWriter w;
+    original.source->snapshotState(w);
+    const std::string saved = w.take();
+    while (original.source->poll(a).state != SourcePoll::State::Ended) {
+    }
+    const QStringList want = rows(a);
+    QVERIFY(want.size() > 1000);
+
+    // Another run, later: "now" has moved on, the stream has not.
+    QTest::qSleep(2);
+    NodeInstance restored = make();
+    CollectingEmitter b(restored.context.outputSchemas);
+    checkpoint::StateReader r(saved);
+    QVERIFY(restored.source->restoreState(r));
+    QVERIFY(r.finish("the state").isOk());
+    QVERIFY(restored.source->open());
+    while (restored.source->poll(b).state != SourcePoll::State::Ended) {
+    }
+    QCOMPARE(rows(b), want);
+}
+
+// A Kafka source restored from a snapshot is assigned its partitions at the saved offsets and
+// reads exactly the messages after them, though its group committed nothing (a source that
+// checkpoints commits only when a checkpoint completes).
+void TstCheckpointState::aRestoredKafkaSourceGoesOnAtTheSavedOffsets() {
+    auto cluster = KafkaMockCluster::create(1);
+    QVERIFY(cluster);
+    QVERIFY(cluster.value()->createTopic("seqs", 3));
+    std::vector<KafkaTestMessage> messages;
+    for (int i = 0; i < 3000; ++i) {
+        KafkaTestMessage m;
+        m.value = "{\"seq\": " + std::to_string(i) + "}";
+        m.partition = i % 3;
+        messages.push_back(m);
+    }
+    QVERIFY(cluster.value()->produce("seqs", messages));
+    NodeRegistry registry;
+    registerBuiltinNodes(registry);
+    const Json params = {{"brokers", cluster.value()->bootstraps()},
+                         {"topic", "seqs"},
+                         {"group", "checkpointed"},
+                         {"start", "earliest"},
+                         {"format", "json"},
+                         {"schema", {"seq int"}}};
+    auto make = [&] {
+        auto r = instantiateNode(*registry.find("source.kafka"), "k", params, {});
+        if (!r) qFatal("%s", r.message().c_str());
+        return std::move(r.value());
+    };
+    auto seqs = [](CollectingEmitter& out) {
+        std::vector<int64_t> s;
+        const int column = out.batches(0).empty() ? -1 : out.batches(0)[0]->schema().indexOf("seq");
+        for (const auto& row : out.rowValues(0)) s.push_back(row[static_cast<size_t>(column)].i);
+        out.clear();
+        return s;
+    };
+    auto readUntil = [](NodeInstance& node, CollectingEmitter& out, size_t rows) {
+        QElapsedTimer t;
+        t.start();
+        while (out.rows(0) < rows && t.elapsed() < 60000)
+            if (node.source->poll(out).state == SourcePoll::State::Wait) QTest::qSleep(5);
+    };
+    std::vector<int64_t> before, after;
+    std::string saved;
+    {
+        NodeInstance original = make();
+        CollectingEmitter out(original.context.outputSchemas);
+        checkpoint::StateWriter initial(1);
+        original.source->snapshotState(initial);  // checkpointing, as a run does at its start
+        QVERIFY(original.source->open());
+        readUntil(original, out, 1000);
+        before = seqs(out);
+        QVERIFY(before.size() >= 1000);
+        checkpoint::StateWriter w(2);
+        original.source->snapshotState(w);
+        saved = w.take();
+        readUntil(original, out, 3000 - before.size());
+        after = seqs(out);
+        QCOMPARE(before.size() + after.size(), size_t(3000));
+        original.source->close();
+    }
+    NodeInstance restored = make();
+    CollectingEmitter out(restored.context.outputSchemas);
+    checkpoint::StateReader r(saved);
+    QVERIFY(restored.source->restoreState(r));
+    QVERIFY(r.finish("the state").isOk());
+    QVERIFY(restored.source->open());
+    readUntil(restored, out, after.size());
+    QTest::qWait(500);  // nothing more may come
+    (void)restored.source->poll(out);
+    std::vector<int64_t> again = seqs(out);
+    std::sort(again.begin(), again.end());
+    std::sort(after.begin(), after.end());
+    QCOMPARE(again, after);
+    restored.source->close();
 }
 
 // Every cut of a window's state fails the reader, and no cut crashes (ASan checks the reads).

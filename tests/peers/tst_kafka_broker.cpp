@@ -152,6 +152,120 @@ private slots:
         QVERIFY(counts.rbegin()->first == produced - 1);
     }
 
+    // Checkpoints make a Kafka run exactly-once (docs/checkpoints.md): source.kafka -> a 5 s
+    // tumbling count and every event into files, killed with SIGKILL again and again while ids
+    // are produced; each restart continues from the newest checkpoint at its saved offsets. In
+    // the end every id is in the file once and every window counted its 500 events once.
+    void checkpointsMakeAKilledKafkaRunExactlyOnce() {
+        KafkaPeer kafka;
+        QString problem = kafka.start();
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        problem = kafka.createTopic("timed", 3);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        QTemporaryDir dir;
+        // Event time from the message: id * 10 ms, so the windows hold 500 ids each.
+        auto timed = [](int from, int to) {
+            QStringList out;
+            for (int i = from; i < to; ++i)
+                out << QStringLiteral("u%1\t{\"id\": %1, \"ts\": %2}")
+                           .arg(i)
+                           .arg(1'767'225'600'000LL + i * 10LL);
+            return out;
+        };
+        const Json source = {{"brokers", kafka.bootstrap().toStdString()},
+                             {"topic", "timed"},
+                             {"group", "g-exactly-once"},
+                             {"start", "earliest"},
+                             {"schema", {"id int", "ts int"}},
+                             {"time_field", "ts"},
+                             {"time_format", "epoch_ms"},
+                             {"idle_timeout", "3s"}};
+        const Json nodes = Json::array(
+            {{{"id", "in"}, {"type", "source.kafka"}, {"params", source}},
+             {{"id", "w"},
+              {"type", "window.tumbling"},
+              {"params",
+               {{"size", "5s"},
+                {"aggregates", Json::array({{{"name", "n"}, {"expr", "COUNT(*)"}},
+                                            {{"name", "ids"}, {"expr", "COUNT(DISTINCT id)"}}})}}}},
+             {{"id", "events"},
+              {"type", "sink.file"},
+              {"params", {{"path", dir.filePath("events.jsonl").toStdString()}}}},
+             {{"id", "windows"},
+              {"type", "sink.file"},
+              {"params", {{"path", dir.filePath("windows.jsonl").toStdString()}}}}});
+        const Json edges = Json::array({{{"from", "in.out"}, {"to", "w.in"}},
+                                        {{"from", "in.out"}, {"to", "events.in"}},
+                                        {{"from", "w.out"}, {"to", "windows.in"}}});
+        const QString path = dir.filePath("exactly_once.riffle");
+        {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(QByteArray::fromStdString(Json{{"format", "riffle-project"},
+                                                   {"version", 1},
+                                                   {"name", "exactly once"},
+                                                   {"nodes", nodes},
+                                                   {"edges", edges},
+                                                   {"settings", {{"checkpoint_interval", "300ms"}}}}
+                                                  .dump(2)));
+        }
+        const QStringList args = {path, "--checkpoints", dir.filePath("checkpoints.sqlite")};
+        int produced = 0, kills = 0;
+        for (; produced < 3000; ++kills) {
+            problem = kafka.produce("timed", timed(produced, produced + 375));
+            QVERIFY2(problem.isEmpty(), qPrintable(problem));
+            produced += 375;
+            RiffleRun run(args);
+            // Killed while it reads, whether or not it got far.
+            QVERIFY2(run.waitHandled("in", 1, 90000), qPrintable(run.errorOutput()));
+            QTest::qWait(QRandomGenerator::global()->bounded(200, 1500));
+            run.crash();
+        }
+        // Three later ids move the watermark past the last window (the partitions without one
+        // are idle after 3 s), so all six fire.
+        problem = kafka.produce(
+            "timed", {QStringLiteral("u0\t{\"id\": 5000, \"ts\": %1}").arg(1'767'225'700'000LL),
+                      QStringLiteral("u1\t{\"id\": 5001, \"ts\": %1}").arg(1'767'225'700'000LL),
+                      QStringLiteral("u2\t{\"id\": 5002, \"ts\": %1}").arg(1'767'225'700'000LL)});
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        RiffleRun last(args);
+        QElapsedTimer t;
+        t.start();
+        auto windowRows = [&] {
+            QStringList rows;
+            QFile f(dir.filePath("windows.jsonl"));
+            if (f.open(QIODevice::ReadOnly))
+                for (const QByteArray& line : f.readAll().split('\n'))
+                    if (!line.isEmpty()) rows << QString::fromUtf8(line);
+            return rows;
+        };
+        while (t.elapsed() < 120000 && windowRows().size() < 6) QTest::qWait(300);
+        int code = -1;
+        last.stop(code);
+        QCOMPARE(code, 0);
+        QVERIFY2(last.err().contains("resumed from checkpoint"), qPrintable(last.err()));
+        const auto counts = idCounts({dir.filePath("events.jsonl")});
+        int lost = 0, duplicates = 0;
+        for (int i = 0; i < produced; ++i) {
+            const auto it = counts.find(i);
+            if (it == counts.end())
+                ++lost;
+            else
+                duplicates += it->second - 1;
+        }
+        qInfo("%d ids produced, killed %d times: lost %d, duplicates %d", produced, kills, lost,
+              duplicates);
+        QCOMPARE(lost, 0);
+        QCOMPARE(duplicates, 0);
+        const QStringList rows = windowRows();
+        QCOMPARE(rows.size(), 6);
+        for (const QString& row : rows) {
+            const Json j = Json::parse(row.toStdString());
+            QCOMPARE(j["n"].get<int64_t>(), 500);
+            QCOMPARE(j["ids"].get<int64_t>(), 500);
+        }
+    }
+
     // The broker stops (SIGTERM) and starts again on the same data in the middle of a run: the
     // reader reconnects by itself and every id before and after arrives.
     void aBrokerRestartLosesNothing() {
@@ -298,11 +412,13 @@ private slots:
                   {"type", "sink.file"},
                   {"params",
                    {{"path", dir.filePath(name + ".jsonl").toStdString()}, {"format", "jsonl"}}}}});
+            // Without checkpoints: the stop at the end fires the open windows.
             const Json p = {{"format", "riffle-project"},
                             {"version", 1},
                             {"nodes", nodes},
                             {"edges", Json::array({{{"from", "in.out"}, {"to", "per_page.in"}},
-                                                   {{"from", "per_page.out"}, {"to", "out.in"}}})}};
+                                                   {{"from", "per_page.out"}, {"to", "out.in"}}})},
+                            {"settings", {{"checkpoint_interval", 0}}}};
             const QString path = dir.filePath(name + ".riffle");
             QFile f(path);
             if (!f.open(QIODevice::WriteOnly)) qFatal("cannot write %s", qPrintable(path));
@@ -405,12 +521,14 @@ private slots:
              {{"id", "out"},
               {"type", "sink.file"},
               {"params", {{"path", dir.filePath("w.jsonl").toStdString()}, {"format", "jsonl"}}}}});
+        // Without checkpoints: the stop at the end fires the open windows.
         const Json project = {
             {"format", "riffle-project"},
             {"version", 1},
             {"nodes", nodes},
             {"edges", Json::array({{{"from", "in.out"}, {"to", "per_page.in"}},
-                                   {{"from", "per_page.out"}, {"to", "out.in"}}})}};
+                                   {{"from", "per_page.out"}, {"to", "out.in"}}})},
+            {"settings", {{"checkpoint_interval", 0}}}};
         const QString path = dir.filePath("backlog.riffle");
         {
             QFile f(path);

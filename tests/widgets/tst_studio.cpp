@@ -69,6 +69,7 @@ private slots:
     void runInfersTheSchemaOfAJsonSourceFirst();
     void reopeningAProjectShowsItsLastRun();
     void aChartsLookChangesWhileRunningWithoutARestart();
+    void stopThenRunContinuesTheOpenWindows();
 
 private:
     QString writeChartProject();
@@ -90,8 +91,10 @@ void TstStudio::init() {
     m_dir = std::make_unique<QTemporaryDir>();
     m_settings = std::make_unique<QSettings>(m_dir->filePath("settings.ini"), QSettings::IniFormat);
     QDir(ProjectController::recoveryFolder()).removeRecursively();
-    // The chart history goes under $XDG_DATA_HOME: keep each test's apart.
+    // The chart history goes under $XDG_DATA_HOME, checkpoints under $XDG_STATE_HOME: keep each
+    // test's apart.
     qputenv("XDG_DATA_HOME", m_dir->filePath("data").toUtf8());
+    qputenv("XDG_STATE_HOME", m_dir->filePath("state").toUtf8());
 }
 
 void TstStudio::cleanup() {
@@ -993,6 +996,62 @@ void TstStudio::aChartsLookChangesWhileRunningWithoutARestart() {
         10000);
     w->stop();
     QTRY_VERIFY_WITH_TIMEOUT(!w->isRunning(), 10000);
+}
+
+// Checkpoints (docs/checkpoints.md): Stop keeps the open windows, Run continues them, so every
+// window of the file is counted whole and once; Run > Reset State starts afresh.
+void TstStudio::stopThenRunContinuesTheOpenWindows() {
+    QFile csv(m_dir->filePath("events.csv"));
+    QVERIFY(csv.open(QIODevice::WriteOnly));
+    QByteArray text = "seq,ts\n";
+    for (int i = 0; i < 3000; ++i)
+        text += QByteArray::number(i) + ',' + QByteArray::number(1'767'225'600'000 + i * 10) + '\n';
+    csv.write(text);
+    csv.close();
+    const QString path = m_dir->filePath("windows.riffle");
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(R"json({"format": "riffle-project", "version": 1, "name": "Windows",
+      "settings": {"checkpoint_interval": "200ms"},
+      "nodes": [
+        {"id": "events", "type": "source.file", "params": {"path": "events.csv", "time_field": "ts",
+            "time_format": "epoch_ms", "speed": 8, "batch_rows": 50}},
+        {"id": "w", "type": "window.tumbling", "params": {"size": "5s",
+            "aggregates": [{"name": "n", "expr": "COUNT(*)"}]}},
+        {"id": "out", "type": "sink.file", "params": {"path": "out.csv"}}],
+      "edges": [{"from": "events.out", "to": "w.in"}, {"from": "w.out", "to": "out.in"}]})json");
+    f.close();
+    auto w = makeWindow();
+    QCOMPARE(w->openFile(path, true), QString());
+    auto* log = w->findChild<QPlainTextEdit*>("log");
+    auto* label = w->findChild<QLabel*>("checkpointStatus");
+    QVERIFY(log && label);
+    QVERIFY(w->run());
+    QTRY_VERIFY_WITH_TIMEOUT(label->text().startsWith("Checkpoint "), 10000);
+    QVERIFY2(label->text().contains(" s ago · "), qPrintable(label->text()));
+    QTRY_VERIFY_WITH_TIMEOUT(eventsOut(*w->bridge(), "events") > 700, 20000);
+    w->action("stop")->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(!w->isRunning(), 10000);
+    QVERIFY(!label->isVisible());
+    QVERIFY(w->action("resetState")->isEnabled());
+
+    QVERIFY(w->run());
+    QVERIFY2(log->toPlainText().contains(
+                 QRegularExpression("Resumed from checkpoint \\d+ of [0-9:]+: 3 nodes continue")),
+             qPrintable(log->toPlainText()));
+    QTRY_VERIFY_WITH_TIMEOUT(!w->isRunning(), 30000);  // the file ends
+    QFile out(m_dir->filePath("out.csv"));
+    QVERIFY(out.open(QIODevice::ReadOnly));
+    const QStringList rows = QString::fromUtf8(out.readAll()).split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(rows.size(), 1 + 6);  // header, six 5 s windows of 500 events each
+    for (int i = 1; i < rows.size(); ++i) QCOMPARE(rows[i].section(',', 1, 1), QString("500"));
+
+    // The run read its whole file: the next starts afresh, as after Run > Reset State.
+    w->action("resetState")->trigger();
+    QVERIFY(log->toPlainText().contains("State reset: the next Run of"));
+    QVERIFY(w->run());
+    QTRY_VERIFY_WITH_TIMEOUT(!w->isRunning(), 30000);
+    QCOMPARE(log->toPlainText().count("Resumed from checkpoint"), 1);
 }
 
 QTEST_MAIN(TstStudio)

@@ -63,6 +63,21 @@ QStringList EngineBridge::start(const Project& project, ExecutorOptions options)
             }
     }
     options.charts = m_charts;
+    m_store.reset();
+    m_recovery.clear();
+    m_stopRequested = false;
+    if (!options.checkpoints.storePath.empty() && graph.settings.checkpointIntervalUs > 0) {
+        options.checkpoints.intervalUs = graph.settings.checkpointIntervalUs;
+        auto store = checkpoint::CheckpointStore::open(options.checkpoints.storePath);
+        if (store) {
+            auto latest = store.value()->latest();
+            if (latest) options.checkpoints.resumeFrom = std::move(latest.value());
+            m_store = std::move(store.value());
+        }
+        if (!m_store) options.checkpoints.storePath.clear();  // runs without, as riffle-run
+    } else {
+        options.checkpoints.storePath.clear();
+    }
     auto exec = Executor::create(graph, options);
     if (!exec) {
         endHistoryRun();
@@ -73,6 +88,16 @@ QStringList EngineBridge::start(const Project& project, ExecutorOptions options)
         return {QString::fromStdString(redactSecrets(s.message()))};
     }
     m_executor = std::move(exec.value());
+    if (const Recovery& r = m_executor->recovery(); r.checkpointId > 0) {
+        m_recovery
+            << tr("Resumed from checkpoint %1 of %2: %3 continue, %4 keys (Run ▸ Reset "
+                  "State starts afresh)")
+                   .arg(r.checkpointId)
+                   .arg(QDateTime::fromMSecsSinceEpoch(r.takenAtUs / 1000).toString("HH:mm:ss"))
+                   .arg(r.restoredNodes == 1 ? tr("1 node") : tr("%1 nodes").arg(r.restoredNodes))
+                   .arg(r.keys);
+        for (const std::string& line : r.fresh) m_recovery << QString::fromStdString(line);
+    }
     m_stats.clear();
     for (const auto& n : m_executor->nodes()) {
         NodeStats s;
@@ -116,7 +141,20 @@ void EngineBridge::closePeek(const std::shared_ptr<PeekTap>& tap) {
 void EngineBridge::requestStop(bool restarting) {
     if (!m_executor) return;
     m_keepHistoryRun = restarting;
+    m_stopRequested = true;
     m_executor->requestStop();
+}
+
+CheckpointStatus EngineBridge::checkpointStatus() const {
+    return m_executor ? m_executor->checkpointStatus() : CheckpointStatus{};
+}
+
+QString EngineBridge::resetState(const std::string& storePath) {
+    if (m_executor) return tr("Stop the run first");
+    auto store = checkpoint::CheckpointStore::open(storePath);
+    if (!store) return QString::fromStdString(store.message());
+    const Status s = store.value()->clear();
+    return s ? QString() : QString::fromStdString(s.message());
 }
 
 void EngineBridge::sample() {
@@ -152,6 +190,10 @@ void EngineBridge::sample() {
     if (m_executor->finished()) {
         m_timer.stop();
         const Status failure = m_executor->failure();
+        m_executor->flushCheckpoints();
+        // Every source ended: the results are whole, and the next Run starts afresh.
+        if (m_store && failure.isOk() && !m_stopRequested) (void)m_store->clear();
+        m_store.reset();
         m_executor.reset();
         // Failed, or stopped for good: the run ends here. Restarting: start() goes on with it.
         if (!failure.isOk()) m_keepHistoryRun = false;

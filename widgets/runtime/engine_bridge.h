@@ -75,6 +75,18 @@ public:
     // The chart channels of the running (or last) pipeline; null before the first run.
     const std::shared_ptr<ChartHub>& charts() const { return m_charts; }
 
+    // Checkpoints (docs/checkpoints.md). A start() whose options name a store continues from its
+    // newest checkpoint, unless resetState() asked to start afresh; a run whose sources all
+    // ended clears it.
+    // What the run took back, for the log ("Resumed from checkpoint 4 of 10:41:03: ..."), one
+    // line per node that starts fresh after it; empty when it started afresh.
+    const QStringList& recoveryLines() const { return m_recovery; }
+    // The checkpoints of the running pipeline (enabled false when it takes none, or stopped).
+    CheckpointStatus checkpointStatus() const;
+    // Forgets the checkpoints in `storePath` now (Run > Reset state), when not running; the
+    // message of a failure, else empty.
+    QString resetState(const std::string& storePath);
+
 signals:
     void statsUpdated();
     // `error` is empty for a clean end (sources ended or stop requested).
@@ -90,6 +102,9 @@ private:
     std::string m_historyPath;
     int64_t m_historyRun = 0;
     bool m_keepHistoryRun = false;
+    std::unique_ptr<checkpoint::CheckpointStore> m_store;  // of the running pipeline
+    bool m_stopRequested = false;
+    QStringList m_recovery;
     QVector<NodeStats> m_stats;
     std::vector<RateMeter> m_rates, m_inRates;  // per node, as m_stats
     QTimer m_timer;

@@ -419,10 +419,12 @@ struct Executor::Impl {
             std::lock_guard lock(mutex);
             std::erase_if(openBarriers, [&](const BarrierPtr& p) { return p.get() == &b; });
             // Nodes that finished before the barrier reached them keep their final state.
-            for (const auto& [node, state] : finalStates)
+            for (const auto& final : finalStates) {
+                const std::string& node = final.first;
                 if (std::none_of(c.states.begin(), c.states.end(),
                                  [&](const checkpoint::NodeState& s) { return s.node == node; }))
-                    c.states.push_back(state);
+                    c.states.push_back(final.second);
+            }
         }
         writer->submit(std::move(c));
     }

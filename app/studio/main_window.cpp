@@ -828,8 +828,10 @@ void MainWindow::onFinished(const QString& error) {
     }
     m_restarting = false;
     m_feed->stopRun();
-    if (error.isEmpty())
-        log(tr("Stopped after %1").arg(formatElapsed(m_runClock.elapsed())));
+    if (error.isEmpty()) log(tr("Stopped after %1").arg(formatElapsed(m_runClock.elapsed())));
+    if (m_bridge.keptCheckpoint() > 0)
+        log(tr("State kept in checkpoint %1: the next Run continues from it")
+                .arg(m_bridge.keptCheckpoint()));
     else {
         log(tr("Failed: %1").arg(error));
         m_problems->setRunProblems({error});

@@ -1033,6 +1033,9 @@ void TstStudio::stopThenRunContinuesTheOpenWindows() {
     w->action("stop")->trigger();
     QTRY_VERIFY_WITH_TIMEOUT(!w->isRunning(), 10000);
     QVERIFY(!label->isVisible());
+    QVERIFY2(log->toPlainText().contains(
+                 QRegularExpression("State kept in checkpoint \\d+: the next Run continues")),
+             qPrintable(log->toPlainText()));
     QVERIFY(w->action("resetState")->isEnabled());
 
     QVERIFY(w->run());

@@ -66,6 +66,7 @@ QStringList EngineBridge::start(const Project& project, ExecutorOptions options)
     m_store.reset();
     m_recovery.clear();
     m_stopRequested = false;
+    m_keptCheckpoint = 0;
     if (!options.checkpoints.storePath.empty() && graph.settings.checkpointIntervalUs > 0) {
         options.checkpoints.intervalUs = graph.settings.checkpointIntervalUs;
         auto store = checkpoint::CheckpointStore::open(options.checkpoints.storePath);
@@ -191,6 +192,8 @@ void EngineBridge::sample() {
         m_timer.stop();
         const Status failure = m_executor->failure();
         m_executor->flushCheckpoints();
+        const CheckpointStatus checkpoints = m_executor->checkpointStatus();
+        m_keptCheckpoint = m_store && m_stopRequested ? checkpoints.lastId : 0;
         // Every source ended: the results are whole, and the next Run starts afresh.
         if (m_store && failure.isOk() && !m_stopRequested) (void)m_store->clear();
         m_store.reset();

@@ -83,6 +83,8 @@ public:
     const QStringList& recoveryLines() const { return m_recovery; }
     // The checkpoints of the running pipeline (enabled false when it takes none, or stopped).
     CheckpointStatus checkpointStatus() const;
+    // After a stop: the checkpoint that keeps the run's state for the next start(), or 0.
+    int64_t keptCheckpoint() const { return m_keptCheckpoint; }
     // Forgets the checkpoints in `storePath` now (Run > Reset state), when not running; the
     // message of a failure, else empty.
     QString resetState(const std::string& storePath);
@@ -104,6 +106,7 @@ private:
     bool m_keepHistoryRun = false;
     std::unique_ptr<checkpoint::CheckpointStore> m_store;  // of the running pipeline
     bool m_stopRequested = false;
+    int64_t m_keptCheckpoint = 0;
     QStringList m_recovery;
     QVector<NodeStats> m_stats;
     std::vector<RateMeter> m_rates, m_inRates;  // per node, as m_stats

@@ -53,6 +53,37 @@ public:
             return Status::error(m_ctx.nodeLabel + ": the recording `" + m_path +
                                  "` changed since the project was checked (now: " +
                                  schema.value().toString() + "); run again");
+        // After a restore: step past the chunks of this pass that were emitted already.
+        for (int64_t k = 0; !m_ended && k < m_chunkInPass; ++k)
+            if (m_reader.next() <= 0)
+                return Status::error(m_ctx.nodeLabel + ": `" + m_path + "` has fewer chunks than " +
+                                     "the checkpoint had read: it changed since; start afresh "
+                                     "(riffle-run --from-scratch, or Run > Reset state)");
+        return Status::ok();
+    }
+
+    // Checkpoints: the chunks of the current pass emitted so far, and the pass and loop figures.
+    void snapshotState(checkpoint::StateWriter& w) override {
+        w.i64(m_chunkInPass - (m_pending ? 1 : 0));
+        w.i64(m_chunk - (m_pending ? 1 : 0));
+        w.i64(m_loopOffset);
+        w.i64(m_passRows);
+        w.i64(m_passMin);
+        w.i64(m_passMax);
+        w.i64(m_lastTime);
+        w.boolean(m_ended);
+    }
+
+    Status restoreState(checkpoint::StateReader& r) override {
+        m_chunkInPass = r.i64();
+        m_chunk = r.i64();
+        m_loopOffset = r.i64();
+        m_passRows = r.i64();
+        m_passMin = r.i64();
+        m_passMax = r.i64();
+        m_lastTime = r.i64();
+        m_ended = r.boolean();
+        if (m_chunkInPass < 0) r.fail();
         return Status::ok();
     }
 
@@ -77,6 +108,7 @@ public:
                 }
                 m_pending = true;
                 ++m_chunk;
+                ++m_chunkInPass;
             }
             if (m_speed > 0) {
                 const int64_t waitUs = pacingWaitUs();
@@ -115,6 +147,7 @@ private:
         m_passRows = 0;
         m_passMin = kMaxTime;
         m_passMax = kMinTime;
+        m_chunkInPass = 0;
         m_reader.rewind();
     }
 
@@ -139,8 +172,9 @@ private:
     RecordingReader m_reader;
     bool m_pending = false;  // the reader stands on a chunk not emitted yet
     bool m_ended = false;
-    int64_t m_chunk = 0;    // 1-based number of the current chunk, for messages
-    TimeUs m_lastTime = 0;  // time of the last emitted event, for error rows
+    int64_t m_chunk = 0;        // 1-based number of the current chunk, for messages
+    int64_t m_chunkInPass = 0;  // chunks read in this pass (of `loop`), the current one included
+    TimeUs m_lastTime = 0;      // time of the last emitted event, for error rows
     bool m_anchored = false;
     int64_t m_anchorEvent = 0;
     int64_t m_anchorSteady = 0;
@@ -155,7 +189,7 @@ private:
 void registerRecordingSource(NodeRegistry& registry) {
     NodeSpec spec;
     spec.typeId = "source.recording";
-    spec.noCheckpoint = "cannot save its position in checkpoints yet";
+    spec.state = {{"position", 1}};
     spec.displayName = "Recording";
     spec.category = "source";
     spec.description =

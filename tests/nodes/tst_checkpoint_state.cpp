@@ -25,7 +25,7 @@ const std::set<std::string> kRoundTripped = {
     "window.tumbling", "window.hopping",  "window.session",   "source.file",
     "sink.file",       "sink.sqlite",     "transform.dedupe", "aggregate.running",
     "transform.topn",  "alert.threshold", "join.window",      "source.clickstream",
-    "source.nexmark",  "source.kafka"};
+    "source.nexmark",  "source.kafka",    "source.recording"};
 
 SchemaPtr eventSchema() {
     static const SchemaPtr s =
@@ -130,6 +130,7 @@ private slots:
     void aRestoredGeneratorContinuesItsStream_data();
     void aRestoredGeneratorContinuesItsStream();
     void aRestoredKafkaSourceGoesOnAtTheSavedOffsets();
+    void aRestoredRecordingReplayGoesOnAtTheSavedChunk();
     void aDamagedStateIsReportedNotACrash();
     void aFailingStoreIsReportedAndTheRunGoesOn();
 };
@@ -407,6 +408,79 @@ void TstCheckpointState::aRestoredKafkaSourceGoesOnAtTheSavedOffsets() {
     std::sort(after.begin(), after.end());
     QCOMPARE(again, after);
     restored.source->close();
+}
+
+// A replay of a recording restored from a snapshot emits exactly what the one that took it emits
+// next, across the start-overs of `loop` (whose time offset it keeps).
+void TstCheckpointState::aRestoredRecordingReplayGoesOnAtTheSavedChunk() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("r.riffle-rec").toStdString();
+    NodeRegistry registry;
+    registerBuiltinNodes(registry);
+    {
+        auto sink = instantiateNode(*registry.find("sink.recording"), "rec", {{"path", path}},
+                                    {{eventSchema()}, {0}});
+        QVERIFY(sink);
+        QVERIFY(sink->op->open());
+        CollectingEmitter ignored(sink->context.outputSchemas);
+        const std::vector<Ev> all = events();
+        auto pool = BatchPool::create();
+        for (size_t i = 0; i < 1000; i += 50) {
+            BatchPtr b = pool->acquire(eventSchema());
+            for (size_t k = i; k < i + 50; ++k) {
+                b->column(0).appendTime(static_cast<TimeUs>(k) * 10'000);
+                b->appendString(1, all[k].key);
+                b->column(2).appendInt(all[k].v);
+                b->commitRow();
+            }
+            sink->op->process(0, *b, ignored);
+        }
+        sink->op->finish(ignored);
+        sink->op->close();
+    }
+    for (bool loop : {false, true}) {
+        const Json params = {{"path", path}, {"speed", 0}, {"loop", loop}};
+        auto make = [&] {
+            auto r = instantiateNode(*registry.find("source.recording"), "rep", params, {});
+            if (!r) qFatal("%s", r.message().c_str());
+            return std::move(r.value());
+        };
+        auto rows = [](CollectingEmitter& out) {
+            QStringList list;
+            for (const auto& row : out.rowValues(0)) {
+                QString line;
+                for (const Value& v : row) line += QString::fromStdString(v.toString()) + " ";
+                list << line;
+            }
+            out.clear();
+            return list;
+        };
+        // Polls until it ends, at most 50 times (with `loop` it never ends).
+        auto drain = [&](NodeInstance& node, CollectingEmitter& out) {
+            for (int i = 0; i < 50; ++i)
+                if (node.source->poll(out).state == SourcePoll::State::Ended) break;
+        };
+        NodeInstance original = make();
+        CollectingEmitter a(original.context.outputSchemas);
+        QVERIFY(original.source->open());
+        for (int i = 0; i < 13; ++i) (void)original.source->poll(a);
+        QVERIFY(!rows(a).isEmpty());
+        checkpoint::StateWriter w;
+        original.source->snapshotState(w);
+        const std::string saved = w.take();
+        drain(original, a);
+        const QStringList want = rows(a);
+        QVERIFY(want.size() >= 350);
+
+        NodeInstance restored = make();
+        CollectingEmitter b(restored.context.outputSchemas);
+        checkpoint::StateReader r(saved);
+        QVERIFY(restored.source->restoreState(r));
+        QVERIFY(r.finish("the state").isOk());
+        QVERIFY(restored.source->open());
+        drain(restored, b);
+        QCOMPARE(rows(b), want);
+    }
 }
 
 // Every cut of a window's state fails the reader, and no cut crashes (ASan checks the reads).

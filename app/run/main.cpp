@@ -482,7 +482,8 @@ int main(int argc, char** argv) {
         std::cerr << "riffle-run: resumed from checkpoint " << r.checkpointId << " of "
                   << formatLocalTime(r.takenAtUs) << ": " << r.restoredNodes
                   << (r.restoredNodes == 1 ? " node" : " nodes") << " continue, "
-                  << formatCount(r.keys) << " keys (riffle-run --from-scratch starts afresh)\n";
+                  << formatCount(r.keys) << " keys, taken back in " << (r.restoreUs + 500) / 1000
+                  << " ms (riffle-run --from-scratch starts afresh)\n";
         for (const std::string& line : r.fresh) std::cerr << "riffle-run: " << line << "\n";
     }
 

@@ -166,6 +166,7 @@ public:
               {"fetch.wait.max.ms", "100"}})
             if (Status s = setKafkaProperty(k, key, value); !s) return fail(s.message());
         rd_kafka_conf_set_rebalance_cb(k, onRebalance);
+        m_openedNs = steadyClockNs();
         m_watch.beforeAssign = [this](rd_kafka_topic_partition_list_t* parts) {
             // Partitions a checkpoint saved start where it stood (once; a later assignment in
             // this run starts at the committed offset).
@@ -253,6 +254,11 @@ public:
             }
             if (list) rd_kafka_topic_partition_list_destroy(list);
         }
+        // Partitions a checkpoint had and the group has not assigned again yet (a killed
+        // member's session has not timed out) hold the watermark: their events are still to
+        // come, and must not find their windows closed (until idle_timeout, from the open).
+        if (!m_resume.empty() && (m_idleTimeoutNs <= 0 || now - m_openedNs < m_idleTimeoutNs))
+            return kMinTime;
         TimeUs reached = kMaxTime;
         for (const auto& [key, p] : m_partitionTime) {
             if (m_idleTimeoutNs > 0 && now - p.lastDataNs >= m_idleTimeoutNs) continue;
@@ -447,6 +453,7 @@ private:
     static constexpr int64_t kAssignmentCheckNs = 100'000'000;
     std::map<std::pair<std::string, int32_t>, PartitionTime> m_partitionTime;
     int64_t m_nextAssignmentCheckNs = 0;
+    int64_t m_openedNs = 0;
     const int64_t m_idleTimeoutNs = m_ctx.config.getDurationUs(kIdleTimeoutParam) * 1000;
 };
 

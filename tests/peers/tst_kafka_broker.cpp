@@ -178,8 +178,7 @@ private slots:
                              {"start", "earliest"},
                              {"schema", {"id int", "ts int"}},
                              {"time_field", "ts"},
-                             {"time_format", "epoch_ms"},
-                             {"idle_timeout", "3s"}};
+                             {"time_format", "epoch_ms"}};
         const Json nodes = Json::array(
             {{{"id", "in"}, {"type", "source.kafka"}, {"params", source}},
              {{"id", "w"},
@@ -221,12 +220,15 @@ private slots:
             QTest::qWait(QRandomGenerator::global()->bounded(200, 1500));
             run.crash();
         }
-        // Three later ids move the watermark past the last window (the partitions without one
-        // are idle after 3 s), so all six fire.
-        problem = kafka.produce(
-            "timed", {QStringLiteral("u0\t{\"id\": 5000, \"ts\": %1}").arg(1'767'225'700'000LL),
-                      QStringLiteral("u1\t{\"id\": 5001, \"ts\": %1}").arg(1'767'225'700'000LL),
-                      QStringLiteral("u2\t{\"id\": 5002, \"ts\": %1}").arg(1'767'225'700'000LL)});
+        // Thirty later ids, keyed so that every partition gets some, move every partition's
+        // watermark past the last window, so all six fire.
+        QStringList late;
+        for (int k = 0; k < 30; ++k)
+            late << QStringLiteral("u%1\t{\"id\": %2, \"ts\": %3}")
+                        .arg(k)
+                        .arg(5000 + k)
+                        .arg(1'767'225'700'000LL);
+        problem = kafka.produce("timed", late);
         QVERIFY2(problem.isEmpty(), qPrintable(problem));
         RiffleRun last(args);
         QElapsedTimer t;

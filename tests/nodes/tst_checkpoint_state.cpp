@@ -70,6 +70,21 @@ const Json kAggregates = Json::array({
     {{"name", "topv"}, {"expr", "TOP_K(v, 2)"}},
 });
 
+// The rows emitted on ports [0, ports) since the last call, each as "port value value ...", in
+// order or sorted; clears `out`.
+QStringList takeRows(CollectingEmitter& out, int ports, bool sorted) {
+    QStringList rows;
+    for (int port = 0; port < ports; ++port)
+        for (const auto& row : out.rowValues(port)) {
+            QString line = QString::number(port);
+            for (const Value& v : row) line += " " + QString::fromStdString(v.toString());
+            rows << line;
+        }
+    out.clear();
+    if (sorted) rows.sort();
+    return rows;
+}
+
 struct Window {
     NodeRegistry registry;
     NodeInstance node;
@@ -103,18 +118,7 @@ struct Window {
         return w.take();
     }
     // Every row emitted on `out` and `late` since the last call, as sorted text.
-    QStringList take() {
-        QStringList rows;
-        for (int port : {0, 1})
-            for (const auto& row : out->rowValues(port)) {
-                QString line = QString::number(port);
-                for (const Value& v : row) line += " " + QString::fromStdString(v.toString());
-                rows << line;
-            }
-        out->clear();
-        rows.sort();
-        return rows;
-    }
+    QStringList take() { return takeRows(*out, 2, true); }
 };
 
 }  // namespace
@@ -240,18 +244,7 @@ void TstCheckpointState::aRestoredJoinGoesOnExactlyAsTheOneThatSavedIt() {
             node.op->onWatermark(all[std::min(to, i + 50) - 1].t - kSec, out);
         }
     };
-    auto rows = [](CollectingEmitter& out) {
-        QStringList list;
-        for (int port : {0, 1})
-            for (const auto& row : out.rowValues(port)) {
-                QString line = QString::number(port);
-                for (const Value& v : row) line += " " + QString::fromStdString(v.toString());
-                list << line;
-            }
-        out.clear();
-        list.sort();
-        return list;
-    };
+    auto rows = [](CollectingEmitter& out) { return takeRows(out, 2, true); };
     for (size_t split : {size_t(0), size_t(1500), size_t(2950)}) {
         NodeInstance original = make(), restored = make();
         CollectingEmitter a(original.context.outputSchemas), b(restored.context.outputSchemas);
@@ -297,17 +290,7 @@ void TstCheckpointState::aRestoredGeneratorContinuesItsStream() {
         if (!r) qFatal("%s", r.message().c_str());
         return std::move(r.value());
     };
-    auto rows = [](CollectingEmitter& out) {
-        QStringList list;
-        for (int port = 0; port < out.errorsPort(); ++port)
-            for (const auto& row : out.rowValues(port)) {
-                QString line = QString::number(port);
-                for (const Value& v : row) line += " " + QString::fromStdString(v.toString());
-                list << line;
-            }
-        out.clear();
-        return list;
-    };
+    auto rows = [](CollectingEmitter& out) { return takeRows(out, out.errorsPort(), false); };
     NodeInstance original = make();
     CollectingEmitter a(original.context.outputSchemas);
     QVERIFY(original.source->open());
@@ -445,16 +428,7 @@ void TstCheckpointState::aRestoredRecordingReplayGoesOnAtTheSavedChunk() {
             if (!r) qFatal("%s", r.message().c_str());
             return std::move(r.value());
         };
-        auto rows = [](CollectingEmitter& out) {
-            QStringList list;
-            for (const auto& row : out.rowValues(0)) {
-                QString line;
-                for (const Value& v : row) line += QString::fromStdString(v.toString()) + " ";
-                list << line;
-            }
-            out.clear();
-            return list;
-        };
+        auto rows = [](CollectingEmitter& out) { return takeRows(out, 1, false); };
         // Polls until it ends, at most 50 times (with `loop` it never ends).
         auto drain = [&](NodeInstance& node, CollectingEmitter& out) {
             for (int i = 0; i < 50; ++i)

@@ -215,6 +215,8 @@ transaction.state.log.min.isr=$isr
 transaction.state.log.num.partitions=3
 # Flink's exactly-once Kafka sink asks for 1 h transactions by default (the broker allows 15 min).
 transaction.max.timeout.ms=3600000
+# Test events carry fixed event times of January 2026 (Kafka timestamps): keep them.
+log.retention.ms=-1
 share.coordinator.state.topic.replication.factor=$rf
 share.coordinator.state.topic.min.isr=$isr
 share.coordinator.state.topic.num.partitions=3

@@ -188,7 +188,7 @@ private:
     void checkDone();
 
 public:
-    void closeSources();
+    void closeRemaining();
     // Tells this task's nodes about the newest checkpoint that completed, once.
     void notifyCheckpoints();
     checkpoint::NodeState saveState(OpRuntime& op, int64_t checkpointId);
@@ -554,12 +554,13 @@ struct Executor::Impl {
             }
             // The last task: every sink has processed everything, so the sources' final
             // progress is known. They close (a Kafka source commits) before the run counts as
-            // ended, after they heard of the last checkpoint (the one a stop takes).
+            // ended, after they (and with checkpoints every node) heard of the last checkpoint
+            // (the one a stop takes).
             if (checkpointing) {
                 writer->drain();
                 for (auto& task : tasks) task->notifyCheckpoints();
             }
-            for (auto& task : tasks) task->closeSources();
+            for (auto& task : tasks) task->closeRemaining();
             std::lock_guard lock(mutex);
             ++doneTasks;
             cv.notify_all();
@@ -1081,13 +1082,15 @@ void Task::checkDone() {
     done = true;
     // Sources close when the whole run has ended (Executor::Impl::runTask): the progress markers
     // they sent are released only once the sinks have processed them, after the source is done.
+    // With checkpoints every node does, once it heard of the last checkpoint (the one a stop
+    // takes): a sink with a transaction commits it then.
+    if (m_exec->checkpointing) return;
     for (OpRuntime* op : ops)
         if (!op->inst.source) guard(*op, [&] { op->close(); });
 }
 
-void Task::closeSources() {
-    for (OpRuntime* op : ops)
-        if (op->inst.source) guard(*op, [&] { op->close(); });
+void Task::closeRemaining() {
+    for (OpRuntime* op : ops) guard(*op, [&] { op->close(); });
 }
 
 bool Task::run() {

@@ -14,12 +14,30 @@
 // held until every message produced before it has been acknowledged by Kafka, so that an
 // upstream source commits its offsets only for rows that are really in the topic.
 //
+// `delivery: exactly_once` (docs/checkpoints.md) writes in Kafka transactions, one per
+// checkpoint: a transaction holds the messages up to a checkpoint barrier (the barrier waits
+// until Kafka has them) and commits when that checkpoint is durable; messages that arrive
+// between the barrier and the commit wait in memory for the next transaction. The checkpoint
+// keeps the messages of the transaction it closes, since a crash between the checkpoint and the
+// commit leaves that transaction open, and the next producer with the same transactional id
+// aborts it. Each commit also stores, atomically with the messages, the checkpoint it belongs to
+// as the offset of a marker group (`riffle-txn-<transactional id>`, partition 0 of the topic);
+// a restored sink reads that marker and writes the saved messages again only when their
+// transaction never committed. A run whose sources all ended commits its last messages with the
+// marker "ended", and a run restored after that writes nothing again. Without checkpoints
+// (an untitled studio project, `checkpoint_interval` 0) a transaction commits every second and
+// at each progress marker: at-least-once, as the help says.
+//
 // Threading: process(), onTimer(), finish() and close() run on a worker, one at a time; delivery
 // reports are served by rd_kafka_poll() on that same worker. librdkafka's own threads only call
 // the KafkaLinkWatch callbacks.
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <deque>
+#include <random>
 #include <stdexcept>
 #include <utility>
 
@@ -38,8 +56,23 @@ namespace riffle {
 
 namespace {
 
-constexpr int kFlushMs = 10000;       // finish(): how long outstanding messages may take
-constexpr int kQueueFullWaitMs = 50;  // back-pressure step when librdkafka's queue is full
+constexpr int kFlushMs = 10000;           // finish(): how long outstanding messages may take
+constexpr int kQueueFullWaitMs = 50;      // back-pressure step when librdkafka's queue is full
+constexpr int kTxnTimeoutMs = 60000;      // one transactional call (init, commit, marker) at most
+constexpr int64_t kCommitEveryMs = 1000;  // exactly_once without checkpoints
+
+// One message as it went into a transaction, kept until the transaction commits.
+struct KafkaMessage {
+    std::string key;
+    bool hasKey = false;
+    std::string value;
+    int64_t timestampMs = 0;
+};
+
+std::string defaultTransactionalId(const NodeConfig& c) {
+    const std::string id = c.getString("transactional_id");
+    return id.empty() ? "riffle-" + c.getString("topic") + "-" + c.id() : id;
+}
 
 Result<expr::ExpressionPtr> compileKey(const NodeConfig& config, const Schema& input) {
     using R = Result<expr::ExpressionPtr>;
@@ -56,7 +89,8 @@ public:
         : m_ctx(ctx),
           m_metrics(ctx.metrics ? ctx.metrics : &m_fallbackMetrics),
           m_watch(this, m_metrics, ctx.config.getString("brokers")),
-          m_csv(ctx.config.getString("format") == "csv") {}
+          m_csv(ctx.config.getString("format") == "csv"),
+          m_txn(ctx.config.getString("delivery") == "exactly_once") {}
     ~KafkaSink() override { close(); }
 
     Status open() override {
@@ -74,10 +108,16 @@ public:
         auto conf = makeKafkaConf(c, &m_watch);
         if (!conf) return fail(conf.message());
         rd_kafka_conf_t* k = conf.value().get();
-        for (const auto& [name, value] :
-             {std::pair<std::string, std::string>{"enable.idempotence", "true"},
-              {"linger.ms", "5"},
-              {"message.timeout.ms", std::to_string(c.getDurationUs("delivery_timeout") / 1000)}})
+        std::vector<std::pair<std::string, std::string>> props = {
+            {"enable.idempotence", "true"},
+            {"linger.ms", "5"},
+            {"message.timeout.ms", std::to_string(c.getDurationUs("delivery_timeout") / 1000)}};
+        if (m_txn) {
+            props.emplace_back("transactional.id", defaultTransactionalId(c));
+            props.emplace_back("transaction.timeout.ms",
+                               std::to_string(c.getDurationUs("transaction_timeout") / 1000));
+        }
+        for (const auto& [name, value] : props)
             if (Status s = setKafkaProperty(k, name, value); !s) return fail(s.message());
         rd_kafka_conf_set_dr_msg_cb(k, onDelivery);
 
@@ -96,6 +136,12 @@ public:
         for (size_t col = 0; col < m_ctx.inputSchemas[0]->size(); ++col)
             if (m_ctx.inputSchemas[0]->field(col).type == Type::String)
                 m_stringColumns.push_back(col);
+        if (m_txn) {
+            if (Status s = startTransactions(); !s) {
+                close();
+                return fail(s.message());
+            }
+        }
         return Status::ok();
     }
 
@@ -129,7 +175,20 @@ public:
                     key = m_keyText;
                 }
             }
-            produce(key, hasKey, in.column(0).isNull(r) ? -1 : times[r] / 1000);
+            const int64_t timestampMs = in.column(0).isNull(r) ? -1 : times[r] / 1000;
+            if (!m_txn || !m_checkpointing) {
+                produce(m_payload, key, hasKey, timestampMs);
+                m_uncommitted = m_txn;
+                continue;
+            }
+            if (m_discard) continue;
+            KafkaMessage m{std::string(key), hasKey, m_payload, timestampMs};
+            if (m_sealedId != 0) {
+                m_waiting.push_back(std::move(m));  // for the transaction after the commit
+                continue;
+            }
+            produce(m.value, m.key, m.hasKey, m.timestampMs);
+            m_epoch.push_back(std::move(m));
         }
         rd_kafka_poll(m_rk, 0);
         checkFailures();
@@ -137,9 +196,65 @@ public:
     }
 
     void onMarker(const ProgressMarkerPtr& marker) override {
+        if (m_txn && !m_checkpointing) {
+            commitTransaction(0, true);  // rows before the marker are readable now
+            return;
+        }
         if (m_settledBelow == m_nextSeq) return;  // everything before it is in Kafka already
         marker->hold();
         m_heldMarkers.emplace_back(m_nextSeq, marker);
+    }
+
+    // The barrier closes the open transaction: it and the checkpoint hold the same messages
+    // (onMarker() then holds the barrier until Kafka has all of them).
+    void snapshotState(checkpoint::StateWriter& w) override {
+        w.boolean(m_txn);
+        if (!m_txn) return;
+        m_checkpointing = true;
+        for (KafkaMessage& m : m_waiting) {
+            produce(m.value, m.key, m.hasKey, m.timestampMs);
+            m_epoch.push_back(std::move(m));
+        }
+        m_waiting.clear();
+        if (w.checkpointId() > 0) m_sealedId = w.checkpointId();
+        w.bytes(m_lineage);
+        w.i64(m_sealedId);
+        w.boolean(m_ended);
+        w.u64(m_epoch.size());
+        for (const KafkaMessage& m : m_epoch) {
+            w.boolean(m.hasKey);
+            w.bytes(m.key);
+            w.bytes(m.value);
+            w.i64(m.timestampMs);
+        }
+    }
+
+    Status restoreState(checkpoint::StateReader& r) override {
+        if (!r.boolean()) return Status::ok();  // saved without transactions
+        m_checkpointing = m_restored = true;
+        m_lineage = r.bytes();
+        m_savedId = r.i64();
+        m_ended = r.boolean();
+        for (uint64_t n = r.count(); n > 0 && r.ok(); --n) {
+            KafkaMessage m;
+            m.hasKey = r.boolean();
+            m.key = r.bytes();
+            m.value = r.bytes();
+            m.timestampMs = r.i64();
+            m_epoch.push_back(std::move(m));
+        }
+        return Status::ok();
+    }
+
+    void notifyCheckpointComplete(int64_t id) override {
+        if (!m_txn || m_sealedId == 0 || id < m_sealedId) return;
+        commitTransaction(m_sealedId, true);
+        m_sealedId = 0;
+        for (KafkaMessage& m : m_waiting) {
+            produce(m.value, m.key, m.hasKey, m.timestampMs);
+            m_epoch.push_back(std::move(m));
+        }
+        m_waiting.clear();
     }
 
     int64_t timerIntervalUs() const override { return 100'000; }
@@ -149,10 +264,28 @@ public:
         rd_kafka_poll(m_rk, 0);  // delivery reports, statistics, errors
         checkFailures();
         releaseDelivered();
+        if (m_txn && !m_checkpointing && m_uncommitted &&
+            steadyClockMs() - m_lastCommitMs >= kCommitEveryMs)
+            commitTransaction(0, true);
     }
 
     void finish(Emitter&) override {
         if (!m_rk) return;
+        if (m_txn) {
+            // Every source ended by itself: the rest commits now, marked so that a run restored
+            // from an earlier checkpoint writes none of it again. A stop (or a failure) leaves
+            // the open transaction to the checkpoint the stop takes (its barrier waits for the
+            // messages below, and the runtime tells it before close()), or to the next run.
+            const bool stopped =
+                m_ctx.stopRequested && m_ctx.stopRequested->load(std::memory_order_relaxed);
+            if (!m_checkpointing || !stopped) {
+                for (KafkaMessage& m : m_waiting) produce(m.value, m.key, m.hasKey, m.timestampMs);
+                m_waiting.clear();
+                m_sealedId = 0;
+                m_ended = m_checkpointing;
+                commitTransaction(m_lastId, false);
+            }
+        }
         const int64_t start = steadyClockMs();
         while (rd_kafka_outq_len(m_rk) > 0 && steadyClockMs() - start < kFlushMs)
             rd_kafka_flush(m_rk, 100);
@@ -173,7 +306,14 @@ public:
     void close() override {
         if (!m_rk) return;
         // Reached after finish() (nothing outstanding) or after a failure: drop what is left
-        // rather than wait for brokers that may be gone.
+        // rather than wait for brokers that may be gone. An open transaction is aborted (its
+        // messages are in the checkpoint, or come again from the sources): readers do not wait
+        // for it until it times out.
+        if (m_txnOpen) {
+            if (rd_kafka_error_t* e = rd_kafka_abort_transaction(m_rk, 5000))
+                rd_kafka_error_destroy(e);
+            m_txnOpen = false;
+        }
         rd_kafka_purge(m_rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
         rd_kafka_poll(m_rk, 0);
         if (m_topic) rd_kafka_topic_destroy(m_topic);
@@ -205,11 +345,11 @@ private:
         self->m_metrics->add(self->m_metrics->errors, 1);
     }
 
-    void produce(std::string_view key, bool hasKey, int64_t timestampMs) {
+    void produce(std::string_view value, std::string_view key, bool hasKey, int64_t timestampMs) {
         for (;;) {
             const rd_kafka_resp_err_t err = rd_kafka_producev(
                 m_rk, RD_KAFKA_V_RKT(m_topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                RD_KAFKA_V_VALUE(m_payload.data(), m_payload.size()),
+                RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
                 RD_KAFKA_V_KEY(hasKey ? key.data() : nullptr, hasKey ? key.size() : 0),
                 RD_KAFKA_V_TIMESTAMP(timestampMs > 0 ? timestampMs : 0),
                 RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<uintptr_t>(m_nextSeq))),
@@ -232,6 +372,134 @@ private:
             checkFailures();
             return;
         }
+    }
+
+    // A transactional call's error as text (and freed); empty when there was none.
+    static std::string takeError(rd_kafka_error_t* e) {
+        if (!e) return {};
+        std::string text = redactSecrets(rd_kafka_error_string(e));
+        rd_kafka_error_destroy(e);
+        return text.empty() ? "failed" : text;
+    }
+
+    std::string markerGroup() const { return "riffle-txn-" + defaultTransactionalId(m_ctx.config); }
+
+    // open(), exactly_once: fences an earlier producer with this transactional id (its open
+    // transaction is aborted), writes a restored transaction again if it never committed, and
+    // begins the first transaction.
+    Status startTransactions() {
+        const std::string tid = defaultTransactionalId(m_ctx.config);
+        if (std::string e = takeError(rd_kafka_init_transactions(m_rk, kTxnTimeoutMs)); !e.empty())
+            return Status::error("cannot start Kafka transactions with transactional id `" + tid +
+                                 "`: " + e);
+        if (m_lineage.empty()) {
+            std::random_device random;
+            char hex[17];
+            std::snprintf(hex, sizeof hex, "%08x%08x", random(), random());
+            m_lineage = hex;
+        }
+        if (m_restored) {
+            auto marker = readMarker();
+            if (!marker) return Status::error(marker.message());
+            const auto& [offset, metadata] = marker.value();
+            const bool mine = metadata.rfind(m_lineage, 0) == 0;
+            if (m_ended || (mine && metadata.size() > m_lineage.size())) {
+                m_discard = m_ended = true;  // the run restored here had ended: all is in
+                m_epoch.clear();
+            } else if (mine && offset >= m_savedId) {
+                m_epoch.clear();  // its transaction committed before the crash
+            } else if (!m_epoch.empty()) {
+                if (std::string e = takeError(rd_kafka_begin_transaction(m_rk)); !e.empty())
+                    return Status::error("cannot begin a Kafka transaction: " + e);
+                m_txnOpen = true;
+                for (const KafkaMessage& m : m_epoch)
+                    produce(m.value, m.key, m.hasKey, m.timestampMs);
+                commitTransaction(m_savedId, false);  // begun again below
+            }
+        }
+        m_lastId = m_savedId;
+        if (std::string e = takeError(rd_kafka_begin_transaction(m_rk)); !e.empty())
+            return Status::error("cannot begin a Kafka transaction: " + e);
+        m_txnOpen = true;
+        m_lastCommitMs = steadyClockMs();
+        return Status::ok();
+    }
+
+    // The checkpoint and lineage the marker group's last committed transaction carried
+    // (offset -1 when it has none).
+    Result<std::pair<int64_t, std::string>> readMarker() {
+        using R = Result<std::pair<int64_t, std::string>>;
+        auto conf = makeKafkaConf(m_ctx.config, &m_watch);
+        if (!conf) return R::error(conf.message());
+        for (const auto& [name, value] :
+             {std::pair<std::string, std::string>{"group.id", markerGroup()},
+              {"enable.auto.commit", "false"}})
+            if (Status s = setKafkaProperty(conf.value().get(), name, value); !s)
+                return R::error(s.message());
+        char err[512] = {0};
+        rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.value().get(), err, sizeof err);
+        if (!rk) return R::error(std::string("cannot create a Kafka consumer: ") + err);
+        conf.value().release();
+        rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(list, m_ctx.config.getString("topic").c_str(), 0);
+        const rd_kafka_resp_err_t e = rd_kafka_committed(rk, list, kTxnTimeoutMs);
+        std::pair<int64_t, std::string> out{-1, {}};
+        const rd_kafka_topic_partition_t& p = list->elems[0];
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR && p.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            out.first = p.offset >= 0 ? p.offset : -1;
+            if (p.metadata)
+                out.second.assign(static_cast<const char*>(p.metadata), p.metadata_size);
+        }
+        const rd_kafka_resp_err_t why = e != RD_KAFKA_RESP_ERR_NO_ERROR ? e : p.err;
+        rd_kafka_topic_partition_list_destroy(list);
+        rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+        if (why != RD_KAFKA_RESP_ERR_NO_ERROR)
+            return R::error("cannot read which transaction of `" + markerGroup() +
+                            "` committed last: " + rd_kafka_err2str(why));
+        return R(std::move(out));
+    }
+
+    // Commits the open transaction with the marker `checkpointId` (and "ended" once every
+    // source ended), then begins the next one with `beginNext`. A failure fails the run: the
+    // next run goes back to the last checkpoint, whose messages are written again if this commit
+    // did not happen.
+    void commitTransaction(int64_t checkpointId, bool beginNext) {
+        if (!m_txnOpen) return;
+        std::string why;
+        if (m_checkpointing) {
+            rd_kafka_topic_partition_list_t* offsets = rd_kafka_topic_partition_list_new(1);
+            rd_kafka_topic_partition_t* p = rd_kafka_topic_partition_list_add(
+                offsets, m_ctx.config.getString("topic").c_str(), 0);
+            p->offset = checkpointId;
+            const std::string meta = m_lineage + (m_ended ? "/ended" : "");
+            p->metadata = std::malloc(meta.size());  // freed with the list
+            std::memcpy(p->metadata, meta.data(), meta.size());
+            p->metadata_size = meta.size();
+            rd_kafka_consumer_group_metadata_t* group =
+                rd_kafka_consumer_group_metadata_new(markerGroup().c_str());
+            why = takeError(
+                rd_kafka_send_offsets_to_transaction(m_rk, offsets, group, kTxnTimeoutMs));
+            rd_kafka_consumer_group_metadata_destroy(group);
+            rd_kafka_topic_partition_list_destroy(offsets);
+        }
+        if (why.empty()) why = takeError(rd_kafka_commit_transaction(m_rk, kTxnTimeoutMs));
+        if (!why.empty())
+            throw std::runtime_error(m_ctx.nodeLabel + ": cannot commit the Kafka transaction" +
+                                     (checkpointId > 0
+                                          ? " of checkpoint " + std::to_string(checkpointId)
+                                          : std::string()) +
+                                     ": " + why);
+        m_txnOpen = false;
+        m_uncommitted = false;
+        m_lastCommitMs = steadyClockMs();
+        if (checkpointId > m_lastId) m_lastId = checkpointId;
+        m_epoch.clear();
+        rd_kafka_poll(m_rk, 0);
+        releaseDelivered();
+        if (!beginNext) return;
+        if (std::string e = takeError(rd_kafka_begin_transaction(m_rk)); !e.empty())
+            throw std::runtime_error(m_ctx.nodeLabel + ": cannot begin a Kafka transaction: " + e);
+        m_txnOpen = true;
     }
 
     // Message `seq` is in Kafka; advances the point below which every message is.
@@ -283,6 +551,7 @@ private:
     NodeMetrics* m_metrics;
     SinkWatch m_watch;
     const bool m_csv;
+    const bool m_txn;  // delivery: exactly_once
     rd_kafka_t* m_rk = nullptr;
     rd_kafka_topic_t* m_topic = nullptr;
     expr::ExpressionPtr m_key;
@@ -298,6 +567,20 @@ private:
     std::deque<std::pair<uint64_t, ProgressMarkerPtr>>
         m_heldMarkers;  // (messages before it, marker)
     std::string m_firstFailure;
+    // exactly_once (see the top of the file).
+    bool m_checkpointing = false;  // this run takes checkpoints (or continues one)
+    bool m_restored = false;       // restoreState() ran
+    bool m_txnOpen = false;
+    bool m_uncommitted = false;  // without checkpoints: produced since the last commit
+    bool m_discard = false;      // restored after the run had ended: everything is in Kafka
+    bool m_ended = false;
+    std::string m_lineage;   // random per fresh start, kept through restores: whose marker it is
+    int64_t m_sealedId = 0;  // the checkpoint the open transaction waits for (0: none)
+    int64_t m_savedId = 0;   // restored: the checkpoint the saved messages belong to
+    int64_t m_lastId = 0;    // the newest checkpoint committed (or restored)
+    int64_t m_lastCommitMs = 0;
+    std::vector<KafkaMessage> m_epoch;    // in the open transaction
+    std::vector<KafkaMessage> m_waiting;  // after the barrier, until the commit
 };
 
 }  // namespace
@@ -310,11 +593,13 @@ void registerKafkaSink(NodeRegistry& registry) {
     spec.category = "sink";
     spec.description =
         "Writes every event as a Kafka message (JSON or CSV) with an idempotent producer; the key "
-        "is an "
-        "expression, the Kafka timestamp is `_time`. A message Kafka does not accept fails the "
-        "run.";
+        "is an expression, the Kafka timestamp is `_time`. A message Kafka does not accept fails "
+        "the run. At-least-once by default; `delivery: exactly_once` writes in transactions "
+        "committed with each checkpoint, so a reader with isolation.level=read_committed sees "
+        "each event once even across crashes.";
     spec.inputs = {{"in", "Events to write"}};
     spec.isSink = true;
+    spec.state = {{"transaction", 1}};
 
     std::vector<ParamSpec> params = kafkaConnectionParams("Kafka");
     params.insert(
@@ -338,6 +623,26 @@ void registerKafkaSink(NodeRegistry& registry) {
                 .byDefault("5m")
                 .durationRange("1s", "24h")
                 .inGroup("Kafka"),
+            param("delivery", ParamType::Choice,
+                  "at_least_once: a crash may write messages again; exactly_once: Kafka "
+                  "transactions committed when each checkpoint is durable (readers see messages "
+                  "that late, and the checkpoint keeps the messages of one interval); without "
+                  "checkpoints a transaction commits every second, at-least-once")
+                .byDefault("at_least_once")
+                .oneOf({"at_least_once", "exactly_once"})
+                .inGroup("Delivery"),
+            param("transactional_id", ParamType::String,
+                  "exactly_once: the producer's transactional id, unique among the writers of "
+                  "the cluster; empty: riffle-TOPIC-NODE")
+                .byDefault("")
+                .inGroup("Delivery"),
+            param("transaction_timeout", ParamType::Duration,
+                  "exactly_once: how long Kafka keeps a transaction of a crashed run open before "
+                  "it aborts it; longer than the checkpoint interval, at most the broker's "
+                  "transaction.max.timeout.ms")
+                .byDefault("15m")
+                .durationRange("1s", "24h")
+                .inGroup("Delivery"),
         });
     for (auto& p : params) spec.params.push_back(std::move(p));
     spec.schemaRule = [](const NodeConfig& config,
@@ -371,7 +676,16 @@ void registerKafkaSink(NodeRegistry& registry) {
             with += "  'key.format' = 'raw',\n  'key.fields' = '_kafka_key',\n  'value.format' = " +
                     format + ",\n  'value.fields-include' = 'EXCEPT_KEY'";
         }
+        if (c.getString("delivery") == "exactly_once")
+            with +=
+                ",\n  'sink.delivery-guarantee' = 'exactly-once',\n  "
+                "'sink.transactional-id-prefix' = '" +
+                defaultTransactionalId(c) + "'";
         FlinkExportPart part = flink::sinkTable(ctx, with, keyColumn, keySelect);
+        if (c.getString("delivery") == "exactly_once")
+            notes.push_back(
+                "Flink commits the transactions at its own checkpoints: run the job with "
+                "execution.checkpointing.interval set, or nothing becomes readable");
         part.notes.insert(part.notes.begin(), notes.begin(), notes.end());
         part.notes.push_back(
             "times are written as yyyy-MM-dd HH:mm:ss.SSS (Riffle: ISO-8601 with "

@@ -169,8 +169,13 @@ public:
         m_openedNs = steadyClockNs();
         m_watch.beforeAssign = [this](rd_kafka_topic_partition_list_t* parts) {
             // Partitions a checkpoint saved start where it stood (once; a later assignment in
-            // this run starts at the committed offset).
+            // this run starts at the committed offset). Every assigned partition holds the
+            // watermark from now on, before its first message: the first fetch answered must
+            // not move it past the backlog of the others.
+            const int64_t now = steadyClockNs();
             for (int i = 0; i < parts->cnt; ++i) {
+                m_partitionTime.try_emplace({parts->elems[i].topic, parts->elems[i].partition},
+                                            PartitionTime{kMinTime, now});
                 auto it = m_resume.find({parts->elems[i].topic, parts->elems[i].partition});
                 if (it == m_resume.end()) continue;
                 parts->elems[i].offset = it->second;

@@ -159,24 +159,27 @@ public:
     }
 
     // Every message of `topic` from the beginning, as kcat prints it (one line each; `key\tvalue`
-    // when `withKeys`), read committed: a transaction's messages show once it committed.
-    QStringList consumeAll(const QString& topic, bool withKeys = false) const {
-        return consumeAllFrom(bootstrap(), topic, withKeys);
+    // when `withKeys`), read committed: a transaction's messages show once it committed (with
+    // `uncommitted`, also those of open and aborted transactions).
+    QStringList consumeAll(const QString& topic, bool withKeys = false,
+                           bool uncommitted = false) const {
+        return consumeAllFrom(bootstrap(), topic, withKeys, uncommitted);
     }
     static QStringList consumeAllFrom(const QString& bootstrap, const QString& topic,
-                                      bool withKeys = false) {
+                                      bool withKeys = false, bool uncommitted = false) {
         QProcess p;
-        QStringList args = {"-b",
-                            bootstrap,
-                            "-C",
-                            "-t",
-                            topic,
-                            "-o",
-                            "beginning",
-                            "-e",
-                            "-q",
-                            "-X",
-                            "isolation.level=read_committed"};
+        QStringList args = {
+            "-b",
+            bootstrap,
+            "-C",
+            "-t",
+            topic,
+            "-o",
+            "beginning",
+            "-e",
+            "-q",
+            "-X",
+            uncommitted ? "isolation.level=read_uncommitted" : "isolation.level=read_committed"};
         if (withKeys)
             args << "-f"
                  << "%k\t%s\n";

@@ -11,6 +11,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/checkpoint/state_codec.h"
+#include "engine/graph/node_instance.h"
+#include "engine/runtime/collecting_emitter.h"
+#include "nodes/register_builtin_nodes.h"
 #include "tests/common/kafka_peer.h"
 #include "tests/common/riffle_run_process.h"
 
@@ -71,6 +75,86 @@ std::map<int64_t, int> idCounts(const QStringList& files) {
         }
     }
     return counts;
+}
+
+// A sink.kafka node driven by hand, as the runtime drives it: batches of (key, v) rows,
+// checkpoints by id (the barrier held until Kafka has every message), restore before open.
+class KafkaSinkNode {
+public:
+    explicit KafkaSinkNode(const Json& params) {
+        riffle::registerBuiltinNodes(m_registry);
+        auto r = riffle::instantiateNode(*m_registry.find("sink.kafka"), "copy", params,
+                                         {{schema()}, {0}});
+        if (!r) qFatal("%s", r.message().c_str());
+        m_node = std::move(r.value());
+        m_out = std::make_unique<riffle::CollectingEmitter>(m_node.context.outputSchemas);
+    }
+    ~KafkaSinkNode() { m_node.op->close(); }
+    // Restores `state` (unless empty) and opens; "" or open()'s message.
+    std::string start(const std::string& state = {}) {
+        if (!state.empty()) {
+            riffle::checkpoint::StateReader r(state);
+            if (riffle::Status s = m_node.op->restoreState(r); !s) return s.message();
+            if (riffle::Status s = r.finish("the state"); !s) return s.message();
+        }
+        const riffle::Status s = m_node.op->open();
+        return s ? std::string() : s.message();
+    }
+    // Rows with v = from .. to - 1.
+    void write(int from, int to) {
+        static auto pool = riffle::BatchPool::create();
+        riffle::BatchPtr b = pool->acquire(schema());
+        for (int i = from; i < to; ++i) {
+            b->column(0).appendTime(1'767'225'600'000'000LL + i * 1000LL);
+            b->appendString(1, "k" + std::to_string(i % 7));
+            b->column(2).appendInt(i);
+            b->commitRow();
+        }
+        m_node.op->process(0, *b, *m_out);
+    }
+    std::string checkpoint(int64_t id) {
+        riffle::checkpoint::StateWriter w(id);
+        m_node.op->snapshotState(w);
+        bool released = false;
+        auto marker = std::make_shared<riffle::ProgressMarker>([&] { released = true; });
+        m_node.op->onMarker(marker);
+        marker->release();
+        QElapsedTimer t;
+        t.start();
+        while (!released && t.elapsed() < 30000) {
+            m_node.op->onTimer(0, *m_out);
+            QTest::qWait(10);
+        }
+        if (!released) qFatal("the barrier was not released");
+        return w.take();
+    }
+    void completed(int64_t id) { m_node.op->notifyCheckpointComplete(id); }
+    void finish() { m_node.op->finish(*m_out); }
+
+private:
+    static riffle::SchemaPtr schema() {
+        static const riffle::SchemaPtr s = std::make_shared<const riffle::Schema>(
+            riffle::Schema::stream({{"key", riffle::Type::String}, {"v", riffle::Type::Int}}));
+        return s;
+    }
+    riffle::NodeRegistry m_registry;
+    riffle::NodeInstance m_node;
+    std::unique_ptr<riffle::CollectingEmitter> m_out;
+};
+
+// The `v` of every message of `topic` a read_committed consumer gets, sorted.
+std::vector<int64_t> committedValues(const KafkaPeer& kafka, const QString& topic) {
+    std::vector<int64_t> out;
+    for (const QString& line : kafka.consumeAll(topic))
+        out.push_back(Json::parse(line.toStdString())["v"].get<int64_t>());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::vector<int64_t> range(int from, int to) {
+    std::vector<int64_t> out;
+    for (int i = from; i < to; ++i) out.push_back(i);
+    return out;
 }
 
 }  // namespace
@@ -160,8 +244,10 @@ private slots:
         KafkaPeer kafka;
         QString problem = kafka.start();
         QVERIFY2(problem.isEmpty(), qPrintable(problem));
-        problem = kafka.createTopic("timed", 3);
-        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        for (const char* topic : {"timed", "copy", "window_copy"}) {
+            problem = kafka.createTopic(topic, 3);
+            QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        }
         QTemporaryDir dir;
         // Event time from the message: id * 10 ms, so the windows hold 500 ids each.
         auto timed = [](int from, int to) {
@@ -192,10 +278,26 @@ private slots:
               {"params", {{"path", dir.filePath("events.jsonl").toStdString()}}}},
              {{"id", "windows"},
               {"type", "sink.file"},
-              {"params", {{"path", dir.filePath("windows.jsonl").toStdString()}}}}});
+              {"params", {{"path", dir.filePath("windows.jsonl").toStdString()}}}},
+             // The same two streams into Kafka, in transactions.
+             {{"id", "events_kafka"},
+              {"type", "sink.kafka"},
+              {"params",
+               {{"brokers", kafka.bootstrap().toStdString()},
+                {"topic", "copy"},
+                {"key", "id"},
+                {"delivery", "exactly_once"}}}},
+             {{"id", "windows_kafka"},
+              {"type", "sink.kafka"},
+              {"params",
+               {{"brokers", kafka.bootstrap().toStdString()},
+                {"topic", "window_copy"},
+                {"delivery", "exactly_once"}}}}});
         const Json edges = Json::array({{{"from", "in.out"}, {"to", "w.in"}},
                                         {{"from", "in.out"}, {"to", "events.in"}},
-                                        {{"from", "w.out"}, {"to", "windows.in"}}});
+                                        {{"from", "w.out"}, {"to", "windows.in"}},
+                                        {{"from", "in.out"}, {"to", "events_kafka.in"}},
+                                        {{"from", "w.out"}, {"to", "windows_kafka.in"}}});
         const QString path = dir.filePath("exactly_once.riffle");
         {
             QFile f(path);
@@ -265,6 +367,144 @@ private slots:
             const Json j = Json::parse(row.toStdString());
             QCOMPARE(j["n"].get<int64_t>(), 500);
             QCOMPARE(j["ids"].get<int64_t>(), 500);
+        }
+        // What a read_committed consumer of the Kafka copies sees: each id once, each window
+        // once, whatever the aborted transactions of the killed runs held.
+        std::map<int64_t, int> copied;
+        for (const QString& line : kafka.consumeAll("copy")) {
+            const Json j = Json::parse(line.toStdString(), nullptr, false);
+            QVERIFY2(!j.is_discarded() && j.contains("id"), qPrintable(line));
+            ++copied[j["id"].get<int64_t>()];
+        }
+        int copyLost = 0, copyDuplicates = 0;
+        for (int i = 0; i < produced; ++i) {
+            const auto it = copied.find(i);
+            if (it == copied.end()) {
+                if (copyLost++ == 0) qInfo("sink.kafka: id %d is missing", i);
+            } else
+                copyDuplicates += it->second - 1;
+        }
+        qInfo(
+            "sink.kafka, read committed: lost %d, duplicates %d (read uncommitted: %lld messages)",
+            copyLost, copyDuplicates,
+            static_cast<long long>(kafka.consumeAll("copy", false, true).size()));
+        QCOMPARE(copyLost, 0);
+        QCOMPARE(copyDuplicates, 0);
+        const QStringList windowCopies = kafka.consumeAll("window_copy");
+        QCOMPARE(windowCopies.size(), 6);
+        for (const QString& row : windowCopies) {
+            const Json j = Json::parse(row.toStdString());
+            QCOMPARE(j["n"].get<int64_t>(), 500);
+        }
+    }
+
+    // sink.kafka with `delivery: exactly_once`, restored from one checkpoint three times: the
+    // checkpoint keeps the messages of the transaction it closes, written again only when that
+    // transaction never committed (a crash between the checkpoint and its commit), not when it
+    // did, and not at all when the run it continues had ended.
+    void aRestoredKafkaSinkWritesItsTransactionAgainOnlyIfItNeverCommitted() {
+        KafkaPeer kafka;
+        QString problem = kafka.start();
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        problem = kafka.createTopic("copy", 2);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        const Json params = {{"brokers", kafka.bootstrap().toStdString()},
+                             {"topic", "copy"},
+                             {"key", "key"},
+                             {"delivery", "exactly_once"}};
+        std::string saved;
+        {
+            KafkaSinkNode sink(params);
+            QCOMPARE(sink.start(), std::string());
+            (void)sink.checkpoint(1);  // the run's initial checkpoint
+            sink.completed(1);
+            sink.write(0, 100);
+            saved = sink.checkpoint(2);  // durable, and then the run dies before the commit
+            sink.write(100, 150);        // for the next transaction: never written
+        }
+        QCOMPARE(committedValues(kafka, "copy"), std::vector<int64_t>{});
+        QCOMPARE(kafka.consumeAll("copy", false, true).size(), qsizetype(100));  // aborted
+        {
+            KafkaSinkNode sink(params);
+            QCOMPARE(sink.start(saved), std::string());  // never committed: written again
+            QCOMPARE(committedValues(kafka, "copy"), range(0, 100));
+        }
+        {
+            KafkaSinkNode sink(params);
+            QCOMPARE(sink.start(saved), std::string());  // committed now: not again
+            sink.write(100, 130);
+            sink.finish();  // every source ended: committed, marked as the end
+            QCOMPARE(committedValues(kafka, "copy"), range(0, 130));
+        }
+        KafkaSinkNode sink(params);
+        QCOMPARE(sink.start(saved), std::string());
+        sink.write(100, 130);  // the replay of what the ended run wrote
+        sink.finish();
+        QCOMPARE(committedValues(kafka, "copy"), range(0, 130));
+    }
+
+    // sink.kafka with `delivery: exactly_once` and checkpoints an hour apart: while it runs, a
+    // read_committed consumer sees nothing of what it wrote (a read_uncommitted one does); the
+    // stop's checkpoint commits every message, once; the next run, continuing from that
+    // checkpoint, writes none of them again.
+    void exactlyOnceKafkaIsReadableWhenItsCheckpointCompletes() {
+        KafkaPeer kafka;
+        QString problem = kafka.start();
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        problem = kafka.createTopic("txn", 2);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        QTemporaryDir dir;
+        const Json project = {
+            {"format", "riffle-project"},
+            {"version", 1},
+            {"settings", {{"checkpoint_interval", "1h"}}},
+            {"nodes", Json::array({{{"id", "clicks"},
+                                    {"type", "source.clickstream"},
+                                    {"params", {{"rate", 400}, {"seed", 7}}}},
+                                   {{"id", "kafka"},
+                                    {"type", "sink.kafka"},
+                                    {"params",
+                                     {{"brokers", kafka.bootstrap().toStdString()},
+                                      {"topic", "txn"},
+                                      {"delivery", "exactly_once"}}}}})},
+            {"edges", Json::array({{{"from", "clicks.out"}, {"to", "kafka.in"}}})}};
+        const QString path = dir.filePath("txn.riffle");
+        {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(QByteArray::fromStdString(project.dump(2)));
+        }
+        const QStringList args = {path, "--checkpoints", dir.filePath("checkpoints.sqlite")};
+        auto distinct = [](const QStringList& lines) {
+            return static_cast<qsizetype>(QSet<QString>(lines.begin(), lines.end()).size());
+        };
+        int64_t written = 0;
+        for (int runs = 1; runs <= 2; ++runs) {
+            RiffleRun run(args);
+            QVERIFY2(run.waitHandled("clicks", 400, 90000), qPrintable(run.errorOutput()));
+            QTest::qWait(500);
+            QCOMPARE(kafka.consumeAll("txn").size(), written);
+            {
+                // A read_uncommitted consumer gets more (up to the end it cannot wait for, as
+                // the run goes on writing).
+                QProcess kcat;
+                kcat.start("kcat", {"-b", kafka.bootstrap(), "-C", "-t", "txn", "-o", "beginning",
+                                    "-c", QString::number(written + 100), "-q", "-X",
+                                    "isolation.level=read_uncommitted"});
+                QVERIFY(kcat.waitForFinished(30000));
+                QCOMPARE(kcat.readAllStandardOutput().count('\n'), written + 100);
+            }
+            int code = -1;
+            const Json report = run.stop(code);
+            QCOMPARE(code, 0);
+            int64_t emitted = -1;
+            for (const auto& n : report["nodes"])
+                if (n["id"] == "clicks") emitted = n["out"].get<int64_t>();
+            QVERIFY(emitted >= 400);
+            written += emitted;
+            const QStringList committed = kafka.consumeAll("txn");
+            QCOMPARE(committed.size(), written);
+            QCOMPARE(distinct(committed), written);
         }
     }
 

@@ -465,7 +465,7 @@ int main(int argc, char** argv) {
     Executor& exec = *created.value();
     const CheckpointStatus checkpoints = exec.checkpointStatus();
     if (!checkpoints.enabled && !eo.checkpoints.storePath.empty() &&
-        graph.settings.checkpointIntervalSet)
+        graph.settings.checkpointIntervalUs > 0)
         std::cerr << "riffle-run: no checkpoints: " << checkpoints.disabledReason << "\n";
 
     const bool tty = !o.json && isatty(STDERR_FILENO);

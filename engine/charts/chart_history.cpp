@@ -81,6 +81,14 @@ Result<std::unique_ptr<ChartHistory>> ChartHistory::open(const std::string& path
                            -1, &h->m_insert, nullptr) != SQLITE_OK)
         return Result<std::unique_ptr<ChartHistory>>::error("chart history `" + path +
                                                             "`: " + sqlite3_errmsg(db));
+    // Where the history stands before this handle appends: a checkpoint taken before its first
+    // row must not take back rows of earlier runs.
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT COALESCE(MAX(rowid), 0) FROM points", -1, &st, nullptr) ==
+            SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        h->m_lastRowid = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
     return h;
 }
 
@@ -166,6 +174,35 @@ Status ChartHistory::append(int64_t runId, const std::string& node,
     }
     if (!exec("COMMIT"))
         return Status::error(std::string("chart history: ") + sqlite3_errmsg(m_db));
+    m_lastRowid = sqlite3_last_insert_rowid(m_db);
+    return Status::ok();
+}
+
+Status ChartHistory::rollBack(const std::string& node, int64_t afterRowid, int64_t fromRun,
+                              int64_t toRun) {
+    const char* sql[] = {"DELETE FROM points WHERE node = ?1 AND rowid > ?2",
+                         "UPDATE points SET run = ?4 WHERE node = ?1 AND run >= ?3 AND run <> ?4"};
+    if (!exec("BEGIN")) return Status::error(std::string("chart history: ") + sqlite3_errmsg(m_db));
+    for (const char* q : sql) {
+        sqlite3_stmt* st = nullptr;
+        bool ok = sqlite3_prepare_v2(m_db, q, -1, &st, nullptr) == SQLITE_OK;
+        if (ok) {
+            sqlite3_bind_text(st, 1, node.data(), static_cast<int>(node.size()), SQLITE_TRANSIENT);
+            sqlite3_bind_int64(st, 2, afterRowid);
+            sqlite3_bind_int64(st, 3, fromRun);
+            sqlite3_bind_int64(st, 4, toRun);
+            ok = sqlite3_step(st) == SQLITE_DONE;
+        }
+        sqlite3_finalize(st);
+        if (!ok) {
+            const std::string msg = sqlite3_errmsg(m_db);
+            exec("ROLLBACK");
+            return Status::error("chart history: " + msg);
+        }
+    }
+    if (!exec("COMMIT"))
+        return Status::error(std::string("chart history: ") + sqlite3_errmsg(m_db));
+    m_lastRowid = std::max(m_lastRowid, afterRowid);
     return Status::ok();
 }
 

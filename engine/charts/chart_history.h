@@ -39,6 +39,14 @@ public:
     Status endRun(int64_t runId, TimeUs endedUs);
     // Appends rows of chart `node` in one transaction.
     Status append(int64_t runId, const std::string& node, const std::vector<ChartRow>& rows);
+    // The rowid of the newest row append() wrote through this handle (before any, the newest
+    // row of the file when it was opened): where a chart's history stands at a checkpoint.
+    int64_t lastRowid() const { return m_lastRowid; }
+    // Takes chart `node`'s history back to a checkpoint that stood at `afterRowid`, for a run
+    // `toRun` that continues from it: its rows written after that are deleted (the run writes
+    // them again), and its rows of run `fromRun` (the one that took the checkpoint) and later
+    // become rows of `toRun`, so that panning back in the continuing run shows them.
+    Status rollBack(const std::string& node, int64_t afterRowid, int64_t fromRun, int64_t toRun);
 
     // The newest run that has points for `node` (0 when none).
     int64_t lastRunWith(const std::string& node) const;
@@ -53,6 +61,7 @@ private:
     bool exec(const char* sql) const;
     sqlite3* m_db = nullptr;
     sqlite3_stmt* m_insert = nullptr;
+    int64_t m_lastRowid = 0;
 };
 
 // Where a project's history lives: $XDG_DATA_HOME (or ~/.local/share)/Riffle/Riffle/history/

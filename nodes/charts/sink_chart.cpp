@@ -3,6 +3,11 @@
 // node's ChartChannel for the studio or riffle-run, and appends the final rows to the project's
 // chart history every half second and at the end. Without a ChartHub (a bare engine run) it only
 // counts what it receives.
+//
+// Checkpoints: a checkpoint writes the pending history and saves where the history stands (the
+// newest rowid, and the run). A run restored from it deletes the chart's rows written after
+// that, which the restored pipeline sends again, and takes over the rows before it into its own
+// history run, so that a chart shows no doubled points after a crash (ChartHistory::rollBack).
 #include <cmath>
 
 #include "engine/charts/chart_history.h"
@@ -41,7 +46,24 @@ public:
             if (!h) return Status::error(m_ctx.nodeLabel + ": " + h.message());
             m_history = std::move(h.value());
             m_runId = m_ctx.charts->runId();
+            if (m_restoredRun > 0)
+                if (Status s = m_history->rollBack(m_config.nodeId, m_restoredRowid, m_restoredRun,
+                                                   m_runId);
+                    !s)
+                    return Status::error(m_ctx.nodeLabel + ": " + s.message());
         }
+        return Status::ok();
+    }
+
+    void snapshotState(checkpoint::StateWriter& w) override {
+        flushHistory();
+        w.i64(m_history ? m_runId : 0);
+        w.i64(m_history ? m_history->lastRowid() : 0);
+    }
+
+    Status restoreState(checkpoint::StateReader& r) override {
+        m_restoredRun = r.i64();
+        m_restoredRowid = r.i64();
         return Status::ok();
     }
 
@@ -114,6 +136,7 @@ private:
     std::unique_ptr<ChartHistory> m_history;
     int64_t m_runId = 0;
     std::vector<ChartRow> m_pending;
+    int64_t m_restoredRun = 0, m_restoredRowid = 0;  // where the history stood at a checkpoint
 };
 
 void addChart(NodeRegistry& registry, const std::string& kind, const std::string& name,
@@ -126,6 +149,7 @@ void addChart(NodeRegistry& registry, const std::string& kind, const std::string
     s.description = description;
     s.inputs = {{"in", "Rows to draw", false}};
     s.outputs = {};
+    s.state = {{"history position", 1}};
     s.params = {
         param("title", ParamType::String, "Panel title; the node's title when empty")
             .byDefault("")

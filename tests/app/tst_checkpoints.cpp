@@ -2,7 +2,8 @@
 // file of numbered events -> filter -> tumbling, hopping and session windows -> sink.sqlite and
 // sink.file is killed with SIGKILL at random moments and started again until it has read the
 // whole file; every sink must then hold each event once (lost 0, duplicates 0) and exactly the
-// window results of a run that was never interrupted. Also: Stop then Run continues, --from-
+// window results of a run that was never interrupted, and a chart's history exactly the points of
+// that run (no point drawn twice). Also: Stop then Run continues, --from-
 // scratch starts afresh, and an edit keeps the state of the nodes it leaves alone.
 #include <QtTest/QtTest>
 
@@ -11,6 +12,7 @@
 #include <map>
 #include <random>
 
+#include "engine/charts/chart_history.h"
 #include "tests/common/riffle_run_process.h"
 
 using Json = nlohmann::json;
@@ -83,6 +85,9 @@ Json project(double speed, const std::string& tumblingSize = "5s") {
         {{"id", "sessions_file"},
          {"type", "sink.file"},
          {"params", {{"path", "out/sessions.jsonl"}}}},
+        {{"id", "tumbling_chart"},
+         {"type", "sink.chart.timeseries"},
+         {"params", {{"y", {"n", "total"}}}}},
     });
     Json edges = Json::array();
     auto edge = [&](const std::string& from, const std::string& to) {
@@ -93,6 +98,7 @@ Json project(double speed, const std::string& tumblingSize = "5s") {
     edge("kept", "events_db");
     edge("kept", "events_file");
     edge("tumbling", "tumbling_db");
+    edge("tumbling", "tumbling_chart");
     edge("hopping", "hopping_file");
     edge("sessions", "sessions_db");
     edge("sessions", "sessions_file");
@@ -185,7 +191,7 @@ void countSeqs(const std::vector<int64_t>& seqs, int64_t& lost, int64_t& duplica
 
 // Everything the sinks hold, for comparing two runs.
 struct Outputs {
-    QStringList tumbling, hopping, sessionsDb, sessionsFile;
+    QStringList tumbling, hopping, sessionsDb, sessionsFile, chart;
     std::vector<int64_t> eventsDb, eventsFile;
 };
 
@@ -200,6 +206,15 @@ Outputs outputs(const Setup& s) {
         o.eventsDb.push_back(row.section('|', 1, 1).toLongLong());
     for (const QString& line : fileLines(s.dir.filePath("out/events.jsonl")))
         o.eventsFile.push_back(Json::parse(line.toStdString())["seq"].get<int64_t>());
+    // The chart's points in every run's history ($XDG_DATA_HOME, set by the test).
+    auto history =
+        riffle::ChartHistory::open(riffle::chartHistoryPathFor(s.projectFile.toStdString()));
+    if (history)
+        for (const riffle::ChartRow& r :
+             history.value()->load("tumbling_chart", 0, riffle::kMinTime, riffle::kMaxTime))
+            o.chart
+                << QStringLiteral("%1 %2 %3").arg(r.time).arg(r.values.at(0)).arg(r.values.at(1));
+    o.chart.sort();
     return o;
 }
 
@@ -218,6 +233,8 @@ void compareWithUninterrupted(const Outputs& got, const Outputs& want) {
     QCOMPARE(got.hopping, want.hopping);
     QCOMPARE(got.sessionsDb, want.sessionsDb);
     QCOMPARE(got.sessionsFile, want.sessionsFile);
+    QCOMPARE(want.chart.size(), qsizetype(48));
+    QCOMPARE(got.chart, want.chart);
 }
 
 }  // namespace
@@ -225,7 +242,10 @@ void compareWithUninterrupted(const Outputs& got, const Outputs& want) {
 class TstCheckpoints : public QObject {
     Q_OBJECT
 
+    QTemporaryDir m_data;  // the projects' chart history
+
 private slots:
+    void initTestCase() { qputenv("XDG_DATA_HOME", m_data.path().toUtf8()); }
     void killedAtRandomMomentsLosesNothingAndCountsNothingTwice();
     void stopThenRunContinuesWhereItStopped();
     void anEditKeepsTheStateOfTheNodesItLeavesAlone();
@@ -292,7 +312,7 @@ void TstCheckpoints::stopThenRunContinuesWhereItStopped() {
     const Finished rest = runToEnd(s);
     QVERIFY2(rest.code == 0, qPrintable(rest.err));
     QVERIFY2(rest.err.contains(QRegularExpression(
-                 "resumed from checkpoint \\d+ of [0-9:]+: 11 nodes continue, [0-9 ]+ keys")),
+                 "resumed from checkpoint \\d+ of [0-9:]+: 12 nodes continue, [0-9 ]+ keys")),
              qPrintable(rest.err));
     compareWithUninterrupted(outputs(s), want);
 }
@@ -310,7 +330,7 @@ void TstCheckpoints::anEditKeepsTheStateOfTheNodesItLeavesAlone() {
     s.write(project(60, "4s"));
     const Finished edited = runToEnd(s);
     QVERIFY2(edited.code == 0, qPrintable(edited.err));
-    QVERIFY2(edited.err.contains("10 nodes continue"), qPrintable(edited.err));
+    QVERIFY2(edited.err.contains("11 nodes continue"), qPrintable(edited.err));
     QVERIFY2(edited.err.contains("`tumbling` starts fresh: its parameters changed"),
              qPrintable(edited.err));
     // Its sink kept the rows written before the stop; the hopping and session results are

@@ -162,9 +162,6 @@ Result<BenchResult> runPipeline(const Project& project, NodeRegistry& registry, 
     Project planned = project;
     std::string store;
     if (o.checkpointEveryUs >= 0) {
-        // Checkpoints do not cover two-phase windows: compare with and without on one plan.
-        for (NodeDef& n : planned.nodes)
-            if (n.type.rfind("window.", 0) == 0) n.params["two_phase"] = false;
         if (o.checkpointEveryUs > 0) {
             store = (std::filesystem::temp_directory_path() /
                      ("riffle-bench-" + std::to_string(::getpid()) + ".checkpoints.sqlite"))

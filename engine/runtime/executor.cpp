@@ -79,7 +79,6 @@ struct OpRuntime {
     std::string stateName;
     int stateVersion = 1;
     std::string stateSignature;
-    bool twoPhase = false;  // a partial or the merger of a two-phase aggregation
     const checkpoint::NodeState* restore = nullptr;  // its saved state, until start()
     TimeUs watermark = kMinTime;
     bool idleForwarded = false;
@@ -280,10 +279,6 @@ struct Executor::Impl {
             const NodeSpec& spec = *op->inst.spec;
             if (!spec.noCheckpoint.empty())
                 why = op->inst.context.nodeLabel + " " + spec.noCheckpoint;
-            else if (op->twoPhase)
-                why = op->inst.context.nodeLabel +
-                      " runs in two phases, which checkpoints do not cover yet; set its "
-                      "`two_phase` off";
             if (!why.empty()) break;
         }
         if (why.empty() && co.intervalUs <= 0) why = "`checkpoint_interval` is 0";
@@ -1173,10 +1168,9 @@ Result<std::unique_ptr<Executor>> Executor::create(const ValidatedGraph& graph,
         inst.context.runStartUs = runStartUs;
         inst.context.charts = options.charts.get();
         op->partition = po.partition;
-        op->twoPhase = po.role == InstanceRole::Merger || po.role == InstanceRole::Partial;
+        const bool twoPhase = po.role == InstanceRole::Merger || po.role == InstanceRole::Partial;
         op->stateNode =
-            ln.def->id +
-            (po.partitions > 1 || op->twoPhase ? "#" + std::to_string(po.partition) : "");
+            ln.def->id + (po.partitions > 1 || twoPhase ? "#" + std::to_string(po.partition) : "");
         op->stateName = "watermarks";
         op->stateVersion = 1;
         if (!ln.spec->state.empty()) {

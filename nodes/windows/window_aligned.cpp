@@ -8,6 +8,12 @@
 // WindowCombiner it shares with the merging instance; the merger emits a window once the watermark,
 // the minimum over the partials, has passed its end, so every partial has handed it over by then.
 // Each partial judges lateness against its own producer's watermark.
+//
+// Checkpoints: a partial saves its open windows, the merger the windows handed over and not yet
+// emitted. A partial that has passed checkpoint N's barrier may hand over windows before the
+// merger has aligned N; those belong after the checkpoint (the partial's snapshot still holds
+// them as open), so the combiner keeps each hand-over under the newest barrier its partial had
+// passed, and the merger's snapshot of N takes only those from before N.
 #include <map>
 #include <mutex>
 
@@ -31,9 +37,73 @@ class WindowCombiner {
 public:
     explicit WindowCombiner(const agg::AggregateSet& aggregates) : m_aggregates(aggregates) {}
 
-    void deposit(TimeUs start, TimeUs end, GroupMap& groups) {
+    struct Closed {
+        TimeUs start = 0;
+        GroupMap groups;
+    };
+
+    // A partial hands over a window it closed; `epoch` is the newest checkpoint barrier it has
+    // passed.
+    void deposit(int64_t epoch, TimeUs start, TimeUs end, GroupMap& groups) {
         std::lock_guard lock(m_mutex);
-        Closed& w = m_windows[end];
+        mergeInto(m_epochs[epoch][end], start, groups);
+    }
+
+    // Every window that ends at or before `wm`, by end.
+    std::map<TimeUs, Closed> takeUpTo(TimeUs wm) {
+        std::lock_guard lock(m_mutex);
+        std::map<TimeUs, Closed> out;
+        for (auto& [epoch, windows] : m_epochs) {
+            auto last = windows.upper_bound(wm);
+            for (auto it = windows.begin(); it != last; ++it)
+                mergeInto(out[it->first], it->second.start, it->second.groups);
+            windows.erase(windows.begin(), last);
+        }
+        std::erase_if(m_epochs, [](const auto& e) { return e.second.empty(); });
+        return out;
+    }
+
+    // The windows handed over before checkpoint `checkpointId`'s barrier (every one for a final
+    // state, id 0).
+    void save(int64_t checkpointId, checkpoint::StateWriter& w) {
+        std::lock_guard lock(m_mutex);
+        std::vector<const std::map<TimeUs, Closed>*> kept;
+        for (const auto& [epoch, windows] : m_epochs)
+            if (checkpointId <= 0 || epoch < checkpointId) kept.push_back(&windows);
+        w.u64(kept.size());
+        for (const auto* windows : kept) {
+            w.u64(windows->size());
+            for (const auto& [end, c] : *windows) {
+                w.i64(c.start);
+                w.i64(end);
+                saveGroups(c.groups, m_aggregates, w);
+            }
+        }
+    }
+
+    void load(checkpoint::StateReader& r) {
+        std::lock_guard lock(m_mutex);
+        m_epochs.clear();
+        for (uint64_t n = r.count(); n > 0 && r.ok(); --n)
+            for (uint64_t k = r.count(); k > 0 && r.ok(); --k) {
+                const TimeUs start = r.i64();
+                const TimeUs end = r.i64();
+                GroupMap groups;
+                loadGroups(groups, m_aggregates, r);
+                mergeInto(m_epochs[0][end], start, groups);  // before any barrier of this run
+            }
+    }
+
+    StateSize size() {
+        std::lock_guard lock(m_mutex);
+        StateSize s{0, 0, "groups in closed windows waiting to be merged"};
+        for (const auto& [epoch, windows] : m_epochs)
+            for (const auto& [end, w] : windows) addGroupsState(w.groups, m_aggregates, s);
+        return s;
+    }
+
+private:
+    void mergeInto(Closed& w, TimeUs start, GroupMap& groups) {
         w.start = start;
         for (auto& [key, g] : groups) {
             auto [it, inserted] = w.groups.try_emplace(key);
@@ -44,31 +114,9 @@ public:
         }
     }
 
-    struct Closed {
-        TimeUs start = 0;
-        GroupMap groups;
-    };
-    // Every window that ends at or before `wm`, by end.
-    std::map<TimeUs, Closed> takeUpTo(TimeUs wm) {
-        std::lock_guard lock(m_mutex);
-        std::map<TimeUs, Closed> out;
-        auto last = m_windows.upper_bound(wm);
-        out.insert(std::make_move_iterator(m_windows.begin()), std::make_move_iterator(last));
-        m_windows.erase(m_windows.begin(), last);
-        return out;
-    }
-
-    StateSize size() {
-        std::lock_guard lock(m_mutex);
-        StateSize s{0, 0, "groups in closed windows waiting to be merged"};
-        for (const auto& [end, w] : m_windows) addGroupsState(w.groups, m_aggregates, s);
-        return s;
-    }
-
-private:
     const agg::AggregateSet m_aggregates;  // immutable, so shared by the threads of the partials
     std::mutex m_mutex;
-    std::map<TimeUs, Closed> m_windows;
+    std::map<int64_t, std::map<TimeUs, Closed>> m_epochs;  // by the depositors' epoch, then end
 };
 
 enum class Phase { Whole, Partial, Merge };
@@ -141,7 +189,7 @@ public:
         if (m_phase == Phase::Partial) {
             // No allowed lateness here: a window closes when the watermark reaches its end.
             for (auto it = m_windows.begin(); it != m_windows.end() && it->first <= wm;) {
-                m_combiner->deposit(it->second.start, it->second.end, it->second.groups);
+                m_combiner->deposit(m_epoch, it->second.start, it->second.end, it->second.groups);
                 if (m_last == &it->second) m_last = nullptr;
                 it = m_windows.erase(it);
             }
@@ -177,10 +225,15 @@ public:
         return s;
     }
 
-    // Checkpoints (a whole window; the two phases take none): every open window with its
-    // groups, whether it fired and changed since, and the watermark it has seen.
+    // Checkpoints: every open window with its groups, whether it fired and changed since, and
+    // the watermark it has seen; the merger's, the windows handed over (see the top).
     void snapshotState(checkpoint::StateWriter& w) override {
+        if (m_phase == Phase::Partial && w.checkpointId() > 0) m_epoch = w.checkpointId();
         w.i64(m_watermark);
+        if (m_phase == Phase::Merge) {
+            m_combiner->save(w.checkpointId(), w);
+            return;
+        }
         w.u64(m_windows.size());
         for (const auto& [end, win] : m_windows) {
             w.i64(win.start);
@@ -195,6 +248,10 @@ public:
         m_windows.clear();
         m_last = nullptr;
         m_watermark = r.i64();
+        if (m_phase == Phase::Merge) {
+            m_combiner->load(r);
+            return Status::ok();
+        }
         for (uint64_t n = r.count(); n > 0 && r.ok(); --n) {
             Window win;
             win.start = r.i64();
@@ -251,6 +308,7 @@ private:
     Window* m_last = nullptr;            // the window of the previous event, for the common case
     std::vector<uint32_t> m_late;
     TimeUs m_watermark = kMinTime;
+    int64_t m_epoch = 0;  // a partial: the newest checkpoint barrier it has passed
 };
 
 NodeSpec alignedWindowSpec(bool hopping) {

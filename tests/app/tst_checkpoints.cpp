@@ -247,6 +247,7 @@ class TstCheckpoints : public QObject {
 private slots:
     void initTestCase() { qputenv("XDG_DATA_HOME", m_data.path().toUtf8()); }
     void killedAtRandomMomentsLosesNothingAndCountsNothingTwice();
+    void twoPhaseWindowsAreKilledAndLoseNothing();
     void stopThenRunContinuesWhereItStopped();
     void anEditKeepsTheStateOfTheNodesItLeavesAlone();
     void aBadIntervalIsRefusedWithTheSettingNamed();
@@ -288,6 +289,61 @@ void TstCheckpoints::killedAtRandomMomentsLosesNothingAndCountsNothingTwice() {
     const Finished again = runToEnd(s);
     QVERIFY2(again.code == 0, qPrintable(again.err));
     QVERIFY2(!again.err.contains("resumed"), qPrintable(again.err));
+}
+
+// A two-phase window (behind a generator of two shares, --parallelism 2): the partials' open
+// windows and the windows handed to the merger and not yet emitted are in the checkpoints, so a
+// run killed eight times gives exactly the windows of an uninterrupted one.
+void TstCheckpoints::twoPhaseWindowsAreKilledAndLoseNothing() {
+    const Json aggregates =
+        Json::array({{{"name", "n"}, {"expr", "COUNT(*)"}},
+                     {{"name", "users"}, {"expr", "COUNT(DISTINCT user_id)"}},
+                     {{"name", "p50"}, {"expr", "PERCENTILE(latency_ms, 0.5)"}}});
+    const Json p = {
+        {"format", "riffle-project"},
+        {"version", 1},
+        {"nodes",
+         Json::array(
+             {{{"id", "clicks"},
+               {"type", "source.clickstream"},
+               {"params",
+                {{"rate", 20000},
+                 {"limit", 80000},
+                 {"seed", 3},
+                 {"start", "2026-01-01T00:00:00Z"}}}},
+              {{"id", "per_page"},
+               {"type", "window.tumbling"},
+               {"params", {{"size", "500ms"}, {"group_by", {"page"}}, {"aggregates", aggregates}}}},
+              {{"id", "out"},
+               {"type", "sink.file"},
+               {"params", {{"path", "out/windows.jsonl"}}}}})},
+        {"edges", Json::array({{{"from", "clicks.out"}, {"to", "per_page.in"}},
+                               {{"from", "per_page.out"}, {"to", "out.in"}}})},
+        {"settings", {{"checkpoint_interval", "200ms"}}}};
+    const QStringList parallel = {"--parallelism", "2"};
+    Setup reference(p);
+    const Finished whole = runToEnd(reference, parallel);
+    QVERIFY2(whole.code == 0, qPrintable(whole.err));
+    const QStringList want = fileLines(reference.dir.filePath("out/windows.jsonl"));
+    QVERIFY(want.size() > 50);
+
+    Setup s(p);
+    std::mt19937 random(static_cast<unsigned>(QRandomGenerator::global()->generate()));
+    int killed = 0, resumed = 0;
+    for (int attempt = 0; killed < 8 && attempt < 24; ++attempt) {
+        RiffleRun run(s.args(parallel));
+        QTest::qWait(std::uniform_int_distribution<int>(150, 700)(random));
+        if (!run.running()) break;
+        run.crash();
+        ++killed;
+        if (run.errorOutput().contains("resumed from checkpoint")) ++resumed;
+    }
+    qInfo("two-phase: killed %d times, %d of the runs had resumed", killed, resumed);
+    QVERIFY(resumed > 0);
+    const Finished last = runToEnd(s, parallel);
+    QVERIFY2(last.code == 0, qPrintable(last.err));
+    QVERIFY2(!last.err.contains("no checkpoints"), qPrintable(last.err));
+    QCOMPARE(fileLines(s.dir.filePath("out/windows.jsonl")), want);
 }
 
 void TstCheckpoints::stopThenRunContinuesWhereItStopped() {

@@ -150,6 +150,7 @@ private slots:
     void aRestoredKafkaSourceGoesOnAtTheSavedOffsets();
     void aRestoredRecordingReplayGoesOnAtTheSavedChunk();
     void aRestoredChartTakesItsHistoryBackToTheCheckpoint();
+    void aTwoPhaseWindowHandedOverAfterTheBarrierCountsOnce();
     void aDamagedStateIsReportedNotACrash();
     void aFailingStoreIsReportedAndTheRunGoesOn();
 };
@@ -408,6 +409,56 @@ void TstCheckpointState::aRestoredKafkaSourceGoesOnAtTheSavedOffsets() {
     std::sort(after.begin(), after.end());
     QCOMPARE(again, after);
     restored.source->close();
+}
+
+// Two-phase window: partial 0 passes checkpoint 2's barrier and then hands its window over to
+// the merger before the merger has aligned the barrier. The partial's snapshot holds that window
+// as open, so the merger's snapshot must not hold it too: restored, it is counted once.
+void TstCheckpointState::aTwoPhaseWindowHandedOverAfterTheBarrierCountsOnce() {
+    NodeRegistry registry;
+    registerBuiltinNodes(registry);
+    const NodeSpec& spec = *registry.find("window.tumbling");
+    auto r = instantiateNode(
+        spec, "w",
+        Json{{"size", "5s"}, {"aggregates", Json::array({{{"name", "n"}, {"expr", "COUNT(*)"}}})}},
+        {{eventSchema()}, {0}});
+    QVERIFY(r);
+    const NodeInstance& node = r.value();
+    auto batch = [](int events) {
+        static auto pool = BatchPool::create();
+        BatchPtr b = pool->acquire(eventSchema());
+        for (int i = 0; i < events; ++i) {
+            b->column(0).appendTime(i * 100'000);
+            b->appendString(1, "k");
+            b->column(2).appendInt(i);
+            b->commitRow();
+        }
+        return b;
+    };
+    CollectingEmitter out(node.context.outputSchemas);
+    CombinedOperators before = spec.createCombined(node.context, 2);
+    before.partials[0]->process(0, *batch(10), out);
+    before.partials[1]->process(0, *batch(5), out);
+    checkpoint::StateWriter p0(2), p1(2), merger(2);
+    before.partials[0]->snapshotState(p0);
+    before.partials[1]->snapshotState(p1);
+    before.partials[0]->onWatermark(6 * kSec, out);  // hands [0 s, 5 s) over, after its barrier
+    before.merger->snapshotState(merger);
+
+    CombinedOperators after = spec.createCombined(node.context, 2);
+    for (auto [op, w] : {std::pair{after.partials[0].get(), &p0},
+                         {after.partials[1].get(), &p1},
+                         {after.merger.get(), &merger}}) {
+        checkpoint::StateReader reader(w->data());
+        QVERIFY(op->restoreState(reader));
+        QVERIFY(reader.finish("the state").isOk());
+    }
+    after.partials[0]->onWatermark(6 * kSec, out);
+    after.partials[1]->onWatermark(6 * kSec, out);
+    after.merger->onWatermark(6 * kSec, out);
+    const QStringList rows = takeRows(out, 1, false);
+    QCOMPARE(rows.size(), qsizetype(1));
+    QCOMPARE(rows[0].section(' ', 2, 2), QString("15"));  // port, _time, n, ...
 }
 
 // A chart restored from a checkpoint takes its history back to it: the rows drawn after the

@@ -254,6 +254,50 @@ Status RecordingWriter::create(const std::string& path, const Schema& schema, bo
     return Status::ok();
 }
 
+Status RecordingWriter::reopen(const std::string& path, int64_t keptChunk) {
+    close();
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec))
+        return Status::error("`" + path +
+                             "` is gone, so the recording cannot go on from the checkpoint "
+                             "(riffle-run --from-scratch starts afresh)");
+    auto fail = [&](const std::string& what) {
+        std::string message = what;
+        if (m_db) message += std::string(": ") + sqlite3_errmsg(m_db);
+        close();
+        return Status::error(message);
+    };
+    if (sqlite3_open_v2(path.c_str(), &m_db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK)
+        return fail("cannot open `" + path + "`");
+    sqlite3_busy_timeout(m_db, 5000);
+    const std::string sql =
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+        "DELETE FROM events WHERE id > " +
+        std::to_string(keptChunk) + ";";
+    if (sqlite3_exec(m_db, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
+        return fail("cannot take `" + path + "` back to the checkpoint");
+    if (sqlite3_prepare_v3(
+            m_db, "INSERT INTO events (first_time, last_time, rows, data) VALUES (?, ?, ?, ?)", -1,
+            SQLITE_PREPARE_PERSISTENT, &m_insert, nullptr) != SQLITE_OK)
+        return fail("cannot write `" + path + "`");
+    return Status::ok();
+}
+
+int64_t RecordingWriter::sync(std::string& why) {
+    if (!m_db) return 0;
+    sqlite3_stmt* st = nullptr;
+    int64_t id = -1;
+    if (sqlite3_exec(m_db, "PRAGMA wal_checkpoint(FULL)", nullptr, nullptr, nullptr) == SQLITE_OK &&
+        sqlite3_prepare_v2(m_db, "SELECT COALESCE(MAX(id), 0) FROM events", -1, &st, nullptr) ==
+            SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        id = sqlite3_column_int64(st, 0);
+    else
+        why = sqlite3_errmsg(m_db);
+    sqlite3_finalize(st);
+    return id;
+}
+
 void RecordingWriter::add(const Batch& batch) {
     if (batch.empty()) return;
     Chunk chunk;

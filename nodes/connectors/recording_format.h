@@ -66,8 +66,15 @@ public:
     void add(const Batch& batch);
     size_t pendingBytes() const { return m_pendingBytes; }
     size_t pendingChunks() const { return m_pending.size(); }
+    // Opens a recording this sink wrote before, for a run that continues from a checkpoint:
+    // the chunks after `keptChunk` (written after the checkpoint) are deleted, and add() goes
+    // on after it.
+    Status reopen(const std::string& path, int64_t keptChunk);
     // Writes every queued chunk in one transaction; "" or SQLite's reason.
     std::string flush();
+    // Makes what flush() wrote durable (the WAL checkpointed into the file) and returns the
+    // newest chunk's id, for a checkpoint; -1 and `why` when SQLite failed.
+    int64_t sync(std::string& why);
     void close();
 
 private:

@@ -8,6 +8,10 @@
 // written. The whole input schema (names and types, `_time` included) goes into the file's meta
 // table when it is created in open(), so even an empty recording can be replayed.
 //
+// Checkpoints: a checkpoint writes the queue and makes the file durable, and saves the newest
+// chunk's id. A run that continues from it opens the same file and deletes the chunks after
+// that one, which the restored pipeline sends again: a replay adds nothing twice.
+//
 // Threading: an Operator; called by one worker at a time.
 #include <filesystem>
 #include <stdexcept>
@@ -38,7 +42,8 @@ public:
             return Status::error(m_ctx.nodeLabel + ": has no input");
         if (!hasRecordingExtension(m_path))
             return Status::error(m_ctx.nodeLabel + ": " + extensionProblem(m_path));
-        Status s = m_writer.create(m_path, *m_ctx.inputSchemas[0], m_overwrite);
+        Status s = m_keptChunk >= 0 ? m_writer.reopen(m_path, m_keptChunk)
+                                    : m_writer.create(m_path, *m_ctx.inputSchemas[0], m_overwrite);
         if (!s) return Status::error(m_ctx.nodeLabel + ": " + s.message());
         return Status::ok();
     }
@@ -58,6 +63,19 @@ public:
         m_heldMarkers.push_back(marker);
     }
     void onTimer(TimeUs, Emitter&) override { flush(); }
+    void snapshotState(checkpoint::StateWriter& w) override {
+        flush();
+        std::string why;
+        const int64_t chunk = m_writer.sync(why);
+        if (chunk < 0)
+            throw std::runtime_error(m_ctx.nodeLabel + ": cannot sync `" + m_path + "`: " + why);
+        w.i64(chunk);
+    }
+    Status restoreState(checkpoint::StateReader& r) override {
+        m_keptChunk = r.i64();
+        if (m_keptChunk < 0) r.fail();
+        return Status::ok();
+    }
     void finish(Emitter&) override { flush(); }
     void close() override { m_writer.close(); }
 
@@ -81,6 +99,7 @@ private:
     bool m_overwrite;
     RecordingWriter m_writer;
     std::vector<ProgressMarkerPtr> m_heldMarkers;
+    int64_t m_keptChunk = -1;  // restored: the newest chunk the checkpoint had
 };
 
 Result<std::vector<SchemaPtr>> recordingSinkSchema(const NodeConfig& config, const SchemaInputs&) {
@@ -103,6 +122,7 @@ void registerRecordingSink(NodeRegistry& registry) {
         "that a Recording source replays.";
     spec.inputs = {{"in", "Events to record"}};
     spec.isSink = true;
+    spec.state = {{"chunks written", 1}};
 
     spec.params.push_back(param("path", ParamType::Path,
                                 "The .riffle-rec file to write; relative to the project's folder")

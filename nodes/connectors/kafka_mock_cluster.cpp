@@ -43,6 +43,7 @@ struct KafkaMockCluster::Impl {
     rd_kafka_t* producer = nullptr;
     Delivery delivery;
     int brokers = 0;
+    std::string bootstraps;  // copied once: the cluster's own string belongs to its thread
     std::map<std::string, int> partitions;
     std::string lastError;
 
@@ -67,6 +68,7 @@ Result<std::unique_ptr<KafkaMockCluster>> KafkaMockCluster::create(int brokers) 
     if (!im.owner) return R::error(std::string("cannot create a librdkafka handle: ") + err);
     im.cluster = rd_kafka_mock_cluster_new(im.owner, brokers);
     if (!im.cluster) return R::error("cannot create the librdkafka mock cluster");
+    im.bootstraps = rd_kafka_mock_cluster_bootstraps(im.cluster);
     if (Status s = c->newProducer(); !s) return R::error(s.message());
     return R(std::move(c));
 }
@@ -80,7 +82,7 @@ Status KafkaMockCluster::newProducer() {
     }
     char err[512] = {0};
     rd_kafka_conf_t* conf = quietConf();
-    set(conf, "bootstrap.servers", rd_kafka_mock_cluster_bootstraps(im.cluster));
+    set(conf, "bootstrap.servers", im.bootstraps);
     set(conf, "message.max.bytes", "50000000");
     set(conf, "linger.ms", "5");
     set(conf, "reconnect.backoff.max.ms", "1000");
@@ -96,7 +98,7 @@ Status KafkaMockCluster::newProducer() {
 KafkaMockCluster::~KafkaMockCluster() = default;
 
 std::string KafkaMockCluster::bootstraps() const {
-    return rd_kafka_mock_cluster_bootstraps(m_impl->cluster);
+    return m_impl->bootstraps;
 }
 
 Status KafkaMockCluster::createTopic(const std::string& topic, int partitions) {

@@ -206,26 +206,35 @@ public:
     }
 
     // The barrier closes the open transaction: it and the checkpoint hold the same messages
-    // (onMarker() then holds the barrier until Kafka has all of them).
+    // (onMarker() then holds the barrier until Kafka has all of them). The final state (id 0),
+    // which the runtime takes when the sink finishes, maybe after a stop's barrier has sealed
+    // the transaction, changes nothing: the messages after that barrier stay out of it (the
+    // next run gets them again from the sources), and the state lists them after the sealed ones.
     void snapshotState(checkpoint::StateWriter& w) override {
         w.boolean(m_txn);
         if (!m_txn) return;
-        m_checkpointing = true;
-        for (KafkaMessage& m : m_waiting) {
-            produce(m.value, m.key, m.hasKey, m.timestampMs);
-            m_epoch.push_back(std::move(m));
+        const bool seal = w.checkpointId() > 0;
+        if (seal) {
+            m_checkpointing = true;
+            for (KafkaMessage& m : m_waiting) {
+                produce(m.value, m.key, m.hasKey, m.timestampMs);
+                m_epoch.push_back(std::move(m));
+            }
+            m_waiting.clear();
+            m_sealedId = w.checkpointId();
         }
-        m_waiting.clear();
-        if (w.checkpointId() > 0) m_sealedId = w.checkpointId();
         w.bytes(m_lineage);
         w.i64(m_sealedId);
         w.boolean(m_ended);
-        w.u64(m_epoch.size());
-        for (const KafkaMessage& m : m_epoch) {
-            w.boolean(m.hasKey);
-            w.bytes(m.key);
-            w.bytes(m.value);
-            w.i64(m.timestampMs);
+        w.u64(m_epoch.size() + (seal ? 0 : m_waiting.size()));
+        for (const auto* list : {&m_epoch, &m_waiting}) {
+            if (seal && list == &m_waiting) continue;
+            for (const KafkaMessage& m : *list) {
+                w.boolean(m.hasKey);
+                w.bytes(m.key);
+                w.bytes(m.value);
+                w.i64(m.timestampMs);
+            }
         }
     }
 

@@ -128,6 +128,12 @@ public:
         if (!released) qFatal("the barrier was not released");
         return w.take();
     }
+    // The state the runtime keeps when the node finishes (checkpoint id 0).
+    std::string finalState() {
+        riffle::checkpoint::StateWriter w(0);
+        m_node.op->snapshotState(w);
+        return w.take();
+    }
     void completed(int64_t id) { m_node.op->notifyCheckpointComplete(id); }
     void finish() { m_node.op->finish(*m_out); }
 
@@ -155,6 +161,25 @@ std::vector<int64_t> range(int from, int to) {
     std::vector<int64_t> out;
     for (int i = from; i < to; ++i) out.push_back(i);
     return out;
+}
+
+// Empty when `ids` (sorted) are 0 .. n - 1, each once; else how they differ.
+QString idsDiffer(const std::vector<int64_t>& ids, int64_t n) {
+    QStringList twice, missing, extra;
+    for (size_t i = 1; i < ids.size(); ++i)
+        if (ids[i] == ids[i - 1]) twice << QString::number(ids[i]);
+    for (int64_t id = 0, at = 0; id < n; ++id) {
+        while (at < static_cast<int64_t>(ids.size()) && ids[static_cast<size_t>(at)] < id) ++at;
+        if (at == static_cast<int64_t>(ids.size()) || ids[static_cast<size_t>(at)] != id)
+            missing << QString::number(id);
+    }
+    for (int64_t id : ids)
+        if (id < 0 || id >= n) extra << QString::number(id);
+    if (twice.isEmpty() && missing.isEmpty() && extra.isEmpty()) return {};
+    return QString("%1 ids for 0..%2: twice [%3], missing [%4], outside [%5]")
+        .arg(ids.size())
+        .arg(n - 1)
+        .arg(twice.mid(0, 50).join(' '), missing.mid(0, 50).join(' '), extra.mid(0, 50).join(' '));
 }
 
 }  // namespace
@@ -443,6 +468,31 @@ private slots:
         QCOMPARE(committedValues(kafka, "copy"), range(0, 130));
     }
 
+    // A stop: its checkpoint's barrier seals the transaction, the source still sends a few
+    // rows, and the runtime takes the sink's final state (id 0) when it finishes, before the
+    // checkpoint completes. Only what the checkpoint holds commits; the rows after its barrier
+    // come again from the source in the next run. (The final state once put them into the
+    // sealed transaction: an id committed twice now and then when a run was stopped.)
+    void aStoppedKafkaSinkCommitsOnlyWhatItsCheckpointHolds() {
+        KafkaPeer kafka;
+        QString problem = kafka.start();
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        problem = kafka.createTopic("copy", 1);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        KafkaSinkNode sink({{"brokers", kafka.bootstrap().toStdString()},
+                            {"topic", "copy"},
+                            {"delivery", "exactly_once"}});
+        QCOMPARE(sink.start(), std::string());
+        (void)sink.checkpoint(1);
+        sink.completed(1);
+        sink.write(0, 50);
+        (void)sink.checkpoint(2);  // the stop's
+        sink.write(50, 60);        // read after the stop's barrier
+        (void)sink.finalState();
+        sink.completed(2);
+        QCOMPARE(committedValues(kafka, "copy"), range(0, 50));
+    }
+
     // sink.kafka with `delivery: exactly_once` and checkpoints an hour apart: while it runs, a
     // read_committed consumer sees nothing of what it wrote (a read_uncommitted one does); the
     // stop's checkpoint commits every message, once; the next run, continuing from that
@@ -520,9 +570,19 @@ private slots:
             for (const auto& n : report["nodes"])
                 if (n["id"] == "clicks") emitted = n["out"].get<int64_t>();
             QVERIFY(emitted >= 400);
-            written += emitted;
-            // Every id the source read, once: 0 .. written - 1.
-            QCOMPARE(committedIds(), range(0, static_cast<int>(written)));
+            // Every id once, from 0, this run's continuing where the last one's committed ones
+            // end: 0 .. n - 1. The source may read one more batch (20 rows) after the stop's
+            // checkpoint; those are not committed (the next run reads them again).
+            const std::vector<int64_t> ids = committedIds();
+            const auto n = static_cast<int64_t>(ids.size());
+            const QString differ = idsDiffer(ids, n);
+            QVERIFY2(differ.isEmpty() && n <= written + emitted && n >= written + emitted - 20,
+                     qPrintable(QString("run %1 read %2 after %3: %4\n%5")
+                                    .arg(runs)
+                                    .arg(emitted)
+                                    .arg(written)
+                                    .arg(differ, run.errorOutput())));
+            written = n;
         }
     }
 

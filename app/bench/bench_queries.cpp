@@ -10,9 +10,12 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
+#include <random>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
@@ -288,6 +291,33 @@ Result<BenchResult> runClicksWindow(const BenchOptions& o) {
         node("sink", "bench.discard", Json::object()),
     };
     p.edges = {edge("clicks", "not_bots"), edge("not_bots", "per_page"), edge("per_page", "sink")};
+    return runPipeline(p, registry, events, o, latency);
+}
+
+// clickstream -> views and p95 latency per page over the last minute: a window sliding every
+// second (clicks-sliding, window.hopping on slices) or the same as back-to-back minutes
+// (clicks-tumbling, to compare with). The generator's event time advances 10 us per event: a
+// slice holds 100 000 events, a window 6 million.
+Result<BenchResult> runClicksMinute(const BenchOptions& o, bool sliding) {
+    const int64_t events = o.events > 0 ? o.events : 20'000'000;
+    BenchNodes bench;
+    auto& [registry, latency] = bench;
+    Project p;
+    p.name = sliding ? "clicks-sliding" : "clicks-tumbling";
+    Json window = {{"size", "1m"},
+                   {"group_by", {"page"}},
+                   {"aggregates",
+                    Json::array({{{"name", "views"}, {"expr", "COUNT(*)"}},
+                                 {{"name", "p95_ms"}, {"expr", "PERCENTILE(latency_ms, 0.95)"}}})}};
+    if (sliding) window["slide"] = "1s";
+    window["two_phase"] = false;
+    p.nodes = {
+        node("clicks", "source.clickstream",
+             {{"rate", 0}, {"limit", events}, {"seed", 42}, {"start", "2026-01-01T00:00:00Z"}}),
+        node("per_page", sliding ? "window.hopping" : "window.tumbling", window),
+        node("sink", "bench.discard", Json::object()),
+    };
+    p.edges = {edge("clicks", "per_page"), edge("per_page", "sink")};
     return runPipeline(p, registry, events, o, latency);
 }
 
@@ -694,8 +724,72 @@ Result<BenchResult> runCheckpoint(const BenchOptions& o) {
     return r;
 }
 
+// The memory of a 1-hour window sliding every second over 10 000 keys (docs/runtime.md): one
+// event per key and second of event time (COUNT(*), and with -p95 PERCENTILE too) for
+// 65 minutes, the watermark a second behind. Reports the window's state at its largest (as the
+// runtime counts it, stateSize()) and the process's peak resident memory, in MiB.
+Result<BenchResult> runSlidingHour(const BenchOptions& o, bool percentile) {
+    using R = Result<BenchResult>;
+    const int64_t keys = o.events > 0 ? o.events : 10'000;
+    constexpr int64_t kSeconds = 65 * 60;
+    NodeRegistry registry;
+    registerBuiltinNodes(registry);
+    const auto schema =
+        std::make_shared<const Schema>(Schema::stream({{"key", Type::Int}, {"v", Type::Float}}));
+    Json params = {{"size", "1h"},
+                   {"slide", "1s"},
+                   {"two_phase", false},
+                   {"group_by", {"key"}},
+                   {"aggregates", Json::array({{{"name", "n"}, {"expr", "COUNT(*)"}}})}};
+    if (percentile)
+        params["aggregates"].push_back({{"name", "p95"}, {"expr", "PERCENTILE(v, 0.95)"}});
+    auto window = instantiateNode(*registry.find("window.hopping"), "w", params, {{schema}, {0}});
+    if (!window) return R::error(window.message());
+    CollectingEmitter out(window->context.outputSchemas);
+    auto pool = BatchPool::create();
+    std::mt19937_64 random(42);
+    std::normal_distribution<double> normal(4.0, 0.8);  // exp(): a latency around 55
+    const TimeUs start = 1'767'225'600'000'000;
+    BenchResult r;
+    const double cpu0 = processCpuSeconds();
+    const int64_t t0 = steadyClockNs();
+    int64_t maxStateBytes = 0, rows = 0;
+    for (int64_t second = 0; second < kSeconds; ++second) {
+        const TimeUs t = start + second * 1'000'000;
+        for (int64_t k = 0; k < keys;) {
+            BatchPtr b = pool->acquire(schema);
+            for (size_t i = 0; i < kBatchRows && k < keys; ++i, ++k) {
+                b->column(0).appendTime(t + k % 1'000'000);
+                b->column(1).appendInt(k);
+                b->column(2).appendFloat(std::exp(normal(random)));
+                b->commitRow();
+            }
+            window->op->process(0, *b, out);
+        }
+        window->op->onWatermark(t, out);
+        rows += static_cast<int64_t>(out.rows(0));
+        out.clear();
+        if (second % 60 == 59)
+            maxStateBytes = std::max(maxStateBytes, window->op->stateSize().bytes);
+    }
+    r.seconds = static_cast<double>(steadyClockNs() - t0) / 1e9;
+    r.cpuSeconds = processCpuSeconds() - cpu0;
+    r.events = keys * kSeconds;
+    if (rows < keys * (kSeconds - 3600))
+        return R::error("only " + std::to_string(rows) + " result rows");
+    double peakKiB = 0;
+    std::ifstream status("/proc/self/status");
+    for (std::string line; std::getline(status, line);)
+        if (line.rfind("VmHWM:", 0) == 0) peakKiB = std::stod(line.substr(6));
+    r.busySeconds = {{"state_mib", static_cast<double>(maxStateBytes) / (1 << 20)},
+                     {"peak_rss_mib", peakKiB / 1024}};
+    return r;
+}
+
 std::string knownQueries() {
-    std::string known = "handoff, clicks-map, clicks-window, kafka, replay, tcp, checkpoint";
+    std::string known =
+        "handoff, clicks-map, clicks-window, clicks-sliding, clicks-tumbling, kafka, replay, tcp, "
+        "checkpoint, sliding-hour, sliding-hour-p95";
     for (const char* q : kNexmarkQueries) known += std::string(", nexmark-") + q;
     return known;
 }
@@ -706,10 +800,14 @@ Result<BenchResult> runBenchQuery(const std::string& query, const BenchOptions& 
     if (query == "handoff") return runHandoff(options);
     if (query == "clicks-map") return runClicksMap(options);
     if (query == "clicks-window") return runClicksWindow(options);
+    if (query == "clicks-sliding") return runClicksMinute(options, true);
+    if (query == "clicks-tumbling") return runClicksMinute(options, false);
     if (query == "replay") return runReplay(options);
     if (query == "tcp") return runTcp(options);
     if (query == "kafka") return runKafka(options);
     if (query == "checkpoint") return runCheckpoint(options);
+    if (query == "sliding-hour") return runSlidingHour(options, false);
+    if (query == "sliding-hour-p95") return runSlidingHour(options, true);
     for (const char* q : kNexmarkQueries)
         if (query == std::string("nexmark-") + q) return runNexmark(q, options);
     return Result<BenchResult>::error("unknown query `" + query + "` (known: " + knownQueries() +

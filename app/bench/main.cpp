@@ -5,18 +5,22 @@
 //
 // QUERY: handoff (queue throughput between two threads, in batches), clicks-map (clickstream ->
 // filter -> map -> discarding sink), clicks-window (clickstream -> filter -> 10 s tumbling count
-// per page -> discarding sink), kafka (source.kafka reading pre-produced 100-byte JSON messages
-// from an in-process librdkafka mock cluster -> counting sink), tcp (one local client writes
-// 100-byte JSON lines into source.tcp -> discarding sink), nexmark-q0 q1 q2 q3 q5 q7 q8
-// (projects/nexmark/qN.riffle with its sinks replaced by a discarding sink), replay
-// (source.recording at speed 0 of a clickstream recorded beforehand, untimed -> discarding sink),
-// the pipelines through the real planner and executor. Prints events/s, events per CPU-second of
-// the whole process, and p50/p99 latency. With --vs-flink a Nexmark query runs side by side with
-// its Flink SQL export on Flink's MiniCluster over the same event files (bench_flink.h).
+// per page -> discarding sink), clicks-sliding / clicks-tumbling (clickstream -> COUNT and p95
+// latency per page over 1 minute, sliding every second / tumbling -> discarding sink), kafka
+// (source.kafka reading pre-produced 100-byte JSON messages from an in-process librdkafka mock
+// cluster -> counting sink), tcp (one local client writes 100-byte JSON lines into source.tcp ->
+// discarding sink), nexmark-q0 q1 q2 q3 q5 q7 q8 (projects/nexmark/qN.riffle with its sinks
+// replaced by a discarding sink), replay (source.recording at speed 0 of a clickstream recorded
+// beforehand, untimed -> discarding sink), the pipelines through the real planner and executor.
+// Prints events/s, events per CPU-second of the whole process, and p50/p99 latency. With --vs-flink
+// a Nexmark query runs side by side with its Flink SQL export on Flink's MiniCluster over the same
+// event files (bench_flink.h).
 // --checkpoint-every takes checkpoints of the pipeline (0s: none, on the same plan: windows in
 // one phase) to measure what they cost. checkpoint (1 M keys of window state saved, written to a
-// new checkpoint store, read back and restored; --events sets the keys). studio-open, studio-pan,
-// studio-responsive measure the studio (see bench_studio.cpp).
+// new checkpoint store, read back and restored; --events sets the keys). sliding-hour (the memory
+// of a 1-hour window sliding every second over 10 000 keys with COUNT(*), -p95 with PERCENTILE
+// too; --events sets the keys). studio-open,
+// studio-pan, studio-responsive measure the studio (see bench_studio.cpp).
 #include <time.h>
 
 #include <algorithm>
@@ -42,7 +46,8 @@ const char* kUsage =
     "usage: riffle-bench QUERY [--events N] [--threads K] [--checkpoint-every DURATION] [--json]\n"
     "       riffle-bench nexmark-qN --vs-flink [--events N] [--threads K] [--set "
     "NODE.PARAM=VALUE]...\n"
-    "QUERY: handoff | clicks-map | clicks-window | kafka | replay | tcp | checkpoint |\n"
+    "QUERY: handoff | clicks-map | clicks-window | clicks-sliding | clicks-tumbling | kafka |\n"
+    "       replay | tcp | checkpoint | sliding-hour | sliding-hour-p95 |\n"
     "       nexmark-q0 | nexmark-q1 | nexmark-q2 | nexmark-q3 | nexmark-q5 | nexmark-q7 | "
     "nexmark-q8 |\n"
     "       studio-open | studio-pan | studio-responsive | ui-render | ui-live\n";

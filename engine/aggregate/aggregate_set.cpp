@@ -478,8 +478,13 @@ void AggregateSet::reset(State& s) const {
         detail::dispatch(a.op, [&](auto tag) {
             using A = typename decltype(tag)::type;
             using Slot = SlotOf<A>;
-            std::launder(reinterpret_cast<Slot*>(base + a.offset))->~Slot();
-            A::init(base + a.offset, a.spec);
+            Slot* slot = std::launder(reinterpret_cast<Slot*>(base + a.offset));
+            if constexpr (requires { A::clear(*slot); }) {
+                A::clear(*slot);  // keeps its buffers
+            } else {
+                slot->~Slot();
+                A::init(base + a.offset, a.spec);
+            }
         });
 }
 
@@ -504,6 +509,36 @@ void AggregateSet::merge(State& into, const State& from) const {
             A::merge(*std::launder(reinterpret_cast<Slot*>(to + a.offset)),
                      *std::launder(reinterpret_cast<const Slot*>(src + a.offset)));
         });
+}
+
+bool AggregateSet::invertible() const {
+    bool all = true;
+    for (const detail::Aggregate& a : m_plan->aggregates)
+        detail::dispatch(a.op, [&](auto tag) {
+            using A = typename decltype(tag)::type;
+            using Slot = SlotOf<A>;
+            all &= requires(Slot & x, const Slot& y) {
+                A::subtract(x, y);
+            };
+        });
+    return all;
+}
+
+bool AggregateSet::subtract(State& from, const State& part) const {
+    unsigned char* to = from.data();
+    const unsigned char* src = part.data();
+    bool ok = true;
+    for (const detail::Aggregate& a : m_plan->aggregates)
+        detail::dispatch(a.op, [&](auto tag) {
+            using A = typename decltype(tag)::type;
+            using Slot = SlotOf<A>;
+            if constexpr (requires(Slot & x, const Slot& y) { A::subtract(x, y); })
+                ok &= A::subtract(*std::launder(reinterpret_cast<Slot*>(to + a.offset)),
+                                  *std::launder(reinterpret_cast<const Slot*>(src + a.offset)));
+            else
+                ok = false;
+        });
+    return ok;
 }
 
 Value AggregateSet::result(const State& s, size_t i) const {

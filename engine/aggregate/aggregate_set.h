@@ -128,6 +128,12 @@ public:
     void accumulate(State& s, const Arguments& args, size_t row) const;
     // Adds the events of `from` (a state of this set) to `into`; see "Merge" above.
     void merge(State& into, const State& from) const;
+    // Whether subtract() works for every aggregate of the set: COUNT(*), COUNT(x), PERCENTILE.
+    bool invertible() const;
+    // Takes the events of `part` out of `from` again (they were added to it before, by merge or
+    // accumulate); false when it cannot tell them apart any more (a sketch that collapsed
+    // buckets), and `from` is then undefined. Only for an invertible() set.
+    bool subtract(State& from, const State& part) const;
     // Appends one value per aggregate to columns firstColumn, firstColumn + 1, ... of `out`
     // (whose types must be outputFields()'s); the caller commits the row. An integer SUM that
     // overflowed appends NULL and counts a warning in `stats`, once per result.

@@ -106,12 +106,20 @@ struct CountSlot {
 struct CountStarAgg : Basic<CountSlot> {
     static void add(Slot& s, const Column*, size_t) { ++s.n; }
     static void merge(Slot& s, const Slot& o) { s.n += o.n; }
+    static bool subtract(Slot& s, const Slot& o) {
+        s.n -= o.n;
+        return true;
+    }
     static Value result(const Slot& s, const Spec&, bool&) { return Value::ofInt(s.n); }
 };
 
 struct CountAgg : Basic<CountSlot> {
     static void add(Slot& s, const Column* c, size_t r) { s.n += c->validity()[r]; }
     static void merge(Slot& s, const Slot& o) { s.n += o.n; }
+    static bool subtract(Slot& s, const Slot& o) {
+        s.n -= o.n;
+        return true;
+    }
     static Value result(const Slot& s, const Spec&, bool&) { return Value::ofInt(s.n); }
 };
 
@@ -365,6 +373,8 @@ struct PercentileAgg : Basic<DDSketch> {
         if (std::isfinite(x)) s.add(x);
     }
     static void merge(Slot& s, const Slot& o) { s.merge(o); }
+    static bool subtract(Slot& s, const Slot& o) { return s.subtract(o); }
+    static void clear(Slot& s) { s.clear(); }
     static Value result(const Slot& s, const Spec& spec, bool&) {
         const std::optional<double> q = s.quantile(spec.fraction);
         return q ? Value::ofFloat(*q) : Value::nullOf(Type::Float);

@@ -62,7 +62,7 @@ std::optional<double> DDSketch::quantile(double q) const {
     return std::nullopt;  // unreachable: the counts add up to n
 }
 
-void DDSketch::Store::add(int32_t key, uint64_t n) {
+void DDSketch::Store::addSlow(int32_t key, uint64_t n) {
     const int32_t k = reserve(key);
     counts[static_cast<size_t>(k - offset)] += n;
     minKey = total == 0 ? k : std::min(minKey, k);
@@ -70,15 +70,62 @@ void DDSketch::Store::add(int32_t key, uint64_t n) {
     total += n;
 }
 
+void DDSketch::clear() {
+    m_positive.clear();
+    m_negative.clear();
+    m_zeros = 0;
+}
+
+bool DDSketch::subtract(const DDSketch& other) {
+    if (m_zeros < other.m_zeros) return false;
+    m_zeros -= other.m_zeros;
+    return m_positive.subtract(other.m_positive) && m_negative.subtract(other.m_negative);
+}
+
+bool DDSketch::Store::subtract(const Store& other) {
+    if (other.total == 0) return true;
+    if (other.total > total) return false;
+    const int64_t size = static_cast<int64_t>(counts.size());
+    for (int32_t k = other.minKey; k <= other.maxKey; ++k) {
+        const uint64_t n = other.counts[static_cast<size_t>(k - other.offset)];
+        if (n == 0) continue;
+        const int64_t at = std::max<int64_t>(k, offset) - offset;  // collapsed: the lowest
+        if (at >= size || counts[static_cast<size_t>(at)] < n) return false;
+        counts[static_cast<size_t>(at)] -= n;
+    }
+    total -= other.total;
+    if (total == 0) return true;
+    while (counts[static_cast<size_t>(minKey - offset)] == 0) ++minKey;
+    while (counts[static_cast<size_t>(maxKey - offset)] == 0) --maxKey;
+    return true;
+}
+
+void DDSketch::Store::clear() {
+    if (total > 0)
+        std::fill(counts.begin() + (minKey - offset), counts.begin() + (maxKey - offset + 1), 0);
+    total = 0;
+}
+
 void DDSketch::Store::merge(const Store& other) {
     if (other.total == 0) return;
     // Reserve both ends of `other`'s occupied range first: at most one reallocation.
     reserve(other.maxKey);
     reserve(other.minKey);
-    for (int32_t k = other.minKey; k <= other.maxKey; ++k) {
-        const uint64_t n = other.counts[static_cast<size_t>(k - other.offset)];
-        if (n != 0) add(k, n);
+    const int64_t size = static_cast<int64_t>(counts.size());
+    if (other.minKey < offset || other.maxKey >= offset + size) {
+        // Collapsing moved the range: key by key.
+        for (int32_t k = other.minKey; k <= other.maxKey; ++k) {
+            const uint64_t n = other.counts[static_cast<size_t>(k - other.offset)];
+            if (n != 0) addSlow(k, n);
+        }
+        return;
     }
+    const uint64_t* from = other.counts.data() + (other.minKey - other.offset);
+    uint64_t* to = counts.data() + (other.minKey - offset);
+    for (int32_t i = 0, n = other.maxKey - other.minKey + 1; i < n; ++i) to[i] += from[i];
+    minKey = total == 0 ? other.minKey : std::min(minKey, other.minKey);
+    maxKey = total == 0 ? other.maxKey : std::max(maxKey, other.maxKey);
+    total += other.total;
 }
 
 int32_t DDSketch::Store::reserve(int32_t key) {
@@ -91,11 +138,29 @@ int32_t DDSketch::Store::reserve(int32_t key) {
         return key;
     }
     if (key >= offset && key < offset + size) return key;
+    if (total == 0) {  // empty (cleared): every count is 0, so the buckets just move
+        offset = key - static_cast<int32_t>(size / 2);
+        return key;
+    }
 
     // The occupied range with `key` decides the width; the allocated slack does not.
     const int64_t lo = total == 0 ? key : std::min<int64_t>(minKey, key);
     const int64_t hi = total == 0 ? key : std::max<int64_t>(maxKey, key);
     const int64_t span = hi - lo + 1;
+    if (span <= size) {
+        // It fits: the buckets move over, in place (no allocation, no growth).
+        const int64_t newLo = key < offset ? hi - size + 1 : lo;
+        const int64_t delta = offset - newLo;
+        if (delta > 0) {
+            std::move_backward(counts.begin(), counts.end() - delta, counts.end());
+            std::fill(counts.begin(), counts.begin() + delta, 0);
+        } else {
+            std::move(counts.begin() - delta, counts.end(), counts.begin());
+            std::fill(counts.end() + delta, counts.end(), 0);
+        }
+        offset = static_cast<int32_t>(newLo);
+        return key;
+    }
     int64_t newLo;
     int64_t newSize;
     if (span > kMaxBuckets) {

@@ -16,6 +16,7 @@
 // Merging adds the bucket counts, which gives exactly the sketch of the combined stream unless
 // collapsing happened. NaN and infinities are not added (the caller skips them).
 // Threading: none; one owner.
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -31,6 +32,11 @@ public:
 
     void add(double x);
     void merge(const DDSketch& other);
+    // Takes `other`'s values out again (it was merged in before); false when a bucket has fewer
+    // than `other` (this sketch collapsed them), and the sketch is then undefined.
+    bool subtract(const DDSketch& other);
+    // Empty again, keeping its memory.
+    void clear();
     // nullopt when empty; q in [0, 1].
     std::optional<double> quantile(double q) const;
     uint64_t count() const { return m_negative.total + m_zeros + m_positive.total; }
@@ -51,8 +57,18 @@ private:
         int32_t minKey = 0;  // occupied range, when total > 0
         int32_t maxKey = 0;
 
-        void add(int32_t key, uint64_t n);
+        void add(int32_t key, uint64_t n) {
+            const int64_t at = int64_t{key} - offset;
+            if (at < 0 || at >= static_cast<int64_t>(counts.size())) return addSlow(key, n);
+            counts[static_cast<size_t>(at)] += n;
+            minKey = total == 0 ? key : std::min(minKey, key);
+            maxKey = total == 0 ? key : std::max(maxKey, key);
+            total += n;
+        }
+        void addSlow(int32_t key, uint64_t n);  // with reserve()
         void merge(const Store& other);
+        bool subtract(const Store& other);
+        void clear();
         // Makes `key` addressable (collapsing the lowest buckets if the span gets too wide) and
         // returns the key to count it under.
         int32_t reserve(int32_t key);

@@ -133,14 +133,14 @@ void loadGroups(GroupMap& groups, const agg::AggregateSet& aggregates, checkpoin
     }
 }
 
-size_t ResultWriter::appendGroup(Group& g, TimeUs time, Emitter& out) {
-    g.dirty = false;
+size_t ResultWriter::appendGroup(const agg::State& state, const std::vector<Value>& key,
+                                 TimeUs time, Emitter& out) {
     if (!m_batch) m_batch = out.newBatch(0);
     Batch& b = *m_batch;
     b.column(0).appendTime(time);
-    for (size_t k = 0; k < m_groupColumns; ++k) b.appendValue(1 + k, g.key[k]);
+    for (size_t k = 0; k < m_groupColumns; ++k) b.appendValue(1 + k, key[k]);
     const size_t aggStart = 1 + m_groupColumns;
-    m_aggregates.appendResults(*g.state, b, aggStart, m_stats);
+    m_aggregates.appendResults(state, b, aggStart, m_stats);
     return aggStart + m_aggregates.size();
 }
 
@@ -153,17 +153,24 @@ void ResultWriter::write(GroupMap& groups, TimeUs start, TimeUs end, bool final,
                          Emitter& out) {
     for (auto& [key, g] : groups) {
         if (onlyDirty && !g.dirty) continue;
-        const size_t after = appendGroup(g, end - 1, out);
-        Batch& b = *m_batch;
-        b.column(after).appendTime(start);
-        b.column(after + 1).appendTime(end);
-        b.column(after + 2).appendBool(final);
-        commitRow(out);
+        writeWindowRow(*g.state, g.key, start, end, final, out);
+        g.dirty = false;
     }
 }
 
+void ResultWriter::writeWindowRow(const agg::State& state, const std::vector<Value>& key,
+                                  TimeUs start, TimeUs end, bool final, Emitter& out) {
+    const size_t after = appendGroup(state, key, end - 1, out);
+    Batch& b = *m_batch;
+    b.column(after).appendTime(start);
+    b.column(after + 1).appendTime(end);
+    b.column(after + 2).appendBool(final);
+    commitRow(out);
+}
+
 void ResultWriter::writeGroup(Group& group, TimeUs time, Emitter& out) {
-    appendGroup(group, time, out);
+    appendGroup(*group.state, group.key, time, out);
+    group.dirty = false;
     commitRow(out);
 }
 

@@ -71,6 +71,9 @@ public:
     // window_end, final; _time = end - 1 us. Marks the groups clean.
     void write(GroupMap& groups, TimeUs start, TimeUs end, bool final, bool onlyDirty,
                Emitter& out);
+    // One window result row of the aggregates `state` of the group with group_by values `key`.
+    void writeWindowRow(const agg::State& state, const std::vector<Value>& key, TimeUs start,
+                        TimeUs end, bool final, Emitter& out);
     // One row `_time, group_by values, aggregates` and nothing more; marks the group clean.
     void writeGroup(Group& group, TimeUs time, Emitter& out);
     // Pushes the rows built so far and counts aggregate warnings.
@@ -78,7 +81,8 @@ public:
 
 private:
     // Appends _time, group values and aggregates to the current batch; returns the next column.
-    size_t appendGroup(Group& group, TimeUs time, Emitter& out);
+    size_t appendGroup(const agg::State& state, const std::vector<Value>& key, TimeUs time,
+                       Emitter& out);
     void commitRow(Emitter& out);
 
     const agg::AggregateSet& m_aggregates;

@@ -10,116 +10,22 @@
 // Each partial judges lateness against its own producer's watermark.
 //
 // Checkpoints: a partial saves its open windows, the merger the windows handed over and not yet
-// emitted. A partial that has passed checkpoint N's barrier may hand over windows before the
-// merger has aligned N; those belong after the checkpoint (the partial's snapshot still holds
-// them as open), so the combiner keeps each hand-over under the newest barrier its partial had
-// passed, and the merger's snapshot of N takes only those from before N.
-#include <map>
-#include <mutex>
+// emitted (window_combiner.h).
+//
+// A hopping window whose size is more than its slide aggregates on slices instead
+// (window_slices.h): each event updates one slice, and a window combines its slices when it fires.
+// This file's operator keeps the tumbling windows, the merging instance of a two-phase window and
+// hopping windows with FIRST_VALUE or LAST_VALUE, whose results follow the order of arrival.
+#include <numeric>
 
 #include "engine/graph/node_registry.h"
 #include "nodes/register_builtin_nodes.h"
-#include "nodes/windows/window_common.h"
+#include "nodes/windows/window_combiner.h"
+#include "nodes/windows/window_slices.h"
 
 namespace riffle::windows {
 
 namespace {
-
-TimeUs floorTo(TimeUs t, int64_t step) {
-    TimeUs q = t / step;
-    if (t % step != 0 && t < 0) --q;
-    return q * step;
-}
-
-// The windows the partial instances have closed, merged across instances, until the merger
-// emits them.
-class WindowCombiner {
-public:
-    explicit WindowCombiner(const agg::AggregateSet& aggregates) : m_aggregates(aggregates) {}
-
-    struct Closed {
-        TimeUs start = 0;
-        GroupMap groups;
-    };
-
-    // A partial hands over a window it closed; `epoch` is the newest checkpoint barrier it has
-    // passed.
-    void deposit(int64_t epoch, TimeUs start, TimeUs end, GroupMap& groups) {
-        std::lock_guard lock(m_mutex);
-        mergeInto(m_epochs[epoch][end], start, groups);
-    }
-
-    // Every window that ends at or before `wm`, by end.
-    std::map<TimeUs, Closed> takeUpTo(TimeUs wm) {
-        std::lock_guard lock(m_mutex);
-        std::map<TimeUs, Closed> out;
-        for (auto& [epoch, windows] : m_epochs) {
-            auto last = windows.upper_bound(wm);
-            for (auto it = windows.begin(); it != last; ++it)
-                mergeInto(out[it->first], it->second.start, it->second.groups);
-            windows.erase(windows.begin(), last);
-        }
-        std::erase_if(m_epochs, [](const auto& e) { return e.second.empty(); });
-        return out;
-    }
-
-    // The windows handed over before checkpoint `checkpointId`'s barrier (every one for a final
-    // state, id 0).
-    void save(int64_t checkpointId, checkpoint::StateWriter& w) {
-        std::lock_guard lock(m_mutex);
-        std::vector<const std::map<TimeUs, Closed>*> kept;
-        for (const auto& [epoch, windows] : m_epochs)
-            if (checkpointId <= 0 || epoch < checkpointId) kept.push_back(&windows);
-        w.u64(kept.size());
-        for (const auto* windows : kept) {
-            w.u64(windows->size());
-            for (const auto& [end, c] : *windows) {
-                w.i64(c.start);
-                w.i64(end);
-                saveGroups(c.groups, m_aggregates, w);
-            }
-        }
-    }
-
-    void load(checkpoint::StateReader& r) {
-        std::lock_guard lock(m_mutex);
-        m_epochs.clear();
-        for (uint64_t n = r.count(); n > 0 && r.ok(); --n)
-            for (uint64_t k = r.count(); k > 0 && r.ok(); --k) {
-                const TimeUs start = r.i64();
-                const TimeUs end = r.i64();
-                GroupMap groups;
-                loadGroups(groups, m_aggregates, r);
-                mergeInto(m_epochs[0][end], start, groups);  // before any barrier of this run
-            }
-    }
-
-    StateSize size() {
-        std::lock_guard lock(m_mutex);
-        StateSize s{0, 0, "groups in closed windows waiting to be merged"};
-        for (const auto& [epoch, windows] : m_epochs)
-            for (const auto& [end, w] : windows) addGroupsState(w.groups, m_aggregates, s);
-        return s;
-    }
-
-private:
-    void mergeInto(Closed& w, TimeUs start, GroupMap& groups) {
-        w.start = start;
-        for (auto& [key, g] : groups) {
-            auto [it, inserted] = w.groups.try_emplace(key);
-            if (inserted)
-                it->second = std::move(g);
-            else
-                m_aggregates.merge(*it->second.state, *g.state);
-        }
-    }
-
-    const agg::AggregateSet m_aggregates;  // immutable, so shared by the threads of the partials
-    std::mutex m_mutex;
-    std::map<int64_t, std::map<TimeUs, Closed>> m_epochs;  // by the depositors' epoch, then end
-};
-
-enum class Phase { Whole, Partial, Merge };
 
 class AlignedWindowOperator : public Operator {
 public:
@@ -311,12 +217,24 @@ private:
     int64_t m_epoch = 0;  // a partial: the newest checkpoint barrier it has passed
 };
 
+// Limits of window.hopping: slices per window, and windows per event where an event is added to
+// each of its windows (FIRST_VALUE, LAST_VALUE).
+constexpr int64_t kMaxSlices = 100'000;
+constexpr int64_t kMaxWindowsPerEvent = 1000;
+
+bool onSlices(const OperatorContext& ctx, int64_t size, int64_t slide) {
+    auto aggregates = agg::AggregateSet::compile(WindowSettings::from(ctx.config).aggregates,
+                                                 *ctx.inputSchemas.at(0));
+    return aggregates && aggregatesOnSlices(size, slide, *aggregates);
+}
+
 NodeSpec alignedWindowSpec(bool hopping) {
     NodeSpec s;
     s.typeId = hopping ? "window.hopping" : "window.tumbling";
     s.displayName = hopping ? "Hopping window" : "Tumbling window";
     s.category = "window";
-    s.state = {{"open panes", 1}, {"pending firings", 1}, {"watermark", 1}};
+    // Version 2: hopping windows keep slices (window_slices.h).
+    s.state = {{"open panes", 2}, {"pending firings", 1}, {"watermark", 1}};
     s.keyedBy = "group_by";
     s.description =
         hopping
@@ -363,14 +281,28 @@ NodeSpec alignedWindowSpec(bool hopping) {
                              const SchemaInputs& in) -> Result<std::vector<SchemaPtr>> {
         if (hopping && config.getDurationUs("slide") > config.getDurationUs("size"))
             return Result<std::vector<SchemaPtr>>::error("`slide` must not be longer than `size`");
-        if (hopping && config.getDurationUs("size") / config.getDurationUs("slide") > 1000)
-            return Result<std::vector<SchemaPtr>>::error(
-                "`size` / `slide` must be at most 1000 windows per event");
+        if (hopping) {
+            const int64_t size = config.getDurationUs("size"),
+                          slide = config.getDurationUs("slide");
+            if (size / std::gcd(size, slide) > kMaxSlices)
+                return Result<std::vector<SchemaPtr>>::error(
+                    "`size` must be at most " + std::to_string(kMaxSlices) +
+                    " times the largest duration that divides both `size` and `slide`");
+            auto aggregates = agg::AggregateSet::compile(WindowSettings::from(config).aggregates,
+                                                         *in.schemas.at(0));
+            if (aggregates && size / slide > kMaxWindowsPerEvent &&
+                !aggregatesOnSlices(size, slide, *aggregates))
+                return Result<std::vector<SchemaPtr>>::error(
+                    "with FIRST_VALUE or LAST_VALUE, `size` / `slide` must be at most " +
+                    std::to_string(kMaxWindowsPerEvent) + " windows per event");
+        }
         return windowSchemaRule(config, in);
     };
-    s.createOperator = [hopping](const OperatorContext& ctx) {
+    s.createOperator = [hopping](const OperatorContext& ctx) -> std::unique_ptr<Operator> {
         const int64_t size = ctx.config.getDurationUs("size");
         const int64_t slide = hopping ? ctx.config.getDurationUs("slide") : size;
+        if (onSlices(ctx, size, slide))
+            return makeSlicedWindow(ctx, size, slide, Phase::Whole, nullptr);
         return std::make_unique<AlignedWindowOperator>(ctx, size, slide);
     };
     s.combinable = [](const NodeConfig& config, const SchemaInputs& in) -> Status {
@@ -394,9 +326,12 @@ NodeSpec alignedWindowSpec(bool hopping) {
         auto combiner = std::make_shared<WindowCombiner>(merger->aggregates());
         merger->setCombiner(combiner);
         CombinedOperators c;
+        const bool slices = onSlices(ctx, size, slide);
         for (int k = 0; k < partials; ++k)
-            c.partials.push_back(std::make_unique<AlignedWindowOperator>(ctx, size, slide,
-                                                                         Phase::Partial, combiner));
+            c.partials.push_back(slices
+                                     ? makeSlicedWindow(ctx, size, slide, Phase::Partial, combiner)
+                                     : std::make_unique<AlignedWindowOperator>(
+                                           ctx, size, slide, Phase::Partial, combiner));
         c.merger = std::move(merger);
         return c;
     };

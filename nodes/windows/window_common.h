@@ -40,6 +40,13 @@ Result<std::vector<SchemaPtr>> windowSchemaRule(const NodeConfig& config, const 
 Result<FlinkExportPart> windowFlinkView(const FlinkExportContext& ctx,
                                         const std::function<std::string(const std::string&)>& tvf);
 
+// t rounded down to a multiple of step (> 0), also for negative t.
+inline TimeUs floorTo(TimeUs t, int64_t step) {
+    TimeUs q = t / step;
+    if (t % step != 0 && t < 0) --q;
+    return q * step;
+}
+
 // Common parameter values.
 struct WindowSettings {
     std::vector<std::string> groupBy;

@@ -362,6 +362,10 @@ private slots:
     void tumblingMatchesReferenceModel();
     void hoppingMatchesReferenceModel_data() { seedRows(); }
     void hoppingMatchesReferenceModel();
+    void slicedHoppingMatchesReferenceModel_data();
+    void slicedHoppingMatchesReferenceModel();
+    void slicedHoppingAgreesWithEveryWindowAggregated_data();
+    void slicedHoppingAgreesWithEveryWindowAggregated();
     void sessionMatchesReferenceModel_data() { seedRows(); }
     void sessionMatchesReferenceModel();
     void cleanupTestCase();
@@ -541,6 +545,18 @@ void TstWindows::badParametersAreNamed() {
     QVERIFY(err("window.tumbling",
                 {{"aggregates", Json::array({{{"name", "x"}, {"expr", "SUM(key)"}}})}})
                 .startsWith("window `w`: aggregate `x`: SUM needs a number"));
+    // On slices: an hour sliding every second is fine, not a hundred thousand slices per window.
+    QCOMPARE(err("window.hopping", {{"size", "1h"}, {"slide", "1s"}}), QString("(ok)"));
+    QCOMPARE(err("window.hopping", {{"size", "1h"}, {"slide", "7ms"}}),
+             QString("window `w`: `size` must be at most 100000 times the largest duration that "
+                     "divides both `size` and `slide`"));
+    // Adding each event to each of its windows (the order of arrival counts): at most 1000.
+    QCOMPARE(err("window.hopping",
+                 {{"size", "1h"},
+                  {"slide", "1s"},
+                  {"aggregates", Json::array({{{"name", "x"}, {"expr", "LAST_VALUE(v)"}}})}}),
+             QString("window `w`: with FIRST_VALUE or LAST_VALUE, `size` / `slide` must be at most "
+                     "1000 windows per event"));
 }
 
 // Property tests: 250 seeded random streams per node type, each compared with the reference model
@@ -576,6 +592,131 @@ void TstWindows::hoppingMatchesReferenceModel() {
                     sumAndCount(model.latenessUs, {{"size", formatDuration(model.sizeUs)},
                                                    {"slide", formatDuration(model.slideUs)}}));
     replayAgainstModel(h, model, randomStream(rng));
+}
+
+// Hopping windows on slices (window_slices.h) against the model, for size / slide from 1 to 3 600
+// and slices narrower than the slide (gcd(size, slide) < slide).
+void TstWindows::slicedHoppingMatchesReferenceModel_data() {
+    QTest::addColumn<int>("seed");
+    QTest::addColumn<int64_t>("size");
+    QTest::addColumn<int64_t>("slide");
+    static const std::pair<int64_t, int64_t> shapes[] = {
+        {1 * kSec, 1 * kSec},  {2 * kSec, 1 * kSec}, {3 * kSec, 1 * kSec}, {1500'000, 1 * kSec},
+        {7 * kSec, 3 * kSec},  {5 * kSec, 200'000},  {6 * kSec, 100'000},  {60 * kSec, 100'000},
+        {360 * kSec, 100'000}, {20 * kSec, 700'000}};
+    for (int seed = 1; seed <= 60; ++seed) {
+        const auto [size, slide] = shapes[seed % 10];
+        QTest::newRow(qPrintable(QString("seed %1, %2 / %3")
+                                     .arg(seed)
+                                     .arg(QString::fromStdString(formatDuration(size)),
+                                          QString::fromStdString(formatDuration(slide)))))
+            << seed << size << slide;
+    }
+}
+
+void TstWindows::slicedHoppingMatchesReferenceModel() {
+    QFETCH(int, seed);
+    QFETCH(int64_t, size);
+    QFETCH(int64_t, slide);
+    std::mt19937_64 rng(static_cast<uint64_t>(seed) + 1000);
+    AlignedModel model;
+    model.latenessUs = randomLateness(seed, rng);
+    model.sizeUs = size;
+    model.slideUs = slide;
+    WindowHarness h("window.hopping",
+                    sumAndCount(model.latenessUs, {{"size", formatDuration(model.sizeUs)},
+                                                   {"slide", formatDuration(model.slideUs)}}));
+    replayAgainstModel(h, model, randomStream(rng));
+}
+
+// Every kind of aggregate on slices gives what the same window gives when every event is added to
+// each of its windows (a LAST_VALUE in the list keeps a window on that path): the same rows after
+// every batch, watermark and early firing, with and without allowed lateness. Floats compared to
+// 9 digits (merging slices adds in another order).
+void TstWindows::slicedHoppingAgreesWithEveryWindowAggregated_data() {
+    QTest::addColumn<int>("seed");
+    for (int seed = 1; seed <= 100; ++seed)
+        QTest::newRow(qPrintable(QString("seed %1").arg(seed))) << seed;
+}
+
+void TstWindows::slicedHoppingAgreesWithEveryWindowAggregated() {
+    QFETCH(int, seed);
+    std::mt19937_64 rng(static_cast<uint64_t>(seed) + 2000);
+    static const std::pair<int64_t, int64_t> shapes[] = {
+        {10 * kSec, 2 * kSec}, {3 * kSec, 500'000}, {7 * kSec, 3 * kSec}, {30 * kSec, 1 * kSec}};
+    const auto [size, slide] = shapes[seed % 4];
+    Json aggregates = Json::array({{{"name", "n"}, {"expr", "COUNT(*)"}},
+                                   {{"name", "s"}, {"expr", "SUM(v * 0.5)"}},
+                                   {{"name", "mean"}, {"expr", "AVG(v)"}},
+                                   {{"name", "lo"}, {"expr", "MIN(v)"}},
+                                   {{"name", "hi"}, {"expr", "MAX(key)"}},
+                                   {{"name", "sd"}, {"expr", "STDDEV(v)"}},
+                                   {{"name", "d"}, {"expr", "COUNT(DISTINCT v)"}},
+                                   {{"name", "hll"}, {"expr", "APPROX_COUNT_DISTINCT(v)"}},
+                                   {{"name", "p90"}, {"expr", "PERCENTILE(v, 0.9)"}},
+                                   {{"name", "top"}, {"expr", "TOP_K(v % 7, 2)"}}});
+    Json params = {{"size", formatDuration(size)},
+                   {"slide", formatDuration(slide)},
+                   {"group_by", {"key"}},
+                   {"allowed_lateness", formatDuration(randomLateness(seed, rng))},
+                   {"emit_every", seed % 3 == 0 ? "1s" : "0s"},
+                   {"aggregates", aggregates}};
+    // The three ways of combining slices: with COUNT(DISTINCT), each window merges its slices;
+    // without, two stacks; with only COUNT and PERCENTILE (invertible), a running combination
+    // that takes out the slices leaving the window.
+    if (seed % 3 == 1) params["aggregates"].erase(6);
+    if (seed % 3 == 2)
+        params["aggregates"] = Json::array({{{"name", "n"}, {"expr", "COUNT(*)"}},
+                                            {{"name", "c"}, {"expr", "COUNT(key)"}},
+                                            {{"name", "p90"}, {"expr", "PERCENTILE(v, 0.9)"}},
+                                            {{"name", "p10"}, {"expr", "PERCENTILE(v, 0.1)"}}});
+    WindowHarness sliced("window.hopping", params);
+    params["aggregates"].push_back({{"name", "last"}, {"expr", "LAST_VALUE(v)"}});
+    WindowHarness everyWindow("window.hopping", params);
+    const RandomStream stream = randomStream(rng);
+    const auto rows = [](WindowHarness& h, bool dropLast) {
+        const int last = dropLast ? h.node.context.outputSchemas[0]->indexOf("last") : -1;
+        QStringList lines;
+        for (const auto& row : h.out->rowValues(0)) {
+            QStringList cells;
+            for (size_t c = 0; c < row.size(); ++c)
+                if (static_cast<int>(c) != last)
+                    cells << (row[c].type == Type::Float && !row[c].null
+                                  ? QString::number(row[c].f, 'g', 9)
+                                  : QString::fromStdString(row[c].toString()));
+            lines << cells.join(' ');
+        }
+        for (const auto& row : h.out->rowValues(1))
+            lines << "late " + QString::fromStdString(row[0].toString());
+        h.out->clear();
+        lines.sort();
+        return lines;
+    };
+    TimeUs watermark = kMinTime, maxTime = kMinTime;
+    int64_t compared = 0;
+    for (size_t i = 0; i <= stream.batches.size(); ++i) {
+        if (i < stream.batches.size()) {
+            sliced.feed(stream.batches[i]);
+            everyWindow.feed(stream.batches[i]);
+            for (const Ev& e : stream.batches[i]) maxTime = std::max(maxTime, e.t);
+        } else {
+            maxTime = kMaxTime;
+        }
+        const TimeUs wm = maxTime == kMaxTime ? kMaxTime : maxTime - stream.boundUs;
+        if (wm > watermark) {
+            watermark = wm;
+            sliced.watermark(wm);
+            everyWindow.watermark(wm);
+        }
+        if (i % 5 == 4) {
+            sliced.node.op->onTimer(0, *sliced.out);
+            everyWindow.node.op->onTimer(0, *everyWindow.out);
+        }
+        const QStringList want = rows(everyWindow, true);
+        QCOMPARE(rows(sliced, false), want);
+        compared += want.size();
+    }
+    QVERIFY(compared > 0);
 }
 
 void TstWindows::sessionMatchesReferenceModel() {

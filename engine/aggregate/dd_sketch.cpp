@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 namespace riffle::agg {
@@ -43,31 +44,53 @@ std::optional<double> DDSketch::quantile(double q) const {
     if (n == 0) return std::nullopt;
     uint64_t rank = static_cast<uint64_t>(std::floor(q * static_cast<double>(n - 1)));
     if (rank >= n) rank = n - 1;
-    if (rank < m_negative.total) {
-        // Most negative first: the negative store from its largest magnitude down.
-        uint64_t seen = 0;
-        for (size_t i = m_negative.counts.size(); i-- > 0;) {
-            seen += m_negative.counts[i];
-            if (seen > rank) return -valueOf(m_negative.offset + static_cast<int32_t>(i));
+    // Most negative first: the negative store from its largest magnitude down.
+    if (rank < m_negative.total) return -valueOf(m_negative.keyAtRank(rank, true));
+    rank -= m_negative.total;
+    if (rank < m_zeros) return 0.0;
+    return valueOf(m_positive.keyAtRank(rank - m_zeros, false));
+}
+
+int32_t DDSketch::Store::keyAtRank(uint64_t rank, bool descending) const {
+    uint64_t seen = 0;
+    if (counts.empty()) {
+        for (size_t i = 0; i < sparse.size(); ++i) {
+            const Entry& e = sparse[descending ? sparse.size() - 1 - i : i];
+            seen += e.n;
+            if (seen > rank) return e.key;
+        }
+    } else {
+        for (size_t i = 0; i < counts.size(); ++i) {
+            const size_t at = descending ? counts.size() - 1 - i : i;
+            seen += counts[at];
+            if (seen > rank) return offset + static_cast<int32_t>(at);
         }
     }
-    rank -= std::min(rank, m_negative.total);
-    if (rank < m_zeros) return 0.0;
-    rank -= m_zeros;
-    uint64_t seen = 0;
-    for (size_t i = 0; i < m_positive.counts.size(); ++i) {
-        seen += m_positive.counts[i];
-        if (seen > rank) return valueOf(m_positive.offset + static_cast<int32_t>(i));
-    }
-    return std::nullopt;  // unreachable: the counts add up to n
+    return descending ? minKey : maxKey;  // unreachable: the counts add up to total
 }
 
 void DDSketch::Store::addSlow(int32_t key, uint64_t n) {
+    if (counts.empty()) {
+        auto it = std::lower_bound(sparse.begin(), sparse.end(), key,
+                                   [](const Entry& e, int32_t k) { return e.key < k; });
+        const bool found = it != sparse.end() && it->key == key;
+        if (found && it->n + n <= UINT32_MAX) {
+            it->n += static_cast<uint32_t>(n);
+            return counted(key, n);
+        }
+        if (!found && sparse.size() < kSparseKeys && n <= UINT32_MAX) {
+            sparse.insert(it, {key, static_cast<uint32_t>(n)});
+            return counted(key, n);
+        }
+        densify();
+    }
+    addDense(key, n);
+}
+
+void DDSketch::Store::addDense(int32_t key, uint64_t n) {
     const int32_t k = reserve(key);
     counts[static_cast<size_t>(k - offset)] += n;
-    minKey = total == 0 ? k : std::min(minKey, k);
-    maxKey = total == 0 ? k : std::max(maxKey, k);
-    total += n;
+    counted(k, n);
 }
 
 void DDSketch::clear() {
@@ -82,32 +105,67 @@ bool DDSketch::subtract(const DDSketch& other) {
     return m_positive.subtract(other.m_positive) && m_negative.subtract(other.m_negative);
 }
 
+bool DDSketch::Store::take(int32_t key, uint64_t n) {
+    if (counts.empty()) {
+        auto it = std::lower_bound(sparse.begin(), sparse.end(), key,
+                                   [](const Entry& e, int32_t k) { return e.key < k; });
+        if (it == sparse.end() || it->key != key || it->n < n) return false;
+        it->n -= static_cast<uint32_t>(n);
+        if (it->n == 0) sparse.erase(it);
+        return true;
+    }
+    const int64_t at = std::max<int64_t>(key, offset) - offset;  // collapsed: the lowest
+    if (at >= static_cast<int64_t>(counts.size()) || counts[static_cast<size_t>(at)] < n)
+        return false;
+    counts[static_cast<size_t>(at)] -= n;
+    return true;
+}
+
 bool DDSketch::Store::subtract(const Store& other) {
     if (other.total == 0) return true;
     if (other.total > total) return false;
-    const int64_t size = static_cast<int64_t>(counts.size());
-    for (int32_t k = other.minKey; k <= other.maxKey; ++k) {
-        const uint64_t n = other.counts[static_cast<size_t>(k - other.offset)];
-        if (n == 0) continue;
-        const int64_t at = std::max<int64_t>(k, offset) - offset;  // collapsed: the lowest
-        if (at >= size || counts[static_cast<size_t>(at)] < n) return false;
-        counts[static_cast<size_t>(at)] -= n;
+    if (other.counts.empty()) {
+        for (const Entry& e : other.sparse)
+            if (!take(e.key, e.n)) return false;
+    } else {
+        for (int32_t k = other.minKey; k <= other.maxKey; ++k) {
+            const uint64_t n = other.counts[static_cast<size_t>(k - other.offset)];
+            if (n != 0 && !take(k, n)) return false;
+        }
     }
     total -= other.total;
     if (total == 0) return true;
+    if (counts.empty()) {
+        minKey = sparse.front().key;
+        maxKey = sparse.back().key;
+        return true;
+    }
     while (counts[static_cast<size_t>(minKey - offset)] == 0) ++minKey;
     while (counts[static_cast<size_t>(maxKey - offset)] == 0) --maxKey;
     return true;
 }
 
 void DDSketch::Store::clear() {
-    if (total > 0)
+    if (total > 0 && !counts.empty())
         std::fill(counts.begin() + (minKey - offset), counts.begin() + (maxKey - offset + 1), 0);
+    sparse.clear();
     total = 0;
+}
+
+void DDSketch::Store::densify() {
+    const std::vector<Entry> entries = std::move(sparse);
+    sparse = {};
+    total = 0;
+    for (const Entry& e : entries) addDense(e.key, e.n);  // in key order
 }
 
 void DDSketch::Store::merge(const Store& other) {
     if (other.total == 0) return;
+    if (other.counts.empty()) {
+        for (const Entry& e : other.sparse) add(e.key, e.n);
+        return;
+    }
+    if (counts.empty()) densify();
     // Reserve both ends of `other`'s occupied range first: at most one reallocation.
     reserve(other.maxKey);
     reserve(other.minKey);
@@ -116,7 +174,7 @@ void DDSketch::Store::merge(const Store& other) {
         // Collapsing moved the range: key by key.
         for (int32_t k = other.minKey; k <= other.maxKey; ++k) {
             const uint64_t n = other.counts[static_cast<size_t>(k - other.offset)];
-            if (n != 0) addSlow(k, n);
+            if (n != 0) addDense(k, n);
         }
         return;
     }
@@ -201,8 +259,15 @@ void saveStore(const std::vector<uint64_t>& counts, int32_t offset, uint64_t tot
 }  // namespace
 
 void DDSketch::save(checkpoint::StateWriter& w) const {
-    for (const Store* s : {&m_positive, &m_negative})
-        saveStore(s->counts, s->offset, s->total, s->minKey, s->maxKey, w);
+    for (const Store* s : {&m_positive, &m_negative}) {
+        if (!s->counts.empty() || s->sparse.empty()) {
+            saveStore(s->counts, s->offset, s->total, s->minKey, s->maxKey, w);
+            continue;
+        }
+        Store dense;  // the saved form is dense
+        for (const Entry& e : s->sparse) dense.addDense(e.key, e.n);
+        saveStore(dense.counts, dense.offset, dense.total, dense.minKey, dense.maxKey, w);
+    }
     w.u64(m_zeros);
 }
 

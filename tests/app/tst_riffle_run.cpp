@@ -481,7 +481,8 @@ void TstRiffleRun::benchPrintsJson() {
     QCOMPARE(bad.exitCode, 2);
     QVERIFY2(
         bad.err.contains("unknown query `nexmark-q99` (known: handoff, clicks-map, clicks-window, "
-                         "kafka, replay, tcp, checkpoint, nexmark-q0, "
+                         "clicks-sliding, clicks-tumbling, kafka, replay, tcp, checkpoint, "
+                         "sliding-hour, sliding-hour-p95, nexmark-q0, "
                          "nexmark-q1, nexmark-q2, nexmark-q3, nexmark-q5, nexmark-q7, nexmark-q8)"),
         qPrintable(bad.err));
 }

@@ -178,6 +178,8 @@ private slots:
     void ddSketchAccuracy_data();
     void ddSketchAccuracy();
     void topKFindsZipfHeadAndMerges();
+    void ddSketchSubtractsWhatItMerged_data();
+    void ddSketchSubtractsWhatItMerged();
     void accumulateDoesNotAllocate();
     void resetAndStateBytes();
     void compileErrors_data();
@@ -714,6 +716,70 @@ void TstAggregates::accumulateDoesNotAllocate() {
     for (size_t r = 0; r < batch->rows(); ++r) set.accumulate(*state, args, r);
     QCOMPARE(g_allocations.load() - before, int64_t{0});
     QCOMPARE(set.result(*state, 0), integer(2000));
+}
+
+// COUNT and PERCENTILE are invertible (sliding windows subtract the slice that leaves): (A + B)
+// - B gives A's results again, for small sketches (sparse, a few keys), large ones (dense) and
+// mixes, with negative values and zeros; a sparse sketch saved and loaded (as a dense one) gives
+// the same results; a B that was never added cannot be taken out.
+void TstAggregates::ddSketchSubtractsWhatItMerged_data() {
+    QTest::addColumn<int>("a");
+    QTest::addColumn<int>("b");
+    for (auto [a, b] : {std::pair{3, 5}, {3, 5000}, {5000, 3}, {400, 700}, {20000, 20000}})
+        QTest::newRow(qPrintable(QString("%1 and %2 values").arg(a).arg(b))) << a << b;
+}
+
+void TstAggregates::ddSketchSubtractsWhatItMerged() {
+    QFETCH(int, a);
+    QFETCH(int, b);
+    const SchemaPtr schema = testSchema();
+    AggregateSet set = compileOrFail({{"n", "COUNT(*)"},
+                                      {"p0", "PERCENTILE(amount, 0)"},
+                                      {"p10", "PERCENTILE(amount, 0.1)"},
+                                      {"p50", "PERCENTILE(amount, 0.5)"},
+                                      {"p99", "PERCENTILE(amount, 0.99)"},
+                                      {"p100", "PERCENTILE(amount, 1)"}},
+                                     *schema);
+    QVERIFY(set.invertible());
+    QVERIFY(!compileOrFail({{"s", "SUM(qty)"}}, *schema).invertible());
+    std::mt19937_64 rng(static_cast<uint64_t>(a * 31 + b));
+    auto fill = [&](int n) {
+        std::vector<Row> rows;
+        for (int i = 0; i < n; ++i) {
+            const double u = static_cast<double>(rng() % 100000) / 100000;
+            const double x = i % 17 == 0 ? 0.0 : (i % 5 == 0 ? -1 : 1) * std::exp(8 * u - 2);
+            rows.push_back({i, str("/"), num(x), integer(i), Value::ofBool(true)});
+        }
+        BatchPtr batch = makeBatch(rows);
+        StatePtr state = set.newState();
+        Arguments args;
+        expr::EvalStats stats;
+        set.evaluateArguments(*batch, args, stats);
+        for (size_t r = 0; r < batch->rows(); ++r) set.accumulate(*state, args, r);
+        return state;
+    };
+    auto results = [&](const State& st) {
+        QStringList out;
+        for (size_t i = 0; i < set.size(); ++i)
+            out << QString::fromStdString(set.result(st, i).toString());
+        return out;
+    };
+    StatePtr first = fill(a), second = fill(b), run = set.newState();
+    set.merge(*run, *first);
+    set.merge(*run, *second);
+    QCOMPARE(results(*run).at(0), QString::number(a + b));
+    QVERIFY(set.subtract(*run, *second));
+    QCOMPARE(results(*run), results(*first));
+    checkpoint::StateWriter w;
+    set.save(*first, w);
+    StatePtr loaded = set.newState();
+    const std::string saved = w.take();
+    checkpoint::StateReader r(saved);
+    set.load(*loaded, r);
+    QVERIFY(r.finish("the state").isOk());
+    QCOMPARE(results(*loaded), results(*first));
+    StatePtr other = fill(b);  // other values, never merged into `first`
+    if (b > a) QVERIFY(!set.subtract(*first, *other));
 }
 
 void TstAggregates::resetAndStateBytes() {

@@ -78,7 +78,9 @@ void DDSketch::Store::addSlow(int32_t key, uint64_t n) {
             it->n += static_cast<uint32_t>(n);
             return counted(key, n);
         }
-        if (!found && sparse.size() < kSparseKeys && n <= UINT32_MAX) {
+        // Sparse while the keys fit the dense span too: saved dense, it stays the same.
+        if (!found && sparse.size() < kSparseKeys && n <= UINT32_MAX &&
+            (sparse.empty() || std::max(maxKey, key) - std::min(minKey, key) < kMaxBuckets)) {
             sparse.insert(it, {key, static_cast<uint32_t>(n)});
             return counted(key, n);
         }
@@ -123,7 +125,8 @@ bool DDSketch::Store::take(int32_t key, uint64_t n) {
 
 bool DDSketch::Store::subtract(const Store& other) {
     if (other.total == 0) return true;
-    if (other.total > total) return false;
+    // Once buckets collapsed, a value's bucket depends on when it came: no telling them apart.
+    if (other.total > total || collapsed) return false;
     if (other.counts.empty()) {
         for (const Entry& e : other.sparse)
             if (!take(e.key, e.n)) return false;
@@ -150,6 +153,7 @@ void DDSketch::Store::clear() {
         std::fill(counts.begin() + (minKey - offset), counts.begin() + (maxKey - offset + 1), 0);
     sparse.clear();
     total = 0;
+    collapsed = false;
 }
 
 void DDSketch::Store::densify() {
@@ -224,6 +228,7 @@ int32_t DDSketch::Store::reserve(int32_t key) {
     if (span > kMaxBuckets) {
         newSize = kMaxBuckets;
         newLo = hi - kMaxBuckets + 1;  // collapse the smallest magnitudes
+        collapsed = true;
     } else {
         // Grow at least twofold (amortised O(1) per key), the slack on the side that grew.
         newSize = std::min<int64_t>(kMaxBuckets, std::max(span, size * 2));
@@ -284,6 +289,8 @@ void DDSketch::load(checkpoint::StateReader& r) {
         }
         s->counts.resize(n);
         for (uint64_t& c : s->counts) c = r.u64();
+        // A store at its widest may have collapsed buckets: subtract() then refuses.
+        s->collapsed = n == static_cast<uint64_t>(kMaxBuckets);
     }
     m_zeros = r.u64();
 }

@@ -63,6 +63,7 @@ private:
         uint64_t total = 0;
         int32_t minKey = 0;  // occupied range, when total > 0
         int32_t maxKey = 0;
+        bool collapsed = false;  // since the last clear()
 
         void add(int32_t key, uint64_t n) {
             const int64_t at = int64_t{key} - offset;

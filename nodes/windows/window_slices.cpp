@@ -362,7 +362,9 @@ private:
     // onTime() of an invertible set: the group's running combination (`back`, of the slices in
     // [frontEnd, backEnd)) takes out the slices that left and adds those that came.
     const agg::State* running(SlicedGroup& g, TimeUs start, TimeUs end) {
-        bool valid = g.stacksValid && g.back && start >= g.frontEnd && end >= g.backEnd;
+        // It covers part of the window: take out what left, add what came.
+        bool valid =
+            g.stacksValid && g.back && start >= g.frontEnd && start < g.backEnd && end >= g.backEnd;
         if (valid)
             for (auto it = g.firstFrom(g.frontEnd); valid && it->start < start; ++it)
                 valid = m_aggregates.subtract(*g.back, *it->state);

@@ -778,6 +778,24 @@ void TstAggregates::ddSketchSubtractsWhatItMerged() {
     set.load(*loaded, r);
     QVERIFY(r.finish("the state").isOk());
     QCOMPARE(results(*loaded), results(*first));
+    // A few values further apart than a dense store spans (1e-6 and 1000): saved and loaded,
+    // the same results (a sparse store holds only keys a dense one could).
+    {
+        BatchPtr wide = makeBatch({{0, str("/"), num(1e-6), integer(0), Value::ofBool(true)},
+                                   {1, str("/"), num(1000), integer(0), Value::ofBool(true)}});
+        StatePtr few = set.newState();
+        Arguments args;
+        expr::EvalStats stats;
+        set.evaluateArguments(*wide, args, stats);
+        for (size_t row = 0; row < wide->rows(); ++row) set.accumulate(*few, args, row);
+        checkpoint::StateWriter fw;
+        set.save(*few, fw);
+        const std::string bytes = fw.take();
+        checkpoint::StateReader fr(bytes);
+        StatePtr back = set.newState();
+        set.load(*back, fr);
+        QCOMPARE(results(*back), results(*few));
+    }
     StatePtr other = fill(b);  // other values, never merged into `first`
     if (b > a) QVERIFY(!set.subtract(*first, *other));
 }

@@ -68,11 +68,7 @@ public:
             }
             if (!placed) m_late.push_back(static_cast<uint32_t>(r));
         }
-        if (!m_late.empty()) {
-            BatchPtr late = out.newBatch(1);
-            late->appendRowsFrom(in, m_late);
-            out.push(1, std::move(late));
-        }
+        pushLate(in, m_late, out);
         if (refire) {
             for (auto& [end, w] : m_windows) {
                 if (end > m_watermark) break;

@@ -47,6 +47,14 @@ inline TimeUs floorTo(TimeUs t, int64_t step) {
     return q * step;
 }
 
+// Rows `rows` of `in` to the `late` port (port 1), when there are any.
+inline void pushLate(const Batch& in, const std::vector<uint32_t>& rows, Emitter& out) {
+    if (rows.empty()) return;
+    BatchPtr late = out.newBatch(1);
+    late->appendRowsFrom(in, rows);
+    out.push(1, std::move(late));
+}
+
 // Common parameter values.
 struct WindowSettings {
     std::vector<std::string> groupBy;

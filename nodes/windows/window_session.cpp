@@ -88,11 +88,7 @@ public:
             refire = refire || target->fired;
             m_due.push({target->fired ? end + m_settings.allowedLatenessUs : end, key});
         }
-        if (!m_late.empty()) {
-            BatchPtr late = out.newBatch(1);
-            late->appendRowsFrom(in, m_late);
-            out.push(1, std::move(late));
-        }
+        pushLate(in, m_late, out);
         if (refire) {
             for (auto& [key, k] : m_keys_sessions)
                 for (Session& s : k.sessions)

@@ -110,11 +110,7 @@ public:
             // A window of the slice that the watermark has passed (allowed lateness) fires now.
             if (slice->firstEnd <= m_watermark) refire = true;
         }
-        if (!m_late.empty()) {
-            BatchPtr late = out.newBatch(1);
-            late->appendRowsFrom(in, m_late);
-            out.push(1, std::move(late));
-        }
+        pushLate(in, m_late, out);
         if (refire) {
             for (auto& [end, w] : m_windows) {
                 if (end > m_watermark) break;

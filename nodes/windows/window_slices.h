@@ -5,11 +5,13 @@
 // the combination of its slices, computed when it fires. A window of size / slide = 60 so costs one
 // aggregate update per event instead of 60.
 //
-// Combining: the on-time firings come in order of window end, so each group keeps a two-stacks
-// sliding aggregate over its slices (Tangwongsan et al., "Sliding-window aggregation algorithms",
-// 2017): the front stack holds suffix combinations of the older slices, the back one running
-// combination of the newer ones, and a window is front + back, so consecutive windows reuse each
+// Combining: the on-time firings come in order of window end, so consecutive windows reuse each
 // other's partial results and a firing costs a few merges per group, whatever size / slide is.
+// An invertible set (COUNT, PERCENTILE: AggregateSet::invertible()) keeps one running
+// combination per group that adds the slices entering the window and subtracts those leaving it.
+// Other sets keep a two-stacks sliding aggregate per group (Tangwongsan et al., "Sliding-window
+// aggregation algorithms", 2017): the front stack holds suffix combinations of the older slices,
+// the back one running combination of the newer ones, and a window is front + back.
 // COUNT(DISTINCT) keeps no stacks (their suffix sets would grow with the window) and merges the
 // window's slices when it fires. Re-firings for late events, early firings (`emit_every`) and the
 // final firing after allowed lateness merge the window's slices too.
